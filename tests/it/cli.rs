@@ -1,0 +1,26 @@
+//! The `cascade` command as a user calls it.
+
+use std::process::Command;
+
+fn cascade(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .args(args)
+        .output()
+        .expect("the cascade binary runs")
+}
+
+#[test]
+fn version_names_the_command() {
+    let out = cascade(&["--version"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("cascade "));
+}
+
+#[test]
+fn unknown_commands_are_refused_with_usage() {
+    let out = cascade(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("\"frobnicate\""), "{stderr}");
+    assert!(stderr.contains("usage:"), "{stderr}");
+}

@@ -1,0 +1,6 @@
+//! Workspace integration tests: one binary (wired from the runner crate's
+//! manifest), run by `cargo test --workspace`. Tests that run the real
+//! `cascade` command go in `cli`; scenario-file tests join them with the
+//! runner (issue 4).
+
+mod cli;
