@@ -268,4 +268,17 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
     }
+
+    /// The pinned digest of one replicate: it must not change on any
+    /// platform or profile. If it changes, the change is value-breaking:
+    /// record it in CHANGELOG.md and update the value here.
+    #[test]
+    fn golden_digest() {
+        let (_, _, digest) = replicate(0.5, 1.0, 100.0, Seed::new(3)).unwrap();
+        assert_eq!(digest.events(), GOLDEN_EVENTS);
+        assert_eq!(digest.to_string(), GOLDEN_DIGEST);
+    }
+
+    const GOLDEN_EVENTS: u64 = 88;
+    const GOLDEN_DIGEST: &str = "91b32905e0dcb93bd1bfc23ab3329505";
 }
