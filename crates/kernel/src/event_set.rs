@@ -252,9 +252,12 @@ impl<E> EventSet<E> {
     }
 
     /// Removes and returns the earliest event if its time's order bits are
-    /// at most `horizon`.
+    /// at most `horizon`. The plain heap may be left open for a fused push
+    /// (see `heap.rs`): call [`settle`](Self::settle) once the handler has
+    /// run.
     #[inline]
     pub(crate) fn pop_until(&mut self, horizon: u64) -> Option<(Key, E)> {
+        self.plain.close();
         let from_plain = match (self.plain.peek(), self.indexed.peek()) {
             (Some(p), Some((_, Reverse(i)))) => p.key < *i,
             (Some(_), None) => true,
@@ -265,7 +268,7 @@ impl<E> EventSet<E> {
             if self.plain.peek()?.key.time > horizon {
                 return None;
             }
-            let Plain { key, event } = self.plain.pop()?;
+            let Plain { key, event } = self.plain.take_min()?;
             Some((key, event))
         } else {
             let (_, Reverse(key)) = self.indexed.peek()?;
@@ -275,6 +278,12 @@ impl<E> EventSet<E> {
             let (entry, Reverse(key)) = self.indexed.pop()?;
             Some((key, entry.event))
         }
+    }
+
+    /// Repairs the plain heap if a pop left it open.
+    #[inline]
+    pub(crate) fn settle(&mut self) {
+        self.plain.close();
     }
 
     /// Every pending event in key order, with its id when it has a handle.

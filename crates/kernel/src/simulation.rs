@@ -457,12 +457,14 @@ impl<M: Model> Simulation<M> {
             self.core.now = key.time();
             self.core.dispatched += 1;
             observer.observe(self.core.now, &event);
-            self.model.handle(
+            let handled = self.model.handle(
                 event,
                 &mut Context {
                     core: &mut self.core,
                 },
-            )?;
+            );
+            self.core.events.settle();
+            handled?;
             if self.core.stop_requested {
                 return Ok(StopReason::StoppedByModel);
             }
