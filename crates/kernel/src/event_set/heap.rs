@@ -98,8 +98,10 @@ impl<T: Ord> QuaternaryHeap<T> {
         self.sift_up(self.data.len() - 1);
     }
 
-    /// Removes and returns the smallest element.
-    #[inline]
+    /// Removes and returns the smallest element (the kernel uses the fused
+    /// [`take_min`](Self::take_min); this is the reference it is tested
+    /// against).
+    #[cfg(test)]
     pub(crate) fn pop(&mut self) -> Option<T> {
         self.close();
         let last = self.data.pop()?;
