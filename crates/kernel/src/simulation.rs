@@ -381,6 +381,17 @@ impl<M: Model> Simulation<M> {
         }
     }
 
+    /// The model and a context at once, for setting up a model that
+    /// schedules its own first events.
+    pub fn model_and_context(&mut self) -> (&mut M, Context<'_, M::Event>) {
+        (
+            &mut self.model,
+            Context {
+                core: &mut self.core,
+            },
+        )
+    }
+
     /// The model.
     pub fn model(&self) -> &M {
         &self.model

@@ -1,0 +1,255 @@
+//! Clones: heritable phenotypes, the lineage tree, and mutation.
+//!
+//! A clone is a population of cells with one phenotype. Every clone but the
+//! founding ones has a parent: it arose when a cell of the parent divided
+//! and one daughter mutated. Its phenotype is the parent's, perturbed by the
+//! scenario's [`MutationEffect`]. Clones are never removed, so the lineage
+//! tree is complete at the end of a run.
+
+use cascade_kernel::distributions::{Distribution, LogNormal};
+use cascade_kernel::{RandomStream, Time};
+use serde::{Deserialize, Serialize};
+
+use crate::organs::OrganId;
+
+/// A clone's index in the [`Lineage`], in order of appearance.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CloneId(pub u32);
+
+impl CloneId {
+    /// The index.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Growth of a clone's cells in a colony (or, for `birth_rate`, a solitary
+/// cell's first division).
+#[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GrowthRates {
+    /// Divisions per cell per day, before the site's growth law and the
+    /// organ's multiplier.
+    pub birth_rate: f64,
+    /// Deaths per cell per day.
+    pub death_rate: f64,
+    /// Probability that a division gives one mutant daughter (a new clone).
+    pub mutation_probability: f64,
+}
+
+/// How well a clone does in one organ, as multipliers of the organ's own
+/// parameters (seed–soil compatibility). All 1 means "no preference".
+#[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrganAffinity {
+    /// Multiplies the organ's arrest probability (the product is capped at 1).
+    pub arrest: f64,
+    /// Multiplies the organ's extravasation rate.
+    pub extravasation: f64,
+    /// Multiplies the birth rate of the clone's cells in the organ.
+    pub growth: f64,
+}
+
+impl OrganAffinity {
+    /// No preference: every multiplier 1.
+    pub const NEUTRAL: OrganAffinity = OrganAffinity {
+        arrest: 1.0,
+        extravasation: 1.0,
+        growth: 1.0,
+    };
+}
+
+/// What a clone's cells do, everything heritable.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Phenotype {
+    /// Growth in the primary tumour.
+    pub in_primary: GrowthRates,
+    /// Growth in metastases and as solitary cells (metastatic cells can be
+    /// more unstable: a higher mutation probability).
+    pub in_metastases: GrowthRates,
+    /// Cells shed into the blood per cell per day (per-cell shedding), or the
+    /// clone's relative weight when the site sheds `m·x^α` in total.
+    pub shedding_rate: f64,
+    /// Deaths per circulating cell per day.
+    pub circulation_death_rate: f64,
+    /// Per-organ affinity, indexed by [`OrganId`].
+    pub affinity: Vec<OrganAffinity>,
+}
+
+impl Phenotype {
+    /// The affinity for `organ`.
+    pub fn affinity(&self, organ: OrganId) -> &OrganAffinity {
+        &self.affinity[organ.index()]
+    }
+}
+
+/// A clone: where it came from and what its cells do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TumourClone {
+    /// Its index.
+    pub id: CloneId,
+    /// A name: the scenario's for founding clones, `"<parent>.<n>"` for
+    /// mutants.
+    pub name: String,
+    /// The clone it arose from; `None` for a founding clone.
+    pub parent: Option<CloneId>,
+    /// When it arose (time zero for founding clones).
+    pub born_at: Time,
+    /// What its cells do.
+    pub phenotype: Phenotype,
+    /// Mutants it has given rise to so far.
+    pub mutants: u32,
+}
+
+/// How a mutant's phenotype differs from its parent's: each trait is
+/// multiplied by an independent log-normal factor `exp(σ·Z)` (median 1),
+/// with the trait's `σ` below; 0 leaves the trait unchanged. Probabilities
+/// that the product would push above 1 are capped at 1.
+#[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MutationEffect {
+    /// σ for birth rates (primary and metastases alike).
+    pub birth_rate: f64,
+    /// σ for death rates.
+    pub death_rate: f64,
+    /// σ for the shedding rate.
+    pub shedding_rate: f64,
+    /// σ for the death rate in circulation.
+    pub circulation_death_rate: f64,
+    /// σ for every per-organ affinity multiplier.
+    pub affinity: f64,
+    /// σ for the mutation probabilities.
+    pub mutation_probability: f64,
+}
+
+impl MutationEffect {
+    /// Mutants identical to their parents: a neutral marker.
+    pub const NONE: MutationEffect = MutationEffect {
+        birth_rate: 0.0,
+        death_rate: 0.0,
+        shedding_rate: 0.0,
+        circulation_death_rate: 0.0,
+        affinity: 0.0,
+        mutation_probability: 0.0,
+    };
+
+    /// The parent's phenotype, perturbed. Draws from `rng` in a fixed order
+    /// (value-stable): birth, death, mutation for the primary, the same for
+    /// metastases, shedding, circulation death, then each organ's arrest,
+    /// extravasation and growth. A trait whose σ is 0 draws nothing.
+    pub fn mutate(&self, parent: &Phenotype, rng: &mut RandomStream) -> Phenotype {
+        let rates = |r: &GrowthRates, rng: &mut RandomStream| GrowthRates {
+            birth_rate: r.birth_rate * factor(self.birth_rate, rng),
+            death_rate: r.death_rate * factor(self.death_rate, rng),
+            mutation_probability: (r.mutation_probability * factor(self.mutation_probability, rng))
+                .min(1.0),
+        };
+        let in_primary = rates(&parent.in_primary, rng);
+        let in_metastases = rates(&parent.in_metastases, rng);
+        let shedding_rate = parent.shedding_rate * factor(self.shedding_rate, rng);
+        let circulation_death_rate =
+            parent.circulation_death_rate * factor(self.circulation_death_rate, rng);
+        let affinity = parent
+            .affinity
+            .iter()
+            .map(|a| OrganAffinity {
+                arrest: a.arrest * factor(self.affinity, rng),
+                extravasation: a.extravasation * factor(self.affinity, rng),
+                growth: a.growth * factor(self.affinity, rng),
+            })
+            .collect();
+        Phenotype {
+            in_primary,
+            in_metastases,
+            shedding_rate,
+            circulation_death_rate,
+            affinity,
+        }
+    }
+}
+
+/// A log-normal factor `exp(σ·Z)`, or exactly 1 (without a draw) for σ = 0.
+fn factor(sigma: f64, rng: &mut RandomStream) -> f64 {
+    match LogNormal::new(0.0, sigma) {
+        Ok(d) if sigma > 0.0 => d.sample(rng),
+        _ => 1.0,
+    }
+}
+
+/// Every clone of a run, founding clones first, then mutants in order of
+/// appearance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Lineage {
+    clones: Vec<TumourClone>,
+}
+
+impl Lineage {
+    /// The founding clones (named, with their phenotypes).
+    pub fn new(founders: Vec<(String, Phenotype)>) -> Self {
+        let clones = founders
+            .into_iter()
+            .enumerate()
+            .map(|(i, (name, phenotype))| TumourClone {
+                id: CloneId(i as u32),
+                name,
+                parent: None,
+                born_at: Time::ZERO,
+                phenotype,
+                mutants: 0,
+            })
+            .collect();
+        Lineage { clones }
+    }
+
+    /// The clone `id`.
+    pub fn clone_of(&self, id: CloneId) -> &TumourClone {
+        &self.clones[id.index()]
+    }
+
+    /// The phenotype of `id`.
+    pub fn phenotype(&self, id: CloneId) -> &Phenotype {
+        &self.clones[id.index()].phenotype
+    }
+
+    /// How many clones there are.
+    pub fn len(&self) -> usize {
+        self.clones.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.clones.is_empty()
+    }
+
+    /// Every clone, in order of appearance.
+    pub fn iter(&self) -> impl Iterator<Item = &TumourClone> {
+        self.clones.iter()
+    }
+
+    /// The clone with this name.
+    pub fn by_name(&self, name: &str) -> Option<CloneId> {
+        self.clones.iter().find(|c| c.name == name).map(|c| c.id)
+    }
+
+    /// Adds a mutant of `parent`, born `now`, with phenotype `phenotype`.
+    pub fn add_mutant(&mut self, parent: CloneId, now: Time, phenotype: Phenotype) -> CloneId {
+        let id = CloneId(self.clones.len() as u32);
+        let parent_clone = &mut self.clones[parent.index()];
+        parent_clone.mutants += 1;
+        let name = format!("{}.{}", parent_clone.name, parent_clone.mutants);
+        self.clones.push(TumourClone {
+            id,
+            name,
+            parent: Some(parent),
+            born_at: now,
+            phenotype,
+            mutants: 0,
+        });
+        id
+    }
+
+    /// The founding clone `id` descends from.
+    pub fn founder_of(&self, mut id: CloneId) -> CloneId {
+        while let Some(parent) = self.clones[id.index()].parent {
+            id = parent;
+        }
+        id
+    }
+}

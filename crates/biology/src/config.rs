@@ -1,0 +1,434 @@
+//! The validated description of a run: organs, clones, the primary tumour
+//! or injection protocol, and the model's options.
+//!
+//! This is the domain's own configuration, built by code or by the runner
+//! from a scenario file; [`CascadeConfig::validate`] refuses anything the
+//! model cannot run, naming the field.
+
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clones::{CloneId, GrowthRates, MutationEffect, OrganAffinity, Phenotype};
+use crate::organs::{Entry, OrganId, OrganSet};
+
+/// How a site's birth rate depends on its size `x` (total cells) and its
+/// carrying capacity `K`. With `b` the clone's birth rate times the soil's
+/// multipliers and `d` its death rate, the per-cell birth rate is:
+///
+/// * `Exponential`: `b` (no limit; `K` is not used);
+/// * `Logistic`: `d + (b − d)(1 − x/K)`, so that the mean follows
+///   `dx/dt = r·x·(1 − x/K)` with `r = b − d`;
+/// * `Gompertz`: `d + (b − d)·ln(K/x)/ln K`, so that the mean follows
+///   `dx/dt = a·x·ln(K/x)` with `a = r / ln K` (the law Iwata, Kawasaki and
+///   Shigesada 2000 fit to a human primary; REFERENCES.md, Growth): a single
+///   cell's net rate is the clone's `r`.
+///
+/// A birth rate that the formula would make negative (x above K) is 0.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GrowthLaw {
+    /// Unlimited growth.
+    Exponential,
+    /// Logistic growth to `K`.
+    Logistic,
+    /// Gompertz growth to `K`.
+    #[default]
+    Gompertz,
+}
+
+impl GrowthLaw {
+    /// The per-cell birth rate at size `size` of a clone with (soil-adjusted)
+    /// birth rate `birth` and death rate `death`, in a site of capacity
+    /// `capacity`.
+    pub fn birth_rate(self, birth: f64, death: f64, size: u64, capacity: f64) -> f64 {
+        let x = size.max(1) as f64;
+        let rate = match self {
+            GrowthLaw::Exponential => birth,
+            GrowthLaw::Logistic => death + (birth - death) * (1.0 - x / capacity),
+            GrowthLaw::Gompertz => {
+                death + (birth - death) * libm::log(capacity / x) / libm::log(capacity)
+            }
+        };
+        rate.max(0.0)
+    }
+}
+
+/// How cells leave a site for the blood.
+#[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Shedding {
+    /// Each cell is shed at its clone's `shedding_rate` per day.
+    PerCell,
+    /// The site sheds `coefficient · x^exponent` cells per day in total (x its
+    /// size; Iwata, Kawasaki & Shigesada 2000: m = 5.3×10⁻⁸ /day,
+    /// α ≈ 2/3, REFERENCES.md, Growth), split among its clones in proportion
+    /// to cells × `shedding_rate`.
+    SizePower {
+        /// m, cells per day at size 1.
+        coefficient: f64,
+        /// α.
+        exponent: f64,
+    },
+}
+
+/// A founding clone, as the scenario names it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FoundingClone {
+    /// Its name.
+    pub name: String,
+    /// What its cells do.
+    pub phenotype: Phenotype,
+}
+
+/// The primary tumour at time zero.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PrimaryTumour {
+    /// Where it grows.
+    pub organ: OrganId,
+    /// Its cells per founding clone.
+    pub cells: Vec<(CloneId, u64)>,
+    /// How it grows.
+    pub growth_law: GrowthLaw,
+    /// Its carrying capacity, in cells.
+    pub carrying_capacity: f64,
+}
+
+/// An experimental injection of cells into a vein.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Injection {
+    /// When, in days.
+    pub day: f64,
+    /// Where the cells enter the blood (a named vein of the organ set).
+    pub entry: Entry,
+    /// Cells per clone.
+    pub cells: Vec<(CloneId, u64)>,
+}
+
+/// Everything the cascade model needs for one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CascadeConfig {
+    /// Organs and the vascular graph.
+    pub organs: OrganSet,
+    /// The founding clones; [`CloneId`]s index this list.
+    pub clones: Vec<FoundingClone>,
+    /// The primary tumour, if any.
+    pub primary: Option<PrimaryTumour>,
+    /// Injections, in any order.
+    pub injections: Vec<Injection>,
+    /// Days at which colonies are counted in every organ (the laboratory
+    /// harvest).
+    pub harvest_days: Vec<f64>,
+    /// Days at which the burden per organ is recorded.
+    pub observation_days: Vec<f64>,
+    /// How metastases grow (their capacity is their organ's).
+    pub metastasis_growth_law: GrowthLaw,
+    /// How sites shed cells.
+    pub shedding: Shedding,
+    /// How mutants differ from their parents.
+    pub mutation_effect: MutationEffect,
+    /// Mean time, in days, for a circulating cell to reach the next
+    /// capillary bed (default one minute).
+    pub transit_time: f64,
+    /// A metastasis of at least this many cells is detectable.
+    pub detection_size: u64,
+    /// A metastasis of at least this many cells is a macrometastasis; a
+    /// harvest counts these as colonies.
+    pub macrometastasis_size: u64,
+}
+
+/// A placeholder phenotype: no published value stands behind these rates
+/// (they are to be calibrated in the validation issue), except where a doc
+/// comment cites REFERENCES.md.
+pub fn default_phenotype(organs: &OrganSet) -> Phenotype {
+    let rates = GrowthRates {
+        // Placeholder: net 0.4/day, a doubling time of 1.7 days (B16-like).
+        birth_rate: 0.7,
+        death_rate: 0.3,
+        // Hill et al. 1982 (REFERENCES.md, Heterogeneity): metastatic
+        // variants arise at about 1e-5 per cell per generation.
+        mutation_probability: 1e-5,
+    };
+    Phenotype {
+        in_primary: rates,
+        in_metastases: rates,
+        // Butler & Gullino 1975 (REFERENCES.md, Metastatic inefficiency):
+        // 3.2e6 cells shed per gram per day, 1 g ≈ 1e9 cells.
+        shedding_rate: 3.2e-3,
+        // Meng et al. 2004 (REFERENCES.md, Circulation): half-life of
+        // circulating tumour cells 1 to 2.4 h; ln 2 / 1.7 h = 9.8 per day.
+        circulation_death_rate: core::f64::consts::LN_2 / (1.7 / 24.0),
+        affinity: vec![OrganAffinity::NEUTRAL; organs.len()],
+    }
+}
+
+impl CascadeConfig {
+    /// A configuration with these organs and founding clones, no primary,
+    /// no injections, and the documented defaults for everything else.
+    pub fn new(organs: OrganSet, clones: Vec<FoundingClone>) -> Self {
+        CascadeConfig {
+            organs,
+            clones,
+            primary: None,
+            injections: Vec::new(),
+            harvest_days: Vec::new(),
+            observation_days: Vec::new(),
+            metastasis_growth_law: GrowthLaw::Gompertz,
+            shedding: Shedding::PerCell,
+            mutation_effect: MutationEffect::NONE,
+            transit_time: 1.0 / 1440.0,
+            // 1 cm³ ≈ 1e9 cells (REFERENCES.md, Circulation: "common
+            // convention", M): a clinically detectable lesion.
+            detection_size: 1_000_000_000,
+            // 1 mm³ ≈ 1e6 cells (same row).
+            macrometastasis_size: 1_000_000,
+        }
+    }
+
+    /// Checks every field.
+    ///
+    /// # Errors
+    ///
+    /// The first invalid field, with its path (for example
+    /// `clones[0].phenotype.in_primary.birth_rate`), its value and what
+    /// would be valid.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.clones.is_empty() {
+            return Err(ConfigError::new("clones", "[]", "at least one clone"));
+        }
+        let organ_count = self.organs.len();
+        for (i, clone) in self.clones.iter().enumerate() {
+            let path = format!("clones[{i}].phenotype");
+            if clone.name.is_empty() {
+                return Err(ConfigError::new(
+                    format!("clones[{i}].name"),
+                    "\"\"",
+                    "a non-empty name",
+                ));
+            }
+            if let Some(j) = self.clones[..i].iter().position(|c| c.name == clone.name) {
+                return Err(ConfigError::new(
+                    format!("clones[{i}].name"),
+                    format!("{:?}", clone.name),
+                    format!("a name not already used by clones[{j}]"),
+                ));
+            }
+            check_phenotype(&clone.phenotype, &path, organ_count)?;
+        }
+        let clone_count = self.clones.len();
+        let check_cells = |cells: &[(CloneId, u64)], path: &str| -> Result<(), ConfigError> {
+            for (k, (clone, _)) in cells.iter().enumerate() {
+                if clone.index() >= clone_count {
+                    return Err(ConfigError::new(
+                        format!("{path}[{k}].clone"),
+                        clone.0.to_string(),
+                        "one of the founding clones",
+                    ));
+                }
+            }
+            Ok(())
+        };
+        if let Some(primary) = &self.primary {
+            if primary.organ.index() >= organ_count {
+                return Err(ConfigError::new(
+                    "primary.organ",
+                    primary.organ.0.to_string(),
+                    "an organ of the organ set",
+                ));
+            }
+            check_cells(&primary.cells, "primary.cells")?;
+            if primary.cells.iter().all(|&(_, n)| n == 0) {
+                return Err(ConfigError::new(
+                    "primary.cells",
+                    "0 cells",
+                    "at least one cell",
+                ));
+            }
+            check_capacity(primary.carrying_capacity, "primary.carrying_capacity")?;
+        }
+        for (i, injection) in self.injections.iter().enumerate() {
+            check_day(injection.day, &format!("injections[{i}].day"))?;
+            if let Entry::Bed(organ) = injection.entry
+                && organ.index() >= organ_count
+            {
+                return Err(ConfigError::new(
+                    format!("injections[{i}].entry"),
+                    organ.0.to_string(),
+                    "an organ of the organ set",
+                ));
+            }
+            check_cells(&injection.cells, &format!("injections[{i}].cells"))?;
+        }
+        for (i, &day) in self.harvest_days.iter().enumerate() {
+            check_day(day, &format!("harvest_days[{i}]"))?;
+        }
+        for (i, &day) in self.observation_days.iter().enumerate() {
+            check_day(day, &format!("observation_days[{i}]"))?;
+        }
+        if let Shedding::SizePower {
+            coefficient,
+            exponent,
+        } = self.shedding
+        {
+            check_rate(coefficient, "shedding.coefficient")?;
+            if !(exponent.is_finite() && (0.0..=1.0).contains(&exponent)) {
+                return Err(ConfigError::new(
+                    "shedding.exponent",
+                    exponent.to_string(),
+                    "a number in [0, 1]",
+                ));
+            }
+        }
+        let m = &self.mutation_effect;
+        for (value, name) in [
+            (m.birth_rate, "mutation_effect.birth_rate"),
+            (m.death_rate, "mutation_effect.death_rate"),
+            (m.shedding_rate, "mutation_effect.shedding_rate"),
+            (
+                m.circulation_death_rate,
+                "mutation_effect.circulation_death_rate",
+            ),
+            (m.affinity, "mutation_effect.affinity"),
+            (
+                m.mutation_probability,
+                "mutation_effect.mutation_probability",
+            ),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(ConfigError::new(
+                    name,
+                    value.to_string(),
+                    "a log-normal sigma >= 0",
+                ));
+            }
+        }
+        if !(self.transit_time.is_finite() && self.transit_time > 0.0) {
+            return Err(ConfigError::new(
+                "transit_time",
+                self.transit_time.to_string(),
+                "a time in days > 0",
+            ));
+        }
+        if self.detection_size == 0 {
+            return Err(ConfigError::new("detection_size", "0", "at least 1 cell"));
+        }
+        if self.macrometastasis_size == 0 {
+            return Err(ConfigError::new(
+                "macrometastasis_size",
+                "0",
+                "at least 1 cell",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn check_phenotype(p: &Phenotype, path: &str, organ_count: usize) -> Result<(), ConfigError> {
+    for (rates, site) in [
+        (&p.in_primary, "in_primary"),
+        (&p.in_metastases, "in_metastases"),
+    ] {
+        check_rate(rates.birth_rate, &format!("{path}.{site}.birth_rate"))?;
+        check_rate(rates.death_rate, &format!("{path}.{site}.death_rate"))?;
+        check_probability(
+            rates.mutation_probability,
+            &format!("{path}.{site}.mutation_probability"),
+        )?;
+    }
+    check_rate(p.shedding_rate, &format!("{path}.shedding_rate"))?;
+    check_rate(
+        p.circulation_death_rate,
+        &format!("{path}.circulation_death_rate"),
+    )?;
+    if p.affinity.len() != organ_count {
+        return Err(ConfigError::new(
+            format!("{path}.affinity"),
+            format!("{} entries", p.affinity.len()),
+            format!("one entry per organ ({organ_count})"),
+        ));
+    }
+    for (i, a) in p.affinity.iter().enumerate() {
+        check_rate(a.arrest, &format!("{path}.affinity[{i}].arrest"))?;
+        check_rate(
+            a.extravasation,
+            &format!("{path}.affinity[{i}].extravasation"),
+        )?;
+        check_rate(a.growth, &format!("{path}.affinity[{i}].growth"))?;
+    }
+    Ok(())
+}
+
+fn check_rate(value: f64, path: &str) -> Result<(), ConfigError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            path,
+            value.to_string(),
+            "a finite number >= 0",
+        ))
+    }
+}
+
+fn check_probability(value: f64, path: &str) -> Result<(), ConfigError> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            path,
+            value.to_string(),
+            "a probability in [0, 1]",
+        ))
+    }
+}
+
+fn check_day(value: f64, path: &str) -> Result<(), ConfigError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(ConfigError::new(path, value.to_string(), "a day >= 0"))
+    }
+}
+
+fn check_capacity(value: f64, path: &str) -> Result<(), ConfigError> {
+    if value.is_finite() && value > 1.0 {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            path,
+            value.to_string(),
+            "a finite number of cells > 1",
+        ))
+    }
+}
+
+/// A field of a [`CascadeConfig`] that the model cannot run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// Where: a path such as `clones[0].phenotype.shedding_rate`.
+    pub path: String,
+    /// The value found.
+    pub value: String,
+    /// What would be valid.
+    pub expected: String,
+}
+
+impl ConfigError {
+    fn new(path: impl Into<String>, value: impl Into<String>, expected: impl Into<String>) -> Self {
+        ConfigError {
+            path: path.into(),
+            value: value.into(),
+            expected: expected.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} = {} is invalid, expected {}",
+            self.path, self.value, self.expected
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}

@@ -1,0 +1,1310 @@
+//! The cascade model: state, events and the handler.
+//!
+//! # How cells are simulated
+//!
+//! Every cell is in exactly one place: a site (the primary or a metastasis),
+//! or a *pool*: circulating towards one organ's capillary bed, arrested in
+//! an organ's bed, solitary in an organ's parenchyma, or dormant there. In
+//! each place a cell faces competing exponential clocks (its fates), with
+//! rates that depend on its clone, its organ and, in a site, the site's
+//! size.
+//!
+//! All cells of one clone in one pool are exchangeable, so the pool as a
+//! whole has one clock: the time to its next transition is exponential with
+//! rate `n × (sum of the fate rates)`, and the fate is drawn with
+//! probability proportional to its rate (the next-reaction method, Gibson &
+//! Bruck 2000). The same holds for a site, over its clones and their
+//! births, deaths and sheddings. This is exact: the sequence of cell
+//! transitions has the same law as following every cell with its own
+//! clocks, each event is one cell's transition, and when a pool's or a
+//! site's content or rates change its clock is drawn again (exponential
+//! clocks have no memory, so redrawing is exact). Each pool and site has one
+//! pending event, with a handle so it can be redrawn.
+
+use cascade_kernel::distributions::{
+    Bernoulli, Distribution, Exponential, sample_multinomial_into,
+};
+use cascade_kernel::{
+    Context, EventHandle, Model, Purpose, ScheduleError, Time, TimeError, TraceDigest, TraceEvent,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::clones::{CloneId, GrowthRates, Lineage};
+use crate::config::{CascadeConfig, ConfigError, GrowthLaw, Shedding};
+use crate::observables::{BurdenSample, FunnelTable, Harvest, Ledger, OrganHarvest};
+use crate::organs::{Drain, Entry, OrganId};
+
+const CLOCKS: Purpose = Purpose::new("cascade.clocks");
+const FATES: Purpose = Purpose::new("cascade.fates");
+const ROUTING: Purpose = Purpose::new("cascade.routing");
+const MUTATION: Purpose = Purpose::new("cascade.mutation");
+
+/// A site's index, in order of founding (the primary, if any, is 0).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SiteId(pub u32);
+
+impl SiteId {
+    /// The index.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Where a cell outside the sites is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Compartment {
+    /// In the blood, on its way to the organ's capillary bed.
+    InTransit,
+    /// Arrested in the organ's capillary bed.
+    Arrested,
+    /// Extravasated, a solitary cell in the organ's parenchyma.
+    Solitary,
+    /// A dormant solitary cell.
+    Dormant,
+}
+
+/// The cells of one clone in one compartment of one organ.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PoolKey {
+    /// The clone.
+    pub clone: CloneId,
+    /// The compartment.
+    pub compartment: Compartment,
+    /// The organ (for cells in transit, the organ they are bound for).
+    pub organ: OrganId,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct Pool {
+    cells: u64,
+    clock: Option<EventHandle>,
+}
+
+/// A primary tumour or a metastasis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Site {
+    /// Its index.
+    pub id: SiteId,
+    /// Primary or metastasis.
+    pub kind: SiteKind,
+    /// Where it grows.
+    pub organ: OrganId,
+    /// When it was founded.
+    pub founded_at: Time,
+    /// The clone of the cell that founded it.
+    pub founder: CloneId,
+    /// Cells per clone, sorted by clone; clones that died out are removed.
+    pub cells: Vec<(CloneId, u64)>,
+    /// Total cells.
+    pub size: u64,
+    /// Largest size reached.
+    pub peak_size: u64,
+    /// Distinct clones that have ever had cells here.
+    pub clones_ever: u32,
+    /// When it reached the detectable size.
+    pub detected_at: Option<Time>,
+    /// When it reached the macrometastasis size.
+    pub macroscopic_at: Option<Time>,
+    /// When its last cell died or left.
+    pub extinct_at: Option<Time>,
+    growth_law: GrowthLaw,
+    capacity: f64,
+    clock: Option<EventHandle>,
+}
+
+impl Site {
+    /// Whether more than one clone has cells here now.
+    pub fn is_polyclonal(&self) -> bool {
+        self.cells.len() > 1
+    }
+
+    fn count_mut(&mut self, clone: CloneId) -> &mut u64 {
+        let index = match self.cells.binary_search_by_key(&clone, |&(c, _)| c) {
+            Ok(index) => index,
+            Err(index) => {
+                self.cells.insert(index, (clone, 0));
+                self.clones_ever += 1;
+                index
+            }
+        };
+        &mut self.cells[index].1
+    }
+
+    fn add(&mut self, clone: CloneId) {
+        *self.count_mut(clone) += 1;
+        self.size += 1;
+        self.peak_size = self.peak_size.max(self.size);
+    }
+
+    fn remove(&mut self, clone: CloneId) -> bool {
+        let Ok(index) = self.cells.binary_search_by_key(&clone, |&(c, _)| c) else {
+            return false;
+        };
+        self.cells[index].1 -= 1;
+        if self.cells[index].1 == 0 {
+            self.cells.remove(index);
+        }
+        self.size -= 1;
+        true
+    }
+}
+
+/// Primary or metastasis.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SiteKind {
+    /// The primary tumour.
+    Primary,
+    /// A metastasis.
+    Metastasis,
+}
+
+/// Multipliers of the model's rates that an extension may change during a
+/// run (an intervention, a host factor). All 1 by default. After changing
+/// them, call [`CascadeState::redraw_all`]: clocks already drawn do not see
+/// a change until they are redrawn.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Modifiers {
+    /// Death rate in circulation.
+    pub circulation_death: f64,
+    /// Shedding rate, every site.
+    pub shedding: f64,
+    /// Arrest probability, per organ (the product is capped at 1).
+    pub arrest: Vec<f64>,
+    /// Extravasation rate, per organ.
+    pub extravasation: Vec<f64>,
+    /// Death rate of arrested cells, per organ.
+    pub arrested_death: Vec<f64>,
+    /// Death rate of solitary cells, per organ (host defences).
+    pub solitary_death: Vec<f64>,
+    /// Birth rate of metastatic cells, per organ (the soil).
+    pub growth: Vec<f64>,
+}
+
+impl Modifiers {
+    fn neutral(organs: usize) -> Self {
+        Modifiers {
+            circulation_death: 1.0,
+            shedding: 1.0,
+            arrest: vec![1.0; organs],
+            extravasation: vec![1.0; organs],
+            arrested_death: vec![1.0; organs],
+            solitary_death: vec![1.0; organs],
+            growth: vec![1.0; organs],
+        }
+    }
+}
+
+/// The events of the cascade: facts, in the past tense, each one cell's
+/// transition (or a protocol step), and `User` for an extension's own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CascadeEvent<U> {
+    /// A cell left a site for the blood.
+    CellShed {
+        /// The site.
+        site: SiteId,
+        /// The cell's clone.
+        clone: CloneId,
+    },
+    /// A cell in a site divided (perhaps giving a mutant daughter).
+    CellDivided {
+        /// The site.
+        site: SiteId,
+        /// The dividing cell's clone.
+        clone: CloneId,
+    },
+    /// A cell in a site died.
+    CellDied {
+        /// The site.
+        site: SiteId,
+        /// The cell's clone.
+        clone: CloneId,
+    },
+    /// A circulating cell was arrested in an organ's capillary bed.
+    CellArrested {
+        /// The cell's clone.
+        clone: CloneId,
+        /// The organ.
+        organ: OrganId,
+    },
+    /// A circulating cell passed through an organ's capillary bed.
+    CellPassedCapillaryBed {
+        /// The cell's clone.
+        clone: CloneId,
+        /// The organ.
+        organ: OrganId,
+    },
+    /// A circulating cell died on its way to an organ's bed.
+    CellDiedInCirculation {
+        /// The cell's clone.
+        clone: CloneId,
+        /// The organ it was bound for.
+        organ: OrganId,
+    },
+    /// An arrested cell extravasated into the organ.
+    CellExtravasated {
+        /// The cell's clone.
+        clone: CloneId,
+        /// The organ.
+        organ: OrganId,
+    },
+    /// An arrested cell died in the vessel.
+    CellDiedInVessel {
+        /// The cell's clone.
+        clone: CloneId,
+        /// The organ.
+        organ: OrganId,
+    },
+    /// A solitary cell died in the parenchyma.
+    CellDiedInParenchyma {
+        /// The cell's clone.
+        clone: CloneId,
+        /// The organ.
+        organ: OrganId,
+    },
+    /// A solitary cell became dormant.
+    CellEnteredDormancy {
+        /// The cell's clone.
+        clone: CloneId,
+        /// The organ.
+        organ: OrganId,
+    },
+    /// A dormant cell became an active solitary cell again.
+    CellLeftDormancy {
+        /// The cell's clone.
+        clone: CloneId,
+        /// The organ.
+        organ: OrganId,
+    },
+    /// A dormant cell died.
+    DormantCellDied {
+        /// The cell's clone.
+        clone: CloneId,
+        /// The organ.
+        organ: OrganId,
+    },
+    /// A solitary cell divided for the first time, founding a metastasis.
+    SolitaryCellDivided {
+        /// The cell's clone.
+        clone: CloneId,
+        /// The organ.
+        organ: OrganId,
+    },
+    /// An injection of the protocol was given.
+    CellsInjected {
+        /// Its index in the configuration.
+        injection: u32,
+    },
+    /// The colonies were counted (a harvest of the protocol).
+    ColoniesHarvested {
+        /// Its index in the configuration.
+        harvest: u32,
+    },
+    /// The burden was recorded (a day of the observation grid).
+    BurdenObserved {
+        /// Its index in the configuration.
+        observation: u32,
+    },
+    /// A metastasis reached the detectable size.
+    MetastasisDetected {
+        /// The site.
+        site: SiteId,
+    },
+    /// An extension's own event.
+    User(U),
+}
+
+impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
+    fn kind(&self) -> &str {
+        match self {
+            CascadeEvent::CellShed { .. } => "CellShed",
+            CascadeEvent::CellDivided { .. } => "CellDivided",
+            CascadeEvent::CellDied { .. } => "CellDied",
+            CascadeEvent::CellArrested { .. } => "CellArrested",
+            CascadeEvent::CellPassedCapillaryBed { .. } => "CellPassedCapillaryBed",
+            CascadeEvent::CellDiedInCirculation { .. } => "CellDiedInCirculation",
+            CascadeEvent::CellExtravasated { .. } => "CellExtravasated",
+            CascadeEvent::CellDiedInVessel { .. } => "CellDiedInVessel",
+            CascadeEvent::CellDiedInParenchyma { .. } => "CellDiedInParenchyma",
+            CascadeEvent::CellEnteredDormancy { .. } => "CellEnteredDormancy",
+            CascadeEvent::CellLeftDormancy { .. } => "CellLeftDormancy",
+            CascadeEvent::DormantCellDied { .. } => "DormantCellDied",
+            CascadeEvent::SolitaryCellDivided { .. } => "SolitaryCellDivided",
+            CascadeEvent::CellsInjected { .. } => "CellsInjected",
+            CascadeEvent::ColoniesHarvested { .. } => "ColoniesHarvested",
+            CascadeEvent::BurdenObserved { .. } => "BurdenObserved",
+            CascadeEvent::MetastasisDetected { .. } => "MetastasisDetected",
+            CascadeEvent::User(event) => event.kind(),
+        }
+    }
+
+    fn write_payload(&self, digest: &mut TraceDigest) {
+        match self {
+            CascadeEvent::CellShed { site, clone }
+            | CascadeEvent::CellDivided { site, clone }
+            | CascadeEvent::CellDied { site, clone } => {
+                digest.write_u64(site.0.into());
+                digest.write_u64(clone.0.into());
+            }
+            CascadeEvent::CellArrested { clone, organ }
+            | CascadeEvent::CellPassedCapillaryBed { clone, organ }
+            | CascadeEvent::CellDiedInCirculation { clone, organ }
+            | CascadeEvent::CellExtravasated { clone, organ }
+            | CascadeEvent::CellDiedInVessel { clone, organ }
+            | CascadeEvent::CellDiedInParenchyma { clone, organ }
+            | CascadeEvent::CellEnteredDormancy { clone, organ }
+            | CascadeEvent::CellLeftDormancy { clone, organ }
+            | CascadeEvent::DormantCellDied { clone, organ }
+            | CascadeEvent::SolitaryCellDivided { clone, organ } => {
+                digest.write_u64(clone.0.into());
+                digest.write_u64(organ.0.into());
+            }
+            CascadeEvent::CellsInjected { injection: index }
+            | CascadeEvent::ColoniesHarvested { harvest: index }
+            | CascadeEvent::BurdenObserved { observation: index } => {
+                digest.write_u64((*index).into())
+            }
+            CascadeEvent::MetastasisDetected { site } => digest.write_u64(site.0.into()),
+            CascadeEvent::User(event) => event.write_payload(digest),
+        }
+    }
+}
+
+/// An event type with no values: the events of [`NoExtension`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoEvent {}
+
+impl TraceEvent for NoEvent {
+    fn kind(&self) -> &str {
+        match *self {}
+    }
+}
+
+/// A user's addition to the cascade: its own events, and what they do to
+/// the model's state. See `examples/circulation_intervention.rs`.
+pub trait Extension {
+    /// The extension's events.
+    type Event: TraceEvent;
+
+    /// Handles one of the extension's events. It may change
+    /// [`CascadeState::modifiers`] (then call
+    /// [`CascadeState::redraw_all`]), read the state, and schedule more of
+    /// its events as [`CascadeEvent::User`].
+    ///
+    /// # Errors
+    ///
+    /// A [`CascadeError`]; the run stops.
+    fn handle(
+        &mut self,
+        event: Self::Event,
+        state: &mut CascadeState,
+        context: &mut Context<'_, CascadeEvent<Self::Event>>,
+    ) -> Result<(), CascadeError>;
+}
+
+/// No extension: the model as specified.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoExtension;
+
+impl Extension for NoExtension {
+    type Event = NoEvent;
+    fn handle(
+        &mut self,
+        event: NoEvent,
+        _: &mut CascadeState,
+        _: &mut Context<'_, CascadeEvent<NoEvent>>,
+    ) -> Result<(), CascadeError> {
+        match event {}
+    }
+}
+
+/// Why a run of the cascade stopped with an error.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CascadeError {
+    /// The kernel refused a time (a rate so high that a time overflowed).
+    Schedule(ScheduleError),
+    /// An extension's own error.
+    Extension(String),
+}
+
+impl fmt::Display for CascadeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CascadeError::Schedule(error) => write!(f, "cannot schedule: {error}"),
+            CascadeError::Extension(message) => write!(f, "extension: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for CascadeError {}
+
+impl From<ScheduleError> for CascadeError {
+    fn from(error: ScheduleError) -> Self {
+        CascadeError::Schedule(error)
+    }
+}
+
+impl From<TimeError> for CascadeError {
+    fn from(error: TimeError) -> Self {
+        CascadeError::Schedule(error.into())
+    }
+}
+
+/// Everything the cascade knows during a run: configuration, clones, sites,
+/// pools and observables.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CascadeState {
+    config: CascadeConfig,
+    lineage: Lineage,
+    sites: Vec<Site>,
+    pools: BTreeMap<PoolKey, Pool>,
+    /// Rate multipliers an extension may change.
+    pub modifiers: Modifiers,
+    funnel: FunnelTable,
+    ledgers: Vec<Ledger>,
+    harvests: Vec<Harvest>,
+    burden: Vec<BurdenSample>,
+    first_detection: Option<Time>,
+    /// Reused buffer of (rate, event) channels.
+    #[serde(skip)]
+    channels: Vec<(f64, Channel)>,
+}
+
+/// A fate in a pool or a site, before it becomes an event.
+#[derive(Copy, Clone, Debug, PartialEq)]
+enum Channel {
+    Shed(CloneId),
+    Divided(CloneId),
+    Died(CloneId),
+    Pool(PoolFate),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq)]
+enum PoolFate {
+    Arrested,
+    Passed,
+    DiedInCirculation,
+    Extravasated,
+    DiedInVessel,
+    DiedInParenchyma,
+    EnteredDormancy,
+    Divided,
+    LeftDormancy,
+    DormantDied,
+}
+
+impl CascadeState {
+    fn new(config: CascadeConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let organs = config.organs.len();
+        let lineage = Lineage::new(
+            config
+                .clones
+                .iter()
+                .map(|c| (c.name.clone(), c.phenotype.clone()))
+                .collect(),
+        );
+        Ok(CascadeState {
+            funnel: FunnelTable::new(organs, lineage.len()),
+            ledgers: vec![Ledger::default(); lineage.len()],
+            modifiers: Modifiers::neutral(organs),
+            config,
+            lineage,
+            sites: Vec::new(),
+            pools: BTreeMap::new(),
+            harvests: Vec::new(),
+            burden: Vec::new(),
+            first_detection: None,
+            channels: Vec::new(),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &CascadeConfig {
+        &self.config
+    }
+
+    /// Every clone so far.
+    pub fn lineage(&self) -> &Lineage {
+        &self.lineage
+    }
+
+    /// Every site founded so far (the primary first, if any), extinct ones
+    /// included.
+    pub fn sites(&self) -> &[Site] {
+        &self.sites
+    }
+
+    /// The metastases: every site but the primary.
+    pub fn metastases(&self) -> impl Iterator<Item = &Site> {
+        self.sites.iter().filter(|s| s.kind == SiteKind::Metastasis)
+    }
+
+    /// The attrition funnel.
+    pub fn funnel(&self) -> &FunnelTable {
+        &self.funnel
+    }
+
+    /// The ledger of one clone.
+    pub fn ledger(&self, clone: CloneId) -> &Ledger {
+        &self.ledgers[clone.index()]
+    }
+
+    /// The harvests so far.
+    pub fn harvests(&self) -> &[Harvest] {
+        &self.harvests
+    }
+
+    /// The burden samples so far.
+    pub fn burden(&self) -> &[BurdenSample] {
+        &self.burden
+    }
+
+    /// When the first metastasis reached the detectable size.
+    pub fn first_detection(&self) -> Option<Time> {
+        self.first_detection
+    }
+
+    /// Cells of `clone` in `compartment` of `organ`.
+    pub fn pool_cells(&self, clone: CloneId, compartment: Compartment, organ: OrganId) -> u64 {
+        self.pools
+            .get(&PoolKey {
+                clone,
+                compartment,
+                organ,
+            })
+            .map_or(0, |p| p.cells)
+    }
+
+    /// Every non-empty pool, in key order.
+    pub fn pools(&self) -> impl Iterator<Item = (PoolKey, u64)> + '_ {
+        self.pools
+            .iter()
+            .filter(|(_, p)| p.cells > 0)
+            .map(|(k, p)| (*k, p.cells))
+    }
+
+    /// Living cells of `clone`, everywhere.
+    pub fn alive(&self, clone: CloneId) -> u64 {
+        let in_pools: u64 = self
+            .pools
+            .iter()
+            .filter(|(k, _)| k.clone == clone)
+            .map(|(_, p)| p.cells)
+            .sum();
+        let in_sites: u64 = self
+            .sites
+            .iter()
+            .flat_map(|s| s.cells.iter())
+            .filter(|&&(c, _)| c == clone)
+            .map(|&(_, n)| n)
+            .sum();
+        in_pools + in_sites
+    }
+
+    /// Checks `seeded + born = alive + died` for every clone.
+    ///
+    /// # Errors
+    ///
+    /// The first clone whose cells do not add up, with the numbers.
+    pub fn check_conservation(&self) -> Result<(), String> {
+        for clone in self.lineage.iter() {
+            let l = self.ledgers[clone.id.index()];
+            let alive = self.alive(clone.id);
+            if l.seeded + l.born != alive + l.died {
+                return Err(format!(
+                    "clone {}: seeded {} + born {} != alive {} + died {}",
+                    clone.name, l.seeded, l.born, alive, l.died
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn rates(&self, clone: CloneId, kind: SiteKind) -> &GrowthRates {
+        let phenotype = self.lineage.phenotype(clone);
+        match kind {
+            SiteKind::Primary => &phenotype.in_primary,
+            SiteKind::Metastasis => &phenotype.in_metastases,
+        }
+    }
+
+    fn new_clone_rows(&mut self) {
+        while self.ledgers.len() < self.lineage.len() {
+            self.ledgers.push(Ledger::default());
+            self.funnel.add_clone();
+        }
+    }
+
+    // -- clocks ----------------------------------------------------------
+
+    /// Draws again every pending clock: after a change of
+    /// [`modifiers`](Self::modifiers) or anything else the rates depend on.
+    /// Exact, because every clock is exponential.
+    ///
+    /// # Errors
+    ///
+    /// As the kernel's scheduling.
+    pub fn redraw_all<U>(
+        &mut self,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let keys: Vec<PoolKey> = self.pools.keys().copied().collect();
+        for key in keys {
+            self.redraw_pool(key, ctx)?;
+        }
+        for index in 0..self.sites.len() {
+            self.redraw_site(SiteId(index as u32), ctx)?;
+        }
+        Ok(())
+    }
+
+    /// Cancels `clock` if pending, then schedules the next transition of a
+    /// place holding `cells` cells, with the channels in `self.channels`.
+    fn draw_clock<U>(
+        &mut self,
+        clock: Option<EventHandle>,
+        per_cell: bool,
+        cells: u64,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+        event: impl Fn(Channel) -> CascadeEvent<U>,
+    ) -> Result<Option<EventHandle>, CascadeError> {
+        if let Some(handle) = clock {
+            ctx.cancel(handle);
+        }
+        let total: f64 = self.channels.iter().map(|(rate, _)| rate).sum();
+        let rate = if per_cell {
+            total * cells as f64
+        } else {
+            total
+        };
+        if cells == 0 || rate <= 0.0 || !rate.is_finite() {
+            return Ok(None);
+        }
+        let wait = Exponential::new(rate)
+            .map_err(|e| CascadeError::Extension(e.to_string()))?
+            .sample(ctx.rng(CLOCKS));
+        let target = ctx.rng(FATES).uniform() * total;
+        let mut chosen = self.channels[self.channels.len() - 1].1;
+        let mut cumulative = 0.0;
+        for &(rate, channel) in &self.channels {
+            cumulative += rate;
+            if target < cumulative && rate > 0.0 {
+                chosen = channel;
+                break;
+            }
+        }
+        // Rounding can leave `target` above the last partial sum: the last
+        // channel with a positive rate takes it.
+        if target >= cumulative
+            && let Some(&(_, channel)) = self.channels.iter().rev().find(|(r, _)| *r > 0.0)
+        {
+            chosen = channel;
+        }
+        Ok(Some(ctx.schedule_cancellable_after(wait, event(chosen))?))
+    }
+
+    fn redraw_pool<U>(
+        &mut self,
+        key: PoolKey,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let Some(pool) = self.pools.get(&key) else {
+            return Ok(());
+        };
+        let (cells, clock) = (pool.cells, pool.clock);
+        self.channels.clear();
+        let organ = self.config.organs.organ(key.organ);
+        let phenotype = self.lineage.phenotype(key.clone);
+        let affinity = phenotype.affinity(key.organ);
+        let o = key.organ.index();
+        let m = &self.modifiers;
+        use PoolFate::*;
+        match key.compartment {
+            Compartment::InTransit => {
+                let arrival = 1.0 / self.config.transit_time;
+                let p = (organ.arrest_probability * affinity.arrest * m.arrest[o]).min(1.0);
+                self.channels.push((arrival * p, Channel::Pool(Arrested)));
+                self.channels
+                    .push((arrival * (1.0 - p), Channel::Pool(Passed)));
+                self.channels.push((
+                    phenotype.circulation_death_rate * m.circulation_death,
+                    Channel::Pool(DiedInCirculation),
+                ));
+            }
+            Compartment::Arrested => {
+                self.channels.push((
+                    organ.extravasation_rate * affinity.extravasation * m.extravasation[o],
+                    Channel::Pool(Extravasated),
+                ));
+                self.channels.push((
+                    organ.arrested_death_rate * m.arrested_death[o],
+                    Channel::Pool(DiedInVessel),
+                ));
+            }
+            Compartment::Solitary => {
+                let rates = &phenotype.in_metastases;
+                self.channels.push((
+                    organ.solitary_death_rate * m.solitary_death[o] + rates.death_rate,
+                    Channel::Pool(DiedInParenchyma),
+                ));
+                self.channels
+                    .push((organ.dormancy_entry_rate, Channel::Pool(EnteredDormancy)));
+                self.channels.push((
+                    rates.birth_rate * organ.growth_multiplier * affinity.growth * m.growth[o],
+                    Channel::Pool(Divided),
+                ));
+            }
+            Compartment::Dormant => {
+                self.channels
+                    .push((organ.dormancy_exit_rate, Channel::Pool(LeftDormancy)));
+                self.channels
+                    .push((organ.dormant_death_rate, Channel::Pool(DormantDied)));
+            }
+        }
+        let (clone, organ) = (key.clone, key.organ);
+        let handle = self.draw_clock(clock, true, cells, ctx, |channel| {
+            let Channel::Pool(fate) = channel else {
+                unreachable!("pools have only pool fates")
+            };
+            match fate {
+                Arrested => CascadeEvent::CellArrested { clone, organ },
+                Passed => CascadeEvent::CellPassedCapillaryBed { clone, organ },
+                DiedInCirculation => CascadeEvent::CellDiedInCirculation { clone, organ },
+                Extravasated => CascadeEvent::CellExtravasated { clone, organ },
+                DiedInVessel => CascadeEvent::CellDiedInVessel { clone, organ },
+                DiedInParenchyma => CascadeEvent::CellDiedInParenchyma { clone, organ },
+                EnteredDormancy => CascadeEvent::CellEnteredDormancy { clone, organ },
+                Divided => CascadeEvent::SolitaryCellDivided { clone, organ },
+                LeftDormancy => CascadeEvent::CellLeftDormancy { clone, organ },
+                DormantDied => CascadeEvent::DormantCellDied { clone, organ },
+            }
+        })?;
+        if let Some(pool) = self.pools.get_mut(&key) {
+            pool.clock = handle;
+        }
+        Ok(())
+    }
+
+    fn redraw_site<U>(
+        &mut self,
+        id: SiteId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let site = &self.sites[id.index()];
+        let clock = site.clock;
+        self.channels.clear();
+        let organ = self.config.organs.organ(site.organ);
+        let o = site.organ.index();
+        let m = &self.modifiers;
+        let total_shedding_weight: f64 = site
+            .cells
+            .iter()
+            .map(|&(c, n)| n as f64 * self.lineage.phenotype(c).shedding_rate)
+            .sum();
+        for &(clone, n) in &site.cells {
+            let phenotype = self.lineage.phenotype(clone);
+            let rates = match site.kind {
+                SiteKind::Primary => &phenotype.in_primary,
+                SiteKind::Metastasis => &phenotype.in_metastases,
+            };
+            // The soil acts on metastases; the primary's rates are its own.
+            let soil = match site.kind {
+                SiteKind::Primary => 1.0,
+                SiteKind::Metastasis => {
+                    organ.growth_multiplier * phenotype.affinity(site.organ).growth * m.growth[o]
+                }
+            };
+            let birth = site.growth_law.birth_rate(
+                rates.birth_rate * soil,
+                rates.death_rate,
+                site.size,
+                site.capacity,
+            );
+            let cells = n as f64;
+            let shed = match self.config.shedding {
+                Shedding::PerCell => cells * phenotype.shedding_rate,
+                Shedding::SizePower {
+                    coefficient,
+                    exponent,
+                } if total_shedding_weight > 0.0 => {
+                    coefficient
+                        * libm::pow(site.size as f64, exponent)
+                        * (cells * phenotype.shedding_rate / total_shedding_weight)
+                }
+                Shedding::SizePower { .. } => 0.0,
+            } * m.shedding;
+            self.channels.push((cells * birth, Channel::Divided(clone)));
+            self.channels
+                .push((cells * rates.death_rate, Channel::Died(clone)));
+            self.channels.push((shed, Channel::Shed(clone)));
+        }
+        let size = site.size;
+        let handle = self.draw_clock(clock, false, size, ctx, |channel| match channel {
+            Channel::Divided(clone) => CascadeEvent::CellDivided { site: id, clone },
+            Channel::Died(clone) => CascadeEvent::CellDied { site: id, clone },
+            Channel::Shed(clone) => CascadeEvent::CellShed { site: id, clone },
+            Channel::Pool(_) => unreachable!("sites have only site channels"),
+        })?;
+        self.sites[id.index()].clock = handle;
+        Ok(())
+    }
+
+    // -- moving cells ------------------------------------------------------
+
+    /// Adds `count` cells of `clone` to a pool and redraws its clock.
+    fn add_to_pool<U>(
+        &mut self,
+        key: PoolKey,
+        count: u64,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        if count == 0 {
+            return Ok(());
+        }
+        self.pools.entry(key).or_default().cells += count;
+        self.redraw_pool(key, ctx)
+    }
+
+    /// Removes one cell from the pool whose clock just fired (its handle is
+    /// spent) and redraws the clock.
+    fn take_from_pool<U>(
+        &mut self,
+        key: PoolKey,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let pool = self
+            .pools
+            .get_mut(&key)
+            .expect("a pool's clock fired, so it exists");
+        pool.cells -= 1;
+        pool.clock = None;
+        self.redraw_pool(key, ctx)
+    }
+
+    /// Sends a cell leaving `organ`'s bed (shed from a site there, or
+    /// passing through) to where that organ drains.
+    fn send_downstream<U>(
+        &mut self,
+        clone: CloneId,
+        organ: OrganId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let next = match self.config.organs.drain(organ) {
+            Drain::Organ(next) => *next,
+            Drain::Arterial => {
+                let u = ctx.rng(ROUTING).uniform();
+                self.config.organs.arterial_destination(u)
+            }
+        };
+        self.add_to_pool(
+            PoolKey {
+                clone,
+                compartment: Compartment::InTransit,
+                organ: next,
+            },
+            1,
+            ctx,
+        )
+    }
+
+    fn found_site(
+        &mut self,
+        kind: SiteKind,
+        organ: OrganId,
+        founder: CloneId,
+        now: Time,
+        growth_law: GrowthLaw,
+        capacity: f64,
+    ) -> SiteId {
+        let id = SiteId(self.sites.len() as u32);
+        self.sites.push(Site {
+            id,
+            kind,
+            organ,
+            founded_at: now,
+            founder,
+            cells: Vec::new(),
+            size: 0,
+            peak_size: 0,
+            clones_ever: 0,
+            detected_at: None,
+            macroscopic_at: None,
+            extinct_at: None,
+            growth_law,
+            capacity,
+            clock: None,
+        });
+        id
+    }
+
+    /// A cell of `clone` divides in `site`: one daughter is `clone`, the
+    /// other `clone` or, with the clone's mutation probability, a new
+    /// mutant clone.
+    fn divide_in_site<U>(
+        &mut self,
+        site: SiteId,
+        clone: CloneId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let kind = self.sites[site.index()].kind;
+        let mutation = self.rates(clone, kind).mutation_probability;
+        let mutates = Bernoulli::new(mutation)
+            .map_err(|e| CascadeError::Extension(e.to_string()))?
+            .sample(ctx.rng(MUTATION));
+        let daughter = if mutates {
+            let now = ctx.now();
+            let phenotype = self
+                .config
+                .mutation_effect
+                .mutate(self.lineage.phenotype(clone), ctx.rng(MUTATION));
+            let mutant = self.lineage.add_mutant(clone, now, phenotype);
+            self.new_clone_rows();
+            mutant
+        } else {
+            clone
+        };
+        self.ledgers[daughter.index()].born += 1;
+        let site_ref = &mut self.sites[site.index()];
+        site_ref.add(daughter);
+        let (size, organ) = (site_ref.size, site_ref.organ);
+        if kind == SiteKind::Metastasis {
+            let now = ctx.now();
+            let founder = site_ref.founder;
+            if size >= self.config.macrometastasis_size && site_ref.macroscopic_at.is_none() {
+                site_ref.macroscopic_at = Some(now);
+                self.funnel.entry_mut(founder, organ).macrometastases += 1;
+            }
+            let site_ref = &mut self.sites[site.index()];
+            if size >= self.config.detection_size && site_ref.detected_at.is_none() {
+                site_ref.detected_at = Some(now);
+                ctx.schedule_at(now, CascadeEvent::MetastasisDetected { site })?;
+            }
+        }
+        Ok(())
+    }
+
+    // -- the handler -------------------------------------------------------
+
+    fn handle<U>(
+        &mut self,
+        event: CascadeEvent<U>,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let now = ctx.now();
+        let pool = |clone, compartment, organ| PoolKey {
+            clone,
+            compartment,
+            organ,
+        };
+        match event {
+            CascadeEvent::CellDivided { site, clone } => {
+                self.sites[site.index()].clock = None;
+                self.divide_in_site(site, clone, ctx)?;
+                self.redraw_site(site, ctx)?;
+            }
+            CascadeEvent::CellDied { site, clone } => {
+                let s = &mut self.sites[site.index()];
+                s.clock = None;
+                s.remove(clone);
+                if s.size == 0 {
+                    s.extinct_at = Some(now);
+                }
+                self.ledgers[clone.index()].died += 1;
+                self.redraw_site(site, ctx)?;
+            }
+            CascadeEvent::CellShed { site, clone } => {
+                let s = &mut self.sites[site.index()];
+                s.clock = None;
+                s.remove(clone);
+                if s.size == 0 {
+                    s.extinct_at = Some(now);
+                }
+                let organ = s.organ;
+                self.funnel.entry_mut(clone, organ).shed += 1;
+                self.redraw_site(site, ctx)?;
+                self.send_downstream(clone, organ, ctx)?;
+            }
+            CascadeEvent::CellArrested { clone, organ } => {
+                self.take_from_pool(pool(clone, Compartment::InTransit, organ), ctx)?;
+                self.funnel.entry_mut(clone, organ).arrested += 1;
+                self.add_to_pool(pool(clone, Compartment::Arrested, organ), 1, ctx)?;
+            }
+            CascadeEvent::CellPassedCapillaryBed { clone, organ } => {
+                self.take_from_pool(pool(clone, Compartment::InTransit, organ), ctx)?;
+                self.funnel.entry_mut(clone, organ).passed += 1;
+                self.send_downstream(clone, organ, ctx)?;
+            }
+            CascadeEvent::CellDiedInCirculation { clone, organ } => {
+                self.take_from_pool(pool(clone, Compartment::InTransit, organ), ctx)?;
+                self.funnel.entry_mut(clone, organ).died_in_circulation += 1;
+                self.ledgers[clone.index()].died += 1;
+            }
+            CascadeEvent::CellExtravasated { clone, organ } => {
+                self.take_from_pool(pool(clone, Compartment::Arrested, organ), ctx)?;
+                self.funnel.entry_mut(clone, organ).extravasated += 1;
+                self.add_to_pool(pool(clone, Compartment::Solitary, organ), 1, ctx)?;
+            }
+            CascadeEvent::CellDiedInVessel { clone, organ } => {
+                self.take_from_pool(pool(clone, Compartment::Arrested, organ), ctx)?;
+                self.funnel.entry_mut(clone, organ).died_in_vessel += 1;
+                self.ledgers[clone.index()].died += 1;
+            }
+            CascadeEvent::CellDiedInParenchyma { clone, organ } => {
+                self.take_from_pool(pool(clone, Compartment::Solitary, organ), ctx)?;
+                self.funnel.entry_mut(clone, organ).died_in_parenchyma += 1;
+                self.ledgers[clone.index()].died += 1;
+            }
+            CascadeEvent::CellEnteredDormancy { clone, organ } => {
+                self.take_from_pool(pool(clone, Compartment::Solitary, organ), ctx)?;
+                self.funnel.entry_mut(clone, organ).entered_dormancy += 1;
+                self.add_to_pool(pool(clone, Compartment::Dormant, organ), 1, ctx)?;
+            }
+            CascadeEvent::CellLeftDormancy { clone, organ } => {
+                self.take_from_pool(pool(clone, Compartment::Dormant, organ), ctx)?;
+                self.funnel.entry_mut(clone, organ).left_dormancy += 1;
+                self.add_to_pool(pool(clone, Compartment::Solitary, organ), 1, ctx)?;
+            }
+            CascadeEvent::DormantCellDied { clone, organ } => {
+                self.take_from_pool(pool(clone, Compartment::Dormant, organ), ctx)?;
+                self.funnel.entry_mut(clone, organ).died_dormant += 1;
+                self.ledgers[clone.index()].died += 1;
+            }
+            CascadeEvent::SolitaryCellDivided { clone, organ } => {
+                self.take_from_pool(pool(clone, Compartment::Solitary, organ), ctx)?;
+                self.funnel.entry_mut(clone, organ).micrometastases += 1;
+                let capacity = self.config.organs.organ(organ).carrying_capacity;
+                let law = self.config.metastasis_growth_law;
+                let site = self.found_site(SiteKind::Metastasis, organ, clone, now, law, capacity);
+                self.sites[site.index()].add(clone);
+                self.divide_in_site(site, clone, ctx)?;
+                self.redraw_site(site, ctx)?;
+            }
+            CascadeEvent::CellsInjected { injection } => {
+                let injection = self.config.injections[injection as usize].clone();
+                for &(clone, count) in &injection.cells {
+                    self.ledgers[clone.index()].seeded += count;
+                    match injection.entry {
+                        Entry::Bed(organ) => {
+                            self.funnel.entry_mut(clone, organ).injected += count;
+                            self.add_to_pool(
+                                pool(clone, Compartment::InTransit, organ),
+                                count,
+                                ctx,
+                            )?;
+                        }
+                        Entry::Arterial => {
+                            let shares: Vec<f64> = self
+                                .config
+                                .organs
+                                .organs()
+                                .map(|(_, o)| o.cardiac_output_share)
+                                .collect();
+                            let mut counts = vec![0; shares.len()];
+                            sample_multinomial_into(ctx.rng(ROUTING), count, &shares, &mut counts)
+                                .map_err(|e| CascadeError::Extension(e.to_string()))?;
+                            for (index, &n) in counts.iter().enumerate() {
+                                let organ = OrganId(index as u16);
+                                self.funnel.entry_mut(clone, organ).injected += n;
+                                self.add_to_pool(
+                                    pool(clone, Compartment::InTransit, organ),
+                                    n,
+                                    ctx,
+                                )?;
+                            }
+                        }
+                    }
+                }
+            }
+            CascadeEvent::ColoniesHarvested { harvest } => {
+                let day = self.config.harvest_days[harvest as usize];
+                let harvest = self.harvest(day);
+                self.harvests.push(harvest);
+            }
+            CascadeEvent::BurdenObserved { observation } => {
+                let day = self.config.observation_days[observation as usize];
+                let sample = self.burden_sample(day);
+                self.burden.push(sample);
+            }
+            CascadeEvent::MetastasisDetected { site } => {
+                let s = &self.sites[site.index()];
+                self.funnel.entry_mut(s.founder, s.organ).detected += 1;
+                if self.first_detection.is_none() {
+                    self.first_detection = Some(now);
+                }
+            }
+            CascadeEvent::User(_) => unreachable!("user events go to the extension"),
+        }
+        Ok(())
+    }
+
+    fn harvest(&self, day: f64) -> Harvest {
+        let mut organs = vec![OrganHarvest::default(); self.config.organs.len()];
+        for site in self.metastases().filter(|s| s.size > 0) {
+            let o = &mut organs[site.organ.index()];
+            if site.size >= self.config.macrometastasis_size {
+                o.colonies += 1;
+            } else {
+                o.micrometastases += 1;
+            }
+            o.cells_in_metastases += site.size;
+        }
+        let mut circulating_cells = 0;
+        for (key, pool) in &self.pools {
+            let o = &mut organs[key.organ.index()];
+            match key.compartment {
+                Compartment::InTransit => circulating_cells += pool.cells,
+                Compartment::Arrested => o.arrested_cells += pool.cells,
+                Compartment::Solitary => o.solitary_cells += pool.cells,
+                Compartment::Dormant => o.dormant_cells += pool.cells,
+            }
+        }
+        Harvest {
+            day,
+            organs,
+            circulating_cells,
+        }
+    }
+
+    fn burden_sample(&self, day: f64) -> BurdenSample {
+        let organs = self.config.organs.len();
+        let mut metastatic_cells = vec![0; organs];
+        let mut solitary_cells = vec![0; organs];
+        let mut primary_cells = 0;
+        for site in &self.sites {
+            match site.kind {
+                SiteKind::Primary => primary_cells += site.size,
+                SiteKind::Metastasis => metastatic_cells[site.organ.index()] += site.size,
+            }
+        }
+        for (key, pool) in &self.pools {
+            if matches!(
+                key.compartment,
+                Compartment::Solitary | Compartment::Dormant
+            ) {
+                solitary_cells[key.organ.index()] += pool.cells;
+            }
+        }
+        BurdenSample {
+            day,
+            primary_cells,
+            metastatic_cells,
+            solitary_cells,
+        }
+    }
+}
+
+/// The cascade as a kernel [`Model`]: the state, and an [`Extension`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cascade<X: Extension = NoExtension> {
+    state: CascadeState,
+    extension: X,
+}
+
+impl<X: Extension> Cascade<X> {
+    /// The model for `config`, with `extension`.
+    ///
+    /// # Errors
+    ///
+    /// The first invalid field of `config`.
+    pub fn new(config: CascadeConfig, extension: X) -> Result<Self, ConfigError> {
+        Ok(Cascade {
+            state: CascadeState::new(config)?,
+            extension,
+        })
+    }
+
+    /// Schedules the run's first events: the primary tumour's clock, the
+    /// injections, harvests and observations.
+    ///
+    /// # Errors
+    ///
+    /// A day the kernel refuses (already validated: only a bug).
+    pub fn start(
+        &mut self,
+        ctx: &mut Context<'_, CascadeEvent<X::Event>>,
+    ) -> Result<(), CascadeError> {
+        let state = &mut self.state;
+        let now = ctx.now();
+        if let Some(primary) = state.config.primary.clone() {
+            let founder = primary
+                .cells
+                .iter()
+                .max_by_key(|&&(_, n)| n)
+                .map_or(CloneId(0), |&(c, _)| c);
+            let site = state.found_site(
+                SiteKind::Primary,
+                primary.organ,
+                founder,
+                now,
+                primary.growth_law,
+                primary.carrying_capacity,
+            );
+            for &(clone, count) in &primary.cells {
+                state.ledgers[clone.index()].seeded += count;
+                let s = &mut state.sites[site.index()];
+                if count > 0 {
+                    *s.count_mut(clone) += count;
+                    s.size += count;
+                    s.peak_size = s.size;
+                }
+            }
+            state.redraw_site(site, ctx)?;
+        }
+        for (i, injection) in state.config.injections.iter().enumerate() {
+            ctx.schedule_at(
+                Time::new(injection.day)?,
+                CascadeEvent::CellsInjected {
+                    injection: i as u32,
+                },
+            )?;
+        }
+        for (i, &day) in state.config.harvest_days.iter().enumerate() {
+            ctx.schedule_at(
+                Time::new(day)?,
+                CascadeEvent::ColoniesHarvested { harvest: i as u32 },
+            )?;
+        }
+        for (i, &day) in state.config.observation_days.iter().enumerate() {
+            ctx.schedule_at(
+                Time::new(day)?,
+                CascadeEvent::BurdenObserved {
+                    observation: i as u32,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The state: clones, sites, observables.
+    pub fn state(&self) -> &CascadeState {
+        &self.state
+    }
+
+    /// The state, mutably (between runs).
+    pub fn state_mut(&mut self) -> &mut CascadeState {
+        &mut self.state
+    }
+
+    /// The extension.
+    pub fn extension(&self) -> &X {
+        &self.extension
+    }
+}
+
+impl<X: Extension> Model for Cascade<X> {
+    type Event = CascadeEvent<X::Event>;
+    type Error = CascadeError;
+
+    fn handle(
+        &mut self,
+        event: Self::Event,
+        ctx: &mut Context<'_, Self::Event>,
+    ) -> Result<(), CascadeError> {
+        match event {
+            CascadeEvent::User(event) => self.extension.handle(event, &mut self.state, ctx),
+            event => self.state.handle(event, ctx),
+        }
+    }
+}

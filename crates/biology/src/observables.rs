@@ -1,0 +1,181 @@
+//! What a run reports, kept up to date as it goes (never recomputed from a
+//! log): the attrition funnel per clone and organ, the cell ledger per
+//! clone, harvests and the burden on a time grid.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clones::CloneId;
+use crate::organs::OrganId;
+
+/// Counts of cells at each step of the cascade.
+///
+/// For one clone and one organ, the organ is where the step happened: the
+/// organ a cell was shed from, the organ whose capillary bed it was bound
+/// for when it died in circulation, arrested, passed, extravasated, and so
+/// on. Every field counts cells (a metastasis counts once, when founded).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Funnel {
+    /// Cells shed into the blood by a site in this organ.
+    pub shed: u64,
+    /// Cells injected that were bound for this organ's capillary bed.
+    pub injected: u64,
+    /// Cells that died in circulation on their way to this organ's bed.
+    pub died_in_circulation: u64,
+    /// Cells mechanically arrested in this organ's capillary bed.
+    pub arrested: u64,
+    /// Passages through this organ's capillary bed without arrest.
+    pub passed: u64,
+    /// Arrested cells that extravasated into this organ.
+    pub extravasated: u64,
+    /// Arrested cells that died in the vessel.
+    pub died_in_vessel: u64,
+    /// Solitary cells that died in the parenchyma.
+    pub died_in_parenchyma: u64,
+    /// Solitary cells that entered dormancy.
+    pub entered_dormancy: u64,
+    /// Dormant cells that left dormancy.
+    pub left_dormancy: u64,
+    /// Dormant cells that died.
+    pub died_dormant: u64,
+    /// Metastases founded by a solitary cell's first division
+    /// (micrometastases, counted when founded).
+    pub micrometastases: u64,
+    /// Metastases that reached the macrometastasis size.
+    pub macrometastases: u64,
+    /// Metastases that reached the detectable size.
+    pub detected: u64,
+}
+
+impl Funnel {
+    /// Adds `other` field by field.
+    pub fn add(&mut self, other: &Funnel) {
+        self.shed += other.shed;
+        self.injected += other.injected;
+        self.died_in_circulation += other.died_in_circulation;
+        self.arrested += other.arrested;
+        self.passed += other.passed;
+        self.extravasated += other.extravasated;
+        self.died_in_vessel += other.died_in_vessel;
+        self.died_in_parenchyma += other.died_in_parenchyma;
+        self.entered_dormancy += other.entered_dormancy;
+        self.left_dormancy += other.left_dormancy;
+        self.died_dormant += other.died_dormant;
+        self.micrometastases += other.micrometastases;
+        self.macrometastases += other.macrometastases;
+        self.detected += other.detected;
+    }
+}
+
+/// The funnel for every (clone, organ) pair.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FunnelTable {
+    organs: usize,
+    /// Row-major: clone, then organ.
+    entries: Vec<Funnel>,
+}
+
+impl FunnelTable {
+    pub(crate) fn new(organs: usize, clones: usize) -> Self {
+        FunnelTable {
+            organs,
+            entries: vec![Funnel::default(); organs * clones],
+        }
+    }
+
+    pub(crate) fn add_clone(&mut self) {
+        self.entries
+            .extend(std::iter::repeat_n(Funnel::default(), self.organs));
+    }
+
+    pub(crate) fn entry_mut(&mut self, clone: CloneId, organ: OrganId) -> &mut Funnel {
+        &mut self.entries[clone.index() * self.organs + organ.index()]
+    }
+
+    /// The funnel of one clone in one organ.
+    pub fn entry(&self, clone: CloneId, organ: OrganId) -> &Funnel {
+        &self.entries[clone.index() * self.organs + organ.index()]
+    }
+
+    /// Summed over clones and organs.
+    pub fn total(&self) -> Funnel {
+        let mut total = Funnel::default();
+        for entry in &self.entries {
+            total.add(entry);
+        }
+        total
+    }
+
+    /// Summed over clones, for one organ.
+    pub fn organ(&self, organ: OrganId) -> Funnel {
+        let mut total = Funnel::default();
+        for entry in self.entries.iter().skip(organ.index()).step_by(self.organs) {
+            total.add(entry);
+        }
+        total
+    }
+
+    /// Summed over organs, for one clone.
+    pub fn clone_total(&self, clone: CloneId) -> Funnel {
+        let mut total = Funnel::default();
+        let start = clone.index() * self.organs;
+        for entry in &self.entries[start..start + self.organs] {
+            total.add(entry);
+        }
+        total
+    }
+}
+
+/// Where every cell of one clone came from and went: the conservation
+/// ledger. At every step, `seeded + born = alive + died`, with `alive`
+/// counted over sites and every compartment.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ledger {
+    /// Cells put in at the start (the primary) or by injection.
+    pub seeded: u64,
+    /// Cells born as this clone (a mutant daughter is born as its new clone).
+    pub born: u64,
+    /// Cells of this clone that died, anywhere.
+    pub died: u64,
+}
+
+/// What a harvest found in one organ.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganHarvest {
+    /// Metastases of at least the macrometastasis size: the colonies a
+    /// laboratory would count.
+    pub colonies: u64,
+    /// Living metastases below that size.
+    pub micrometastases: u64,
+    /// Cells in metastases.
+    pub cells_in_metastases: u64,
+    /// Solitary extravasated cells, not dormant.
+    pub solitary_cells: u64,
+    /// Dormant solitary cells.
+    pub dormant_cells: u64,
+    /// Cells arrested in the capillary bed.
+    pub arrested_cells: u64,
+}
+
+/// A harvest: every organ's colonies and cells at a set day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Harvest {
+    /// The day.
+    pub day: f64,
+    /// Per organ, indexed by [`OrganId`].
+    pub organs: Vec<OrganHarvest>,
+    /// Cells in circulation at that moment.
+    pub circulating_cells: u64,
+}
+
+/// Tumour burden at one day of the observation grid.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BurdenSample {
+    /// The day.
+    pub day: f64,
+    /// Cells of the primary tumour (0 without one).
+    pub primary_cells: u64,
+    /// Cells in metastases, per organ, indexed by [`OrganId`].
+    pub metastatic_cells: Vec<u64>,
+    /// Solitary and dormant cells, per organ.
+    pub solitary_cells: Vec<u64>,
+}
