@@ -458,6 +458,9 @@ pub struct CascadeState {
     config: CascadeConfig,
     lineage: Lineage,
     sites: Vec<Site>,
+    /// Serialised as a list of (key, pool) pairs: formats such as JSON
+    /// only take strings as map keys.
+    #[serde(with = "pools_as_list")]
     pools: BTreeMap<PoolKey, Pool>,
     /// Rate multipliers an extension may change.
     pub modifiers: Modifiers,
@@ -469,6 +472,27 @@ pub struct CascadeState {
     /// Reused buffer of (rate, event) channels.
     #[serde(skip)]
     channels: Vec<(f64, Channel)>,
+}
+
+mod pools_as_list {
+    use super::{Pool, PoolKey};
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::collections::BTreeMap;
+
+    pub(super) fn serialize<S: Serializer>(
+        pools: &BTreeMap<PoolKey, Pool>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(pools.iter())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeMap<PoolKey, Pool>, D::Error> {
+        Ok(Vec::<(PoolKey, Pool)>::deserialize(deserializer)?
+            .into_iter()
+            .collect())
+    }
 }
 
 /// A fate in a pool or a site, before it becomes an event.

@@ -463,3 +463,211 @@ fn invalid_configurations_name_the_field() {
     let error = Cascade::new(CascadeConfig::new(organs, clones), NoExtension).unwrap_err();
     assert_eq!(error.path, "clones[0].phenotype.circulation_death_rate");
 }
+
+// ---------------------------------------------------------------------------
+// Growth laws, checkpoints, pinned digests.
+
+/// A primary of `cells` cells growing by `law` to capacity `capacity`.
+fn primary_config(
+    law: GrowthLaw,
+    cells: u64,
+    capacity: f64,
+    birth: f64,
+    death: f64,
+) -> CascadeConfig {
+    let organs = OrganSet::mouse();
+    let skin = organs.id("skin").unwrap();
+    let clones = one_clone(&organs, |p| {
+        p.in_primary = GrowthRates {
+            birth_rate: birth,
+            death_rate: death,
+            mutation_probability: 0.0,
+        };
+        p.shedding_rate = 0.0;
+    });
+    let mut config = CascadeConfig::new(organs, clones);
+    config.primary = Some(PrimaryTumour {
+        organ: skin,
+        cells: vec![(CloneId(0), cells)],
+        growth_law: law,
+        carrying_capacity: capacity,
+    });
+    config
+}
+
+/// Logistic and Gompertz colonies settle at their carrying capacity K: at
+/// day 40 (many times 1/r), the mean size over 16 replicates is within 3%
+/// of K = 300. The stationary spread is about √(K(b+d)/r) ≈ 20 cells, so
+/// the standard error of the mean is about 5 cells (1.7%): 3% is about 2
+/// standard errors of the mean plus the small downward bias of the
+/// stochastic equilibrium. Seeds are fixed.
+#[test]
+fn logistic_and_gompertz_colonies_settle_at_their_capacity() {
+    for law in [GrowthLaw::Logistic, GrowthLaw::Gompertz] {
+        let config = primary_config(law, 10, 300.0, 1.0, 0.1);
+        let mut total = 0.0;
+        for r in 0..16 {
+            let mut sim =
+                simulation(config.clone(), NoExtension, Seed::new(40).with_replicate(r)).unwrap();
+            sim.run_until(Time::new(40.0).unwrap()).unwrap();
+            total += sim.model().state().sites()[0].size as f64;
+        }
+        let mean = total / 16.0;
+        assert!((mean - 300.0).abs() < 0.03 * 300.0, "{law:?}: mean {mean}");
+    }
+}
+
+/// The primary sheds, metastases found and shed in turn, clones mutate:
+/// most of the model is exercised.
+fn busy_config() -> CascadeConfig {
+    let organs = OrganSet::mouse();
+    let skin = organs.id("skin").unwrap();
+    let clones = one_clone(&organs, |p| {
+        p.shedding_rate = 0.02;
+        p.in_primary.mutation_probability = 0.002;
+        p.in_metastases.mutation_probability = 0.01;
+    });
+    let mut config = CascadeConfig::new(organs, clones);
+    config.primary = Some(PrimaryTumour {
+        organ: skin,
+        cells: vec![(CloneId(0), 200)],
+        growth_law: GrowthLaw::Gompertz,
+        carrying_capacity: 1e5,
+    });
+    config.mutation_effect = MutationEffect {
+        birth_rate: 0.1,
+        death_rate: 0.1,
+        shedding_rate: 0.1,
+        circulation_death_rate: 0.1,
+        affinity: 0.1,
+        mutation_probability: 0.1,
+    };
+    config.harvest_days = vec![5.0];
+    config.observation_days = vec![2.0, 4.0, 6.0];
+    config.macrometastasis_size = 20;
+    config.detection_size = 50;
+    config
+}
+
+/// Checkpoint mid-run (the simulation and the digest, through serde),
+/// restore, run on: the digest and the state of the uninterrupted run.
+#[test]
+fn checkpoint_and_restore_continue_the_same_trajectory() {
+    let horizon = Time::new(8.0).unwrap();
+    let mut uninterrupted = simulation(busy_config(), NoExtension, Seed::new(8)).unwrap();
+    let mut uninterrupted_digest = TraceDigest::new();
+    uninterrupted
+        .run(RunLimits::until(horizon), &mut uninterrupted_digest)
+        .unwrap();
+    assert!(
+        uninterrupted_digest.events() > 3_000,
+        "a busy run: {}",
+        uninterrupted_digest.events()
+    );
+
+    let mut sim = simulation(busy_config(), NoExtension, Seed::new(8)).unwrap();
+    let mut digest = TraceDigest::new();
+    sim.run(
+        RunLimits::until(horizon).with_max_events(1_500),
+        &mut digest,
+    )
+    .unwrap();
+    let saved = serde_json::to_string(&(&sim, &digest)).unwrap();
+    drop(sim);
+    let (mut restored, mut digest): (Simulation<Cascade>, TraceDigest) =
+        serde_json::from_str(&saved).unwrap();
+    restored
+        .run(RunLimits::until(horizon), &mut digest)
+        .unwrap();
+    assert_eq!(digest, uninterrupted_digest);
+    // Same state too (compared through serde, which leaves out scratch space).
+    let state = |sim: &Simulation<Cascade>| serde_json::to_string(sim.model().state()).unwrap();
+    assert_eq!(state(&restored), state(&uninterrupted));
+}
+
+/// The pinned digest of the busy scenario: the same on every platform and
+/// build profile. A change is value-breaking: record it in CHANGELOG.md.
+#[test]
+fn busy_scenario_golden_digest() {
+    let mut sim = simulation(busy_config(), NoExtension, Seed::new(2026)).unwrap();
+    let mut digest = TraceDigest::new();
+    sim.run(RunLimits::until(Time::new(8.0).unwrap()), &mut digest)
+        .unwrap();
+    let state = sim.model().state();
+    state.check_conservation().unwrap();
+    assert!(state.metastases().count() > 0 && state.lineage().len() > 1);
+    assert_eq!(
+        (digest.events(), digest.to_string().as_str()),
+        (BUSY_GOLDEN_EVENTS, BUSY_GOLDEN_DIGEST)
+    );
+}
+
+const BUSY_GOLDEN_EVENTS: u64 = 3290;
+const BUSY_GOLDEN_DIGEST: &str = "9ebb16fcde6c93df796056a0abe193e8";
+
+// ---------------------------------------------------------------------------
+// Opt-in statistical runs: `cargo test --release -p cascade-biology -- --ignored`.
+
+/// The B16 assay at ten times the default test's size: 200,000 cells,
+/// within 4 binomial standard errors of the closed form.
+#[test]
+#[ignore = "statistical, opt-in: cargo test --release -p cascade-biology -- --ignored"]
+fn b16_assay_at_full_size() {
+    let (arrest_death, extravasation, solitary_death) = (5.0, 0.1, 1.0);
+    let organs = mouse_with(|name, o| {
+        o.arrested_death_rate = arrest_death;
+        o.extravasation_rate = extravasation;
+        o.solitary_death_rate = solitary_death;
+        o.dormancy_entry_rate = 0.0;
+        if name == "lung" {
+            o.arrest_probability = 0.999;
+        }
+    });
+    let entry = organs.vein("tail_vein").unwrap().clone();
+    let clones = one_clone(&organs, |p| {
+        p.circulation_death_rate = 0.0;
+        p.in_metastases.birth_rate = 0.0;
+        p.in_metastases.death_rate = 0.0;
+    });
+    let cells = 200_000u64;
+    let mut config = CascadeConfig::new(organs, clones);
+    config.injections.push(Injection {
+        day: 0.0,
+        entry,
+        cells: vec![(CloneId(0), cells)],
+    });
+    let mut sim = simulation(config, NoExtension, Seed::new(1971)).unwrap();
+    sim.run_until(Time::new(1.0).unwrap()).unwrap();
+    let alive = sim.model().state().alive(CloneId(0));
+    let (le, lv, mu) = (extravasation, arrest_death, solitary_death);
+    let expected =
+        libm::exp(-(le + lv)) + le * (libm::exp(-mu) - libm::exp(-(le + lv))) / (le + lv - mu);
+    let share = alive as f64 / cells as f64;
+    let se = (expected * (1.0 - expected) / cells as f64).sqrt();
+    assert!(
+        (share - expected).abs() < 4.0 * se,
+        "alive {share}, expected {expected} ± {se}"
+    );
+}
+
+/// A pure-birth colony at 4,000 replicates (10 times the default test).
+#[test]
+#[ignore = "statistical, opt-in: cargo test --release -p cascade-biology -- --ignored"]
+fn pure_birth_mean_at_full_size() {
+    let (b, t, replicates) = (1.0, 3.0, 4_000u64);
+    let config = primary_config(GrowthLaw::Exponential, 1, 1e12, b, 0.0);
+    let mut total = 0.0;
+    for r in 0..replicates {
+        let mut sim =
+            simulation(config.clone(), NoExtension, Seed::new(6).with_replicate(r)).unwrap();
+        sim.run_until(Time::new(t).unwrap()).unwrap();
+        total += sim.model().state().sites()[0].size as f64;
+    }
+    let mean = total / replicates as f64;
+    let growth = libm::exp(b * t);
+    let se = (growth * (growth - 1.0) / replicates as f64).sqrt();
+    assert!(
+        (mean - growth).abs() < 4.0 * se,
+        "mean {mean}, expected {growth} ± {se}"
+    );
+}
