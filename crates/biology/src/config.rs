@@ -24,7 +24,14 @@ use crate::organs::{Entry, OrganId, OrganSet};
 ///   Shigesada 2000 fit to a human primary; REFERENCES.md, Growth): a single
 ///   cell's net rate is the clone's `r`.
 ///
-/// A birth rate that the formula would make negative (x above K) is 0.
+/// Above capacity (`x > K`, where the factor after `(b − d)` is negative)
+/// the per-cell birth rate is the formula's capped at `b` and floored at 0:
+/// `max(0, min(b, formula))`. Below or at `K` it is the formula's, floored at
+/// 0 (it lies between `b` and `d` there). The cap matters for a declining
+/// clone (`b < d`): the formula alone would exceed `d` above `K`, so a site
+/// above capacity would grow without bound; with it, above `K` births never
+/// outpace the clone's own birth rate and such a site shrinks. For `b ≥ d`
+/// the formula is below `d ≤ b` above `K` and the cap changes nothing.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GrowthLaw {
     /// Unlimited growth.
@@ -39,17 +46,22 @@ pub enum GrowthLaw {
 impl GrowthLaw {
     /// The per-cell birth rate at size `size` of a clone with (soil-adjusted)
     /// birth rate `birth` and death rate `death`, in a site of capacity
-    /// `capacity`.
+    /// `capacity`: the formula of the law, never negative, and above
+    /// capacity never above `birth` (see [`GrowthLaw`]).
     pub fn birth_rate(self, birth: f64, death: f64, size: u64, capacity: f64) -> f64 {
         let x = size.max(1) as f64;
         let rate = match self {
-            GrowthLaw::Exponential => birth,
+            GrowthLaw::Exponential => return birth.max(0.0),
             GrowthLaw::Logistic => death + (birth - death) * (1.0 - x / capacity),
             GrowthLaw::Gompertz => {
                 death + (birth - death) * libm::log(capacity / x) / libm::log(capacity)
             }
         };
-        rate.max(0.0)
+        if x > capacity {
+            rate.min(birth).max(0.0)
+        } else {
+            rate.max(0.0)
+        }
     }
 }
 
@@ -73,7 +85,8 @@ pub enum Shedding {
 /// A founding clone, as the scenario names it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FoundingClone {
-    /// Its name.
+    /// Its name: non-empty, unique, without '.' (mutants are named
+    /// `<parent>.<n>`).
     pub name: String,
     /// What its cells do.
     pub phenotype: Phenotype,
@@ -183,7 +196,11 @@ impl CascadeConfig {
         }
     }
 
-    /// Checks every field.
+    /// Checks every field. Besides ranges, founding clone names must be
+    /// unique, non-empty and without '.' (a mutant is named
+    /// `<parent>.<n>`, so a founder named like one could clash with it), and
+    /// the cells seeded are at most [`MAX_CELLS`] per primary, per injection
+    /// and in all.
     ///
     /// # Errors
     ///
@@ -204,6 +221,13 @@ impl CascadeConfig {
                     "a non-empty name",
                 ));
             }
+            if clone.name.contains('.') {
+                return Err(ConfigError::new(
+                    format!("clones[{i}].name"),
+                    format!("{:?}", clone.name),
+                    "a name without '.' (mutants are named <parent>.<n>)",
+                ));
+            }
             if let Some(j) = self.clones[..i].iter().position(|c| c.name == clone.name) {
                 return Err(ConfigError::new(
                     format!("clones[{i}].name"),
@@ -214,8 +238,11 @@ impl CascadeConfig {
             check_phenotype(&clone.phenotype, &path, organ_count)?;
         }
         let clone_count = self.clones.len();
-        let check_cells = |cells: &[(CloneId, u64)], path: &str| -> Result<(), ConfigError> {
-            for (k, (clone, _)) in cells.iter().enumerate() {
+        // Checks the clones of `cells` and returns its total, at most
+        // MAX_CELLS.
+        let check_cells = |cells: &[(CloneId, u64)], path: &str| -> Result<u64, ConfigError> {
+            let mut total: u128 = 0;
+            for (k, &(clone, count)) in cells.iter().enumerate() {
                 if clone.index() >= clone_count {
                     return Err(ConfigError::new(
                         format!("{path}[{k}].clone"),
@@ -223,9 +250,11 @@ impl CascadeConfig {
                         "one of the founding clones",
                     ));
                 }
+                total += u128::from(count);
             }
-            Ok(())
+            check_total(total, path, "")
         };
+        let mut all_cells: u128 = 0;
         if let Some(primary) = &self.primary {
             if primary.organ.index() >= organ_count {
                 return Err(ConfigError::new(
@@ -234,7 +263,7 @@ impl CascadeConfig {
                     "an organ of the organ set",
                 ));
             }
-            check_cells(&primary.cells, "primary.cells")?;
+            all_cells += u128::from(check_cells(&primary.cells, "primary.cells")?);
             if primary.cells.iter().all(|&(_, n)| n == 0) {
                 return Err(ConfigError::new(
                     "primary.cells",
@@ -255,7 +284,13 @@ impl CascadeConfig {
                     "an organ of the organ set",
                 ));
             }
-            check_cells(&injection.cells, &format!("injections[{i}].cells"))?;
+            let path = format!("injections[{i}].cells");
+            all_cells += u128::from(check_cells(&injection.cells, &path)?);
+            check_total(
+                all_cells,
+                &path,
+                " with the primary's and the earlier injections'",
+            )?;
         }
         for (i, &day) in self.harvest_days.iter().enumerate() {
             check_day(day, &format!("harvest_days[{i}]"))?;
@@ -318,6 +353,24 @@ impl CascadeConfig {
             ));
         }
         Ok(())
+    }
+}
+
+/// The most cells a configuration may seed, per primary, per injection and
+/// in all (the primary and every injection): 2^62, so that counts of cells
+/// (seeded, born, alive) stay far from overflowing a `u64`.
+pub const MAX_CELLS: u64 = 1 << 62;
+
+/// `total` (cells) if it is at most [`MAX_CELLS`]; `context` says what it
+/// adds up.
+fn check_total(total: u128, path: &str, context: &str) -> Result<u64, ConfigError> {
+    match u64::try_from(total) {
+        Ok(total) if total <= MAX_CELLS => Ok(total),
+        _ => Err(ConfigError::new(
+            path,
+            format!("{total} cells{context}"),
+            format!("at most 2^62 = {MAX_CELLS} cells in total"),
+        )),
     }
 }
 

@@ -22,7 +22,7 @@
 //! pending event, with a handle so it can be redrawn.
 
 use cascade_kernel::distributions::{
-    Bernoulli, Distribution, Exponential, sample_multinomial_into,
+    Bernoulli, Distribution, Exponential, ParameterError, sample_multinomial_into,
 };
 use cascade_kernel::{
     Context, EventHandle, Model, Purpose, ScheduleError, Time, TimeError, TraceDigest, TraceEvent,
@@ -93,7 +93,8 @@ pub struct Site {
     pub organ: OrganId,
     /// When it was founded.
     pub founded_at: Time,
-    /// The clone of the cell that founded it.
+    /// The clone of the cell that founded it; for the primary, the clone
+    /// with the most cells at time zero (the first listed on a tie).
     pub founder: CloneId,
     /// Cells per clone, sorted by clone; clones that died out are removed.
     pub cells: Vec<(CloneId, u64)>,
@@ -419,11 +420,51 @@ impl Extension for NoExtension {
     }
 }
 
+/// A place with a clock: a pool or a site.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Place {
+    /// The cells of one clone in one compartment of one organ.
+    Pool(PoolKey),
+    /// A primary tumour or a metastasis.
+    Site(SiteId),
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::Pool(key) => write!(
+                f,
+                "pool of clone {} {:?} in organ {}",
+                key.clone.0, key.compartment, key.organ.0
+            ),
+            Place::Site(site) => write!(f, "site {}", site.0),
+        }
+    }
+}
+
 /// Why a run of the cascade stopped with an error.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CascadeError {
-    /// The kernel refused a time (a rate so high that a time overflowed).
+    /// The kernel refused to schedule an event: a time not finite or in the
+    /// past, or a handle no longer pending. The protocol's days are
+    /// validated, and a clock whose wait is too long to be a finite time
+    /// (a tiny rate) is left unscheduled rather than refused, so only an
+    /// extension's own scheduling gives this.
     Schedule(ScheduleError),
+    /// A place's clock has a rate that is not a finite number >= 0: the
+    /// total, cells × per-cell rates, overflowed to infinity (above about
+    /// 1.8e308 per day, reachable through mutants or modifiers), or an
+    /// extension set a modifier to a negative, infinite or NaN value. Only a
+    /// total rate of exactly 0 means "no clock".
+    InvalidRate {
+        /// The pool or site.
+        place: Place,
+        /// The offending rate, per day: the total, or one fate's rate.
+        rate: f64,
+    },
+    /// A distribution refused its parameters. The model's parameters are
+    /// validated, so this is a bug.
+    Distribution(ParameterError),
     /// An extension's own error.
     Extension(String),
 }
@@ -432,6 +473,12 @@ impl fmt::Display for CascadeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CascadeError::Schedule(error) => write!(f, "cannot schedule: {error}"),
+            CascadeError::InvalidRate { place, rate } => write!(
+                f,
+                "the {place} has a rate of {rate} per day, expected a finite number >= 0 \
+                 (cells × rates overflowed, or a modifier is out of range)"
+            ),
+            CascadeError::Distribution(error) => write!(f, "distribution: {error}"),
             CascadeError::Extension(message) => write!(f, "extension: {message}"),
         }
     }
@@ -442,6 +489,12 @@ impl std::error::Error for CascadeError {}
 impl From<ScheduleError> for CascadeError {
     fn from(error: ScheduleError) -> Self {
         CascadeError::Schedule(error)
+    }
+}
+
+impl From<ParameterError> for CascadeError {
+    fn from(error: ParameterError) -> Self {
+        CascadeError::Distribution(error)
     }
 }
 
@@ -669,7 +722,9 @@ impl CascadeState {
     ///
     /// # Errors
     ///
-    /// As the kernel's scheduling.
+    /// [`CascadeError::InvalidRate`] if a modifier makes a rate negative,
+    /// infinite or NaN (or a total rate overflows); as the kernel's
+    /// scheduling otherwise.
     pub fn redraw_all<U>(
         &mut self,
         ctx: &mut Context<'_, CascadeEvent<U>>,
@@ -684,10 +739,20 @@ impl CascadeState {
         Ok(())
     }
 
-    /// Cancels `clock` if pending, then schedules the next transition of a
-    /// place holding `cells` cells, with the channels in `self.channels`.
+    /// Cancels `clock` if pending, then schedules the next transition of
+    /// `place`, holding `cells` cells, with the channels in `self.channels`.
+    ///
+    /// No clock when the place is empty or its total rate is 0, or when the
+    /// drawn wait is too long to be a finite time (a tiny rate: the event
+    /// happens at no finite time).
+    ///
+    /// # Errors
+    ///
+    /// [`CascadeError::InvalidRate`] if a channel's rate is negative or not
+    /// finite, or the total rate overflows.
     fn draw_clock<U>(
         &mut self,
+        place: Place,
         clock: Option<EventHandle>,
         per_cell: bool,
         cells: u64,
@@ -697,18 +762,36 @@ impl CascadeState {
         if let Some(handle) = clock {
             ctx.cancel(handle);
         }
+        if cells == 0 {
+            return Ok(None);
+        }
+        let invalid = |rate| CascadeError::InvalidRate { place, rate };
+        if let Some(&(rate, _)) = self
+            .channels
+            .iter()
+            .find(|(rate, _)| !(rate.is_finite() && *rate >= 0.0))
+        {
+            return Err(invalid(rate));
+        }
         let total: f64 = self.channels.iter().map(|(rate, _)| rate).sum();
         let rate = if per_cell {
             total * cells as f64
         } else {
             total
         };
-        if cells == 0 || rate <= 0.0 || !rate.is_finite() {
+        if !rate.is_finite() {
+            return Err(invalid(rate));
+        }
+        if rate == 0.0 {
             return Ok(None);
         }
-        let wait = Exponential::new(rate)
-            .map_err(|e| CascadeError::Extension(e.to_string()))?
-            .sample(ctx.rng(CLOCKS));
+        let wait = Exponential::new(rate)?.sample(ctx.rng(CLOCKS));
+        let at = match ctx.now().after(wait) {
+            Ok(at) => at,
+            // Too far to be a finite time: never.
+            Err(TimeError::NotFinite { .. }) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
         let target = ctx.rng(FATES).uniform() * total;
         let mut chosen = self.channels[self.channels.len() - 1].1;
         let mut cumulative = 0.0;
@@ -726,7 +809,7 @@ impl CascadeState {
         {
             chosen = channel;
         }
-        Ok(Some(ctx.schedule_cancellable_after(wait, event(chosen))?))
+        Ok(Some(ctx.schedule_cancellable_at(at, event(chosen))?))
     }
 
     fn redraw_pool<U>(
@@ -788,7 +871,7 @@ impl CascadeState {
             }
         }
         let (clone, organ) = (key.clone, key.organ);
-        let handle = self.draw_clock(clock, true, cells, ctx, |channel| {
+        let handle = self.draw_clock(Place::Pool(key), clock, true, cells, ctx, |channel| {
             let Channel::Pool(fate) = channel else {
                 unreachable!("pools have only pool fates")
             };
@@ -865,7 +948,8 @@ impl CascadeState {
             self.channels.push((shed, Channel::Shed(clone)));
         }
         let size = site.size;
-        let handle = self.draw_clock(clock, false, size, ctx, |channel| match channel {
+        let place = Place::Site(id);
+        let handle = self.draw_clock(place, clock, false, size, ctx, |channel| match channel {
             Channel::Divided(clone) => CascadeEvent::CellDivided { site: id, clone },
             Channel::Died(clone) => CascadeEvent::CellDied { site: id, clone },
             Channel::Shed(clone) => CascadeEvent::CellShed { site: id, clone },
@@ -974,9 +1058,7 @@ impl CascadeState {
     ) -> Result<(), CascadeError> {
         let kind = self.sites[site.index()].kind;
         let mutation = self.rates(clone, kind).mutation_probability;
-        let mutates = Bernoulli::new(mutation)
-            .map_err(|e| CascadeError::Extension(e.to_string()))?
-            .sample(ctx.rng(MUTATION));
+        let mutates = Bernoulli::new(mutation)?.sample(ctx.rng(MUTATION));
         let daughter = if mutates {
             let now = ctx.now();
             let phenotype = self
@@ -1119,15 +1201,13 @@ impl CascadeState {
                             )?;
                         }
                         Entry::Arterial => {
-                            let shares: Vec<f64> = self
-                                .config
-                                .organs
-                                .organs()
-                                .map(|(_, o)| o.cardiac_output_share)
-                                .collect();
+                            // Normalised shares, as for a single cell
+                            // reaching the arterial side: the given shares
+                            // sum to 1 only within the organ set's
+                            // tolerance, the multinomial wants 1e-9.
+                            let shares: Vec<f64> = self.config.organs.arterial_shares().collect();
                             let mut counts = vec![0; shares.len()];
-                            sample_multinomial_into(ctx.rng(ROUTING), count, &shares, &mut counts)
-                                .map_err(|e| CascadeError::Extension(e.to_string()))?;
+                            sample_multinomial_into(ctx.rng(ROUTING), count, &shares, &mut counts)?;
                             for (index, &n) in counts.iter().enumerate() {
                                 let organ = OrganId(index as u16);
                                 self.funnel.entry_mut(clone, organ).injected += n;
@@ -1242,6 +1322,10 @@ impl<X: Extension> Cascade<X> {
     /// Schedules the run's first events: the primary tumour's clock, the
     /// injections, harvests and observations.
     ///
+    /// The primary's founder (see [`Site::founder`]) is the clone with the
+    /// most cells in it (its entries summed); on a tie, the one listed
+    /// first.
+    ///
     /// # Errors
     ///
     /// A day the kernel refuses (already validated: only a bug).
@@ -1252,11 +1336,22 @@ impl<X: Extension> Cascade<X> {
         let state = &mut self.state;
         let now = ctx.now();
         if let Some(primary) = state.config.primary.clone() {
-            let founder = primary
-                .cells
+            // Cells per clone, in order of first listing.
+            let mut per_clone: Vec<(CloneId, u64)> = Vec::new();
+            for &(clone, n) in &primary.cells {
+                match per_clone.iter_mut().find(|(c, _)| *c == clone) {
+                    Some((_, total)) => *total += n,
+                    None => per_clone.push((clone, n)),
+                }
+            }
+            // The first with the most cells: a later one must have more.
+            let founder = per_clone
                 .iter()
-                .max_by_key(|&&(_, n)| n)
-                .map_or(CloneId(0), |&(c, _)| c);
+                .fold(None, |best: Option<(CloneId, u64)>, &(c, n)| match best {
+                    Some((_, most)) if most >= n => best,
+                    _ => Some((c, n)),
+                })
+                .map_or(CloneId(0), |(c, _)| c);
             let site = state.found_site(
                 SiteKind::Primary,
                 primary.organ,

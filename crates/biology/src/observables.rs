@@ -12,7 +12,12 @@ use crate::organs::OrganId;
 /// For one clone and one organ, the organ is where the step happened: the
 /// organ a cell was shed from, the organ whose capillary bed it was bound
 /// for when it died in circulation, arrested, passed, extravasated, and so
-/// on. Every field counts cells (a metastasis counts once, when founded).
+/// on. Every field counts cells except the last three, which count
+/// metastases under the clone that founded them and their organ:
+/// `micrometastases` when a metastasis is founded, `macrometastases` and
+/// `detected` when it first reaches the macrometastasis or detectable size
+/// (each metastasis at most once in each, even if it shrinks and grows
+/// again).
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Funnel {
     /// Cells shed into the blood by a site in this organ.
@@ -37,12 +42,15 @@ pub struct Funnel {
     pub left_dormancy: u64,
     /// Dormant cells that died.
     pub died_dormant: u64,
-    /// Metastases founded by a solitary cell's first division
-    /// (micrometastases, counted when founded).
+    /// Metastases founded by a solitary cell's first division, counted when
+    /// founded (every metastasis starts as a micrometastasis; it stays
+    /// counted here when it grows).
     pub micrometastases: u64,
-    /// Metastases that reached the macrometastasis size.
+    /// Metastases that reached the macrometastasis size, counted when they
+    /// first reach it.
     pub macrometastases: u64,
-    /// Metastases that reached the detectable size.
+    /// Metastases that reached the detectable size, counted when they first
+    /// reach it.
     pub detected: u64,
 }
 

@@ -663,6 +663,22 @@ impl OrganSet {
         }
     }
 
+    /// The cardiac output shares normalised by their sum, in organ order:
+    /// the differences of the cumulative shares that
+    /// [`arterial_destination`](Self::arterial_destination) uses. Each is in
+    /// [0, 1] and they sum to 1 within rounding (about 1e-15), however far
+    /// the given shares' sum is from 1 within [`SHARE_SUM_TOLERANCE`]: the
+    /// probabilities for a multinomial draw of cells reaching the arterial
+    /// side.
+    pub fn arterial_shares(&self) -> impl Iterator<Item = f64> + '_ {
+        let mut previous = 0.0;
+        self.cumulative.iter().map(move |&c| {
+            let share = c - previous;
+            previous = c;
+            share
+        })
+    }
+
     /// Where blood leaving `organ`'s bed goes.
     ///
     /// # Panics

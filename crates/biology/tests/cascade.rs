@@ -3,11 +3,12 @@
 
 use cascade_biology::clones::{GrowthRates, MutationEffect, OrganAffinity, Phenotype};
 use cascade_biology::config::{
-    CascadeConfig, FoundingClone, GrowthLaw, Injection, PrimaryTumour, Shedding, default_phenotype,
+    CascadeConfig, FoundingClone, GrowthLaw, Injection, MAX_CELLS, PrimaryTumour, Shedding,
+    default_phenotype,
 };
-use cascade_biology::model::{Cascade, Compartment};
-use cascade_biology::organs::OrganSet;
-use cascade_biology::{CloneId, NoExtension, simulation};
+use cascade_biology::model::{Cascade, Compartment, Place, PoolKey};
+use cascade_biology::organs::{Entry, OrganSet};
+use cascade_biology::{CascadeError, CloneId, NoExtension, SetupError, simulation};
 use cascade_kernel::{Observer, RunLimits, Seed, Simulation, StopReason, Time, TraceDigest};
 use proptest::prelude::*;
 
@@ -604,6 +605,243 @@ fn busy_scenario_golden_digest() {
 
 const BUSY_GOLDEN_EVENTS: u64 = 3290;
 const BUSY_GOLDEN_DIGEST: &str = "9ebb16fcde6c93df796056a0abe193e8";
+
+// ---------------------------------------------------------------------------
+// Edge cases: capacity, arterial shares, overflowing counts and rates, tiny
+// rates, clone names, the primary's founder.
+
+/// Above capacity a declining clone (b < d) shrinks: births are capped at
+/// the clone's own birth rate there (the bare formula d + (b − d)·g(x),
+/// g(x) < 0, would exceed d and the site would grow without bound).
+#[test]
+fn a_declining_clone_above_capacity_shrinks() {
+    for law in [GrowthLaw::Logistic, GrowthLaw::Gompertz] {
+        for size in [101, 1_000, 1_000_000] {
+            let birth = law.birth_rate(0.1, 0.5, size, 100.0);
+            assert!((0.0..=0.1).contains(&birth), "{law:?} at {size}: {birth}");
+        }
+        // Below capacity, the formula: between b and d.
+        let birth = law.birth_rate(0.1, 0.5, 50, 100.0);
+        assert!(birth > 0.1 && birth < 0.5, "{law:?} below K: {birth}");
+        let config = primary_config(law, 1_000, 100.0, 0.1, 0.5);
+        let mut sim = simulation(config, NoExtension, Seed::new(2)).unwrap();
+        sim.run(
+            RunLimits::until(Time::new(20.0).unwrap()).with_max_events(100_000),
+            &mut (),
+        )
+        .unwrap();
+        let site = &sim.model().state().sites()[0];
+        assert!(
+            site.size < 100 && site.peak_size < 1_010,
+            "{law:?}: from 1000 cells to {} (peak {}) with b < d, K = 100",
+            site.size,
+            site.peak_size
+        );
+    }
+}
+
+/// Shares summing to 1 + 5e-7 pass the organ set (tolerance 1e-6); an
+/// arterial injection splits the cells over the normalised shares (the
+/// multinomial wants 1 within 1e-9).
+#[test]
+fn arterial_injection_with_shares_summing_to_one_within_tolerance_runs() {
+    let (mut specs, veins) = OrganSet::mouse_specs();
+    specs[0].cardiac_output_share += 5e-7;
+    let organs = OrganSet::new(specs, veins).expect("valid organ set");
+    let sum: f64 = organs.arterial_shares().sum();
+    assert!((sum - 1.0).abs() < 1e-12, "normalised shares sum to {sum}");
+    let mut config = CascadeConfig::new(organs.clone(), one_clone(&organs, |_| {}));
+    config.injections.push(Injection {
+        day: 0.0,
+        entry: Entry::Arterial,
+        cells: vec![(CloneId(0), 100)],
+    });
+    let mut sim = simulation(config, NoExtension, Seed::new(1)).unwrap();
+    sim.run_until(Time::new(0.01).unwrap()).unwrap();
+    let state = sim.model().state();
+    assert_eq!(state.funnel().total().injected, 100);
+    state.check_conservation().unwrap();
+}
+
+/// Seeded cells are at most 2^62 per injection, per primary and in all.
+#[test]
+fn cell_counts_that_could_overflow_are_refused() {
+    let organs = OrganSet::mouse();
+    let (lung, skin) = (organs.id("lung").unwrap(), organs.id("skin").unwrap());
+    let base = CascadeConfig::new(organs.clone(), one_clone(&organs, |_| {}));
+    let injection = |cells: Vec<u64>| Injection {
+        day: 0.0,
+        entry: Entry::Bed(lung),
+        cells: cells.into_iter().map(|n| (CloneId(0), n)).collect(),
+    };
+    let primary = |n| PrimaryTumour {
+        organ: skin,
+        cells: vec![(CloneId(0), n)],
+        growth_law: GrowthLaw::Gompertz,
+        carrying_capacity: 1e9,
+    };
+
+    let mut config = base.clone();
+    config.injections.push(injection(vec![u64::MAX, 1]));
+    assert_eq!(config.validate().unwrap_err().path, "injections[0].cells");
+    let error = simulation(config, NoExtension, Seed::new(1)).err().unwrap();
+    assert!(matches!(error, SetupError::Config(ref e) if e.path == "injections[0].cells"));
+
+    let mut config = base.clone();
+    config.primary = Some(primary(MAX_CELLS + 1));
+    assert_eq!(config.validate().unwrap_err().path, "primary.cells");
+
+    // Each within the limit, together above it.
+    let mut config = base.clone();
+    config.primary = Some(primary(MAX_CELLS / 2));
+    config.injections.push(injection(vec![MAX_CELLS / 2]));
+    config.validate().unwrap();
+    config.injections.push(injection(vec![1]));
+    let error = config.validate().unwrap_err();
+    assert_eq!(error.path, "injections[1].cells");
+    assert!(error.expected.contains("2^62"), "{error}");
+}
+
+/// A total rate that overflows (2 cells × 1e308 per day) stops the run
+/// with an error naming the pool, rather than leaving the pool without a
+/// clock; so does a modifier an extension set to NaN.
+#[test]
+fn an_overflowing_total_rate_is_an_error_naming_the_pool() {
+    let organs = OrganSet::mouse();
+    let lung = organs.id("lung").unwrap();
+    let in_transit = PoolKey {
+        clone: CloneId(0),
+        compartment: Compartment::InTransit,
+        organ: lung,
+    };
+    let clones = one_clone(&organs, |p| p.circulation_death_rate = 1e308);
+    let mut config = CascadeConfig::new(organs.clone(), clones);
+    config.injections.push(Injection {
+        day: 0.0,
+        entry: Entry::Bed(lung),
+        cells: vec![(CloneId(0), 2)],
+    });
+    let mut sim = simulation(config, NoExtension, Seed::new(1)).unwrap();
+    let error = sim.run_until(Time::new(100.0).unwrap()).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            CascadeError::InvalidRate { place: Place::Pool(key), rate }
+                if key == in_transit && rate == f64::INFINITY
+        ),
+        "{error:?}"
+    );
+
+    let mut config = CascadeConfig::new(organs.clone(), one_clone(&organs, |_| {}));
+    config.injections.push(Injection {
+        day: 0.0,
+        entry: Entry::Bed(lung),
+        cells: vec![(CloneId(0), 2)],
+    });
+    let mut sim = simulation(config, NoExtension, Seed::new(1)).unwrap();
+    sim.run(RunLimits::events(1), &mut ()).unwrap();
+    let (model, mut ctx) = sim.model_and_context();
+    let state = model.state_mut();
+    state.modifiers.circulation_death = f64::NAN;
+    let error = state.redraw_all(&mut ctx).unwrap_err();
+    assert!(
+        matches!(error, CascadeError::InvalidRate { place: Place::Pool(_), rate } if rate.is_nan()),
+        "{error:?}"
+    );
+}
+
+/// A valid but tiny rate (1e-320 per day) gives a wait too long to be a
+/// finite time: the event never happens, and the run goes on.
+#[test]
+fn a_rate_too_small_for_a_finite_wait_never_fires() {
+    let organs = mouse_with(|_, o| {
+        o.arrested_death_rate = 0.0;
+        o.extravasation_rate = 1e-320;
+    });
+    let lung = organs.id("lung").unwrap();
+    let clones = one_clone(&organs, |p| p.circulation_death_rate = 0.0);
+    let mut config = CascadeConfig::new(organs, clones);
+    config.injections.push(Injection {
+        day: 0.0,
+        entry: Entry::Bed(lung),
+        cells: vec![(CloneId(0), 200)],
+    });
+    let mut sim = simulation(config, NoExtension, Seed::new(1)).unwrap();
+    sim.run_until(Time::new(1.0).unwrap()).unwrap();
+    let state = sim.model().state();
+    let arrested: u64 = state
+        .pools()
+        .filter(|(key, _)| key.compartment == Compartment::Arrested)
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(arrested, 200, "every cell arrested, none extravasated");
+    assert_eq!(state.funnel().total().extravasated, 0);
+}
+
+/// A founding clone may not be named like a mutant (`<parent>.<n>`): "A.1"
+/// would clash with the first mutant of "A".
+#[test]
+fn founding_clone_names_with_a_dot_are_refused() {
+    let organs = OrganSet::mouse();
+    let phenotype = default_phenotype(&organs);
+    let clones = vec![
+        FoundingClone {
+            name: "A".into(),
+            phenotype: phenotype.clone(),
+        },
+        FoundingClone {
+            name: "A.1".into(),
+            phenotype,
+        },
+    ];
+    let error = simulation(
+        CascadeConfig::new(organs, clones),
+        NoExtension,
+        Seed::new(1),
+    )
+    .err()
+    .unwrap();
+    let SetupError::Config(error) = error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(error.path, "clones[1].name");
+    assert_eq!(
+        error.expected,
+        "a name without '.' (mutants are named <parent>.<n>)"
+    );
+}
+
+/// The primary's founder is the clone with the most cells (its entries
+/// summed), the first listed on a tie.
+#[test]
+fn the_primary_founder_is_the_first_clone_with_the_most_cells() {
+    let organs = OrganSet::mouse();
+    let skin = organs.id("skin").unwrap();
+    let phenotype = default_phenotype(&organs);
+    let clones: Vec<FoundingClone> = ["A", "B"]
+        .iter()
+        .map(|name| FoundingClone {
+            name: (*name).into(),
+            phenotype: phenotype.clone(),
+        })
+        .collect();
+    let founder = |cells: Vec<(CloneId, u64)>| {
+        let mut config = CascadeConfig::new(organs.clone(), clones.clone());
+        config.primary = Some(PrimaryTumour {
+            organ: skin,
+            cells,
+            growth_law: GrowthLaw::Gompertz,
+            carrying_capacity: 1e6,
+        });
+        let sim = simulation(config, NoExtension, Seed::new(1)).unwrap();
+        sim.model().state().sites()[0].founder
+    };
+    let (a, b) = (CloneId(0), CloneId(1));
+    assert_eq!(founder(vec![(b, 5), (a, 5)]), b);
+    assert_eq!(founder(vec![(a, 5), (b, 5)]), a);
+    assert_eq!(founder(vec![(a, 3), (b, 5), (a, 3)]), a);
+    assert_eq!(founder(vec![(a, 3), (b, 5)]), b);
+}
 
 // ---------------------------------------------------------------------------
 // Opt-in statistical runs: `cargo test --release -p cascade-biology -- --ignored`.

@@ -1,0 +1,471 @@
+//! The `cascade` command line, generic over the scenario's extension so
+//! that a user's own binary gets every command for their own events:
+//!
+//! ```no_run
+//! // src/main.rs of a lab's crate, with `MyExtension: ScenarioExtension`:
+//! # type MyExtension = cascade_biology::NoExtension;
+//! fn main() -> std::process::ExitCode {
+//!     cascade_runner::cli::main::<MyExtension>()
+//! }
+//! ```
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
+
+use crate::output::{FORMAT, Manifest, ManifestReplicate, OutputDir, RunIdentity};
+use crate::run::{ReplicateRecord, run_replicate};
+use crate::scenario::{Scenario, ScenarioExtension, load};
+use crate::summary::Summary;
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cascade",
+    version,
+    about = "A deterministic simulator of the metastatic cascade: RON scenario files in, results out",
+    after_help = "Scenario format: docs/scenarios.md. A run is a pure function of the scenario file, the seed and the replicate index."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How `run` prints its summary.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// An aligned table.
+    Table,
+    /// One JSON object, for scripts.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario's replicates and summarise them.
+    Run {
+        /// The scenario file (RON).
+        file: PathBuf,
+        /// Seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Replicates (default: the scenario's `replicates`).
+        #[arg(long)]
+        replicates: Option<u64>,
+        /// Worker threads (default: all cores); results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Write the results to this directory (nothing is written without it).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Finish an interrupted run in --out: only missing replicates run.
+        #[arg(long, requires = "out")]
+        resume: bool,
+        /// Summary format on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Validate a scenario without running it and print what it resolves to.
+    Check {
+        /// The scenario file (RON).
+        file: PathBuf,
+    },
+    /// Print the trace digest of one replicate, for regression tests.
+    Digest {
+        /// The scenario file (RON).
+        file: PathBuf,
+        /// Seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// The replicate.
+        #[arg(long, default_value_t = 0)]
+        replicate: u64,
+    },
+}
+
+/// Parses the process's arguments and runs the command with extension `X`.
+pub fn main<X: ScenarioExtension>() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return match error.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
+            };
+        }
+    };
+    match execute::<X>(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Why a command failed: the input (exit code 2) or the run (exit code 1).
+#[derive(Debug)]
+pub enum Failure {
+    /// The scenario or the command line.
+    Input(String),
+    /// The run or writing its results.
+    Run(String),
+}
+
+fn scenario<X: ScenarioExtension>(file: &Path) -> Result<Scenario<X>, Failure> {
+    load::<X>(file).map_err(|e| Failure::Input(e.to_string()))
+}
+
+/// Runs one command.
+///
+/// # Errors
+///
+/// [`Failure`] with the message to print.
+pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Check { file } => {
+            let scenario = scenario::<X>(&file)?;
+            print!("{}", describe(&scenario));
+            Ok(())
+        }
+        Command::Digest {
+            file,
+            seed,
+            replicate,
+        } => {
+            let scenario = scenario::<X>(&file)?;
+            let seed = seed.unwrap_or(scenario.file.seed);
+            let output = run_replicate(&scenario, seed, replicate, false)
+                .map_err(|e| Failure::Run(format!("replicate {replicate}: {e}")))?;
+            println!("{}", output.record.digest);
+            Ok(())
+        }
+        Command::Run {
+            file,
+            seed,
+            replicates,
+            threads,
+            out,
+            resume,
+            format,
+        } => {
+            let scenario = scenario::<X>(&file)?;
+            let seed = seed.unwrap_or(scenario.file.seed);
+            let replicates = replicates.unwrap_or(scenario.file.replicates);
+            if replicates == 0 {
+                return Err(Failure::Input("--replicates must be at least 1".into()));
+            }
+            if threads == Some(0) {
+                return Err(Failure::Input("--threads must be at least 1".into()));
+            }
+            let records = run_all(
+                &scenario,
+                &file,
+                seed,
+                replicates,
+                threads,
+                out.as_deref(),
+                resume,
+            )?;
+            let organs = scenario.config.organs.names();
+            let summary = Summary::new(
+                &file.display().to_string(),
+                seed,
+                &organs,
+                &scenario.config.harvest_days,
+                &records,
+            );
+            if let Some(out) = &out {
+                let dir = OutputDir::open(out, &identity(&scenario, seed, replicates), true)
+                    .map_err(|e| Failure::Run(e.to_string()))?;
+                let manifest = Manifest {
+                    identity: identity(&scenario, seed, replicates),
+                    scenario: file.display().to_string(),
+                    command: vec![
+                        "cascade".into(),
+                        "run".into(),
+                        file.display().to_string(),
+                        "--seed".into(),
+                        seed.to_string(),
+                        "--replicates".into(),
+                        replicates.to_string(),
+                    ],
+                    replicate_digests: records
+                        .iter()
+                        .map(|r| ManifestReplicate {
+                            replicate: r.replicate,
+                            digest: r.digest.clone(),
+                            events: r.events,
+                        })
+                        .collect(),
+                    tables: crate::run::TABLES
+                        .iter()
+                        .map(|t| t.file.to_string())
+                        .collect(),
+                };
+                dir.finish(replicates, &summary.to_json(), &manifest)
+                    .map_err(|e| Failure::Run(e.to_string()))?;
+            }
+            match format {
+                Format::Table => print!("{}", summary.to_table()),
+                Format::Json => print!("{}", summary.to_json()),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn identity<X: ScenarioExtension>(
+    scenario: &Scenario<X>,
+    seed: u64,
+    replicates: u64,
+) -> RunIdentity {
+    RunIdentity {
+        format: FORMAT,
+        cascade_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_sha256: scenario.sha256.clone(),
+        seed,
+        replicates,
+    }
+}
+
+/// Runs every replicate (in parallel), writing each as it finishes when
+/// `out` is given; returns the records in replicate order.
+fn run_all<X: ScenarioExtension>(
+    scenario: &Scenario<X>,
+    file: &Path,
+    seed: u64,
+    replicates: u64,
+    threads: Option<usize>,
+    out: Option<&Path>,
+    resume: bool,
+) -> Result<Vec<ReplicateRecord>, Failure> {
+    let dir = match out {
+        Some(out) => Some(
+            OutputDir::open(out, &identity(scenario, seed, replicates), resume)
+                .map_err(|e| Failure::Input(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = threads {
+        builder = builder.num_threads(threads);
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| Failure::Run(format!("cannot start worker threads: {e}")))?;
+    let show_progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let progress = if show_progress {
+        let bar = indicatif::ProgressBar::new(replicates);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {pos}/{len} replicates, {elapsed} elapsed, eta {eta}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(file.display().to_string());
+        Some(bar)
+    } else {
+        None
+    };
+    let failed = AtomicBool::new(false);
+    let results: Vec<Result<ReplicateRecord, Failure>> = pool.install(|| {
+        (0..replicates)
+            .into_par_iter()
+            .map(|r| {
+                if failed.load(Ordering::Relaxed) {
+                    return Err(Failure::Run(format!(
+                        "replicate {r}: not run after an earlier failure"
+                    )));
+                }
+                let result = one_replicate(scenario, seed, r, dir.as_ref());
+                if result.is_err() {
+                    failed.store(true, Ordering::Relaxed);
+                }
+                if let Some(bar) = &progress {
+                    bar.inc(1);
+                }
+                result
+            })
+            .collect()
+    });
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    // The first failure in replicate order, for a stable message.
+    let mut records = Vec::with_capacity(results.len());
+    let mut first_error = None;
+    for result in results {
+        match result {
+            Ok(record) => records.push(record),
+            Err(error) => {
+                if first_error.is_none()
+                    || !matches!(error, Failure::Run(ref m) if m.contains("not run after"))
+                {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+    }
+    match first_error {
+        Some(error) => Err(error),
+        None => Ok(records),
+    }
+}
+
+fn one_replicate<X: ScenarioExtension>(
+    scenario: &Scenario<X>,
+    seed: u64,
+    replicate: u64,
+    dir: Option<&OutputDir>,
+) -> Result<ReplicateRecord, Failure> {
+    if let Some(dir) = dir
+        && let Some(record) = dir
+            .finished(replicate)
+            .map_err(|e| Failure::Run(e.to_string()))?
+    {
+        return Ok(record);
+    }
+    let output = run_replicate(scenario, seed, replicate, dir.is_some())
+        .map_err(|e| Failure::Run(format!("replicate {replicate}: {e}")))?;
+    if let Some(dir) = dir {
+        dir.write_replicate(&output)
+            .map_err(|e| Failure::Run(e.to_string()))?;
+    }
+    Ok(output.record)
+}
+
+/// What `check` prints: the scenario as resolved.
+pub fn describe<X: ScenarioExtension>(scenario: &Scenario<X>) -> String {
+    use core::fmt::Write as _;
+    let config = &scenario.config;
+    let file = &scenario.file;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: valid", scenario.path.display());
+    if !file.description.is_empty() {
+        let _ = writeln!(out, "  {}", file.description);
+    }
+    let _ = writeln!(
+        out,
+        "  stop day {}, seed {}, replicates {}, mode {:?}, max events {}",
+        file.stop_day,
+        file.seed,
+        file.replicates,
+        file.mode,
+        file.max_events
+            .map_or_else(|| "none".to_string(), |m| m.to_string())
+    );
+    let _ = writeln!(out, "\norgans ({}):", config.organs.len());
+    let _ = writeln!(
+        out,
+        "  {:<16} {:>7} {:<14} {:>6} {:>8} {:>8} {:>9}",
+        "name", "share", "drains to", "arrest", "extrav/d", "growth×", "capacity"
+    );
+    for (_, organ) in config.organs.organs() {
+        let drain = match &organ.drains_to {
+            cascade_biology::organs::Drain::Organ(id) => config.organs.organ(*id).name.clone(),
+            cascade_biology::organs::Drain::Arterial => "arterial".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<16} {:>7.4} {:<14} {:>6.3} {:>8.3} {:>8.3} {:>9.2e}",
+            organ.name,
+            organ.cardiac_output_share,
+            drain,
+            organ.arrest_probability,
+            organ.extravasation_rate,
+            organ.growth_multiplier,
+            organ.carrying_capacity
+        );
+    }
+    let _ = writeln!(out, "  veins: {}", config.organs.vein_names().join(", "));
+    let _ = writeln!(out, "\nclones ({}):", config.clones.len());
+    for clone in &config.clones {
+        let p = &clone.phenotype;
+        let _ = writeln!(
+            out,
+            "  {}: birth {}/d, death {}/d, mutation {} (primary); birth {}/d, death {}/d, mutation {} (metastases); shedding {}/d; death in circulation {}/d",
+            clone.name,
+            p.in_primary.birth_rate,
+            p.in_primary.death_rate,
+            p.in_primary.mutation_probability,
+            p.in_metastases.birth_rate,
+            p.in_metastases.death_rate,
+            p.in_metastases.mutation_probability,
+            p.shedding_rate,
+            p.circulation_death_rate
+        );
+        for (organ, a) in p.affinity.iter().enumerate() {
+            if *a != cascade_biology::clones::OrganAffinity::NEUTRAL {
+                let name = &config
+                    .organs
+                    .organ(cascade_biology::OrganId(organ as u16))
+                    .name;
+                let _ = writeln!(
+                    out,
+                    "    affinity for {name}: arrest ×{}, extravasation ×{}, growth ×{}",
+                    a.arrest, a.extravasation, a.growth
+                );
+            }
+        }
+    }
+    let clone_name = |id: cascade_biology::CloneId| config.clones[id.index()].name.clone();
+    let cells = |cells: &[(cascade_biology::CloneId, u64)]| {
+        cells
+            .iter()
+            .map(|&(c, n)| format!("{n} {}", clone_name(c)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(out, "\nevents:");
+    if let Some(primary) = &config.primary {
+        let _ = writeln!(
+            out,
+            "  day 0: primary tumour in {} of {} cells ({:?} growth to {:.3e} cells)",
+            config.organs.organ(primary.organ).name,
+            cells(&primary.cells),
+            primary.growth_law,
+            primary.carrying_capacity
+        );
+    }
+    for (i, injection) in config.injections.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  day {}: injection of {} into {}",
+            injection.day,
+            cells(&injection.cells),
+            file.injections[i].vein
+        );
+    }
+    for day in &config.harvest_days {
+        let _ = writeln!(
+            out,
+            "  day {day}: harvest (colonies counted in every organ)"
+        );
+    }
+    for event in &file.events {
+        let _ = writeln!(out, "  day {}: {:?}", event.day, event.event);
+    }
+    let _ = writeln!(
+        out,
+        "  burden recorded on {} days; metastases detectable at {} cells, macroscopic at {} cells; {:?} growth in metastases; shedding {:?}",
+        config.observation_days.len(),
+        config.detection_size,
+        config.macrometastasis_size,
+        config.metastasis_growth_law,
+        config.shedding
+    );
+    out
+}

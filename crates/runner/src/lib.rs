@@ -1,0 +1,19 @@
+//! The `cascade` command as a library: scenario files ([`scenario`]), one
+//! replicate's run and tables ([`run`]), the output directory ([`output`]),
+//! the summary over replicates ([`summary`]) and the command line
+//! ([`cli`]).
+//!
+//! A lab with its own events implements
+//! [`ScenarioExtension`](scenario::ScenarioExtension) for its
+//! [`Extension`](cascade_biology::Extension) and calls [`cli::main`] from a
+//! binary of its own; see `examples/custom_events.rs`.
+
+pub mod cli;
+pub mod hash;
+pub mod locate;
+pub mod output;
+pub mod run;
+pub mod scenario;
+pub mod summary;
+
+pub use scenario::{Scenario, ScenarioError, ScenarioExtension, load, parse};

@@ -1,0 +1,313 @@
+//! The output directory: atomic writes, finished replicates kept, resume.
+//!
+//! ```text
+//! DIR/run.json                    what this directory is a run of (written first)
+//! DIR/replicates/r000000/         one directory per finished replicate:
+//!     record.json                 its record (for the summary)
+//!     summary.csv, metastases.csv, ...   its rows, no header
+//! DIR/summary.csv, metastases.csv, funnel.csv, harvests.csv,
+//!     timeseries.csv, clones.csv  every replicate's rows, in replicate order
+//! DIR/summary.json                the summary (as `--format json` prints it)
+//! DIR/manifest.json               written last: the run is complete
+//! ```
+//!
+//! Every file is written to a temporary name and renamed; a replicate's
+//! directory is filled under a temporary name and renamed whole. An
+//! interrupted run therefore leaves finished replicates intact and no
+//! truncated file, and `--resume` runs only the missing replicates. The
+//! combined tables are rebuilt from the replicate directories, so a resumed
+//! run writes the same bytes as an uninterrupted one.
+
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::run::{ReplicateOutput, ReplicateRecord, TABLES};
+
+/// The version of the output layout.
+pub const FORMAT: u32 = 1;
+
+/// What a directory is a run of: everything that decides its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunIdentity {
+    /// Output layout version.
+    pub format: u32,
+    /// The `cascade` version.
+    pub cascade_version: String,
+    /// SHA-256 of the scenario file.
+    pub scenario_sha256: String,
+    /// The seed.
+    pub seed: u64,
+    /// Replicates.
+    pub replicates: u64,
+}
+
+/// One replicate in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestReplicate {
+    /// Its index.
+    pub replicate: u64,
+    /// Its trace digest.
+    pub digest: String,
+    /// Events dispatched.
+    pub events: u64,
+}
+
+/// The manifest: the identity, the command that reproduces the run, and
+/// each replicate's digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// What was run.
+    #[serde(flatten)]
+    pub identity: RunIdentity,
+    /// The scenario file as given on the command line.
+    pub scenario: String,
+    /// The command that reproduces these files (options that do not change
+    /// them, such as `--threads`, `--resume` and `--out`, left out).
+    pub command: Vec<String>,
+    /// Per replicate.
+    pub replicate_digests: Vec<ManifestReplicate>,
+    /// The tables written.
+    pub tables: Vec<String>,
+}
+
+/// Why the output directory could not be used or written.
+#[derive(Debug)]
+pub enum OutputError {
+    /// A file operation failed.
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        error: io::Error,
+    },
+    /// The directory holds something else.
+    Refused(String),
+}
+
+impl core::fmt::Display for OutputError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            OutputError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            OutputError::Refused(message) => write!(f, "{message}"),
+        }
+    }
+}
+
+impl std::error::Error for OutputError {}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+    move |error| OutputError::Io {
+        path: path.to_path_buf(),
+        error,
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same
+/// directory, synced, then renamed over `path`.
+///
+/// # Errors
+///
+/// The failed operation, with its path.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    {
+        let mut file = fs::File::create(&temporary).map_err(io_error(&temporary))?;
+        file.write_all(bytes).map_err(io_error(&temporary))?;
+        file.sync_all().map_err(io_error(&temporary))?;
+    }
+    fs::rename(&temporary, path).map_err(io_error(path))
+}
+
+/// An output directory being filled.
+#[derive(Debug)]
+pub struct OutputDir {
+    root: PathBuf,
+}
+
+impl OutputDir {
+    /// Opens `root` for a run with `identity`: creates it, or with `resume`
+    /// checks that it holds a run with the same identity and removes the
+    /// temporary files an interruption left.
+    ///
+    /// # Errors
+    ///
+    /// [`OutputError::Refused`] when `root` holds other results (or, with
+    /// `resume`, a different run).
+    pub fn open(
+        root: &Path,
+        identity: &RunIdentity,
+        resume: bool,
+    ) -> Result<OutputDir, OutputError> {
+        let run_file = root.join("run.json");
+        let exists = root.exists();
+        if exists && !root.is_dir() {
+            return Err(OutputError::Refused(format!(
+                "{} exists and is not a directory",
+                root.display()
+            )));
+        }
+        let non_empty = exists && fs::read_dir(root).map_err(io_error(root))?.next().is_some();
+        if non_empty {
+            if !resume {
+                return Err(OutputError::Refused(format!(
+                    "{} already holds files; use --resume to finish that run, or choose another --out",
+                    root.display()
+                )));
+            }
+            let text = fs::read_to_string(&run_file).map_err(|_| {
+                OutputError::Refused(format!(
+                    "{} holds files but no run.json: it is not a cascade run to resume",
+                    root.display()
+                ))
+            })?;
+            let found: RunIdentity = serde_json::from_str(&text).map_err(|e| {
+                OutputError::Refused(format!("{}: unreadable ({e})", run_file.display()))
+            })?;
+            if &found != identity {
+                return Err(OutputError::Refused(format!(
+                    "{} holds a different run (scenario sha256 {}, seed {}, {} replicates, cascade {}); \
+                     this one is scenario sha256 {}, seed {}, {} replicates, cascade {}",
+                    root.display(),
+                    found.scenario_sha256,
+                    found.seed,
+                    found.replicates,
+                    found.cascade_version,
+                    identity.scenario_sha256,
+                    identity.seed,
+                    identity.replicates,
+                    identity.cascade_version
+                )));
+            }
+            remove_temporaries(root)?;
+            remove_temporaries(&root.join("replicates"))?;
+        }
+        fs::create_dir_all(root.join("replicates")).map_err(io_error(root))?;
+        let text = serde_json::to_string_pretty(identity)
+            .map_err(|e| OutputError::Refused(format!("cannot encode run.json: {e}")))?;
+        write_atomic(&run_file, text.as_bytes())?;
+        Ok(OutputDir {
+            root: root.to_path_buf(),
+        })
+    }
+
+    fn replicate_dir(&self, replicate: u64) -> PathBuf {
+        self.root
+            .join("replicates")
+            .join(format!("r{replicate:06}"))
+    }
+
+    /// The record of replicate `replicate` if it finished earlier.
+    ///
+    /// # Errors
+    ///
+    /// A replicate directory that exists but cannot be read.
+    pub fn finished(&self, replicate: u64) -> Result<Option<ReplicateRecord>, OutputError> {
+        let dir = self.replicate_dir(replicate);
+        if !dir.is_dir() {
+            return Ok(None);
+        }
+        let path = dir.join("record.json");
+        let text = fs::read_to_string(&path).map_err(io_error(&path))?;
+        let record = serde_json::from_str(&text)
+            .map_err(|e| OutputError::Refused(format!("{}: unreadable ({e})", path.display())))?;
+        Ok(Some(record))
+    }
+
+    /// Writes a finished replicate: its directory appears whole or not at
+    /// all.
+    ///
+    /// # Errors
+    ///
+    /// The failed operation.
+    pub fn write_replicate(&self, output: &ReplicateOutput) -> Result<(), OutputError> {
+        let replicate = output.record.replicate;
+        let target = self.replicate_dir(replicate);
+        let temporary = self
+            .root
+            .join("replicates")
+            .join(format!(".r{replicate:06}.tmp-{}", std::process::id()));
+        if temporary.exists() {
+            fs::remove_dir_all(&temporary).map_err(io_error(&temporary))?;
+        }
+        fs::create_dir_all(&temporary).map_err(io_error(&temporary))?;
+        let record = serde_json::to_string_pretty(&output.record)
+            .map_err(|e| OutputError::Refused(format!("cannot encode a record: {e}")))?;
+        write_file(&temporary.join("record.json"), record.as_bytes())?;
+        for (table, rows) in TABLES.iter().zip(&output.rows) {
+            write_file(&temporary.join(table.file), rows.as_bytes())?;
+        }
+        sync_dir(&temporary);
+        fs::rename(&temporary, &target).map_err(io_error(&target))?;
+        sync_dir(&self.root.join("replicates"));
+        Ok(())
+    }
+
+    /// Writes the combined tables, the summary and, last, the manifest.
+    ///
+    /// # Errors
+    ///
+    /// The failed operation.
+    pub fn finish(
+        &self,
+        replicates: u64,
+        summary_json: &str,
+        manifest: &Manifest,
+    ) -> Result<(), OutputError> {
+        for table in TABLES {
+            let mut bytes = Vec::new();
+            bytes.extend_from_slice(table.header.as_bytes());
+            bytes.push(b'\n');
+            for r in 0..replicates {
+                let path = self.replicate_dir(r).join(table.file);
+                bytes.extend(fs::read(&path).map_err(io_error(&path))?);
+            }
+            write_atomic(&self.root.join(table.file), &bytes)?;
+        }
+        write_atomic(&self.root.join("summary.json"), summary_json.as_bytes())?;
+        let text = serde_json::to_string_pretty(manifest)
+            .map_err(|e| OutputError::Refused(format!("cannot encode the manifest: {e}")))?;
+        write_atomic(&self.root.join("manifest.json"), text.as_bytes())?;
+        sync_dir(&self.root);
+        Ok(())
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let mut file = fs::File::create(path).map_err(io_error(path))?;
+    file.write_all(bytes).map_err(io_error(path))?;
+    file.sync_all().map_err(io_error(path))
+}
+
+/// Best effort: make a rename durable (not every platform can open a
+/// directory).
+fn sync_dir(path: &Path) {
+    if let Ok(dir) = fs::File::open(path) {
+        let _ = dir.sync_all();
+    }
+}
+
+fn remove_temporaries(dir: &Path) -> Result<(), OutputError> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry.map_err(io_error(dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.contains(".tmp-") {
+            let path = entry.path();
+            if path.is_dir() {
+                fs::remove_dir_all(&path).map_err(io_error(&path))?;
+            } else {
+                fs::remove_file(&path).map_err(io_error(&path))?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,393 @@
+//! One replicate of a scenario: run it, check it, and turn its state into
+//! records and table rows.
+//!
+//! Replicate `r` of seed `s` runs on the kernel's streams keyed by
+//! `(s, r, purpose)`, so its result depends on nothing but the scenario,
+//! `s` and `r`: not on how many replicates run, in what order, or on how
+//! many threads.
+
+use core::fmt;
+use core::fmt::Write as _;
+
+use cascade_biology::model::{CascadeEvent, Compartment, SiteKind};
+use cascade_biology::observables::Funnel;
+use cascade_biology::{CascadeState, OrganId, simulation};
+use cascade_kernel::{RunLimits, Seed, StopReason, Time, TraceDigest};
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::{Scenario, ScenarioExtension};
+
+/// Why a replicate could not finish.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunError {
+    /// The model could not be set up or a handler failed.
+    Model(String),
+    /// The state broke an invariant: a bug, reported rather than written.
+    Invariant(String),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Model(m) => write!(f, "the model failed: {m}"),
+            RunError::Invariant(m) => write!(f, "an invariant was broken (a bug): {m}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Living cells at the end of a replicate, by where they are.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellCounts {
+    /// In the primary tumour.
+    pub primary: u64,
+    /// In metastases.
+    pub metastatic: u64,
+    /// Solitary, not dormant, in the parenchyma.
+    pub solitary: u64,
+    /// Dormant solitary cells.
+    pub dormant: u64,
+    /// Arrested in capillary beds.
+    pub arrested: u64,
+    /// In the blood.
+    pub circulating: u64,
+}
+
+/// What a replicate's summary is computed from: small, and written next to
+/// its tables so that a resumed run can rebuild the summary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplicateRecord {
+    /// The replicate index.
+    pub replicate: u64,
+    /// The trace digest (FNV-1a 128 over every event).
+    pub digest: String,
+    /// Events dispatched.
+    pub events: u64,
+    /// `stop_day`, or `max_events` if the guard cut it short.
+    pub stopped_by: String,
+    /// The simulated day it ended at.
+    pub end_day: f64,
+    /// The funnel over every clone and organ.
+    pub funnel: Funnel,
+    /// Living metastases at the end, per organ (organ order).
+    pub metastases: Vec<u64>,
+    /// Living macrometastases at the end, per organ.
+    pub macrometastases: Vec<u64>,
+    /// Colonies counted at each harvest, per organ.
+    pub harvest_colonies: Vec<Vec<u64>>,
+    /// First day a metastasis was detectable.
+    pub first_detection_day: Option<f64>,
+    /// Living cells at the end.
+    pub cells: CellCounts,
+    /// Clones that ever existed (founders and mutants).
+    pub clones: u64,
+}
+
+/// A finished replicate: its record and its table rows (CSV, no header).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicateOutput {
+    /// The record.
+    pub record: ReplicateRecord,
+    /// Rows per table, in [`TABLES`] order.
+    pub rows: Vec<String>,
+}
+
+/// A table of the output directory: its file name and header.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    /// File name.
+    pub file: &'static str,
+    /// The CSV header line (no newline).
+    pub header: &'static str,
+}
+
+/// The tables every run writes, in this order.
+pub const TABLES: [Table; 6] = [
+    Table {
+        file: "summary.csv",
+        header: "replicate,seed,digest,events,stopped_by,end_day,first_detection_day,\
+injected,shed,died_in_circulation,arrested,passed,extravasated,died_in_vessel,\
+died_in_parenchyma,entered_dormancy,left_dormancy,died_dormant,micrometastases_founded,\
+macrometastases_reached,detected,metastases_alive,primary_cells,metastatic_cells,\
+solitary_cells,dormant_cells,arrested_cells,circulating_cells,clones",
+    },
+    Table {
+        file: "metastases.csv",
+        header: "replicate,site,organ,founder_clone,founded_day,cells,peak_cells,clones_now,\
+clones_ever,detected_day,macroscopic_day,extinct_day",
+    },
+    Table {
+        file: "funnel.csv",
+        header: "replicate,organ,clone,injected,shed,died_in_circulation,arrested,passed,\
+extravasated,died_in_vessel,died_in_parenchyma,entered_dormancy,left_dormancy,died_dormant,\
+micrometastases_founded,macrometastases_reached,detected",
+    },
+    Table {
+        file: "harvests.csv",
+        header: "replicate,day,organ,colonies,micrometastases,cells_in_metastases,\
+solitary_cells,dormant_cells,arrested_cells",
+    },
+    Table {
+        file: "timeseries.csv",
+        header: "replicate,day,organ,primary_cells,metastatic_cells,solitary_cells",
+    },
+    Table {
+        file: "clones.csv",
+        header: "replicate,clone,name,parent,born_day,cells_alive",
+    },
+];
+
+/// Runs replicate `replicate` of `scenario` under `seed` and returns its
+/// outputs; with `rows == false` only the record (for `digest`).
+///
+/// # Errors
+///
+/// [`RunError`] if the model fails or breaks conservation.
+pub fn run_replicate<X: ScenarioExtension>(
+    scenario: &Scenario<X>,
+    seed: u64,
+    replicate: u64,
+    rows: bool,
+) -> Result<ReplicateOutput, RunError> {
+    let file = &scenario.file;
+    let key = Seed::new(seed).with_replicate(replicate);
+    let mut sim = simulation(scenario.config.clone(), file.extension.clone(), key)
+        .map_err(|e| RunError::Model(format!("{e:?}")))?;
+    {
+        let mut ctx = sim.context();
+        for event in &file.events {
+            let day = Time::new(event.day).map_err(|e| RunError::Model(e.to_string()))?;
+            ctx.schedule_at(day, CascadeEvent::User(event.event.clone()))
+                .map_err(|e| RunError::Model(e.to_string()))?;
+        }
+    }
+    let horizon = Time::new(file.stop_day).map_err(|e| RunError::Model(e.to_string()))?;
+    let mut limits = RunLimits::until(horizon);
+    if let Some(max) = file.max_events {
+        limits = limits.with_max_events(max);
+    }
+    let mut digest = TraceDigest::new();
+    let stop = sim
+        .run(limits, &mut digest)
+        .map_err(|e| RunError::Model(e.to_string()))?;
+    let stopped_by = match stop {
+        StopReason::EventLimitReached => "max_events",
+        StopReason::StoppedByModel => "model",
+        StopReason::QueueEmpty | StopReason::TimeLimitReached => "stop_day",
+    };
+    let end_day = sim.now().days();
+    let state = sim.model().state();
+    state.check_conservation().map_err(RunError::Invariant)?;
+    let record = record(state, replicate, digest, stopped_by, end_day);
+    let rows = if rows {
+        table_rows(state, seed, &record)
+    } else {
+        Vec::new()
+    };
+    Ok(ReplicateOutput { record, rows })
+}
+
+fn record(
+    state: &CascadeState,
+    replicate: u64,
+    digest: TraceDigest,
+    stopped_by: &str,
+    end_day: f64,
+) -> ReplicateRecord {
+    let config = state.config();
+    let organs = config.organs.len();
+    let mut metastases = vec![0; organs];
+    let mut macrometastases = vec![0; organs];
+    let mut cells = CellCounts::default();
+    for site in state.sites() {
+        match site.kind {
+            SiteKind::Primary => cells.primary += site.size,
+            SiteKind::Metastasis => {
+                cells.metastatic += site.size;
+                if site.size > 0 {
+                    metastases[site.organ.index()] += 1;
+                    if site.size >= config.macrometastasis_size {
+                        macrometastases[site.organ.index()] += 1;
+                    }
+                }
+            }
+        }
+    }
+    for (key, count) in state.pools() {
+        match key.compartment {
+            Compartment::InTransit => cells.circulating += count,
+            Compartment::Arrested => cells.arrested += count,
+            Compartment::Solitary => cells.solitary += count,
+            Compartment::Dormant => cells.dormant += count,
+        }
+    }
+    ReplicateRecord {
+        replicate,
+        digest: digest.to_string(),
+        events: digest.events(),
+        stopped_by: stopped_by.to_string(),
+        end_day,
+        funnel: state.funnel().total(),
+        metastases,
+        macrometastases,
+        harvest_colonies: state
+            .harvests()
+            .iter()
+            .map(|h| h.organs.iter().map(|o| o.colonies).collect())
+            .collect(),
+        first_detection_day: state.first_detection().map(Time::days),
+        cells,
+        clones: state.lineage().len() as u64,
+    }
+}
+
+/// A CSV field: quoted when it holds a comma, quote or line break.
+pub fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// A number, or an empty field for none (read as missing by pandas, polars
+/// and R).
+fn optional(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |v| v.to_string())
+}
+
+fn funnel_fields(f: &Funnel) -> String {
+    format!(
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        f.injected,
+        f.shed,
+        f.died_in_circulation,
+        f.arrested,
+        f.passed,
+        f.extravasated,
+        f.died_in_vessel,
+        f.died_in_parenchyma,
+        f.entered_dormancy,
+        f.left_dormancy,
+        f.died_dormant,
+        f.micrometastases,
+        f.macrometastases,
+        f.detected
+    )
+}
+
+fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<String> {
+    let config = state.config();
+    let organs = &config.organs;
+    let organ_name = |id: OrganId| csv_field(&organs.organ(id).name);
+    let lineage = state.lineage();
+    let clone_name = |id: cascade_biology::CloneId| csv_field(&lineage.clone_of(id).name);
+    let r = record.replicate;
+    let mut tables = vec![String::new(); TABLES.len()];
+
+    let c = &record.cells;
+    let _ = writeln!(
+        tables[0],
+        "{r},{seed},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        record.digest,
+        record.events,
+        record.stopped_by,
+        record.end_day,
+        optional(record.first_detection_day),
+        funnel_fields(&record.funnel),
+        record.metastases.iter().sum::<u64>(),
+        c.primary,
+        c.metastatic,
+        c.solitary,
+        c.dormant,
+        c.arrested,
+        c.circulating,
+        record.clones
+    );
+
+    for site in state.metastases() {
+        let _ = writeln!(
+            tables[1],
+            "{r},{},{},{},{},{},{},{},{},{},{},{}",
+            site.id.0,
+            organ_name(site.organ),
+            clone_name(site.founder),
+            site.founded_at.days(),
+            site.size,
+            site.peak_size,
+            site.cells.len(),
+            site.clones_ever,
+            optional(site.detected_at.map(Time::days)),
+            optional(site.macroscopic_at.map(Time::days)),
+            optional(site.extinct_at.map(Time::days)),
+        );
+    }
+
+    let funnel = state.funnel();
+    for (organ, _) in organs.organs() {
+        for clone in lineage.iter() {
+            let entry = funnel.entry(clone.id, organ);
+            if *entry != Funnel::default() {
+                let _ = writeln!(
+                    tables[2],
+                    "{r},{},{},{}",
+                    organ_name(organ),
+                    clone_name(clone.id),
+                    funnel_fields(entry)
+                );
+            }
+        }
+    }
+
+    for harvest in state.harvests() {
+        for (organ, _) in organs.organs() {
+            let h = &harvest.organs[organ.index()];
+            let _ = writeln!(
+                tables[3],
+                "{r},{},{},{},{},{},{},{},{}",
+                harvest.day,
+                organ_name(organ),
+                h.colonies,
+                h.micrometastases,
+                h.cells_in_metastases,
+                h.solitary_cells,
+                h.dormant_cells,
+                h.arrested_cells
+            );
+        }
+    }
+
+    let primary_organ = config.primary.as_ref().map(|p| p.organ);
+    for sample in state.burden() {
+        for (organ, _) in organs.organs() {
+            let primary = if primary_organ == Some(organ) {
+                sample.primary_cells
+            } else {
+                0
+            };
+            let _ = writeln!(
+                tables[4],
+                "{r},{},{},{},{},{}",
+                sample.day,
+                organ_name(organ),
+                primary,
+                sample.metastatic_cells[organ.index()],
+                sample.solitary_cells[organ.index()]
+            );
+        }
+    }
+
+    for clone in lineage.iter() {
+        let _ = writeln!(
+            tables[5],
+            "{r},{},{},{},{},{}",
+            clone.id.0,
+            csv_field(&clone.name),
+            clone.parent.map_or_else(String::new, |p| p.0.to_string()),
+            clone.born_at.days(),
+            state.alive(clone.id)
+        );
+    }
+    tables
+}

@@ -1,0 +1,1102 @@
+//! Scenario files: the RON schema, its defaults, and its resolution into a
+//! validated [`CascadeConfig`].
+//!
+//! The schema types mirror `docs/scenarios.md`, which documents every field
+//! with its unit, default and source. Every struct refuses unknown fields.
+//! Organs, clones and veins are named in the file; resolution turns names
+//! into ids and checks every value, and every error carries the file, line,
+//! column and field path ([`ScenarioError`]).
+
+use core::fmt;
+use std::path::{Path, PathBuf};
+
+use cascade_biology::clones::{GrowthRates, MutationEffect, OrganAffinity, Phenotype};
+use cascade_biology::config::{
+    CascadeConfig, ConfigError, FoundingClone, GrowthLaw, Injection, PrimaryTumour, Shedding,
+    default_phenotype,
+};
+use cascade_biology::organs::{DrainSpec, GraphError, OrganSet, OrganSpec, VeinSpec, nearest};
+use cascade_biology::{CloneId, Extension};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::locate;
+
+/// An extension the runner can drive from a scenario file: its parameters
+/// are the file's `extension` field (default when absent) and its events
+/// are scheduled by the file's `events` list.
+///
+/// Implement it for your own [`Extension`] and call
+/// [`cli::main`](crate::cli::main) with your type from a binary of your own:
+/// the scenario format, the outputs and the regression tests stay the same.
+pub trait ScenarioExtension:
+    Extension<Event: DeserializeOwned + Clone + Send + Sync + fmt::Debug>
+    + DeserializeOwned
+    + Default
+    + Clone
+    + Send
+    + Sync
+    + fmt::Debug
+{
+    /// Checks the extension's parameters against the resolved model;
+    /// errors name a field under `extension`.
+    ///
+    /// # Errors
+    ///
+    /// The first invalid field, with a path relative to `extension`.
+    fn validate(&self, config: &CascadeConfig) -> Result<(), ConfigError> {
+        let _ = config;
+        Ok(())
+    }
+}
+
+impl ScenarioExtension for cascade_biology::NoExtension {}
+
+/// Which organ set a scenario starts from.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Preset {
+    /// The adult human set ([`OrganSet::human`]).
+    #[default]
+    Human,
+    /// The mouse set for laboratory assays ([`OrganSet::mouse`]).
+    Mouse,
+    /// No organs: every organ comes from `add`.
+    Empty,
+}
+
+/// The `organs` section: a preset, changes to its organs, organs added,
+/// veins added.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OrgansSection {
+    /// The starting set.
+    pub preset: Preset,
+    /// Changes to organs of the preset (or of `add`), by name.
+    pub change: Vec<OrganChange>,
+    /// Organs added after the preset's, in order.
+    pub add: Vec<NewOrgan>,
+    /// Veins added (entry points for injections).
+    pub veins: Vec<NewVein>,
+}
+
+/// Where blood goes, with an organ named.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum DrainTo {
+    /// The capillary bed of the organ with this name.
+    Organ(String),
+    /// The arterial side (distribution by cardiac output share).
+    Arterial,
+}
+
+impl DrainTo {
+    fn spec(&self) -> DrainSpec {
+        match self {
+            DrainTo::Organ(name) => DrainSpec::Organ(name.clone()),
+            DrainTo::Arterial => DrainSpec::Arterial,
+        }
+    }
+}
+
+/// A change to one organ: every field but `organ` is optional and replaces
+/// the organ's value when given.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[allow(missing_docs)]
+pub struct OrganChange {
+    /// The organ's name.
+    pub organ: String,
+    pub cardiac_output_share: Option<f64>,
+    pub drains_to: Option<DrainTo>,
+    pub arrest_probability: Option<f64>,
+    pub extravasation_rate: Option<f64>,
+    pub arrested_death_rate: Option<f64>,
+    pub solitary_death_rate: Option<f64>,
+    pub dormancy_entry_rate: Option<f64>,
+    pub dormancy_exit_rate: Option<f64>,
+    pub dormant_death_rate: Option<f64>,
+    pub growth_multiplier: Option<f64>,
+    pub carrying_capacity: Option<f64>,
+}
+
+/// An organ added to the set. `name`, `cardiac_output_share` and
+/// `drains_to` are required; the rest default to the placeholder values of
+/// the preset's organs (`docs/scenarios.md`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct NewOrgan {
+    pub name: String,
+    pub cardiac_output_share: f64,
+    pub drains_to: DrainTo,
+    #[serde(default = "defaults::arrest")]
+    pub arrest_probability: f64,
+    #[serde(default = "defaults::extravasation")]
+    pub extravasation_rate: f64,
+    #[serde(default = "defaults::arrested_death")]
+    pub arrested_death_rate: f64,
+    #[serde(default = "defaults::solitary_death")]
+    pub solitary_death_rate: f64,
+    #[serde(default = "defaults::dormancy_entry")]
+    pub dormancy_entry_rate: f64,
+    #[serde(default = "defaults::dormancy_exit")]
+    pub dormancy_exit_rate: f64,
+    #[serde(default = "defaults::dormant_death")]
+    pub dormant_death_rate: f64,
+    #[serde(default = "defaults::one")]
+    pub growth_multiplier: f64,
+    #[serde(default = "defaults::capacity")]
+    pub carrying_capacity: f64,
+}
+
+/// A vein added to the set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewVein {
+    /// Its name.
+    pub name: String,
+    /// Where it leads.
+    pub leads_to: DrainTo,
+}
+
+/// Growth rates of a clone, each optional (for `in_metastases`, missing
+/// fields take the primary's value).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RatesChange {
+    /// Divisions per cell per day.
+    pub birth_rate: Option<f64>,
+    /// Deaths per cell per day.
+    pub death_rate: Option<f64>,
+    /// Probability that a division gives a mutant daughter.
+    pub mutation_probability: Option<f64>,
+}
+
+/// A clone's affinity for one organ (seed and soil).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AffinitySpec {
+    /// The organ's name.
+    pub organ: String,
+    /// Multiplier of the organ's arrest probability.
+    #[serde(default = "defaults::one")]
+    pub arrest: f64,
+    /// Multiplier of the organ's extravasation rate.
+    #[serde(default = "defaults::one")]
+    pub extravasation: f64,
+    /// Multiplier of the birth rate in the organ.
+    #[serde(default = "defaults::one")]
+    pub growth: f64,
+}
+
+/// A founding clone.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CloneSpec {
+    /// Its name, unique in the scenario.
+    pub name: String,
+    /// Divisions per cell per day in the primary (and, unless
+    /// `in_metastases` says otherwise, elsewhere).
+    pub birth_rate: Option<f64>,
+    /// Deaths per cell per day.
+    pub death_rate: Option<f64>,
+    /// Probability that a division gives a mutant daughter.
+    pub mutation_probability: Option<f64>,
+    /// Rates in metastases and solitary cells, where they differ.
+    pub in_metastases: RatesChange,
+    /// Cells shed per cell per day.
+    pub shedding_rate: Option<f64>,
+    /// Deaths per circulating cell per day.
+    pub circulation_death_rate: Option<f64>,
+    /// Per-organ affinities; organs not listed are neutral.
+    pub affinity: Vec<AffinitySpec>,
+}
+
+/// Cells of a named clone.
+pub type Cells = Vec<(String, u64)>;
+
+/// The primary tumour.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrimarySpec {
+    /// The organ it grows in.
+    pub organ: String,
+    /// Cells per clone at day 0.
+    pub cells: Cells,
+    /// Its growth law.
+    #[serde(default)]
+    pub growth_law: GrowthLaw,
+    /// Its carrying capacity in cells (default: the organ's).
+    #[serde(default)]
+    pub carrying_capacity: Option<f64>,
+}
+
+/// An injection of cells into a named vein.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InjectionSpec {
+    /// Day of the injection.
+    #[serde(default)]
+    pub day: f64,
+    /// The vein's name.
+    pub vein: String,
+    /// Cells per clone.
+    pub cells: Cells,
+}
+
+/// How sites shed cells.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum SheddingSpec {
+    /// Each cell at its clone's `shedding_rate`.
+    #[default]
+    PerCell,
+    /// `coefficient · x^exponent` cells per day per site.
+    SizePower {
+        /// m, cells per day at size 1.
+        coefficient: f64,
+        /// α, in [0, 1].
+        exponent: f64,
+    },
+}
+
+/// σ of the log-normal factor applied to each trait of a mutant.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[allow(missing_docs)]
+pub struct MutationEffectSpec {
+    pub birth_rate: f64,
+    pub death_rate: f64,
+    pub shedding_rate: f64,
+    pub circulation_death_rate: f64,
+    pub affinity: f64,
+    pub mutation_probability: f64,
+}
+
+/// How the model is simulated.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mode {
+    /// Every cell's every transition is an event (the reference semantics).
+    #[default]
+    Exact,
+}
+
+/// An extension's event at a set day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventAt<E> {
+    /// The day.
+    pub day: f64,
+    /// The event.
+    pub event: E,
+}
+
+/// A scenario file as written: every field of `docs/scenarios.md`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Scenario")]
+#[serde(bound(
+    serialize = "X: Serialize, E: Serialize",
+    deserialize = "X: Deserialize<'de> + Default, E: Deserialize<'de>"
+))]
+pub struct ScenarioFile<X, E> {
+    /// What the scenario models, in one line.
+    #[serde(default)]
+    pub description: String,
+    /// The default seed (`--seed` overrides it).
+    #[serde(default = "defaults::seed")]
+    pub seed: u64,
+    /// The default number of replicates (`--replicates` overrides it).
+    #[serde(default = "defaults::replicates")]
+    pub replicates: u64,
+    /// The last day simulated.
+    pub stop_day: f64,
+    /// At most this many events per replicate (a guard; a replicate that
+    /// reaches it is reported as cut short).
+    #[serde(default)]
+    pub max_events: Option<u64>,
+    /// Simulation mode.
+    #[serde(default)]
+    pub mode: Mode,
+    /// Organs and the vascular graph.
+    #[serde(default)]
+    pub organs: OrgansSection,
+    /// The founding clones.
+    pub clones: Vec<CloneSpec>,
+    /// The primary tumour.
+    #[serde(default)]
+    pub primary: Option<PrimarySpec>,
+    /// Injections.
+    #[serde(default)]
+    pub injections: Vec<InjectionSpec>,
+    /// Days at which colonies are counted.
+    #[serde(default)]
+    pub harvest_days: Vec<f64>,
+    /// Days at which the burden per organ is recorded.
+    #[serde(default)]
+    pub observation_days: Vec<f64>,
+    /// Record the burden every this many days from day 0 to `stop_day` too.
+    #[serde(default)]
+    pub observe_every: Option<f64>,
+    /// Growth law of metastases.
+    #[serde(default)]
+    pub metastasis_growth_law: GrowthLaw,
+    /// How sites shed.
+    #[serde(default)]
+    pub shedding: SheddingSpec,
+    /// How mutants differ from their parents.
+    #[serde(default)]
+    pub mutation_effect: MutationEffectSpec,
+    /// Mean time in days from one capillary bed to the next.
+    #[serde(default = "defaults::transit_time")]
+    pub transit_time: f64,
+    /// Cells at which a metastasis is detectable.
+    #[serde(default = "defaults::detection_size")]
+    pub detection_size: u64,
+    /// Cells at which a metastasis is a macrometastasis (a colony).
+    #[serde(default = "defaults::macrometastasis_size")]
+    pub macrometastasis_size: u64,
+    /// The extension's parameters.
+    #[serde(default)]
+    pub extension: X,
+    /// The extension's events at set days.
+    #[serde(default = "Vec::new")]
+    pub events: Vec<EventAt<E>>,
+}
+
+/// Defaults of the schema, documented in `docs/scenarios.md`.
+pub mod defaults {
+    use cascade_biology::organs;
+
+    pub(crate) fn seed() -> u64 {
+        1
+    }
+    pub(crate) fn replicates() -> u64 {
+        1
+    }
+    pub(crate) fn transit_time() -> f64 {
+        1.0 / 1440.0
+    }
+    pub(crate) fn detection_size() -> u64 {
+        1_000_000_000
+    }
+    pub(crate) fn macrometastasis_size() -> u64 {
+        1_000_000
+    }
+    pub(crate) fn one() -> f64 {
+        1.0
+    }
+    pub(crate) fn arrest() -> f64 {
+        organs::OTHER_ARREST
+    }
+    pub(crate) fn extravasation() -> f64 {
+        organs::EXTRAVASATION_RATE
+    }
+    pub(crate) fn arrested_death() -> f64 {
+        organs::ARRESTED_DEATH_RATE
+    }
+    pub(crate) fn solitary_death() -> f64 {
+        organs::SOLITARY_DEATH_RATE
+    }
+    pub(crate) fn dormancy_entry() -> f64 {
+        organs::DORMANCY_ENTRY_RATE
+    }
+    pub(crate) fn dormancy_exit() -> f64 {
+        organs::DORMANCY_EXIT_RATE
+    }
+    pub(crate) fn dormant_death() -> f64 {
+        organs::DORMANT_DEATH_RATE
+    }
+    pub(crate) fn capacity() -> f64 {
+        1e11
+    }
+}
+
+/// A scenario file that was read, checked and resolved.
+#[derive(Clone, Debug)]
+pub struct Scenario<X: ScenarioExtension> {
+    /// The file it came from (as given).
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes, in hex.
+    pub sha256: String,
+    /// The file as written (defaults filled in).
+    pub file: ScenarioFile<X, X::Event>,
+    /// The model it resolves to.
+    pub config: CascadeConfig,
+}
+
+/// Where in a scenario file something is wrong, and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file.
+    pub file: PathBuf,
+    /// 1-based line and column (in characters); `None` when the file could
+    /// not be read.
+    pub position: Option<(usize, usize)>,
+    /// The field, as a path (`clones[0].birth_rate`); empty for the whole
+    /// file.
+    pub field: String,
+    /// What is wrong and what would be valid.
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some((line, column)) = self.position {
+            write!(f, ":{line}:{column}")?;
+        }
+        write!(f, ": ")?;
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Reads, parses and resolves the scenario file at `path`.
+///
+/// # Errors
+///
+/// A [`ScenarioError`] naming the file, line, column and field.
+pub fn load<X: ScenarioExtension>(path: &Path) -> Result<Scenario<X>, ScenarioError> {
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
+        file: path.to_path_buf(),
+        position: None,
+        field: String::new(),
+        message: format!("cannot read the file: {e}"),
+    })?;
+    let source = String::from_utf8(bytes.clone()).map_err(|e| ScenarioError {
+        file: path.to_path_buf(),
+        position: None,
+        field: String::new(),
+        message: format!("not UTF-8 text: {e}"),
+    })?;
+    let mut scenario = parse::<X>(&source, path)?;
+    scenario.sha256 = crate::hash::sha256_hex(&bytes);
+    Ok(scenario)
+}
+
+/// Parses and resolves scenario text; `path` is used in messages.
+///
+/// # Errors
+///
+/// A [`ScenarioError`] naming the line, column and field.
+pub fn parse<X: ScenarioExtension>(
+    source: &str,
+    path: &Path,
+) -> Result<Scenario<X>, ScenarioError> {
+    let file: ScenarioFile<X, X::Event> = deserialize(source, path)?;
+    let config = resolve(&file).map_err(|e| e.at(source, path))?;
+    Ok(Scenario {
+        path: path.to_path_buf(),
+        sha256: crate::hash::sha256_hex(source.as_bytes()),
+        file,
+        config,
+    })
+}
+
+fn ron_options() -> ron::Options {
+    ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+}
+
+fn deserialize<T: DeserializeOwned>(source: &str, path: &Path) -> Result<T, ScenarioError> {
+    let mut de = ron::Deserializer::from_str_with_options(source, &ron_options()).map_err(|e| {
+        ScenarioError {
+            file: path.to_path_buf(),
+            position: Some((e.span.start.line, e.span.start.col)),
+            field: String::new(),
+            message: describe_ron(&e.code),
+        }
+    })?;
+    let value: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    match value {
+        Ok(value) => {
+            de.end().map_err(|e| {
+                let e = de.span_error(e);
+                ScenarioError {
+                    file: path.to_path_buf(),
+                    position: Some((e.span.start.line, e.span.start.col)),
+                    field: String::new(),
+                    message: format!("{} after the scenario", describe_ron(&e.code)),
+                }
+            })?;
+            Ok(value)
+        }
+        Err(error) => {
+            let field = clean_path(&error.path().to_string());
+            let inner = error.into_inner();
+            let spanned = de.span_error(inner);
+            Err(ScenarioError {
+                file: path.to_path_buf(),
+                position: Some((spanned.span.start.line, spanned.span.start.col)),
+                field,
+                message: describe_ron(&spanned.code),
+            })
+        }
+    }
+}
+
+/// `serde_path_to_error` writes `?` for an unknown position and `.` for the
+/// root; keep what a user would write.
+fn clean_path(path: &str) -> String {
+    if path == "." || path == "?" {
+        String::new()
+    } else {
+        path.replace(".?", "").replace("?", "")
+    }
+}
+
+fn describe_ron(code: &ron::error::Error) -> String {
+    use ron::error::Error as E;
+    match code {
+        E::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => {
+            let mut message = format!("unknown field `{found}`");
+            if let Some(outer) = outer {
+                message.push_str(&format!(" in {outer}"));
+            }
+            if let Some(close) = nearest(found, expected) {
+                message.push_str(&format!(", did you mean `{close}`?"));
+            }
+            message.push_str(&format!("; valid fields: {}", expected.join(", ")));
+            message
+        }
+        E::NoSuchEnumVariant {
+            expected,
+            found,
+            outer,
+        } => {
+            let mut message = format!("unknown variant `{found}`");
+            if let Some(outer) = outer {
+                message.push_str(&format!(" of {outer}"));
+            }
+            if let Some(close) = nearest(found, expected) {
+                message.push_str(&format!(", did you mean `{close}`?"));
+            }
+            message.push_str(&format!("; valid: {}", expected.join(", ")));
+            message
+        }
+        E::MissingStructField { field, outer } => match outer {
+            Some(outer) => format!("missing field `{field}` in {outer} (it has no default)"),
+            None => format!("missing field `{field}` (it has no default)"),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// An error found while resolving, before it is placed in the file.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Unplaced {
+    path: String,
+    message: String,
+}
+
+impl Unplaced {
+    fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Unplaced {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    fn at(self, source: &str, file: &Path) -> ScenarioError {
+        let segments = locate::parse_path(&self.path);
+        let found = locate::locate(source, &segments);
+        ScenarioError {
+            file: file.to_path_buf(),
+            position: Some((found.position.line, found.position.column)),
+            field: self.path,
+            message: self.message,
+        }
+    }
+}
+
+fn invalid(path: impl Into<String>, value: impl fmt::Display, expected: &str) -> Unplaced {
+    Unplaced::new(path, format!("{value} is invalid, expected {expected}"))
+}
+
+fn check_rate(value: f64, path: impl Into<String>) -> Result<f64, Unplaced> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(invalid(path, value, "a finite number >= 0"))
+    }
+}
+
+fn check_probability(value: f64, path: impl Into<String>) -> Result<f64, Unplaced> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(invalid(path, value, "a probability in [0, 1]"))
+    }
+}
+
+fn check_day(value: f64, stop_day: f64, path: impl Into<String>) -> Result<f64, Unplaced> {
+    if value.is_finite() && value >= 0.0 && value <= stop_day {
+        Ok(value)
+    } else {
+        Err(invalid(
+            path,
+            value,
+            &format!("a day in [0, stop_day = {stop_day}]"),
+        ))
+    }
+}
+
+fn unknown_name(path: String, kind: &str, name: &str, valid: &[&str]) -> Unplaced {
+    let mut message = format!("unknown {kind} \"{name}\"");
+    if let Some(close) = nearest(name, valid) {
+        message.push_str(&format!(", did you mean \"{close}\"?"));
+    }
+    let quoted: Vec<String> = valid.iter().map(|n| format!("\"{n}\"")).collect();
+    message.push_str(&format!("; valid {kind}s: {}", quoted.join(", ")));
+    Unplaced::new(path, message)
+}
+
+fn resolve<X: ScenarioExtension>(
+    file: &ScenarioFile<X, X::Event>,
+) -> Result<CascadeConfig, Unplaced> {
+    if !(file.stop_day.is_finite() && file.stop_day > 0.0) {
+        return Err(invalid("stop_day", file.stop_day, "a finite day > 0"));
+    }
+    if file.replicates == 0 {
+        return Err(invalid("replicates", 0, "at least 1"));
+    }
+    if file.max_events == Some(0) {
+        return Err(invalid("max_events", 0, "at least 1 event, or no limit"));
+    }
+    let organs = resolve_organs(&file.organs)?;
+    let organ_names = organs.names();
+    let organ_id = |name: &str, path: String| {
+        organs
+            .id(name)
+            .ok_or_else(|| unknown_name(path, "organ", name, &organ_names))
+    };
+
+    if file.clones.is_empty() {
+        return Err(Unplaced::new(
+            "clones",
+            "the clone list is empty, expected at least one clone",
+        ));
+    }
+    let base = default_phenotype(&organs);
+    let mut clones = Vec::with_capacity(file.clones.len());
+    for (i, spec) in file.clones.iter().enumerate() {
+        let path = format!("clones[{i}]");
+        if spec.name.is_empty() {
+            return Err(Unplaced::new(
+                format!("{path}.name"),
+                "a clone needs a non-empty name",
+            ));
+        }
+        if let Some(j) = file.clones[..i].iter().position(|c| c.name == spec.name) {
+            return Err(Unplaced::new(
+                format!("{path}.name"),
+                format!("\"{}\" is already the name of clones[{j}]", spec.name),
+            ));
+        }
+        let primary = GrowthRates {
+            birth_rate: check_rate(
+                spec.birth_rate.unwrap_or(base.in_primary.birth_rate),
+                format!("{path}.birth_rate"),
+            )?,
+            death_rate: check_rate(
+                spec.death_rate.unwrap_or(base.in_primary.death_rate),
+                format!("{path}.death_rate"),
+            )?,
+            mutation_probability: check_probability(
+                spec.mutation_probability
+                    .unwrap_or(base.in_primary.mutation_probability),
+                format!("{path}.mutation_probability"),
+            )?,
+        };
+        let m = &spec.in_metastases;
+        let in_metastases = GrowthRates {
+            birth_rate: check_rate(
+                m.birth_rate.unwrap_or(primary.birth_rate),
+                format!("{path}.in_metastases.birth_rate"),
+            )?,
+            death_rate: check_rate(
+                m.death_rate.unwrap_or(primary.death_rate),
+                format!("{path}.in_metastases.death_rate"),
+            )?,
+            mutation_probability: check_probability(
+                m.mutation_probability
+                    .unwrap_or(primary.mutation_probability),
+                format!("{path}.in_metastases.mutation_probability"),
+            )?,
+        };
+        let mut affinity = vec![OrganAffinity::NEUTRAL; organs.len()];
+        let mut seen = vec![None; organs.len()];
+        for (k, a) in spec.affinity.iter().enumerate() {
+            let apath = format!("{path}.affinity[{k}]");
+            let id = organ_id(&a.organ, format!("{apath}.organ"))?;
+            if let Some(previous) = seen[id.index()] {
+                return Err(Unplaced::new(
+                    format!("{apath}.organ"),
+                    format!(
+                        "organ \"{}\" already has an affinity in {path}.affinity[{previous}]",
+                        a.organ
+                    ),
+                ));
+            }
+            seen[id.index()] = Some(k);
+            affinity[id.index()] = OrganAffinity {
+                arrest: check_rate(a.arrest, format!("{apath}.arrest"))?,
+                extravasation: check_rate(a.extravasation, format!("{apath}.extravasation"))?,
+                growth: check_rate(a.growth, format!("{apath}.growth"))?,
+            };
+        }
+        clones.push(FoundingClone {
+            name: spec.name.clone(),
+            phenotype: Phenotype {
+                in_primary: primary,
+                in_metastases,
+                shedding_rate: check_rate(
+                    spec.shedding_rate.unwrap_or(base.shedding_rate),
+                    format!("{path}.shedding_rate"),
+                )?,
+                circulation_death_rate: check_rate(
+                    spec.circulation_death_rate
+                        .unwrap_or(base.circulation_death_rate),
+                    format!("{path}.circulation_death_rate"),
+                )?,
+                affinity,
+            },
+        });
+    }
+    let clone_names: Vec<&str> = file.clones.iter().map(|c| c.name.as_str()).collect();
+    let cells = |cells: &Cells, path: &str| -> Result<Vec<(CloneId, u64)>, Unplaced> {
+        let mut out: Vec<(CloneId, u64)> = Vec::with_capacity(cells.len());
+        for (k, (name, count)) in cells.iter().enumerate() {
+            let Some(index) = clone_names.iter().position(|c| c == name) else {
+                return Err(unknown_name(
+                    format!("{path}[{k}].0"),
+                    "clone",
+                    name,
+                    &clone_names,
+                ));
+            };
+            let id = CloneId(index as u32);
+            if out.iter().any(|&(c, _)| c == id) {
+                return Err(Unplaced::new(
+                    format!("{path}[{k}].0"),
+                    format!("clone \"{name}\" is listed twice"),
+                ));
+            }
+            out.push((id, *count));
+        }
+        if out.iter().all(|&(_, n)| n == 0) {
+            return Err(Unplaced::new(
+                path.to_string(),
+                "no cells, expected at least one cell of a named clone",
+            ));
+        }
+        Ok(out)
+    };
+
+    let primary = match &file.primary {
+        None => None,
+        Some(p) => {
+            let organ = organ_id(&p.organ, "primary.organ".into())?;
+            let capacity = match p.carrying_capacity {
+                Some(k) => k,
+                None => organs.organ(organ).carrying_capacity,
+            };
+            if !(capacity.is_finite() && capacity > 1.0) {
+                return Err(invalid(
+                    "primary.carrying_capacity",
+                    capacity,
+                    "a finite number of cells > 1",
+                ));
+            }
+            Some(PrimaryTumour {
+                organ,
+                cells: cells(&p.cells, "primary.cells")?,
+                growth_law: p.growth_law,
+                carrying_capacity: capacity,
+            })
+        }
+    };
+    let vein_names = organs.vein_names();
+    let mut injections = Vec::with_capacity(file.injections.len());
+    for (i, injection) in file.injections.iter().enumerate() {
+        let path = format!("injections[{i}]");
+        let day = check_day(injection.day, file.stop_day, format!("{path}.day"))?;
+        let entry = organs
+            .vein(&injection.vein)
+            .ok_or_else(|| {
+                unknown_name(format!("{path}.vein"), "vein", &injection.vein, &vein_names)
+            })?
+            .clone();
+        injections.push(Injection {
+            day,
+            entry,
+            cells: cells(&injection.cells, &format!("{path}.cells"))?,
+        });
+    }
+    if primary.is_none() && injections.is_empty() {
+        return Err(Unplaced::new(
+            "primary",
+            "the scenario has neither a primary tumour nor an injection, so no cell would ever exist; give `primary` or `injections`",
+        ));
+    }
+    let mut harvest_days = Vec::with_capacity(file.harvest_days.len());
+    for (i, &day) in file.harvest_days.iter().enumerate() {
+        harvest_days.push(check_day(day, file.stop_day, format!("harvest_days[{i}]"))?);
+    }
+    let mut observation_days = Vec::new();
+    for (i, &day) in file.observation_days.iter().enumerate() {
+        observation_days.push(check_day(
+            day,
+            file.stop_day,
+            format!("observation_days[{i}]"),
+        )?);
+    }
+    if let Some(step) = file.observe_every {
+        if !(step.is_finite() && step > 0.0 && file.stop_day / step <= 100_000.0) {
+            return Err(invalid(
+                "observe_every",
+                step,
+                "a step in days > 0 giving at most 100000 observations",
+            ));
+        }
+        let mut k = 0u64;
+        loop {
+            let day = k as f64 * step;
+            if day > file.stop_day {
+                break;
+            }
+            observation_days.push(day);
+            k += 1;
+        }
+    }
+    observation_days.sort_by(f64::total_cmp);
+    observation_days.dedup();
+
+    let shedding = match file.shedding {
+        SheddingSpec::PerCell => Shedding::PerCell,
+        SheddingSpec::SizePower {
+            coefficient,
+            exponent,
+        } => {
+            check_rate(coefficient, "shedding.SizePower.coefficient")?;
+            if !(exponent.is_finite() && (0.0..=1.0).contains(&exponent)) {
+                return Err(invalid(
+                    "shedding.SizePower.exponent",
+                    exponent,
+                    "a number in [0, 1]",
+                ));
+            }
+            Shedding::SizePower {
+                coefficient,
+                exponent,
+            }
+        }
+    };
+    let m = &file.mutation_effect;
+    let sigma = |value: f64, name: &str| -> Result<f64, Unplaced> {
+        if value.is_finite() && value >= 0.0 {
+            Ok(value)
+        } else {
+            Err(invalid(
+                format!("mutation_effect.{name}"),
+                value,
+                "a log-normal sigma >= 0",
+            ))
+        }
+    };
+    let mutation_effect = MutationEffect {
+        birth_rate: sigma(m.birth_rate, "birth_rate")?,
+        death_rate: sigma(m.death_rate, "death_rate")?,
+        shedding_rate: sigma(m.shedding_rate, "shedding_rate")?,
+        circulation_death_rate: sigma(m.circulation_death_rate, "circulation_death_rate")?,
+        affinity: sigma(m.affinity, "affinity")?,
+        mutation_probability: sigma(m.mutation_probability, "mutation_probability")?,
+    };
+    if !(file.transit_time.is_finite() && file.transit_time > 0.0) {
+        return Err(invalid(
+            "transit_time",
+            file.transit_time,
+            "a time in days > 0",
+        ));
+    }
+    if file.detection_size == 0 {
+        return Err(invalid("detection_size", 0, "at least 1 cell"));
+    }
+    if file.macrometastasis_size == 0 {
+        return Err(invalid("macrometastasis_size", 0, "at least 1 cell"));
+    }
+    for (i, event) in file.events.iter().enumerate() {
+        check_day(event.day, file.stop_day, format!("events[{i}].day"))?;
+    }
+
+    let config = CascadeConfig {
+        organs,
+        clones,
+        primary,
+        injections,
+        harvest_days,
+        observation_days,
+        metastasis_growth_law: file.metastasis_growth_law,
+        shedding,
+        mutation_effect,
+        transit_time: file.transit_time,
+        detection_size: file.detection_size,
+        macrometastasis_size: file.macrometastasis_size,
+    };
+    file.extension.validate(&config).map_err(|e| {
+        Unplaced::new(
+            format!("extension.{}", e.path),
+            format!("{} is invalid, expected {}", e.value, e.expected),
+        )
+    })?;
+    // The scenario's checks above cover the model's; this is the backstop
+    // that keeps the two in step.
+    config
+        .validate()
+        .map_err(|e| Unplaced::new(e.path.clone(), format!("{e}")))?;
+    Ok(config)
+}
+
+fn resolve_organs(section: &OrgansSection) -> Result<OrganSet, Unplaced> {
+    let (mut specs, mut veins) = match section.preset {
+        Preset::Human => OrganSet::human_specs(),
+        Preset::Mouse => OrganSet::mouse_specs(),
+        Preset::Empty => (Vec::new(), Vec::new()),
+    };
+    // Where each organ and vein came from, for messages.
+    let mut organ_paths: Vec<String> = specs.iter().map(|_| "organs.preset".to_string()).collect();
+    let mut vein_paths: Vec<String> = veins.iter().map(|_| "organs.preset".to_string()).collect();
+    for (i, organ) in section.add.iter().enumerate() {
+        specs.push(OrganSpec {
+            name: organ.name.clone(),
+            cardiac_output_share: organ.cardiac_output_share,
+            drains_to: organ.drains_to.spec(),
+            arrest_probability: organ.arrest_probability,
+            extravasation_rate: organ.extravasation_rate,
+            arrested_death_rate: organ.arrested_death_rate,
+            solitary_death_rate: organ.solitary_death_rate,
+            dormancy_entry_rate: organ.dormancy_entry_rate,
+            dormancy_exit_rate: organ.dormancy_exit_rate,
+            dormant_death_rate: organ.dormant_death_rate,
+            growth_multiplier: organ.growth_multiplier,
+            carrying_capacity: organ.carrying_capacity,
+        });
+        organ_paths.push(format!("organs.add[{i}]"));
+    }
+    for (i, vein) in section.veins.iter().enumerate() {
+        veins.push(VeinSpec {
+            name: vein.name.clone(),
+            leads_to: vein.leads_to.spec(),
+        });
+        vein_paths.push(format!("organs.veins[{i}]"));
+    }
+    let mut changed_by: Vec<Option<usize>> = vec![None; specs.len()];
+    for (i, change) in section.change.iter().enumerate() {
+        let path = format!("organs.change[{i}]");
+        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        let Some(index) = specs.iter().position(|s| s.name == change.organ) else {
+            return Err(unknown_name(
+                format!("{path}.organ"),
+                "organ",
+                &change.organ,
+                &names,
+            ));
+        };
+        if let Some(previous) = changed_by[index] {
+            return Err(Unplaced::new(
+                format!("{path}.organ"),
+                format!(
+                    "organ \"{}\" is already changed by organs.change[{previous}]; merge the two",
+                    change.organ
+                ),
+            ));
+        }
+        changed_by[index] = Some(i);
+        organ_paths[index] = path;
+        let spec = &mut specs[index];
+        let set = |target: &mut f64, value: Option<f64>| {
+            if let Some(value) = value {
+                *target = value;
+            }
+        };
+        set(&mut spec.cardiac_output_share, change.cardiac_output_share);
+        if let Some(drain) = &change.drains_to {
+            spec.drains_to = drain.spec();
+        }
+        set(&mut spec.arrest_probability, change.arrest_probability);
+        set(&mut spec.extravasation_rate, change.extravasation_rate);
+        set(&mut spec.arrested_death_rate, change.arrested_death_rate);
+        set(&mut spec.solitary_death_rate, change.solitary_death_rate);
+        set(&mut spec.dormancy_entry_rate, change.dormancy_entry_rate);
+        set(&mut spec.dormancy_exit_rate, change.dormancy_exit_rate);
+        set(&mut spec.dormant_death_rate, change.dormant_death_rate);
+        set(&mut spec.growth_multiplier, change.growth_multiplier);
+        set(&mut spec.carrying_capacity, change.carrying_capacity);
+    }
+    let path_of_organ = |name: &str| -> String {
+        specs
+            .iter()
+            .position(|s| s.name == name)
+            .map_or_else(|| "organs".to_string(), |i| organ_paths[i].clone())
+    };
+    let path_of_vein = |name: &str| -> String {
+        veins
+            .iter()
+            .position(|v| v.name == name)
+            .map_or_else(|| "organs.veins".to_string(), |i| vein_paths[i].clone())
+    };
+    let field_of = |base: String, field: &str| -> String {
+        if base.starts_with("organs.change") {
+            // A changed field is written under the change; others come from
+            // the preset.
+            format!("{base}.{field}")
+        } else if base.starts_with("organs.add") {
+            format!("{base}.{field}")
+        } else {
+            base
+        }
+    };
+    OrganSet::new(specs.clone(), veins.clone()).map_err(|error| {
+        let message = error.to_string();
+        let path = match &error {
+            GraphError::Empty => "organs".to_string(),
+            GraphError::TooManyOrgans { .. } => "organs.add".to_string(),
+            GraphError::DuplicateOrgan { name } => {
+                // The second organ with the name.
+                let index = specs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| &s.name == name)
+                    .map(|(i, _)| i)
+                    .nth(1)
+                    .unwrap_or(0);
+                field_of(organ_paths.get(index).cloned().unwrap_or_default(), "name")
+            }
+            GraphError::InvalidParameter {
+                organ, parameter, ..
+            } => field_of(path_of_organ(organ), parameter),
+            GraphError::UnknownDrain { organ, .. } | GraphError::DrainCycle { organ, .. } => {
+                field_of(path_of_organ(organ), "drains_to")
+            }
+            GraphError::SharesDoNotSumToOne { .. } | GraphError::NoArterialDestination => {
+                "organs".to_string()
+            }
+            GraphError::DuplicateVein { name }
+            | GraphError::UnknownVeinTarget { vein: name, .. } => {
+                let base = path_of_vein(name);
+                if base.starts_with("organs.veins[") {
+                    format!("{base}.leads_to")
+                } else {
+                    base
+                }
+            }
+        };
+        Unplaced::new(path, message)
+    })
+}

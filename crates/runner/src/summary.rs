@@ -1,0 +1,387 @@
+//! The summary over replicates: means with 95% confidence intervals, as a
+//! table for people and as JSON for scripts.
+
+use core::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::run::ReplicateRecord;
+
+/// A mean over replicates with its 95% confidence interval (Student's t
+/// with n − 1 degrees of freedom, clipped at 0 for values that cannot be
+/// negative; no interval with one replicate).
+#[derive(Copy, Clone, Debug, PartialEq, Serialize)]
+pub struct Estimate {
+    /// The mean.
+    pub mean: f64,
+    /// Lower end of the 95% interval of the mean.
+    pub low: Option<f64>,
+    /// Upper end.
+    pub high: Option<f64>,
+    /// How many values it is over.
+    pub n: u64,
+}
+
+/// Two-sided 97.5% quantiles of Student's t for 1 to 30 degrees of freedom.
+const T975: [f64; 30] = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+    2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+    2.052, 2.048, 2.045, 2.042,
+];
+
+fn t_quantile(df: u64) -> f64 {
+    match df {
+        0 => f64::NAN,
+        1..=30 => T975[(df - 1) as usize],
+        31..=40 => 2.021,
+        41..=60 => 2.000,
+        61..=120 => 1.980,
+        _ => 1.960,
+    }
+}
+
+impl Estimate {
+    /// The estimate over `values` (in replicate order).
+    pub fn of(values: &[f64]) -> Estimate {
+        let n = values.len() as u64;
+        if n == 0 {
+            return Estimate {
+                mean: f64::NAN,
+                low: None,
+                high: None,
+                n,
+            };
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        if n < 2 {
+            return Estimate {
+                mean,
+                low: None,
+                high: None,
+                n,
+            };
+        }
+        let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
+        let half = t_quantile(n - 1) * (variance / n as f64).sqrt();
+        // Counts cannot be negative: clip the interval at 0 when every value
+        // is >= 0.
+        let floor = if values.iter().all(|&v| v >= 0.0) {
+            0.0
+        } else {
+            f64::NEG_INFINITY
+        };
+        Estimate {
+            mean,
+            low: Some((mean - half).max(floor)),
+            high: Some(mean + half),
+            n,
+        }
+    }
+
+    fn cell(&self) -> String {
+        match (self.low, self.high) {
+            (Some(low), Some(high)) => {
+                format!("{} [{}, {}]", number(self.mean), number(low), number(high))
+            }
+            _ => number(self.mean),
+        }
+    }
+}
+
+/// A number for people: at most 4 significant digits.
+fn number(x: f64) -> String {
+    if x.is_nan() {
+        return "-".into();
+    }
+    let a = x.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if !(1e-3..1e6).contains(&a) {
+        format!("{x:.3e}")
+    } else if a >= 100.0 {
+        format!("{x:.0}")
+    } else if a >= 1.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+/// One organ's metastases at the end of the run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OrganRow {
+    /// The organ.
+    pub organ: String,
+    /// Living metastases per replicate.
+    pub metastases: Estimate,
+    /// Living macrometastases per replicate.
+    pub macrometastases: Estimate,
+}
+
+/// Colonies in one organ at one harvest.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HarvestRow {
+    /// The day.
+    pub day: f64,
+    /// The organ.
+    pub organ: String,
+    /// Colonies per replicate.
+    pub colonies: Estimate,
+}
+
+/// The summary of a run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// The scenario file.
+    pub scenario: String,
+    /// The seed.
+    pub seed: u64,
+    /// Replicates.
+    pub replicates: u64,
+    /// Each funnel step, summed over organs and clones.
+    pub funnel: Vec<(String, Estimate)>,
+    /// Organs with any metastasis in any replicate.
+    pub metastases: Vec<OrganRow>,
+    /// Organs with any colony at a harvest.
+    pub harvests: Vec<HarvestRow>,
+    /// Replicates in which a metastasis became detectable.
+    pub detected_replicates: u64,
+    /// Day of first detection, over those replicates.
+    pub first_detection_day: Estimate,
+    /// Living cells at the end, by where they are.
+    pub cells_at_end: Vec<(String, Estimate)>,
+    /// Events per replicate.
+    pub events: Estimate,
+    /// Replicates cut short by `max_events`.
+    pub cut_short: u64,
+}
+
+impl Summary {
+    /// The summary of `records` (sorted by replicate), with `organs` the
+    /// organ names in id order.
+    pub fn new(
+        scenario: &str,
+        seed: u64,
+        organs: &[&str],
+        harvest_days: &[f64],
+        records: &[ReplicateRecord],
+    ) -> Summary {
+        let over = |f: &dyn Fn(&ReplicateRecord) -> f64| -> Estimate {
+            Estimate::of(&records.iter().map(f).collect::<Vec<_>>())
+        };
+        let funnel = vec![
+            ("injected".to_string(), over(&|r| r.funnel.injected as f64)),
+            ("shed".into(), over(&|r| r.funnel.shed as f64)),
+            (
+                "died_in_circulation".into(),
+                over(&|r| r.funnel.died_in_circulation as f64),
+            ),
+            ("arrested".into(), over(&|r| r.funnel.arrested as f64)),
+            ("passed".into(), over(&|r| r.funnel.passed as f64)),
+            (
+                "extravasated".into(),
+                over(&|r| r.funnel.extravasated as f64),
+            ),
+            (
+                "died_in_vessel".into(),
+                over(&|r| r.funnel.died_in_vessel as f64),
+            ),
+            (
+                "died_in_parenchyma".into(),
+                over(&|r| r.funnel.died_in_parenchyma as f64),
+            ),
+            (
+                "entered_dormancy".into(),
+                over(&|r| r.funnel.entered_dormancy as f64),
+            ),
+            (
+                "left_dormancy".into(),
+                over(&|r| r.funnel.left_dormancy as f64),
+            ),
+            (
+                "died_dormant".into(),
+                over(&|r| r.funnel.died_dormant as f64),
+            ),
+            (
+                "micrometastases_founded".into(),
+                over(&|r| r.funnel.micrometastases as f64),
+            ),
+            (
+                "macrometastases_reached".into(),
+                over(&|r| r.funnel.macrometastases as f64),
+            ),
+            ("detected".into(), over(&|r| r.funnel.detected as f64)),
+        ];
+        let mut metastases = Vec::new();
+        for (i, organ) in organs.iter().enumerate() {
+            if records.iter().any(|r| r.metastases[i] > 0) {
+                metastases.push(OrganRow {
+                    organ: organ.to_string(),
+                    metastases: over(&|r| r.metastases[i] as f64),
+                    macrometastases: over(&|r| r.macrometastases[i] as f64),
+                });
+            }
+        }
+        let mut harvests = Vec::new();
+        for (h, &day) in harvest_days.iter().enumerate() {
+            for (i, organ) in organs.iter().enumerate() {
+                let colonies = |r: &ReplicateRecord| {
+                    r.harvest_colonies
+                        .get(h)
+                        .and_then(|c| c.get(i))
+                        .copied()
+                        .unwrap_or(0)
+                };
+                if records.iter().any(|r| colonies(r) > 0) {
+                    harvests.push(HarvestRow {
+                        day,
+                        organ: organ.to_string(),
+                        colonies: over(&|r| colonies(r) as f64),
+                    });
+                }
+            }
+        }
+        let detections: Vec<f64> = records
+            .iter()
+            .filter_map(|r| r.first_detection_day)
+            .collect();
+        let cells_at_end = vec![
+            ("primary".to_string(), over(&|r| r.cells.primary as f64)),
+            ("metastatic".into(), over(&|r| r.cells.metastatic as f64)),
+            ("solitary".into(), over(&|r| r.cells.solitary as f64)),
+            ("dormant".into(), over(&|r| r.cells.dormant as f64)),
+            ("arrested".into(), over(&|r| r.cells.arrested as f64)),
+            ("circulating".into(), over(&|r| r.cells.circulating as f64)),
+        ];
+        Summary {
+            scenario: scenario.to_string(),
+            seed,
+            replicates: records.len() as u64,
+            funnel,
+            metastases,
+            harvests,
+            detected_replicates: detections.len() as u64,
+            first_detection_day: Estimate::of(&detections),
+            cells_at_end,
+            events: over(&|r| r.events as f64),
+            cut_short: records
+                .iter()
+                .filter(|r| r.stopped_by == "max_events")
+                .count() as u64,
+        }
+    }
+
+    /// The summary as aligned text.
+    pub fn to_table(&self) -> String {
+        let mut out = String::new();
+        let interval = if self.replicates > 1 {
+            "mean [95% CI of the mean]"
+        } else {
+            "value (one replicate: no interval)"
+        };
+        let _ = writeln!(
+            out,
+            "{}: seed {}, {} replicate{}; {}",
+            self.scenario,
+            self.seed,
+            self.replicates,
+            if self.replicates == 1 { "" } else { "s" },
+            interval
+        );
+        let section = |out: &mut String, title: &str, rows: &[(String, String)]| {
+            if rows.is_empty() {
+                return;
+            }
+            let _ = writeln!(out, "\n{title}");
+            let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+            for (k, v) in rows {
+                let _ = writeln!(out, "  {k:<width$}  {v}");
+            }
+        };
+        let rows: Vec<(String, String)> = self
+            .funnel
+            .iter()
+            .filter(|(_, e)| e.mean != 0.0)
+            .map(|(k, e)| (k.clone(), e.cell()))
+            .collect();
+        section(&mut out, "funnel (cells)", &rows);
+        let rows: Vec<(String, String)> = self
+            .metastases
+            .iter()
+            .map(|m| {
+                (
+                    m.organ.clone(),
+                    format!(
+                        "{}   macroscopic: {}",
+                        m.metastases.cell(),
+                        m.macrometastases.cell()
+                    ),
+                )
+            })
+            .collect();
+        section(&mut out, "metastases alive at the end, per organ", &rows);
+        let rows: Vec<(String, String)> = self
+            .harvests
+            .iter()
+            .map(|h| (format!("day {} {}", h.day, h.organ), h.colonies.cell()))
+            .collect();
+        section(&mut out, "colonies at harvest", &rows);
+        let detection = if self.detected_replicates == 0 {
+            "none detected".to_string()
+        } else {
+            format!(
+                "{} of {} replicates; first detection day {}",
+                self.detected_replicates,
+                self.replicates,
+                self.first_detection_day.cell()
+            )
+        };
+        section(
+            &mut out,
+            "detection",
+            &[("detected".to_string(), detection)],
+        );
+        let rows: Vec<(String, String)> = self
+            .cells_at_end
+            .iter()
+            .filter(|(_, e)| e.mean != 0.0)
+            .map(|(k, e)| (k.clone(), e.cell()))
+            .collect();
+        section(&mut out, "living cells at the end", &rows);
+        let mut rows = vec![("events per replicate".to_string(), self.events.cell())];
+        if self.cut_short > 0 {
+            rows.push((
+                "cut short by max_events".to_string(),
+                format!("{} replicates", self.cut_short),
+            ));
+        }
+        section(&mut out, "run", &rows);
+        out
+    }
+
+    /// The summary as JSON (one object).
+    pub fn to_json(&self) -> String {
+        let mut text =
+            serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        text.push('\n');
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interval_of_known_values() {
+        // mean 12, sd 1, n 3: half-width 4.303 · 1/√3.
+        let e = Estimate::of(&[11.0, 12.0, 13.0]);
+        assert_eq!(e.mean, 12.0);
+        let half = 4.303 / 3f64.sqrt();
+        assert!((e.high.unwrap() - (12.0 + half)).abs() < 1e-12);
+        assert!((e.low.unwrap() - (12.0 - half)).abs() < 1e-12);
+        // Counts: the interval stops at 0.
+        assert_eq!(Estimate::of(&[0.0, 0.0, 3.0]).low, Some(0.0));
+        assert_eq!(Estimate::of(&[5.0]).low, None);
+    }
+}
