@@ -4,3 +4,5 @@
 //! runner (issue 4).
 
 mod cli;
+mod extension;
+mod run;

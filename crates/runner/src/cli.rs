@@ -343,8 +343,26 @@ fn one_replicate<X: ScenarioExtension>(
     if let Some(dir) = dir {
         dir.write_replicate(&output)
             .map_err(|e| Failure::Run(e.to_string()))?;
+        simulate_interruption();
     }
     Ok(output.record)
+}
+
+/// For the tests of `--resume`: with `CASCADE_INTERRUPT_AFTER=n` in the
+/// environment, the process exits abruptly (code 130, as after Ctrl-C,
+/// without unwinding or finishing any file) once `n` replicates have been
+/// written by this process.
+fn simulate_interruption() {
+    static WRITTEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let Some(limit) = std::env::var("CASCADE_INTERRUPT_AFTER")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    else {
+        return;
+    };
+    if WRITTEN.fetch_add(1, Ordering::SeqCst) + 1 >= limit {
+        std::process::exit(130);
+    }
 }
 
 /// What `check` prints: the scenario as resolved.

@@ -4,11 +4,12 @@
 //! ([`cli`]).
 //!
 //! A lab with its own events implements
-//! [`ScenarioExtension`](scenario::ScenarioExtension) for its
+//! [`ScenarioExtension`] for its
 //! [`Extension`](cascade_biology::Extension) and calls [`cli::main`] from a
 //! binary of its own; see `examples/custom_events.rs`.
 
 pub mod cli;
+pub mod golden;
 pub mod hash;
 pub mod locate;
 pub mod output;

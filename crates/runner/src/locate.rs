@@ -107,6 +107,66 @@ pub fn locate(source: &str, path: &[Segment]) -> Located {
     }
 }
 
+/// Where the next token at or after `at` starts: past whitespace and
+/// comments. The end of the file if there is none.
+pub fn next_token(source: &str, at: Position) -> Position {
+    let src = Src::new(source);
+    src.position(src.ws(src.index_of(at)))
+}
+
+/// The text of the token starting at `at` (a string or char literal, an
+/// identifier, a number, or one character), `None` at the end of the file.
+pub fn token(source: &str, at: Position) -> Option<String> {
+    let src = Src::new(source);
+    let i = src.index_of(at);
+    src.at(i)?;
+    let end = src.token_end(i).min(src.c.len());
+    Some(src.c[i..end].iter().collect())
+}
+
+/// Where the last token before `at` ends (the position just past its last
+/// character), skipping whitespace and comments; the start of the file if
+/// there is no token before `at`.
+pub fn previous_token_end(source: &str, at: Position) -> Position {
+    let src = Src::new(source);
+    let target = src.index_of(at);
+    let mut i = 0;
+    let mut last_end = 0;
+    loop {
+        i = src.ws(i);
+        if i >= target || src.at(i).is_none() {
+            return src.position(last_end);
+        }
+        i = src.token_end(i).max(i + 1);
+        last_end = i.min(target);
+    }
+}
+
+/// The innermost bracket (`(`, `[` or `{`) that is opened and never closed,
+/// outside strings and comments.
+pub fn unclosed(source: &str) -> Option<(Position, char)> {
+    let src = Src::new(source);
+    let mut open: Vec<usize> = Vec::new();
+    let mut i = 0;
+    loop {
+        i = src.ws(i);
+        match src.at(i) {
+            None => break,
+            Some('(' | '[' | '{') => {
+                open.push(i);
+                i += 1;
+            }
+            Some(')' | ']' | '}') => {
+                open.pop();
+                i += 1;
+            }
+            Some(_) => i = src.token_end(i).max(i + 1),
+        }
+    }
+    let last = *open.last()?;
+    Some((src.position(last), src.c[last]))
+}
+
 /// How many `Some(...)`/newtype wrappers one path segment may look through;
 /// bounds the work on pathological input.
 const MAX_UNWRAP: usize = 64;
@@ -126,6 +186,34 @@ struct Src {
 }
 
 impl Src {
+    fn new(source: &str) -> Src {
+        Src {
+            c: source.chars().collect(),
+        }
+    }
+
+    /// The char index of a 1-based line and column, clamped to the end of
+    /// the line (or of the source).
+    fn index_of(&self, at: Position) -> usize {
+        let mut line = 1;
+        let mut i = 0;
+        while line < at.line {
+            match self.at(i) {
+                None => return i,
+                Some('\n') => line += 1,
+                Some(_) => {}
+            }
+            i += 1;
+        }
+        for _ in 1..at.column {
+            match self.at(i) {
+                None | Some('\n') => return i,
+                Some(_) => i += 1,
+            }
+        }
+        i
+    }
+
     fn at(&self, i: usize) -> Option<char> {
         self.c.get(i).copied()
     }

@@ -501,25 +501,14 @@ fn ron_options() -> ron::Options {
 }
 
 fn deserialize<T: DeserializeOwned>(source: &str, path: &Path) -> Result<T, ScenarioError> {
-    let mut de = ron::Deserializer::from_str_with_options(source, &ron_options()).map_err(|e| {
-        ScenarioError {
-            file: path.to_path_buf(),
-            position: Some((e.span.start.line, e.span.start.col)),
-            field: String::new(),
-            message: describe_ron(&e.code),
-        }
-    })?;
+    let mut de = ron::Deserializer::from_str_with_options(source, &ron_options())
+        .map_err(|e| ron_error(source, path, String::new(), &e))?;
     let value: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     match value {
         Ok(value) => {
             de.end().map_err(|e| {
                 let e = de.span_error(e);
-                ScenarioError {
-                    file: path.to_path_buf(),
-                    position: Some((e.span.start.line, e.span.start.col)),
-                    field: String::new(),
-                    message: format!("{} after the scenario", describe_ron(&e.code)),
-                }
+                ron_error(source, path, String::new(), &e)
             })?;
             Ok(value)
         }
@@ -527,23 +516,366 @@ fn deserialize<T: DeserializeOwned>(source: &str, path: &Path) -> Result<T, Scen
             let field = clean_path(&error.path().to_string());
             let inner = error.into_inner();
             let spanned = de.span_error(inner);
-            Err(ScenarioError {
-                file: path.to_path_buf(),
-                position: Some((spanned.span.start.line, spanned.span.start.col)),
-                field,
-                message: describe_ron(&spanned.code),
-            })
+            Err(ron_error(source, path, field, &spanned))
         }
     }
 }
 
 /// `serde_path_to_error` writes `?` for an unknown position and `.` for the
-/// root; keep what a user would write.
+/// root; keep what a user would write. An element of a `cells` pair is
+/// written `cells[0].1`, as resolution writes it.
 fn clean_path(path: &str) -> String {
     if path == "." || path == "?" {
-        String::new()
+        return String::new();
+    }
+    let path = path.replace(".?", "").replace('?', "");
+    match path.find("cells[") {
+        Some(at) => match path[at..].find("][") {
+            Some(close) => {
+                let close = at + close;
+                let rest = &path[close + 2..];
+                match rest.split_once(']') {
+                    Some((index, tail)) if !index.is_empty() => {
+                        format!("{}].{index}{tail}", &path[..close])
+                    }
+                    _ => path,
+                }
+            }
+            None => path,
+        },
+        None => path,
+    }
+}
+
+/// `parent.field`, or `field` at the root.
+fn join(parent: &str, field: &str) -> String {
+    if parent.is_empty() {
+        field.to_string()
     } else {
-        path.replace(".?", "").replace("?", "")
+        format!("{parent}.{field}")
+    }
+}
+
+/// `found `x``, or `found the end of the file`.
+fn found_at(source: &str, at: locate::Position) -> String {
+    match locate::token(source, at) {
+        None => "found the end of the file".to_string(),
+        Some(token) => {
+            let mut shown: String = token.chars().take(40).collect();
+            if token.chars().count() > 40 {
+                shown.push('…');
+            }
+            format!("found `{shown}`")
+        }
+    }
+}
+
+/// What a value of the field at `field` looks like, for the fields whose
+/// type is not a plain number or string.
+fn field_hint(field: &str) -> Option<&'static str> {
+    let segments = locate::parse_path(field);
+    let named = |k: usize| match segments.len().checked_sub(k + 1).map(|i| &segments[i]) {
+        Some(locate::Segment::Field(name)) => Some(name.as_str()),
+        _ => None,
+    };
+    let last_is_index = matches!(segments.last(), Some(locate::Segment::Index(_)));
+    if last_is_index && named(1) == Some("cells") {
+        return Some("a pair `(\"clone name\", number of cells)`");
+    }
+    Some(match named(0)? {
+        "drains_to" | "leads_to" => "`Organ(\"organ name\")` or `Arterial`",
+        "growth_law" | "metastasis_growth_law" => "`Exponential`, `Logistic` or `Gompertz`",
+        "preset" => "`Human`, `Mouse` or `Empty`",
+        "mode" => "`Exact`",
+        "shedding" => "`PerCell` or `SizePower(coefficient: ..., exponent: ...)`",
+        "cells" => "a list of `(\"clone name\", number of cells)` pairs",
+        "organs" => "`(preset: ..., change: [...], add: [...], veins: [...])`",
+        "primary" => "`(organ: \"organ name\", cells: [(\"clone name\", number of cells)])`",
+        "clones" => "a list of clones `[(name: \"...\", ...)]`",
+        "injections" => "a list of injections `[(day: ..., vein: \"...\", cells: [...])]`",
+        "harvest_days" | "observation_days" => "a list of days such as `[1.0, 7.0]`",
+        "affinity" => "a list `[(organ: \"...\", arrest: ..., extravasation: ..., growth: ...)]`",
+        "change" => "a list `[(organ: \"...\", ...)]`",
+        "add" => "a list `[(name: \"...\", cardiac_output_share: ..., drains_to: ...)]`",
+        "veins" => "a list `[(name: \"...\", leads_to: ...)]`",
+        _ => return None,
+    })
+}
+
+/// What a value-type error expected, in words.
+fn expected_value(code: &ron::error::Error, field: &str) -> String {
+    use ron::error::Error as E;
+    let generic = match code {
+        E::ExpectedFloat => "a number, such as 1.5",
+        E::ExpectedInteger => "a whole number, such as 100",
+        E::IntegerOutOfBounds => "a whole number from 0 to 18446744073709551615",
+        E::ExpectedString => "a string in double quotes, such as \"B16\"",
+        E::ExpectedBoolean => "`true` or `false`",
+        E::ExpectedChar => "a character in single quotes",
+        E::ExpectedArray => "a list `[...]`",
+        E::ExpectedMap => "a map `{...}`",
+        E::ExpectedIdentifier => "a name without quotes",
+        E::ExpectedOption => "an optional value",
+        E::ExpectedUnit => "`()`",
+        _ => "a struct `(...)`",
+    };
+    match (code, field_hint(field)) {
+        // The range matters more than the field's shape.
+        (E::IntegerOutOfBounds, _) | (_, None) => generic.to_string(),
+        (_, Some(hint)) => hint.to_string(),
+    }
+}
+
+/// A number with a fraction where a whole number was expected.
+struct Fraction {
+    /// Where the number starts.
+    start: locate::Position,
+    /// The number as written.
+    text: String,
+    /// The field it is the value of, when written `name: 2.5`.
+    key: Option<String>,
+}
+
+/// If `at` is the `.` of a number with a fraction (`2.5` where a whole
+/// number was expected, so that ron stopped after `2`), that number.
+fn fraction_at(source: &str, at: locate::Position) -> Option<Fraction> {
+    let line: Vec<char> = source.lines().nth(at.line.checked_sub(1)?)?.chars().collect();
+    let dot = at.column.checked_sub(1)?;
+    if line.get(dot) != Some(&'.') || !line.get(dot + 1).is_some_and(char::is_ascii_digit) {
+        return None;
+    }
+    let mut start = dot;
+    while start > 0 && (line[start - 1].is_ascii_digit() || line[start - 1] == '_') {
+        start -= 1;
+    }
+    if start == dot {
+        return None;
+    }
+    if start > 0 && matches!(line[start - 1], '-' | '+') {
+        start -= 1;
+    }
+    let mut end = dot + 1;
+    while line
+        .get(end)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || "_.+-".contains(*c))
+    {
+        end += 1;
+    }
+    let before: String = line[..start].iter().collect();
+    let key = before.trim_end().strip_suffix(':').and_then(|b| {
+        let b = b.trim_end();
+        let from = b
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+            .last()
+            .map(|(i, _)| i)?;
+        Some(b[from..].to_string())
+    });
+    Some(Fraction {
+        start: locate::Position {
+            line: at.line,
+            column: start + 1,
+        },
+        text: line[start..end].iter().collect(),
+        key,
+    })
+}
+
+/// Turns a ron error into a message at the right place: the value for a
+/// value of the wrong type, the struct's opening for a missing field, the
+/// first stray character for trailing text.
+fn ron_error(
+    source: &str,
+    file: &Path,
+    field: String,
+    error: &ron::error::SpannedError,
+) -> ScenarioError {
+    use ron::error::Error as E;
+    let at = locate::Position {
+        line: error.span.start.line,
+        column: error.span.start.col,
+    };
+    let value_at = |field: &str| -> locate::Position {
+        if !field.is_empty() {
+            let found = locate::locate(source, &locate::parse_path(field));
+            if found.exact {
+                return found.position;
+            }
+        }
+        locate::next_token(source, at)
+    };
+    let (position, field, message) = match &error.code {
+        E::MissingStructField {
+            field: missing,
+            outer,
+        } => {
+            let opening = locate::locate(source, &locate::parse_path(&field)).position;
+            let name = outer.as_deref().unwrap_or("struct");
+            let message = format!(
+                "missing field `{missing}`: the {name} that starts here (and ends at {}:{}) has no `{missing}`, and it has no default; add `{missing}: ...`",
+                at.line, at.column
+            );
+            (opening, join(&field, missing), message)
+        }
+        E::DuplicateStructField {
+            field: duplicate,
+            outer,
+        } => {
+            let place = outer.as_deref().map_or(String::new(), |o| format!(" in {o}"));
+            (
+                at,
+                join(&field, duplicate),
+                format!("field `{duplicate}` is given twice{place}; keep one"),
+            )
+        }
+        E::ExpectedFloat
+        | E::ExpectedInteger
+        | E::IntegerOutOfBounds
+        | E::ExpectedString
+        | E::ExpectedBoolean
+        | E::ExpectedChar
+        | E::ExpectedArray
+        | E::ExpectedMap
+        | E::ExpectedIdentifier
+        | E::ExpectedOption
+        | E::ExpectedUnit
+        | E::ExpectedStructLike
+        | E::ExpectedNamedStructLike(_)
+        | E::InvalidValueForType { .. }
+        | E::ExpectedDifferentLength { .. }
+            if !(field.is_empty() && source.trim().is_empty()) =>
+        {
+            let position = value_at(&field);
+            let found = found_at(source, position);
+            let message = match &error.code {
+                E::IntegerOutOfBounds => format!(
+                    "the number is out of range, expected {}",
+                    expected_value(&error.code, &field)
+                ),
+                E::InvalidValueForType { expected, .. } => {
+                    format!("expected {expected}, {found}")
+                }
+                E::ExpectedDifferentLength {
+                    expected,
+                    found: count,
+                } => {
+                    let hint = field_hint(&field).map_or(String::new(), |h| format!(" ({h})"));
+                    format!("expected {expected}{hint}, found {count} element(s)")
+                }
+                E::ExpectedNamedStructLike(name) if field.is_empty() => {
+                    format!("expected `{name}(...)`, {found}")
+                }
+                code => format!("expected {}, {found}", expected_value(code, &field)),
+            };
+            (position, field, message)
+        }
+        E::ExpectedComma
+        | E::ExpectedStructLikeEnd
+        | E::ExpectedArrayEnd
+        | E::ExpectedMapEnd
+        | E::ExpectedOptionEnd => {
+            if let Some(number) = fraction_at(source, at) {
+                let field = match &number.key {
+                    Some(key) => join(&field, key),
+                    None => field,
+                };
+                (
+                    number.start,
+                    field,
+                    format!(
+                        "expected a whole number, such as 100, found `{}`",
+                        number.text
+                    ),
+                )
+            } else {
+                let what = match &error.code {
+                    E::ExpectedComma => "`,` or a closing bracket",
+                    E::ExpectedArrayEnd => "`,` or `]`",
+                    E::ExpectedMapEnd => "`,` or `}`",
+                    _ => "`,` or `)`",
+                };
+                let next = locate::next_token(source, at);
+                let end = locate::previous_token_end(source, next);
+                let message = format!(
+                    "expected {what} after the value that ends here, {} at {}:{}",
+                    found_at(source, next),
+                    next.line,
+                    next.column
+                );
+                (end, field, message)
+            }
+        }
+        E::Eof => {
+            let message = match locate::unclosed(source) {
+                Some((open, bracket)) => format!(
+                    "the file ends before the `{bracket}` at {}:{} is closed",
+                    open.line, open.column
+                ),
+                None => "the file ends too early".to_string(),
+            };
+            (at, field, message)
+        }
+        E::ExpectedStringEnd => (
+            at,
+            field,
+            "unterminated string: the `\"` here has no closing `\"`".to_string(),
+        ),
+        E::UnclosedBlockComment => {
+            // ron points just past the `/*`.
+            let line: Vec<char> = source
+                .lines()
+                .nth(at.line.saturating_sub(1))
+                .unwrap_or("")
+                .chars()
+                .collect();
+            let column = at.column.saturating_sub(1);
+            let back = column >= 2 && line.get(column - 2..column) == Some(&['/', '*']);
+            let position = if back {
+                locate::Position {
+                    line: at.line,
+                    column: at.column - 2,
+                }
+            } else {
+                at
+            };
+            (
+                position,
+                field,
+                "unclosed comment: the `/*` here has no closing `*/`".to_string(),
+            )
+        }
+        E::TrailingCharacters => {
+            let stray = locate::next_token(source, at);
+            let message = format!(
+                "unexpected text after the end of the scenario, {}; the scenario ends at {}:{}",
+                found_at(source, stray),
+                at.line,
+                at.column.saturating_sub(1).max(1)
+            );
+            (stray, field, message)
+        }
+        E::ExpectedDifferentStructName { expected, found } => {
+            let close = nearest(found, &[expected])
+                .map_or(String::new(), |c| format!(", did you mean `{c}`?"));
+            (
+                at,
+                field,
+                format!("expected `{expected}(...)`, found `{found}`{close}"),
+            )
+        }
+        E::ExpectedNamedStructLike(name) if field.is_empty() && source.trim().is_empty() => (
+            at,
+            field,
+            format!("the file is empty, expected `{name}(...)` (see docs/scenarios.md)"),
+        ),
+        code => (at, field, describe_ron(code)),
+    };
+    ScenarioError {
+        file: file.to_path_buf(),
+        position: Some((position.line, position.column)),
+        field,
+        message,
     }
 }
 
@@ -580,10 +912,7 @@ fn describe_ron(code: &ron::error::Error) -> String {
             message.push_str(&format!("; valid: {}", expected.join(", ")));
             message
         }
-        E::MissingStructField { field, outer } => match outer {
-            Some(outer) => format!("missing field `{field}` in {outer} (it has no default)"),
-            None => format!("missing field `{field}` (it has no default)"),
-        },
+        E::UnexpectedChar(c) => format!("unexpected character `{c}`"),
         other => other.to_string(),
     }
 }

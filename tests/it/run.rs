@@ -1,0 +1,281 @@
+//! `cascade run` end to end: determinism across threads and replicate
+//! counts, interruption and resume, and the files a run writes.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const QUICKSTART: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../scenarios/quickstart.ron"
+);
+
+fn cascade(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cascade"));
+    command.args(args).env_remove("CASCADE_INTERRUPT_AFTER");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("the cascade binary runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cascade-it-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Every file under `dir`, relative path → bytes, sorted.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                files.push((relative, fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn assert_same_tree(a: &Path, b: &Path) {
+    let (ta, tb) = (tree(a), tree(b));
+    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&ta), names(&tb), "the two runs wrote different files");
+    for ((name, x), (_, y)) in ta.iter().zip(&tb) {
+        assert!(
+            x == y,
+            "{name} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+fn run_ok(args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = cascade(args, env);
+    assert!(
+        out.status.success(),
+        "cascade {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn one_thread_and_two_threads_write_identical_files() {
+    let dir = scratch("threads");
+    let (one, two) = (dir.join("one"), dir.join("two"));
+    let a = run_ok(
+        &[
+            "run",
+            QUICKSTART,
+            "--replicates",
+            "5",
+            "--threads",
+            "1",
+            "--out",
+            one.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let b = run_ok(
+        &[
+            "run",
+            QUICKSTART,
+            "--replicates",
+            "5",
+            "--threads",
+            "2",
+            "--out",
+            two.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(a, b, "the printed summaries differ");
+    assert_same_tree(&one, &two);
+    for file in [
+        "manifest.json",
+        "summary.json",
+        "summary.csv",
+        "metastases.csv",
+        "funnel.csv",
+        "harvests.csv",
+        "timeseries.csv",
+        "clones.csv",
+        "run.json",
+    ] {
+        assert!(one.join(file).is_file(), "{file} is missing");
+    }
+    // One header plus one row per replicate.
+    let summary = fs::read_to_string(one.join("summary.csv")).unwrap();
+    assert_eq!(summary.lines().count(), 6);
+    let columns = summary.lines().next().unwrap().split(',').count();
+    for row in summary.lines() {
+        assert_eq!(row.split(',').count(), columns, "ragged row: {row}");
+    }
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_replicate_does_not_depend_on_how_many_replicates_ran() {
+    let dir = scratch("count");
+    let (two, four) = (dir.join("two"), dir.join("four"));
+    run_ok(
+        &[
+            "run",
+            QUICKSTART,
+            "--replicates",
+            "2",
+            "--out",
+            two.to_str().unwrap(),
+        ],
+        &[],
+    );
+    run_ok(
+        &[
+            "run",
+            QUICKSTART,
+            "--replicates",
+            "4",
+            "--out",
+            four.to_str().unwrap(),
+        ],
+        &[],
+    );
+    for r in ["r000000", "r000001"] {
+        assert_same_tree(
+            &two.join("replicates").join(r),
+            &four.join("replicates").join(r),
+        );
+    }
+    let digest = run_ok(&["digest", QUICKSTART, "--replicate", "1"], &[]);
+    let manifest = fs::read_to_string(four.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains(digest.trim()),
+        "digest {digest} not in the manifest"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_interrupted_run_resumed_equals_an_uninterrupted_run() {
+    let dir = scratch("resume");
+    let (plain, resumed) = (dir.join("plain"), dir.join("resumed"));
+    let args = |out: &Path| {
+        vec![
+            "run".to_string(),
+            QUICKSTART.to_string(),
+            "--replicates".into(),
+            "4".into(),
+            "--threads".into(),
+            "1".into(),
+            "--out".into(),
+            out.to_str().unwrap().to_string(),
+        ]
+    };
+    let plain_args = args(&plain);
+    let plain_args: Vec<&str> = plain_args.iter().map(String::as_str).collect();
+    run_ok(&plain_args, &[]);
+
+    let resumed_args = args(&resumed);
+    let mut resumed_args: Vec<&str> = resumed_args.iter().map(String::as_str).collect();
+    let out = cascade(&resumed_args, &[("CASCADE_INTERRUPT_AFTER", "2")]);
+    assert_eq!(out.status.code(), Some(130), "the run was not interrupted");
+    // Two finished replicates, intact; nothing combined yet.
+    let finished: Vec<_> = fs::read_dir(resumed.join("replicates"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    assert_eq!(finished.len(), 2, "{finished:?}");
+    assert!(!resumed.join("manifest.json").exists());
+    assert!(!resumed.join("summary.csv").exists());
+    // A leftover temporary, as a kill in the middle of a write leaves.
+    fs::create_dir_all(resumed.join("replicates/.r000003.tmp-999")).unwrap();
+    fs::write(
+        resumed.join("replicates/.r000003.tmp-999/summary.csv"),
+        "3,trunc",
+    )
+    .unwrap();
+
+    // Without --resume the directory is refused.
+    let refused = cascade(&resumed_args, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--resume"));
+
+    resumed_args.push("--resume");
+    run_ok(&resumed_args, &[]);
+    assert_same_tree(&plain, &resumed);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn resume_refuses_a_directory_of_another_run() {
+    let dir = scratch("other");
+    let out = dir.join("out");
+    run_ok(
+        &[
+            "run",
+            QUICKSTART,
+            "--replicates",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let refused = cascade(
+        &[
+            "run",
+            QUICKSTART,
+            "--replicates",
+            "1",
+            "--seed",
+            "7",
+            "--out",
+            out.to_str().unwrap(),
+            "--resume",
+        ],
+        &[],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("different run"), "{stderr}");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn json_summary_is_one_object_with_the_funnel() {
+    let out = run_ok(
+        &["run", QUICKSTART, "--replicates", "2", "--format", "json"],
+        &[],
+    );
+    let value: serde_json::Value = serde_json::from_str(&out).expect("stdout is JSON");
+    assert_eq!(value["replicates"], 2);
+    let funnel = value["funnel"].as_array().unwrap();
+    assert_eq!(funnel[0][0], "injected");
+    assert_eq!(funnel[0][1]["mean"], 2000.0);
+}
+
+#[test]
+fn check_prints_what_the_scenario_resolves_to() {
+    let out = run_ok(&["check", QUICKSTART], &[]);
+    assert!(out.contains("valid"), "{out}");
+    assert!(out.contains("lung"), "{out}");
+    assert!(
+        out.contains("injection of 2000 B16 into tail_vein"),
+        "{out}"
+    );
+}
