@@ -21,6 +21,6 @@ fn unknown_commands_are_refused_with_usage() {
     let out = cascade(&["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("\"frobnicate\""), "{stderr}");
-    assert!(stderr.contains("usage:"), "{stderr}");
+    assert!(stderr.contains("frobnicate"), "{stderr}");
+    assert!(stderr.contains("Usage"), "{stderr}");
 }

@@ -3,6 +3,7 @@
 //! `cascade` command go in `cli`; scenario-file tests join them with the
 //! runner (issue 4).
 
+mod broken;
 mod cli;
 mod extension;
 mod run;

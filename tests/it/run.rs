@@ -279,3 +279,52 @@ fn check_prints_what_the_scenario_resolves_to() {
         "{out}"
     );
 }
+
+#[test]
+fn every_shipped_scenario_runs_and_prints_its_golden_summary() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut stack = vec![root.join("scenarios")];
+    let mut files = Vec::new();
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "ron") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    assert!(!files.is_empty());
+    for path in files {
+        let relative = path.strip_prefix(&root).unwrap();
+        let name = relative.to_string_lossy().replace('\\', "/");
+        let out = Command::new(env!("CARGO_BIN_EXE_cascade"))
+            .current_dir(&root)
+            .args(["run", &name, "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The golden file ends with the same summary (tests/scenarios.rs
+        // checks the rest of it).
+        let golden_path = root.join("tests/golden").join(format!(
+            "{}.golden",
+            relative
+                .strip_prefix("scenarios")
+                .unwrap()
+                .to_string_lossy()
+        ));
+        let golden = fs::read_to_string(&golden_path)
+            .unwrap_or_else(|_| panic!("{} is missing", golden_path.display()));
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            golden.ends_with(&stdout),
+            "{name}: the binary's summary differs from the golden one"
+        );
+    }
+}

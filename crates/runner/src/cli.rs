@@ -22,6 +22,10 @@ use crate::run::{ReplicateRecord, run_replicate};
 use crate::scenario::{Scenario, ScenarioExtension, load};
 use crate::summary::Summary;
 
+/// The most replicates one `run` takes (their records are kept in memory
+/// for the summary).
+pub const MAX_REPLICATES: u64 = 10_000_000;
+
 /// The command line.
 #[derive(Debug, Parser)]
 #[command(
@@ -165,8 +169,10 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             let scenario = scenario::<X>(&file)?;
             let seed = seed.unwrap_or(scenario.file.seed);
             let replicates = replicates.unwrap_or(scenario.file.replicates);
-            if replicates == 0 {
-                return Err(Failure::Input("--replicates must be at least 1".into()));
+            if !(1..=MAX_REPLICATES).contains(&replicates) {
+                return Err(Failure::Input(format!(
+                    "--replicates {replicates} is invalid, expected 1 to {MAX_REPLICATES} (split larger runs by seed)"
+                )));
             }
             if threads == Some(0) {
                 return Err(Failure::Input("--threads must be at least 1".into()));

@@ -834,6 +834,24 @@ Scenario(
     }
 
     #[test]
+    fn tokens_around_a_position() {
+        let p = |line, column| Position { line, column };
+        let src = "(\n  a: 1.5 /* c */\n  // d\n  b: \"x y\", c: [\n";
+        assert_eq!(next_token(src, p(2, 9)), p(4, 3));
+        assert_eq!(token(src, p(4, 6)).as_deref(), Some("\"x y\""));
+        assert_eq!(token(src, p(2, 6)).as_deref(), Some("1.5"));
+        assert_eq!(token(src, p(5, 1)), None);
+        assert_eq!(previous_token_end(src, p(4, 3)), p(2, 9));
+        assert_eq!(previous_token_end(src, p(1, 1)), p(1, 1));
+        assert_eq!(unclosed(src), Some((p(4, 16), '[')));
+        assert_eq!(unclosed("(a: \"(\", b: [1, 2]) // ("), None);
+        assert_eq!(unclosed("(a: (b: [1]"), Some((p(1, 5), '(')));
+        // Past the end of a line or of the text: clamped.
+        assert_eq!(next_token("a\nb", p(1, 99)), p(2, 1));
+        assert_eq!(next_token("a", p(9, 9)), p(1, 2));
+    }
+
+    #[test]
     fn never_panics() {
         let paths: Vec<Vec<Segment>> = [
             "clones[1].shedding.SizePower.exponent",
@@ -851,6 +869,15 @@ Scenario(
             for p in &paths {
                 let got = locate(src, p);
                 assert!(got.position.line >= 1 && got.position.column >= 1);
+            }
+            let _ = unclosed(src);
+            for at in [(1, 1), (1, 3), (2, 1), (3, 7), (40, 40)] {
+                let at = Position {
+                    line: at.0,
+                    column: at.1,
+                };
+                let _ = (next_token(src, at), token(src, at));
+                let _ = previous_token_end(src, at);
             }
         };
         let chars: Vec<char> = SAMPLE.chars().collect();

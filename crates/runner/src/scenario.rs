@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use cascade_biology::clones::{GrowthRates, MutationEffect, OrganAffinity, Phenotype};
 use cascade_biology::config::{
-    CascadeConfig, ConfigError, FoundingClone, GrowthLaw, Injection, PrimaryTumour, Shedding,
-    default_phenotype,
+    CascadeConfig, ConfigError, FoundingClone, GrowthLaw, Injection, MAX_CELLS, PrimaryTumour,
+    Shedding, default_phenotype,
 };
 use cascade_biology::organs::{DrainSpec, GraphError, OrganSet, OrganSpec, VeinSpec, nearest};
 use cascade_biology::{CloneId, Extension};
@@ -486,8 +486,11 @@ pub fn parse<X: ScenarioExtension>(
     source: &str,
     path: &Path,
 ) -> Result<Scenario<X>, ScenarioError> {
-    let file: ScenarioFile<X, X::Event> = deserialize(source, path)?;
-    let config = resolve(&file).map_err(|e| e.at(source, path))?;
+    // A byte order mark (some editors write one) is not part of the text,
+    // and ron refuses it.
+    let text = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let file: ScenarioFile<X, X::Event> = deserialize(text, path)?;
+    let config = resolve(&file).map_err(|e| e.at(text, path))?;
     Ok(Scenario {
         path: path.to_path_buf(),
         sha256: crate::hash::sha256_hex(source.as_bytes()),
@@ -544,6 +547,24 @@ fn clean_path(path: &str) -> String {
             None => path,
         },
         None => path,
+    }
+}
+
+/// What a user calls the struct a schema type stands for.
+fn struct_noun(outer: &str) -> &str {
+    match outer {
+        "CloneSpec" => "clone",
+        "InjectionSpec" => "injection",
+        "PrimarySpec" => "primary",
+        "AffinitySpec" => "affinity",
+        "OrgansSection" => "organs section",
+        "OrganChange" => "organ change",
+        "NewOrgan" => "added organ",
+        "NewVein" => "added vein",
+        "RatesChange" => "in_metastases rates",
+        "MutationEffectSpec" => "mutation_effect",
+        "EventAt" => "event",
+        other => other,
     }
 }
 
@@ -639,7 +660,11 @@ struct Fraction {
 /// If `at` is the `.` of a number with a fraction (`2.5` where a whole
 /// number was expected, so that ron stopped after `2`), that number.
 fn fraction_at(source: &str, at: locate::Position) -> Option<Fraction> {
-    let line: Vec<char> = source.lines().nth(at.line.checked_sub(1)?)?.chars().collect();
+    let line: Vec<char> = source
+        .lines()
+        .nth(at.line.checked_sub(1)?)?
+        .chars()
+        .collect();
     let dot = at.column.checked_sub(1)?;
     if line.get(dot) != Some(&'.') || !line.get(dot + 1).is_some_and(char::is_ascii_digit) {
         return None;
@@ -705,13 +730,26 @@ fn ron_error(
         }
         locate::next_token(source, at)
     };
+    // When the file ends where a value or a comma was expected, the bracket
+    // left open is what to fix.
+    let unclosed_note = |position: locate::Position| -> String {
+        if locate::token(source, position).is_some() {
+            return String::new();
+        }
+        locate::unclosed(source).map_or(String::new(), |(open, bracket)| {
+            format!(
+                "; the file ends before the `{bracket}` at {}:{} is closed",
+                open.line, open.column
+            )
+        })
+    };
     let (position, field, message) = match &error.code {
         E::MissingStructField {
             field: missing,
             outer,
         } => {
             let opening = locate::locate(source, &locate::parse_path(&field)).position;
-            let name = outer.as_deref().unwrap_or("struct");
+            let name = outer.as_deref().map_or("struct", struct_noun);
             let message = format!(
                 "missing field `{missing}`: the {name} that starts here (and ends at {}:{}) has no `{missing}`, and it has no default; add `{missing}: ...`",
                 at.line, at.column
@@ -722,7 +760,9 @@ fn ron_error(
             field: duplicate,
             outer,
         } => {
-            let place = outer.as_deref().map_or(String::new(), |o| format!(" in {o}"));
+            let place = outer
+                .as_deref()
+                .map_or(String::new(), |o| format!(" in the {}", struct_noun(o)));
             (
                 at,
                 join(&field, duplicate),
@@ -747,8 +787,15 @@ fn ron_error(
             if !(field.is_empty() && source.trim().is_empty()) =>
         {
             let position = value_at(&field);
-            let found = found_at(source, position);
+            let found = format!("{}{}", found_at(source, position), unclosed_note(position));
             let message = match &error.code {
+                // Every integer of the built-in schema is a u64; an
+                // extension's may be of another type.
+                E::IntegerOutOfBounds
+                    if field.starts_with("extension") || field.starts_with("events") =>
+                {
+                    "the number is out of range for this field".to_string()
+                }
                 E::IntegerOutOfBounds => format!(
                     "the number is out of range, expected {}",
                     expected_value(&error.code, &field)
@@ -798,10 +845,11 @@ fn ron_error(
                 let next = locate::next_token(source, at);
                 let end = locate::previous_token_end(source, next);
                 let message = format!(
-                    "expected {what} after the value that ends here, {} at {}:{}",
+                    "expected {what} after the value that ends here, {} at {}:{}{}",
                     found_at(source, next),
                     next.line,
-                    next.column
+                    next.column,
+                    unclosed_note(next)
                 );
                 (end, field, message)
             }
@@ -889,7 +937,7 @@ fn describe_ron(code: &ron::error::Error) -> String {
         } => {
             let mut message = format!("unknown field `{found}`");
             if let Some(outer) = outer {
-                message.push_str(&format!(" in {outer}"));
+                message.push_str(&format!(" in the {}", struct_noun(outer)));
             }
             if let Some(close) = nearest(found, expected) {
                 message.push_str(&format!(", did you mean `{close}`?"));
@@ -992,8 +1040,12 @@ fn resolve<X: ScenarioExtension>(
     if !(file.stop_day.is_finite() && file.stop_day > 0.0) {
         return Err(invalid("stop_day", file.stop_day, "a finite day > 0"));
     }
-    if file.replicates == 0 {
-        return Err(invalid("replicates", 0, "at least 1"));
+    if !(1..=crate::cli::MAX_REPLICATES).contains(&file.replicates) {
+        return Err(invalid(
+            "replicates",
+            file.replicates,
+            &format!("1 to {}", crate::cli::MAX_REPLICATES),
+        ));
     }
     if file.max_events == Some(0) {
         return Err(invalid("max_events", 0, "at least 1 event, or no limit"));
@@ -1020,6 +1072,15 @@ fn resolve<X: ScenarioExtension>(
             return Err(Unplaced::new(
                 format!("{path}.name"),
                 "a clone needs a non-empty name",
+            ));
+        }
+        if spec.name.contains('.') {
+            return Err(Unplaced::new(
+                format!("{path}.name"),
+                format!(
+                    "\"{}\" contains '.', which is kept for mutants (named <parent>.<n>); expected a name without '.'",
+                    spec.name
+                ),
             ));
         }
         if let Some(j) = file.clones[..i].iter().position(|c| c.name == spec.name) {
@@ -1117,7 +1178,20 @@ fn resolve<X: ScenarioExtension>(
                     format!("clone \"{name}\" is listed twice"),
                 ));
             }
+            if *count > MAX_CELLS {
+                return Err(Unplaced::new(
+                    format!("{path}[{k}].1"),
+                    format!("{count} cells is too many, expected at most 2^62 = {MAX_CELLS} cells"),
+                ));
+            }
             out.push((id, *count));
+        }
+        let total: u128 = out.iter().map(|&(_, n)| u128::from(n)).sum();
+        if total > u128::from(MAX_CELLS) {
+            return Err(Unplaced::new(
+                path.to_string(),
+                format!("{total} cells in all is too many, expected at most 2^62 = {MAX_CELLS}"),
+            ));
         }
         if out.iter().all(|&(_, n)| n == 0) {
             return Err(Unplaced::new(
@@ -1128,6 +1202,9 @@ fn resolve<X: ScenarioExtension>(
         Ok(out)
     };
 
+    // Cells seeded by the primary and the injections together, at most
+    // MAX_CELLS.
+    let mut seeded: u128 = 0;
     let primary = match &file.primary {
         None => None,
         Some(p) => {
@@ -1143,9 +1220,11 @@ fn resolve<X: ScenarioExtension>(
                     "a finite number of cells > 1",
                 ));
             }
+            let cells = cells(&p.cells, "primary.cells")?;
+            seeded += cells.iter().map(|&(_, n)| u128::from(n)).sum::<u128>();
             Some(PrimaryTumour {
                 organ,
-                cells: cells(&p.cells, "primary.cells")?,
+                cells,
                 growth_law: p.growth_law,
                 carrying_capacity: capacity,
             })
@@ -1162,11 +1241,17 @@ fn resolve<X: ScenarioExtension>(
                 unknown_name(format!("{path}.vein"), "vein", &injection.vein, &vein_names)
             })?
             .clone();
-        injections.push(Injection {
-            day,
-            entry,
-            cells: cells(&injection.cells, &format!("{path}.cells"))?,
-        });
+        let cells = cells(&injection.cells, &format!("{path}.cells"))?;
+        seeded += cells.iter().map(|&(_, n)| u128::from(n)).sum::<u128>();
+        if seeded > u128::from(MAX_CELLS) {
+            return Err(Unplaced::new(
+                format!("{path}.cells"),
+                format!(
+                    "{seeded} cells with the primary's and the earlier injections' is too many, expected at most 2^62 = {MAX_CELLS} in all"
+                ),
+            ));
+        }
+        injections.push(Injection { day, entry, cells });
     }
     if primary.is_none() && injections.is_empty() {
         return Err(Unplaced::new(
@@ -1286,9 +1371,12 @@ fn resolve<X: ScenarioExtension>(
     })?;
     // The scenario's checks above cover the model's; this is the backstop
     // that keeps the two in step.
-    config
-        .validate()
-        .map_err(|e| Unplaced::new(e.path.clone(), format!("{e}")))?;
+    config.validate().map_err(|e| {
+        Unplaced::new(
+            e.path.clone(),
+            format!("{} is invalid, expected {}", e.value, e.expected),
+        )
+    })?;
     Ok(config)
 }
 
@@ -1392,7 +1480,16 @@ fn resolve_organs(section: &OrgansSection) -> Result<OrganSet, Unplaced> {
         }
     };
     OrganSet::new(specs.clone(), veins.clone()).map_err(|error| {
-        let message = error.to_string();
+        let mut message = match &error {
+            // The path names the parameter.
+            GraphError::InvalidParameter {
+                organ,
+                value,
+                expected,
+                ..
+            } => format!("{value} is invalid for organ \"{organ}\", expected {expected}"),
+            other => other.to_string(),
+        };
         let path = match &error {
             GraphError::Empty => "organs".to_string(),
             GraphError::TooManyOrgans { .. } => "organs.add".to_string(),
@@ -1410,14 +1507,78 @@ fn resolve_organs(section: &OrgansSection) -> Result<OrganSet, Unplaced> {
             GraphError::InvalidParameter {
                 organ, parameter, ..
             } => field_of(path_of_organ(organ), parameter),
-            GraphError::UnknownDrain { organ, .. } | GraphError::DrainCycle { organ, .. } => {
-                field_of(path_of_organ(organ), "drains_to")
+            GraphError::UnknownDrain { organ, .. } => field_of(path_of_organ(organ), "drains_to"),
+            GraphError::DrainCycle { organ, cycle } => {
+                // The loop's drain written in the file: a change that sets
+                // `drains_to`, or an added organ.
+                let written = cycle.iter().find_map(|name| {
+                    let index = specs.iter().position(|s| &s.name == name)?;
+                    let base = &organ_paths[index];
+                    let change = changed_by[index].map(|i| &section.change[i]);
+                    let sets_drain = base.starts_with("organs.add")
+                        || change.is_some_and(|c| c.drains_to.is_some());
+                    sets_drain.then(|| format!("{base}.drains_to"))
+                });
+                written.unwrap_or_else(|| field_of(path_of_organ(organ), "drains_to"))
             }
-            GraphError::SharesDoNotSumToOne { .. } | GraphError::NoArterialDestination => {
-                "organs".to_string()
+            GraphError::SharesDoNotSumToOne { .. } => {
+                // The shares written in the file, where the fix is.
+                let mut written = Vec::new();
+                for (i, change) in section.change.iter().enumerate() {
+                    if let Some(share) = change.cardiac_output_share {
+                        written.push((
+                            format!("organs.change[{i}].cardiac_output_share"),
+                            &change.organ,
+                            share,
+                        ));
+                    }
+                }
+                for (i, organ) in section.add.iter().enumerate() {
+                    written.push((
+                        format!("organs.add[{i}].cardiac_output_share"),
+                        &organ.name,
+                        organ.cardiac_output_share,
+                    ));
+                }
+                let listed: Vec<String> = written
+                    .iter()
+                    .map(|(path, name, share)| format!("{name} {share} ({path})"))
+                    .collect();
+                if listed.is_empty() {
+                    "organs".to_string()
+                } else {
+                    let preset: f64 = specs
+                        .iter()
+                        .filter(|s| !written.iter().any(|(_, name, _)| *name == &s.name))
+                        .map(|s| s.cardiac_output_share)
+                        .sum();
+                    // Rounded, so that 0.98 does not print as 0.9800000000000001.
+                    let preset = (preset * 1e9).round() / 1e9;
+                    message.push_str(&format!(
+                        "; the file sets {}, and the other organs' shares sum to {preset}",
+                        listed.join(", ")
+                    ));
+                    written.swap_remove(0).0
+                }
             }
-            GraphError::DuplicateVein { name }
-            | GraphError::UnknownVeinTarget { vein: name, .. } => {
+            GraphError::NoArterialDestination => "organs".to_string(),
+            GraphError::DuplicateVein { name } => {
+                // The second vein with the name.
+                let index = veins
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| &v.name == name)
+                    .map(|(i, _)| i)
+                    .nth(1)
+                    .unwrap_or(0);
+                let base = vein_paths.get(index).cloned().unwrap_or_default();
+                if base.starts_with("organs.veins[") {
+                    format!("{base}.name")
+                } else {
+                    base
+                }
+            }
+            GraphError::UnknownVeinTarget { vein: name, .. } => {
                 let base = path_of_vein(name);
                 if base.starts_with("organs.veins[") {
                     format!("{base}.leads_to")
