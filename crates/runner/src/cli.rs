@@ -26,6 +26,9 @@ use crate::summary::Summary;
 /// for the summary).
 pub const MAX_REPLICATES: u64 = 10_000_000;
 
+/// The most worker threads `--threads` takes.
+pub const MAX_THREADS: usize = 1024;
+
 /// The command line.
 #[derive(Debug, Parser)]
 #[command(
@@ -174,9 +177,15 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                     "--replicates {replicates} is invalid, expected 1 to {MAX_REPLICATES} (split larger runs by seed)"
                 )));
             }
-            if threads == Some(0) {
-                return Err(Failure::Input("--threads must be at least 1".into()));
+            if let Some(t) = threads
+                && !(1..=MAX_THREADS).contains(&t)
+            {
+                return Err(Failure::Input(format!(
+                    "--threads {t} is invalid, expected 1 to {MAX_THREADS}"
+                )));
             }
+            // More threads than replicates would only idle.
+            let threads = threads.map(|t| t.min(usize::try_from(replicates).unwrap_or(usize::MAX)));
             let records = run_all(
                 &scenario,
                 &file,
