@@ -328,3 +328,75 @@ fn every_shipped_scenario_runs_and_prints_its_golden_summary() {
         );
     }
 }
+
+#[test]
+fn a_second_run_into_a_directory_being_written_is_refused() {
+    use cascade_runner::output::{OutputDir, RunIdentity};
+    let dir = scratch("lock");
+    let identity = RunIdentity {
+        format: 1,
+        cascade_version: "test".into(),
+        extension: "none".into(),
+        scenario_sha256: "0".into(),
+        seed: 1,
+        replicates: 1,
+    };
+    let first = OutputDir::open(&dir.join("out"), &identity, false).unwrap();
+    let second = OutputDir::open(&dir.join("out"), &identity, true).unwrap_err();
+    assert!(
+        second.to_string().contains("another cascade run"),
+        "{second}"
+    );
+    drop(first);
+    OutputDir::open(&dir.join("out"), &identity, true).expect("free again once the first is done");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_edited_replicate_record_is_refused_on_resume_not_trusted() {
+    let dir = scratch("edited");
+    let out = dir.join("out");
+    let args = [
+        "run",
+        QUICKSTART,
+        "--replicates",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    run_ok(&args, &[]);
+    let record = out.join("replicates/r000001/record.json");
+    let text = fs::read_to_string(&record).unwrap();
+    fs::write(
+        &record,
+        text.replace("\"replicate\": 1", "\"replicate\": 3"),
+    )
+    .unwrap();
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let result = cascade(&resume, &[]);
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(stderr.contains("does not belong to this run"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn harvests_are_reported_in_time_order_whatever_the_order_written() {
+    let dir = scratch("harvest-order");
+    let text = fs::read_to_string(QUICKSTART)
+        .unwrap()
+        .replace("harvest_days: [1.0, 10.0]", "harvest_days: [10.0, 1.0]");
+    assert!(text.contains("[10.0, 1.0]"));
+    let file = dir.join("reversed.ron");
+    fs::write(&file, text).unwrap();
+    let reversed = run_ok(&["run", file.to_str().unwrap(), "--format", "json"], &[]);
+    let plain = run_ok(&["run", QUICKSTART, "--format", "json"], &[]);
+    let harvests = |json: &str| {
+        let value: serde_json::Value = serde_json::from_str(json).unwrap();
+        value["harvests"].clone()
+    };
+    assert_eq!(harvests(&reversed), harvests(&plain));
+    fs::remove_dir_all(&dir).unwrap();
+}

@@ -186,7 +186,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             }
             // More threads than replicates would only idle.
             let threads = threads.map(|t| t.min(usize::try_from(replicates).unwrap_or(usize::MAX)));
-            let records = run_all(
+            let (records, dir) = run_all(
                 &scenario,
                 &file,
                 seed,
@@ -203,9 +203,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                 &scenario.config.harvest_days,
                 &records,
             );
-            if let Some(out) = &out {
-                let dir = OutputDir::open(out, &identity(&scenario, seed, replicates), true)
-                    .map_err(|e| Failure::Run(e.to_string()))?;
+            if let Some(dir) = dir {
                 let manifest = Manifest {
                     identity: identity(&scenario, seed, replicates),
                     scenario: file.display().to_string(),
@@ -251,6 +249,7 @@ fn identity<X: ScenarioExtension>(
     RunIdentity {
         format: FORMAT,
         cascade_version: env!("CARGO_PKG_VERSION").to_string(),
+        extension: std::any::type_name::<X>().to_string(),
         scenario_sha256: scenario.sha256.clone(),
         seed,
         replicates,
@@ -267,7 +266,7 @@ fn run_all<X: ScenarioExtension>(
     threads: Option<usize>,
     out: Option<&Path>,
     resume: bool,
-) -> Result<Vec<ReplicateRecord>, Failure> {
+) -> Result<(Vec<ReplicateRecord>, Option<OutputDir>), Failure> {
     let dir = match out {
         Some(out) => Some(
             OutputDir::open(out, &identity(scenario, seed, replicates), resume)
@@ -296,14 +295,13 @@ fn run_all<X: ScenarioExtension>(
         None
     };
     let failed = AtomicBool::new(false);
-    let results: Vec<Result<ReplicateRecord, Failure>> = pool.install(|| {
+    // `Ok(None)`: not run because another replicate had failed.
+    let results: Vec<Result<Option<ReplicateRecord>, Failure>> = pool.install(|| {
         (0..replicates)
             .into_par_iter()
             .map(|r| {
                 if failed.load(Ordering::Relaxed) {
-                    return Err(Failure::Run(format!(
-                        "replicate {r}: not run after an earlier failure"
-                    )));
+                    return Ok(None);
                 }
                 let result = one_replicate(scenario, seed, r, dir.as_ref());
                 if result.is_err() {
@@ -312,7 +310,7 @@ fn run_all<X: ScenarioExtension>(
                 if let Some(bar) = &progress {
                     bar.inc(1);
                 }
-                result
+                result.map(Some)
             })
             .collect()
     });
@@ -321,22 +319,22 @@ fn run_all<X: ScenarioExtension>(
     }
     // The first failure in replicate order, for a stable message.
     let mut records = Vec::with_capacity(results.len());
-    let mut first_error = None;
+    let (mut first_error, mut first_skip) = (None, None);
     for result in results {
         match result {
-            Ok(record) => records.push(record),
+            Ok(Some(record)) => records.push(record),
+            Ok(None) => {
+                first_skip.get_or_insert(());
+            }
             Err(error) => {
-                if first_error.is_none()
-                    || !matches!(error, Failure::Run(ref m) if m.contains("not run after"))
-                {
-                    first_error.get_or_insert(error);
-                }
+                first_error.get_or_insert(error);
             }
         }
     }
-    match first_error {
-        Some(error) => Err(error),
-        None => Ok(records),
+    match (first_error, first_skip) {
+        (Some(error), _) => Err(error),
+        (None, Some(())) => Err(Failure::Run("a replicate failed".into())),
+        (None, None) => Ok((records, dir)),
     }
 }
 
@@ -348,7 +346,11 @@ fn one_replicate<X: ScenarioExtension>(
 ) -> Result<ReplicateRecord, Failure> {
     if let Some(dir) = dir
         && let Some(record) = dir
-            .finished(replicate)
+            .finished(
+                replicate,
+                scenario.config.organs.len(),
+                scenario.config.harvest_days.len(),
+            )
             .map_err(|e| Failure::Run(e.to_string()))?
     {
         return Ok(record);

@@ -1,6 +1,7 @@
 //! The output directory: atomic writes, finished replicates kept, resume.
 //!
 //! ```text
+//! DIR/.lock                       held while a run writes (one run at a time)
 //! DIR/run.json                    what this directory is a run of (written first)
 //! DIR/replicates/r000000/         one directory per finished replicate:
 //!     record.json                 its record (for the summary)
@@ -36,6 +37,9 @@ pub struct RunIdentity {
     pub format: u32,
     /// The `cascade` version.
     pub cascade_version: String,
+    /// The extension type the binary was built with (`NoExtension` for the
+    /// plain `cascade`): a lab's binary does not resume another's run.
+    pub extension: String,
     /// SHA-256 of the scenario file.
     pub scenario_sha256: String,
     /// The seed.
@@ -129,7 +133,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
 #[derive(Debug)]
 pub struct OutputDir {
     root: PathBuf,
+    /// Held (locked) while the directory is open.
+    _lock: fs::File,
 }
+
+/// The lock file of an output directory.
+pub const LOCK_FILE: &str = ".lock";
 
 impl OutputDir {
     /// Opens `root` for a run with `identity`: creates it, or with `resume`
@@ -153,7 +162,36 @@ impl OutputDir {
                 root.display()
             )));
         }
-        let non_empty = exists && fs::read_dir(root).map_err(io_error(root))?.next().is_some();
+        fs::create_dir_all(root).map_err(io_error(root))?;
+        // One run at a time per directory: an advisory lock, released by the
+        // system when the process ends, however it ends.
+        let lock_path = root.join(LOCK_FILE);
+        let lock = fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_error(&lock_path))?;
+        lock.try_lock().map_err(|e| match e {
+            fs::TryLockError::WouldBlock => OutputError::Refused(format!(
+                "another cascade run is writing {}; wait for it, or choose another --out",
+                root.display()
+            )),
+            fs::TryLockError::Error(error) => OutputError::Io {
+                path: lock_path.clone(),
+                error,
+            },
+        })?;
+        let mut non_empty = false;
+        for entry in fs::read_dir(root).map_err(io_error(root))? {
+            let entry = entry.map_err(io_error(root))?;
+            let name = entry.file_name();
+            let empty_replicates = name == "replicates"
+                && fs::read_dir(entry.path()).is_ok_and(|mut d| d.next().is_none());
+            if name != LOCK_FILE && !empty_replicates {
+                non_empty = true;
+            }
+        }
         if non_empty {
             if !resume {
                 return Err(OutputError::Refused(format!(
@@ -188,12 +226,15 @@ impl OutputDir {
             remove_temporaries(root)?;
             remove_temporaries(&root.join("replicates"))?;
         }
-        fs::create_dir_all(root.join("replicates")).map_err(io_error(root))?;
+        // run.json first: a directory with replicates always says whose
+        // they are.
         let text = serde_json::to_string_pretty(identity)
             .map_err(|e| OutputError::Refused(format!("cannot encode run.json: {e}")))?;
         write_atomic(&run_file, text.as_bytes())?;
+        fs::create_dir_all(root.join("replicates")).map_err(io_error(root))?;
         Ok(OutputDir {
             root: root.to_path_buf(),
+            _lock: lock,
         })
     }
 
@@ -208,15 +249,32 @@ impl OutputDir {
     /// # Errors
     ///
     /// A replicate directory that exists but cannot be read.
-    pub fn finished(&self, replicate: u64) -> Result<Option<ReplicateRecord>, OutputError> {
+    pub fn finished(
+        &self,
+        replicate: u64,
+        organs: usize,
+        harvests: usize,
+    ) -> Result<Option<ReplicateRecord>, OutputError> {
         let dir = self.replicate_dir(replicate);
         if !dir.is_dir() {
             return Ok(None);
         }
         let path = dir.join("record.json");
         let text = fs::read_to_string(&path).map_err(io_error(&path))?;
-        let record = serde_json::from_str(&text)
+        let record: ReplicateRecord = serde_json::from_str(&text)
             .map_err(|e| OutputError::Refused(format!("{}: unreadable ({e})", path.display())))?;
+        let consistent = record.replicate == replicate
+            && record.metastases.len() == organs
+            && record.macrometastases.len() == organs
+            && record.harvest_colonies.len() <= harvests
+            && record.harvest_colonies.iter().all(|h| h.len() == organs);
+        if !consistent {
+            return Err(OutputError::Refused(format!(
+                "{} does not belong to this run (edited or from another scenario); remove {} and resume",
+                path.display(),
+                dir.display()
+            )));
+        }
         Ok(Some(record))
     }
 
@@ -244,6 +302,11 @@ impl OutputDir {
             write_file(&temporary.join(table.file), rows.as_bytes())?;
         }
         sync_dir(&temporary);
+        if target.is_dir() {
+            // Finished meanwhile (the same bytes, by determinism).
+            fs::remove_dir_all(&temporary).map_err(io_error(&temporary))?;
+            return Ok(());
+        }
         fs::rename(&temporary, &target).map_err(io_error(&target))?;
         sync_dir(&self.root.join("replicates"));
         Ok(())

@@ -957,10 +957,20 @@ fn describe_ron(code: &ron::error::Error) -> String {
             if let Some(close) = nearest(found, expected) {
                 message.push_str(&format!(", did you mean `{close}`?"));
             }
-            message.push_str(&format!("; valid: {}", expected.join(", ")));
+            if expected.is_empty() {
+                message.push_str(
+                    "; this `cascade` has no events of its own: scenario `events` need a binary built with an extension (see the runner's `custom_events` example)",
+                );
+            } else {
+                message.push_str(&format!("; valid: {}", expected.join(", ")));
+            }
             message
         }
         E::UnexpectedChar(c) => format!("unexpected character `{c}`"),
+        E::InvalidIntegerDigit {
+            digit: 'e' | 'E', ..
+        } => "expected a whole number, written without an exponent (1000000 or 1_000_000, not 1e6)"
+            .to_string(),
         other => other.to_string(),
     }
 }
@@ -1262,7 +1272,15 @@ fn resolve<X: ScenarioExtension>(
     let mut harvest_days = Vec::with_capacity(file.harvest_days.len());
     for (i, &day) in file.harvest_days.iter().enumerate() {
         harvest_days.push(check_day(day, file.stop_day, format!("harvest_days[{i}]"))?);
+        if let Some(j) = file.harvest_days[..i].iter().position(|&d| d == day) {
+            return Err(Unplaced::new(
+                format!("harvest_days[{i}]"),
+                format!("day {day} is already harvest_days[{j}]"),
+            ));
+        }
     }
+    // Harvests happen in time order; the tables and the summary list them so.
+    harvest_days.sort_by(f64::total_cmp);
     let mut observation_days = Vec::new();
     for (i, &day) in file.observation_days.iter().enumerate() {
         observation_days.push(check_day(

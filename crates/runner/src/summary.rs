@@ -33,10 +33,16 @@ fn t_quantile(df: u64) -> f64 {
     match df {
         0 => f64::NAN,
         1..=30 => T975[(df - 1) as usize],
-        31..=40 => 2.021,
-        41..=60 => 2.000,
-        61..=120 => 1.980,
-        _ => 1.960,
+        _ => {
+            // Cornish–Fisher expansion of Student's t in 1/ν around the
+            // normal quantile: within 1e-4 of the exact value from ν = 30.
+            let z = 1.959_963_984_540_054_f64;
+            let (z3, z5, z7) = (z * z * z, z * z * z * z * z, z * z * z * z * z * z * z);
+            let v = df as f64;
+            z + (z3 + z) / (4.0 * v)
+                + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * v * v)
+                + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * v * v * v)
+        }
     }
 }
 
@@ -214,29 +220,31 @@ impl Summary {
         ];
         let mut metastases = Vec::new();
         for (i, organ) in organs.iter().enumerate() {
-            if records.iter().any(|r| r.metastases[i] > 0) {
+            let alive = |r: &ReplicateRecord| r.metastases.get(i).copied().unwrap_or(0);
+            let macroscopic = |r: &ReplicateRecord| r.macrometastases.get(i).copied().unwrap_or(0);
+            if records.iter().any(|r| alive(r) > 0) {
                 metastases.push(OrganRow {
                     organ: organ.to_string(),
-                    metastases: over(&|r| r.metastases[i] as f64),
-                    macrometastases: over(&|r| r.macrometastases[i] as f64),
+                    metastases: over(&|r| alive(r) as f64),
+                    macrometastases: over(&|r| macroscopic(r) as f64),
                 });
             }
         }
         let mut harvests = Vec::new();
         for (h, &day) in harvest_days.iter().enumerate() {
             for (i, organ) in organs.iter().enumerate() {
-                let colonies = |r: &ReplicateRecord| {
-                    r.harvest_colonies
-                        .get(h)
-                        .and_then(|c| c.get(i))
-                        .copied()
-                        .unwrap_or(0)
-                };
-                if records.iter().any(|r| colonies(r) > 0) {
+                // Replicates cut short before this harvest are left out of
+                // its estimate (not counted as 0 colonies).
+                let counts: Vec<f64> = records
+                    .iter()
+                    .filter_map(|r| r.harvest_colonies.get(h).and_then(|c| c.get(i)))
+                    .map(|&c| c as f64)
+                    .collect();
+                if counts.iter().any(|&c| c > 0.0) {
                     harvests.push(HarvestRow {
                         day,
                         organ: organ.to_string(),
-                        colonies: over(&|r| colonies(r) as f64),
+                        colonies: Estimate::of(&counts),
                     });
                 }
             }
@@ -383,5 +391,19 @@ mod tests {
         // Counts: the interval stops at 0.
         assert_eq!(Estimate::of(&[0.0, 0.0, 3.0]).low, Some(0.0));
         assert_eq!(Estimate::of(&[5.0]).low, None);
+        // Student's t quantiles beyond the table (R: qt(0.975, df)).
+        for (df, exact) in [
+            (31, 2.039513),
+            (40, 2.021075),
+            (60, 2.000298),
+            (120, 1.979930),
+            (1000, 1.962339),
+        ] {
+            assert!(
+                (t_quantile(df) - exact).abs() < 1e-4,
+                "df {df}: {}",
+                t_quantile(df)
+            );
+        }
     }
 }
