@@ -6,4 +6,5 @@
 mod broken;
 mod cli;
 mod extension;
+mod organs;
 mod run;

@@ -121,9 +121,21 @@ fn one_thread_and_two_threads_write_identical_files() {
     // One header plus one row per replicate.
     let summary = fs::read_to_string(one.join("summary.csv")).unwrap();
     assert_eq!(summary.lines().count(), 6);
-    let columns = summary.lines().next().unwrap().split(',').count();
-    for row in summary.lines() {
-        assert_eq!(row.split(',').count(), columns, "ragged row: {row}");
+    // Every table: each row has as many fields as its header (the
+    // quick start's names hold no comma, so a split is exact).
+    for table in cascade_runner::run::TABLES {
+        let text = fs::read_to_string(one.join(table.file)).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some(table.header));
+        let columns = table.header.split(',').count();
+        for row in lines {
+            assert_eq!(
+                row.split(',').count(),
+                columns,
+                "{}: ragged row {row}",
+                table.file
+            );
+        }
     }
     fs::remove_dir_all(&dir).unwrap();
 }

@@ -126,7 +126,7 @@ micrometastases_founded,macrometastases_reached,detected",
     Table {
         file: "harvests.csv",
         header: "replicate,day,organ,colonies,micrometastases,cells_in_metastases,\
-solitary_cells,dormant_cells,arrested_cells",
+solitary_cells,dormant_cells,arrested_cells,circulating_cells",
     },
     Table {
         file: "timeseries.csv",
@@ -345,7 +345,7 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
             let h = &harvest.organs[organ.index()];
             let _ = writeln!(
                 tables[3],
-                "{r},{},{},{},{},{},{},{},{}",
+                "{r},{},{},{},{},{},{},{},{},{}",
                 harvest.day,
                 organ_name(organ),
                 h.colonies,
@@ -353,7 +353,8 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
                 h.cells_in_metastases,
                 h.solitary_cells,
                 h.dormant_cells,
-                h.arrested_cells
+                h.arrested_cells,
+                harvest.circulating_cells
             );
         }
     }

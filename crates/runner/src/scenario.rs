@@ -71,6 +71,9 @@ pub enum Preset {
 pub struct OrgansSection {
     /// The starting set.
     pub preset: Preset,
+    /// Values set in every organ (the preset's and the added ones), before
+    /// `change`.
+    pub every: EveryOrgan,
     /// Changes to organs of the preset (or of `add`), by name.
     pub change: Vec<OrganChange>,
     /// Organs added after the preset's, in order.
@@ -107,6 +110,22 @@ pub struct OrganChange {
     pub organ: String,
     pub cardiac_output_share: Option<f64>,
     pub drains_to: Option<DrainTo>,
+    pub arrest_probability: Option<f64>,
+    pub extravasation_rate: Option<f64>,
+    pub arrested_death_rate: Option<f64>,
+    pub solitary_death_rate: Option<f64>,
+    pub dormancy_entry_rate: Option<f64>,
+    pub dormancy_exit_rate: Option<f64>,
+    pub dormant_death_rate: Option<f64>,
+    pub growth_multiplier: Option<f64>,
+    pub carrying_capacity: Option<f64>,
+}
+
+/// Microenvironment values to set in every organ; each optional.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[allow(missing_docs)]
+pub struct EveryOrgan {
     pub arrest_probability: Option<f64>,
     pub extravasation_rate: Option<f64>,
     pub arrested_death_rate: Option<f64>,
@@ -1430,6 +1449,49 @@ fn resolve_organs(section: &OrgansSection) -> Result<OrganSet, Unplaced> {
             leads_to: vein.leads_to.spec(),
         });
         vein_paths.push(format!("organs.veins[{i}]"));
+    }
+    let every = &section.every;
+    let rates = [
+        (every.extravasation_rate, "extravasation_rate"),
+        (every.arrested_death_rate, "arrested_death_rate"),
+        (every.solitary_death_rate, "solitary_death_rate"),
+        (every.dormancy_entry_rate, "dormancy_entry_rate"),
+        (every.dormancy_exit_rate, "dormancy_exit_rate"),
+        (every.dormant_death_rate, "dormant_death_rate"),
+        (every.growth_multiplier, "growth_multiplier"),
+    ];
+    for (value, name) in rates {
+        if let Some(value) = value {
+            check_rate(value, format!("organs.every.{name}"))?;
+        }
+    }
+    if let Some(p) = every.arrest_probability {
+        check_probability(p, "organs.every.arrest_probability")?;
+    }
+    if let Some(k) = every.carrying_capacity
+        && !(k.is_finite() && k > 1.0)
+    {
+        return Err(invalid(
+            "organs.every.carrying_capacity",
+            k,
+            "a finite number of cells > 1",
+        ));
+    }
+    for spec in &mut specs {
+        let set = |target: &mut f64, value: Option<f64>| {
+            if let Some(value) = value {
+                *target = value;
+            }
+        };
+        set(&mut spec.arrest_probability, every.arrest_probability);
+        set(&mut spec.extravasation_rate, every.extravasation_rate);
+        set(&mut spec.arrested_death_rate, every.arrested_death_rate);
+        set(&mut spec.solitary_death_rate, every.solitary_death_rate);
+        set(&mut spec.dormancy_entry_rate, every.dormancy_entry_rate);
+        set(&mut spec.dormancy_exit_rate, every.dormancy_exit_rate);
+        set(&mut spec.dormant_death_rate, every.dormant_death_rate);
+        set(&mut spec.growth_multiplier, every.growth_multiplier);
+        set(&mut spec.carrying_capacity, every.carrying_capacity);
     }
     let mut changed_by: Vec<Option<usize>> = vec![None; specs.len()];
     for (i, change) in section.change.iter().enumerate() {
