@@ -32,6 +32,7 @@ use core::hash::{BuildHasherDefault, Hash, Hasher};
 
 use priority_queue::PriorityQueue;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::HashMap;
 
 use crate::time::Time;
 
@@ -105,6 +106,15 @@ pub enum EventSetLayout {
     /// Every event goes to the indexed queue. Same trajectories, slower; kept
     /// to check that the split changes nothing.
     IndexedOnly,
+    /// Events without a handle as in `Split`; events with a handle go to a
+    /// second four-ary heap of (key, id) entries with lazy deletion, and
+    /// their events to a map by id. Cancelling removes the map entry;
+    /// moving gives it a new key and pushes a new heap entry; an entry whose
+    /// key is no longer its event's is dropped when it reaches the top.
+    /// Same trajectories (only keys decide the order, and a moved event
+    /// gets a new key either way); faster than `Split` when models move
+    /// many events in large queues (`docs/performance.md`).
+    Lazy,
 }
 
 struct Plain<E> {
@@ -181,10 +191,38 @@ impl Hasher for IdHasher {
 
 type IndexedQueue<E> = PriorityQueue<Indexed<E>, Reverse<Key>, BuildHasherDefault<IdHasher>>;
 
+/// An entry of the lazy layout's heap: a key and the event it was for.
+#[derive(Copy, Clone, PartialEq, Eq)]
+struct Marker {
+    key: Key,
+    id: EventId,
+}
+
+impl PartialOrd for Marker {
+    #[inline(always)]
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+    #[inline(always)]
+    fn lt(&self, other: &Self) -> bool {
+        self.key < other.key
+    }
+}
+impl Ord for Marker {
+    #[inline(always)]
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
 pub(crate) struct EventSet<E> {
     layout: EventSetLayout,
     plain: QuaternaryHeap<Plain<E>>,
     indexed: IndexedQueue<E>,
+    /// The lazy layout: heap entries, some stale, never a stale one on top.
+    markers: QuaternaryHeap<Marker>,
+    /// The lazy layout: each pending event with a handle, and its key.
+    handled: HashMap<EventId, (Key, E), BuildHasherDefault<IdHasher>>,
 }
 
 impl<E> EventSet<E> {
@@ -193,6 +231,39 @@ impl<E> EventSet<E> {
             layout,
             plain: QuaternaryHeap::new(),
             indexed: PriorityQueue::with_default_hasher(),
+            markers: QuaternaryHeap::new(),
+            handled: HashMap::default(),
+        }
+    }
+
+    /// Drops stale entries from the top of the lazy heap, and rebuilds it
+    /// when stale entries outnumber live ones (so memory stays within twice
+    /// the pending events).
+    fn purge(&mut self) {
+        loop {
+            self.markers.close();
+            let Some(&top) = self.markers.peek() else {
+                return;
+            };
+            if self
+                .handled
+                .get(&top.id)
+                .is_some_and(|(key, _)| *key == top.key)
+            {
+                break;
+            }
+            self.markers.take_min();
+        }
+        if self.markers.len() > 2 * self.handled.len() + 64 {
+            let mut fresh = QuaternaryHeap::new();
+            // Order of insertion does not matter: keys are unique, so the
+            // heap pops the same sequence whatever its layout.
+            #[allow(clippy::disallowed_methods)] // reason: only feeds a heap
+            for (&id, &(key, _)) in self.handled.iter() {
+                fresh.push(Marker { key, id });
+            }
+            fresh.close();
+            self.markers = fresh;
         }
     }
 
@@ -201,14 +272,14 @@ impl<E> EventSet<E> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.plain.len() + self.indexed.len()
+        self.plain.len() + self.indexed.len() + self.handled.len()
     }
 
     /// Adds an event that will never be looked up.
     #[inline]
     pub(crate) fn push_plain(&mut self, key: Key, event: E) {
         match self.layout {
-            EventSetLayout::Split => self.plain.push(Plain { key, event }),
+            EventSetLayout::Split | EventSetLayout::Lazy => self.plain.push(Plain { key, event }),
             EventSetLayout::IndexedOnly => {
                 // The sequence number is unique, so it is a free id.
                 self.indexed.push(
@@ -224,27 +295,62 @@ impl<E> EventSet<E> {
 
     /// Adds an event that can be found by `id`.
     pub(crate) fn push_indexed(&mut self, id: EventId, key: Key, event: E) {
+        if self.layout == EventSetLayout::Lazy {
+            let previous = self.handled.insert(id, (key, event));
+            debug_assert!(previous.is_none(), "event ids are unique");
+            self.markers.close();
+            self.markers.push(Marker { key, id });
+            self.markers.close();
+            return;
+        }
         let previous = self.indexed.push(Indexed { id, event }, Reverse(key));
         debug_assert!(previous.is_none(), "event ids are unique");
     }
 
     pub(crate) fn remove(&mut self, id: EventId) -> Option<E> {
+        if self.layout == EventSetLayout::Lazy {
+            let (_, event) = self.handled.remove(&id)?;
+            self.purge();
+            return Some(event);
+        }
         self.indexed.remove(&id).map(|(entry, _)| entry.event)
     }
 
     /// Gives the event `id` a new key. `false` if it is not pending.
     pub(crate) fn change_key(&mut self, id: EventId, key: Key) -> bool {
+        if self.layout == EventSetLayout::Lazy {
+            let Some(entry) = self.handled.get_mut(&id) else {
+                return false;
+            };
+            entry.0 = key;
+            self.markers.close();
+            self.markers.push(Marker { key, id });
+            self.purge();
+            return true;
+        }
         self.indexed.change_priority(&id, Reverse(key)).is_some()
     }
 
     pub(crate) fn key_of(&self, id: EventId) -> Option<Key> {
+        if self.layout == EventSetLayout::Lazy {
+            return self.handled.get(&id).map(|(key, _)| *key);
+        }
         self.indexed.get_priority(&id).map(|Reverse(key)| *key)
+    }
+
+    /// The smallest key among events with a handle.
+    #[inline]
+    fn handled_min(&self) -> Option<Key> {
+        match self.layout {
+            EventSetLayout::Lazy => self.markers.peek().map(|m| m.key),
+            _ => self.indexed.peek().map(|(_, Reverse(key))| *key),
+        }
     }
 
     /// The smallest key, if any.
     pub(crate) fn peek_key(&self) -> Option<Key> {
         let plain = self.plain.peek().map(|p| p.key);
-        let indexed = self.indexed.peek().map(|(_, Reverse(key))| *key);
+        let indexed = self.handled_min();
         match (plain, indexed) {
             (Some(p), Some(i)) => Some(p.min(i)),
             (p, i) => p.or(i),
@@ -258,8 +364,8 @@ impl<E> EventSet<E> {
     #[inline]
     pub(crate) fn pop_until(&mut self, horizon: u64) -> Option<(Key, E)> {
         self.plain.close();
-        let from_plain = match (self.plain.peek(), self.indexed.peek()) {
-            (Some(p), Some((_, Reverse(i)))) => p.key < *i,
+        let from_plain = match (self.plain.peek(), self.handled_min()) {
+            (Some(p), Some(i)) => p.key < i,
             (Some(_), None) => true,
             (None, Some(_)) => false,
             (None, None) => return None,
@@ -269,6 +375,15 @@ impl<E> EventSet<E> {
                 return None;
             }
             let Plain { key, event } = self.plain.take_min()?;
+            Some((key, event))
+        } else if self.layout == EventSetLayout::Lazy {
+            let top = *self.markers.peek()?;
+            if top.key.time > horizon {
+                return None;
+            }
+            self.markers.take_min();
+            let (key, event) = self.handled.remove(&top.id)?;
+            self.purge();
             Some((key, event))
         } else {
             let (_, Reverse(key)) = self.indexed.peek()?;
@@ -295,6 +410,15 @@ impl<E> EventSet<E> {
                 key: p.key,
                 id: None,
                 event: &p.event,
+            })
+            .chain({
+                #[allow(clippy::disallowed_methods)] // reason: sorted below
+                let handled = self.handled.iter();
+                handled.map(|(&id, (key, event))| SerializedEntry {
+                    key: *key,
+                    id: Some(id),
+                    event,
+                })
             })
             .chain(
                 self.indexed

@@ -161,13 +161,14 @@ fn check_against_reference(
 
 proptest! {
     /// No cancelled event runs, no live event is lost, and the order is the
-    /// reference's (time, then scheduling order), in both layouts.
+    /// reference's (time, then scheduling order), in every layout.
     #[test]
     fn external_operations_match_a_naive_reference(
         operations in proptest::collection::vec(operation(), 0..300)
     ) {
         check_against_reference(&operations, EventSetLayout::Split)?;
         check_against_reference(&operations, EventSetLayout::IndexedOnly)?;
+        check_against_reference(&operations, EventSetLayout::Lazy)?;
     }
 }
 
@@ -340,6 +341,11 @@ proptest! {
         let (indexed, indexed_digest) = run_chaos(Seed::new(seed), EventSetLayout::IndexedOnly, budget);
         prop_assert!(indexed.model().violations.is_empty());
         prop_assert_eq!(digest, indexed_digest);
+
+        let (lazy, lazy_digest) = run_chaos(Seed::new(seed), EventSetLayout::Lazy, budget);
+        prop_assert!(lazy.model().violations.is_empty());
+        prop_assert_eq!(lazy.pending(), 0);
+        prop_assert_eq!(digest, lazy_digest);
     }
 
     /// Same seed, same digest; another replicate, another trajectory.
@@ -358,9 +364,9 @@ proptest! {
     fn chaos_checkpoint_and_restore_gives_the_same_digest(
         seed in any::<u64>(),
         stop_after in 0u64..400,
-        indexed in any::<bool>(),
+        layout in 0u8..3,
     ) {
-        let layout = if indexed { EventSetLayout::IndexedOnly } else { EventSetLayout::Split };
+        let layout = [EventSetLayout::Split, EventSetLayout::IndexedOnly, EventSetLayout::Lazy][usize::from(layout)];
         let (_, uninterrupted) = run_chaos(Seed::new(seed), layout, 400);
 
         let mut sim = chaos_simulation(Seed::new(seed), layout, 400);
@@ -504,7 +510,11 @@ fn streams_do_not_depend_on_first_use_order() {
 /// in CHANGELOG.md.
 #[test]
 fn chaos_golden_digest() {
-    for layout in [EventSetLayout::Split, EventSetLayout::IndexedOnly] {
+    for layout in [
+        EventSetLayout::Split,
+        EventSetLayout::IndexedOnly,
+        EventSetLayout::Lazy,
+    ] {
         let (sim, digest) = run_chaos(Seed::new(2026).with_replicate(7), layout, 2_000);
         assert_eq!(sim.dispatched(), CHAOS_GOLDEN_EVENTS);
         assert_eq!(digest.to_string(), CHAOS_GOLDEN_DIGEST);

@@ -20,6 +20,7 @@ struct Options {
     pending: u32,
     events: u64,
     reschedule: bool,
+    lazy: bool,
     seed: u64,
 }
 
@@ -28,6 +29,7 @@ fn parse() -> Result<Options, String> {
         pending: 100_000,
         events: 2_000_000,
         reschedule: false,
+        lazy: false,
         seed: 1,
     };
     let mut args = std::env::args().skip(1);
@@ -50,9 +52,10 @@ fn parse() -> Result<Options, String> {
                     .map_err(|e| format!("--seed: {e}"))?;
             }
             "--reschedule" => options.reschedule = true,
+            "--lazy" => options.lazy = true,
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; expected --pending N, --events M, --seed S, --reschedule"
+                    "unknown argument {other:?}; expected --pending N, --events M, --seed S, --reschedule, --lazy"
                 ));
             }
         }
@@ -84,7 +87,12 @@ fn main() -> ExitCode {
     let mut baseline_best = Duration::MAX;
     for _ in 0..3 {
         if options.reschedule {
-            let mut sim = models::kernel_reschedule(pending, seed);
+            let layout = if options.lazy {
+                cascade_kernel::EventSetLayout::Lazy
+            } else {
+                cascade_kernel::EventSetLayout::Split
+            };
+            let mut sim = models::kernel_reschedule_with(pending, seed, layout);
             kernel_best =
                 kernel_best.min(timed(|| models::run_kernel_reschedule(&mut sim, events)));
             let mut heap = models::BaselineHold::new(pending, seed);
@@ -99,7 +107,9 @@ fn main() -> ExitCode {
     let rate = |d: Duration| events as f64 / d.as_secs_f64();
     println!(
         "{{\"model\":\"{}\",\"pending\":{},\"events\":{},\"kernel_holds_per_second\":{:.0},\"baseline_holds_per_second\":{:.0},\"kernel_time_over_baseline_time\":{:.3}}}",
-        if options.reschedule {
+        if options.reschedule && options.lazy {
+            "hold-reschedule-lazy"
+        } else if options.reschedule {
             "hold-reschedule"
         } else {
             "hold"

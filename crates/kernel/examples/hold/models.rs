@@ -22,8 +22,8 @@ use std::collections::BinaryHeap;
 
 use cascade_kernel::distributions::{Distribution, Exponential, UniformInt};
 use cascade_kernel::{
-    Context, EventHandle, Model, Purpose, RandomStream, RunLimits, ScheduleError, Seed, Simulation,
-    StopReason, Time,
+    Context, EventHandle, EventSetLayout, Model, Purpose, RandomStream, RunLimits, ScheduleError,
+    Seed, Simulation, StopReason, Time,
 };
 
 const HOLD: Purpose = Purpose::new("hold");
@@ -93,6 +93,15 @@ impl Model for KernelReschedule {
 
 /// A kernel simulation of the reschedule variant.
 pub fn kernel_reschedule(pending: u32, seed: u64) -> Simulation<KernelReschedule> {
+    kernel_reschedule_with(pending, seed, EventSetLayout::Split)
+}
+
+/// [`kernel_reschedule`] with the event set's layout chosen.
+pub fn kernel_reschedule_with(
+    pending: u32,
+    seed: u64,
+    layout: EventSetLayout,
+) -> Simulation<KernelReschedule> {
     let wait = unit_exponential();
     let pick = UniformInt::new(u64::from(pending)).expect("at least one entity");
     let model = KernelReschedule {
@@ -100,7 +109,7 @@ pub fn kernel_reschedule(pending: u32, seed: u64) -> Simulation<KernelReschedule
         pick,
         handles: Vec::with_capacity(pending as usize),
     };
-    let mut sim = Simulation::new(model, Seed::new(seed));
+    let mut sim = Simulation::with_layout(model, Seed::new(seed), layout);
     let mut handles = Vec::with_capacity(pending as usize);
     let mut ctx = sim.context();
     for entity in 0..pending {
