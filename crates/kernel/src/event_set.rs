@@ -117,18 +117,21 @@ pub enum EventSetLayout {
     Lazy,
 }
 
-struct Plain<E> {
+/// A heap entry ordered by its key alone (keys are unique): a plain event,
+/// or in the lazy layout a marker naming the handled event it was for.
+#[derive(Copy, Clone)]
+struct Keyed<T> {
     key: Key,
-    event: E,
+    value: T,
 }
 
-impl<E> PartialEq for Plain<E> {
+impl<T> PartialEq for Keyed<T> {
     fn eq(&self, other: &Self) -> bool {
         self.key == other.key
     }
 }
-impl<E> Eq for Plain<E> {}
-impl<E> PartialOrd for Plain<E> {
+impl<T> Eq for Keyed<T> {}
+impl<T> PartialOrd for Keyed<T> {
     #[inline(always)]
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
@@ -138,7 +141,7 @@ impl<E> PartialOrd for Plain<E> {
         self.key < other.key
     }
 }
-impl<E> Ord for Plain<E> {
+impl<T> Ord for Keyed<T> {
     #[inline(always)]
     fn cmp(&self, other: &Self) -> Ordering {
         self.key.cmp(&other.key)
@@ -191,36 +194,13 @@ impl Hasher for IdHasher {
 
 type IndexedQueue<E> = PriorityQueue<Indexed<E>, Reverse<Key>, BuildHasherDefault<IdHasher>>;
 
-/// An entry of the lazy layout's heap: a key and the event it was for.
-#[derive(Copy, Clone, PartialEq, Eq)]
-struct Marker {
-    key: Key,
-    id: EventId,
-}
-
-impl PartialOrd for Marker {
-    #[inline(always)]
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-    #[inline(always)]
-    fn lt(&self, other: &Self) -> bool {
-        self.key < other.key
-    }
-}
-impl Ord for Marker {
-    #[inline(always)]
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.key.cmp(&other.key)
-    }
-}
-
 pub(crate) struct EventSet<E> {
     layout: EventSetLayout,
-    plain: QuaternaryHeap<Plain<E>>,
+    plain: QuaternaryHeap<Keyed<E>>,
     indexed: IndexedQueue<E>,
-    /// The lazy layout: heap entries, some stale, never a stale one on top.
-    markers: QuaternaryHeap<Marker>,
+    /// The lazy layout: (key, id) entries, some stale (their event was
+    /// moved or cancelled), never a stale one on top.
+    markers: QuaternaryHeap<Keyed<EventId>>,
     /// The lazy layout: each pending event with a handle, and its key.
     handled: HashMap<EventId, (Key, E), BuildHasherDefault<IdHasher>>,
 }
@@ -247,7 +227,7 @@ impl<E> EventSet<E> {
             };
             if self
                 .handled
-                .get(&top.id)
+                .get(&top.value)
                 .is_some_and(|(key, _)| *key == top.key)
             {
                 break;
@@ -260,7 +240,7 @@ impl<E> EventSet<E> {
             // heap pops the same sequence whatever its layout.
             #[allow(clippy::disallowed_methods)] // reason: only feeds a heap
             for (&id, &(key, _)) in self.handled.iter() {
-                fresh.push(Marker { key, id });
+                fresh.push(Keyed { key, value: id });
             }
             fresh.close();
             self.markers = fresh;
@@ -279,7 +259,9 @@ impl<E> EventSet<E> {
     #[inline]
     pub(crate) fn push_plain(&mut self, key: Key, event: E) {
         match self.layout {
-            EventSetLayout::Split | EventSetLayout::Lazy => self.plain.push(Plain { key, event }),
+            EventSetLayout::Split | EventSetLayout::Lazy => {
+                self.plain.push(Keyed { key, value: event })
+            }
             EventSetLayout::IndexedOnly => {
                 // The sequence number is unique, so it is a free id.
                 self.indexed.push(
@@ -299,7 +281,7 @@ impl<E> EventSet<E> {
             let previous = self.handled.insert(id, (key, event));
             debug_assert!(previous.is_none(), "event ids are unique");
             self.markers.close();
-            self.markers.push(Marker { key, id });
+            self.markers.push(Keyed { key, value: id });
             self.markers.close();
             return;
         }
@@ -324,7 +306,7 @@ impl<E> EventSet<E> {
             };
             entry.0 = key;
             self.markers.close();
-            self.markers.push(Marker { key, id });
+            self.markers.push(Keyed { key, value: id });
             self.purge();
             return true;
         }
@@ -374,7 +356,7 @@ impl<E> EventSet<E> {
             if self.plain.peek()?.key.time > horizon {
                 return None;
             }
-            let Plain { key, event } = self.plain.take_min()?;
+            let Keyed { key, value: event } = self.plain.take_min()?;
             Some((key, event))
         } else if self.layout == EventSetLayout::Lazy {
             let top = *self.markers.peek()?;
@@ -382,7 +364,7 @@ impl<E> EventSet<E> {
                 return None;
             }
             self.markers.take_min();
-            let (key, event) = self.handled.remove(&top.id)?;
+            let (key, event) = self.handled.remove(&top.value)?;
             self.purge();
             Some((key, event))
         } else {
@@ -409,7 +391,7 @@ impl<E> EventSet<E> {
             .map(|p| SerializedEntry {
                 key: p.key,
                 id: None,
-                event: &p.event,
+                event: &p.value,
             })
             .chain({
                 #[allow(clippy::disallowed_methods)] // reason: sorted below
