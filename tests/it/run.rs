@@ -295,19 +295,7 @@ fn check_prints_what_the_scenario_resolves_to() {
 #[test]
 fn every_shipped_scenario_runs_and_prints_its_golden_summary() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut stack = vec![root.join("scenarios")];
-    let mut files = Vec::new();
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "ron") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
+    let files = cascade_runner::golden::scenario_files(&root.join("scenarios")).unwrap();
     assert!(!files.is_empty());
     for path in files {
         let relative = path.strip_prefix(&root).unwrap();

@@ -195,12 +195,10 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                 out.as_deref(),
                 resume,
             )?;
-            let organs = scenario.config.organs.names();
             let summary = Summary::new(
                 &file.display().to_string(),
                 seed,
-                &organs,
-                &scenario.config.harvest_days,
+                &scenario.config,
                 &records,
             );
             if let Some(dir) = dir {

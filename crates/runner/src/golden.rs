@@ -100,19 +100,17 @@ pub fn golden_text<X: ScenarioExtension>(path: &Path, name: &str) -> Result<Stri
         );
         records.push(output.record);
     }
-    let summary = Summary::new(
-        name,
-        seed,
-        &scenario.config.organs.names(),
-        &scenario.config.harvest_days,
-        &records,
-    );
+    let summary = Summary::new(name, seed, &scenario.config, &records);
     text.push_str(&summary.to_json());
     Ok(text)
 }
 
 /// Every `.ron` file under `dir`, sorted.
-fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+///
+/// # Errors
+///
+/// A directory that cannot be listed.
+pub fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {

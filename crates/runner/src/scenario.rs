@@ -137,6 +137,43 @@ pub struct EveryOrgan {
     pub carrying_capacity: Option<f64>,
 }
 
+impl EveryOrgan {
+    /// Sets each value given in `spec`; the others stay.
+    fn apply(&self, spec: &mut OrganSpec) {
+        let set = |target: &mut f64, value: Option<f64>| {
+            if let Some(value) = value {
+                *target = value;
+            }
+        };
+        set(&mut spec.arrest_probability, self.arrest_probability);
+        set(&mut spec.extravasation_rate, self.extravasation_rate);
+        set(&mut spec.arrested_death_rate, self.arrested_death_rate);
+        set(&mut spec.solitary_death_rate, self.solitary_death_rate);
+        set(&mut spec.dormancy_entry_rate, self.dormancy_entry_rate);
+        set(&mut spec.dormancy_exit_rate, self.dormancy_exit_rate);
+        set(&mut spec.dormant_death_rate, self.dormant_death_rate);
+        set(&mut spec.growth_multiplier, self.growth_multiplier);
+        set(&mut spec.carrying_capacity, self.carrying_capacity);
+    }
+}
+
+impl OrganChange {
+    /// The microenvironment values this change sets.
+    fn microenvironment(&self) -> EveryOrgan {
+        EveryOrgan {
+            arrest_probability: self.arrest_probability,
+            extravasation_rate: self.extravasation_rate,
+            arrested_death_rate: self.arrested_death_rate,
+            solitary_death_rate: self.solitary_death_rate,
+            dormancy_entry_rate: self.dormancy_entry_rate,
+            dormancy_exit_rate: self.dormancy_exit_rate,
+            dormant_death_rate: self.dormant_death_rate,
+            growth_multiplier: self.growth_multiplier,
+            carrying_capacity: self.carrying_capacity,
+        }
+    }
+}
+
 /// An organ added to the set. `name`, `cardiac_output_share` and
 /// `drains_to` are required; the rest default to the placeholder values of
 /// the preset's organs (`docs/scenarios.md`).
@@ -1478,20 +1515,7 @@ fn resolve_organs(section: &OrgansSection) -> Result<OrganSet, Unplaced> {
         ));
     }
     for spec in &mut specs {
-        let set = |target: &mut f64, value: Option<f64>| {
-            if let Some(value) = value {
-                *target = value;
-            }
-        };
-        set(&mut spec.arrest_probability, every.arrest_probability);
-        set(&mut spec.extravasation_rate, every.extravasation_rate);
-        set(&mut spec.arrested_death_rate, every.arrested_death_rate);
-        set(&mut spec.solitary_death_rate, every.solitary_death_rate);
-        set(&mut spec.dormancy_entry_rate, every.dormancy_entry_rate);
-        set(&mut spec.dormancy_exit_rate, every.dormancy_exit_rate);
-        set(&mut spec.dormant_death_rate, every.dormant_death_rate);
-        set(&mut spec.growth_multiplier, every.growth_multiplier);
-        set(&mut spec.carrying_capacity, every.carrying_capacity);
+        every.apply(spec);
     }
     let mut changed_by: Vec<Option<usize>> = vec![None; specs.len()];
     for (i, change) in section.change.iter().enumerate() {
@@ -1517,24 +1541,13 @@ fn resolve_organs(section: &OrgansSection) -> Result<OrganSet, Unplaced> {
         changed_by[index] = Some(i);
         organ_paths[index] = path;
         let spec = &mut specs[index];
-        let set = |target: &mut f64, value: Option<f64>| {
-            if let Some(value) = value {
-                *target = value;
-            }
-        };
-        set(&mut spec.cardiac_output_share, change.cardiac_output_share);
+        if let Some(share) = change.cardiac_output_share {
+            spec.cardiac_output_share = share;
+        }
         if let Some(drain) = &change.drains_to {
             spec.drains_to = drain.spec();
         }
-        set(&mut spec.arrest_probability, change.arrest_probability);
-        set(&mut spec.extravasation_rate, change.extravasation_rate);
-        set(&mut spec.arrested_death_rate, change.arrested_death_rate);
-        set(&mut spec.solitary_death_rate, change.solitary_death_rate);
-        set(&mut spec.dormancy_entry_rate, change.dormancy_entry_rate);
-        set(&mut spec.dormancy_exit_rate, change.dormancy_exit_rate);
-        set(&mut spec.dormant_death_rate, change.dormant_death_rate);
-        set(&mut spec.growth_multiplier, change.growth_multiplier);
-        set(&mut spec.carrying_capacity, change.carrying_capacity);
+        change.microenvironment().apply(spec);
     }
     let path_of_organ = |name: &str| -> String {
         specs

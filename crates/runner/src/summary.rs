@@ -5,6 +5,8 @@ use core::fmt::Write as _;
 
 use serde::Serialize;
 
+use cascade_biology::config::CascadeConfig;
+
 use crate::run::ReplicateRecord;
 
 /// A mean over replicates with its 95% confidence interval (Student's t
@@ -163,15 +165,16 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The summary of `records` (sorted by replicate), with `organs` the
-    /// organ names in id order.
+    /// The summary of `records` (sorted by replicate) of a run of
+    /// `config`, named `scenario`.
     pub fn new(
         scenario: &str,
         seed: u64,
-        organs: &[&str],
-        harvest_days: &[f64],
+        config: &CascadeConfig,
         records: &[ReplicateRecord],
     ) -> Summary {
+        let organs = config.organs.names();
+        let harvest_days = &config.harvest_days;
         let over = |f: &dyn Fn(&ReplicateRecord) -> f64| -> Estimate {
             Estimate::of(&records.iter().map(f).collect::<Vec<_>>())
         };
