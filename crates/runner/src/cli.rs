@@ -21,6 +21,7 @@ use crate::output::{FORMAT, Manifest, ManifestReplicate, OutputDir, RunIdentity}
 use crate::run::{ReplicateRecord, run_replicate};
 use crate::scenario::{Scenario, ScenarioExtension, load};
 use crate::summary::Summary;
+use crate::validation;
 
 /// The most replicates one `run` takes (their records are kept in memory
 /// for the summary).
@@ -83,6 +84,26 @@ pub enum Command {
         /// The scenario file (RON).
         file: PathBuf,
     },
+    /// Re-run the validation suite (the published experiments of
+    /// scenarios/validation/) and rewrite its table and figures.
+    Validate {
+        /// The validation scenarios.
+        #[arg(long, default_value = "scenarios/validation")]
+        scenarios: PathBuf,
+        /// The document whose generated section gets the table.
+        #[arg(long, default_value = "docs/validation.md")]
+        doc: PathBuf,
+        /// Where the figures go.
+        #[arg(long, default_value = "docs/validation")]
+        figures: PathBuf,
+        /// A few replicates per experiment (seconds) instead of the full
+        /// runs; prints the table and writes nothing.
+        #[arg(long)]
+        quick: bool,
+        /// Worker threads (default: all cores); results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Print the trace digest of one replicate, for regression tests.
     Digest {
         /// The scenario file (RON).
@@ -136,6 +157,66 @@ fn scenario<X: ScenarioExtension>(file: &Path) -> Result<Scenario<X>, Failure> {
     load::<X>(file).map_err(|e| Failure::Input(e.to_string()))
 }
 
+fn validate(
+    scenarios: &Path,
+    doc: &Path,
+    figures: &Path,
+    quick: bool,
+    threads: Option<usize>,
+) -> Result<(), Failure> {
+    let threads = match threads {
+        Some(t) if !(1..=MAX_THREADS).contains(&t) => {
+            return Err(Failure::Input(format!(
+                "--threads {t} is invalid, expected 1 to {MAX_THREADS}"
+            )));
+        }
+        Some(t) => t,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    let setup = validation::Setup {
+        scenarios: scenarios.to_path_buf(),
+        scale: if quick {
+            validation::Scale::Quick
+        } else {
+            validation::Scale::Full
+        },
+        threads,
+    };
+    let experiments = validation::run_all(&setup).map_err(|e| match e {
+        validation::ValidationError::Scenario(m) => Failure::Input(m),
+        validation::ValidationError::Run(m) => Failure::Run(m),
+    })?;
+    print!("{}", validation::table(&experiments));
+    if !quick {
+        validation::write(&experiments, doc, figures).map_err(|e| {
+            Failure::Run(format!(
+                "cannot write {} and {}: {e}",
+                doc.display(),
+                figures.display()
+            ))
+        })?;
+        eprintln!(
+            "wrote {} and the figures in {}",
+            doc.display(),
+            figures.display()
+        );
+    }
+    let unexpected: Vec<String> = experiments
+        .iter()
+        .flat_map(|e| &e.rows)
+        .filter(|r| !r.as_expected())
+        .map(|r| format!("{}: {}", r.experiment, r.quantity))
+        .collect();
+    if unexpected.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Run(format!(
+            "rows that did not come out as expected: {}",
+            unexpected.join("; ")
+        )))
+    }
+}
+
 /// Runs one command.
 ///
 /// # Errors
@@ -148,6 +229,13 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             print!("{}", describe(&scenario));
             Ok(())
         }
+        Command::Validate {
+            scenarios,
+            doc,
+            figures,
+            quick,
+            threads,
+        } => validate(&scenarios, &doc, &figures, quick, threads),
         Command::Digest {
             file,
             seed,

@@ -1,7 +1,7 @@
 //! The `cascade` command as a library: scenario files ([`scenario`]), one
 //! replicate's run and tables ([`run`]), the output directory ([`output`]),
-//! the summary over replicates ([`summary`]) and the command line
-//! ([`cli`]).
+//! the summary over replicates ([`summary`]), the validation suite against
+//! published experiments ([`validation`]) and the command line ([`cli`]).
 //!
 //! A lab with its own events implements
 //! [`ScenarioExtension`] for its
@@ -16,5 +16,6 @@ pub mod output;
 pub mod run;
 pub mod scenario;
 pub mod summary;
+pub mod validation;
 
 pub use scenario::{Scenario, ScenarioError, ScenarioExtension, load, parse};

@@ -11,8 +11,8 @@ use core::fmt::Write as _;
 
 use cascade_biology::model::{CascadeEvent, Compartment, SiteKind};
 use cascade_biology::observables::Funnel;
-use cascade_biology::{CascadeState, OrganId, simulation};
-use cascade_kernel::{RunLimits, Seed, StopReason, Time, TraceDigest};
+use cascade_biology::{Cascade, CascadeState, OrganId, simulation};
+use cascade_kernel::{RunLimits, Seed, Simulation, StopReason, Time, TraceDigest};
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::{Scenario, ScenarioExtension};
@@ -138,18 +138,38 @@ solitary_cells,dormant_cells,arrested_cells,circulating_cells",
     },
 ];
 
-/// Runs replicate `replicate` of `scenario` under `seed` and returns its
-/// outputs; with `rows == false` only the record (for `digest`).
+/// A replicate that ran to its end: the simulation (so its final state)
+/// and how it ended.
+pub struct Finished<X: ScenarioExtension> {
+    /// The simulation at its end; `simulation.model().state()` is the
+    /// final state.
+    pub simulation: Simulation<Cascade<X>>,
+    /// The trace digest over every dispatched event.
+    pub digest: TraceDigest,
+    /// `stop_day`, `max_events` or `model`.
+    pub stopped_by: &'static str,
+}
+
+impl<X: ScenarioExtension> Finished<X> {
+    /// The final state.
+    pub fn state(&self) -> &CascadeState {
+        self.simulation.model().state()
+    }
+}
+
+/// Runs replicate `replicate` of `scenario` under `seed` to its end and
+/// checks conservation: the building block of [`run_replicate`] and of
+/// analyses that need more of the final state than the record keeps (the
+/// validation suite).
 ///
 /// # Errors
 ///
 /// [`RunError`] if the model fails or breaks conservation.
-pub fn run_replicate<X: ScenarioExtension>(
+pub fn simulate<X: ScenarioExtension>(
     scenario: &Scenario<X>,
     seed: u64,
     replicate: u64,
-    rows: bool,
-) -> Result<ReplicateOutput, RunError> {
+) -> Result<Finished<X>, RunError> {
     let file = &scenario.file;
     let key = Seed::new(seed).with_replicate(replicate);
     let mut sim = simulation(scenario.config.clone(), file.extension.clone(), key)
@@ -176,10 +196,39 @@ pub fn run_replicate<X: ScenarioExtension>(
         StopReason::StoppedByModel => "model",
         StopReason::QueueEmpty | StopReason::TimeLimitReached => "stop_day",
     };
-    let end_day = sim.now().days();
-    let state = sim.model().state();
-    state.check_conservation().map_err(RunError::Invariant)?;
-    let record = record(state, replicate, digest, stopped_by, end_day);
+    sim.model()
+        .state()
+        .check_conservation()
+        .map_err(RunError::Invariant)?;
+    Ok(Finished {
+        simulation: sim,
+        digest,
+        stopped_by,
+    })
+}
+
+/// Runs replicate `replicate` of `scenario` under `seed` and returns its
+/// outputs; with `rows == false` only the record (for `digest`).
+///
+/// # Errors
+///
+/// [`RunError`] if the model fails or breaks conservation.
+pub fn run_replicate<X: ScenarioExtension>(
+    scenario: &Scenario<X>,
+    seed: u64,
+    replicate: u64,
+    rows: bool,
+) -> Result<ReplicateOutput, RunError> {
+    let finished = simulate(scenario, seed, replicate)?;
+    let end_day = finished.simulation.now().days();
+    let state = finished.state();
+    let record = record(
+        state,
+        replicate,
+        finished.digest,
+        finished.stopped_by,
+        end_day,
+    );
     let rows = if rows {
         table_rows(state, seed, &record)
     } else {

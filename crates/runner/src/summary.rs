@@ -97,7 +97,7 @@ impl Estimate {
 }
 
 /// A number for people: at most 4 significant digits.
-fn number(x: f64) -> String {
+pub(crate) fn number(x: f64) -> String {
     if x.is_nan() {
         return "-".into();
     }

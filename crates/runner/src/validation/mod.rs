@@ -1,0 +1,545 @@
+//! The validation suite: the published experiments of
+//! `../shared/REFERENCES.md` as scenarios (`scenarios/validation/`), the
+//! quantity each one measured computed from the simulated replicates, and
+//! the comparison as a table and figures (`docs/validation.md`).
+//!
+//! Every row states up front its published value, its source, how sure
+//! that value is (H, M, L as in REFERENCES.md), the tolerance and why, and
+//! whether the scenario's parameters were *fitted* to it (a calibration
+//! target: agreement shows only that the fit worked), or it is *predicted*
+//! (no parameter was chosen with it in view), or it is an *input* (the
+//! value is a parameter). Rows where the model lacks the mechanism say so:
+//! their expected verdict is "outside", with the reason, and the test
+//! checks that too, so that a change in the model that closes (or opens)
+//! a gap is noticed.
+//!
+//! `cascade validate` runs every experiment at [`Scale::Full`] and
+//! rewrites the table in `docs/validation.md` and the figures in
+//! `docs/validation/`; the default tests run [`Scale::Quick`] (fewer
+//! replicates), and `tests/validation.rs` runs the full versions when
+//! `CASCADE_VALIDATION=full` is set.
+
+use core::fmt;
+use core::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use cascade_biology::{CascadeState, NoExtension};
+use rayon::prelude::*;
+
+use crate::run::{RunError, simulate};
+use crate::scenario::{Scenario, load};
+use crate::summary::{Estimate, number};
+
+mod circulation;
+mod intravenous;
+mod liver;
+mod soil;
+pub mod svg;
+
+/// How many replicates: a quick version for the default tests, the full
+/// one for the published table.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Scale {
+    /// A few replicates: seconds, for the default test suite.
+    Quick,
+    /// Enough replicates for the 95% intervals of the table.
+    Full,
+}
+
+impl Scale {
+    /// `quick` replicates at [`Scale::Quick`], `full` at [`Scale::Full`].
+    pub fn pick(self, quick: u64, full: u64) -> u64 {
+        match self {
+            Scale::Quick => quick,
+            Scale::Full => full,
+        }
+    }
+}
+
+/// Where the scenarios are, how big a run, and on how many threads (the
+/// results do not depend on the thread count).
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// The directory of the validation scenarios.
+    pub scenarios: PathBuf,
+    /// Quick or full.
+    pub scale: Scale,
+    /// Worker threads.
+    pub threads: usize,
+}
+
+/// Why the suite could not run.
+#[derive(Debug)]
+pub enum ValidationError {
+    /// A scenario file could not be read or is invalid.
+    Scenario(String),
+    /// A replicate failed.
+    Run(String),
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValidationError::Scenario(m) | ValidationError::Run(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// What a row's parameters owe to its published value.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The scenario's parameters were chosen to match it.
+    Fitted,
+    /// No parameter was chosen with it in view.
+    Predicted,
+    /// The value is itself a parameter of the scenario.
+    Input,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Fitted => "fitted",
+            Role::Predicted => "predicted",
+            Role::Input => "input",
+        })
+    }
+}
+
+/// The band the simulated value must fall in, stated before the run.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum Tolerance {
+    /// Within this fraction of the published value (0.3: ±30%).
+    Relative(f64),
+    /// Within this much of the published value, in its unit (for a share,
+    /// 0.15 is ±15 percentage points).
+    Absolute(f64),
+    /// In `[low, high]`.
+    Between(f64, f64),
+    /// At least this.
+    AtLeast(f64),
+    /// At most this.
+    AtMost(f64),
+}
+
+impl Tolerance {
+    /// Whether `value` falls in the band around `published`.
+    pub fn contains(self, published: f64, value: f64) -> bool {
+        match self {
+            Tolerance::Relative(f) => (value - published).abs() <= f * published.abs(),
+            Tolerance::Absolute(d) => (value - published).abs() <= d,
+            Tolerance::Between(low, high) => (low..=high).contains(&value),
+            Tolerance::AtLeast(low) => value >= low,
+            Tolerance::AtMost(high) => value <= high,
+        }
+    }
+
+    fn describe(self, unit: Unit) -> String {
+        match self {
+            Tolerance::Relative(f) => format!("±{}%", short(f * 100.0)),
+            Tolerance::Absolute(d) => match unit {
+                Unit::Percent => format!("±{} points", short(d * 100.0)),
+                _ => format!("±{}", unit.show(d)),
+            },
+            Tolerance::Between(low, high) => {
+                format!("{} to {}", unit.show(low), unit.show(high))
+            }
+            Tolerance::AtLeast(low) => format!("≥ {}", unit.show(low)),
+            Tolerance::AtMost(high) => format!("≤ {}", unit.show(high)),
+        }
+    }
+}
+
+/// How a row's numbers are shown.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// A share, shown in percent.
+    Percent,
+    /// A plain number.
+    Number,
+    /// Hours.
+    Hours,
+}
+
+impl Unit {
+    fn show(self, x: f64) -> String {
+        match self {
+            Unit::Percent => format!("{}%", short(x * 100.0)),
+            Unit::Number => short(x),
+            Unit::Hours => format!("{} h", short(x)),
+        }
+    }
+}
+
+/// A number with three significant digits and no trailing zeros; 10^k
+/// notation outside [10⁻³, 10⁶).
+fn short(x: f64) -> String {
+    let a = x.abs();
+    if x.is_nan() {
+        return "-".into();
+    }
+    if a == 0.0 {
+        return "0".into();
+    }
+    if !(1e-3..1e6).contains(&a) {
+        return number(x);
+    }
+    let decimals = (2 - libm::floor(libm::log10(a)) as i32).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// What the model is expected to do for a row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// Fall inside the tolerance.
+    Inside,
+    /// Fall outside, for the reason given (a mechanism the model lacks).
+    Outside(String),
+}
+
+/// One row of the validation table.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// The experiment, e.g. "Fidler 1970".
+    pub experiment: &'static str,
+    /// What was measured.
+    pub quantity: String,
+    /// The published value as a number (in the row's unit).
+    pub published: f64,
+    /// The published value as the source states it.
+    pub published_text: String,
+    /// The source.
+    pub source: &'static str,
+    /// REFERENCES.md's confidence: H, M or L.
+    pub confidence: &'static str,
+    /// The band, and why that band.
+    pub tolerance: Tolerance,
+    /// Why this tolerance.
+    pub why: String,
+    /// The simulated value with its 95% interval.
+    pub simulated: Estimate,
+    /// The unit.
+    pub unit: Unit,
+    /// The scenario file (relative to the scenarios directory).
+    pub scenario: String,
+    /// The seed.
+    pub seed: u64,
+    /// Fitted, predicted or input.
+    pub role: Role,
+    /// What the model is expected to do.
+    pub expect: Expect,
+}
+
+impl Row {
+    /// Whether the simulated mean falls in the tolerance band.
+    pub fn inside(&self) -> bool {
+        self.tolerance.contains(self.published, self.simulated.mean)
+    }
+
+    /// Whether the row came out as expected (inside, or outside for a
+    /// stated missing mechanism).
+    pub fn as_expected(&self) -> bool {
+        self.inside() == (self.expect == Expect::Inside)
+    }
+
+    fn simulated_text(&self) -> String {
+        let s = &self.simulated;
+        match (s.low, s.high) {
+            (Some(low), Some(high)) => format!(
+                "{} [{}, {}]",
+                self.unit.show(s.mean),
+                self.unit.show(low),
+                self.unit.show(high)
+            ),
+            _ => self.unit.show(s.mean),
+        }
+    }
+}
+
+/// A row's published side, written before the run: what was measured,
+/// its value and source, the tolerance and why, and what the model is
+/// expected to do. [`Published::simulated`] completes it into a [`Row`].
+#[derive(Clone, Debug)]
+pub struct Published {
+    /// The experiment, e.g. "Fidler 1970".
+    pub experiment: &'static str,
+    /// What was measured.
+    pub quantity: &'static str,
+    /// The published value as a number (in `unit`).
+    pub value: f64,
+    /// The published value as the source states it.
+    pub text: &'static str,
+    /// The source.
+    pub source: &'static str,
+    /// REFERENCES.md's confidence: H, M or L.
+    pub confidence: &'static str,
+    /// The band.
+    pub tolerance: Tolerance,
+    /// Why this band.
+    pub why: &'static str,
+    /// The unit.
+    pub unit: Unit,
+    /// Fitted, predicted or input.
+    pub role: Role,
+    /// What the model is expected to do.
+    pub expect: Expect,
+}
+
+impl Published {
+    /// The row, with the simulated estimate from `scenario` under `seed`.
+    pub fn simulated(self, simulated: Estimate, scenario: &str, seed: u64) -> Row {
+        Row {
+            experiment: self.experiment,
+            quantity: self.quantity.into(),
+            published: self.value,
+            published_text: self.text.into(),
+            source: self.source,
+            confidence: self.confidence,
+            tolerance: self.tolerance,
+            why: self.why.into(),
+            simulated,
+            unit: self.unit,
+            scenario: scenario.into(),
+            seed,
+            role: self.role,
+            expect: self.expect,
+        }
+    }
+}
+
+/// A figure: its file name (in `docs/validation/`) and its SVG text.
+#[derive(Clone, Debug)]
+pub struct Figure {
+    /// File name, e.g. `intravenous_funnel.svg`.
+    pub file: String,
+    /// What it shows (the caption).
+    pub caption: String,
+    /// The SVG document.
+    pub svg: String,
+}
+
+/// One experiment's rows and figures.
+#[derive(Clone, Debug)]
+pub struct Experiment {
+    /// A short name, e.g. "B16 cells into the tail vein".
+    pub title: &'static str,
+    /// Its rows.
+    pub rows: Vec<Row>,
+    /// Its figures.
+    pub figures: Vec<Figure>,
+}
+
+/// Every experiment of the suite, in table order.
+///
+/// # Errors
+///
+/// [`ValidationError`] if a scenario cannot be read or a replicate fails.
+pub fn run_all(setup: &Setup) -> Result<Vec<Experiment>, ValidationError> {
+    EXPERIMENTS.iter().map(|(_, run)| run(setup)).collect()
+}
+
+/// An experiment's runner.
+pub type RunExperiment = fn(&Setup) -> Result<Experiment, ValidationError>;
+
+/// Every experiment, by name, in table order.
+pub const EXPERIMENTS: [(&str, RunExperiment); 4] = [
+    ("intravenous", intravenous::run),
+    ("liver", liver::run),
+    ("soil", soil::run),
+    ("circulation", circulation::run),
+];
+
+/// Loads `name` from the scenarios directory.
+pub(crate) fn scenario(
+    setup: &Setup,
+    name: &str,
+) -> Result<Scenario<NoExtension>, ValidationError> {
+    load::<NoExtension>(&setup.scenarios.join(name))
+        .map_err(|e| ValidationError::Scenario(e.to_string()))
+}
+
+/// Runs replicates `0..n` of `scenario` under its own seed on
+/// `setup.threads` threads and applies `measure` to each final state;
+/// results in replicate order.
+pub(crate) fn replicates<T: Send>(
+    setup: &Setup,
+    scenario: &Scenario<NoExtension>,
+    n: u64,
+    measure: impl Fn(&CascadeState) -> T + Sync,
+) -> Result<Vec<T>, ValidationError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(setup.threads.max(1))
+        .build()
+        .map_err(|e| ValidationError::Run(format!("cannot start worker threads: {e}")))?;
+    let seed = scenario.file.seed;
+    let results: Vec<Result<T, RunError>> = pool.install(|| {
+        (0..n)
+            .into_par_iter()
+            .map(|r| simulate(scenario, seed, r).map(|finished| measure(finished.state())))
+            .collect()
+    });
+    results
+        .into_iter()
+        .enumerate()
+        .map(|(r, result)| {
+            result.map_err(|e| {
+                ValidationError::Run(format!("{}: replicate {r}: {e}", scenario.path.display()))
+            })
+        })
+        .collect()
+}
+
+/// The estimate (mean, 95% interval) over per-replicate values.
+pub(crate) fn estimate(values: impl Iterator<Item = f64>) -> Estimate {
+    Estimate::of(&values.collect::<Vec<_>>())
+}
+
+/// A bar for `e` times `scale`, with its interval if it has one.
+pub(crate) fn bar(e: &Estimate, scale: f64) -> svg::Bar {
+    match (e.low, e.high) {
+        (Some(l), Some(h)) => svg::Bar::with_interval(e.mean * scale, l * scale, h * scale),
+        _ => svg::Bar::value(e.mean * scale),
+    }
+}
+
+/// The share of `successes` in `n` trials with Wilson's 95% score
+/// interval (which stays in [0, 1] and is sound near 0 and 1, where the
+/// t interval of 0/1 values is not).
+pub(crate) fn proportion(successes: u64, n: u64) -> Estimate {
+    if n == 0 {
+        return Estimate::of(&[]);
+    }
+    let z = 1.959_963_984_540_054_f64;
+    let (k, n_f) = (successes as f64, n as f64);
+    let p = k / n_f;
+    let denominator = 1.0 + z * z / n_f;
+    let centre = (p + z * z / (2.0 * n_f)) / denominator;
+    let half = z * (p * (1.0 - p) / n_f + z * z / (4.0 * n_f * n_f)).sqrt() / denominator;
+    Estimate {
+        mean: p,
+        low: Some((centre - half).max(0.0)),
+        high: Some((centre + half).min(1.0)),
+        n,
+    }
+}
+
+/// A share as a number in [0, 1]; 0 when the denominator is 0.
+pub(crate) fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// The table of every row, as Markdown.
+pub fn table(experiments: &[Experiment]) -> String {
+    let mut s = String::new();
+    s.push_str(
+        "| # | source | quantity | published | conf. | simulated (95% CI) | tolerance | inside | role | scenario, replicates, seed |\n",
+    );
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
+    let mut k = 0;
+    for experiment in experiments {
+        for row in &experiment.rows {
+            k += 1;
+            let verdict = match (&row.expect, row.inside()) {
+                (_, true) => "yes".to_string(),
+                (Expect::Outside(why), false) => format!("**no**: {why}"),
+                (Expect::Inside, false) => "**no** (unexpected)".to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "| {k} | {} | {} | {} | {} | {} | {} | {} | {} | `{}`, {}, {} |",
+                row.source,
+                row.quantity,
+                row.published_text,
+                row.confidence,
+                row.simulated_text(),
+                row.tolerance.describe(row.unit),
+                verdict,
+                row.role,
+                row.scenario,
+                row.simulated.n,
+                row.seed
+            );
+        }
+    }
+    s
+}
+
+/// The reasons for each row's tolerance, as a Markdown list.
+pub fn tolerances(experiments: &[Experiment]) -> String {
+    let mut s = String::new();
+    let mut k = 0;
+    for experiment in experiments {
+        for row in &experiment.rows {
+            k += 1;
+            let _ = writeln!(s, "{k}. {}", row.why);
+        }
+    }
+    s
+}
+
+const BEGIN: &str =
+    "<!-- validation:begin (generated by `cascade validate`; do not edit by hand) -->";
+const END: &str = "<!-- validation:end -->";
+
+/// Writes the figures into `figures` and replaces the generated part of
+/// the document `doc` (between its markers) with the table, the
+/// tolerances and the figure list. Files are written whole through a
+/// temporary file and a rename.
+///
+/// # Errors
+///
+/// An I/O error, or a document without the markers.
+pub fn write(experiments: &[Experiment], doc: &Path, figures: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(figures)?;
+    let mut generated = String::new();
+    generated.push_str(BEGIN);
+    generated.push_str("\n\n");
+    generated.push_str(&table(experiments));
+    generated.push_str("\nWhy each tolerance:\n\n");
+    generated.push_str(&tolerances(experiments));
+    generated.push_str("\n## Figures\n");
+    let folder = figures
+        .file_name()
+        .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+    for experiment in experiments {
+        if !experiment.figures.is_empty() {
+            let _ = writeln!(generated, "\n### {}", experiment.title);
+        }
+        for figure in &experiment.figures {
+            atomic_write(&figures.join(&figure.file), &figure.svg)?;
+            let _ = write!(
+                generated,
+                "\n![{}]({folder}/{})\n\n*{}*\n",
+                figure.file, figure.file, figure.caption
+            );
+        }
+    }
+    generated.push('\n');
+    generated.push_str(END);
+    let text = std::fs::read_to_string(doc)?;
+    let (Some(begin), Some(end)) = (text.find(BEGIN), text.find(END)) else {
+        return Err(std::io::Error::other(format!(
+            "{} has no generated section: add the lines\n{BEGIN}\n{END}",
+            doc.display()
+        )));
+    };
+    let updated = format!("{}{generated}{}", &text[..begin], &text[end + END.len()..]);
+    atomic_write(doc, &updated)
+}
+
+fn atomic_write(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
