@@ -83,3 +83,46 @@ fn the_table_is_the_same_on_one_and_two_threads() {
     let two = run(&setup(2)).expect("runs");
     assert_eq!(table(&[one]), table(&[two]));
 }
+
+/// The first replicate of every validation scenario, pinned: a change that
+/// moves a trajectory shows here before it shows in the table. After an
+/// intended change, update the digests (`cascade digest FILE`) and
+/// regenerate the table (`cascade validate`).
+#[test]
+fn the_validation_scenarios_first_replicates_are_pinned() {
+    const PINNED: [(&str, &str); 7] = [
+        ("b16_organ_grafts.ron", "61a976ce7dd990063781a25fe638a033"),
+        ("b16f10_intravenous.ron", "c361a5ee8ce0ebbf5a26738151b70928"),
+        ("b16f1_intravenous.ron", "0a7bc65ec759672c34dd69aefb4ae43b"),
+        (
+            "b16f1_mesenteric_liver.ron",
+            "b098c08ea137231653fba386511c5da8",
+        ),
+        ("circulating_cells.ron", "2cfa2ac0e532b81776fe761330c5c8b6"),
+        (
+            "colorectal_patients.ron",
+            "79ebac7748e95bc81da27265d2f0bc12",
+        ),
+        ("prostate_patients.ron", "99f0cbadf51bd5d03c641fa68ca12325"),
+    ];
+    let dir = setup(1).scenarios;
+    let files = cascade_runner::golden::scenario_files(&dir).expect("the directory can be read");
+    assert_eq!(
+        files.len(),
+        PINNED.len(),
+        "every validation scenario is pinned here: {files:?}"
+    );
+    let mut moved = Vec::new();
+    for (file, digest) in PINNED {
+        let scenario = cascade_runner::load::<cascade_biology::NoExtension>(&dir.join(file))
+            .expect("the scenario loads");
+        let now = cascade_runner::run::run_replicate(&scenario, scenario.file.seed, 0, false)
+            .expect("the replicate runs")
+            .record
+            .digest;
+        if now != digest {
+            moved.push(format!("{file}: pinned {digest}, now {now}"));
+        }
+    }
+    assert!(moved.is_empty(), "{}", moved.join("\n"));
+}

@@ -139,8 +139,24 @@ pub fn check_tree<X: ScenarioExtension>(
     golden: &Path,
     bless: bool,
 ) -> Result<Report, String> {
+    check_files::<X>(scenarios, &scenario_files(scenarios)?, golden, bless)
+}
+
+/// [`check_tree`] for some of the tree's files only (`files` are paths
+/// under `scenarios`), for a test that leaves out scenarios pinned
+/// elsewhere.
+///
+/// # Errors
+///
+/// A golden that cannot be written.
+pub fn check_files<X: ScenarioExtension>(
+    scenarios: &Path,
+    files: &[PathBuf],
+    golden: &Path,
+    bless: bool,
+) -> Result<Report, String> {
     let mut report = Report::default();
-    for path in scenario_files(scenarios)? {
+    for path in files {
         let relative = path.strip_prefix(scenarios).unwrap_or(&path).to_path_buf();
         let name = Path::new(scenarios.file_name().unwrap_or_default())
             .join(&relative)
@@ -148,7 +164,7 @@ pub fn check_tree<X: ScenarioExtension>(
             .replace('\\', "/");
         let golden_path = golden.join(format!("{}.golden", relative.to_string_lossy()));
         report.checked.push(relative.clone());
-        let text = match golden_text::<X>(&path, &name) {
+        let text = match golden_text::<X>(path, &name) {
             Ok(text) => text,
             Err(error) => {
                 report.failures.push((relative, error));
