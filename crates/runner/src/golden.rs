@@ -157,7 +157,7 @@ pub fn check_files<X: ScenarioExtension>(
 ) -> Result<Report, String> {
     let mut report = Report::default();
     for path in files {
-        let relative = path.strip_prefix(scenarios).unwrap_or(&path).to_path_buf();
+        let relative = path.strip_prefix(scenarios).unwrap_or(path).to_path_buf();
         let name = Path::new(scenarios.file_name().unwrap_or_default())
             .join(&relative)
             .to_string_lossy()
