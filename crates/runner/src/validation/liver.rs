@@ -33,6 +33,10 @@ impl Day {
 
 struct Assay {
     injected: u64,
+    /// Injected cells that died before extravasating (in the blood or in
+    /// the vessel) and after (solitary or dormant), by the end.
+    died_before: u64,
+    died_after: u64,
     days: [Day; 3],
 }
 
@@ -51,8 +55,11 @@ fn day(state: &CascadeState, when: f64) -> Day {
 }
 
 fn assay(state: &CascadeState) -> Assay {
+    let funnel = state.funnel().total();
     Assay {
-        injected: state.funnel().total().injected,
+        injected: funnel.injected,
+        died_before: funnel.died_in_circulation + funnel.died_in_vessel,
+        died_after: funnel.died_in_parenchyma + funnel.died_dormant,
         days: [day(state, 1.0), day(state, 3.0), day(state, 13.0)],
     }
 }
@@ -69,6 +76,11 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
     let per_injected =
         |f: &dyn Fn(&Assay) -> u64| estimate(assays.iter().map(|a| share(f(a), a.injected)));
     let koop = per_injected(&|a| a.days[0].extravasated());
+    let loss_after = estimate(
+        assays
+            .iter()
+            .map(|a| share(a.died_after, a.died_before + a.died_after)),
+    );
     let day3 = per_injected(&|a| a.days[1].extravasated());
     let micro3 = per_injected(&|a| a.days[1].metastases);
     let solitary13 = per_injected(&|a| a.days[2].solitary);
@@ -95,6 +107,20 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
             expect: Expect::Inside,
         }
         .simulated(koop, FILE, s.file.seed),
+        Published {
+            experiment: "Koop et al. 1995",
+            quantity: "share of the injected cells' deaths (by day 13) that come after extravasation",
+            value: 0.5,
+            text: "\"growth after extravasation is a key stage of metastatic control\"",
+            source: "Koop et al. 1995, Cancer Res 55:2520",
+            confidence: "H",
+            tolerance: Tolerance::AtLeast(0.5),
+            why: "Koop's conclusion, read as: most of the loss comes after extravasation.",
+            unit: Unit::Percent,
+            role: Role::Predicted,
+            expect: Expect::Inside,
+        }
+        .simulated(loss_after, FILE, s.file.seed),
         Published {
             experiment: "Luzzi et al. 1998",
             quantity: "day 3: cells that survived and extravasated, per injected cell",
