@@ -8,3 +8,4 @@ mod cli;
 mod extension;
 mod organs;
 mod run;
+mod sweep;

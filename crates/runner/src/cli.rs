@@ -79,6 +79,41 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Run the grid of a scenario's `sweep` section (points × replicates),
+    /// or one slice of it (--shard I/N).
+    Sweep {
+        /// The scenario file (RON) with a `sweep` section.
+        file: PathBuf,
+        /// Seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Replicates per point (default: the scenario's `replicates`).
+        #[arg(long)]
+        replicates: Option<u64>,
+        /// Run only slice I of N of the work (I from 0 to N-1), for a
+        /// cluster's job array; join the slices with `cascade merge`.
+        #[arg(long, value_parser = crate::sweep::Shard::parse)]
+        shard: Option<crate::sweep::Shard>,
+        /// Worker threads (default: all cores); results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Write the results to this directory (nothing is written without it).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Finish an interrupted sweep (or slice) in --out.
+        #[arg(long, requires = "out")]
+        resume: bool,
+    },
+    /// Join the slices of a sweep (`cascade sweep --shard I/N --out DIR`)
+    /// into the files one machine would have written.
+    Merge {
+        /// Where the joined results go (a new or empty directory).
+        #[arg(long)]
+        out: PathBuf,
+        /// The slices' output directories, all N of them, in any order.
+        #[arg(required = true)]
+        slices: Vec<PathBuf>,
+    },
     /// Validate a scenario without running it and print what it resolves to.
     Check {
         /// The scenario file (RON).
@@ -229,6 +264,39 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             print!("{}", describe(&scenario));
             Ok(())
         }
+        Command::Sweep {
+            file,
+            seed,
+            replicates,
+            shard,
+            threads,
+            out,
+            resume,
+        } => {
+            if let Some(t) = threads
+                && !(1..=MAX_THREADS).contains(&t)
+            {
+                return Err(Failure::Input(format!(
+                    "--threads {t} is invalid, expected 1 to {MAX_THREADS}"
+                )));
+            }
+            let text = crate::shards::sweep::<X>(&crate::shards::SweepRequest {
+                file: &file,
+                seed,
+                replicates,
+                shard,
+                threads,
+                out: out.as_deref(),
+                resume,
+            })?;
+            print!("{text}");
+            Ok(())
+        }
+        Command::Merge { out, slices } => {
+            let text = crate::shards::merge::<X>(&slices, &out)?;
+            print!("{text}");
+            Ok(())
+        }
         Command::Validate {
             scenarios,
             doc,
@@ -305,6 +373,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                     replicate_digests: records
                         .iter()
                         .map(|r| ManifestReplicate {
+                            point: None,
                             replicate: r.replicate,
                             digest: r.digest.clone(),
                             events: r.events,
@@ -315,7 +384,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                         .map(|t| t.file.to_string())
                         .collect(),
                 };
-                dir.finish(replicates, &summary.to_json(), &manifest)
+                dir.finish(0..replicates, "", &summary.to_json(), &manifest)
                     .map_err(|e| Failure::Run(e.to_string()))?;
             }
             match format {
@@ -339,6 +408,7 @@ fn identity<X: ScenarioExtension>(
         scenario_sha256: scenario.sha256.clone(),
         seed,
         replicates,
+        sweep: None,
     }
 }
 
@@ -360,6 +430,26 @@ fn run_all<X: ScenarioExtension>(
         ),
         None => None,
     };
+    let records = run_units(
+        0..replicates,
+        threads,
+        &file.display().to_string(),
+        "replicate",
+        |r| one_replicate(scenario, seed, r, dir.as_ref()),
+    )?;
+    Ok((records, dir))
+}
+
+/// Runs `job` for every unit of `units` on `threads` worker threads (all
+/// cores by default), with a progress bar on a terminal counting `noun`s;
+/// the records in unit order, or the first failure in unit order.
+pub(crate) fn run_units(
+    units: core::ops::Range<u64>,
+    threads: Option<usize>,
+    label: &str,
+    noun: &str,
+    job: impl Fn(u64) -> Result<ReplicateRecord, Failure> + Sync,
+) -> Result<Vec<ReplicateRecord>, Failure> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(threads) = threads {
         builder = builder.num_threads(threads);
@@ -369,27 +459,27 @@ fn run_all<X: ScenarioExtension>(
         .map_err(|e| Failure::Run(format!("cannot start worker threads: {e}")))?;
     let show_progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let progress = if show_progress {
-        let bar = indicatif::ProgressBar::new(replicates);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:30}] {pos}/{len} replicates, {elapsed} elapsed, eta {eta}",
-        ) {
+        let bar = indicatif::ProgressBar::new(units.end - units.start);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+            "{{msg}} [{{bar:30}}] {{pos}}/{{len}} {noun}s, {{elapsed}} elapsed, eta {{eta}}"
+        )) {
             bar.set_style(style.progress_chars("=> "));
         }
-        bar.set_message(file.display().to_string());
+        bar.set_message(label.to_string());
         Some(bar)
     } else {
         None
     };
     let failed = AtomicBool::new(false);
-    // `Ok(None)`: not run because another replicate had failed.
+    // `Ok(None)`: not run because another unit had failed.
     let results: Vec<Result<Option<ReplicateRecord>, Failure>> = pool.install(|| {
-        (0..replicates)
+        units
             .into_par_iter()
-            .map(|r| {
+            .map(|u| {
                 if failed.load(Ordering::Relaxed) {
                     return Ok(None);
                 }
-                let result = one_replicate(scenario, seed, r, dir.as_ref());
+                let result = job(u);
                 if result.is_err() {
                     failed.store(true, Ordering::Relaxed);
                 }
@@ -403,7 +493,7 @@ fn run_all<X: ScenarioExtension>(
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    // The first failure in replicate order, for a stable message.
+    // The first failure in unit order, for a stable message.
     let mut records = Vec::with_capacity(results.len());
     let (mut first_error, mut first_skip) = (None, None);
     for result in results {
@@ -419,8 +509,8 @@ fn run_all<X: ScenarioExtension>(
     }
     match (first_error, first_skip) {
         (Some(error), _) => Err(error),
-        (None, Some(())) => Err(Failure::Run("a replicate failed".into())),
-        (None, None) => Ok((records, dir)),
+        (None, Some(())) => Err(Failure::Run(format!("a {noun} failed"))),
+        (None, None) => Ok(records),
     }
 }
 
@@ -434,6 +524,7 @@ fn one_replicate<X: ScenarioExtension>(
         && let Some(record) = dir
             .finished(
                 replicate,
+                replicate,
                 scenario.config.organs.len(),
                 scenario.config.harvest_days.len(),
             )
@@ -444,7 +535,7 @@ fn one_replicate<X: ScenarioExtension>(
     let output = run_replicate(scenario, seed, replicate, dir.is_some())
         .map_err(|e| Failure::Run(format!("replicate {replicate}: {e}")))?;
     if let Some(dir) = dir {
-        dir.write_replicate(&output)
+        dir.write_replicate(replicate, &output)
             .map_err(|e| Failure::Run(e.to_string()))?;
         simulate_interruption();
     }

@@ -15,7 +15,9 @@ pub mod locate;
 pub mod output;
 pub mod run;
 pub mod scenario;
+pub mod shards;
 pub mod summary;
+pub mod sweep;
 pub mod validation;
 
 pub use scenario::{Scenario, ScenarioError, ScenarioExtension, load, parse};

@@ -3,7 +3,9 @@
 //! ```text
 //! DIR/.lock                       held while a run writes (one run at a time)
 //! DIR/run.json                    what this directory is a run of (written first)
-//! DIR/replicates/r000000/         one directory per finished replicate:
+//! DIR/replicates/r000000/         one directory per finished replicate
+//!                                 (for a sweep, per finished unit: point ×
+//!                                 replicates + replicate):
 //!     record.json                 its record (for the summary)
 //!     summary.csv, metastases.csv, ...   its rows, no header
 //! DIR/summary.csv, metastases.csv, funnel.csv, harvests.csv,
@@ -44,13 +46,30 @@ pub struct RunIdentity {
     pub scenario_sha256: String,
     /// The seed.
     pub seed: u64,
-    /// Replicates.
+    /// Replicates (per point, for a sweep).
     pub replicates: u64,
+    /// For `cascade sweep`: the grid and the shard (absent for `run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepIdentity>,
 }
+
+/// What a sweep directory is: the grid, and which slice of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepIdentity {
+    /// The axes and their values.
+    pub axes: Vec<crate::sweep::Axis>,
+    /// The slice, or `None` for the whole grid.
+    pub shard: Option<crate::sweep::Shard>,
+}
+
+impl Eq for SweepIdentity {}
 
 /// One replicate in the manifest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestReplicate {
+    /// For a sweep, the point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point: Option<u64>,
     /// Its index.
     pub replicate: u64,
     /// Its trace digest.
@@ -238,24 +257,24 @@ impl OutputDir {
         })
     }
 
-    fn replicate_dir(&self, replicate: u64) -> PathBuf {
-        self.root
-            .join("replicates")
-            .join(format!("r{replicate:06}"))
+    fn replicate_dir(&self, unit: u64) -> PathBuf {
+        unit_dir(&self.root, unit)
     }
 
-    /// The record of replicate `replicate` if it finished earlier.
+    /// The record of unit `unit` (replicate `replicate`; the same number
+    /// for a run) if it finished earlier.
     ///
     /// # Errors
     ///
     /// A replicate directory that exists but cannot be read.
     pub fn finished(
         &self,
+        unit: u64,
         replicate: u64,
         organs: usize,
         harvests: usize,
     ) -> Result<Option<ReplicateRecord>, OutputError> {
-        let dir = self.replicate_dir(replicate);
+        let dir = self.replicate_dir(unit);
         if !dir.is_dir() {
             return Ok(None);
         }
@@ -278,19 +297,18 @@ impl OutputDir {
         Ok(Some(record))
     }
 
-    /// Writes a finished replicate: its directory appears whole or not at
-    /// all.
+    /// Writes a finished unit (a run's replicate `unit`): its directory
+    /// appears whole or not at all.
     ///
     /// # Errors
     ///
     /// The failed operation.
-    pub fn write_replicate(&self, output: &ReplicateOutput) -> Result<(), OutputError> {
-        let replicate = output.record.replicate;
-        let target = self.replicate_dir(replicate);
+    pub fn write_replicate(&self, unit: u64, output: &ReplicateOutput) -> Result<(), OutputError> {
+        let target = self.replicate_dir(unit);
         let temporary = self
             .root
             .join("replicates")
-            .join(format!(".r{replicate:06}.tmp-{}", std::process::id()));
+            .join(format!(".r{unit:06}.tmp-{}", std::process::id()));
         if temporary.exists() {
             fs::remove_dir_all(&temporary).map_err(io_error(&temporary))?;
         }
@@ -312,22 +330,25 @@ impl OutputDir {
         Ok(())
     }
 
-    /// Writes the combined tables, the summary and, last, the manifest.
+    /// Writes the combined tables (each header after `header_prefix`, the
+    /// sweep's columns), the summary and, last, the manifest.
     ///
     /// # Errors
     ///
     /// The failed operation.
     pub fn finish(
         &self,
-        replicates: u64,
+        units: core::ops::Range<u64>,
+        header_prefix: &str,
         summary_json: &str,
         manifest: &Manifest,
     ) -> Result<(), OutputError> {
         for table in TABLES {
             let mut bytes = Vec::new();
+            bytes.extend_from_slice(header_prefix.as_bytes());
             bytes.extend_from_slice(table.header.as_bytes());
             bytes.push(b'\n');
-            for r in 0..replicates {
+            for r in units.clone() {
                 let path = self.replicate_dir(r).join(table.file);
                 bytes.extend(fs::read(&path).map_err(io_error(&path))?);
             }
@@ -342,7 +363,18 @@ impl OutputDir {
     }
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+/// The directory of unit `unit` under the output directory `root`.
+pub fn unit_dir(root: &Path, unit: u64) -> PathBuf {
+    root.join("replicates").join(format!("r{unit:06}"))
+}
+
+/// Writes `bytes` to `path` (not atomically: for files in a directory that
+/// is renamed into place whole).
+///
+/// # Errors
+///
+/// The failed operation.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let mut file = fs::File::create(path).map_err(io_error(path))?;
     file.write_all(bytes).map_err(io_error(path))?;
     file.sync_all().map_err(io_error(path))

@@ -328,6 +328,56 @@ pub struct MutationEffectSpec {
     pub mutation_probability: f64,
 }
 
+/// A parameter sweep: the grid of values `cascade sweep` runs (`run`
+/// ignores it and runs the file's own values).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    /// The axes; the grid is their Cartesian product, the first axis
+    /// varying slowest.
+    pub axes: Vec<AxisSpec>,
+}
+
+/// One axis of a sweep: a parameter and its values, listed or as a range.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AxisSpec {
+    /// The parameter, e.g. `clones.B16.shedding_rate` (`docs/scenarios.md`
+    /// lists the names).
+    pub parameter: String,
+    /// The values, in order (give these or `range`).
+    #[serde(default)]
+    pub values: Vec<f64>,
+    /// Evenly spaced values (give this or `values`).
+    #[serde(default)]
+    pub range: Option<RangeSpec>,
+}
+
+/// `points` values from `from` to `to`, both included.
+#[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeSpec {
+    /// The first value.
+    pub from: f64,
+    /// The last value.
+    pub to: f64,
+    /// How many values (at least 2).
+    pub points: u64,
+    /// Even steps (`Linear`) or even ratios (`Log`).
+    #[serde(default)]
+    pub scale: RangeScale,
+}
+
+/// How a range is spaced.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RangeScale {
+    /// Equal differences.
+    #[default]
+    Linear,
+    /// Equal ratios (both ends > 0).
+    Log,
+}
+
 /// How the model is simulated.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Mode {
@@ -410,6 +460,9 @@ pub struct ScenarioFile<X, E> {
     /// Cells at which a metastasis is a macrometastasis (a colony).
     #[serde(default = "defaults::macrometastasis_size")]
     pub macrometastasis_size: u64,
+    /// A parameter sweep, for `cascade sweep`.
+    #[serde(default)]
+    pub sweep: Option<SweepSpec>,
     /// The extension's parameters.
     #[serde(default)]
     pub extension: X,
@@ -553,6 +606,19 @@ pub fn parse<X: ScenarioExtension>(
         file,
         config,
     })
+}
+
+/// Resolves a scenario file that was changed in memory (a sweep's point):
+/// the same checks as [`parse`], with errors as `field: message` since
+/// the changed values have no place in the file.
+///
+/// # Errors
+///
+/// The first invalid field and what would be valid.
+pub fn resolve_changed<X: ScenarioExtension>(
+    file: &ScenarioFile<X, X::Event>,
+) -> Result<CascadeConfig, String> {
+    resolve(file).map_err(|e| e.to_string())
 }
 
 fn ron_options() -> ron::Options {
@@ -1038,8 +1104,14 @@ pub(crate) struct Unplaced {
     message: String,
 }
 
+impl fmt::Display for Unplaced {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
 impl Unplaced {
-    fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
         Unplaced {
             path: path.into(),
             message: message.into(),
@@ -1118,6 +1190,7 @@ fn resolve<X: ScenarioExtension>(
     }
     let organs = resolve_organs(&file.organs)?;
     let organ_names = organs.names();
+    crate::sweep::axes(file, &organ_names)?;
     let organ_id = |name: &str, path: String| {
         organs
             .id(name)

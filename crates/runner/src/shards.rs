@@ -1,0 +1,606 @@
+//! `cascade sweep` (a grid, or one slice of it) and `cascade merge` (the
+//! slices joined into exactly the files one machine writes).
+//!
+//! A sweep's output directory is a run's ([`crate::output`]) with units in
+//! place of replicates: `replicates/rNNNNNN/` holds unit `u = point ×
+//! replicates + replicate`; every table starts with the columns `point`
+//! and one per axis; `points.csv` has one row per point (means with 95%
+//! intervals); `summary.json` a summary per point; `run.json` the grid and
+//! the slice. Merging copies every slice's units into a new directory and
+//! writes the tables, summaries and manifest from them with the same code
+//! as an unsliced sweep, so the bytes are the same.
+
+use core::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{Failure, run_units};
+use crate::output::{
+    FORMAT, Manifest, ManifestReplicate, OutputDir, RunIdentity, SweepIdentity, unit_dir,
+    write_file,
+};
+use crate::run::{ReplicateRecord, TABLES, csv_field, run_replicate};
+use crate::scenario::{Scenario, ScenarioExtension, load};
+use crate::summary::{Estimate, Summary, number};
+use crate::sweep::{Grid, Shard, grid, scenario_at};
+
+/// A number taken from a replicate's record.
+type Observable = fn(&ReplicateRecord) -> f64;
+
+/// The file of per-point means.
+pub const POINTS_FILE: &str = "points.csv";
+
+/// What `cascade sweep` was asked to do.
+#[derive(Clone, Debug)]
+pub struct SweepRequest<'a> {
+    /// The scenario file, as given.
+    pub file: &'a Path,
+    /// The seed (default: the file's).
+    pub seed: Option<u64>,
+    /// Replicates per point (default: the file's).
+    pub replicates: Option<u64>,
+    /// One slice of the work, or all of it.
+    pub shard: Option<Shard>,
+    /// Worker threads.
+    pub threads: Option<usize>,
+    /// The output directory.
+    pub out: Option<&'a Path>,
+    /// Finish an interrupted sweep in `out`.
+    pub resume: bool,
+}
+
+/// The scenario at every point of its grid (every point is checked, so
+/// that an invalid point fails every slice alike).
+struct Plan<X: ScenarioExtension> {
+    base: Scenario<X>,
+    grid: Grid,
+    points: Vec<Scenario<X>>,
+    seed: u64,
+    replicates: u64,
+}
+
+impl<X: ScenarioExtension> Plan<X> {
+    fn new(base: Scenario<X>, seed: u64, replicates: u64) -> Result<Self, Failure> {
+        let grid =
+            grid(&base).map_err(|m| Failure::Input(format!("{}: {m}", base.path.display())))?;
+        let points = (0..grid.points())
+            .map(|p| scenario_at(&base, &grid, p))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|m| Failure::Input(format!("{}: sweep: {m}", base.path.display())))?;
+        Ok(Plan {
+            base,
+            grid,
+            points,
+            seed,
+            replicates,
+        })
+    }
+
+    fn units(&self) -> u64 {
+        self.grid.points() * self.replicates
+    }
+
+    fn identity(&self, shard: Option<Shard>) -> RunIdentity {
+        RunIdentity {
+            format: FORMAT,
+            cascade_version: env!("CARGO_PKG_VERSION").to_string(),
+            extension: std::any::type_name::<X>().to_string(),
+            scenario_sha256: self.base.sha256.clone(),
+            seed: self.seed,
+            replicates: self.replicates,
+            sweep: Some(SweepIdentity {
+                axes: self.grid.axes.clone(),
+                shard,
+            }),
+        }
+    }
+
+    /// `point,<value>,...,` for the rows of point `p`.
+    fn row_prefix(&self, p: u64) -> String {
+        let mut prefix = format!("{p},");
+        for value in self.grid.values(p) {
+            let _ = write!(prefix, "{value},");
+        }
+        prefix
+    }
+
+    /// `point,<parameter>,...,` for the headers.
+    fn header_prefix(&self) -> String {
+        let mut prefix = String::from("point,");
+        for axis in &self.grid.axes {
+            let _ = write!(prefix, "{},", csv_field(&axis.parameter));
+        }
+        prefix
+    }
+
+    /// Runs unit `u` (or reads it back from `dir` if it finished earlier).
+    fn unit(&self, u: u64, dir: Option<&OutputDir>) -> Result<ReplicateRecord, Failure> {
+        let (p, r) = (u / self.replicates, u % self.replicates);
+        let scenario = &self.points[p as usize];
+        if let Some(dir) = dir
+            && let Some(record) = dir
+                .finished(
+                    u,
+                    r,
+                    scenario.config.organs.len(),
+                    scenario.config.harvest_days.len(),
+                )
+                .map_err(|e| Failure::Run(e.to_string()))?
+        {
+            return Ok(record);
+        }
+        let mut output = run_replicate(scenario, self.seed, r, dir.is_some())
+            .map_err(|e| Failure::Run(format!("point {p}, replicate {r}: {e}")))?;
+        if let Some(dir) = dir {
+            let prefix = self.row_prefix(p);
+            for rows in &mut output.rows {
+                *rows = rows.lines().fold(String::new(), |mut all, line| {
+                    let _ = writeln!(all, "{prefix}{line}");
+                    all
+                });
+            }
+            dir.write_replicate(u, &output)
+                .map_err(|e| Failure::Run(e.to_string()))?;
+        }
+        Ok(output.record)
+    }
+
+    /// Per point (with at least one unit among `records`, which are in
+    /// unit order from unit `first`): its summary.
+    fn summaries(&self, first: u64, records: &[ReplicateRecord]) -> Vec<(u64, Summary)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < records.len() {
+            let p = (first + at as u64) / self.replicates;
+            let end = ((p + 1) * self.replicates - first).min(records.len() as u64) as usize;
+            let name = self.base.path.display().to_string();
+            out.push((
+                p,
+                Summary::new(
+                    &name,
+                    self.seed,
+                    &self.points[p as usize].config,
+                    &records[at..end],
+                ),
+            ));
+            at = end;
+        }
+        out
+    }
+
+    /// `points.csv`: per point, the replicates and the means (95% CI) of
+    /// the main observables.
+    fn points_table(&self, first: u64, records: &[ReplicateRecord]) -> String {
+        let fields: [(&str, Observable); 7] = [
+            ("shed", |r| r.funnel.shed as f64),
+            ("extravasated", |r| r.funnel.extravasated as f64),
+            ("micrometastases_founded", |r| {
+                r.funnel.micrometastases as f64
+            }),
+            ("macrometastases_reached", |r| {
+                r.funnel.macrometastases as f64
+            }),
+            ("metastases_alive", |r| {
+                r.metastases.iter().sum::<u64>() as f64
+            }),
+            ("macrometastases_alive", |r| {
+                r.macrometastases.iter().sum::<u64>() as f64
+            }),
+            ("detected", |r| {
+                if r.first_detection_day.is_some() {
+                    1.0
+                } else {
+                    0.0
+                }
+            }),
+        ];
+        let mut text = self.header_prefix();
+        text.push_str("replicates");
+        for (name, _) in &fields {
+            let _ = write!(text, ",{name}_mean,{name}_low,{name}_high");
+        }
+        text.push('\n');
+        let mut at = 0;
+        while at < records.len() {
+            let p = (first + at as u64) / self.replicates;
+            let end = ((p + 1) * self.replicates - first).min(records.len() as u64) as usize;
+            let chunk = &records[at..end];
+            let _ = write!(text, "{}{}", self.row_prefix(p), chunk.len());
+            for (_, f) in &fields {
+                let values: Vec<f64> = chunk.iter().map(f).collect();
+                let e = Estimate::of(&values);
+                let bound = |b: Option<f64>| b.map_or_else(String::new, |v| v.to_string());
+                let _ = write!(text, ",{},{},{}", e.mean, bound(e.low), bound(e.high));
+            }
+            text.push('\n');
+            at = end;
+        }
+        text
+    }
+
+    /// Writes the tables, `points.csv`, `summary.json` and, last, the
+    /// manifest of `units` into `dir`.
+    fn finish(
+        &self,
+        dir: &OutputDir,
+        root: &Path,
+        scenario_name: &str,
+        shard: Option<Shard>,
+        units: core::ops::Range<u64>,
+        records: &[ReplicateRecord],
+    ) -> Result<(), Failure> {
+        let fail = |e: crate::output::OutputError| Failure::Run(e.to_string());
+        crate::output::write_atomic(
+            &root.join(POINTS_FILE),
+            self.points_table(units.start, records).as_bytes(),
+        )
+        .map_err(fail)?;
+        let mut summary = String::from("[\n");
+        for (k, (p, s)) in self.summaries(units.start, records).iter().enumerate() {
+            if k > 0 {
+                summary.push_str(",\n");
+            }
+            let values: Vec<String> = self
+                .grid
+                .axes
+                .iter()
+                .zip(self.grid.values(*p))
+                .map(|(a, v)| {
+                    format!(
+                        "{}: {}",
+                        serde_json::to_string(&a.parameter).unwrap_or_default(),
+                        serde_json::to_string(&v).unwrap_or_default()
+                    )
+                })
+                .collect();
+            let _ = write!(
+                summary,
+                "{{\"point\": {p}, \"values\": {{{}}}, \"summary\": {}}}",
+                values.join(", "),
+                s.to_json().trim_end()
+            );
+        }
+        summary.push_str("\n]\n");
+        let mut command = vec![
+            "cascade".to_string(),
+            "sweep".to_string(),
+            scenario_name.to_string(),
+            "--seed".to_string(),
+            self.seed.to_string(),
+            "--replicates".to_string(),
+            self.replicates.to_string(),
+        ];
+        if let Some(shard) = shard {
+            command.push("--shard".into());
+            command.push(shard.to_string());
+        }
+        let mut tables: Vec<String> = TABLES.iter().map(|t| t.file.to_string()).collect();
+        tables.push(POINTS_FILE.into());
+        let manifest = Manifest {
+            identity: self.identity(shard),
+            scenario: scenario_name.to_string(),
+            command,
+            replicate_digests: units
+                .clone()
+                .zip(records)
+                .map(|(u, r)| ManifestReplicate {
+                    point: Some(u / self.replicates),
+                    replicate: r.replicate,
+                    digest: r.digest.clone(),
+                    events: r.events,
+                })
+                .collect(),
+            tables,
+        };
+        dir.finish(units, &self.header_prefix(), &summary, &manifest)
+            .map_err(fail)
+    }
+
+    /// The per-point table printed on the terminal.
+    fn overview(&self, first: u64, records: &[ReplicateRecord]) -> String {
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "{}: seed {}, {} points × {} replicates; mean [95% CI of the mean]",
+            self.base.path.display(),
+            self.seed,
+            self.grid.points(),
+            self.replicates
+        );
+        let mut at = 0;
+        while at < records.len() {
+            let p = (first + at as u64) / self.replicates;
+            let end = ((p + 1) * self.replicates - first).min(records.len() as u64) as usize;
+            let chunk = &records[at..end];
+            let values: Vec<String> = self
+                .grid
+                .axes
+                .iter()
+                .zip(self.grid.values(p))
+                .map(|(a, v)| format!("{} = {}", a.parameter, number(v)))
+                .collect();
+            let metastases: Vec<f64> = chunk
+                .iter()
+                .map(|r| r.metastases.iter().sum::<u64>() as f64)
+                .collect();
+            let macro_: Vec<f64> = chunk
+                .iter()
+                .map(|r| r.macrometastases.iter().sum::<u64>() as f64)
+                .collect();
+            let detected = chunk
+                .iter()
+                .filter(|r| r.first_detection_day.is_some())
+                .count();
+            let show = |e: Estimate| match (e.low, e.high) {
+                (Some(l), Some(h)) => format!("{} [{}, {}]", number(e.mean), number(l), number(h)),
+                _ => number(e.mean),
+            };
+            let _ = writeln!(
+                text,
+                "  point {p:<4} {:<40} metastases {:<24} macroscopic {:<24} detected {detected}/{}",
+                values.join(", "),
+                show(Estimate::of(&metastases)),
+                show(Estimate::of(&macro_)),
+                chunk.len()
+            );
+            at = end;
+        }
+        text
+    }
+}
+
+/// Runs `cascade sweep`; returns the text for standard output.
+///
+/// # Errors
+///
+/// [`Failure`]: the input (scenario, arguments, output directory) or a run.
+pub fn sweep<X: ScenarioExtension>(request: &SweepRequest<'_>) -> Result<String, Failure> {
+    let base = load::<X>(request.file).map_err(|e| Failure::Input(e.to_string()))?;
+    let seed = request.seed.unwrap_or(base.file.seed);
+    let replicates = request.replicates.unwrap_or(base.file.replicates);
+    if !(1..=crate::cli::MAX_REPLICATES).contains(&replicates) {
+        return Err(Failure::Input(format!(
+            "--replicates {replicates} is invalid, expected 1 to {}",
+            crate::cli::MAX_REPLICATES
+        )));
+    }
+    let plan = Plan::new(base, seed, replicates)?;
+    let units = match request.shard {
+        Some(shard) => shard.units(plan.units()),
+        None => 0..plan.units(),
+    };
+    let dir = match request.out {
+        Some(out) => Some(
+            OutputDir::open(out, &plan.identity(request.shard), request.resume)
+                .map_err(|e| Failure::Input(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let label = match request.shard {
+        Some(shard) => format!("{} (slice {shard})", request.file.display()),
+        None => request.file.display().to_string(),
+    };
+    let records = run_units(units.clone(), request.threads, &label, "unit", |u| {
+        plan.unit(u, dir.as_ref())
+    })?;
+    if let (Some(dir), Some(out)) = (&dir, request.out) {
+        plan.finish(
+            dir,
+            out,
+            &request.file.display().to_string(),
+            request.shard,
+            units.clone(),
+            &records,
+        )?;
+    }
+    Ok(plan.overview(units.start, &records))
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Failure> {
+    let text =
+        fs::read_to_string(path).map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| Failure::Input(format!("{}: unreadable ({e})", path.display())))
+}
+
+/// Runs `cascade merge`: joins the slices in `shards` into `out`; returns
+/// the text for standard output.
+///
+/// # Errors
+///
+/// [`Failure::Input`] for slices of different sweeps, a missing or
+/// duplicated slice, an unfinished slice, or a scenario file that changed;
+/// [`Failure::Run`] for a failed write.
+pub fn merge<X: ScenarioExtension>(shards: &[PathBuf], out: &Path) -> Result<String, Failure> {
+    if shards.is_empty() {
+        return Err(Failure::Input(
+            "give the slices' directories to merge".into(),
+        ));
+    }
+    let mut slices: Vec<(Shard, PathBuf, Manifest)> = Vec::new();
+    let mut reference: Option<(RunIdentity, PathBuf)> = None;
+    for dir in shards {
+        let identity: RunIdentity = read_json(&dir.join("run.json")).map_err(|_| {
+            Failure::Input(format!(
+                "{} is not a slice of a sweep (no readable run.json)",
+                dir.display()
+            ))
+        })?;
+        let Some(SweepIdentity {
+            shard: Some(shard), ..
+        }) = identity.sweep.clone()
+        else {
+            return Err(Failure::Input(format!(
+                "{} is not a slice of a sweep (it was not run with --shard)",
+                dir.display()
+            )));
+        };
+        let manifest: Manifest = read_json(&dir.join("manifest.json")).map_err(|_| {
+            Failure::Input(format!(
+                "{} (slice {shard}) is unfinished: it has no manifest.json; finish it with `{}`",
+                dir.display(),
+                rerun_hint(&identity, shard, dir)
+            ))
+        })?;
+        let mut whole = identity.clone();
+        if let Some(s) = &mut whole.sweep {
+            s.shard = None;
+        }
+        match &reference {
+            None => reference = Some((whole, dir.clone())),
+            Some((first, first_dir)) => {
+                if let Some(difference) = difference(first, &whole) {
+                    return Err(Failure::Input(format!(
+                        "{} and {} are slices of different sweeps: {difference}",
+                        first_dir.display(),
+                        dir.display()
+                    )));
+                }
+            }
+        }
+        if let Some((_, previous, _)) = slices.iter().find(|(s, _, _)| s.count != shard.count) {
+            return Err(Failure::Input(format!(
+                "{} is a slice of {} but {} of {}: slices of one split must have the same N",
+                previous.display(),
+                slices[0].0.count,
+                dir.display(),
+                shard.count
+            )));
+        }
+        if let Some((_, previous, _)) = slices.iter().find(|(s, _, _)| s.index == shard.index) {
+            return Err(Failure::Input(format!(
+                "slice {shard} is given twice: {} and {}",
+                previous.display(),
+                dir.display()
+            )));
+        }
+        slices.push((shard, dir.clone(), manifest));
+    }
+    let (identity, _) = reference.expect("at least one slice");
+    let count = slices[0].0.count;
+    let missing: Vec<String> = (0..count)
+        .filter(|i| !slices.iter().any(|(s, _, _)| s.index == *i))
+        .map(|i| format!("{i}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Failure::Input(format!(
+            "slices missing: {} (run them with `cascade sweep FILE --shard I/N`; on Slurm, resubmit only those array tasks)",
+            missing.join(", ")
+        )));
+    }
+    slices.sort_by_key(|(s, _, _)| s.index);
+    let scenario_name = slices[0].2.scenario.clone();
+    let base = load::<X>(Path::new(&scenario_name)).map_err(|e| {
+        Failure::Input(format!(
+            "the slices were run from {scenario_name}, which must be readable from here to merge them: {e}"
+        ))
+    })?;
+    if base.sha256 != identity.scenario_sha256 {
+        return Err(Failure::Input(format!(
+            "{scenario_name} changed since the slices were run (sha256 {} now, {} then)",
+            base.sha256, identity.scenario_sha256
+        )));
+    }
+    let plan = Plan::new(base, identity.seed, identity.replicates)?;
+    if identity != plan.identity(None) {
+        return Err(Failure::Input(format!(
+            "the slices were run by another cascade ({}, extension {}); this is {}, extension {}",
+            identity.cascade_version,
+            identity.extension,
+            env!("CARGO_PKG_VERSION"),
+            std::any::type_name::<X>()
+        )));
+    }
+    let dir = OutputDir::open(out, &plan.identity(None), false)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    let units = plan.units();
+    for (shard, from, _) in &slices {
+        for u in shard.units(units) {
+            copy_unit(&unit_dir(from, u), &unit_dir(out, u), out)?;
+        }
+    }
+    let mut records = Vec::with_capacity(units as usize);
+    for u in 0..units {
+        let (p, r) = (u / plan.replicates, u % plan.replicates);
+        let config = &plan.points[p as usize].config;
+        let record = dir
+            .finished(u, r, config.organs.len(), config.harvest_days.len())
+            .map_err(|e| Failure::Input(e.to_string()))?
+            .ok_or_else(|| {
+                Failure::Input(format!(
+                    "unit {u} (point {p}, replicate {r}) is in no slice's directory"
+                ))
+            })?;
+        records.push(record);
+    }
+    plan.finish(&dir, out, &scenario_name, None, 0..units, &records)?;
+    Ok(plan.overview(0, &records))
+}
+
+fn rerun_hint(identity: &RunIdentity, shard: Shard, dir: &Path) -> String {
+    format!(
+        "cascade sweep FILE --seed {} --replicates {} --shard {shard} --out {} --resume",
+        identity.seed,
+        identity.replicates,
+        dir.display()
+    )
+}
+
+/// What differs between two slices' identities (the slice index aside).
+fn difference(a: &RunIdentity, b: &RunIdentity) -> Option<String> {
+    if a.scenario_sha256 != b.scenario_sha256 {
+        Some(format!(
+            "the scenario differs (sha256 {} against {})",
+            a.scenario_sha256, b.scenario_sha256
+        ))
+    } else if a.seed != b.seed {
+        Some(format!("the seed differs ({} against {})", a.seed, b.seed))
+    } else if a.replicates != b.replicates {
+        Some(format!(
+            "the replicates differ ({} against {})",
+            a.replicates, b.replicates
+        ))
+    } else if a.cascade_version != b.cascade_version || a.format != b.format {
+        Some(format!(
+            "the cascade version differs ({} against {})",
+            a.cascade_version, b.cascade_version
+        ))
+    } else if a.extension != b.extension {
+        Some(format!(
+            "the extension differs ({} against {})",
+            a.extension, b.extension
+        ))
+    } else if a != b {
+        Some("the grids differ".into())
+    } else {
+        None
+    }
+}
+
+/// Copies a finished unit's directory whole: into a temporary directory,
+/// then renamed into place.
+fn copy_unit(from: &Path, to: &Path, root: &Path) -> Result<(), Failure> {
+    let fail = |e: std::io::Error, p: &Path| Failure::Run(format!("{}: {e}", p.display()));
+    if !from.is_dir() {
+        return Err(Failure::Input(format!(
+            "{} is missing: the slice's directory is incomplete",
+            from.display()
+        )));
+    }
+    let name = to
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = root
+        .join("replicates")
+        .join(format!(".{name}.tmp-{}", std::process::id()));
+    if temporary.exists() {
+        fs::remove_dir_all(&temporary).map_err(|e| fail(e, &temporary))?;
+    }
+    fs::create_dir_all(&temporary).map_err(|e| fail(e, &temporary))?;
+    for file in std::iter::once("record.json").chain(TABLES.iter().map(|t| t.file)) {
+        let bytes = fs::read(from.join(file)).map_err(|e| fail(e, &from.join(file)))?;
+        write_file(&temporary.join(file), &bytes).map_err(|e| Failure::Run(e.to_string()))?;
+    }
+    fs::rename(&temporary, to).map_err(|e| fail(e, to))
+}
