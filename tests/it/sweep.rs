@@ -209,8 +209,11 @@ fn broken_sweeps_and_merges_are_refused_with_what_is_wrong() {
     // An unfinished slice (no manifest).
     fs::remove_file(Path::new(&dirs[1]).join("manifest.json")).unwrap();
     let e = refused(&["merge", "--out", &out("m5"), &dirs[0], &dirs[1], &dirs[2]]);
-    assert!(e.contains("is unfinished"), "{e}");
-    assert!(e.contains("--shard 1/3"), "{e}");
+    assert!(
+        e.contains("slices unfinished (no manifest.json): 1/3"),
+        "{e}"
+    );
+    assert!(e.contains("--shard I/3"), "{e}");
     // A run, not a slice.
     let run = root.join("run");
     ok(&["run", SWEEP, "--out", run.to_str().unwrap()]);

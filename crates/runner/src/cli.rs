@@ -104,6 +104,42 @@ pub enum Command {
         #[arg(long, requires = "out")]
         resume: bool,
     },
+    /// Write (and with --submit, submit) a Slurm job array of a sweep's
+    /// slices and a merge job that runs when every slice has succeeded.
+    Slurm {
+        /// The scenario file (RON) with a `sweep` section.
+        file: PathBuf,
+        /// How many slices (array tasks).
+        #[arg(long)]
+        shards: u64,
+        /// Where the scripts, the slices and the merged results go.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Replicates per point (default: the scenario's `replicates`).
+        #[arg(long)]
+        replicates: Option<u64>,
+        /// The Slurm partition.
+        #[arg(long)]
+        partition: Option<String>,
+        /// Time limit per slice, in Slurm's format (such as 2:00:00).
+        #[arg(long)]
+        time: Option<String>,
+        /// Memory per slice (such as 4G).
+        #[arg(long)]
+        mem: Option<String>,
+        /// CPUs per slice; each slice runs that many threads.
+        #[arg(long, default_value_t = 1)]
+        cpus_per_task: u32,
+        /// Submit the two jobs with sbatch (else only write the scripts).
+        #[arg(long)]
+        submit: bool,
+        /// With --submit: wait for the merge job and exit with its result.
+        #[arg(long, requires = "submit")]
+        wait: bool,
+    },
     /// Join the slices of a sweep (`cascade sweep --shard I/N --out DIR`)
     /// into the files one machine would have written.
     Merge {
@@ -288,6 +324,35 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                 threads,
                 out: out.as_deref(),
                 resume,
+            })?;
+            print!("{text}");
+            Ok(())
+        }
+        Command::Slurm {
+            file,
+            shards,
+            out,
+            seed,
+            replicates,
+            partition,
+            time,
+            mem,
+            cpus_per_task,
+            submit,
+            wait,
+        } => {
+            let text = crate::slurm::slurm::<X>(&crate::slurm::SlurmRequest {
+                file: &file,
+                shards,
+                out: &out,
+                seed,
+                replicates,
+                partition,
+                time,
+                mem,
+                cpus_per_task,
+                submit,
+                wait,
             })?;
             print!("{text}");
             Ok(())

@@ -16,6 +16,7 @@ pub mod output;
 pub mod run;
 pub mod scenario;
 pub mod shards;
+pub mod slurm;
 pub mod summary;
 pub mod sweep;
 pub mod validation;

@@ -417,7 +417,7 @@ pub fn merge<X: ScenarioExtension>(shards: &[PathBuf], out: &Path) -> Result<Str
             "give the slices' directories to merge".into(),
         ));
     }
-    let mut slices: Vec<(Shard, PathBuf, Manifest)> = Vec::new();
+    let mut slices: Vec<(Shard, PathBuf, Option<Manifest>)> = Vec::new();
     let mut reference: Option<(RunIdentity, PathBuf)> = None;
     for dir in shards {
         let identity: RunIdentity = read_json(&dir.join("run.json")).map_err(|_| {
@@ -435,13 +435,7 @@ pub fn merge<X: ScenarioExtension>(shards: &[PathBuf], out: &Path) -> Result<Str
                 dir.display()
             )));
         };
-        let manifest: Manifest = read_json(&dir.join("manifest.json")).map_err(|_| {
-            Failure::Input(format!(
-                "{} (slice {shard}) is unfinished: it has no manifest.json; finish it with `{}`",
-                dir.display(),
-                rerun_hint(&identity, shard, dir)
-            ))
-        })?;
+        let manifest: Option<Manifest> = read_json(&dir.join("manifest.json")).ok();
         let mut whole = identity.clone();
         if let Some(s) = &mut whole.sweep {
             s.shard = None;
@@ -458,13 +452,13 @@ pub fn merge<X: ScenarioExtension>(shards: &[PathBuf], out: &Path) -> Result<Str
                 }
             }
         }
-        if let Some((_, previous, _)) = slices.iter().find(|(s, _, _)| s.count != shard.count) {
+        if let Some((previous, previous_dir, _)) =
+            slices.iter().find(|(s, _, _)| s.count != shard.count)
+        {
             return Err(Failure::Input(format!(
-                "{} is a slice of {} but {} of {}: slices of one split must have the same N",
-                previous.display(),
-                slices[0].0.count,
-                dir.display(),
-                shard.count
+                "{} is slice {previous} but {} is slice {shard}: slices of one split must have the same N",
+                previous_dir.display(),
+                dir.display()
             )));
         }
         if let Some((_, previous, _)) = slices.iter().find(|(s, _, _)| s.index == shard.index) {
@@ -478,16 +472,68 @@ pub fn merge<X: ScenarioExtension>(shards: &[PathBuf], out: &Path) -> Result<Str
     }
     let (identity, _) = reference.expect("at least one slice");
     let count = slices[0].0.count;
-    let missing: Vec<String> = (0..count)
+    let missing: Vec<u64> = (0..count)
         .filter(|i| !slices.iter().any(|(s, _, _)| s.index == *i))
-        .map(|i| format!("{i}/{count}"))
         .collect();
-    if !missing.is_empty() {
-        return Err(Failure::Input(format!(
-            "slices missing: {} (run them with `cascade sweep FILE --shard I/N`; on Slurm, resubmit only those array tasks)",
-            missing.join(", ")
-        )));
+    let unfinished: Vec<u64> = slices
+        .iter()
+        .filter(|(_, _, m)| m.is_none())
+        .map(|(s, _, _)| s.index)
+        .collect();
+    if !missing.is_empty() || !unfinished.is_empty() {
+        let list = |v: &[u64]| {
+            v.iter()
+                .map(|i| format!("{i}/{count}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut message = String::new();
+        if !missing.is_empty() {
+            let _ = write!(message, "slices missing: {}", list(&missing));
+        }
+        if !unfinished.is_empty() {
+            if !message.is_empty() {
+                message.push_str("; ");
+            }
+            let _ = write!(
+                message,
+                "slices unfinished (no manifest.json): {}",
+                list(&unfinished)
+            );
+        }
+        let mut redo: Vec<u64> = missing.iter().chain(&unfinished).copied().collect();
+        redo.sort_unstable();
+        let _ = write!(
+            message,
+            "\nrun them (again) with `cascade sweep FILE --seed {} --replicates {} --shard I/{count} --out SLICE_DIR --resume`",
+            identity.seed, identity.replicates
+        );
+        // Slices written by `cascade slurm` sit in DIR/slices/<i>, next to
+        // DIR/slurm/slices.sbatch.
+        let script = slices[0]
+            .1
+            .parent()
+            .and_then(Path::parent)
+            .map(|d| d.join("slurm").join("slices.sbatch"))
+            .filter(|p| p.is_file());
+        if let Some(script) = script {
+            let _ = write!(
+                message,
+                "\non Slurm: sbatch --array={} {}",
+                redo.iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                script.display()
+            );
+        }
+        return Err(Failure::Input(message));
     }
+    let slices: Vec<(Shard, PathBuf, Manifest)> = slices
+        .into_iter()
+        .filter_map(|(s, d, m)| m.map(|m| (s, d, m)))
+        .collect();
+    let mut slices = slices;
     slices.sort_by_key(|(s, _, _)| s.index);
     let scenario_name = slices[0].2.scenario.clone();
     let base = load::<X>(Path::new(&scenario_name)).map_err(|e| {
@@ -535,15 +581,6 @@ pub fn merge<X: ScenarioExtension>(shards: &[PathBuf], out: &Path) -> Result<Str
     }
     plan.finish(&dir, out, &scenario_name, None, 0..units, &records)?;
     Ok(plan.overview(0, &records))
-}
-
-fn rerun_hint(identity: &RunIdentity, shard: Shard, dir: &Path) -> String {
-    format!(
-        "cascade sweep FILE --seed {} --replicates {} --shard {shard} --out {} --resume",
-        identity.seed,
-        identity.replicates,
-        dir.display()
-    )
 }
 
 /// What differs between two slices' identities (the slice index aside).
