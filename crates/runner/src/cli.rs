@@ -501,19 +501,23 @@ fn run_all<X: ScenarioExtension>(
         &file.display().to_string(),
         "replicate",
         |r| one_replicate(scenario, seed, r, dir.as_ref()),
+        |_| None,
     )?;
     Ok((records, dir))
 }
 
 /// Runs `job` for every unit of `units` on `threads` worker threads (all
 /// cores by default), with a progress bar on a terminal counting `noun`s;
-/// the records in unit order, or the first failure in unit order.
+/// the records in unit order, or the first failure in unit order. After
+/// each unit, `message` may give the bar a new message (a sweep's points
+/// done).
 pub(crate) fn run_units(
     units: core::ops::Range<u64>,
     threads: Option<usize>,
     label: &str,
     noun: &str,
     job: impl Fn(u64) -> Result<ReplicateRecord, Failure> + Sync,
+    message: impl Fn(u64) -> Option<String> + Sync,
 ) -> Result<Vec<ReplicateRecord>, Failure> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(threads) = threads {
@@ -550,6 +554,11 @@ pub(crate) fn run_units(
                 }
                 if let Some(bar) = &progress {
                     bar.inc(1);
+                    if result.is_ok()
+                        && let Some(text) = message(u)
+                    {
+                        bar.set_message(text);
+                    }
                 }
                 result.map(Some)
             })

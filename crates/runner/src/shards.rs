@@ -13,6 +13,7 @@
 use core::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::cli::{Failure, run_units};
 use crate::output::{
@@ -380,9 +381,33 @@ pub fn sweep<X: ScenarioExtension>(request: &SweepRequest<'_>) -> Result<String,
         Some(shard) => format!("{} (slice {shard})", request.file.display()),
         None => request.file.display().to_string(),
     };
-    let records = run_units(units.clone(), request.threads, &label, "unit", |u| {
-        plan.unit(u, dir.as_ref())
-    })?;
+    // Points done, for the progress bar: a point is done when all of its
+    // replicates in this slice are.
+    let first_point = units.start / replicates;
+    let last_point = units.end.saturating_sub(1) / replicates;
+    let remaining: Vec<AtomicU64> = (first_point..=last_point)
+        .map(|p| {
+            let start = (p * replicates).max(units.start);
+            let end = ((p + 1) * replicates).min(units.end);
+            AtomicU64::new(end.saturating_sub(start))
+        })
+        .collect();
+    let points_done = AtomicU64::new(0);
+    let points_here = remaining.len() as u64;
+    let records = run_units(
+        units.clone(),
+        request.threads,
+        &label,
+        "unit",
+        |u| plan.unit(u, dir.as_ref()),
+        |u| {
+            let slot = &remaining[(u / replicates - first_point) as usize];
+            (slot.fetch_sub(1, Ordering::Relaxed) == 1).then(|| {
+                let done = points_done.fetch_add(1, Ordering::Relaxed) + 1;
+                format!("{label}: {done}/{points_here} points done")
+            })
+        },
+    )?;
     if let (Some(dir), Some(out)) = (&dir, request.out) {
         plan.finish(
             dir,
