@@ -225,3 +225,57 @@ fn broken_sweeps_and_merges_are_refused_with_what_is_wrong() {
     }
     let _ = fs::remove_dir_all(&root);
 }
+
+/// With the `parquet` feature: the tables as Parquet, merged slices the
+/// same bytes as one machine's, one row per CSV row.
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_tables_merge_to_the_same_bytes_and_hold_every_row() {
+    let root = scratch("sweep-parquet");
+    let (whole, csv) = (root.join("whole"), root.join("csv"));
+    ok(&[
+        "sweep",
+        SWEEP,
+        "--out",
+        whole.to_str().unwrap(),
+        "--format",
+        "parquet",
+    ]);
+    ok(&["sweep", SWEEP, "--out", csv.to_str().unwrap()]);
+    let dirs = slices(&root, 2, &["--format", "parquet"]);
+    let merged = root.join("merged");
+    ok(&[
+        "merge",
+        "--format",
+        "parquet",
+        "--out",
+        merged.to_str().unwrap(),
+        &dirs[0],
+        &dirs[1],
+    ]);
+    assert_same_tree(&whole, &merged);
+    for table in ["summary", "funnel", "points"] {
+        let bytes = fs::read(whole.join(format!("{table}.parquet"))).unwrap();
+        assert!(
+            bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"),
+            "{table}"
+        );
+        assert!(!whole.join(format!("{table}.csv")).exists());
+        let rows = fs::read_to_string(csv.join(format!("{table}.csv")))
+            .unwrap()
+            .lines()
+            .count()
+            - 1;
+        let file = fs::File::open(whole.join(format!("{table}.parquet"))).unwrap();
+        let reader =
+            cascade_runner::parquet::file::serialized_reader::SerializedFileReader::new(file)
+                .unwrap();
+        use cascade_runner::parquet::file::reader::FileReader as _;
+        assert_eq!(
+            reader.metadata().file_metadata().num_rows() as usize,
+            rows,
+            "{table}"
+        );
+    }
+    let _ = fs::remove_dir_all(&root);
+}

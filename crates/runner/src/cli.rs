@@ -103,6 +103,10 @@ pub enum Command {
         /// Finish an interrupted sweep (or slice) in --out.
         #[arg(long, requires = "out")]
         resume: bool,
+        /// The combined tables as CSV or Parquet (Parquet needs the cargo
+        /// feature `parquet`).
+        #[arg(long, value_enum, default_value_t = crate::output::TableFormat::Csv)]
+        format: crate::output::TableFormat,
     },
     /// Write (and with --submit, submit) a Slurm job array of a sweep's
     /// slices and a merge job that runs when every slice has succeeded.
@@ -149,6 +153,10 @@ pub enum Command {
         /// The slices' output directories, all N of them, in any order.
         #[arg(required = true)]
         slices: Vec<PathBuf>,
+        /// The combined tables as CSV or Parquet (Parquet needs the cargo
+        /// feature `parquet`).
+        #[arg(long, value_enum, default_value_t = crate::output::TableFormat::Csv)]
+        format: crate::output::TableFormat,
     },
     /// Validate a scenario without running it and print what it resolves to.
     Check {
@@ -308,7 +316,11 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             threads,
             out,
             resume,
+            format,
         } => {
+            if !format.available() {
+                return Err(Failure::Input(crate::output::PARQUET_MISSING.into()));
+            }
             if let Some(t) = threads
                 && !(1..=MAX_THREADS).contains(&t)
             {
@@ -324,6 +336,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                 threads,
                 out: out.as_deref(),
                 resume,
+                format,
             })?;
             print!("{text}");
             Ok(())
@@ -357,8 +370,15 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             print!("{text}");
             Ok(())
         }
-        Command::Merge { out, slices } => {
-            let text = crate::shards::merge::<X>(&slices, &out)?;
+        Command::Merge {
+            out,
+            slices,
+            format,
+        } => {
+            if !format.available() {
+                return Err(Failure::Input(crate::output::PARQUET_MISSING.into()));
+            }
+            let text = crate::shards::merge::<X>(&slices, &out, format)?;
             print!("{text}");
             Ok(())
         }
@@ -449,8 +469,14 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                         .map(|t| t.file.to_string())
                         .collect(),
                 };
-                dir.finish(0..replicates, "", &summary.to_json(), &manifest)
-                    .map_err(|e| Failure::Run(e.to_string()))?;
+                dir.finish(
+                    0..replicates,
+                    "",
+                    crate::output::TableFormat::Csv,
+                    &summary.to_json(),
+                    &manifest,
+                )
+                .map_err(|e| Failure::Run(e.to_string()))?;
             }
             match format {
                 Format::Table => print!("{}", summary.to_table()),

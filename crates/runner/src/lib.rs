@@ -13,6 +13,11 @@ pub mod golden;
 pub mod hash;
 pub mod locate;
 pub mod output;
+#[cfg(feature = "parquet")]
+pub mod parquet_tables;
+/// The `parquet` crate this build writes with, for reading the files back.
+#[cfg(feature = "parquet")]
+pub use parquet;
 pub mod run;
 pub mod scenario;
 pub mod shards;

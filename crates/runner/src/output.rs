@@ -29,6 +29,53 @@ use serde::{Deserialize, Serialize};
 
 use crate::run::{ReplicateOutput, ReplicateRecord, TABLES};
 
+/// How the combined tables are written.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum TableFormat {
+    /// CSV with a header line.
+    #[default]
+    Csv,
+    /// Parquet, the same columns typed (cargo feature `parquet`).
+    Parquet,
+}
+
+impl TableFormat {
+    /// The file name of table `csv_name` (`summary.csv`) in this format.
+    pub fn file_name(self, csv_name: &str) -> String {
+        match self {
+            TableFormat::Csv => csv_name.to_string(),
+            TableFormat::Parquet => format!("{}.parquet", csv_name.trim_end_matches(".csv")),
+        }
+    }
+
+    /// The bytes of CSV text `csv` in this format.
+    ///
+    /// # Errors
+    ///
+    /// Parquet without the `parquet` feature, or a table Parquet cannot
+    /// hold.
+    pub fn encode(self, csv: Vec<u8>) -> Result<Vec<u8>, OutputError> {
+        match self {
+            TableFormat::Csv => Ok(csv),
+            #[cfg(feature = "parquet")]
+            TableFormat::Parquet => {
+                crate::parquet_tables::csv_to_parquet(&String::from_utf8_lossy(&csv))
+                    .map_err(|e| OutputError::Refused(format!("cannot write Parquet: {e}")))
+            }
+            #[cfg(not(feature = "parquet"))]
+            TableFormat::Parquet => Err(OutputError::Refused(PARQUET_MISSING.into())),
+        }
+    }
+
+    /// Whether this build can write the format.
+    pub fn available(self) -> bool {
+        self == TableFormat::Csv || cfg!(feature = "parquet")
+    }
+}
+
+/// What to say when Parquet is asked of a build without it.
+pub const PARQUET_MISSING: &str = "this cascade was built without Parquet: build it with `cargo build --release -p cascade-runner --features parquet`";
+
 /// The version of the output layout.
 pub const FORMAT: u32 = 1;
 
@@ -257,6 +304,11 @@ impl OutputDir {
         })
     }
 
+    /// The directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     fn replicate_dir(&self, unit: u64) -> PathBuf {
         unit_dir(&self.root, unit)
     }
@@ -340,6 +392,7 @@ impl OutputDir {
         &self,
         units: core::ops::Range<u64>,
         header_prefix: &str,
+        format: TableFormat,
         summary_json: &str,
         manifest: &Manifest,
     ) -> Result<(), OutputError> {
@@ -352,7 +405,10 @@ impl OutputDir {
                 let path = self.replicate_dir(r).join(table.file);
                 bytes.extend(fs::read(&path).map_err(io_error(&path))?);
             }
-            write_atomic(&self.root.join(table.file), &bytes)?;
+            write_atomic(
+                &self.root.join(format.file_name(table.file)),
+                &format.encode(bytes)?,
+            )?;
         }
         write_atomic(&self.root.join("summary.json"), summary_json.as_bytes())?;
         let text = serde_json::to_string_pretty(manifest)

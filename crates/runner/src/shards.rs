@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::cli::{Failure, run_units};
 use crate::output::{
-    FORMAT, Manifest, ManifestReplicate, OutputDir, RunIdentity, SweepIdentity, unit_dir,
-    write_file,
+    FORMAT, Manifest, ManifestReplicate, OutputDir, RunIdentity, SweepIdentity, TableFormat,
+    unit_dir, write_file,
 };
 use crate::run::{ReplicateRecord, TABLES, csv_field, run_replicate};
 use crate::scenario::{Scenario, ScenarioExtension, load};
@@ -48,6 +48,8 @@ pub struct SweepRequest<'a> {
     pub out: Option<&'a Path>,
     /// Finish an interrupted sweep in `out`.
     pub resume: bool,
+    /// How the combined tables are written.
+    pub format: TableFormat,
 }
 
 /// The scenario at every point of its grid (every point is checked, so
@@ -224,16 +226,18 @@ impl<X: ScenarioExtension> Plan<X> {
     fn finish(
         &self,
         dir: &OutputDir,
-        root: &Path,
         scenario_name: &str,
         shard: Option<Shard>,
         units: core::ops::Range<u64>,
         records: &[ReplicateRecord],
+        format: TableFormat,
     ) -> Result<(), Failure> {
         let fail = |e: crate::output::OutputError| Failure::Run(e.to_string());
         crate::output::write_atomic(
-            &root.join(POINTS_FILE),
-            self.points_table(units.start, records).as_bytes(),
+            &dir.root().join(format.file_name(POINTS_FILE)),
+            &format
+                .encode(self.points_table(units.start, records).into_bytes())
+                .map_err(fail)?,
         )
         .map_err(fail)?;
         let mut summary = String::from("[\n");
@@ -275,8 +279,8 @@ impl<X: ScenarioExtension> Plan<X> {
             command.push("--shard".into());
             command.push(shard.to_string());
         }
-        let mut tables: Vec<String> = TABLES.iter().map(|t| t.file.to_string()).collect();
-        tables.push(POINTS_FILE.into());
+        let mut tables: Vec<String> = TABLES.iter().map(|t| format.file_name(t.file)).collect();
+        tables.push(format.file_name(POINTS_FILE));
         let manifest = Manifest {
             identity: self.identity(shard),
             scenario: scenario_name.to_string(),
@@ -293,7 +297,7 @@ impl<X: ScenarioExtension> Plan<X> {
                 .collect(),
             tables,
         };
-        dir.finish(units, &self.header_prefix(), &summary, &manifest)
+        dir.finish(units, &self.header_prefix(), format, &summary, &manifest)
             .map_err(fail)
     }
 
@@ -408,14 +412,14 @@ pub fn sweep<X: ScenarioExtension>(request: &SweepRequest<'_>) -> Result<String,
             })
         },
     )?;
-    if let (Some(dir), Some(out)) = (&dir, request.out) {
+    if let Some(dir) = &dir {
         plan.finish(
             dir,
-            out,
             &request.file.display().to_string(),
             request.shard,
             units.clone(),
             &records,
+            request.format,
         )?;
     }
     Ok(plan.overview(units.start, &records))
@@ -436,7 +440,11 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Failure> 
 /// [`Failure::Input`] for slices of different sweeps, a missing or
 /// duplicated slice, an unfinished slice, or a scenario file that changed;
 /// [`Failure::Run`] for a failed write.
-pub fn merge<X: ScenarioExtension>(shards: &[PathBuf], out: &Path) -> Result<String, Failure> {
+pub fn merge<X: ScenarioExtension>(
+    shards: &[PathBuf],
+    out: &Path,
+    format: TableFormat,
+) -> Result<String, Failure> {
     if shards.is_empty() {
         return Err(Failure::Input(
             "give the slices' directories to merge".into(),
@@ -604,7 +612,7 @@ pub fn merge<X: ScenarioExtension>(shards: &[PathBuf], out: &Path) -> Result<Str
             })?;
         records.push(record);
     }
-    plan.finish(&dir, out, &scenario_name, None, 0..units, &records)?;
+    plan.finish(&dir, &scenario_name, None, 0..units, &records, format)?;
     Ok(plan.overview(0, &records))
 }
 
