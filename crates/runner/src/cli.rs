@@ -143,6 +143,10 @@ pub enum Command {
         /// With --submit: wait for the merge job and exit with its result.
         #[arg(long, requires = "submit")]
         wait: bool,
+        /// The merged tables as CSV or Parquet (Parquet needs the cargo
+        /// feature `parquet`).
+        #[arg(long, value_enum, default_value_t = crate::output::TableFormat::Csv)]
+        format: crate::output::TableFormat,
     },
     /// Join the slices of a sweep (`cascade sweep --shard I/N --out DIR`)
     /// into the files one machine would have written.
@@ -353,7 +357,11 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             cpus_per_task,
             submit,
             wait,
+            format,
         } => {
+            if !format.available() {
+                return Err(Failure::Input(crate::output::PARQUET_MISSING.into()));
+            }
             let text = crate::slurm::slurm::<X>(&crate::slurm::SlurmRequest {
                 file: &file,
                 shards,
@@ -366,6 +374,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                 cpus_per_task,
                 submit,
                 wait,
+                format,
             })?;
             print!("{text}");
             Ok(())

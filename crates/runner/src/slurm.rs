@@ -50,6 +50,8 @@ pub struct SlurmRequest<'a> {
     pub submit: bool,
     /// After submitting, wait for the merge job to end and report.
     pub wait: bool,
+    /// How the merged tables are written.
+    pub format: crate::output::TableFormat,
 }
 
 /// A shell word: single-quoted, with single quotes escaped.
@@ -154,8 +156,12 @@ pub fn slurm<X: ScenarioExtension>(request: &SlurmRequest<'_>) -> Result<String,
     merge.push_str("set -euo pipefail\n");
     let _ = write!(
         merge,
-        "exec {} merge --out {}",
+        "exec {} merge{} --out {}",
         quote(&path_text(&exe)),
+        match request.format {
+            crate::output::TableFormat::Csv => "",
+            crate::output::TableFormat::Parquet => " --format parquet",
+        },
         quote(&path_text(&out.join("merged")))
     );
     for i in 0..n {
