@@ -662,6 +662,57 @@ extra
         absent: &["arrest_probability ="],
     },
     Case {
+        name: "negative_solitary_division_multiplier",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    organs: (preset: Mouse, change: [(organ: "liver", solitary_division_multiplier: -0.1)]),
+    clones: [(name: "B16")],
+    injections: [(vein: "mesenteric_vein", cells: [("B16", 10)])],
+)
+"#,
+        at: (3, 85),
+        field: "organs.change[0].solitary_division_multiplier",
+        words: &["-0.1 is invalid for organ \"liver\"", "a finite number >= 0"],
+        absent: &[],
+    },
+    Case {
+        name: "infinite_solitary_division_multiplier_of_added_organ",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    organs: (
+        preset: Mouse,
+        add: [(name: "graft", cardiac_output_share: 0.0, drains_to: Organ("lung"),
+               solitary_division_multiplier: inf)],
+    ),
+    clones: [(name: "B16")],
+    injections: [(vein: "tail_vein", cells: [("B16", 10)])],
+)
+"#,
+        at: (6, 46),
+        field: "organs.add[0].solitary_division_multiplier",
+        words: &["inf is invalid for organ \"graft\"", "a finite number >= 0"],
+        absent: &[],
+    },
+    Case {
+        name: "misspelt_solitary_division_multiplier_in_every",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    organs: (preset: Mouse, every: (solitary_divison_multiplier: 0.1)),
+    clones: [(name: "B16")],
+    injections: [(vein: "tail_vein", cells: [("B16", 10)])],
+)
+"#,
+        at: (3, 37),
+        field: "organs.every.solitary_divison_multiplier",
+        words: &[
+            "unknown field `solitary_divison_multiplier` in the organs.every section",
+            "did you mean `solitary_division_multiplier`?",
+            "valid fields: arrest_probability",
+            "growth_multiplier, solitary_division_multiplier, carrying_capacity",
+        ],
+        absent: &[],
+    },
+    Case {
         name: "infinite_transit_time",
         text: r#"Scenario(
     stop_day: 10.0,

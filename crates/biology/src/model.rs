@@ -858,8 +858,14 @@ impl CascadeState {
                 ));
                 self.channels
                     .push((organ.dormancy_entry_rate, Channel::Pool(EnteredDormancy)));
+                // The solitary division multiplier last: at its default of
+                // 1 the product is bit for bit the colony birth rate's.
                 self.channels.push((
-                    rates.birth_rate * organ.growth_multiplier * affinity.growth * m.growth[o],
+                    rates.birth_rate
+                        * organ.growth_multiplier
+                        * affinity.growth
+                        * m.growth[o]
+                        * organ.solitary_division_multiplier,
                     Channel::Pool(Divided),
                 ));
             }

@@ -8,7 +8,9 @@ use cascade_biology::config::{
 };
 use cascade_biology::model::{Cascade, Compartment, Place, PoolKey};
 use cascade_biology::organs::{Entry, OrganSet};
-use cascade_biology::{CascadeError, CascadeState, CloneId, NoExtension, SetupError, simulation};
+use cascade_biology::{
+    CascadeError, CascadeEvent, CascadeState, CloneId, NoExtension, SetupError, simulation,
+};
 use cascade_kernel::{Observer, RunLimits, Seed, Simulation, StopReason, Time, TraceDigest};
 use proptest::prelude::*;
 
@@ -443,6 +445,104 @@ fn b16_in_the_tail_vein_about_one_percent_alive_at_24_hours_mostly_in_the_lung()
         in_lung as f64 >= 0.95 * alive as f64,
         "lung {in_lung} of {alive}"
     );
+}
+
+/// Counts the colony divisions (`CellDivided`) it sees.
+#[derive(Default)]
+struct SiteDivisions(u64);
+
+impl<U> Observer<CascadeEvent<U>> for SiteDivisions {
+    fn observe(&mut self, _: Time, event: &CascadeEvent<U>) {
+        if matches!(event, CascadeEvent::CellDivided { .. }) {
+            self.0 += 1;
+        }
+    }
+}
+
+/// The solitary division multiplier m acts on a solitary cell's first
+/// division only. `cells` cells into the tail vein all arrest in the lung
+/// and extravasate (no death before), then each solitary cell divides at
+/// b·g·m, dies at s + d, never becomes dormant: it founds a metastasis with
+/// probability b·g·m / (b·g·m + s + d). Colonies grow at b·g alone: with
+/// g = 0.01 they are nearly inert (b·g = 0.01 < d), where b·g·m = 1 > d
+/// would make them grow. Returns the state at day 40 (every solitary cell
+/// and every colony resolved), the colony divisions, and the probability.
+fn solitary_division_assay(cells: u64, m: f64, seed: u64) -> (CascadeState, u64, f64) {
+    let (b, g, s, d) = (1.0, 0.01, 1.0, 0.25);
+    let organs = mouse_with(|name, o| {
+        o.arrest_probability = 1.0;
+        o.arrested_death_rate = 0.0;
+        o.extravasation_rate = 50.0;
+        o.solitary_death_rate = s;
+        o.dormancy_entry_rate = 0.0;
+        if name == "lung" {
+            o.growth_multiplier = g;
+            o.solitary_division_multiplier = m;
+        }
+    });
+    let entry = organs.vein("tail_vein").unwrap().clone();
+    let clones = one_clone(&organs, |p| {
+        p.circulation_death_rate = 0.0;
+        p.shedding_rate = 0.0;
+        p.in_metastases = GrowthRates {
+            birth_rate: b,
+            death_rate: d,
+            mutation_probability: 0.0,
+        };
+    });
+    let mut config = CascadeConfig::new(organs, clones);
+    config.metastasis_growth_law = GrowthLaw::Exponential;
+    config.injections.push(Injection {
+        day: 0.0,
+        entry,
+        cells: vec![(CloneId(0), cells)],
+    });
+    let mut sim = simulation(config, NoExtension, Seed::new(seed)).unwrap();
+    let mut divisions = SiteDivisions::default();
+    sim.run(RunLimits::until(Time::new(40.0).unwrap()), &mut divisions)
+        .unwrap();
+    let state = sim.model().state().clone();
+    let p = b * g * m / (b * g * m + s + d);
+    (state, divisions.0, p)
+}
+
+/// Luzzi et al. 1998 (REFERENCES.md, Metastatic inefficiency, L) needs few
+/// solitary cells dividing but fast colonies: the organ's solitary division
+/// multiplier changes the first division only. With m = 100 (and g = 0.01,
+/// so b·g·m = 1) the share of solitary cells founding a metastasis must be
+/// within 4 binomial standard errors of b·g·m / (b·g·m + s + d) = 4/9
+/// (fixed seed), while the colonies, growing at b·g = 0.01 < d, divide less
+/// than once per 4 colonies on average (expected about 1 in 12: each of a
+/// colony's 2 cells has b/(d − b) = 0.04 descendants' births in expectation;
+/// colonies growing at b·g·m = 1 would divide hundreds of times). With
+/// m = 0 no solitary cell ever divides.
+#[test]
+fn the_solitary_division_multiplier_scales_the_first_division_only() {
+    let cells = 2_000u64;
+    let (state, divisions, p) = solitary_division_assay(cells, 100.0, 71);
+    state.check_conservation().unwrap();
+    let total = state.funnel().total();
+    assert_eq!(total.extravasated, cells);
+    assert_eq!(total.entered_dormancy, 0);
+    assert_eq!(total.micrometastases + total.died_in_parenchyma, cells);
+    let share = total.micrometastases as f64 / cells as f64;
+    let se = (p * (1.0 - p) / cells as f64).sqrt();
+    assert!(
+        (share - p).abs() < 4.0 * se,
+        "founded {share}, expected {p} ± {se}"
+    );
+    assert!(
+        (divisions as f64) < 0.25 * total.micrometastases as f64,
+        "{divisions} divisions in {} colonies",
+        total.micrometastases
+    );
+
+    let (state, divisions, _) = solitary_division_assay(cells, 0.0, 72);
+    state.check_conservation().unwrap();
+    let total = state.funnel().total();
+    assert_eq!(total.micrometastases, 0);
+    assert_eq!(total.died_in_parenchyma, cells);
+    assert_eq!(divisions, 0);
 }
 
 #[test]

@@ -403,8 +403,8 @@ pub fn describe<X: ScenarioExtension>(scenario: &Scenario<X>) -> String {
     let _ = writeln!(out, "\norgans ({}):", config.organs.len());
     let _ = writeln!(
         out,
-        "  {:<16} {:>7} {:<14} {:>6} {:>8} {:>8} {:>9}",
-        "name", "share", "drains to", "arrest", "extrav/d", "growth×", "capacity"
+        "  {:<16} {:>7} {:<14} {:>6} {:>8} {:>8} {:>8} {:>9}",
+        "name", "share", "drains to", "arrest", "extrav/d", "growth×", "1st div×", "capacity"
     );
     for (_, organ) in config.organs.organs() {
         let drain = match &organ.drains_to {
@@ -413,13 +413,14 @@ pub fn describe<X: ScenarioExtension>(scenario: &Scenario<X>) -> String {
         };
         let _ = writeln!(
             out,
-            "  {:<16} {:>7.4} {:<14} {:>6.3} {:>8.3} {:>8.3} {:>9.2e}",
+            "  {:<16} {:>7.4} {:<14} {:>6.3} {:>8.3} {:>8.3} {:>8.3} {:>9.2e}",
             organ.name,
             organ.cardiac_output_share,
             drain,
             organ.arrest_probability,
             organ.extravasation_rate,
             organ.growth_multiplier,
+            organ.solitary_division_multiplier,
             organ.carrying_capacity
         );
     }

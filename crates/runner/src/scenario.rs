@@ -118,6 +118,7 @@ pub struct OrganChange {
     pub dormancy_exit_rate: Option<f64>,
     pub dormant_death_rate: Option<f64>,
     pub growth_multiplier: Option<f64>,
+    pub solitary_division_multiplier: Option<f64>,
     pub carrying_capacity: Option<f64>,
 }
 
@@ -134,6 +135,7 @@ pub struct EveryOrgan {
     pub dormancy_exit_rate: Option<f64>,
     pub dormant_death_rate: Option<f64>,
     pub growth_multiplier: Option<f64>,
+    pub solitary_division_multiplier: Option<f64>,
     pub carrying_capacity: Option<f64>,
 }
 
@@ -153,6 +155,10 @@ impl EveryOrgan {
         set(&mut spec.dormancy_exit_rate, self.dormancy_exit_rate);
         set(&mut spec.dormant_death_rate, self.dormant_death_rate);
         set(&mut spec.growth_multiplier, self.growth_multiplier);
+        set(
+            &mut spec.solitary_division_multiplier,
+            self.solitary_division_multiplier,
+        );
         set(&mut spec.carrying_capacity, self.carrying_capacity);
     }
 }
@@ -169,6 +175,7 @@ impl OrganChange {
             dormancy_exit_rate: self.dormancy_exit_rate,
             dormant_death_rate: self.dormant_death_rate,
             growth_multiplier: self.growth_multiplier,
+            solitary_division_multiplier: self.solitary_division_multiplier,
             carrying_capacity: self.carrying_capacity,
         }
     }
@@ -200,6 +207,8 @@ pub struct NewOrgan {
     pub dormant_death_rate: f64,
     #[serde(default = "defaults::one")]
     pub growth_multiplier: f64,
+    #[serde(default = "defaults::one")]
+    pub solitary_division_multiplier: f64,
     #[serde(default = "defaults::capacity")]
     pub carrying_capacity: f64,
 }
@@ -615,6 +624,7 @@ fn struct_noun(outer: &str) -> &str {
         "AffinitySpec" => "affinity",
         "OrgansSection" => "organs section",
         "OrganChange" => "organ change",
+        "EveryOrgan" => "organs.every section",
         "NewOrgan" => "added organ",
         "NewVein" => "added vein",
         "RatesChange" => "in_metastases rates",
@@ -1476,6 +1486,7 @@ fn resolve_organs(section: &OrgansSection) -> Result<OrganSet, Unplaced> {
             dormancy_exit_rate: organ.dormancy_exit_rate,
             dormant_death_rate: organ.dormant_death_rate,
             growth_multiplier: organ.growth_multiplier,
+            solitary_division_multiplier: organ.solitary_division_multiplier,
             carrying_capacity: organ.carrying_capacity,
         });
         organ_paths.push(format!("organs.add[{i}]"));
@@ -1496,6 +1507,10 @@ fn resolve_organs(section: &OrgansSection) -> Result<OrganSet, Unplaced> {
         (every.dormancy_exit_rate, "dormancy_exit_rate"),
         (every.dormant_death_rate, "dormant_death_rate"),
         (every.growth_multiplier, "growth_multiplier"),
+        (
+            every.solitary_division_multiplier,
+            "solitary_division_multiplier",
+        ),
     ];
     for (value, name) in rates {
         if let Some(value) = value {
