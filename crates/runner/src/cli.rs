@@ -475,9 +475,17 @@ pub fn describe<X: ScenarioExtension>(scenario: &Scenario<X>) -> String {
         );
     }
     for (i, injection) in config.injections.iter().enumerate() {
+        let clumps = injection.clumps_of().map_or_else(String::new, |k| {
+            let n: u64 = injection.cells.iter().map(|&(_, n)| n).sum();
+            format!(
+                " as {} clumps of {k} cells and {} single cells",
+                n / k,
+                n % k
+            )
+        });
         let _ = writeln!(
             out,
-            "  day {}: injection of {} into {}",
+            "  day {}: injection of {} into {}{clumps}",
             injection.day,
             cells(&injection.cells),
             file.injections[i].vein

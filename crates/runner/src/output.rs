@@ -27,8 +27,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::run::{ReplicateOutput, ReplicateRecord, TABLES};
 
-/// The version of the output layout.
-pub const FORMAT: u32 = 1;
+/// The version of the output layout: 2 since the tables gained the clump
+/// columns (`summary.csv`, `funnel.csv`) and the founding cells and clones
+/// (`metastases.csv`), so that `--resume` refuses a directory whose rows
+/// have the old columns.
+pub const FORMAT: u32 = 2;
 
 /// What a directory is a run of: everything that decides its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

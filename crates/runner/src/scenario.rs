@@ -306,6 +306,11 @@ pub struct InjectionSpec {
     pub vein: String,
     /// Cells per clone.
     pub cells: Cells,
+    /// Inject the cells as clumps of this many cells (at least 2; 1 or
+    /// absent: single cells): the cells of every clone together are dealt
+    /// into clumps, the remainder injected as single cells.
+    #[serde(default)]
+    pub clump_size: Option<u64>,
 }
 
 /// How sites shed cells.
@@ -680,6 +685,7 @@ fn field_hint(field: &str) -> Option<&'static str> {
         "primary" => "`(organ: \"organ name\", cells: [(\"clone name\", number of cells)])`",
         "clones" => "a list of clones `[(name: \"...\", ...)]`",
         "injections" => "a list of injections `[(day: ..., vein: \"...\", cells: [...])]`",
+        "clump_size" => "a whole number of cells per clump, such as 4",
         "harvest_days" | "observation_days" => "a list of days such as `[1.0, 7.0]`",
         "affinity" => "a list `[(organ: \"...\", arrest: ..., extravasation: ..., growth: ...)]`",
         "change" => "a list `[(organ: \"...\", ...)]`",
@@ -1318,6 +1324,13 @@ fn resolve<X: ScenarioExtension>(
             })?
             .clone();
         let cells = cells(&injection.cells, &format!("{path}.cells"))?;
+        if injection.clump_size == Some(0) {
+            return Err(invalid(
+                format!("{path}.clump_size"),
+                0,
+                "a clump size of at least 1 cell (1 or absent: single cells; 2 or more: clumps of that many cells)",
+            ));
+        }
         seeded += cells.iter().map(|&(_, n)| u128::from(n)).sum::<u128>();
         if seeded > u128::from(MAX_CELLS) {
             return Err(Unplaced::new(
@@ -1327,7 +1340,12 @@ fn resolve<X: ScenarioExtension>(
                 ),
             ));
         }
-        injections.push(Injection { day, entry, cells });
+        injections.push(Injection {
+            day,
+            entry,
+            cells,
+            clump_size: injection.clump_size,
+        });
     }
     if primary.is_none() && injections.is_empty() {
         return Err(Unplaced::new(
