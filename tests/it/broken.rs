@@ -662,6 +662,140 @@ extra
         absent: &["arrest_probability ="],
     },
     Case {
+        name: "negative_solitary_division_multiplier",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    organs: (preset: Mouse, change: [(organ: "liver", solitary_division_multiplier: -0.1)]),
+    clones: [(name: "B16")],
+    injections: [(vein: "mesenteric_vein", cells: [("B16", 10)])],
+)
+"#,
+        at: (3, 85),
+        field: "organs.change[0].solitary_division_multiplier",
+        words: &["-0.1 is invalid for organ \"liver\"", "a finite number >= 0"],
+        absent: &[],
+    },
+    Case {
+        name: "infinite_solitary_division_multiplier_of_added_organ",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    organs: (
+        preset: Mouse,
+        add: [(name: "graft", cardiac_output_share: 0.0, drains_to: Organ("lung"),
+               solitary_division_multiplier: inf)],
+    ),
+    clones: [(name: "B16")],
+    injections: [(vein: "tail_vein", cells: [("B16", 10)])],
+)
+"#,
+        at: (6, 46),
+        field: "organs.add[0].solitary_division_multiplier",
+        words: &["inf is invalid for organ \"graft\"", "a finite number >= 0"],
+        absent: &[],
+    },
+    Case {
+        name: "misspelt_solitary_division_multiplier_in_every",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    organs: (preset: Mouse, every: (solitary_divison_multiplier: 0.1)),
+    clones: [(name: "B16")],
+    injections: [(vein: "tail_vein", cells: [("B16", 10)])],
+)
+"#,
+        at: (3, 37),
+        field: "organs.every.solitary_divison_multiplier",
+        words: &[
+            "unknown field `solitary_divison_multiplier` in the organs.every section",
+            "did you mean `solitary_division_multiplier`?",
+            "valid fields: arrest_probability",
+            "growth_multiplier, solitary_division_multiplier, carrying_capacity",
+        ],
+        absent: &[],
+    },
+    Case {
+        name: "zero_clump_size",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    organs: (preset: Mouse),
+    clones: [(name: "F1"), (name: "F10")],
+    injections: [(vein: "tail_vein", cells: [("F1", 10), ("F10", 10)], clump_size: 0)],
+)
+"#,
+        at: (5, 84),
+        field: "injections[0].clump_size",
+        words: &[
+            "0 is invalid",
+            "a clump size of at least 1 cell (1 or absent: single cells; 2 or more: clumps of that many cells)",
+        ],
+        absent: &[],
+    },
+    Case {
+        name: "negative_clump_size",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    organs: (preset: Mouse),
+    clones: [(name: "B16")],
+    injections: [(vein: "tail_vein", cells: [("B16", 10)], clump_size: -4)],
+)
+"#,
+        at: (5, 72),
+        field: "injections[0].clump_size",
+        words: &["out of range", "a whole number from 0 to 18446744073709551615"],
+        absent: &[],
+    },
+    Case {
+        name: "fractional_clump_size",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    organs: (preset: Mouse),
+    clones: [(name: "B16")],
+    injections: [(vein: "tail_vein", cells: [("B16", 10)], clump_size: 2.5)],
+)
+"#,
+        at: (5, 72),
+        field: "injections[0].clump_size",
+        words: &["expected a whole number", "found `2.5`"],
+        absent: &[],
+    },
+    Case {
+        name: "misspelt_clump_size",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    organs: (preset: Mouse),
+    clones: [(name: "B16")],
+    injections: [(vein: "tail_vein", cells: [("B16", 10)], clump_sise: 4)],
+)
+"#,
+        at: (5, 60),
+        field: "injections[0].clump_sise",
+        words: &[
+            "unknown field `clump_sise` in the injection",
+            "did you mean `clump_size`?",
+            "valid fields: day, vein, cells, clump_size",
+        ],
+        absent: &[],
+    },
+    Case {
+        name: "too_many_cells_in_clumps",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    organs: (preset: Mouse),
+    clones: [(name: "B16")],
+    injections: [
+        (vein: "tail_vein", cells: [("B16", 6_000_000)], clump_size: 3),
+        (vein: "tail_vein", cells: [("B16", 6_000_000)], clump_size: 3),
+    ],
+)
+"#,
+        at: (7, 70),
+        field: "injections[1].clump_size",
+        words: &[
+            "12000000 cells dealt into clumps with the earlier injections'",
+            "at most 10000000 cells in clumps in all",
+        ],
+        absent: &[],
+    },
+    Case {
         name: "infinite_transit_time",
         text: r#"Scenario(
     stop_day: 10.0,

@@ -5,6 +5,7 @@
 
 mod broken;
 mod cli;
+mod clumps;
 mod extension;
 mod organs;
 mod run;

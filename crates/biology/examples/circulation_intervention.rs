@@ -111,6 +111,7 @@ pub fn died_in_circulation(
         day,
         entry,
         cells: vec![(CloneId(0), cells)],
+        clump_size: None,
     });
     let intervention = CirculationIntervention {
         factor: 2.0,

@@ -114,6 +114,36 @@ pub struct Injection {
     pub entry: Entry,
     /// Cells per clone.
     pub cells: Vec<(CloneId, u64)>,
+    /// `Some(k)` with `k ≥ 2`: the cells are injected as clumps of `k`
+    /// cells. All the injection's cells, every clone together, are dealt
+    /// into `⌊n/k⌋` clumps, each a draw of `k` cells without replacement
+    /// from the mix (so mixing two clones gives mixed clumps); the
+    /// remaining `n mod k` cells are injected as single cells. `None` or
+    /// `Some(1)`: single cells, as without this field. `Some(0)` is
+    /// refused. See `docs/model.md`, Clumps.
+    #[serde(default)]
+    pub clump_size: Option<u64>,
+}
+
+impl Injection {
+    /// The clump size if the cells are injected as clumps (`k ≥ 2`), `None`
+    /// for single cells.
+    pub fn clumps_of(&self) -> Option<u64> {
+        self.clump_size.filter(|&k| k >= 2)
+    }
+
+    /// Cells the injection deals into clumps: `⌊n/k⌋·k` of its `n` cells,
+    /// 0 for single cells.
+    pub fn clumped_cells(&self) -> u64 {
+        let Some(k) = self.clumps_of() else {
+            return 0;
+        };
+        let n = self
+            .cells
+            .iter()
+            .fold(0u64, |total, &(_, count)| total.saturating_add(count));
+        n / k * k
+    }
 }
 
 /// Everything the cascade model needs for one run.
@@ -198,9 +228,10 @@ impl CascadeConfig {
 
     /// Checks every field. Besides ranges, founding clone names must be
     /// unique, non-empty and without '.' (a mutant is named
-    /// `<parent>.<n>`, so a founder named like one could clash with it), and
-    /// the cells seeded are at most [`MAX_CELLS`] per primary, per injection
-    /// and in all.
+    /// `<parent>.<n>`, so a founder named like one could clash with it), the
+    /// cells seeded are at most [`MAX_CELLS`] per primary, per injection
+    /// and in all, an injection's clump size is not 0, and the cells dealt
+    /// into clumps are at most [`MAX_CLUMPED_CELLS`] in all.
     ///
     /// # Errors
     ///
@@ -255,6 +286,7 @@ impl CascadeConfig {
             check_total(total, path, "")
         };
         let mut all_cells: u128 = 0;
+        let mut clumped_cells: u128 = 0;
         if let Some(primary) = &self.primary {
             if primary.organ.index() >= organ_count {
                 return Err(ConfigError::new(
@@ -291,6 +323,25 @@ impl CascadeConfig {
                 &path,
                 " with the primary's and the earlier injections'",
             )?;
+            if injection.clump_size == Some(0) {
+                return Err(ConfigError::new(
+                    format!("injections[{i}].clump_size"),
+                    "0",
+                    "a clump size of at least 1 cell (1 or none: single cells; \
+                     2 or more: clumps of that many cells)",
+                ));
+            }
+            clumped_cells += u128::from(injection.clumped_cells());
+            if clumped_cells > u128::from(MAX_CLUMPED_CELLS) {
+                return Err(ConfigError::new(
+                    format!("injections[{i}].clump_size"),
+                    format!("{clumped_cells} cells dealt into clumps with the earlier injections'"),
+                    format!(
+                        "at most {MAX_CLUMPED_CELLS} cells in clumps in all (each clump is \
+                         simulated on its own, each of its cells drawn one by one)"
+                    ),
+                ));
+            }
         }
         for (i, &day) in self.harvest_days.iter().enumerate() {
             check_day(day, &format!("harvest_days[{i}]"))?;
@@ -360,6 +411,13 @@ impl CascadeConfig {
 /// in all (the primary and every injection): 2^62, so that counts of cells
 /// (seeded, born, alive) stay far from overflowing a `u64`.
 pub const MAX_CELLS: u64 = 1 << 62;
+
+/// The most cells a configuration may deal into clumps, over all its
+/// injections: 10^7. Each clump is an entity of its own, with its own
+/// clock, and each of its cells is drawn from the injected mix one by one,
+/// so memory and set-up time grow with these cells (single cells of one
+/// clone share one pool however many they are).
+pub const MAX_CLUMPED_CELLS: u64 = 10_000_000;
 
 /// `total` (cells) if it is at most [`MAX_CELLS`]; `context` says what it
 /// adds up.

@@ -23,7 +23,12 @@
 //! let clone = FoundingClone { name: "B16".into(), phenotype: default_phenotype(&organs) };
 //! let entry = organs.vein("tail_vein").expect("the mouse set has a tail vein").clone();
 //! let mut config = CascadeConfig::new(organs, vec![clone]);
-//! config.injections.push(Injection { day: 0.0, entry, cells: vec![(CloneId(0), 1_000)] });
+//! config.injections.push(Injection {
+//!     day: 0.0,
+//!     entry,
+//!     cells: vec![(CloneId(0), 1_000)],
+//!     clump_size: None,
+//! });
 //! config.mutation_effect = MutationEffect::NONE;
 //!
 //! let mut sim = simulation(config, NoExtension, Seed::new(1))?;

@@ -20,6 +20,17 @@
 //! site's content or rates change its clock is drawn again (exponential
 //! clocks have no memory, so redrawing is exact). Each pool and site has one
 //! pending event, with a handle so it can be redrawn.
+//!
+//! # Clumps
+//!
+//! An injection may give its cells as clumps of several cells that travel
+//! and arrest together ([`Clump`], in the [`clumps`] module). A clump is a
+//! place of its own, with its own clock: in transit its cells die one by
+//! one and it arrests or passes a bed as a unit; arrested, its cells die one
+//! by one and it extravasates as a unit, founding a metastasis with all its
+//! cells. A clump left with one cell becomes an ordinary single cell in the
+//! same compartment. Every cell is still in exactly one place: a site, a
+//! pool, or a clump.
 
 use cascade_kernel::distributions::{
     Bernoulli, Distribution, Exponential, ParameterError, sample_multinomial_into,
@@ -41,6 +52,10 @@ const FATES: Purpose = Purpose::new("cascade.fates");
 const ROUTING: Purpose = Purpose::new("cascade.routing");
 const MUTATION: Purpose = Purpose::new("cascade.mutation");
 
+pub mod clumps;
+
+pub use clumps::{Clump, ClumpId, ClumpStage};
+
 /// A site's index, in order of founding (the primary, if any, is 0).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SiteId(pub u32);
@@ -52,7 +67,8 @@ impl SiteId {
     }
 }
 
-/// Where a cell outside the sites is.
+/// Where a single cell outside the sites is (a clump has its own
+/// [`ClumpStage`]).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Compartment {
     /// In the blood, on its way to the organ's capillary bed.
@@ -93,9 +109,20 @@ pub struct Site {
     pub organ: OrganId,
     /// When it was founded.
     pub founded_at: Time,
-    /// The clone of the cell that founded it; for the primary, the clone
-    /// with the most cells at time zero (the first listed on a tie).
+    /// The clone of the cell that founded it; for a metastasis founded by a
+    /// clump, the clump's leading clone (the most cells, the lowest id on a
+    /// tie); for the primary, the clone with the most cells at time zero
+    /// (the first listed on a tie).
     pub founder: CloneId,
+    /// Cells that founded it: 1 for a metastasis founded by a solitary
+    /// cell's first division, the clump's cells for one founded by a clump,
+    /// the cells at time zero for the primary.
+    pub founding_cells: u64,
+    /// Distinct clones among the cells that founded it: more than 1 only
+    /// for a metastasis founded by a mixed clump (or a primary of several
+    /// clones). Mutants born later are not counted here (see
+    /// [`clones_ever`](Self::clones_ever)).
+    pub founding_clones: u32,
     /// Cells per clone, sorted by clone; clones that died out are removed.
     pub cells: Vec<(CloneId, u64)>,
     /// Total cells.
@@ -198,7 +225,8 @@ impl Modifiers {
 }
 
 /// The events of the cascade: facts, in the past tense, each one cell's
-/// transition (or a protocol step), and `User` for an extension's own.
+/// transition, one clump's (a whole clump moving, or one of its cells
+/// dying), or a protocol step, and `User` for an extension's own.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum CascadeEvent<U> {
     /// A cell left a site for the blood.
@@ -312,6 +340,49 @@ pub enum CascadeEvent<U> {
         /// The site.
         site: SiteId,
     },
+    /// A circulating clump was arrested in an organ's capillary bed, all its
+    /// cells with it.
+    ClumpArrested {
+        /// The clump.
+        clump: ClumpId,
+        /// The organ.
+        organ: OrganId,
+    },
+    /// A circulating clump passed through an organ's capillary bed, all its
+    /// cells with it.
+    ClumpPassedCapillaryBed {
+        /// The clump.
+        clump: ClumpId,
+        /// The organ.
+        organ: OrganId,
+    },
+    /// A cell of a circulating clump died on the clump's way to an organ's
+    /// bed.
+    ClumpCellDiedInCirculation {
+        /// The clump.
+        clump: ClumpId,
+        /// The cell's clone.
+        clone: CloneId,
+        /// The organ the clump was bound for.
+        organ: OrganId,
+    },
+    /// A cell of an arrested clump died in the vessel.
+    ClumpCellDiedInVessel {
+        /// The clump.
+        clump: ClumpId,
+        /// The cell's clone.
+        clone: CloneId,
+        /// The organ.
+        organ: OrganId,
+    },
+    /// An arrested clump extravasated as a unit into the organ, founding a
+    /// metastasis with all its cells.
+    ClumpExtravasated {
+        /// The clump.
+        clump: ClumpId,
+        /// The organ.
+        organ: OrganId,
+    },
     /// An extension's own event.
     User(U),
 }
@@ -336,6 +407,11 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
             CascadeEvent::ColoniesHarvested { .. } => "ColoniesHarvested",
             CascadeEvent::BurdenObserved { .. } => "BurdenObserved",
             CascadeEvent::MetastasisDetected { .. } => "MetastasisDetected",
+            CascadeEvent::ClumpArrested { .. } => "ClumpArrested",
+            CascadeEvent::ClumpPassedCapillaryBed { .. } => "ClumpPassedCapillaryBed",
+            CascadeEvent::ClumpCellDiedInCirculation { .. } => "ClumpCellDiedInCirculation",
+            CascadeEvent::ClumpCellDiedInVessel { .. } => "ClumpCellDiedInVessel",
+            CascadeEvent::ClumpExtravasated { .. } => "ClumpExtravasated",
             CascadeEvent::User(event) => event.kind(),
         }
     }
@@ -367,6 +443,26 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
                 digest.write_u64((*index).into())
             }
             CascadeEvent::MetastasisDetected { site } => digest.write_u64(site.0.into()),
+            CascadeEvent::ClumpArrested { clump, organ }
+            | CascadeEvent::ClumpPassedCapillaryBed { clump, organ }
+            | CascadeEvent::ClumpExtravasated { clump, organ } => {
+                digest.write_u64(clump.0);
+                digest.write_u64(organ.0.into());
+            }
+            CascadeEvent::ClumpCellDiedInCirculation {
+                clump,
+                clone,
+                organ,
+            }
+            | CascadeEvent::ClumpCellDiedInVessel {
+                clump,
+                clone,
+                organ,
+            } => {
+                digest.write_u64(clump.0);
+                digest.write_u64(clone.0.into());
+                digest.write_u64(organ.0.into());
+            }
             CascadeEvent::User(event) => event.write_payload(digest),
         }
     }
@@ -420,13 +516,15 @@ impl Extension for NoExtension {
     }
 }
 
-/// A place with a clock: a pool or a site.
+/// A place with a clock: a pool, a site or a clump.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Place {
     /// The cells of one clone in one compartment of one organ.
     Pool(PoolKey),
     /// A primary tumour or a metastasis.
     Site(SiteId),
+    /// A clump of cells in transit or arrested.
+    Clump(ClumpId),
 }
 
 impl fmt::Display for Place {
@@ -438,6 +536,7 @@ impl fmt::Display for Place {
                 key.clone.0, key.compartment, key.organ.0
             ),
             Place::Site(site) => write!(f, "site {}", site.0),
+            Place::Clump(clump) => write!(f, "clump {}", clump.0),
         }
     }
 }
@@ -505,7 +604,7 @@ impl From<TimeError> for CascadeError {
 }
 
 /// Everything the cascade knows during a run: configuration, clones, sites,
-/// pools and observables.
+/// pools, clumps and observables.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CascadeState {
     config: CascadeConfig,
@@ -513,8 +612,15 @@ pub struct CascadeState {
     sites: Vec<Site>,
     /// Serialised as a list of (key, pool) pairs: formats such as JSON
     /// only take strings as map keys.
-    #[serde(with = "pools_as_list")]
+    #[serde(with = "map_as_list")]
     pools: BTreeMap<PoolKey, Pool>,
+    /// Clumps in transit or arrested, by id; a clump leaves the map when it
+    /// extravasates or is down to one cell. Serialised as a list of pairs,
+    /// like the pools.
+    #[serde(with = "map_as_list")]
+    clumps: BTreeMap<ClumpId, Clump>,
+    /// The id of the next clump formed.
+    next_clump: u64,
     /// Rate multipliers an extension may change.
     pub modifiers: Modifiers,
     funnel: FunnelTable,
@@ -527,34 +633,37 @@ pub struct CascadeState {
     channels: Vec<(f64, Channel)>,
 }
 
-mod pools_as_list {
-    use super::{Pool, PoolKey};
-    use serde::{Deserialize, Deserializer, Serializer};
+mod map_as_list {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use std::collections::BTreeMap;
 
-    pub(super) fn serialize<S: Serializer>(
-        pools: &BTreeMap<PoolKey, Pool>,
+    pub(super) fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(pools.iter())
+        serializer.collect_seq(map.iter())
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<BTreeMap<PoolKey, Pool>, D::Error> {
-        Ok(Vec::<(PoolKey, Pool)>::deserialize(deserializer)?
+    pub(super) fn deserialize<'de, K, V, D>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(deserializer)?
             .into_iter()
             .collect())
     }
 }
 
-/// A fate in a pool or a site, before it becomes an event.
+/// A fate in a pool, a site or a clump, before it becomes an event.
 #[derive(Copy, Clone, Debug, PartialEq)]
 enum Channel {
     Shed(CloneId),
     Divided(CloneId),
     Died(CloneId),
     Pool(PoolFate),
+    Clump(clumps::ClumpFate),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -590,6 +699,8 @@ impl CascadeState {
             lineage,
             sites: Vec::new(),
             pools: BTreeMap::new(),
+            clumps: BTreeMap::new(),
+            next_clump: 0,
             harvests: Vec::new(),
             burden: Vec::new(),
             first_detection: None,
@@ -662,7 +773,17 @@ impl CascadeState {
             .map(|(k, p)| (*k, p.cells))
     }
 
-    /// Living cells of `clone`, everywhere.
+    /// The clumps in transit or arrested, in order of formation.
+    pub fn clumps(&self) -> impl Iterator<Item = &Clump> {
+        self.clumps.values()
+    }
+
+    /// The clump `id`, if it is still a clump (in transit or arrested).
+    pub fn clump(&self, id: ClumpId) -> Option<&Clump> {
+        self.clumps.get(&id)
+    }
+
+    /// Living cells of `clone`, everywhere: in pools, sites and clumps.
     pub fn alive(&self, clone: CloneId) -> u64 {
         let in_pools: u64 = self
             .pools
@@ -670,6 +791,7 @@ impl CascadeState {
             .filter(|(k, _)| k.clone == clone)
             .map(|(_, p)| p.cells)
             .sum();
+        let in_clumps: u64 = self.clumps.values().map(|c| c.cells_of(clone)).sum();
         let in_sites: u64 = self
             .sites
             .iter()
@@ -677,10 +799,11 @@ impl CascadeState {
             .filter(|&&(c, _)| c == clone)
             .map(|&(_, n)| n)
             .sum();
-        in_pools + in_sites
+        in_pools + in_sites + in_clumps
     }
 
-    /// Checks `seeded + born = alive + died` for every clone.
+    /// Checks `seeded + born = alive + died` for every clone, with `alive`
+    /// counting cells in pools, sites and clumps.
     ///
     /// # Errors
     ///
@@ -735,6 +858,10 @@ impl CascadeState {
         }
         for index in 0..self.sites.len() {
             self.redraw_site(SiteId(index as u32), ctx)?;
+        }
+        let clumps: Vec<ClumpId> = self.clumps.keys().copied().collect();
+        for id in clumps {
+            self.redraw_clump(id, ctx)?;
         }
         Ok(())
     }
@@ -858,8 +985,14 @@ impl CascadeState {
                 ));
                 self.channels
                     .push((organ.dormancy_entry_rate, Channel::Pool(EnteredDormancy)));
+                // The solitary division multiplier last: at its default of
+                // 1 the product is bit for bit the colony birth rate's.
                 self.channels.push((
-                    rates.birth_rate * organ.growth_multiplier * affinity.growth * m.growth[o],
+                    rates.birth_rate
+                        * organ.growth_multiplier
+                        * affinity.growth
+                        * m.growth[o]
+                        * organ.solitary_division_multiplier,
                     Channel::Pool(Divided),
                 ));
             }
@@ -953,7 +1086,7 @@ impl CascadeState {
             Channel::Divided(clone) => CascadeEvent::CellDivided { site: id, clone },
             Channel::Died(clone) => CascadeEvent::CellDied { site: id, clone },
             Channel::Shed(clone) => CascadeEvent::CellShed { site: id, clone },
-            Channel::Pool(_) => unreachable!("sites have only site channels"),
+            Channel::Pool(_) | Channel::Clump(_) => unreachable!("sites have only site channels"),
         })?;
         self.sites[id.index()].clock = handle;
         Ok(())
@@ -991,6 +1124,43 @@ impl CascadeState {
         self.redraw_pool(key, ctx)
     }
 
+    /// Puts `count` injected single cells of `clone` (already seeded) in
+    /// transit to the entry's bed; into the arterial side, split among the
+    /// organs by a multinomial draw over the cardiac-output shares.
+    fn inject_single_cells<U>(
+        &mut self,
+        clone: CloneId,
+        count: u64,
+        entry: &Entry,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let in_transit = |organ| PoolKey {
+            clone,
+            compartment: Compartment::InTransit,
+            organ,
+        };
+        match *entry {
+            Entry::Bed(organ) => {
+                self.funnel.entry_mut(clone, organ).injected += count;
+                self.add_to_pool(in_transit(organ), count, ctx)
+            }
+            Entry::Arterial => {
+                // Normalised shares, as for a single cell reaching the
+                // arterial side: the given shares sum to 1 only within the
+                // organ set's tolerance, the multinomial wants 1e-9.
+                let shares: Vec<f64> = self.config.organs.arterial_shares().collect();
+                let mut counts = vec![0; shares.len()];
+                sample_multinomial_into(ctx.rng(ROUTING), count, &shares, &mut counts)?;
+                for (index, &n) in counts.iter().enumerate() {
+                    let organ = OrganId(index as u16);
+                    self.funnel.entry_mut(clone, organ).injected += n;
+                    self.add_to_pool(in_transit(organ), n, ctx)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Sends a cell leaving `organ`'s bed (shed from a site there, or
     /// passing through) to where that organ drains.
     fn send_downstream<U>(
@@ -999,13 +1169,7 @@ impl CascadeState {
         organ: OrganId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let next = match self.config.organs.drain(organ) {
-            Drain::Organ(next) => *next,
-            Drain::Arterial => {
-                let u = ctx.rng(ROUTING).uniform();
-                self.config.organs.arterial_destination(u)
-            }
-        };
+        let next = self.downstream(organ, ctx);
         self.add_to_pool(
             PoolKey {
                 clone,
@@ -1015,6 +1179,18 @@ impl CascadeState {
             1,
             ctx,
         )
+    }
+
+    /// The next bed after `organ`'s: the organ it drains to, or, from the
+    /// arterial side, one drawn by cardiac-output share.
+    fn downstream<U>(&self, organ: OrganId, ctx: &mut Context<'_, CascadeEvent<U>>) -> OrganId {
+        match self.config.organs.drain(organ) {
+            Drain::Organ(next) => *next,
+            Drain::Arterial => {
+                let u = ctx.rng(ROUTING).uniform();
+                self.config.organs.arterial_destination(u)
+            }
+        }
     }
 
     fn found_site(
@@ -1033,6 +1209,8 @@ impl CascadeState {
             organ,
             founded_at: now,
             founder,
+            founding_cells: 0,
+            founding_clones: 0,
             cells: Vec::new(),
             size: 0,
             peak_size: 0,
@@ -1072,10 +1250,21 @@ impl CascadeState {
             clone
         };
         self.ledgers[daughter.index()].born += 1;
+        self.sites[site.index()].add(daughter);
+        self.note_sizes_reached(site, ctx)
+    }
+
+    /// Records that a metastasis reached the macrometastasis or the
+    /// detectable size, the first time it does (a new size: after a birth,
+    /// or at founding by a clump).
+    fn note_sizes_reached<U>(
+        &mut self,
+        site: SiteId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
         let site_ref = &mut self.sites[site.index()];
-        site_ref.add(daughter);
         let (size, organ) = (site_ref.size, site_ref.organ);
-        if kind == SiteKind::Metastasis {
+        if site_ref.kind == SiteKind::Metastasis {
             let now = ctx.now();
             let founder = site_ref.founder;
             if size >= self.config.macrometastasis_size && site_ref.macroscopic_at.is_none() {
@@ -1183,42 +1372,21 @@ impl CascadeState {
                 let capacity = self.config.organs.organ(organ).carrying_capacity;
                 let law = self.config.metastasis_growth_law;
                 let site = self.found_site(SiteKind::Metastasis, organ, clone, now, law, capacity);
-                self.sites[site.index()].add(clone);
+                let s = &mut self.sites[site.index()];
+                s.founding_cells = 1;
+                s.founding_clones = 1;
+                s.add(clone);
                 self.divide_in_site(site, clone, ctx)?;
                 self.redraw_site(site, ctx)?;
             }
             CascadeEvent::CellsInjected { injection } => {
                 let injection = self.config.injections[injection as usize].clone();
+                if let Some(k) = injection.clumps_of() {
+                    return self.inject_clumps(&injection, k, ctx);
+                }
                 for &(clone, count) in &injection.cells {
                     self.ledgers[clone.index()].seeded += count;
-                    match injection.entry {
-                        Entry::Bed(organ) => {
-                            self.funnel.entry_mut(clone, organ).injected += count;
-                            self.add_to_pool(
-                                pool(clone, Compartment::InTransit, organ),
-                                count,
-                                ctx,
-                            )?;
-                        }
-                        Entry::Arterial => {
-                            // Normalised shares, as for a single cell
-                            // reaching the arterial side: the given shares
-                            // sum to 1 only within the organ set's
-                            // tolerance, the multinomial wants 1e-9.
-                            let shares: Vec<f64> = self.config.organs.arterial_shares().collect();
-                            let mut counts = vec![0; shares.len()];
-                            sample_multinomial_into(ctx.rng(ROUTING), count, &shares, &mut counts)?;
-                            for (index, &n) in counts.iter().enumerate() {
-                                let organ = OrganId(index as u16);
-                                self.funnel.entry_mut(clone, organ).injected += n;
-                                self.add_to_pool(
-                                    pool(clone, Compartment::InTransit, organ),
-                                    n,
-                                    ctx,
-                                )?;
-                            }
-                        }
-                    }
+                    self.inject_single_cells(clone, count, &injection.entry, ctx)?;
                 }
             }
             CascadeEvent::ColoniesHarvested { harvest } => {
@@ -1238,6 +1406,13 @@ impl CascadeState {
                     self.first_detection = Some(now);
                 }
             }
+            CascadeEvent::ClumpArrested { clump, .. } => self.clump_arrested(clump, ctx)?,
+            CascadeEvent::ClumpPassedCapillaryBed { clump, .. } => self.clump_passed(clump, ctx)?,
+            CascadeEvent::ClumpCellDiedInCirculation { clump, clone, .. }
+            | CascadeEvent::ClumpCellDiedInVessel { clump, clone, .. } => {
+                self.clump_cell_died(clump, clone, ctx)?
+            }
+            CascadeEvent::ClumpExtravasated { clump, .. } => self.clump_extravasated(clump, ctx)?,
             CascadeEvent::User(_) => unreachable!("user events go to the extension"),
         }
         Ok(())
@@ -1262,6 +1437,12 @@ impl CascadeState {
                 Compartment::Arrested => o.arrested_cells += pool.cells,
                 Compartment::Solitary => o.solitary_cells += pool.cells,
                 Compartment::Dormant => o.dormant_cells += pool.cells,
+            }
+        }
+        for clump in self.clumps.values() {
+            match clump.stage {
+                ClumpStage::InTransit => circulating_cells += clump.size,
+                ClumpStage::Arrested => organs[clump.organ.index()].arrested_cells += clump.size,
             }
         }
         Harvest {
@@ -1369,6 +1550,9 @@ impl<X: Extension> Cascade<X> {
                     s.peak_size = s.size;
                 }
             }
+            let s = &mut state.sites[site.index()];
+            s.founding_cells = s.size;
+            s.founding_clones = s.cells.len() as u32;
             state.redraw_site(site, ctx)?;
         }
         for (i, injection) in state.config.injections.iter().enumerate() {

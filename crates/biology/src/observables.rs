@@ -12,12 +12,18 @@ use crate::organs::OrganId;
 /// For one clone and one organ, the organ is where the step happened: the
 /// organ a cell was shed from, the organ whose capillary bed it was bound
 /// for when it died in circulation, arrested, passed, extravasated, and so
-/// on. Every field counts cells except the last three, which count
+/// on. Every field from `shed` to `died_dormant` counts cells, whether
+/// single or in a clump (a clump arresting counts its cells as arrested,
+/// and so on). `micrometastases`, `macrometastases` and `detected` count
 /// metastases under the clone that founded them and their organ:
-/// `micrometastases` when a metastasis is founded, `macrometastases` and
-/// `detected` when it first reaches the macrometastasis or detectable size
-/// (each metastasis at most once in each, even if it shrinks and grows
-/// again).
+/// `micrometastases` when a metastasis is founded (by a solitary cell or by
+/// a clump), `macrometastases` and `detected` when it first reaches the
+/// macrometastasis or detectable size (each metastasis at most once in
+/// each, even if it shrinks and grows again). The `clump` fields count
+/// clumps, each under its leading clone at that step (the clone with the
+/// most cells in it, the lowest id on a tie): over clones and organs,
+/// `clumps_injected` = `clumps_dissolved` + `clump_metastases` + clumps
+/// still in transit or arrested.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Funnel {
     /// Cells shed into the blood by a site in this organ.
@@ -52,6 +58,23 @@ pub struct Funnel {
     /// Metastases that reached the detectable size, counted when they first
     /// reach it.
     pub detected: u64,
+    /// Clumps injected whose first bed was this organ's.
+    #[serde(default)]
+    pub clumps_injected: u64,
+    /// Clumps arrested in this organ's capillary bed.
+    #[serde(default)]
+    pub clumps_arrested: u64,
+    /// Passages of clumps through this organ's capillary bed.
+    #[serde(default)]
+    pub clumps_passed: u64,
+    /// Clumps down to one cell here (in transit to this organ's bed or
+    /// arrested in it), which went on as a single cell.
+    #[serde(default)]
+    pub clumps_dissolved: u64,
+    /// Clumps that extravasated into this organ, each founding a metastasis
+    /// (also counted in `micrometastases`).
+    #[serde(default)]
+    pub clump_metastases: u64,
 }
 
 impl Funnel {
@@ -71,6 +94,11 @@ impl Funnel {
         self.micrometastases += other.micrometastases;
         self.macrometastases += other.macrometastases;
         self.detected += other.detected;
+        self.clumps_injected += other.clumps_injected;
+        self.clumps_arrested += other.clumps_arrested;
+        self.clumps_passed += other.clumps_passed;
+        self.clumps_dissolved += other.clumps_dissolved;
+        self.clump_metastases += other.clump_metastases;
     }
 }
 
@@ -160,7 +188,7 @@ pub struct OrganHarvest {
     pub solitary_cells: u64,
     /// Dormant solitary cells.
     pub dormant_cells: u64,
-    /// Cells arrested in the capillary bed.
+    /// Cells arrested in the capillary bed, single or in clumps.
     pub arrested_cells: u64,
 }
 
@@ -171,7 +199,7 @@ pub struct Harvest {
     pub day: f64,
     /// Per organ, indexed by [`OrganId`].
     pub organs: Vec<OrganHarvest>,
-    /// Cells in circulation at that moment.
+    /// Cells in circulation at that moment, single or in clumps.
     pub circulating_cells: u64,
 }
 

@@ -27,8 +27,10 @@
 //! Arrested cells extravasate ([`Organ::extravasation_rate`], per day) or die
 //! in the vessel ([`Organ::arrested_death_rate`]). Extravasated solitary
 //! cells in the parenchyma die ([`Organ::solitary_death_rate`]), enter
-//! dormancy ([`Organ::dormancy_entry_rate`]) or divide (the division rate
-//! comes from the clone, not the organ). Dormant cells leave dormancy
+//! dormancy ([`Organ::dormancy_entry_rate`]) or divide for the first time,
+//! founding a colony (at the clone's birth rate times
+//! [`Organ::growth_multiplier`] and [`Organ::solitary_division_multiplier`]).
+//! Dormant cells leave dormancy
 //! ([`Organ::dormancy_exit_rate`]) or die ([`Organ::dormant_death_rate`]).
 //! Colonies in the organ grow with their clone's birth rate times
 //! [`Organ::growth_multiplier`], up to [`Organ::carrying_capacity`] cells.
@@ -163,8 +165,14 @@ pub struct Organ {
     /// Rate at which a dormant cell dies, per day, >= 0.
     pub dormant_death_rate: f64,
     /// Multiplier of the birth rate of colonies in the organ (the soil),
-    /// >= 0.
+    /// >= 0. It also multiplies a solitary cell's first division.
     pub growth_multiplier: f64,
+    /// Multiplier of a solitary cell's first division only (on top of
+    /// [`growth_multiplier`](Self::growth_multiplier)), finite and >= 0; 1 by
+    /// default. It decouples how often solitary cells start a colony from
+    /// how fast colonies grow (Luzzi et al. 1998: in the liver few solitary
+    /// cells ever divide, yet the colonies that form grow fast).
+    pub solitary_division_multiplier: f64,
     /// Size limit of a colony in the organ, in cells: finite and > 1.
     pub carrying_capacity: f64,
 }
@@ -197,8 +205,18 @@ pub struct OrganSpec {
     pub dormant_death_rate: f64,
     /// Multiplier of colonies' birth rate, >= 0.
     pub growth_multiplier: f64,
+    /// Multiplier of a solitary cell's first division only, finite and >=
+    /// 0 (1 when absent from a serialised spec).
+    #[serde(default = "neutral")]
+    pub solitary_division_multiplier: f64,
     /// Colony size limit, in cells: finite and > 1.
     pub carrying_capacity: f64,
+}
+
+/// The neutral multiplier, 1: the serde default of
+/// [`OrganSpec::solitary_division_multiplier`].
+fn neutral() -> f64 {
+    1.0
 }
 
 /// The validated organs and vascular graph of a host.
@@ -348,6 +366,7 @@ impl OrganSet {
                 dormancy_exit_rate: spec.dormancy_exit_rate,
                 dormant_death_rate: spec.dormant_death_rate,
                 growth_multiplier: spec.growth_multiplier,
+                solitary_division_multiplier: spec.solitary_division_multiplier,
                 carrying_capacity: spec.carrying_capacity,
             })
             .collect();
@@ -573,6 +592,7 @@ impl OrganSet {
                 dormancy_exit_rate: o.dormancy_exit_rate,
                 dormant_death_rate: o.dormant_death_rate,
                 growth_multiplier: o.growth_multiplier,
+                solitary_division_multiplier: o.solitary_division_multiplier,
                 carrying_capacity: o.carrying_capacity,
             })
             .collect();
@@ -800,6 +820,8 @@ fn default_spec(
         dormancy_exit_rate: DORMANCY_EXIT_RATE,
         dormant_death_rate: DORMANT_DEATH_RATE,
         growth_multiplier,
+        // Neutral: no organ of the presets has a published value.
+        solitary_division_multiplier: 1.0,
         carrying_capacity,
     }
 }
@@ -820,7 +842,7 @@ fn organ_id(index: usize) -> OrganId {
 fn check_parameters(spec: &OrganSpec) -> Result<(), GraphError> {
     let rate = |v: f64| v.is_finite() && v >= 0.0;
     let unit = |v: f64| (0.0..=1.0).contains(&v);
-    let checks: [(&'static str, f64, bool, &'static str); 10] = [
+    let checks: [(&'static str, f64, bool, &'static str); 11] = [
         (
             "cardiac_output_share",
             spec.cardiac_output_share,
@@ -873,6 +895,12 @@ fn check_parameters(spec: &OrganSpec) -> Result<(), GraphError> {
             "growth_multiplier",
             spec.growth_multiplier,
             rate(spec.growth_multiplier),
+            MULTIPLIER,
+        ),
+        (
+            "solitary_division_multiplier",
+            spec.solitary_division_multiplier,
+            rate(spec.solitary_division_multiplier),
             MULTIPLIER,
         ),
         (

@@ -3,14 +3,17 @@
 
 use cascade_biology::clones::{GrowthRates, MutationEffect, OrganAffinity, Phenotype};
 use cascade_biology::config::{
-    CascadeConfig, FoundingClone, GrowthLaw, Injection, MAX_CELLS, PrimaryTumour, Shedding,
-    default_phenotype,
+    CascadeConfig, FoundingClone, GrowthLaw, Injection, MAX_CELLS, MAX_CLUMPED_CELLS,
+    PrimaryTumour, Shedding, default_phenotype,
 };
-use cascade_biology::model::{Cascade, Compartment, Place, PoolKey};
+use cascade_biology::model::{Cascade, ClumpId, ClumpStage, Compartment, Place, PoolKey};
 use cascade_biology::organs::{Entry, OrganSet};
-use cascade_biology::{CascadeError, CascadeState, CloneId, NoExtension, SetupError, simulation};
+use cascade_biology::{
+    CascadeError, CascadeEvent, CascadeState, CloneId, NoExtension, SetupError, simulation,
+};
 use cascade_kernel::{Observer, RunLimits, Seed, Simulation, StopReason, Time, TraceDigest};
 use proptest::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
 
 // ---------------------------------------------------------------------------
 // Random small scenarios.
@@ -156,6 +159,7 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
                             .expect("listed vein")
                             .clone(),
                         cells: vec![(CloneId((clone % count) as u32), cells)],
+                        clump_size: None,
                     });
                 }
                 Scenario { config, seed }
@@ -197,18 +201,58 @@ fn check_invariants(sim: &Simulation<Cascade>) -> Result<(), TestCaseError> {
         prop_assert_eq!(site.size, site.cells.iter().map(|&(_, n)| n).sum::<u64>());
         prop_assert!(site.cells.iter().all(|&(_, n)| n > 0));
         prop_assert!(site.peak_size >= site.size);
+        prop_assert!(site.founding_cells >= 1 && site.founding_clones >= 1);
+        prop_assert!(u64::from(site.founding_clones) <= site.founding_cells);
     }
-    // The funnel agrees with the pools: what arrived and left each stage.
+    // Every clump has at least 2 cells, sorted by clone, and they add up.
+    for clump in state.clumps() {
+        prop_assert!(clump.size >= 2 && clump.size <= clump.formed_size);
+        prop_assert_eq!(clump.size, clump.cells.iter().map(|&(_, n)| n).sum::<u64>());
+        prop_assert!(clump.cells.iter().all(|&(_, n)| n > 0));
+        prop_assert!(clump.cells.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+    // The funnel agrees with the pools and clumps: what arrived and left
+    // each stage.
     let funnel = state.funnel().total();
-    let arrested_now: u64 = state
-        .pools()
-        .filter(|(k, _)| k.compartment == Compartment::Arrested)
-        .map(|(_, n)| n)
-        .sum();
+    let in_clumps = |stage: ClumpStage| -> u64 {
+        state
+            .clumps()
+            .filter(|c| c.stage == stage)
+            .map(|c| c.size)
+            .sum()
+    };
+    let in_pools = |compartment: Compartment| -> u64 {
+        state
+            .pools()
+            .filter(|(k, _)| k.compartment == compartment)
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let arrested_now = in_pools(Compartment::Arrested) + in_clumps(ClumpStage::Arrested);
     prop_assert_eq!(
         funnel.arrested,
         funnel.extravasated + funnel.died_in_vessel + arrested_now
     );
+    // Into transit: injected, shed (and passages, out and in again); out:
+    // died, arrested (and passages).
+    let in_transit_now = in_pools(Compartment::InTransit) + in_clumps(ClumpStage::InTransit);
+    prop_assert_eq!(
+        funnel.injected + funnel.shed,
+        funnel.died_in_circulation + funnel.arrested + in_transit_now
+    );
+    // Every clump injected is still one, or went on as a single cell, or
+    // founded a metastasis.
+    let clumps_now = state.clumps().count() as u64;
+    prop_assert_eq!(
+        funnel.clumps_injected,
+        funnel.clumps_dissolved + funnel.clump_metastases + clumps_now
+    );
+    let arrested_clumps = state
+        .clumps()
+        .filter(|c| c.stage == ClumpStage::Arrested)
+        .count() as u64;
+    prop_assert!(funnel.clumps_arrested >= funnel.clump_metastases + arrested_clumps);
+    prop_assert!(funnel.micrometastases >= funnel.clump_metastases);
     Ok(())
 }
 
@@ -253,6 +297,61 @@ proptest! {
         let second = run_checked(&scenario)?;
         prop_assert_eq!(first, second);
     }
+
+    /// The same with clumps: every scenario has at least one injection,
+    /// each of two clones where there are several, given as clumps of 1 to
+    /// 6 cells (any remainder as single cells), into any vein (the arterial
+    /// side included).
+    #[test]
+    fn random_scenarios_with_clumps_keep_the_invariants(scenario in clump_scenario_strategy()) {
+        let first = run_checked(&scenario)?;
+        let second = run_checked(&scenario)?;
+        prop_assert_eq!(first, second);
+    }
+
+    /// Clumps of one cell are single cells: `clump_size: Some(1)` gives the
+    /// trajectory of no clump size at all, event for event.
+    #[test]
+    fn clumps_of_one_cell_are_single_cells(scenario in scenario_strategy()) {
+        let mut ones = scenario.clone();
+        for injection in &mut ones.config.injections {
+            injection.clump_size = Some(1);
+        }
+        prop_assert_eq!(run_checked(&scenario)?, run_checked(&ones)?);
+    }
+}
+
+/// `scenario_strategy`'s scenarios with at least one injection; each
+/// injection gets a second clone (when there are several) and a clump size
+/// from 1 to 6.
+fn clump_scenario_strategy() -> impl Strategy<Value = Scenario> {
+    (
+        scenario_strategy(),
+        proptest::collection::vec((1u64..7, 0u64..60), 3),
+        0.0..3.0f64,
+    )
+        .prop_map(|(mut scenario, clumps, day)| {
+            let config = &mut scenario.config;
+            if config.injections.is_empty() {
+                let entry = config.organs.vein("tail_vein").unwrap().clone();
+                config.injections.push(Injection {
+                    day,
+                    entry,
+                    cells: vec![(CloneId(0), 40)],
+                    clump_size: None,
+                });
+            }
+            let count = config.clones.len();
+            for (injection, &(k, extra)) in config.injections.iter_mut().zip(&clumps) {
+                injection.clump_size = Some(k);
+                let first = injection.cells[0].0;
+                let other = CloneId(((first.index() + 1) % count) as u32);
+                if other != first && extra > 0 {
+                    injection.cells.push((other, extra));
+                }
+            }
+            scenario
+        })
 }
 
 // ---------------------------------------------------------------------------
@@ -288,6 +387,7 @@ fn with_certain_arrest_and_no_death_in_circulation_every_cell_stops_in_the_first
         day: 0.0,
         entry,
         cells: vec![(CloneId(0), 500)],
+        clump_size: None,
     });
     let mut sim = simulation(config, NoExtension, Seed::new(3)).unwrap();
     sim.run_until(Time::new(0.5).unwrap()).unwrap();
@@ -320,6 +420,7 @@ fn with_every_share_on_one_organ_every_metastasis_is_in_it() {
         day: 0.0,
         entry,
         cells: vec![(CloneId(0), 300)],
+        clump_size: None,
     });
     let mut sim = simulation(config, NoExtension, Seed::new(4)).unwrap();
     sim.run_until(Time::new(3.0).unwrap()).unwrap();
@@ -402,6 +503,7 @@ fn b16_assay_at_24_hours(cells: u64, seed: u64) -> (CascadeState, f64) {
         day: 0.0,
         entry,
         cells: vec![(CloneId(0), cells)],
+        clump_size: None,
     });
     let mut sim = simulation(config, NoExtension, Seed::new(seed)).unwrap();
     sim.run_until(Time::new(1.0).unwrap()).unwrap();
@@ -443,6 +545,105 @@ fn b16_in_the_tail_vein_about_one_percent_alive_at_24_hours_mostly_in_the_lung()
         in_lung as f64 >= 0.95 * alive as f64,
         "lung {in_lung} of {alive}"
     );
+}
+
+/// Counts the colony divisions (`CellDivided`) it sees.
+#[derive(Default)]
+struct SiteDivisions(u64);
+
+impl<U> Observer<CascadeEvent<U>> for SiteDivisions {
+    fn observe(&mut self, _: Time, event: &CascadeEvent<U>) {
+        if matches!(event, CascadeEvent::CellDivided { .. }) {
+            self.0 += 1;
+        }
+    }
+}
+
+/// The solitary division multiplier m acts on a solitary cell's first
+/// division only. `cells` cells into the tail vein all arrest in the lung
+/// and extravasate (no death before), then each solitary cell divides at
+/// b·g·m, dies at s + d, never becomes dormant: it founds a metastasis with
+/// probability b·g·m / (b·g·m + s + d). Colonies grow at b·g alone: with
+/// g = 0.01 they are nearly inert (b·g = 0.01 < d), where b·g·m = 1 > d
+/// would make them grow. Returns the state at day 40 (every solitary cell
+/// and every colony resolved), the colony divisions, and the probability.
+fn solitary_division_assay(cells: u64, m: f64, seed: u64) -> (CascadeState, u64, f64) {
+    let (b, g, s, d) = (1.0, 0.01, 1.0, 0.25);
+    let organs = mouse_with(|name, o| {
+        o.arrest_probability = 1.0;
+        o.arrested_death_rate = 0.0;
+        o.extravasation_rate = 50.0;
+        o.solitary_death_rate = s;
+        o.dormancy_entry_rate = 0.0;
+        if name == "lung" {
+            o.growth_multiplier = g;
+            o.solitary_division_multiplier = m;
+        }
+    });
+    let entry = organs.vein("tail_vein").unwrap().clone();
+    let clones = one_clone(&organs, |p| {
+        p.circulation_death_rate = 0.0;
+        p.shedding_rate = 0.0;
+        p.in_metastases = GrowthRates {
+            birth_rate: b,
+            death_rate: d,
+            mutation_probability: 0.0,
+        };
+    });
+    let mut config = CascadeConfig::new(organs, clones);
+    config.metastasis_growth_law = GrowthLaw::Exponential;
+    config.injections.push(Injection {
+        day: 0.0,
+        entry,
+        cells: vec![(CloneId(0), cells)],
+        clump_size: None,
+    });
+    let mut sim = simulation(config, NoExtension, Seed::new(seed)).unwrap();
+    let mut divisions = SiteDivisions::default();
+    sim.run(RunLimits::until(Time::new(40.0).unwrap()), &mut divisions)
+        .unwrap();
+    let state = sim.model().state().clone();
+    let p = b * g * m / (b * g * m + s + d);
+    (state, divisions.0, p)
+}
+
+/// Luzzi et al. 1998 (REFERENCES.md, Metastatic inefficiency, L) needs few
+/// solitary cells dividing but fast colonies: the organ's solitary division
+/// multiplier changes the first division only. With m = 100 (and g = 0.01,
+/// so b·g·m = 1) the share of solitary cells founding a metastasis must be
+/// within 4 binomial standard errors of b·g·m / (b·g·m + s + d) = 4/9
+/// (fixed seed), while the colonies, growing at b·g = 0.01 < d, divide less
+/// than once per 4 colonies on average (expected about 1 in 12: each of a
+/// colony's 2 cells has b/(d − b) = 0.04 descendants' births in expectation;
+/// colonies growing at b·g·m = 1 would divide hundreds of times). With
+/// m = 0 no solitary cell ever divides.
+#[test]
+fn the_solitary_division_multiplier_scales_the_first_division_only() {
+    let cells = 2_000u64;
+    let (state, divisions, p) = solitary_division_assay(cells, 100.0, 71);
+    state.check_conservation().unwrap();
+    let total = state.funnel().total();
+    assert_eq!(total.extravasated, cells);
+    assert_eq!(total.entered_dormancy, 0);
+    assert_eq!(total.micrometastases + total.died_in_parenchyma, cells);
+    let share = total.micrometastases as f64 / cells as f64;
+    let se = (p * (1.0 - p) / cells as f64).sqrt();
+    assert!(
+        (share - p).abs() < 4.0 * se,
+        "founded {share}, expected {p} ± {se}"
+    );
+    assert!(
+        (divisions as f64) < 0.25 * total.micrometastases as f64,
+        "{divisions} divisions in {} colonies",
+        total.micrometastases
+    );
+
+    let (state, divisions, _) = solitary_division_assay(cells, 0.0, 72);
+    state.check_conservation().unwrap();
+    let total = state.funnel().total();
+    assert_eq!(total.micrometastases, 0);
+    assert_eq!(total.died_in_parenchyma, cells);
+    assert_eq!(divisions, 0);
 }
 
 #[test]
@@ -660,6 +861,7 @@ fn arterial_injection_with_shares_summing_to_one_within_tolerance_runs() {
         day: 0.0,
         entry: Entry::Arterial,
         cells: vec![(CloneId(0), 100)],
+        clump_size: None,
     });
     let mut sim = simulation(config, NoExtension, Seed::new(1)).unwrap();
     sim.run_until(Time::new(0.01).unwrap()).unwrap();
@@ -678,6 +880,7 @@ fn cell_counts_that_could_overflow_are_refused() {
         day: 0.0,
         entry: Entry::Bed(lung),
         cells: cells.into_iter().map(|n| (CloneId(0), n)).collect(),
+        clump_size: None,
     };
     let primary = |n| PrimaryTumour {
         organ: skin,
@@ -725,6 +928,7 @@ fn an_overflowing_total_rate_is_an_error_naming_the_pool() {
         day: 0.0,
         entry: Entry::Bed(lung),
         cells: vec![(CloneId(0), 2)],
+        clump_size: None,
     });
     let mut sim = simulation(config, NoExtension, Seed::new(1)).unwrap();
     let error = sim.run_until(Time::new(100.0).unwrap()).unwrap_err();
@@ -742,6 +946,7 @@ fn an_overflowing_total_rate_is_an_error_naming_the_pool() {
         day: 0.0,
         entry: Entry::Bed(lung),
         cells: vec![(CloneId(0), 2)],
+        clump_size: None,
     });
     let mut sim = simulation(config, NoExtension, Seed::new(1)).unwrap();
     sim.run(RunLimits::events(1), &mut ()).unwrap();
@@ -770,6 +975,7 @@ fn a_rate_too_small_for_a_finite_wait_never_fires() {
         day: 0.0,
         entry: Entry::Bed(lung),
         cells: vec![(CloneId(0), 200)],
+        clump_size: None,
     });
     let mut sim = simulation(config, NoExtension, Seed::new(1)).unwrap();
     sim.run_until(Time::new(1.0).unwrap()).unwrap();
@@ -846,6 +1052,565 @@ fn the_primary_founder_is_the_first_clone_with_the_most_cells() {
     assert_eq!(founder(vec![(a, 5), (b, 5)]), a);
     assert_eq!(founder(vec![(a, 3), (b, 5), (a, 3)]), a);
     assert_eq!(founder(vec![(a, 3), (b, 5)]), b);
+}
+
+// ---------------------------------------------------------------------------
+// Clumps: composition, the clump clocks' known answers, clumps against single
+// cells, the remainder, checkpoints, redraws, refusals.
+
+/// Two founding clones, "A" (clone 0) and "B" (clone 1), with `edit`
+/// applied to each phenotype.
+fn two_clones(organs: &OrganSet, edit: impl Fn(&str, &mut Phenotype)) -> Vec<FoundingClone> {
+    ["A", "B"]
+        .iter()
+        .map(|name| {
+            let mut phenotype = default_phenotype(organs);
+            edit(name, &mut phenotype);
+            FoundingClone {
+                name: (*name).into(),
+                phenotype,
+            }
+        })
+        .collect()
+}
+
+/// Cells that never die in circulation, never shed, and neither divide nor
+/// die in a colony or as a solitary cell (so a colony keeps its founding
+/// cells).
+fn inert(p: &mut Phenotype) {
+    p.circulation_death_rate = 0.0;
+    p.shedding_rate = 0.0;
+    p.in_metastases = GrowthRates {
+        birth_rate: 0.0,
+        death_rate: 0.0,
+        mutation_probability: 0.0,
+    };
+}
+
+/// `half` cells of A and `half` of B into the tail vein at day 0, in clumps
+/// of `k`.
+fn mixed_clumps(organs: &OrganSet, half: u64, k: u64) -> Injection {
+    Injection {
+        day: 0.0,
+        entry: organs.vein("tail_vein").unwrap().clone(),
+        cells: vec![(CloneId(0), half), (CloneId(1), half)],
+        clump_size: Some(k),
+    }
+}
+
+/// Each clump's cells, by id.
+fn compositions(state: &CascadeState) -> BTreeMap<ClumpId, Vec<(CloneId, u64)>> {
+    state.clumps().map(|c| (c.id, c.cells.clone())).collect()
+}
+
+/// What happened to each clump, read from the events: arrested (`true`)
+/// or passed at the first bed it met, and whether it extravasated.
+#[derive(Default)]
+struct ClumpFates {
+    arrested_at_first_bed: BTreeMap<ClumpId, bool>,
+    extravasated: BTreeSet<ClumpId>,
+}
+
+impl<U> Observer<CascadeEvent<U>> for ClumpFates {
+    fn observe(&mut self, _: Time, event: &CascadeEvent<U>) {
+        match *event {
+            CascadeEvent::ClumpArrested { clump, .. } => {
+                self.arrested_at_first_bed.entry(clump).or_insert(true);
+            }
+            CascadeEvent::ClumpPassedCapillaryBed { clump, .. } => {
+                self.arrested_at_first_bed.entry(clump).or_insert(false);
+            }
+            CascadeEvent::ClumpExtravasated { clump, .. } => {
+                self.extravasated.insert(clump);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// C(n, k), as a float.
+fn choose(n: u64, k: u64) -> f64 {
+    (0..k).fold(1.0, |product, i| product * (n - i) as f64 / (i + 1) as f64)
+}
+
+/// `successes` out of `trials` must be within 4 binomial standard errors
+/// of the probability `p`: a correct model fails it with probability about
+/// 6·10⁻⁵ (the seeds are fixed, so it passes or fails for good).
+fn assert_within_4_sigma(what: &str, successes: u64, trials: u64, p: f64) {
+    let share = successes as f64 / trials as f64;
+    let se = (p * (1.0 - p) / trials as f64).sqrt();
+    assert!(
+        (share - p).abs() < 4.0 * se,
+        "{what}: {successes} of {trials} = {share}, expected {p} ± {se}"
+    );
+}
+
+/// Fidler & Talmadge 1986 (REFERENCES.md, Heterogeneity: lesions after
+/// injecting mixed clumps of two marked lines) and Aceto et al. 2014
+/// (clusters are oligoclonal). With no death in transit or in the vessel,
+/// certain arrest and extravasation, and colonies that neither grow nor
+/// shrink, every clump of k cells founds one metastasis with exactly its
+/// cells: the metastases' compositions are the injected clumps', as
+/// multisets. Of the m = n/k metastases, the number holding both lines must
+/// be within 4 binomial standard errors of m·P, with
+/// P = 1 − 2·C(n/2, k)/C(n, k) (≈ 1 − 2^(1−k)) the probability that k
+/// cells drawn without replacement from a 50/50 mix of n hold both lines.
+/// (The clumps of one injection are drawn from one urn, so not quite
+/// independent; with n = 4000 that changes the variance by a factor of
+/// order 1 + 1/n.) k = 2 (P ≈ 1/2) and k = 4 (P ≈ 7/8); fixed seeds.
+#[test]
+fn every_clump_founds_one_metastasis_with_its_cells_and_mixed_clumps_polyclonal_ones() {
+    let n = 4_000u64;
+    for (k, seed) in [(2u64, 86), (4, 1986)] {
+        let organs = mouse_with(|_, o| {
+            o.arrest_probability = 1.0;
+            o.arrested_death_rate = 0.0;
+            o.extravasation_rate = 10.0;
+        });
+        let clones = two_clones(&organs, |_, p| inert(p));
+        let mut config = CascadeConfig::new(organs.clone(), clones);
+        config.injections.push(mixed_clumps(&organs, n / 2, k));
+        let mut sim = simulation(config, NoExtension, Seed::new(seed)).unwrap();
+        sim.run_until(Time::ZERO).unwrap();
+        let injected = compositions(sim.model().state());
+        let m = n / k;
+        assert_eq!(injected.len() as u64, m);
+        sim.run_until(Time::new(5.0).unwrap()).unwrap();
+        let state = sim.model().state();
+        state.check_conservation().unwrap();
+        assert_eq!(state.clumps().count(), 0, "every clump extravasated");
+        assert_eq!(state.pools().count(), 0, "no cell left its clump");
+        let mut founded: Vec<Vec<(CloneId, u64)>> = state
+            .metastases()
+            .map(|site| {
+                assert_eq!(site.founding_cells, k);
+                assert_eq!(site.founding_clones as usize, site.cells.len());
+                site.cells.clone()
+            })
+            .collect();
+        let mut expected: Vec<Vec<(CloneId, u64)>> = injected.into_values().collect();
+        founded.sort();
+        expected.sort();
+        assert_eq!(founded, expected, "each metastasis holds its clump's cells");
+        let total = state.funnel().total();
+        assert_eq!(
+            (
+                total.clumps_injected,
+                total.clumps_arrested,
+                total.clump_metastases,
+                total.micrometastases
+            ),
+            (m, m, m, m)
+        );
+        assert_eq!(
+            (total.injected, total.arrested, total.extravasated),
+            (n, n, n)
+        );
+        let polyclonal = state.metastases().filter(|s| s.is_polyclonal()).count() as u64;
+        let p = 1.0 - 2.0 * choose(n / 2, k) / choose(n, k);
+        assert_within_4_sigma(
+            &format!("polyclonal metastases, clumps of {k}"),
+            polyclonal,
+            m,
+            p,
+        );
+    }
+}
+
+/// Aceto et al. 2014 (REFERENCES.md, Circulation: clusters have 23–50×
+/// the metastatic potential of single cells), in direction. When solitary
+/// cells die fast (20 /day, against a first division at 0.7 /day) a single
+/// cell rarely starts a colony, while a clump that extravasates founds one
+/// at once with all its cells. 2,000 cells of one clone into the tail vein
+/// (every bed arrests every cell), as single cells or as 500 clumps of 4;
+/// colonies (metastases of at least 10 cells) at day 7 per injected cell.
+/// The clumps' rate must exceed the single cells' by more than 4 standard
+/// errors of the difference (binomial errors, per clump for the clumps,
+/// per cell for the single cells), and be at least 3 times it (expected
+/// about 0.2 against 0.02). Fixed seed.
+#[test]
+fn clumps_found_more_colonies_per_cell_than_single_cells_when_solitary_cells_die_fast() {
+    let cells = 2_000u64;
+    let colonies = |clump_size: Option<u64>| -> u64 {
+        let organs = mouse_with(|_, o| {
+            o.arrest_probability = 1.0;
+            o.solitary_death_rate = 20.0;
+        });
+        let entry = organs.vein("tail_vein").unwrap().clone();
+        let clones = one_clone(&organs, |p| {
+            p.shedding_rate = 0.0;
+            p.in_metastases.mutation_probability = 0.0;
+        });
+        let mut config = CascadeConfig::new(organs, clones);
+        config.injections.push(Injection {
+            day: 0.0,
+            entry,
+            cells: vec![(CloneId(0), cells)],
+            clump_size,
+        });
+        config.harvest_days = vec![7.0];
+        config.macrometastasis_size = 10;
+        let mut sim = simulation(config, NoExtension, Seed::new(2014)).unwrap();
+        sim.run_until(Time::new(7.0).unwrap()).unwrap();
+        let state = sim.model().state();
+        state.check_conservation().unwrap();
+        state.harvests()[0].organs.iter().map(|o| o.colonies).sum()
+    };
+    let (single, clumped) = (colonies(None), colonies(Some(4)));
+    let clumps = cells / 4;
+    let (q_single, q_clump) = (single as f64 / cells as f64, clumped as f64 / clumps as f64);
+    let (rate_single, rate_clumped) = (q_single, clumped as f64 / cells as f64);
+    let se_single = (q_single * (1.0 - q_single) / cells as f64).sqrt();
+    let se_clumped = (q_clump * (1.0 - q_clump) / clumps as f64).sqrt() / 4.0;
+    let se = (se_single * se_single + se_clumped * se_clumped).sqrt();
+    assert!(
+        rate_clumped - rate_single > 4.0 * se && rate_clumped >= 3.0 * rate_single,
+        "colonies per cell: clumps {rate_clumped} ({clumped}), single cells {rate_single} \
+         ({single}), standard error of the difference {se}"
+    );
+}
+
+/// A clump is held by a bed if any of its cells would be: with p_c a single
+/// cell's arrest probability there (the organ's times the clone's arrest
+/// affinity), a clump with n_c cells of each clone c is arrested with
+/// probability 1 − Π (1 − p_c)^n_c. Clumps of 2 from a 50/50 mix of A
+/// (lung arrest 0.5) and B (arrest affinity 0.4 there: 0.2), 2,000 clumps,
+/// no death in transit (each clump meets the lung whole): for each
+/// composition the share arrested at the first bed, the lung, must be within
+/// 4 binomial standard errors of 1 − 0.5² = 0.75 (AA), 1 − 0.5·0.8 = 0.6
+/// (AB), 1 − 0.8² = 0.36 (BB). Fixed seed.
+#[test]
+fn a_clump_is_arrested_if_any_of_its_cells_would_be() {
+    let organs = mouse_with(|name, o| {
+        if name == "lung" {
+            o.arrest_probability = 0.5;
+        }
+    });
+    let lung = organs.id("lung").unwrap();
+    let clones = two_clones(&organs, |name, p| {
+        p.circulation_death_rate = 0.0;
+        if name == "B" {
+            p.affinity[lung.index()].arrest = 0.4;
+        }
+    });
+    let mut config = CascadeConfig::new(organs.clone(), clones);
+    config.injections.push(mixed_clumps(&organs, 2_000, 2));
+    let mut sim = simulation(config, NoExtension, Seed::new(1998)).unwrap();
+    sim.run_until(Time::ZERO).unwrap();
+    let injected = compositions(sim.model().state());
+    let mut fates = ClumpFates::default();
+    sim.run(RunLimits::until(Time::new(0.1).unwrap()), &mut fates)
+        .unwrap();
+    sim.model().state().check_conservation().unwrap();
+    // By cells of A: 0 (BB), 1 (AB), 2 (AA): (clumps, arrested).
+    let mut by_a = [(0u64, 0u64); 3];
+    for (id, cells) in &injected {
+        let a = cells
+            .iter()
+            .find(|(c, _)| *c == CloneId(0))
+            .map_or(0, |&(_, n)| n);
+        let arrested = fates.arrested_at_first_bed[id];
+        by_a[a as usize].0 += 1;
+        by_a[a as usize].1 += u64::from(arrested);
+    }
+    for (a, (name, p)) in [("BB", 0.36), ("AB", 0.6), ("AA", 0.75)]
+        .into_iter()
+        .enumerate()
+    {
+        let (clumps, arrested) = by_a[a];
+        assert!(clumps > 300, "{name}: {clumps} clumps");
+        assert_within_4_sigma(&format!("{name} clumps arrested"), arrested, clumps, p);
+    }
+}
+
+/// Cells of a circulating clump die one by one, each at its clone's
+/// circulation death rate, and a clump down to one cell goes on as a single
+/// cell. Clumps of 3 bound for the lung, where every arrival is arrested,
+/// reached at a = 1/transit time = 1440 /day, each cell dying at μ = 480
+/// /day: a clump arrives whole with probability a/(a + 3μ) = 1/2, with 2
+/// cells with probability (3μ/(a + 3μ))·(a/(a + 2μ)) = 0.3, and is down to
+/// one cell first with probability 0.2; that cell then arrives with
+/// probability a/(a + μ) = 3/4, so 0.15 of the clumps leave one arrested
+/// single cell. 2,000 clumps; each count within 4 binomial standard errors
+/// (nothing leaves the lung: no extravasation, no death in the vessel).
+/// Fixed seed.
+#[test]
+fn a_circulating_clump_loses_cells_one_by_one_and_goes_on_alone_at_one_cell() {
+    let organs = mouse_with(|_, o| {
+        o.arrest_probability = 1.0;
+        o.extravasation_rate = 0.0;
+        o.arrested_death_rate = 0.0;
+    });
+    let entry = organs.vein("tail_vein").unwrap().clone();
+    let clones = one_clone(&organs, |p| p.circulation_death_rate = 480.0);
+    let mut config = CascadeConfig::new(organs, clones);
+    let clumps = 2_000u64;
+    config.injections.push(Injection {
+        day: 0.0,
+        entry,
+        cells: vec![(CloneId(0), 3 * clumps)],
+        clump_size: Some(3),
+    });
+    let mut sim = simulation(config, NoExtension, Seed::new(2004)).unwrap();
+    sim.run_until(Time::new(0.05).unwrap()).unwrap();
+    let state = sim.model().state();
+    state.check_conservation().unwrap();
+    assert!(state.clumps().all(|c| c.stage == ClumpStage::Arrested));
+    let of_size = |n| state.clumps().filter(|c| c.size == n).count() as u64;
+    let (whole, two) = (of_size(3), of_size(2));
+    let total = state.funnel().total();
+    let singles = state
+        .pools()
+        .filter(|(k, _)| k.compartment == Compartment::Arrested)
+        .map(|(_, n)| n)
+        .sum::<u64>();
+    assert_eq!(whole + two + total.clumps_dissolved, clumps);
+    assert_eq!(total.clumps_arrested, whole + two);
+    assert_eq!(total.arrested, 3 * whole + 2 * two + singles);
+    assert_within_4_sigma("clumps arriving whole", whole, clumps, 0.5);
+    assert_within_4_sigma("clumps arriving with 2 cells", two, clumps, 0.3);
+    assert_within_4_sigma(
+        "clumps down to one cell",
+        total.clumps_dissolved,
+        clumps,
+        0.2,
+    );
+    assert_within_4_sigma("last cells arriving", singles, clumps, 0.15);
+}
+
+/// An arrested clump extravasates as a unit at the organ's rate times the
+/// mean of its cells' extravasation affinities, while each of its cells dies
+/// in the vessel. Clumps of 2 from a 50/50 mix of A (affinity 1) and B
+/// (affinity 3), arrested in the lung (λ = 2 /day, each cell dying at δ = 1
+/// /day): a clump founds a metastasis before losing a cell with
+/// probability λā/(λā + 2δ): 1/2 for AA (ā = 1), 2/3 for AB (ā = 2), 3/4
+/// for BB (ā = 3). 2,000 clumps; per composition within 4 binomial standard
+/// errors. (With the founder's affinity instead, AB would give 1/2 or 3/4,
+/// more than 5 standard errors away.) Fixed seed.
+#[test]
+fn an_arrested_clump_extravasates_at_the_mean_affinity_of_its_cells() {
+    let organs = mouse_with(|name, o| {
+        o.arrest_probability = 1.0;
+        if name == "lung" {
+            o.extravasation_rate = 2.0;
+            o.arrested_death_rate = 1.0;
+        }
+    });
+    let lung = organs.id("lung").unwrap();
+    let clones = two_clones(&organs, |name, p| {
+        inert(p);
+        if name == "B" {
+            p.affinity[lung.index()].extravasation = 3.0;
+        }
+    });
+    let mut config = CascadeConfig::new(organs.clone(), clones);
+    config.injections.push(mixed_clumps(&organs, 2_000, 2));
+    let mut sim = simulation(config, NoExtension, Seed::new(1995)).unwrap();
+    sim.run_until(Time::ZERO).unwrap();
+    let injected = compositions(sim.model().state());
+    let mut fates = ClumpFates::default();
+    sim.run(RunLimits::until(Time::new(10.0).unwrap()), &mut fates)
+        .unwrap();
+    let state = sim.model().state();
+    state.check_conservation().unwrap();
+    assert_eq!(state.clumps().count(), 0, "every clump resolved");
+    let mut by_a = [(0u64, 0u64); 3];
+    for (id, cells) in &injected {
+        let a = cells
+            .iter()
+            .find(|(c, _)| *c == CloneId(0))
+            .map_or(0, |&(_, n)| n);
+        by_a[a as usize].0 += 1;
+        by_a[a as usize].1 += u64::from(fates.extravasated.contains(id));
+    }
+    for (a, (name, p)) in [("BB", 0.75), ("AB", 2.0 / 3.0), ("AA", 0.5)]
+        .into_iter()
+        .enumerate()
+    {
+        let (clumps, extravasated) = by_a[a];
+        assert!(clumps > 300, "{name}: {clumps} clumps");
+        assert_within_4_sigma(
+            &format!("{name} clumps extravasated"),
+            extravasated,
+            clumps,
+            p,
+        );
+    }
+    assert_eq!(
+        state.funnel().total().clump_metastases,
+        fates.extravasated.len() as u64
+    );
+}
+
+/// The cells left over after dealing ⌊n/k⌋ clumps are single cells: 7 A
+/// and 3 B in clumps of 4 are 2 clumps (8 cells) and 2 single cells, every
+/// cell of each clone accounted for; 10 cells in clumps of 20 are 10 single
+/// cells. Into the arterial side each clump goes, whole, to one organ drawn
+/// by cardiac-output share: with every share on the liver, every clump is
+/// bound for the liver.
+#[test]
+fn cells_left_over_are_single_cells_and_arterial_clumps_go_whole_to_one_organ() {
+    let organs = OrganSet::mouse();
+    let lung = organs.id("lung").unwrap();
+    let injected_at_day_0 = |organs: &OrganSet, injection: Injection| -> CascadeState {
+        let mut config = CascadeConfig::new(organs.clone(), two_clones(organs, |_, _| {}));
+        config.injections.push(injection);
+        let mut sim = simulation(config, NoExtension, Seed::new(3)).unwrap();
+        sim.run_until(Time::ZERO).unwrap();
+        let state = sim.model().state().clone();
+        state.check_conservation().unwrap();
+        state
+    };
+    let mut injection = mixed_clumps(&organs, 0, 4);
+    injection.cells = vec![(CloneId(0), 7), (CloneId(1), 3)];
+    let state = injected_at_day_0(&organs, injection.clone());
+    assert_eq!(state.clumps().count(), 2);
+    assert!(
+        state
+            .clumps()
+            .all(|c| c.size == 4 && c.organ == lung && c.stage == ClumpStage::InTransit)
+    );
+    for (clone, n) in [(CloneId(0), 7), (CloneId(1), 3)] {
+        let in_clumps: u64 = state.clumps().map(|c| c.cells_of(clone)).sum();
+        let single = state.pool_cells(clone, Compartment::InTransit, lung);
+        assert_eq!(in_clumps + single, n);
+        assert_eq!(state.ledger(clone).seeded, n);
+    }
+    let total = state.funnel().total();
+    assert_eq!((total.injected, total.clumps_injected), (10, 2));
+
+    injection.clump_size = Some(20);
+    let state = injected_at_day_0(&organs, injection);
+    assert_eq!(state.clumps().count(), 0);
+    assert_eq!(state.funnel().total().injected, 10);
+
+    let (mut specs, veins) = OrganSet::mouse_specs();
+    for spec in &mut specs {
+        spec.cardiac_output_share = if spec.name == "liver" { 1.0 } else { 0.0 };
+    }
+    let organs = OrganSet::new(specs, veins).unwrap();
+    let liver = organs.id("liver").unwrap();
+    let mut injection = mixed_clumps(&organs, 20, 4);
+    injection.entry = organs.vein("left_ventricle").unwrap().clone();
+    let state = injected_at_day_0(&organs, injection);
+    assert_eq!(state.clumps().count(), 10);
+    assert!(state.clumps().all(|c| c.organ == liver && c.size == 4));
+    assert_eq!(state.funnel().organ(liver).clumps_injected, 10);
+    assert_eq!(state.funnel().organ(liver).injected, 40);
+}
+
+/// Checkpoint a run while clumps are in transit and arrested (the
+/// simulation and the digest, through serde), restore, run on: the digest
+/// and the state of the uninterrupted run.
+#[test]
+fn checkpoint_and_restore_continue_the_same_trajectory_with_clumps() {
+    let mut config = busy_config();
+    let mut b = config.clones[0].clone();
+    b.name = "B".into();
+    config.clones.push(b);
+    config.injections.push(Injection {
+        day: 1.0,
+        entry: Entry::Arterial,
+        cells: vec![(CloneId(0), 300), (CloneId(1), 300)],
+        clump_size: Some(3),
+    });
+    let horizon = Time::new(6.0).unwrap();
+    let mut uninterrupted = simulation(config.clone(), NoExtension, Seed::new(9)).unwrap();
+    let mut uninterrupted_digest = TraceDigest::new();
+    uninterrupted
+        .run(RunLimits::until(horizon), &mut uninterrupted_digest)
+        .unwrap();
+
+    let mut sim = simulation(config, NoExtension, Seed::new(9)).unwrap();
+    let mut digest = TraceDigest::new();
+    // About one transit time (a minute) after the injection.
+    sim.run(RunLimits::until(Time::new(1.0007).unwrap()), &mut digest)
+        .unwrap();
+    let clumps = sim.model().state().clumps();
+    let stages: BTreeSet<_> = clumps.map(|c| c.stage == ClumpStage::Arrested).collect();
+    assert_eq!(stages.len(), 2, "clumps both in transit and arrested");
+    let saved = serde_json::to_string(&(&sim, &digest)).unwrap();
+    drop(sim);
+    let (mut restored, mut digest): (Simulation<Cascade>, TraceDigest) =
+        serde_json::from_str(&saved).unwrap();
+    restored
+        .run(RunLimits::until(horizon), &mut digest)
+        .unwrap();
+    assert_eq!(digest, uninterrupted_digest);
+    let state = |sim: &Simulation<Cascade>| serde_json::to_string(sim.model().state()).unwrap();
+    assert_eq!(state(&restored), state(&uninterrupted));
+    assert!(restored.model().state().funnel().total().clump_metastases > 0);
+}
+
+/// `redraw_all` redraws the clumps' clocks too: after every clump has
+/// arrested, an extension that stops extravasation in the lung (its
+/// modifier set to 0, then `redraw_all`) stops the clumps there from
+/// extravasating; a NaN modifier is an error naming a clump.
+#[test]
+fn redraw_all_redraws_the_clumps_clocks() {
+    let organs = mouse_with(|_, o| {
+        o.arrest_probability = 1.0;
+        o.arrested_death_rate = 0.0;
+        o.extravasation_rate = 10.0;
+    });
+    let lung = organs.id("lung").unwrap();
+    let entry = organs.vein("tail_vein").unwrap().clone();
+    let mut config = CascadeConfig::new(organs, one_clone(&OrganSet::mouse(), inert));
+    config.injections.push(Injection {
+        day: 0.0,
+        entry,
+        cells: vec![(CloneId(0), 400)],
+        clump_size: Some(4),
+    });
+    let mut sim = simulation(config, NoExtension, Seed::new(5)).unwrap();
+    sim.run_until(Time::new(0.02).unwrap()).unwrap();
+    let state = sim.model().state();
+    assert!(state.clumps().all(|c| c.stage == ClumpStage::Arrested));
+    let before = state.funnel().total().clump_metastases;
+    assert!(state.clumps().count() > 50, "most clumps still arrested");
+    let (model, mut ctx) = sim.model_and_context();
+    let state = model.state_mut();
+    state.modifiers.extravasation[lung.index()] = 0.0;
+    state.redraw_all(&mut ctx).unwrap();
+    sim.run_until(Time::new(5.0).unwrap()).unwrap();
+    let state = sim.model().state();
+    assert_eq!(state.funnel().total().clump_metastases, before);
+    assert_eq!(state.clumps().count() as u64, 100 - before);
+
+    let (model, mut ctx) = sim.model_and_context();
+    let state = model.state_mut();
+    state.modifiers.arrested_death[lung.index()] = f64::NAN;
+    let error = state.redraw_all(&mut ctx).unwrap_err();
+    assert!(
+        matches!(error, CascadeError::InvalidRate { place: Place::Clump(_), rate } if rate.is_nan()),
+        "{error:?}"
+    );
+}
+
+/// A clump size of 0 is refused, naming the field; so are more than
+/// MAX_CLUMPED_CELLS cells dealt into clumps over all injections (single
+/// cells are not limited so).
+#[test]
+fn clump_sizes_that_cannot_run_are_refused() {
+    let organs = OrganSet::mouse();
+    let base = CascadeConfig::new(organs.clone(), two_clones(&organs, |_, _| {}));
+    let mut config = base.clone();
+    config.injections.push(mixed_clumps(&organs, 10, 0));
+    let error = config.validate().unwrap_err();
+    assert_eq!(error.path, "injections[0].clump_size");
+    assert!(error.expected.contains("at least 1"), "{error}");
+
+    let mut config = base.clone();
+    let half = MAX_CLUMPED_CELLS / 4;
+    config.injections.push(mixed_clumps(&organs, half, 2));
+    config.injections.push(mixed_clumps(&organs, half, 2));
+    config.validate().unwrap();
+    config.injections.push(mixed_clumps(&organs, 1, 2));
+    let error = config.validate().unwrap_err();
+    assert_eq!(error.path, "injections[2].clump_size");
+    assert!(error.expected.contains("10000000"), "{error}");
+    config.injections[2].clump_size = Some(1);
+    config.validate().unwrap();
 }
 
 // ---------------------------------------------------------------------------

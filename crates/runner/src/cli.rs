@@ -691,8 +691,8 @@ pub fn describe<X: ScenarioExtension>(scenario: &Scenario<X>) -> String {
     let _ = writeln!(out, "\norgans ({}):", config.organs.len());
     let _ = writeln!(
         out,
-        "  {:<16} {:>7} {:<14} {:>6} {:>8} {:>8} {:>9}",
-        "name", "share", "drains to", "arrest", "extrav/d", "growth×", "capacity"
+        "  {:<16} {:>7} {:<14} {:>6} {:>8} {:>8} {:>8} {:>9}",
+        "name", "share", "drains to", "arrest", "extrav/d", "growth×", "1st div×", "capacity"
     );
     for (_, organ) in config.organs.organs() {
         let drain = match &organ.drains_to {
@@ -701,13 +701,14 @@ pub fn describe<X: ScenarioExtension>(scenario: &Scenario<X>) -> String {
         };
         let _ = writeln!(
             out,
-            "  {:<16} {:>7.4} {:<14} {:>6.3} {:>8.3} {:>8.3} {:>9.2e}",
+            "  {:<16} {:>7.4} {:<14} {:>6.3} {:>8.3} {:>8.3} {:>8.3} {:>9.2e}",
             organ.name,
             organ.cardiac_output_share,
             drain,
             organ.arrest_probability,
             organ.extravasation_rate,
             organ.growth_multiplier,
+            organ.solitary_division_multiplier,
             organ.carrying_capacity
         );
     }
@@ -762,9 +763,17 @@ pub fn describe<X: ScenarioExtension>(scenario: &Scenario<X>) -> String {
         );
     }
     for (i, injection) in config.injections.iter().enumerate() {
+        let clumps = injection.clumps_of().map_or_else(String::new, |k| {
+            let n: u64 = injection.cells.iter().map(|&(_, n)| n).sum();
+            format!(
+                " as {} clumps of {k} cells and {} single cells",
+                n / k,
+                n % k
+            )
+        });
         let _ = writeln!(
             out,
-            "  day {}: injection of {} into {}",
+            "  day {}: injection of {} into {}{clumps}",
             injection.day,
             cells(&injection.cells),
             file.injections[i].vein

@@ -9,7 +9,7 @@
 use core::fmt;
 use core::fmt::Write as _;
 
-use cascade_biology::model::{CascadeEvent, Compartment, SiteKind};
+use cascade_biology::model::{CascadeEvent, ClumpStage, Compartment, SiteKind};
 use cascade_biology::observables::Funnel;
 use cascade_biology::{Cascade, CascadeState, OrganId, simulation};
 use cascade_kernel::{RunLimits, Seed, Simulation, StopReason, Time, TraceDigest};
@@ -48,9 +48,9 @@ pub struct CellCounts {
     pub solitary: u64,
     /// Dormant solitary cells.
     pub dormant: u64,
-    /// Arrested in capillary beds.
+    /// Arrested in capillary beds, single or in clumps.
     pub arrested: u64,
-    /// In the blood.
+    /// In the blood, single or in clumps.
     pub circulating: u64,
 }
 
@@ -109,19 +109,21 @@ pub const TABLES: [Table; 6] = [
         header: "replicate,seed,digest,events,stopped_by,end_day,first_detection_day,\
 injected,shed,died_in_circulation,arrested,passed,extravasated,died_in_vessel,\
 died_in_parenchyma,entered_dormancy,left_dormancy,died_dormant,micrometastases_founded,\
-macrometastases_reached,detected,metastases_alive,primary_cells,metastatic_cells,\
+macrometastases_reached,detected,clumps_injected,clumps_arrested,clumps_passed,\
+clumps_dissolved,clump_metastases_founded,metastases_alive,primary_cells,metastatic_cells,\
 solitary_cells,dormant_cells,arrested_cells,circulating_cells,clones",
     },
     Table {
         file: "metastases.csv",
-        header: "replicate,site,organ,founder_clone,founded_day,cells,peak_cells,clones_now,\
-clones_ever,detected_day,macroscopic_day,extinct_day",
+        header: "replicate,site,organ,founder_clone,founded_day,founding_cells,founding_clones,\
+cells,peak_cells,clones_now,clones_ever,detected_day,macroscopic_day,extinct_day",
     },
     Table {
         file: "funnel.csv",
         header: "replicate,organ,clone,injected,shed,died_in_circulation,arrested,passed,\
 extravasated,died_in_vessel,died_in_parenchyma,entered_dormancy,left_dormancy,died_dormant,\
-micrometastases_founded,macrometastases_reached,detected",
+micrometastases_founded,macrometastases_reached,detected,clumps_injected,clumps_arrested,\
+clumps_passed,clumps_dissolved,clump_metastases_founded",
     },
     Table {
         file: "harvests.csv",
@@ -271,6 +273,12 @@ fn record(
             Compartment::Dormant => cells.dormant += count,
         }
     }
+    for clump in state.clumps() {
+        match clump.stage {
+            ClumpStage::InTransit => cells.circulating += clump.size,
+            ClumpStage::Arrested => cells.arrested += clump.size,
+        }
+    }
     ReplicateRecord {
         replicate,
         digest: digest.to_string(),
@@ -308,7 +316,7 @@ fn optional(value: Option<f64>) -> String {
 
 fn funnel_fields(f: &Funnel) -> String {
     format!(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         f.injected,
         f.shed,
         f.died_in_circulation,
@@ -322,7 +330,12 @@ fn funnel_fields(f: &Funnel) -> String {
         f.died_dormant,
         f.micrometastases,
         f.macrometastases,
-        f.detected
+        f.detected,
+        f.clumps_injected,
+        f.clumps_arrested,
+        f.clumps_passed,
+        f.clumps_dissolved,
+        f.clump_metastases
     )
 }
 
@@ -358,11 +371,13 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
     for site in state.metastases() {
         let _ = writeln!(
             tables[1],
-            "{r},{},{},{},{},{},{},{},{},{},{},{}",
+            "{r},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             site.id.0,
             organ_name(site.organ),
             clone_name(site.founder),
             site.founded_at.days(),
+            site.founding_cells,
+            site.founding_clones,
             site.size,
             site.peak_size,
             site.cells.len(),

@@ -118,6 +118,7 @@ pub struct OrganChange {
     pub dormancy_exit_rate: Option<f64>,
     pub dormant_death_rate: Option<f64>,
     pub growth_multiplier: Option<f64>,
+    pub solitary_division_multiplier: Option<f64>,
     pub carrying_capacity: Option<f64>,
 }
 
@@ -134,6 +135,7 @@ pub struct EveryOrgan {
     pub dormancy_exit_rate: Option<f64>,
     pub dormant_death_rate: Option<f64>,
     pub growth_multiplier: Option<f64>,
+    pub solitary_division_multiplier: Option<f64>,
     pub carrying_capacity: Option<f64>,
 }
 
@@ -153,6 +155,10 @@ impl EveryOrgan {
         set(&mut spec.dormancy_exit_rate, self.dormancy_exit_rate);
         set(&mut spec.dormant_death_rate, self.dormant_death_rate);
         set(&mut spec.growth_multiplier, self.growth_multiplier);
+        set(
+            &mut spec.solitary_division_multiplier,
+            self.solitary_division_multiplier,
+        );
         set(&mut spec.carrying_capacity, self.carrying_capacity);
     }
 }
@@ -169,6 +175,7 @@ impl OrganChange {
             dormancy_exit_rate: self.dormancy_exit_rate,
             dormant_death_rate: self.dormant_death_rate,
             growth_multiplier: self.growth_multiplier,
+            solitary_division_multiplier: self.solitary_division_multiplier,
             carrying_capacity: self.carrying_capacity,
         }
     }
@@ -200,6 +207,8 @@ pub struct NewOrgan {
     pub dormant_death_rate: f64,
     #[serde(default = "defaults::one")]
     pub growth_multiplier: f64,
+    #[serde(default = "defaults::one")]
+    pub solitary_division_multiplier: f64,
     #[serde(default = "defaults::capacity")]
     pub carrying_capacity: f64,
 }
@@ -297,6 +306,11 @@ pub struct InjectionSpec {
     pub vein: String,
     /// Cells per clone.
     pub cells: Cells,
+    /// Inject the cells as clumps of this many cells (at least 2; 1 or
+    /// absent: single cells): the cells of every clone together are dealt
+    /// into clumps, the remainder injected as single cells.
+    #[serde(default)]
+    pub clump_size: Option<u64>,
 }
 
 /// How sites shed cells.
@@ -681,6 +695,7 @@ fn struct_noun(outer: &str) -> &str {
         "AffinitySpec" => "affinity",
         "OrgansSection" => "organs section",
         "OrganChange" => "organ change",
+        "EveryOrgan" => "organs.every section",
         "NewOrgan" => "added organ",
         "NewVein" => "added vein",
         "RatesChange" => "in_metastases rates",
@@ -736,6 +751,7 @@ fn field_hint(field: &str) -> Option<&'static str> {
         "primary" => "`(organ: \"organ name\", cells: [(\"clone name\", number of cells)])`",
         "clones" => "a list of clones `[(name: \"...\", ...)]`",
         "injections" => "a list of injections `[(day: ..., vein: \"...\", cells: [...])]`",
+        "clump_size" => "a whole number of cells per clump, such as 4",
         "harvest_days" | "observation_days" => "a list of days such as `[1.0, 7.0]`",
         "affinity" => "a list `[(organ: \"...\", arrest: ..., extravasation: ..., growth: ...)]`",
         "change" => "a list `[(organ: \"...\", ...)]`",
@@ -1381,6 +1397,13 @@ fn resolve<X: ScenarioExtension>(
             })?
             .clone();
         let cells = cells(&injection.cells, &format!("{path}.cells"))?;
+        if injection.clump_size == Some(0) {
+            return Err(invalid(
+                format!("{path}.clump_size"),
+                0,
+                "a clump size of at least 1 cell (1 or absent: single cells; 2 or more: clumps of that many cells)",
+            ));
+        }
         seeded += cells.iter().map(|&(_, n)| u128::from(n)).sum::<u128>();
         if seeded > u128::from(MAX_CELLS) {
             return Err(Unplaced::new(
@@ -1390,7 +1413,12 @@ fn resolve<X: ScenarioExtension>(
                 ),
             ));
         }
-        injections.push(Injection { day, entry, cells });
+        injections.push(Injection {
+            day,
+            entry,
+            cells,
+            clump_size: injection.clump_size,
+        });
     }
     if primary.is_none() && injections.is_empty() {
         return Err(Unplaced::new(
@@ -1549,6 +1577,7 @@ fn resolve_organs(section: &OrgansSection) -> Result<OrganSet, Unplaced> {
             dormancy_exit_rate: organ.dormancy_exit_rate,
             dormant_death_rate: organ.dormant_death_rate,
             growth_multiplier: organ.growth_multiplier,
+            solitary_division_multiplier: organ.solitary_division_multiplier,
             carrying_capacity: organ.carrying_capacity,
         });
         organ_paths.push(format!("organs.add[{i}]"));
@@ -1569,6 +1598,10 @@ fn resolve_organs(section: &OrgansSection) -> Result<OrganSet, Unplaced> {
         (every.dormancy_exit_rate, "dormancy_exit_rate"),
         (every.dormant_death_rate, "dormant_death_rate"),
         (every.growth_multiplier, "growth_multiplier"),
+        (
+            every.solitary_division_multiplier,
+            "solitary_division_multiplier",
+        ),
     ];
     for (value, name) in rates {
         if let Some(value) = value {

@@ -156,6 +156,11 @@ pub struct Summary {
     pub detected_replicates: u64,
     /// Day of first detection, over those replicates.
     pub first_detection_day: Estimate,
+    /// Clump counts summed over organs and clones (clumps, not cells), for
+    /// a scenario that injects clumps; empty, and left out of the JSON,
+    /// otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clumps: Vec<(String, Estimate)>,
     /// Living cells at the end, by where they are.
     pub cells_at_end: Vec<(String, Estimate)>,
     /// Events per replicate.
@@ -221,6 +226,32 @@ impl Summary {
             ),
             ("detected".into(), over(&|r| r.funnel.detected as f64)),
         ];
+        let clumps = if config.injections.iter().any(|i| i.clumps_of().is_some()) {
+            vec![
+                (
+                    "clumps_injected".to_string(),
+                    over(&|r| r.funnel.clumps_injected as f64),
+                ),
+                (
+                    "clumps_arrested".into(),
+                    over(&|r| r.funnel.clumps_arrested as f64),
+                ),
+                (
+                    "clumps_passed".into(),
+                    over(&|r| r.funnel.clumps_passed as f64),
+                ),
+                (
+                    "clumps_dissolved".into(),
+                    over(&|r| r.funnel.clumps_dissolved as f64),
+                ),
+                (
+                    "clump_metastases_founded".into(),
+                    over(&|r| r.funnel.clump_metastases as f64),
+                ),
+            ]
+        } else {
+            Vec::new()
+        };
         let mut metastases = Vec::new();
         for (i, organ) in organs.iter().enumerate() {
             let alive = |r: &ReplicateRecord| r.metastases.get(i).copied().unwrap_or(0);
@@ -273,6 +304,7 @@ impl Summary {
             harvests,
             detected_replicates: detections.len() as u64,
             first_detection_day: Estimate::of(&detections),
+            clumps,
             cells_at_end,
             events: over(&|r| r.events as f64),
             cut_short: records
@@ -316,6 +348,12 @@ impl Summary {
             .map(|(k, e)| (k.clone(), e.cell()))
             .collect();
         section(&mut out, "funnel (cells)", &rows);
+        let rows: Vec<(String, String)> = self
+            .clumps
+            .iter()
+            .map(|(k, e)| (k.clone(), e.cell()))
+            .collect();
+        section(&mut out, "clumps (clumps, not cells)", &rows);
         let rows: Vec<(String, String)> = self
             .metastases
             .iter()

@@ -97,7 +97,7 @@ pub fn parameter_names<X, E>(file: &ScenarioFile<X, E>, organs: &[&str]) -> Vec<
     }
     for (k, injection) in file.injections.iter().enumerate() {
         let cells: Vec<&str> = injection.cells.iter().map(|(c, _)| c.as_str()).collect();
-        names.push(format!("injections.{k}.day"));
+        names.push(format!("injections.{k}.{{day|clump_size}}"));
         names.push(format!("injections.{k}.cells.{{{}}}", list(&cells)));
     }
     if matches!(
@@ -285,6 +285,7 @@ pub fn set<X, E>(
             };
             match rest {
                 ["day"] => injection.day = value,
+                ["clump_size"] => injection.clump_size = Some(whole(value)?),
                 ["cells", clone] => {
                     let Some(entry) = injection.cells.iter_mut().find(|(c, _)| c == clone) else {
                         return Err(unknown(format!(

@@ -281,7 +281,7 @@ fn shares_that_do_not_sum_to_one_are_refused() {
 #[test]
 fn invalid_parameters_are_refused_naming_the_organ() {
     type Edit = fn(&mut OrganSpec);
-    let cases: [(Edit, &str); 10] = [
+    let cases: [(Edit, &str); 12] = [
         (|o| o.cardiac_output_share = -0.1, "cardiac_output_share"),
         (|o| o.arrest_probability = 1.5, "arrest_probability"),
         (|o| o.extravasation_rate = f64::NAN, "extravasation_rate"),
@@ -294,6 +294,14 @@ fn invalid_parameters_are_refused_naming_the_organ() {
         (|o| o.dormancy_exit_rate = f64::NAN, "dormancy_exit_rate"),
         (|o| o.dormant_death_rate = -2.0, "dormant_death_rate"),
         (|o| o.growth_multiplier = -1.0, "growth_multiplier"),
+        (
+            |o| o.solitary_division_multiplier = -0.5,
+            "solitary_division_multiplier",
+        ),
+        (
+            |o| o.solitary_division_multiplier = f64::INFINITY,
+            "solitary_division_multiplier",
+        ),
         (|o| o.carrying_capacity = 1.0, "carrying_capacity"),
     ];
     for (edit, name) in cases {
@@ -504,4 +512,25 @@ fn an_organ_set_round_trips_through_serde_and_is_validated_on_the_way_in() {
 fn organ_id_indexes() {
     assert_eq!(OrganId(7).index(), 7);
     assert_eq!(organ_id(usize::from(u16::MAX)), OrganId(u16::MAX));
+}
+
+/// A spec serialised before `solitary_division_multiplier` existed (the
+/// field absent) reads back as neutral, 1; every preset organ is neutral.
+#[test]
+fn the_solitary_division_multiplier_defaults_to_one() {
+    let set = OrganSet::mouse();
+    assert!(
+        set.organs()
+            .all(|(_, o)| o.solitary_division_multiplier == 1.0)
+    );
+    assert!(
+        OrganSet::human()
+            .organs()
+            .all(|(_, o)| o.solitary_division_multiplier == 1.0)
+    );
+    let json = serde_json::to_string(&set).unwrap();
+    let old = json.replace(",\"solitary_division_multiplier\":1.0", "");
+    assert!(!old.contains("solitary_division_multiplier"), "{old}");
+    let back: OrganSet = serde_json::from_str(&old).unwrap();
+    assert_eq!(back, set);
 }

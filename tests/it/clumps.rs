@@ -1,0 +1,146 @@
+//! Injections as clumps, end to end: `clump_size: 1` is today's single
+//! cells, and a run with mixed clumps reports them in every table.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cascade-it-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn cascade(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .args(args)
+        .output()
+        .expect("the cascade binary runs");
+    assert!(
+        out.status.success(),
+        "cascade {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The quick start with its injection given `clump_size: 1` has the golden
+/// digests of the quick start itself: clumps of one cell are single cells.
+#[test]
+fn clump_size_one_gives_the_single_cell_golden_digests() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let original = fs::read_to_string(root.join("scenarios/quickstart.ron")).unwrap();
+    let single = r#"(day: 0.0, vein: "tail_vein", cells: [("B16", 2000)])"#;
+    assert!(original.contains(single));
+    let ones = original.replace(
+        single,
+        r#"(day: 0.0, vein: "tail_vein", cells: [("B16", 2000)], clump_size: 1)"#,
+    );
+    let dir = scratch("clump-size-one");
+    let file = dir.join("quickstart_ones.ron");
+    fs::write(&file, ones).unwrap();
+    let golden = fs::read_to_string(root.join("tests/golden/quickstart.ron.golden")).unwrap();
+    for replicate in ["0", "1"] {
+        let digest = cascade(&[
+            "digest",
+            file.to_str().unwrap(),
+            "--seed",
+            "2026",
+            "--replicate",
+            replicate,
+        ]);
+        let line = format!("replicate {replicate}: digest {}", digest.trim());
+        assert!(golden.contains(&line), "{line} is not in the golden file");
+    }
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Two marked lines injected as mixed clumps of 4 (Fidler & Talmadge 1986,
+/// REFERENCES.md, Heterogeneity): `check` says how the cells are dealt, the
+/// summary has a clumps section, `funnel.csv` counts the clumps, and
+/// `metastases.csv` shows metastases founded by 4 cells of one or both
+/// lines.
+#[test]
+fn mixed_clumps_are_reported_in_check_the_summary_and_the_tables() {
+    let dir = scratch("mixed-clumps");
+    let file = dir.join("mixed.ron");
+    fs::write(
+        &file,
+        r#"Scenario(
+    seed: 1986,
+    stop_day: 2.0,
+    organs: (preset: Mouse),
+    clones: [(name: "F1"), (name: "F10")],
+    injections: [
+        (day: 0.0, vein: "tail_vein", cells: [("F1", 500), ("F10", 502)], clump_size: 4),
+    ],
+)"#,
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let check = cascade(&["check", path]);
+    assert!(
+        check.contains("injection of 500 F1, 502 F10 into tail_vein as 250 clumps of 4 cells and 2 single cells"),
+        "{check}"
+    );
+    let out = dir.join("out");
+    let table = cascade(&[
+        "run",
+        path,
+        "--threads",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(table.contains("clumps (clumps, not cells)"), "{table}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["clumps"][0][0], "clumps_injected");
+    assert_eq!(summary["clumps"][0][1]["mean"], 250.0);
+
+    let rows = |file: &str| -> Vec<Vec<String>> {
+        fs::read_to_string(out.join(file))
+            .unwrap()
+            .lines()
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect()
+    };
+    let funnel = rows("funnel.csv");
+    let column = |table: &[Vec<String>], name: &str| {
+        table[0]
+            .iter()
+            .position(|c| c == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    let (injected, clumps) = (
+        column(&funnel, "injected"),
+        column(&funnel, "clumps_injected"),
+    );
+    let sum = |table: &[Vec<String>], c: usize| -> u64 {
+        table[1..]
+            .iter()
+            .map(|r| r[c].parse::<u64>().unwrap())
+            .sum()
+    };
+    assert_eq!(sum(&funnel, injected), 1002);
+    assert_eq!(sum(&funnel, clumps), 250);
+
+    let metastases = rows("metastases.csv");
+    let (cells, clones) = (
+        column(&metastases, "founding_cells"),
+        column(&metastases, "founding_clones"),
+    );
+    let founded_by = |n: &str, k: &str| {
+        metastases[1..]
+            .iter()
+            .filter(|r| r[cells] == n && r[clones] == k)
+            .count()
+    };
+    assert!(
+        founded_by("4", "2") > 50,
+        "mixed clumps found polyclonal metastases"
+    );
+    assert!(founded_by("4", "1") > 5, "some clumps hold one line");
+    fs::remove_dir_all(&dir).unwrap();
+}
