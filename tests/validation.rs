@@ -71,6 +71,11 @@ fn hart_and_fidler_1980_grafts_and_patients_organ_distributions() {
 }
 
 #[test]
+fn fidler_and_talmadge_1986_and_aceto_2014_clonal_origin_and_clumps() {
+    check("clonal");
+}
+
+#[test]
 fn butler_and_gullino_1975_and_meng_2004_circulating_cells() {
     check("circulation");
 }
@@ -90,7 +95,8 @@ fn the_table_is_the_same_on_one_and_two_threads() {
 /// regenerate the table (`cascade validate`).
 #[test]
 fn the_validation_scenarios_first_replicates_are_pinned() {
-    const PINNED: [(&str, &str); 7] = [
+    const PINNED: [(&str, &str); 8] = [
+        ("b16_mixed_clumps.ron", "0df91e5c8223a9220ac2505db5d7f5eb"),
         ("b16_organ_grafts.ron", "61a976ce7dd990063781a25fe638a033"),
         ("b16f10_intravenous.ron", "c361a5ee8ce0ebbf5a26738151b70928"),
         ("b16f1_intravenous.ron", "0a7bc65ec759672c34dd69aefb4ae43b"),

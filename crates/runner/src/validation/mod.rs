@@ -31,6 +31,7 @@ use crate::scenario::{Scenario, load};
 use crate::summary::{Estimate, number};
 
 mod circulation;
+mod clonal;
 mod intravenous;
 mod liver;
 mod soil;
@@ -349,10 +350,11 @@ pub fn run_all(setup: &Setup) -> Result<Vec<Experiment>, ValidationError> {
 pub type RunExperiment = fn(&Setup) -> Result<Experiment, ValidationError>;
 
 /// Every experiment, by name, in table order.
-pub const EXPERIMENTS: [(&str, RunExperiment); 4] = [
+pub const EXPERIMENTS: [(&str, RunExperiment); 5] = [
     ("intravenous", intravenous::run),
     ("liver", liver::run),
     ("soil", soil::run),
+    ("clonal", clonal::run),
     ("circulation", circulation::run),
 ];
 
