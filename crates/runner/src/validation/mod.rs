@@ -31,9 +31,11 @@ use crate::scenario::{Scenario, load};
 use crate::summary::{Estimate, number};
 
 mod circulation;
+mod fluctuation;
 mod intravenous;
 mod liver;
 mod soil;
+mod stats;
 pub mod svg;
 
 /// How many replicates: a quick version for the default tests, the full
@@ -357,11 +359,12 @@ pub fn run_all(setup: &Setup) -> Result<Vec<Experiment>, ValidationError> {
 pub type RunExperiment = fn(&Setup) -> Result<Experiment, ValidationError>;
 
 /// Every experiment, by name, in table order.
-pub const EXPERIMENTS: [(&str, RunExperiment); 4] = [
+pub const EXPERIMENTS: [(&str, RunExperiment); 5] = [
     ("intravenous", intravenous::run),
     ("liver", liver::run),
     ("soil", soil::run),
     ("circulation", circulation::run),
+    ("fluctuation", fluctuation::run),
 ];
 
 /// Loads `name` from the scenarios directory.
