@@ -80,6 +80,11 @@ fn butler_and_gullino_1975_and_meng_2004_circulating_cells() {
     check("circulation");
 }
 
+#[test]
+fn fidler_and_kripke_1977_fluctuation_test_and_harris_1982_rate() {
+    check("fluctuation");
+}
+
 /// The table does not depend on the number of threads.
 #[test]
 fn the_table_is_the_same_on_one_and_two_threads() {
@@ -95,7 +100,19 @@ fn the_table_is_the_same_on_one_and_two_threads() {
 /// regenerate the table (`cascade validate`).
 #[test]
 fn the_validation_scenarios_first_replicates_are_pinned() {
-    const PINNED: [(&str, &str); 8] = [
+    const PINNED: [(&str, &str); 11] = [
+        (
+            "b16_fluctuation_assay.ron",
+            "5d36f1e397df0d9d5e910a861cfcabbc",
+        ),
+        (
+            "b16_fluctuation_clones.ron",
+            "77034d779b0c6c8be61fd2879aa55725",
+        ),
+        (
+            "b16_fluctuation_parental.ron",
+            "017e3bb0412970a4e04fd6983d600a77",
+        ),
         ("b16_mixed_clumps.ron", "0df91e5c8223a9220ac2505db5d7f5eb"),
         ("b16_organ_grafts.ron", "61a976ce7dd990063781a25fe638a033"),
         ("b16f10_intravenous.ron", "c361a5ee8ce0ebbf5a26738151b70928"),

@@ -32,9 +32,11 @@ use crate::summary::{Estimate, number};
 
 mod circulation;
 mod clonal;
+mod fluctuation;
 mod intravenous;
 mod liver;
 mod soil;
+mod stats;
 pub mod svg;
 
 /// How many replicates: a quick version for the default tests, the full
@@ -239,6 +241,14 @@ pub struct Row {
 }
 
 impl Row {
+    /// The row with `detail` appended to its quantity (after a space): the
+    /// numbers of a design that the published side cannot state up front.
+    pub fn detailed(mut self, detail: impl AsRef<str>) -> Row {
+        self.quantity.push(' ');
+        self.quantity.push_str(detail.as_ref());
+        self
+    }
+
     /// Whether the simulated mean falls in the tolerance band.
     pub fn inside(&self) -> bool {
         self.tolerance.contains(self.published, self.simulated.mean)
@@ -350,11 +360,12 @@ pub fn run_all(setup: &Setup) -> Result<Vec<Experiment>, ValidationError> {
 pub type RunExperiment = fn(&Setup) -> Result<Experiment, ValidationError>;
 
 /// Every experiment, by name, in table order.
-pub const EXPERIMENTS: [(&str, RunExperiment); 5] = [
+pub const EXPERIMENTS: [(&str, RunExperiment); 6] = [
     ("intravenous", intravenous::run),
     ("liver", liver::run),
     ("soil", soil::run),
     ("clonal", clonal::run),
+    ("fluctuation", fluctuation::run),
     ("circulation", circulation::run),
 ];
 
@@ -376,26 +387,40 @@ pub(crate) fn replicates<T: Send>(
     n: u64,
     measure: impl Fn(&CascadeState) -> T + Sync,
 ) -> Result<Vec<T>, ValidationError> {
+    let seed = scenario.file.seed;
+    in_parallel(setup, n, |r| {
+        simulate(scenario, seed, r)
+            .map(|finished| measure(finished.state()))
+            .map_err(|e| run_error(scenario, r, e))
+    })
+}
+
+/// `job(0)`, …, `job(n − 1)` on `setup.threads` threads; results in that
+/// order, or the first error in that order.
+pub(crate) fn in_parallel<T: Send>(
+    setup: &Setup,
+    n: u64,
+    job: impl Fn(u64) -> Result<T, ValidationError> + Sync,
+) -> Result<Vec<T>, ValidationError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(setup.threads.max(1))
         .build()
         .map_err(|e| ValidationError::Run(format!("cannot start worker threads: {e}")))?;
-    let seed = scenario.file.seed;
-    let results: Vec<Result<T, RunError>> = pool.install(|| {
-        (0..n)
-            .into_par_iter()
-            .map(|r| simulate(scenario, seed, r).map(|finished| measure(finished.state())))
-            .collect()
-    });
-    results
-        .into_iter()
-        .enumerate()
-        .map(|(r, result)| {
-            result.map_err(|e| {
-                ValidationError::Run(format!("{}: replicate {r}: {e}", scenario.path.display()))
-            })
-        })
-        .collect()
+    let results: Vec<Result<T, ValidationError>> =
+        pool.install(|| (0..n).into_par_iter().map(&job).collect());
+    results.into_iter().collect()
+}
+
+/// A failed replicate `r` of `scenario`, as a [`ValidationError`].
+pub(crate) fn run_error(
+    scenario: &Scenario<NoExtension>,
+    r: u64,
+    error: RunError,
+) -> ValidationError {
+    ValidationError::Run(format!(
+        "{}: replicate {r}: {error}",
+        scenario.path.display()
+    ))
 }
 
 /// The estimate (mean, 95% interval) over per-replicate values.
