@@ -151,24 +151,34 @@ impl<X: ScenarioExtension> Plan<X> {
     /// Per point (with at least one unit among `records`, which are in
     /// unit order from unit `first`): its summary.
     fn summaries(&self, first: u64, records: &[ReplicateRecord]) -> Vec<(u64, Summary)> {
-        let mut out = Vec::new();
+        let name = self.base.path.display().to_string();
+        self.by_point(first, records)
+            .map(|(p, chunk)| {
+                let config = &self.points[p as usize].config;
+                (p, Summary::new(&name, self.seed, config, chunk))
+            })
+            .collect()
+    }
+
+    /// `records` (in unit order from unit `first`) split by point: each
+    /// point with its replicates among them.
+    fn by_point<'r>(
+        &self,
+        first: u64,
+        records: &'r [ReplicateRecord],
+    ) -> impl Iterator<Item = (u64, &'r [ReplicateRecord])> {
+        let replicates = self.replicates;
         let mut at = 0;
-        while at < records.len() {
-            let p = (first + at as u64) / self.replicates;
-            let end = ((p + 1) * self.replicates - first).min(records.len() as u64) as usize;
-            let name = self.base.path.display().to_string();
-            out.push((
-                p,
-                Summary::new(
-                    &name,
-                    self.seed,
-                    &self.points[p as usize].config,
-                    &records[at..end],
-                ),
-            ));
+        core::iter::from_fn(move || {
+            if at >= records.len() {
+                return None;
+            }
+            let p = (first + at as u64) / replicates;
+            let end = ((p + 1) * replicates - first).min(records.len() as u64) as usize;
+            let chunk = &records[at..end];
             at = end;
-        }
-        out
+            Some((p, chunk))
+        })
     }
 
     /// `points.csv`: per point, the replicates and the means (95% CI) of
@@ -203,11 +213,7 @@ impl<X: ScenarioExtension> Plan<X> {
             let _ = write!(text, ",{name}_mean,{name}_low,{name}_high");
         }
         text.push('\n');
-        let mut at = 0;
-        while at < records.len() {
-            let p = (first + at as u64) / self.replicates;
-            let end = ((p + 1) * self.replicates - first).min(records.len() as u64) as usize;
-            let chunk = &records[at..end];
+        for (p, chunk) in self.by_point(first, records) {
             let _ = write!(text, "{}{}", self.row_prefix(p), chunk.len());
             for (_, f) in &fields {
                 let values: Vec<f64> = chunk.iter().map(f).collect();
@@ -216,7 +222,6 @@ impl<X: ScenarioExtension> Plan<X> {
                 let _ = write!(text, ",{},{},{}", e.mean, bound(e.low), bound(e.high));
             }
             text.push('\n');
-            at = end;
         }
         text
     }
@@ -312,11 +317,7 @@ impl<X: ScenarioExtension> Plan<X> {
             self.grid.points(),
             self.replicates
         );
-        let mut at = 0;
-        while at < records.len() {
-            let p = (first + at as u64) / self.replicates;
-            let end = ((p + 1) * self.replicates - first).min(records.len() as u64) as usize;
-            let chunk = &records[at..end];
+        for (p, chunk) in self.by_point(first, records) {
             let values: Vec<String> = self
                 .grid
                 .axes
@@ -348,7 +349,6 @@ impl<X: ScenarioExtension> Plan<X> {
                 show(Estimate::of(&macro_)),
                 chunk.len()
             );
-            at = end;
         }
         text
     }
