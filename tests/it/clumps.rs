@@ -3,27 +3,8 @@
 
 use std::fs;
 use std::path::PathBuf;
-use std::process::Command;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cascade-it-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn cascade(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_cascade"))
-        .args(args)
-        .output()
-        .expect("the cascade binary runs");
-    assert!(
-        out.status.success(),
-        "cascade {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use super::run::{ok, scratch};
 
 /// The quick start with its injection given `clump_size: 1` has the golden
 /// digests of the quick start itself: clumps of one cell are single cells.
@@ -42,7 +23,7 @@ fn clump_size_one_gives_the_single_cell_golden_digests() {
     fs::write(&file, ones).unwrap();
     let golden = fs::read_to_string(root.join("tests/golden/quickstart.ron.golden")).unwrap();
     for replicate in ["0", "1"] {
-        let digest = cascade(&[
+        let digest = ok(&[
             "digest",
             file.to_str().unwrap(),
             "--seed",
@@ -79,13 +60,13 @@ fn mixed_clumps_are_reported_in_check_the_summary_and_the_tables() {
     )
     .unwrap();
     let path = file.to_str().unwrap();
-    let check = cascade(&["check", path]);
+    let check = ok(&["check", path]);
     assert!(
         check.contains("injection of 500 F1, 502 F10 into tail_vein as 250 clumps of 4 cells and 2 single cells"),
         "{check}"
     );
     let out = dir.join("out");
-    let table = cascade(&[
+    let table = ok(&[
         "run",
         path,
         "--threads",

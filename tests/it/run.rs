@@ -19,6 +19,18 @@ pub(crate) fn cascade(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("the cascade binary runs")
 }
 
+/// Runs `cascade ARGS`, asserts that it succeeds, and returns its standard
+/// output.
+pub(crate) fn ok(args: &[&str]) -> String {
+    let output = cascade(args, &[]);
+    assert!(
+        output.status.success(),
+        "cascade {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
 pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("cascade-it-{}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);

@@ -6,22 +6,12 @@
 use std::fs;
 use std::path::Path;
 
-use super::run::{assert_same_tree, cascade, scratch};
+use super::run::{assert_same_tree, cascade, ok, scratch};
 
 const SWEEP: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../scenarios/sweep_soil.ron"
 );
-
-fn ok(args: &[&str]) -> String {
-    let output = cascade(args, &[]);
-    assert!(
-        output.status.success(),
-        "cascade {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
 
 fn refused(args: &[&str]) -> String {
     let output = cascade(args, &[]);
