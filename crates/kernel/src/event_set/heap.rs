@@ -70,6 +70,12 @@ impl<T: Ord> QuaternaryHeap<T> {
         }
     }
 
+    /// A [`take_min`](Self::take_min) has left the heap open.
+    #[inline]
+    pub(crate) fn is_open(&self) -> bool {
+        self.open
+    }
+
     #[inline]
     pub(crate) fn len(&self) -> usize {
         self.data.len()
