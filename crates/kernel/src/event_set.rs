@@ -122,24 +122,75 @@ impl Ord for Key {
     }
 }
 
-/// The identity of an event with a handle.
+/// The identity of an event with a handle: the sequence number the event
+/// got when first scheduled (unique for the whole run, kept when the event
+/// is moved) and its slot (reused after it has run or been cancelled).
 ///
-/// Ordered (and so `EventHandle`s are ordered) by `seq` first: the order in
-/// which the events were first scheduled. Hashed by `seq` alone, which is
-/// unique.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// The sequence number is kept as two halves so that the id takes 12 bytes,
+/// not 16: an entry of the indexed queue with a small event, or a model's
+/// array of handles, stays as small as with a plain 64-bit id. Ordered (and
+/// so `EventHandle`s are ordered) by sequence number first: the order in
+/// which the events were first scheduled. Hashed by sequence number alone,
+/// which is unique. Serialised as `{ seq, slot }`.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "IdFields", into = "IdFields")]
 pub(crate) struct EventId {
-    /// The sequence number the event got when first scheduled: unique for
-    /// the whole run, kept when the event is moved.
-    pub(crate) seq: u64,
-    /// The event's slot while it is pending; reused after it has run or
-    /// been cancelled.
+    seq_high: u32,
+    seq_low: u32,
     pub(crate) slot: u32,
+}
+
+impl EventId {
+    #[inline(always)]
+    pub(crate) fn new(seq: u64, slot: u32) -> EventId {
+        EventId {
+            seq_high: (seq >> 32) as u32,
+            seq_low: seq as u32,
+            slot,
+        }
+    }
+
+    /// The sequence number of the event's first scheduling.
+    #[inline(always)]
+    pub(crate) fn seq(self) -> u64 {
+        (u64::from(self.seq_high) << 32) | u64::from(self.seq_low)
+    }
 }
 
 impl Hash for EventId {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.seq);
+        state.write_u64(self.seq());
+    }
+}
+
+impl core::fmt::Debug for EventId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EventId")
+            .field("seq", &self.seq())
+            .field("slot", &self.slot)
+            .finish()
+    }
+}
+
+/// How an [`EventId`] is written in a checkpoint.
+#[derive(Copy, Clone, Serialize, Deserialize)]
+struct IdFields {
+    seq: u64,
+    slot: u32,
+}
+
+impl From<IdFields> for EventId {
+    fn from(fields: IdFields) -> Self {
+        EventId::new(fields.seq, fields.slot)
+    }
+}
+
+impl From<EventId> for IdFields {
+    fn from(id: EventId) -> Self {
+        IdFields {
+            seq: id.seq(),
+            slot: id.slot,
+        }
     }
 }
 
@@ -365,7 +416,7 @@ impl<E> EventSet<E> {
     fn lazy_slot(&self, id: EventId) -> Option<&Slot<E>> {
         self.handled
             .get(id.slot as usize)
-            .filter(|slot| slot.holds(id.seq))
+            .filter(|slot| slot.holds(id.seq()))
     }
 
     /// The marker is the current entry of a pending event.
@@ -460,10 +511,7 @@ impl<E> EventSet<E> {
             }
             EventSetLayout::IndexedOnly => {
                 // The sequence number is unique, and no handle has this slot.
-                let id = EventId {
-                    seq: key.seq,
-                    slot: NO_SLOT,
-                };
+                let id = EventId::new(key.seq, NO_SLOT);
                 self.indexed.push(Indexed { id, event }, Reverse(key));
             }
         }
@@ -476,10 +524,7 @@ impl<E> EventSet<E> {
     /// If 2³² − 1 events with a handle are pending already.
     #[inline]
     pub(crate) fn push_handled(&mut self, key: Key, event: E) -> EventId {
-        let id = EventId {
-            seq: key.seq,
-            slot: self.slots.take(),
-        };
+        let id = EventId::new(key.seq, self.slots.take());
         self.insert_handled(id, key, event);
         id
     }
@@ -494,7 +539,7 @@ impl<E> EventSet<E> {
             }
             self.handled[index] = Slot {
                 key,
-                seq: id.seq,
+                seq: id.seq(),
                 event: Some(event),
             };
             self.push_marker(key, id.slot);
@@ -511,7 +556,7 @@ impl<E> EventSet<E> {
         }
         if self.layout == EventSetLayout::Lazy {
             let slot = self.handled.get_mut(id.slot as usize)?;
-            if !slot.holds(id.seq) {
+            if !slot.holds(id.seq()) {
                 return None;
             }
             let event = slot.event.take();
@@ -537,7 +582,7 @@ impl<E> EventSet<E> {
             let Some(slot) = self.handled.get_mut(id.slot as usize) else {
                 return false;
             };
-            if !slot.holds(id.seq) {
+            if !slot.holds(id.seq()) {
                 return false;
             }
             slot.key = key;
@@ -652,10 +697,7 @@ impl<E> EventSet<E> {
             .chain(self.handled.iter().enumerate().filter_map(|(slot, entry)| {
                 entry.event.as_ref().map(|event| SerializedEntry {
                     key: entry.key,
-                    id: Some(EventId {
-                        seq: entry.seq,
-                        slot: slot as u32,
-                    }),
+                    id: Some(EventId::new(entry.seq, slot as u32)),
                     event,
                 })
             }))

@@ -78,7 +78,7 @@ impl fmt::Display for ScheduleError {
         match self {
             ScheduleError::Time(error) => error.fmt(f),
             ScheduleError::NotPending(handle) => {
-                write!(f, "event {} is not pending", handle.0.seq)
+                write!(f, "event {} is not pending", handle.0.seq())
             }
         }
     }

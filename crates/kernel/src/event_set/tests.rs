@@ -192,19 +192,38 @@ fn a_stale_id_is_refused_after_its_slot_is_reused() {
             assert_eq!(set.remove(stale), None, "{layout:?}");
         }
         // Ids no kernel gave out: a slot never used, the plain events' slot.
-        for forged in [
-            EventId { seq: 2, slot: 1 },
-            EventId {
-                seq: 2,
-                slot: NO_SLOT,
-            },
-        ] {
+        for forged in [EventId::new(2, 1), EventId::new(2, NO_SLOT)] {
             assert_eq!(set.key_of(forged), None, "{layout:?}");
             assert_eq!(set.remove(forged), None, "{layout:?}");
         }
         assert_eq!(set.key_of(live), Some(key(3.0, 2)));
         check_bookkeeping(&set);
         assert_eq!(drain(&mut set), vec![2]);
+    }
+}
+
+/// An id is 12 bytes (so an indexed-queue entry of a small event is 16) and
+/// is written in a checkpoint as its sequence number and slot.
+#[test]
+fn ids_are_small_and_written_as_sequence_and_slot() {
+    assert_eq!(size_of::<EventId>(), 12);
+    assert_eq!(size_of::<Indexed<u32>>(), 16);
+    let id = EventId::new((1 << 40) + 7, 3);
+    let json = serde_json::to_string(&id).unwrap();
+    assert_eq!(json, r#"{"seq":1099511627783,"slot":3}"#);
+    assert_eq!(serde_json::from_str::<EventId>(&json).unwrap(), id);
+}
+
+proptest! {
+    /// Ids order as their (sequence number, slot), across the halves the
+    /// sequence number is kept in.
+    #[test]
+    fn ids_order_by_sequence_number_then_slot(a in any::<u64>(), b in any::<u64>(), slot_a in any::<u32>(), slot_b in any::<u32>(), near in any::<bool>()) {
+        // Often a pair on either side of a 2^32 boundary.
+        let b = if near { (a | 0xffff_ffff).wrapping_add(u64::from(slot_b % 3)) } else { b };
+        let (x, y) = (EventId::new(a, slot_a), EventId::new(b, slot_b));
+        prop_assert_eq!((x.seq(), x.slot), (a, slot_a));
+        prop_assert_eq!(x.cmp(&y), (a, slot_a).cmp(&(b, slot_b)));
     }
 }
 
@@ -235,7 +254,7 @@ fn the_lazy_heap_is_rebuilt_from_live_entries_only() {
     assert!(set.markers.len() <= 10 + 2 + 64);
     let mut expected: Vec<(Key, u64)> = ids[990..]
         .iter()
-        .map(|&id| (set.key_of(id).unwrap(), id.seq))
+        .map(|&id| (set.key_of(id).unwrap(), id.seq()))
         .collect();
     expected.sort();
     let expected: Vec<u64> = expected.into_iter().map(|(_, e)| e).collect();
@@ -312,7 +331,7 @@ proptest! {
                     } else {
                         let given: Vec<EventId> = sets.iter_mut().map(|set| set.push_handled(k, seq)).collect();
                         prop_assert!(given.iter().all(|&id| id == given[0]), "{:?}", given);
-                        prop_assert_eq!(given[0].seq, seq);
+                        prop_assert_eq!(given[0].seq(), seq);
                         ids.push((given[0], Some(k)));
                     }
                     pending.insert(k, seq);
