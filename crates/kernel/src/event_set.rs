@@ -222,8 +222,8 @@ pub enum EventSetLayout {
     ///
     /// The fast choice for models that move or cancel many events in large
     /// queues: with 10⁵ and 10⁶ pending events that are moved at random it
-    /// runs within 1.5× of a hand-written `BinaryHeap` loop, where `Split`
-    /// takes 1.6× and 3.5× (`docs/performance.md`). It holds up to 1.25
+    /// runs within 1.5× of a hand-written `BinaryHeap` loop (about 0.7× and
+    /// 1.0×), where `Split` takes about 1.7× and 3.5× (`docs/performance.md`). It holds up to 1.25
     /// heap entries (24 bytes each) per pending event with a handle, where
     /// `Split` frees a cancelled event's memory at once.
     Lazy,
