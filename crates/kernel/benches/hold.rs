@@ -9,6 +9,7 @@
 #[path = "../examples/hold/models.rs"]
 mod models;
 
+use cascade_kernel::EventSetLayout;
 use divan::Bencher;
 use divan::counter::ItemsCount;
 
@@ -45,6 +46,15 @@ mod hold_reschedule {
     #[divan::bench(args = SIZES, sample_count = 30)]
     fn kernel(bencher: Bencher, pending: u32) {
         let mut sim = models::kernel_reschedule(pending, 1);
+        bencher
+            .counter(ItemsCount::new(HOLDS))
+            .bench_local(|| models::run_kernel_reschedule(&mut sim, HOLDS));
+    }
+
+    /// The same model with the event set's `Lazy` layout.
+    #[divan::bench(args = SIZES, sample_count = 30)]
+    fn kernel_lazy(bencher: Bencher, pending: u32) {
+        let mut sim = models::kernel_reschedule_with(pending, 1, EventSetLayout::Lazy);
         bencher
             .counter(ItemsCount::new(HOLDS))
             .bench_local(|| models::run_kernel_reschedule(&mut sim, HOLDS));

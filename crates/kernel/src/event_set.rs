@@ -1,5 +1,5 @@
-//! The pending-event set: an indexed priority queue and a plain heap that
-//! share one ordering.
+//! The pending-event set: plain events in a heap, events with a handle in a
+//! second structure, and one ordering for both.
 //!
 //! # Why two structures
 //!
@@ -8,31 +8,62 @@
 //! plain heap does fastest (here a four-ary heap, see `heap.rs`). A few
 //! events must be cancelled or moved by
 //! a handle (a competing clock that loses, a dose that is skipped): those need
-//! an indexed queue, here `priority_queue::PriorityQueue`, which is measured
-//! at 2.1–2.5× the cost of `std::collections::BinaryHeap` per operation.
+//! an indexed structure. By default it is `priority_queue::PriorityQueue`,
+//! which is measured at 2.1–2.5× the cost of `std::collections::BinaryHeap`
+//! per operation; [`EventSetLayout::Lazy`] offers a faster one for models
+//! that move many events in large queues.
 //!
 //! So the model says, when it schedules, whether the event may be cancelled
 //! or moved: plain events go to the heap, events with a handle go to the
-//! indexed queue, and each pop takes the smaller of the two heads.
+//! indexed structure, and each pop takes the smaller of the two heads.
 //!
-//! # Why the split cannot change a trajectory
+//! # Handles and slots
+//!
+//! An event with a handle takes a *slot*, a small integer, when it is
+//! scheduled, and gives it back when it runs or is cancelled; the slot freed
+//! last is taken first. Its [`EventId`] (what an `EventHandle` wraps) is the
+//! slot and the sequence number the event got when first scheduled. That
+//! number is unique for the whole run, so it tells apart the events that use
+//! a slot one after another: a handle whose event has gone names a slot that
+//! is empty or holds an event with another number, and is refused. There is
+//! no generation counter to wrap around. The lazy layout keeps its events in
+//! a `Vec` indexed by slot, so finding an event by handle is one read at a
+//! known address, not a hash-map lookup. Slots are handed out the same way in
+//! every layout, so the same model gets the same handles in each.
+//!
+//! # The lazy layout's stale entries
+//!
+//! In [`EventSetLayout::Lazy`], moving or cancelling an event leaves its old
+//! heap entry behind, stale. A stale entry that reaches the top costs a pop
+//! like a live one: on a heap of a million entries, a sift-down through
+//! cache misses. Rebuilding the heap from the slots drops every stale entry
+//! for one linear pass (a streaming read of the slots and Floyd's
+//! bottom-up construction). So the heap is rebuilt as soon as stale entries
+//! outnumber a quarter of the live ones: most stale entries never reach the
+//! top, and the heap stays small. On the hold model with moves, this is
+//! what brings the layout within 1.5× of a hand-written `BinaryHeap` loop at
+//! 10⁵ and 10⁶ pending events (`docs/performance.md`); a quarter measured a
+//! little faster than a half or an eighth.
+//!
+//! # Why the layout cannot change a trajectory
 //!
 //! Every pending event carries a key `(time, sequence)` whose sequence number
 //! is given once per scheduling and never repeats, so keys are distinct and
 //! totally ordered. Each structure pops its own events in key order, so taking
 //! the smaller head at every pop yields the union in key order: exactly the
 //! sequence one queue holding every event would give. No property of the
-//! structures (heap layout, hash order, capacity) enters the order, only keys.
+//! structures (heap layout, hash order, capacity, which slot an event has)
+//! enters the order, only keys.
 //! [`EventSetLayout::IndexedOnly`] routes every event through the indexed
-//! queue; tests run models both ways and compare their trace digests.
+//! queue; tests run models in every layout and compare their trace digests.
 
 use core::borrow::Borrow;
 use core::cmp::{Ordering, Reverse};
 use core::hash::{BuildHasherDefault, Hash, Hasher};
 
 use priority_queue::PriorityQueue;
+use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::collections::HashMap;
 
 use crate::time::Time;
 
@@ -91,29 +122,110 @@ impl Ord for Key {
     }
 }
 
-/// The identity of an event in the indexed queue: the sequence number it got
-/// when first scheduled (unique for the whole run).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub(crate) struct EventId(pub(crate) u64);
+/// The identity of an event with a handle: the sequence number the event
+/// got when first scheduled (unique for the whole run, kept when the event
+/// is moved) and its slot (reused after it has run or been cancelled).
+///
+/// The sequence number is kept as two halves so that the id takes 12 bytes,
+/// not 16: an entry of the indexed queue with a small event, or a model's
+/// array of handles, stays as small as with a plain 64-bit id. Ordered (and
+/// so `EventHandle`s are ordered) by sequence number first: the order in
+/// which the events were first scheduled. Hashed by sequence number alone,
+/// which is unique. Serialised as `{ seq, slot }`.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "IdFields", into = "IdFields")]
+pub(crate) struct EventId {
+    seq_high: u32,
+    seq_low: u32,
+    pub(crate) slot: u32,
+}
+
+impl EventId {
+    #[inline(always)]
+    pub(crate) fn new(seq: u64, slot: u32) -> EventId {
+        EventId {
+            seq_high: (seq >> 32) as u32,
+            seq_low: seq as u32,
+            slot,
+        }
+    }
+
+    /// The sequence number of the event's first scheduling.
+    #[inline(always)]
+    pub(crate) fn seq(self) -> u64 {
+        (u64::from(self.seq_high) << 32) | u64::from(self.seq_low)
+    }
+}
+
+impl Hash for EventId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.seq());
+    }
+}
+
+impl core::fmt::Debug for EventId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EventId")
+            .field("seq", &self.seq())
+            .field("slot", &self.slot)
+            .finish()
+    }
+}
+
+/// How an [`EventId`] is written in a checkpoint.
+#[derive(Copy, Clone, Serialize, Deserialize)]
+struct IdFields {
+    seq: u64,
+    slot: u32,
+}
+
+impl From<IdFields> for EventId {
+    fn from(fields: IdFields) -> Self {
+        EventId::new(fields.seq, fields.slot)
+    }
+}
+
+impl From<EventId> for IdFields {
+    fn from(id: EventId) -> Self {
+        IdFields {
+            seq: id.seq(),
+            slot: id.slot,
+        }
+    }
+}
+
+/// The slot number that no event with a handle ever gets: the id of a plain
+/// event in the `IndexedOnly` layout.
+const NO_SLOT: u32 = u32::MAX;
 
 /// How pending events are split between the two structures.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventSetLayout {
     /// Events without a handle go to a plain (four-ary) heap, events with a
-    /// handle to the indexed queue. The default, and the fast one.
+    /// handle to the indexed queue (`priority_queue::PriorityQueue`). The
+    /// default: a cancelled or moved event leaves the queue at once, so the
+    /// queue never holds more entries than pending events.
     #[default]
     Split,
     /// Every event goes to the indexed queue. Same trajectories, slower; kept
     /// to check that the split changes nothing.
     IndexedOnly,
-    /// Events without a handle as in `Split`; events with a handle go to a
-    /// second four-ary heap of (key, id) entries with lazy deletion, and
-    /// their events to a map by id. Cancelling removes the map entry;
-    /// moving gives it a new key and pushes a new heap entry; an entry whose
-    /// key is no longer its event's is dropped when it reaches the top.
-    /// Same trajectories (only keys decide the order, and a moved event
-    /// gets a new key either way); faster than `Split` when models move
-    /// many events in large queues (`docs/performance.md`).
+    /// Events without a handle as in `Split`; events with a handle are kept
+    /// by slot in a dense `Vec`, and a second four-ary heap holds
+    /// (key, slot) entries with lazy deletion. Cancelling empties the slot;
+    /// moving gives the event a new key and pushes a new heap entry. An
+    /// entry whose slot no longer holds an event with its key is stale: it
+    /// is dropped when it reaches the top, and all stale entries are dropped
+    /// at once (the heap is rebuilt from the slots) when they outnumber a
+    /// quarter of the live ones. Same trajectories: only keys decide the
+    /// order, and a moved event gets a new key either way.
+    ///
+    /// The fast choice for models that move or cancel many events in large
+    /// queues: with 10⁵ and 10⁶ pending events that are moved at random it
+    /// runs within 1.5× of a hand-written `BinaryHeap` loop (about 0.7× and
+    /// 1.0×), where `Split` takes about 1.7× and 3.5× (`docs/performance.md`). It holds up to 1.25
+    /// heap entries (24 bytes each) per pending event with a handle, where
+    /// `Split` frees a cancelled event's memory at once.
     Lazy,
 }
 
@@ -194,15 +306,97 @@ impl Hasher for IdHasher {
 
 type IndexedQueue<E> = PriorityQueue<Indexed<E>, Reverse<Key>, BuildHasherDefault<IdHasher>>;
 
+/// Which slots are taken: the number of slots ever used, and the free ones
+/// as a stack (the slot freed last is taken first, while it is still in
+/// cache).
+#[derive(Default)]
+struct Slots {
+    count: u32,
+    free: Vec<u32>,
+}
+
+impl Slots {
+    /// A free slot, or a new one.
+    ///
+    /// # Panics
+    ///
+    /// If 2³² − 1 events with a handle are pending already.
+    #[inline]
+    fn take(&mut self) -> u32 {
+        match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                let slot = self.count;
+                assert!(
+                    slot < NO_SLOT,
+                    "too many events with a handle pending at once (at most {})",
+                    NO_SLOT - 1
+                );
+                self.count += 1;
+                slot
+            }
+        }
+    }
+
+    #[inline]
+    fn release(&mut self, slot: u32) {
+        self.free.push(slot);
+    }
+
+    /// How many slots hold an event.
+    fn taken(&self) -> usize {
+        self.count as usize - self.free.len()
+    }
+}
+
+/// `marker` is the current entry of a pending event in `handled`.
+#[inline]
+fn is_live<E>(handled: &[Slot<E>], marker: &Keyed<u32>) -> bool {
+    handled
+        .get(marker.value as usize)
+        .is_some_and(|slot| slot.event.is_some() && slot.key == marker.key)
+}
+
+/// An event with a handle in the lazy layout. Aligned so that a slot of a
+/// small event sits in one cache line: looking an event up by handle or
+/// checking a heap entry reads one line.
+#[repr(align(32))]
+struct Slot<E> {
+    /// The event's current key (its sequence number changes when it moves).
+    key: Key,
+    /// The sequence number of the event's first scheduling: its id.
+    seq: u64,
+    /// `None` while the slot is free.
+    event: Option<E>,
+}
+
+impl<E> Slot<E> {
+    const EMPTY: Slot<E> = Slot {
+        key: Key { time: 0, seq: 0 },
+        seq: 0,
+        event: None,
+    };
+
+    /// The slot holds the event `seq`.
+    #[inline]
+    fn holds(&self, seq: u64) -> bool {
+        self.event.is_some() && self.seq == seq
+    }
+}
+
 pub(crate) struct EventSet<E> {
     layout: EventSetLayout,
     plain: QuaternaryHeap<Keyed<E>>,
+    /// The slots of events with a handle (every layout).
+    slots: Slots,
+    /// `Split` and `IndexedOnly`: the events with a handle (in
+    /// `IndexedOnly`, every event).
     indexed: IndexedQueue<E>,
-    /// The lazy layout: (key, id) entries, some stale (their event was
-    /// moved or cancelled), never a stale one on top.
-    markers: QuaternaryHeap<Keyed<EventId>>,
-    /// The lazy layout: each pending event with a handle, and its key.
-    handled: HashMap<EventId, (Key, E), BuildHasherDefault<IdHasher>>,
+    /// The lazy layout: (key, slot) entries, some stale (their event was
+    /// moved, cancelled or run), never a stale one on top of the closed heap.
+    markers: QuaternaryHeap<Keyed<u32>>,
+    /// The lazy layout: the events with a handle, by slot.
+    handled: Vec<Slot<E>>,
 }
 
 impl<E> EventSet<E> {
@@ -210,40 +404,90 @@ impl<E> EventSet<E> {
         EventSet {
             layout,
             plain: QuaternaryHeap::new(),
+            slots: Slots::default(),
             indexed: PriorityQueue::with_default_hasher(),
             markers: QuaternaryHeap::new(),
-            handled: HashMap::default(),
+            handled: Vec::new(),
         }
     }
 
-    /// Drops stale entries from the top of the lazy heap, and rebuilds it
-    /// when stale entries outnumber live ones (so memory stays within twice
-    /// the pending events).
+    /// The lazy layout's slot of `id`, if it holds that event.
+    #[inline]
+    fn lazy_slot(&self, id: EventId) -> Option<&Slot<E>> {
+        self.handled
+            .get(id.slot as usize)
+            .filter(|slot| slot.holds(id.seq()))
+    }
+
+    /// The marker is the current entry of a pending event.
+    #[inline]
+    fn is_live(&self, marker: &Keyed<u32>) -> bool {
+        is_live(&self.handled, marker)
+    }
+
+    /// Closes the lazy heap and drops stale entries from its top; then
+    /// [`bound_markers`](Self::bound_markers).
     fn purge(&mut self) {
         loop {
             self.markers.close();
-            let Some(&top) = self.markers.peek() else {
-                return;
+            let Some(top) = self.markers.peek() else {
+                break;
             };
-            if self
-                .handled
-                .get(&top.value)
-                .is_some_and(|(key, _)| *key == top.key)
-            {
+            if self.is_live(top) {
                 break;
             }
             self.markers.take_min();
         }
-        if self.markers.len() > 2 * self.handled.len() + 64 {
-            let mut fresh = QuaternaryHeap::new();
-            // Order of insertion does not matter: keys are unique, so the
-            // heap pops the same sequence whatever its layout.
-            #[allow(clippy::disallowed_methods)] // reason: only feeds a heap
-            for (&id, &(key, _)) in self.handled.iter() {
-                fresh.push(Keyed { key, value: id });
-            }
-            fresh.close();
-            self.markers = fresh;
+        self.bound_markers();
+    }
+
+    /// Rebuilds the lazy heap from the live entries when stale ones
+    /// outnumber a quarter of the live ones.
+    fn bound_markers(&mut self) {
+        let live = self.slots.taken();
+        if self.markers.len() <= live + live / 4 + 64 {
+            return;
+        }
+        let markers = core::mem::replace(&mut self.markers, QuaternaryHeap::new());
+        if self.handled.len() <= 2 * markers.len() {
+            // Walk the slots in order (a streaming read), not the entries
+            // (a random read of a slot per entry). Any order would do: keys
+            // are unique, so the heap pops the same sequence whatever its
+            // layout.
+            let mut data = markers.into_vec();
+            data.clear();
+            data.extend(
+                self.handled
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, entry)| entry.event.is_some())
+                    .map(|(slot, entry)| Keyed {
+                        key: entry.key,
+                        value: slot as u32,
+                    }),
+            );
+            self.markers = QuaternaryHeap::from_vec(data);
+        } else {
+            // Far more slots than entries: check each entry.
+            let mut markers = markers;
+            let handled = &self.handled;
+            markers.retain(|marker| is_live(handled, marker));
+            self.markers = markers;
+        }
+    }
+
+    /// Pushes the entry of a new event onto the lazy heap. A push onto an
+    /// open heap (a fused hold) sifts the former last element down from the
+    /// root, which may bring a stale entry to the top: purge then. A push
+    /// onto a closed heap leaves its live top or puts a live entry there.
+    #[inline]
+    fn push_marker(&mut self, key: Key, slot: u32) {
+        let was_open = self.markers.is_open();
+        self.markers.push(Keyed { key, value: slot });
+        if was_open {
+            self.purge();
+        } else {
+            self.bound_markers();
         }
     }
 
@@ -252,7 +496,10 @@ impl<E> EventSet<E> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.plain.len() + self.indexed.len() + self.handled.len()
+        match self.layout {
+            EventSetLayout::Lazy => self.plain.len() + self.slots.taken(),
+            _ => self.plain.len() + self.indexed.len(),
+        }
     }
 
     /// Adds an event that will never be looked up.
@@ -263,64 +510,106 @@ impl<E> EventSet<E> {
                 self.plain.push(Keyed { key, value: event })
             }
             EventSetLayout::IndexedOnly => {
-                // The sequence number is unique, so it is a free id.
-                self.indexed.push(
-                    Indexed {
-                        id: EventId(key.seq),
-                        event,
-                    },
-                    Reverse(key),
-                );
+                // The sequence number is unique, and no handle has this slot.
+                let id = EventId::new(key.seq, NO_SLOT);
+                self.indexed.push(Indexed { id, event }, Reverse(key));
             }
         }
     }
 
-    /// Adds an event that can be found by `id`.
-    pub(crate) fn push_indexed(&mut self, id: EventId, key: Key, event: E) {
+    /// Adds an event that can be found by the id returned.
+    ///
+    /// # Panics
+    ///
+    /// If 2³² − 1 events with a handle are pending already.
+    #[inline]
+    pub(crate) fn push_handled(&mut self, key: Key, event: E) -> EventId {
+        let id = EventId::new(key.seq, self.slots.take());
+        self.insert_handled(id, key, event);
+        id
+    }
+
+    /// Puts the event `id` in its slot, which [`Slots`] has given out.
+    #[inline]
+    fn insert_handled(&mut self, id: EventId, key: Key, event: E) {
         if self.layout == EventSetLayout::Lazy {
-            let previous = self.handled.insert(id, (key, event));
-            debug_assert!(previous.is_none(), "event ids are unique");
-            self.markers.close();
-            self.markers.push(Keyed { key, value: id });
-            self.markers.close();
+            let index = id.slot as usize;
+            if index == self.handled.len() {
+                self.handled.push(Slot::EMPTY);
+            }
+            self.handled[index] = Slot {
+                key,
+                seq: id.seq(),
+                event: Some(event),
+            };
+            self.push_marker(key, id.slot);
             return;
         }
         let previous = self.indexed.push(Indexed { id, event }, Reverse(key));
         debug_assert!(previous.is_none(), "event ids are unique");
     }
 
+    /// Removes the event `id`; `None` if it is not pending.
     pub(crate) fn remove(&mut self, id: EventId) -> Option<E> {
-        if self.layout == EventSetLayout::Lazy {
-            let (_, event) = self.handled.remove(&id)?;
-            self.purge();
-            return Some(event);
+        if id.slot >= self.slots.count {
+            return None;
         }
-        self.indexed.remove(&id).map(|(entry, _)| entry.event)
+        if self.layout == EventSetLayout::Lazy {
+            let slot = self.handled.get_mut(id.slot as usize)?;
+            if !slot.holds(id.seq()) {
+                return None;
+            }
+            let event = slot.event.take();
+            self.slots.release(id.slot);
+            // Its heap entry is now stale. An open heap is purged when it
+            // is closed.
+            if !self.markers.is_open() {
+                self.purge();
+            }
+            return event;
+        }
+        let (entry, _) = self.indexed.remove(&id)?;
+        self.slots.release(entry.id.slot);
+        Some(entry.event)
     }
 
     /// Gives the event `id` a new key. `false` if it is not pending.
     pub(crate) fn change_key(&mut self, id: EventId, key: Key) -> bool {
+        if id.slot >= self.slots.count {
+            return false;
+        }
         if self.layout == EventSetLayout::Lazy {
-            let Some(entry) = self.handled.get_mut(&id) else {
+            let Some(slot) = self.handled.get_mut(id.slot as usize) else {
                 return false;
             };
-            entry.0 = key;
-            self.markers.close();
-            self.markers.push(Keyed { key, value: id });
+            if !slot.holds(id.seq()) {
+                return false;
+            }
+            slot.key = key;
+            // The event's former entry is stale now, and may be the top.
+            self.markers.push(Keyed {
+                key,
+                value: id.slot,
+            });
             self.purge();
             return true;
         }
         self.indexed.change_priority(&id, Reverse(key)).is_some()
     }
 
+    /// The key of the event `id`; `None` if it is not pending.
     pub(crate) fn key_of(&self, id: EventId) -> Option<Key> {
+        if id.slot >= self.slots.count {
+            return None;
+        }
         if self.layout == EventSetLayout::Lazy {
-            return self.handled.get(&id).map(|(key, _)| *key);
+            return self.lazy_slot(id).map(|slot| slot.key);
         }
         self.indexed.get_priority(&id).map(|Reverse(key)| *key)
     }
 
-    /// The smallest key among events with a handle.
+    /// The smallest key among events with a handle. The heaps must be
+    /// settled.
     #[inline]
     fn handled_min(&self) -> Option<Key> {
         match self.layout {
@@ -329,7 +618,8 @@ impl<E> EventSet<E> {
         }
     }
 
-    /// The smallest key, if any.
+    /// The smallest key, if any. The set must be settled (see
+    /// [`settle`](Self::settle)).
     pub(crate) fn peek_key(&self) -> Option<Key> {
         let plain = self.plain.peek().map(|p| p.key);
         let indexed = self.handled_min();
@@ -340,12 +630,12 @@ impl<E> EventSet<E> {
     }
 
     /// Removes and returns the earliest event if its time's order bits are
-    /// at most `horizon`. The plain heap may be left open for a fused push
-    /// (see `heap.rs`): call [`settle`](Self::settle) once the handler has
-    /// run.
+    /// at most `horizon`. The heap it came from may be left open for a fused
+    /// push (see `heap.rs`): call [`settle`](Self::settle) once the handler
+    /// has run.
     #[inline]
     pub(crate) fn pop_until(&mut self, horizon: u64) -> Option<(Key, E)> {
-        self.plain.close();
+        self.settle();
         let from_plain = match (self.plain.peek(), self.handled_min()) {
             (Some(p), Some(i)) => p.key < i,
             (Some(_), None) => true,
@@ -363,24 +653,35 @@ impl<E> EventSet<E> {
             if top.key.time > horizon {
                 return None;
             }
+            // The top is live (the heap is purged): its slot holds the
+            // event. The heap stays open until the next push or `settle`.
             self.markers.take_min();
-            let (key, event) = self.handled.remove(&top.value)?;
-            self.purge();
-            Some((key, event))
+            let event = self.handled[top.value as usize]
+                .event
+                .take()
+                .expect("the top of a purged heap is live");
+            self.slots.release(top.value);
+            Some((top.key, event))
         } else {
             let (_, Reverse(key)) = self.indexed.peek()?;
             if key.time > horizon {
                 return None;
             }
             let (entry, Reverse(key)) = self.indexed.pop()?;
+            if entry.id.slot != NO_SLOT {
+                self.slots.release(entry.id.slot);
+            }
             Some((key, entry.event))
         }
     }
 
-    /// Repairs the plain heap if a pop left it open.
+    /// Repairs the heaps if a pop left one open.
     #[inline]
     pub(crate) fn settle(&mut self) {
         self.plain.close();
+        if self.markers.is_open() {
+            self.purge();
+        }
     }
 
     /// Every pending event in key order, with its id when it has a handle.
@@ -393,21 +694,19 @@ impl<E> EventSet<E> {
                 id: None,
                 event: &p.value,
             })
-            .chain({
-                #[allow(clippy::disallowed_methods)] // reason: sorted below
-                let handled = self.handled.iter();
-                handled.map(|(&id, (key, event))| SerializedEntry {
-                    key: *key,
-                    id: Some(id),
+            .chain(self.handled.iter().enumerate().filter_map(|(slot, entry)| {
+                entry.event.as_ref().map(|event| SerializedEntry {
+                    key: entry.key,
+                    id: Some(EventId::new(entry.seq, slot as u32)),
                     event,
                 })
-            })
+            }))
             .chain(
                 self.indexed
                     .iter()
                     .map(|(entry, Reverse(key))| SerializedEntry {
                         key: *key,
-                        id: Some(entry.id),
+                        id: (entry.id.slot != NO_SLOT).then_some(entry.id),
                         event: &entry.event,
                     }),
             )
@@ -429,16 +728,24 @@ struct SerializedEntry<E> {
 struct SerializedEventSet<E> {
     layout: EventSetLayout,
     pending: Vec<SerializedEntry<E>>,
+    /// How many slots have been used.
+    slots: u32,
+    /// The free slots, the next to be taken last.
+    free_slots: Vec<u32>,
 }
 
 // A checkpoint stores the pending events in key order, not the structures'
 // internal layout: restoring rebuilds the structures, and since only keys
 // decide the pop order, the restored set pops exactly what the original would.
+// It also stores which slots are free, in the order they will be taken, so
+// that the restored run hands out the same handles as the original.
 impl<E: Serialize> Serialize for EventSet<E> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         SerializedEventSet {
             layout: self.layout,
             pending: self.sorted_entries(),
+            slots: self.slots.count,
+            free_slots: self.slots.free.clone(),
         }
         .serialize(serializer)
     }
@@ -447,10 +754,40 @@ impl<E: Serialize> Serialize for EventSet<E> {
 impl<'de, E: Deserialize<'de>> Deserialize<'de> for EventSet<E> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let stored = SerializedEventSet::<E>::deserialize(deserializer)?;
+        // Every slot is either free or holds exactly one pending event.
+        let handled = stored.pending.iter().filter_map(|entry| entry.id);
+        if stored.free_slots.len() + handled.clone().count() != stored.slots as usize {
+            return Err(D::Error::custom(format!(
+                "{} slots, but {} free and {} taken",
+                stored.slots,
+                stored.free_slots.len(),
+                handled.count()
+            )));
+        }
+        let mut taken = vec![false; stored.slots as usize];
+        for slot in stored
+            .free_slots
+            .iter()
+            .copied()
+            .chain(handled.map(|id| id.slot))
+        {
+            match taken.get_mut(slot as usize) {
+                Some(seen @ false) => *seen = true,
+                Some(true) => return Err(D::Error::custom(format!("slot {slot} used twice"))),
+                None => return Err(D::Error::custom(format!("slot {slot} out of range"))),
+            }
+        }
         let mut set = EventSet::new(stored.layout);
+        set.slots = Slots {
+            count: stored.slots,
+            free: stored.free_slots,
+        };
+        if set.layout == EventSetLayout::Lazy {
+            set.handled = (0..stored.slots).map(|_| Slot::EMPTY).collect();
+        }
         for entry in stored.pending {
             match entry.id {
-                Some(id) => set.push_indexed(id, entry.key, entry.event),
+                Some(id) => set.insert_handled(id, entry.key, entry.event),
                 None => set.push_plain(entry.key, entry.event),
             }
         }

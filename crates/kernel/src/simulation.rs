@@ -53,9 +53,16 @@ pub trait Model {
 /// Returned by [`Context::schedule_cancellable_at`] and
 /// [`Context::schedule_cancellable_after`]. It stays the same when the event
 /// is rescheduled, and becomes stale (every operation on it reports
-/// "not pending") once the event has run or been cancelled.
+/// "not pending") once the event has run or been cancelled, also after the
+/// kernel has reused the event's storage for another event.
+///
+/// A handle is the event's slot in the kernel's storage (reused once the
+/// event has gone) and the sequence number the event got when first
+/// scheduled (never reused in a run), which is the number its `Display`
+/// shows. Handles are ordered by that number: the order in which their
+/// events were first scheduled.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct EventHandle(u64);
+pub struct EventHandle(EventId);
 
 /// Why an event could not be scheduled or rescheduled.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -71,7 +78,7 @@ impl fmt::Display for ScheduleError {
         match self {
             ScheduleError::Time(error) => error.fmt(f),
             ScheduleError::NotPending(handle) => {
-                write!(f, "event {} is not pending", handle.0)
+                write!(f, "event {} is not pending", handle.0.seq())
             }
         }
     }
@@ -163,14 +170,18 @@ impl<E> Context<'_, E> {
     /// # Errors
     ///
     /// As [`schedule_at`](Self::schedule_at).
+    ///
+    /// # Panics
+    ///
+    /// If 2³² − 1 events with a handle are pending already.
+    #[inline]
     pub fn schedule_cancellable_at(
         &mut self,
         at: Time,
         event: E,
     ) -> Result<EventHandle, ScheduleError> {
         let key = self.core.next_key(at)?;
-        self.core.events.push_indexed(EventId(key.seq), key, event);
-        Ok(EventHandle(key.seq))
+        Ok(EventHandle(self.core.events.push_handled(key, event)))
     }
 
     /// Schedules `event` `delay` days from now and returns a handle that can
@@ -179,6 +190,11 @@ impl<E> Context<'_, E> {
     /// # Errors
     ///
     /// As [`schedule_after`](Self::schedule_after).
+    ///
+    /// # Panics
+    ///
+    /// As [`schedule_cancellable_at`](Self::schedule_cancellable_at).
+    #[inline]
     pub fn schedule_cancellable_after(
         &mut self,
         delay: f64,
@@ -191,7 +207,7 @@ impl<E> Context<'_, E> {
     /// Cancels the event of `handle` and gives it back; `None` if it has
     /// already run or been cancelled. A cancelled event never runs.
     pub fn cancel(&mut self, handle: EventHandle) -> Option<E> {
-        self.core.events.remove(EventId(handle.0))
+        self.core.events.remove(handle.0)
     }
 
     /// Moves the event of `handle` to time `at`.
@@ -204,14 +220,27 @@ impl<E> Context<'_, E> {
     ///
     /// [`ScheduleError::Time`] if `at` is in the past,
     /// [`ScheduleError::NotPending`] if the event has run or been cancelled.
+    #[inline]
     pub fn reschedule_at(&mut self, handle: EventHandle, at: Time) -> Result<(), ScheduleError> {
-        let id = EventId(handle.0);
-        if self.core.events.key_of(id).is_none() {
+        let id: EventId = handle.0;
+        if at < self.core.now {
+            // "Not pending" takes precedence over a time in the past.
+            if self.core.events.key_of(id).is_none() {
+                return Err(ScheduleError::NotPending(handle));
+            }
+            return Err(TimeError::InThePast {
+                at,
+                now: self.core.now,
+            }
+            .into());
+        }
+        // One look-up: the sequence number is only used up if the event is
+        // pending.
+        let key = Key::new(at, self.core.next_sequence);
+        if !self.core.events.change_key(id, key) {
             return Err(ScheduleError::NotPending(handle));
         }
-        let key = self.core.next_key(at)?;
-        let moved = self.core.events.change_key(id, key);
-        debug_assert!(moved);
+        self.core.next_sequence += 1;
         Ok(())
     }
 
@@ -220,6 +249,7 @@ impl<E> Context<'_, E> {
     /// # Errors
     ///
     /// As [`reschedule_at`](Self::reschedule_at).
+    #[inline]
     pub fn reschedule_after(
         &mut self,
         handle: EventHandle,
@@ -231,7 +261,7 @@ impl<E> Context<'_, E> {
 
     /// When the event of `handle` is due; `None` if it is not pending.
     pub fn scheduled_time(&self, handle: EventHandle) -> Option<Time> {
-        self.core.events.key_of(EventId(handle.0)).map(Key::time)
+        self.core.events.key_of(handle.0).map(Key::time)
     }
 
     /// Ends the current run after this event: [`Simulation::run`] returns

@@ -491,6 +491,52 @@ fn scheduling_errors_are_typed() {
     );
 }
 
+/// A handle stays refused once its event has run or been cancelled, also
+/// after the kernel has given the event's storage (its slot) to a new
+/// event, which is left alone. Every layout hands out the same handles, and
+/// a refused move uses up no sequence number.
+#[test]
+fn a_stale_handle_is_refused_after_its_slot_is_reused() {
+    let t = |d| Time::new(d).unwrap();
+    let mut given = Vec::new();
+    for layout in [
+        EventSetLayout::Split,
+        EventSetLayout::IndexedOnly,
+        EventSetLayout::Lazy,
+    ] {
+        let mut sim = Simulation::with_layout(Recorder::default(), Seed::new(1), layout);
+        let ran = sim.context().schedule_cancellable_after(1.0, 0).unwrap();
+        sim.run(RunLimits::none(), &mut ()).unwrap();
+        let mut ctx = sim.context();
+        let cancelled = ctx.schedule_cancellable_after(1.0, 1).unwrap();
+        assert_eq!(ctx.cancel(cancelled), Some(1));
+        let live = ctx.schedule_cancellable_after(2.0, 2).unwrap();
+        for stale in [ran, cancelled] {
+            assert_ne!(stale, live);
+            assert_eq!(ctx.cancel(stale), None, "{layout:?}");
+            assert_eq!(
+                ctx.reschedule_after(stale, 0.5),
+                Err(ScheduleError::NotPending(stale)),
+                "{layout:?}"
+            );
+            assert_eq!(ctx.scheduled_time(stale), None, "{layout:?}");
+        }
+        assert_eq!(ctx.scheduled_time(live), Some(t(3.0)));
+        let next = ctx.schedule_cancellable_after(0.0, 3).unwrap();
+        assert_eq!(
+            ScheduleError::NotPending(next).to_string(),
+            "event 3 is not pending"
+        );
+        sim.run(RunLimits::none(), &mut ()).unwrap();
+        assert_eq!(
+            sim.model().dispatched,
+            vec![(t(1.0), 0), (t(1.0), 3), (t(3.0), 2)]
+        );
+        given.push([ran, cancelled, live, next]);
+    }
+    assert!(given.iter().all(|handles| *handles == given[0]));
+}
+
 #[test]
 fn streams_do_not_depend_on_first_use_order() {
     let mut a = Simulation::new(Recorder::default(), Seed::new(9));

@@ -24,6 +24,13 @@
 //! [`close`](QuaternaryHeap::close)s the heap with the sift-down a pop would
 //! have done. Either way the heap holds the same elements in heap order, so
 //! what comes out next is the same.
+//!
+//! # Building at once
+//!
+//! [`from_vec`](QuaternaryHeap::from_vec) and
+//! [`retain`](QuaternaryHeap::retain) build a heap from a whole array in
+//! linear time (Floyd's method: sift each inner node down, last first); the
+//! lazy layout uses them to drop its stale entries in bulk.
 
 /// Up to this many elements, a sift-down picks the smallest of four
 /// children by a branch-free tournament; above it, by a scan whose branches
@@ -68,6 +75,37 @@ impl<T: Ord> QuaternaryHeap<T> {
             self.open = false;
             self.sift_down(0);
         }
+    }
+
+    /// A heap of `data` (Floyd's bottom-up construction: linear time, and
+    /// the array is walked backwards, level by level).
+    pub(crate) fn from_vec(data: Vec<T>) -> Self {
+        let mut heap = QuaternaryHeap { data, open: false };
+        if heap.data.len() > 1 {
+            for pos in (0..=(heap.data.len() - 2) / 4).rev() {
+                heap.sift_down_from(pos);
+            }
+        }
+        heap
+    }
+
+    /// The elements, in no particular order, and the heap emptied.
+    pub(crate) fn into_vec(self) -> Vec<T> {
+        self.data
+    }
+
+    /// Keeps only the elements for which `keep` is true.
+    pub(crate) fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        self.close();
+        let mut data = core::mem::take(&mut self.data);
+        data.retain(keep);
+        *self = Self::from_vec(data);
+    }
+
+    /// A [`take_min`](Self::take_min) has left the heap open.
+    #[inline]
+    pub(crate) fn is_open(&self) -> bool {
+        self.open
     }
 
     #[inline]
@@ -166,6 +204,30 @@ impl<T: Ord> QuaternaryHeap<T> {
         self.sift_up(pos);
     }
 
+    /// Moves the element at `pos` down until no child is smaller, within
+    /// the subtree of `pos` (what building a heap bottom-up needs).
+    fn sift_down_from(&mut self, mut pos: usize) {
+        let len = self.data.len();
+        loop {
+            let first = 4 * pos + 1;
+            if first >= len {
+                return;
+            }
+            let mut best = first;
+            for child in first + 1..(first + 4).min(len) {
+                if self.data[child] < self.data[best] {
+                    best = child;
+                }
+            }
+            if self.data[best] < self.data[pos] {
+                self.data.swap(pos, best);
+                pos = best;
+            } else {
+                return;
+            }
+        }
+    }
+
     #[inline]
     fn sift_up(&mut self, mut pos: usize) {
         while pos > 0 {
@@ -221,6 +283,29 @@ mod tests {
     }
 
     proptest! {
+        /// A heap built at once, then thinned out, pops the sorted elements
+        /// it kept.
+        #[test]
+        fn built_and_retained_heaps_pop_sorted(items in proptest::collection::vec(0u32..1000, 0..600), modulus in 1u32..5) {
+            let mut heap = QuaternaryHeap::from_vec(items.clone());
+            let mut sorted = items;
+            sorted.sort_unstable();
+            if let Some(&first) = sorted.first() {
+                prop_assert_eq!(heap.peek(), Some(&first));
+            }
+            // Leave it open: retaining closes it first.
+            if heap.take_min().is_some() {
+                sorted.remove(0);
+            }
+            heap.retain(|&x| x % modulus == 0);
+            sorted.retain(|&x| x % modulus == 0);
+            let mut rest = Vec::new();
+            while let Some(x) = heap.pop() {
+                rest.push(x);
+            }
+            prop_assert_eq!(rest, sorted);
+        }
+
         /// Pops come out sorted, interleaved with pushes, like `BinaryHeap`.
         #[test]
         fn behaves_like_a_sorted_queue(ops in proptest::collection::vec(proptest::option::of(0u32..50), 0..400), fused in proptest::collection::vec(any::<bool>(), 400)) {
