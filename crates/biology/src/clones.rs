@@ -11,6 +11,7 @@ use cascade_kernel::{RandomStream, Time};
 use serde::{Deserialize, Serialize};
 
 use crate::organs::OrganId;
+use crate::therapy::DrugId;
 
 /// A clone's index in the [`Lineage`], in order of appearance.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -72,12 +73,30 @@ pub struct Phenotype {
     pub circulation_death_rate: f64,
     /// Per-organ affinity, indexed by [`OrganId`].
     pub affinity: Vec<OrganAffinity>,
+    /// Sensitivity to each drug, indexed by [`DrugId`]: the multiplier of
+    /// the drug's logs of kill (1 fully sensitive, 0 untouched). A drug
+    /// past the end of the list counts as 1.
+    #[serde(default)]
+    pub sensitivity: Vec<f64>,
 }
 
 impl Phenotype {
     /// The affinity for `organ`.
     pub fn affinity(&self, organ: OrganId) -> &OrganAffinity {
         &self.affinity[organ.index()]
+    }
+
+    /// The sensitivity to `drug` (1 past the end of the list).
+    pub fn sensitivity(&self, drug: DrugId) -> f64 {
+        self.sensitivity.get(drug.index()).copied().unwrap_or(1.0)
+    }
+
+    /// Sets the sensitivity to `drug`, filling the list with 1 up to it.
+    pub fn set_sensitivity(&mut self, drug: DrugId, sensitivity: f64) {
+        if self.sensitivity.len() <= drug.index() {
+            self.sensitivity.resize(drug.index() + 1, 1.0);
+        }
+        self.sensitivity[drug.index()] = sensitivity;
     }
 }
 
@@ -161,6 +180,7 @@ impl MutationEffect {
             shedding_rate,
             circulation_death_rate,
             affinity,
+            sensitivity: parent.sensitivity.clone(),
         }
     }
 }

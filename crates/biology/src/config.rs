@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clones::{CloneId, GrowthRates, MutationEffect, OrganAffinity, Phenotype};
 use crate::organs::{Entry, OrganId, OrganSet};
+use crate::therapy::{RegimenStart, SurgeryAt, Therapy};
 
 /// How a site's birth rate depends on its size `x` (total cells) and its
 /// carrying capacity `K`. With `b` the clone's birth rate times the soil's
@@ -176,6 +177,9 @@ pub struct CascadeConfig {
     /// A metastasis of at least this many cells is a macrometastasis; a
     /// harvest counts these as colonies.
     pub macrometastasis_size: u64,
+    /// Surgery, drugs and their schedules (none by default).
+    #[serde(default)]
+    pub therapy: Therapy,
 }
 
 /// A placeholder phenotype: no published value stands behind these rates
@@ -200,6 +204,7 @@ pub fn default_phenotype(organs: &OrganSet) -> Phenotype {
         // circulating tumour cells 1 to 2.4 h; ln 2 / 1.7 h = 9.8 per day.
         circulation_death_rate: core::f64::consts::LN_2 / (1.7 / 24.0),
         affinity: vec![OrganAffinity::NEUTRAL; organs.len()],
+        sensitivity: Vec::new(),
     }
 }
 
@@ -223,6 +228,7 @@ impl CascadeConfig {
             detection_size: 1_000_000_000,
             // 1 mm³ ≈ 1e6 cells (same row).
             macrometastasis_size: 1_000_000,
+            therapy: Therapy::default(),
         }
     }
 
@@ -402,6 +408,136 @@ impl CascadeConfig {
                 "0",
                 "at least 1 cell",
             ));
+        }
+        self.validate_therapy()
+    }
+
+    fn validate_therapy(&self) -> Result<(), ConfigError> {
+        let therapy = &self.therapy;
+        let drugs = therapy.drugs.len();
+        for (i, drug) in therapy.drugs.iter().enumerate() {
+            let path = format!("therapy.drugs[{i}]");
+            if drug.name.is_empty() {
+                return Err(ConfigError::new(
+                    format!("{path}.name"),
+                    "\"\"",
+                    "a non-empty name",
+                ));
+            }
+            if let Some(j) = therapy.drugs[..i].iter().position(|d| d.name == drug.name) {
+                return Err(ConfigError::new(
+                    format!("{path}.name"),
+                    format!("{:?}", drug.name),
+                    format!("a name not already used by therapy.drugs[{j}]"),
+                ));
+            }
+            if drug.log_kill.is_nan() || drug.log_kill < 0.0 {
+                return Err(ConfigError::new(
+                    format!("{path}.log_kill"),
+                    drug.log_kill.to_string(),
+                    "logs of kill per dose >= 0",
+                ));
+            }
+            check_probability(
+                drug.resistance_probability,
+                &format!("{path}.resistance_probability"),
+            )?;
+            check_rate(
+                drug.resistant_sensitivity,
+                &format!("{path}.resistant_sensitivity"),
+            )?;
+        }
+        for (i, clone) in self.clones.iter().enumerate() {
+            let sensitivity = &clone.phenotype.sensitivity;
+            if sensitivity.len() > drugs {
+                return Err(ConfigError::new(
+                    format!("clones[{i}].phenotype.sensitivity"),
+                    format!("{} entries", sensitivity.len()),
+                    format!("at most one per drug ({drugs})"),
+                ));
+            }
+            for (d, &s) in sensitivity.iter().enumerate() {
+                check_rate(s, &format!("clones[{i}].phenotype.sensitivity[{d}]"))?;
+            }
+        }
+        if let Some(surgery) = &therapy.surgery {
+            if self.primary.is_none() {
+                return Err(ConfigError::new(
+                    "therapy.surgery",
+                    "a surgery",
+                    "a primary tumour to remove, or no surgery",
+                ));
+            }
+            if let SurgeryAt::Day(day) = surgery.at {
+                check_day(day, "therapy.surgery.at")?;
+            }
+            check_probability(surgery.left_behind, "therapy.surgery.left_behind")?;
+        }
+        for (i, regimen) in therapy.regimens.iter().enumerate() {
+            let path = format!("therapy.regimens[{i}]");
+            match regimen.start {
+                RegimenStart::Day(day) => check_day(day, &format!("{path}.start"))?,
+                RegimenStart::PrimarySize(_) if self.primary.is_none() => {
+                    return Err(ConfigError::new(
+                        format!("{path}.start"),
+                        "PrimarySize",
+                        "a start that does not need a primary tumour (Day or FirstDetection)",
+                    ));
+                }
+                RegimenStart::Surgery if therapy.surgery.is_none() => {
+                    return Err(ConfigError::new(
+                        format!("{path}.start"),
+                        "Surgery",
+                        "a start other than Surgery, or a surgery",
+                    ));
+                }
+                _ => {}
+            }
+            check_day(regimen.delay, &format!("{path}.delay"))?;
+            let mut previous = 0.0;
+            for (k, &offset) in regimen.offsets.iter().enumerate() {
+                check_day(offset, &format!("{path}.offsets[{k}]"))?;
+                if offset < previous {
+                    return Err(ConfigError::new(
+                        format!("{path}.offsets[{k}]"),
+                        offset.to_string(),
+                        format!("a day >= the previous dose's ({previous})"),
+                    ));
+                }
+                previous = offset;
+            }
+            if regimen.offsets.is_empty() {
+                return Err(ConfigError::new(
+                    format!("{path}.offsets"),
+                    "[]",
+                    "at least one dose",
+                ));
+            }
+            if regimen.cycle.is_empty() {
+                return Err(ConfigError::new(
+                    format!("{path}.cycle"),
+                    "[]",
+                    "at least one group of drugs",
+                ));
+            }
+            for (k, group) in regimen.cycle.iter().enumerate() {
+                if group.is_empty() {
+                    return Err(ConfigError::new(
+                        format!("{path}.cycle[{k}]"),
+                        "[]",
+                        "at least one drug",
+                    ));
+                }
+                for (j, drug) in group.iter().enumerate() {
+                    if drug.index() >= drugs {
+                        return Err(ConfigError::new(
+                            format!("{path}.cycle[{k}][{j}]"),
+                            drug.0.to_string(),
+                            format!("one of the {drugs} drugs"),
+                        ));
+                    }
+                }
+            }
         }
         Ok(())
     }

@@ -45,6 +45,7 @@ pub mod config;
 pub mod model;
 pub mod observables;
 pub mod organs;
+pub mod therapy;
 
 pub use cascade_kernel as kernel;
 pub use clones::CloneId;

@@ -53,6 +53,7 @@ const ROUTING: Purpose = Purpose::new("cascade.routing");
 const MUTATION: Purpose = Purpose::new("cascade.mutation");
 
 pub mod clumps;
+mod therapy;
 
 pub use clumps::{Clump, ClumpId, ClumpStage};
 
@@ -137,6 +138,19 @@ pub struct Site {
     pub macroscopic_at: Option<Time>,
     /// When its last cell died or left.
     pub extinct_at: Option<Time>,
+    /// When it was removed by surgery (the primary only); a resected site
+    /// sheds no more cells, and the cells left behind can grow back.
+    #[serde(default)]
+    pub resected_at: Option<Time>,
+    /// When it relapsed: it was below the detectable size after therapy
+    /// began (brought there by therapy, or founded after), and grew back to
+    /// it.
+    #[serde(default)]
+    pub relapsed_at: Option<Time>,
+    /// Below the detectable size since therapy began, so that reaching it
+    /// is a relapse.
+    #[serde(default)]
+    awaiting_relapse: bool,
     growth_law: GrowthLaw,
     capacity: f64,
     clock: Option<EventHandle>,
@@ -383,6 +397,29 @@ pub enum CascadeEvent<U> {
         /// The organ.
         organ: OrganId,
     },
+    /// The primary tumour was removed (surgery).
+    PrimaryResected {
+        /// The primary.
+        site: SiteId,
+    },
+    /// A regimen started: its doses are scheduled.
+    RegimenStarted {
+        /// Its index in the therapy's regimens.
+        regimen: u32,
+    },
+    /// A dose of a regimen was given.
+    DoseGiven {
+        /// The regimen's index.
+        regimen: u32,
+        /// The dose's index in the regimen (from 0).
+        dose: u32,
+    },
+    /// A site brought below the detectable size by therapy (or founded
+    /// after therapy began) grew back to it.
+    RelapseDetected {
+        /// The site.
+        site: SiteId,
+    },
     /// An extension's own event.
     User(U),
 }
@@ -412,6 +449,10 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
             CascadeEvent::ClumpCellDiedInCirculation { .. } => "ClumpCellDiedInCirculation",
             CascadeEvent::ClumpCellDiedInVessel { .. } => "ClumpCellDiedInVessel",
             CascadeEvent::ClumpExtravasated { .. } => "ClumpExtravasated",
+            CascadeEvent::PrimaryResected { .. } => "PrimaryResected",
+            CascadeEvent::RegimenStarted { .. } => "RegimenStarted",
+            CascadeEvent::DoseGiven { .. } => "DoseGiven",
+            CascadeEvent::RelapseDetected { .. } => "RelapseDetected",
             CascadeEvent::User(event) => event.kind(),
         }
     }
@@ -442,7 +483,14 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
             | CascadeEvent::BurdenObserved { observation: index } => {
                 digest.write_u64((*index).into())
             }
-            CascadeEvent::MetastasisDetected { site } => digest.write_u64(site.0.into()),
+            CascadeEvent::MetastasisDetected { site }
+            | CascadeEvent::PrimaryResected { site }
+            | CascadeEvent::RelapseDetected { site } => digest.write_u64(site.0.into()),
+            CascadeEvent::RegimenStarted { regimen } => digest.write_u64((*regimen).into()),
+            CascadeEvent::DoseGiven { regimen, dose } => {
+                digest.write_u64((*regimen).into());
+                digest.write_u64((*dose).into());
+            }
             CascadeEvent::ClumpArrested { clump, organ }
             | CascadeEvent::ClumpPassedCapillaryBed { clump, organ }
             | CascadeEvent::ClumpExtravasated { clump, organ } => {
@@ -628,6 +676,9 @@ pub struct CascadeState {
     harvests: Vec<Harvest>,
     burden: Vec<BurdenSample>,
     first_detection: Option<Time>,
+    /// Therapy's progress.
+    #[serde(default)]
+    therapy: therapy::Progress,
     /// Reused buffer of (rate, event) channels.
     #[serde(skip)]
     channels: Vec<(f64, Channel)>,
@@ -684,6 +735,7 @@ impl CascadeState {
     fn new(config: CascadeConfig) -> Result<Self, ConfigError> {
         config.validate()?;
         let organs = config.organs.len();
+        let therapy = therapy::Progress::new(&config.therapy);
         let lineage = Lineage::new(
             config
                 .clones
@@ -704,6 +756,7 @@ impl CascadeState {
             harvests: Vec::new(),
             burden: Vec::new(),
             first_detection: None,
+            therapy,
             channels: Vec::new(),
         })
     }
@@ -802,7 +855,8 @@ impl CascadeState {
         in_pools + in_sites + in_clumps
     }
 
-    /// Checks `seeded + born = alive + died` for every clone, with `alive`
+    /// Checks `seeded + born = alive + died + killed + removed` for every
+    /// clone, with `alive`
     /// counting cells in pools, sites and clumps.
     ///
     /// # Errors
@@ -812,10 +866,10 @@ impl CascadeState {
         for clone in self.lineage.iter() {
             let l = self.ledgers[clone.id.index()];
             let alive = self.alive(clone.id);
-            if l.seeded + l.born != alive + l.died {
+            if l.seeded + l.born != alive + l.died + l.killed + l.removed {
                 return Err(format!(
-                    "clone {}: seeded {} + born {} != alive {} + died {}",
-                    clone.name, l.seeded, l.born, alive, l.died
+                    "clone {}: seeded {} + born {} != alive {} + died {} + killed {} + removed {}",
+                    clone.name, l.seeded, l.born, alive, l.died, l.killed, l.removed
                 ));
             }
         }
@@ -1075,6 +1129,12 @@ impl CascadeState {
                 }
                 Shedding::SizePower { .. } => 0.0,
             } * m.shedding;
+            // A resected site sheds no more.
+            let shed = if site.resected_at.is_some() {
+                0.0
+            } else {
+                shed
+            };
             self.channels.push((cells * birth, Channel::Divided(clone)));
             self.channels
                 .push((cells * rates.death_rate, Channel::Died(clone)));
@@ -1218,6 +1278,9 @@ impl CascadeState {
             detected_at: None,
             macroscopic_at: None,
             extinct_at: None,
+            resected_at: None,
+            relapsed_at: None,
+            awaiting_relapse: self.therapy.started_at.is_some(),
             growth_law,
             capacity,
             clock: None,
@@ -1249,6 +1312,7 @@ impl CascadeState {
         } else {
             clone
         };
+        let daughter = self.resistance_mutations(daughter, ctx)?;
         self.ledgers[daughter.index()].born += 1;
         self.sites[site.index()].add(daughter);
         self.note_sizes_reached(site, ctx)
@@ -1262,6 +1326,7 @@ impl CascadeState {
         site: SiteId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
+        self.note_therapy_sizes(site, ctx)?;
         let site_ref = &mut self.sites[site.index()];
         let (size, organ) = (site_ref.size, site_ref.organ);
         if site_ref.kind == SiteKind::Metastasis {
@@ -1404,6 +1469,18 @@ impl CascadeState {
                 self.funnel.entry_mut(s.founder, s.organ).detected += 1;
                 if self.first_detection.is_none() {
                     self.first_detection = Some(now);
+                    self.start_regimens(crate::therapy::RegimenStart::FirstDetection, ctx)?;
+                }
+            }
+            CascadeEvent::PrimaryResected { site } => self.resect(site, ctx)?,
+            CascadeEvent::RegimenStarted { regimen } => self.schedule_doses(regimen, ctx)?,
+            CascadeEvent::DoseGiven { regimen, dose } => self.give_dose(regimen, dose, ctx)?,
+            CascadeEvent::RelapseDetected { .. } => {
+                if self.therapy.relapse.is_none() {
+                    self.therapy.relapse = Some(now);
+                }
+                if self.config.therapy.stop_at_relapse && self.therapy.every_regimen_started() {
+                    ctx.stop();
                 }
             }
             CascadeEvent::ClumpArrested { clump, .. } => self.clump_arrested(clump, ctx)?,
@@ -1555,6 +1632,7 @@ impl<X: Extension> Cascade<X> {
             s.founding_clones = s.cells.len() as u32;
             state.redraw_site(site, ctx)?;
         }
+        state.schedule_therapy(ctx)?;
         for (i, injection) in state.config.injections.iter().enumerate() {
             ctx.schedule_at(
                 Time::new(injection.day)?,

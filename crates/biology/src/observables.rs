@@ -170,8 +170,14 @@ pub struct Ledger {
     pub seeded: u64,
     /// Cells born as this clone (a mutant daughter is born as its new clone).
     pub born: u64,
-    /// Cells of this clone that died, anywhere.
+    /// Cells of this clone that died, anywhere, of the model's own causes.
     pub died: u64,
+    /// Cells of this clone killed by a dose of a drug.
+    #[serde(default)]
+    pub killed: u64,
+    /// Cells of this clone removed by surgery.
+    #[serde(default)]
+    pub removed: u64,
 }
 
 /// What a harvest found in one organ.

@@ -49,6 +49,7 @@ fn phenotype_strategy(organs: usize) -> impl Strategy<Value = Phenotype> {
                     shedding_rate,
                     circulation_death_rate,
                     affinity,
+                    sensitivity: Vec::new(),
                 }
             },
         )

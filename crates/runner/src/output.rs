@@ -76,11 +76,12 @@ impl TableFormat {
 /// What to say when Parquet is asked of a build without it.
 pub const PARQUET_MISSING: &str = "this cascade was built without Parquet: build it with `cargo build --release -p cascade-runner --features parquet`";
 
-/// The version of the output layout: 2 since the tables gained the clump
-/// columns (`summary.csv`, `funnel.csv`) and the founding cells and clones
-/// (`metastases.csv`), so that `--resume` refuses a directory whose rows
-/// have the old columns.
-pub const FORMAT: u32 = 2;
+/// The version of the output layout, so that `--resume` and `merge` refuse
+/// a directory whose rows have other columns: 2 since the tables gained the
+/// clump columns (`summary.csv`, `funnel.csv`) and the founding cells and
+/// clones (`metastases.csv`); 3 since therapy (`clones.csv`'s killed and
+/// removed cells, and `site_clones.csv`, `therapy.csv`, `resistance.csv`).
+pub const FORMAT: u32 = 3;
 
 /// What a directory is a run of: everything that decides its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

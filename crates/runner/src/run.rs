@@ -11,6 +11,7 @@ use core::fmt::Write as _;
 
 use cascade_biology::model::{CascadeEvent, ClumpStage, Compartment, SiteKind};
 use cascade_biology::observables::Funnel;
+use cascade_biology::therapy::DrugId;
 use cascade_biology::{Cascade, CascadeState, OrganId, simulation};
 use cascade_kernel::{RunLimits, Seed, Simulation, StopReason, Time, TraceDigest};
 use serde::{Deserialize, Serialize};
@@ -64,7 +65,8 @@ pub struct ReplicateRecord {
     pub digest: String,
     /// Events dispatched.
     pub events: u64,
-    /// `stop_day`, or `max_events` if the guard cut it short.
+    /// `stop_day`; `max_events` if the guard cut it short; `relapse` if the
+    /// scenario ends a replicate at its first relapse and it relapsed.
     pub stopped_by: String,
     /// The simulated day it ended at.
     pub end_day: f64,
@@ -82,6 +84,24 @@ pub struct ReplicateRecord {
     pub cells: CellCounts,
     /// Clones that ever existed (founders and mutants).
     pub clones: u64,
+    /// What therapy left, for a scenario with therapy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub therapy: Option<TherapyOutcome>,
+}
+
+/// What therapy left at the end of a replicate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TherapyOutcome {
+    /// No living cell anywhere: sites, pools (dormant cells counted) and
+    /// clumps.
+    pub cured: bool,
+    /// The first surgery or dose.
+    pub started_day: Option<f64>,
+    /// The first relapse: a site below the detectable size after therapy
+    /// began grew back to it.
+    pub relapse_day: Option<f64>,
+    /// Living cells resistant to each drug (drug order).
+    pub resistant_cells: Vec<u64>,
 }
 
 /// A finished replicate: its record and its table rows (CSV, no header).
@@ -103,7 +123,7 @@ pub struct Table {
 }
 
 /// The tables every run writes, in this order.
-pub const TABLES: [Table; 6] = [
+pub const TABLES: [Table; 9] = [
     Table {
         file: "summary.csv",
         header: "replicate,seed,digest,events,stopped_by,end_day,first_detection_day,\
@@ -136,7 +156,19 @@ solitary_cells,dormant_cells,arrested_cells,circulating_cells",
     },
     Table {
         file: "clones.csv",
-        header: "replicate,clone,name,parent,born_day,cells_alive",
+        header: "replicate,clone,name,parent,born_day,cells_alive,killed_by_drugs,removed_by_surgery",
+    },
+    Table {
+        file: "site_clones.csv",
+        header: "replicate,site,kind,organ,clone,cells",
+    },
+    Table {
+        file: "therapy.csv",
+        header: "replicate,therapy_started_day,relapse_day,cured,cells_left,dormant_cells_left",
+    },
+    Table {
+        file: "resistance.csv",
+        header: "replicate,drug,resistant_cells,resistant_clones_alive",
     },
 ];
 
@@ -195,6 +227,7 @@ pub fn simulate<X: ScenarioExtension>(
         .map_err(|e| RunError::Model(e.to_string()))?;
     let stopped_by = match stop {
         StopReason::EventLimitReached => "max_events",
+        StopReason::StoppedByModel if scenario.config.therapy.stop_at_relapse => "relapse",
         StopReason::StoppedByModel => "model",
         StopReason::QueueEmpty | StopReason::TimeLimitReached => "stop_day",
     };
@@ -296,7 +329,29 @@ fn record(
         first_detection_day: state.first_detection().map(Time::days),
         cells,
         clones: state.lineage().len() as u64,
+        therapy: therapy_outcome(state, &cells),
     }
+}
+
+fn therapy_outcome(state: &CascadeState, cells: &CellCounts) -> Option<TherapyOutcome> {
+    let therapy = &state.config().therapy;
+    if therapy.is_empty() && therapy.drugs.is_empty() {
+        return None;
+    }
+    let left = cells.primary
+        + cells.metastatic
+        + cells.solitary
+        + cells.dormant
+        + cells.arrested
+        + cells.circulating;
+    Some(TherapyOutcome {
+        cured: left == 0,
+        started_day: state.therapy_started_at().map(Time::days),
+        relapse_day: state.relapse().map(Time::days),
+        resistant_cells: (0..therapy.drugs.len())
+            .map(|d| state.resistant_cells(DrugId(d as u32)))
+            .collect(),
+    })
 }
 
 /// A CSV field: quoted when it holds a comma, quote or line break.
@@ -443,16 +498,74 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
         }
     }
 
+    let mut alive = vec![0u64; lineage.len()];
+    for site in state.sites() {
+        for &(clone, n) in &site.cells {
+            alive[clone.index()] += n;
+        }
+    }
+    for (key, n) in state.pools() {
+        alive[key.clone.index()] += n;
+    }
+    for clump in state.clumps() {
+        for clone in lineage.iter() {
+            alive[clone.id.index()] += clump.cells_of(clone.id);
+        }
+    }
     for clone in lineage.iter() {
+        let ledger = state.ledger(clone.id);
         let _ = writeln!(
             tables[5],
-            "{r},{},{},{},{},{}",
+            "{r},{},{},{},{},{},{},{}",
             clone.id.0,
             csv_field(&clone.name),
             clone.parent.map_or_else(String::new, |p| p.0.to_string()),
             clone.born_at.days(),
-            state.alive(clone.id)
+            alive[clone.id.index()],
+            ledger.killed,
+            ledger.removed
         );
+    }
+
+    for site in state.sites() {
+        let kind = match site.kind {
+            SiteKind::Primary => "primary",
+            SiteKind::Metastasis => "metastasis",
+        };
+        for &(clone, n) in &site.cells {
+            let _ = writeln!(
+                tables[6],
+                "{r},{},{kind},{},{},{n}",
+                site.id.0,
+                organ_name(site.organ),
+                clone_name(clone)
+            );
+        }
+    }
+
+    if let Some(t) = &record.therapy {
+        let _ = writeln!(
+            tables[7],
+            "{r},{},{},{},{},{}",
+            optional(t.started_day),
+            optional(t.relapse_day),
+            t.cured,
+            c.primary + c.metastatic + c.solitary + c.dormant + c.arrested + c.circulating,
+            c.dormant
+        );
+        for (d, drug) in config.therapy.drugs.iter().enumerate() {
+            let id = DrugId(d as u32);
+            let clones = lineage
+                .iter()
+                .filter(|clone| alive[clone.id.index()] > 0 && state.is_resistant(clone.id, id))
+                .count();
+            let _ = writeln!(
+                tables[8],
+                "{r},{},{},{clones}",
+                csv_field(&drug.name),
+                t.resistant_cells[d]
+            );
+        }
     }
     tables
 }

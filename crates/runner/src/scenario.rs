@@ -16,6 +16,8 @@ use cascade_biology::config::{
     Shedding, default_phenotype,
 };
 use cascade_biology::organs::{DrainSpec, GraphError, OrganSet, OrganSpec, VeinSpec, nearest};
+use cascade_biology::therapy::{Drug, DrugId, Regimen, Surgery, Therapy};
+pub use cascade_biology::therapy::{RegimenStart, SurgeryAt};
 use cascade_biology::{CloneId, Extension};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -274,6 +276,9 @@ pub struct CloneSpec {
     pub circulation_death_rate: Option<f64>,
     /// Per-organ affinities; organs not listed are neutral.
     pub affinity: Vec<AffinitySpec>,
+    /// Sensitivity to named drugs (the multiplier of a drug's logs of
+    /// kill: 1 fully sensitive, 0 resistant); drugs not listed are 1.
+    pub sensitivity: Vec<(String, f64)>,
 }
 
 /// Cells of a named clone.
@@ -392,6 +397,75 @@ pub enum RangeScale {
     Log,
 }
 
+/// Therapy: drugs, surgery and dose schedules (`docs/therapy.md`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TherapySpec {
+    /// Named drugs.
+    pub drugs: Vec<DrugSpec>,
+    /// Removal of the primary tumour.
+    pub surgery: Option<SurgerySpec>,
+    /// Dose schedules.
+    pub regimens: Vec<RegimenSpec>,
+    /// End each replicate at its first relapse.
+    pub stop_at_relapse: bool,
+}
+
+/// A named drug.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrugSpec {
+    /// Its name, unique.
+    pub name: String,
+    /// Logs of kill per dose for a fully sensitive cell.
+    pub log_kill: f64,
+    /// Reaches only cells that can divide (sites and solitary cells).
+    #[serde(default)]
+    pub cycle_specific: bool,
+    /// Probability per division that a daughter becomes resistant.
+    #[serde(default)]
+    pub resistance_probability: f64,
+    /// Sensitivity of a resistant cell.
+    #[serde(default)]
+    pub resistant_sensitivity: f64,
+}
+
+/// Removal of the primary tumour.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurgerySpec {
+    /// `Day(d)` or `PrimarySize(n)`.
+    pub at: SurgeryAt,
+    /// Probability that a cell is left behind.
+    #[serde(default)]
+    pub left_behind: f64,
+}
+
+/// A dose schedule: `every` days for `doses` doses, or at `days`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegimenSpec {
+    /// `Day(d)`, `PrimarySize(n)`, `Surgery` or `FirstDetection`.
+    pub start: RegimenStart,
+    /// Days from the start to the first dose.
+    #[serde(default)]
+    pub delay: f64,
+    /// Days between doses.
+    #[serde(default)]
+    pub every: Option<f64>,
+    /// How many doses, with `every`.
+    #[serde(default)]
+    pub doses: Option<u32>,
+    /// Days of the doses after `start + delay`, instead of `every`.
+    #[serde(default)]
+    pub days: Vec<f64>,
+    /// The drugs of each dose, in turn.
+    pub cycle: Vec<Vec<String>>,
+}
+
+/// The most doses a regimen may give.
+pub const MAX_DOSES: u32 = 100_000;
+
 /// How the model is simulated.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Mode {
@@ -474,6 +548,9 @@ pub struct ScenarioFile<X, E> {
     /// Cells at which a metastasis is a macrometastasis (a colony).
     #[serde(default = "defaults::macrometastasis_size")]
     pub macrometastasis_size: u64,
+    /// Surgery, drugs and dose schedules.
+    #[serde(default)]
+    pub therapy: TherapySpec,
     /// A parameter sweep, for `cascade sweep`.
     #[serde(default)]
     pub sweep: Option<SweepSpec>,
@@ -1219,6 +1296,7 @@ fn resolve<X: ScenarioExtension>(
             "the clone list is empty, expected at least one clone",
         ));
     }
+    let drug_names: Vec<&str> = file.therapy.drugs.iter().map(|d| d.name.as_str()).collect();
     let base = default_phenotype(&organs);
     let mut clones = Vec::with_capacity(file.clones.len());
     for (i, spec) in file.clones.iter().enumerate() {
@@ -1296,9 +1374,29 @@ fn resolve<X: ScenarioExtension>(
                 growth: check_rate(a.growth, format!("{apath}.growth"))?,
             };
         }
+        let mut sensitivity = vec![1.0; drug_names.len()];
+        for (k, (drug, value)) in spec.sensitivity.iter().enumerate() {
+            let spath = format!("{path}.sensitivity[{k}]");
+            let Some(d) = drug_names.iter().position(|n| n == drug) else {
+                return Err(unknown_name(
+                    format!("{spath}.0"),
+                    "drug",
+                    drug,
+                    &drug_names,
+                ));
+            };
+            if spec.sensitivity[..k].iter().any(|(n, _)| n == drug) {
+                return Err(Unplaced::new(
+                    format!("{spath}.0"),
+                    format!("drug \"{drug}\" is listed twice"),
+                ));
+            }
+            sensitivity[d] = check_rate(*value, format!("{spath}.1"))?;
+        }
         clones.push(FoundingClone {
             name: spec.name.clone(),
             phenotype: Phenotype {
+                sensitivity,
                 in_primary: primary,
                 in_metastases,
                 shedding_rate: check_rate(
@@ -1523,6 +1621,7 @@ fn resolve<X: ScenarioExtension>(
     for (i, event) in file.events.iter().enumerate() {
         check_day(event.day, file.stop_day, format!("events[{i}].day"))?;
     }
+    let therapy = resolve_therapy(file, &drug_names, primary.is_some())?;
 
     let config = CascadeConfig {
         organs,
@@ -1537,6 +1636,7 @@ fn resolve<X: ScenarioExtension>(
         transit_time: file.transit_time,
         detection_size: file.detection_size,
         macrometastasis_size: file.macrometastasis_size,
+        therapy,
     };
     file.extension.validate(&config).map_err(|e| {
         Unplaced::new(
@@ -1553,6 +1653,175 @@ fn resolve<X: ScenarioExtension>(
         )
     })?;
     Ok(config)
+}
+
+fn resolve_therapy<X, E>(
+    file: &ScenarioFile<X, E>,
+    drug_names: &[&str],
+    has_primary: bool,
+) -> Result<Therapy, Unplaced> {
+    let spec = &file.therapy;
+    let mut drugs = Vec::with_capacity(spec.drugs.len());
+    for (i, d) in spec.drugs.iter().enumerate() {
+        let path = format!("therapy.drugs[{i}]");
+        if d.name.is_empty() {
+            return Err(Unplaced::new(
+                format!("{path}.name"),
+                "a drug needs a non-empty name",
+            ));
+        }
+        if let Some(j) = drug_names[..i].iter().position(|n| *n == d.name) {
+            return Err(Unplaced::new(
+                format!("{path}.name"),
+                format!("\"{}\" is already the name of therapy.drugs[{j}]", d.name),
+            ));
+        }
+        if d.log_kill.is_nan() || d.log_kill < 0.0 {
+            return Err(invalid(
+                format!("{path}.log_kill"),
+                d.log_kill,
+                "logs of kill per dose >= 0 (2 kills 99% of sensitive cells per dose)",
+            ));
+        }
+        drugs.push(Drug {
+            name: d.name.clone(),
+            log_kill: d.log_kill,
+            cycle_specific: d.cycle_specific,
+            resistance_probability: check_probability(
+                d.resistance_probability,
+                format!("{path}.resistance_probability"),
+            )?,
+            resistant_sensitivity: check_rate(
+                d.resistant_sensitivity,
+                format!("{path}.resistant_sensitivity"),
+            )?,
+        });
+    }
+    let surgery = match &spec.surgery {
+        None => None,
+        Some(s) => {
+            if !has_primary {
+                return Err(Unplaced::new(
+                    "therapy.surgery",
+                    "the scenario has no primary tumour to remove; give `primary` or remove `surgery`",
+                ));
+            }
+            if let SurgeryAt::Day(day) = s.at {
+                check_day(day, file.stop_day, "therapy.surgery.at")?;
+            }
+            Some(Surgery {
+                at: s.at,
+                left_behind: check_probability(s.left_behind, "therapy.surgery.left_behind")?,
+            })
+        }
+    };
+    let mut regimens = Vec::with_capacity(spec.regimens.len());
+    for (i, r) in spec.regimens.iter().enumerate() {
+        let path = format!("therapy.regimens[{i}]");
+        match r.start {
+            RegimenStart::Day(day) => {
+                check_day(day, file.stop_day, format!("{path}.start"))?;
+            }
+            RegimenStart::PrimarySize(_) if !has_primary => {
+                return Err(Unplaced::new(
+                    format!("{path}.start"),
+                    "PrimarySize needs a primary tumour; expected Day(d) or FirstDetection",
+                ));
+            }
+            RegimenStart::Surgery if surgery.is_none() => {
+                return Err(Unplaced::new(
+                    format!("{path}.start"),
+                    "Surgery needs `therapy.surgery`; expected Day(d), PrimarySize(n) or FirstDetection, or a surgery",
+                ));
+            }
+            _ => {}
+        }
+        if !(r.delay.is_finite() && r.delay >= 0.0) {
+            return Err(invalid(format!("{path}.delay"), r.delay, "days >= 0"));
+        }
+        let offsets = match (r.every, r.doses, r.days.is_empty()) {
+            (Some(every), Some(doses), true) => {
+                if !(every.is_finite() && every > 0.0) {
+                    return Err(invalid(format!("{path}.every"), every, "days > 0"));
+                }
+                if !(1..=MAX_DOSES).contains(&doses) {
+                    return Err(invalid(
+                        format!("{path}.doses"),
+                        doses,
+                        &format!("1 to {MAX_DOSES} doses"),
+                    ));
+                }
+                (0..doses).map(|k| f64::from(k) * every).collect()
+            }
+            (None, None, false) => {
+                let mut previous = 0.0;
+                for (k, &day) in r.days.iter().enumerate() {
+                    if !(day.is_finite() && day >= previous) {
+                        return Err(invalid(
+                            format!("{path}.days[{k}]"),
+                            day,
+                            &format!("a day >= 0 and >= the dose before ({previous})"),
+                        ));
+                    }
+                    previous = day;
+                }
+                if r.days.len() > MAX_DOSES as usize {
+                    return Err(invalid(
+                        format!("{path}.days"),
+                        r.days.len(),
+                        &format!("at most {MAX_DOSES} doses"),
+                    ));
+                }
+                r.days.clone()
+            }
+            _ => {
+                return Err(Unplaced::new(
+                    path,
+                    "give the doses either as `every` and `doses` (every: 7.0, doses: 6) or as `days` ([0.0, 7.0, 21.0]), not both and not neither",
+                ));
+            }
+        };
+        if r.cycle.is_empty() {
+            return Err(Unplaced::new(
+                format!("{path}.cycle"),
+                "no drugs, expected at least one group such as [[\"A\"]] (together: [[\"A\", \"B\"]]; in turn: [[\"A\"], [\"B\"]])",
+            ));
+        }
+        let mut cycle = Vec::with_capacity(r.cycle.len());
+        for (k, group) in r.cycle.iter().enumerate() {
+            if group.is_empty() {
+                return Err(Unplaced::new(
+                    format!("{path}.cycle[{k}]"),
+                    "an empty group, expected at least one drug",
+                ));
+            }
+            let mut ids = Vec::with_capacity(group.len());
+            for (j, name) in group.iter().enumerate() {
+                let Some(d) = drug_names.iter().position(|n| n == name) else {
+                    return Err(unknown_name(
+                        format!("{path}.cycle[{k}][{j}]"),
+                        "drug",
+                        name,
+                        drug_names,
+                    ));
+                };
+                ids.push(DrugId(d as u32));
+            }
+            cycle.push(ids);
+        }
+        regimens.push(Regimen {
+            start: r.start,
+            delay: r.delay,
+            offsets,
+            cycle,
+        });
+    }
+    Ok(Therapy {
+        drugs,
+        surgery,
+        regimens,
+        stop_at_relapse: spec.stop_at_relapse,
+    })
 }
 
 fn resolve_organs(section: &OrgansSection) -> Result<OrganSet, Unplaced> {

@@ -207,19 +207,42 @@ impl<X: ScenarioExtension> Plan<X> {
                 }
             }),
         ];
+        // With therapy: the cure and relapse probabilities, with Wilson's
+        // interval.
+        let therapy = records.iter().any(|r| r.therapy.is_some());
+        let proportions: [(&str, fn(&ReplicateRecord) -> bool); 2] = [
+            ("cure_probability", |r| {
+                r.therapy.as_ref().is_some_and(|t| t.cured)
+            }),
+            ("relapse_probability", |r| {
+                r.therapy.as_ref().is_some_and(|t| t.relapse_day.is_some())
+            }),
+        ];
         let mut text = self.header_prefix();
         text.push_str("replicates");
         for (name, _) in &fields {
             let _ = write!(text, ",{name}_mean,{name}_low,{name}_high");
         }
+        if therapy {
+            for (name, _) in &proportions {
+                let _ = write!(text, ",{name},{name}_low,{name}_high");
+            }
+        }
         text.push('\n');
+        let bound = |b: Option<f64>| b.map_or_else(String::new, |v| v.to_string());
         for (p, chunk) in self.by_point(first, records) {
             let _ = write!(text, "{}{}", self.row_prefix(p), chunk.len());
             for (_, f) in &fields {
                 let values: Vec<f64> = chunk.iter().map(f).collect();
                 let e = Estimate::of(&values);
-                let bound = |b: Option<f64>| b.map_or_else(String::new, |v| v.to_string());
                 let _ = write!(text, ",{},{},{}", e.mean, bound(e.low), bound(e.high));
+            }
+            if therapy {
+                for (_, f) in &proportions {
+                    let k = chunk.iter().filter(|r| f(r)).count() as u64;
+                    let e = Estimate::proportion(k, chunk.len() as u64);
+                    let _ = write!(text, ",{},{},{}", e.mean, bound(e.low), bound(e.high));
+                }
             }
             text.push('\n');
         }

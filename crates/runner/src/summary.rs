@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use cascade_biology::config::CascadeConfig;
 
-use crate::run::ReplicateRecord;
+use crate::run::{ReplicateRecord, TherapyOutcome};
 
 /// A mean over replicates with its 95% confidence interval (Student's t
 /// with n − 1 degrees of freedom, clipped at 0 for values that cannot be
@@ -49,6 +49,27 @@ fn t_quantile(df: u64) -> f64 {
 }
 
 impl Estimate {
+    /// The share of `successes` in `n` trials with Wilson's 95% score
+    /// interval (which stays in [0, 1] and is sound near 0 and 1, where the
+    /// t interval of 0/1 values is not).
+    pub fn proportion(successes: u64, n: u64) -> Estimate {
+        if n == 0 {
+            return Estimate::of(&[]);
+        }
+        let z = 1.959_963_984_540_054_f64;
+        let (k, n_f) = (successes as f64, n as f64);
+        let p = k / n_f;
+        let denominator = 1.0 + z * z / n_f;
+        let centre = (p + z * z / (2.0 * n_f)) / denominator;
+        let half = z * (p * (1.0 - p) / n_f + z * z / (4.0 * n_f * n_f)).sqrt() / denominator;
+        Estimate {
+            mean: p,
+            low: Some((centre - half).max(0.0)),
+            high: Some((centre + half).min(1.0)),
+            n,
+        }
+    }
+
     /// The estimate over `values` (in replicate order).
     pub fn of(values: &[f64]) -> Estimate {
         let n = values.len() as u64;
@@ -167,6 +188,28 @@ pub struct Summary {
     pub events: Estimate,
     /// Replicates cut short by `max_events`.
     pub cut_short: u64,
+    /// What therapy left, for a scenario with therapy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub therapy: Option<TherapySummary>,
+}
+
+/// What therapy left, over the replicates.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TherapySummary {
+    /// Replicates with no living cell at the end.
+    pub cured_replicates: u64,
+    /// The cure probability, with Wilson's 95% interval.
+    pub cure_probability: Estimate,
+    /// Replicates where a site relapsed.
+    pub relapsed_replicates: u64,
+    /// The probability of a relapse, with Wilson's 95% interval.
+    pub relapse_probability: Estimate,
+    /// The first relapse's day, over the replicates that relapsed.
+    pub relapse_day: Estimate,
+    /// Living cells at the end, everywhere.
+    pub cells_left: Estimate,
+    /// Living cells resistant to each drug at the end.
+    pub resistant_cells: Vec<(String, Estimate)>,
 }
 
 impl Summary {
@@ -311,6 +354,7 @@ impl Summary {
                 .iter()
                 .filter(|r| r.stopped_by == "max_events")
                 .count() as u64,
+            therapy: therapy_summary(config, records),
         }
     }
 
@@ -397,6 +441,36 @@ impl Summary {
             .map(|(k, e)| (k.clone(), e.cell()))
             .collect();
         section(&mut out, "living cells at the end", &rows);
+        if let Some(t) = &self.therapy {
+            let mut rows = vec![
+                (
+                    "cured".to_string(),
+                    format!(
+                        "{} of {} replicates; probability {}",
+                        t.cured_replicates,
+                        self.replicates,
+                        t.cure_probability.cell()
+                    ),
+                ),
+                (
+                    "relapsed".to_string(),
+                    format!(
+                        "{} of {} replicates; probability {}",
+                        t.relapsed_replicates,
+                        self.replicates,
+                        t.relapse_probability.cell()
+                    ),
+                ),
+            ];
+            if t.relapsed_replicates > 0 {
+                rows.push(("first relapse day".to_string(), t.relapse_day.cell()));
+            }
+            rows.push(("cells left".to_string(), t.cells_left.cell()));
+            for (drug, e) in &t.resistant_cells {
+                rows.push((format!("resistant to {drug}"), e.cell()));
+            }
+            section(&mut out, "therapy", &rows);
+        }
         let mut rows = vec![("events per replicate".to_string(), self.events.cell())];
         if self.cut_short > 0 {
             rows.push((
@@ -415,6 +489,47 @@ impl Summary {
         text.push('\n');
         text
     }
+}
+
+fn therapy_summary(config: &CascadeConfig, records: &[ReplicateRecord]) -> Option<TherapySummary> {
+    let outcomes: Vec<&TherapyOutcome> =
+        records.iter().filter_map(|r| r.therapy.as_ref()).collect();
+    if outcomes.is_empty() {
+        return None;
+    }
+    let n = outcomes.len() as u64;
+    let cured = outcomes.iter().filter(|t| t.cured).count() as u64;
+    let relapses: Vec<f64> = outcomes.iter().filter_map(|t| t.relapse_day).collect();
+    let cells_left: Vec<f64> = records
+        .iter()
+        .filter(|r| r.therapy.is_some())
+        .map(|r| {
+            let c = &r.cells;
+            (c.primary + c.metastatic + c.solitary + c.dormant + c.arrested + c.circulating) as f64
+        })
+        .collect();
+    let resistant_cells = config
+        .therapy
+        .drugs
+        .iter()
+        .enumerate()
+        .map(|(d, drug)| {
+            let values: Vec<f64> = outcomes
+                .iter()
+                .map(|t| t.resistant_cells.get(d).copied().unwrap_or(0) as f64)
+                .collect();
+            (drug.name.clone(), Estimate::of(&values))
+        })
+        .collect();
+    Some(TherapySummary {
+        cured_replicates: cured,
+        cure_probability: Estimate::proportion(cured, n),
+        relapsed_replicates: relapses.len() as u64,
+        relapse_probability: Estimate::proportion(relapses.len() as u64, n),
+        relapse_day: Estimate::of(&relapses),
+        cells_left: Estimate::of(&cells_left),
+        resistant_cells,
+    })
 }
 
 #[cfg(test)]

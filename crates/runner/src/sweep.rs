@@ -106,8 +106,34 @@ pub fn parameter_names<X, E>(file: &ScenarioFile<X, E>, organs: &[&str]) -> Vec<
     ) {
         names.push("shedding.{coefficient|exponent}".into());
     }
+    let drugs: Vec<&str> = file.therapy.drugs.iter().map(|d| d.name.as_str()).collect();
+    if !drugs.is_empty() {
+        names.push(format!(
+            "therapy.drugs.{{{}}}.{{{}}}",
+            list(&drugs),
+            list(&DRUG_FIELDS)
+        ));
+        names.push(format!(
+            "clones.{{{}}}.sensitivity.{{{}}}",
+            list(&clones),
+            list(&drugs)
+        ));
+    }
+    if file.therapy.surgery.is_some() {
+        names.push("therapy.surgery.{at|left_behind}".into());
+    }
+    for k in 0..file.therapy.regimens.len() {
+        names.push(format!("therapy.regimens.{k}.{{start|delay|every|doses}}"));
+    }
     names
 }
+
+/// The fields of a drug an axis may name.
+const DRUG_FIELDS: [&str; 3] = [
+    "log_kill",
+    "resistance_probability",
+    "resistant_sensitivity",
+];
 
 /// Why a parameter name or value cannot be applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,6 +201,16 @@ pub fn set<X, E>(
                 ["in_metastases", "death_rate"] => clone.in_metastases.death_rate = Some(value),
                 ["in_metastases", "mutation_probability"] => {
                     clone.in_metastases.mutation_probability = Some(value);
+                }
+                ["sensitivity", drug] => {
+                    if !file.therapy.drugs.iter().any(|d| d.name == *drug) {
+                        return Err(no_drug(drug, &file.therapy));
+                    }
+                    let clone = &mut file.clones[index];
+                    match clone.sensitivity.iter_mut().find(|(d, _)| d == drug) {
+                        Some(entry) => entry.1 = value,
+                        None => clone.sensitivity.push(((*drug).to_string(), value)),
+                    }
                 }
                 ["affinity", organ, kind] if AFFINITIES.contains(kind) => {
                     if !organs.contains(organ) {
@@ -319,7 +355,104 @@ pub fn set<X, E>(
                 ));
             }
         },
+        ["therapy", rest @ ..] => set_therapy(&mut file.therapy, parameter, rest, value)?,
         _ => return Err(unknown(format!("`{parameter}` is not a parameter"))),
+    }
+    Ok(())
+}
+
+fn no_drug(name: &str, therapy: &crate::scenario::TherapySpec) -> SetError {
+    let names: Vec<&str> = therapy.drugs.iter().map(|d| d.name.as_str()).collect();
+    SetError(format!(
+        "no drug named \"{name}\"; drugs: {}",
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    ))
+}
+
+fn set_therapy(
+    therapy: &mut crate::scenario::TherapySpec,
+    parameter: &str,
+    rest: &[&str],
+    value: f64,
+) -> Result<(), SetError> {
+    use crate::scenario::{RegimenStart, SurgeryAt};
+    match rest {
+        ["drugs", name, field] if DRUG_FIELDS.contains(field) => {
+            let Some(drug) = therapy.drugs.iter_mut().find(|d| d.name == *name) else {
+                return Err(no_drug(name, therapy));
+            };
+            match *field {
+                "log_kill" => drug.log_kill = value,
+                "resistance_probability" => drug.resistance_probability = value,
+                _ => drug.resistant_sensitivity = value,
+            }
+        }
+        ["surgery", field @ ("at" | "left_behind")] => {
+            let Some(surgery) = &mut therapy.surgery else {
+                return Err(SetError("the scenario has no therapy.surgery".into()));
+            };
+            if *field == "left_behind" {
+                surgery.left_behind = value;
+            } else {
+                surgery.at = match surgery.at {
+                    SurgeryAt::Day(_) => SurgeryAt::Day(value),
+                    SurgeryAt::PrimarySize(_) => SurgeryAt::PrimarySize(whole(value)?),
+                };
+            }
+        }
+        ["regimens", k, field] => {
+            let count = therapy.regimens.len();
+            let Some(regimen) = k
+                .parse::<usize>()
+                .ok()
+                .and_then(|k| therapy.regimens.get_mut(k))
+            else {
+                return Err(SetError(format!(
+                    "no regimen {k}; the scenario has {count} (numbered from 0)"
+                )));
+            };
+            match *field {
+                "start" => {
+                    regimen.start = match regimen.start {
+                        RegimenStart::Day(_) => RegimenStart::Day(value),
+                        RegimenStart::PrimarySize(_) => RegimenStart::PrimarySize(whole(value)?),
+                        RegimenStart::Surgery | RegimenStart::FirstDetection => {
+                            return Err(SetError(format!(
+                                "`{parameter}` starts at an event, not at a number; sweep a regimen that starts at Day(d) or PrimarySize(n)"
+                            )));
+                        }
+                    };
+                }
+                "delay" => regimen.delay = value,
+                "every" if regimen.every.is_some() => regimen.every = Some(value),
+                "doses" if regimen.doses.is_some() => {
+                    let doses = whole(value)?;
+                    regimen.doses = Some(
+                        u32::try_from(doses)
+                            .map_err(|_| SetError(format!("{value} doses is too many")))?,
+                    );
+                }
+                "every" | "doses" => {
+                    return Err(SetError(format!(
+                        "`{parameter}`: the regimen gives its doses at `days`, not `every` and `doses`"
+                    )));
+                }
+                _ => {
+                    return Err(SetError(format!(
+                        "`{parameter}` is not a regimen parameter"
+                    )));
+                }
+            }
+        }
+        _ => {
+            return Err(SetError(format!(
+                "`{parameter}` is not a therapy parameter"
+            )));
+        }
     }
     Ok(())
 }

@@ -436,25 +436,9 @@ pub(crate) fn bar(e: &Estimate, scale: f64) -> svg::Bar {
     }
 }
 
-/// The share of `successes` in `n` trials with Wilson's 95% score
-/// interval (which stays in [0, 1] and is sound near 0 and 1, where the
-/// t interval of 0/1 values is not).
+/// A proportion with its Wilson interval ([`Estimate::proportion`]).
 pub(crate) fn proportion(successes: u64, n: u64) -> Estimate {
-    if n == 0 {
-        return Estimate::of(&[]);
-    }
-    let z = 1.959_963_984_540_054_f64;
-    let (k, n_f) = (successes as f64, n as f64);
-    let p = k / n_f;
-    let denominator = 1.0 + z * z / n_f;
-    let centre = (p + z * z / (2.0 * n_f)) / denominator;
-    let half = z * (p * (1.0 - p) / n_f + z * z / (4.0 * n_f * n_f)).sqrt() / denominator;
-    Estimate {
-        mean: p,
-        low: Some((centre - half).max(0.0)),
-        high: Some((centre + half).min(1.0)),
-        n,
-    }
+    Estimate::proportion(successes, n)
 }
 
 /// A share as a number in [0, 1]; 0 when the denominator is 0.

@@ -1,0 +1,414 @@
+//! Therapy in the model: surgery, doses, resistance at division, relapse.
+//! The configuration and the rules are documented in [`crate::therapy`].
+//!
+//! Nothing here draws a random number or schedules an event unless the
+//! configuration has a drug, a surgery or a regimen, so a run without
+//! therapy has the trace it had before therapy existed.
+
+use cascade_kernel::distributions::{Bernoulli, Binomial, Distribution};
+use cascade_kernel::{Context, Purpose, Time};
+use serde::{Deserialize, Serialize};
+
+use super::{CascadeError, CascadeEvent, CascadeState, SiteId, SiteKind};
+use crate::clones::CloneId;
+use crate::therapy::{DrugId, RegimenStart, SurgeryAt, Therapy, kill_probability};
+
+/// Kills by a dose and cells left behind by surgery.
+const THERAPY: Purpose = Purpose::new("cascade.therapy");
+/// Resistance mutations at division.
+const RESISTANCE: Purpose = Purpose::new("cascade.resistance");
+
+/// How far therapy has got in a run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(super) struct Progress {
+    /// The first surgery or dose.
+    pub(super) started_at: Option<Time>,
+    /// The first relapse.
+    pub(super) relapse: Option<Time>,
+    /// The surgery is scheduled (or done).
+    surgery_scheduled: bool,
+    /// Per regimen: started.
+    regimens_started: Vec<bool>,
+    /// The smallest primary size that starts something not started yet
+    /// (`u64::MAX`: none).
+    next_primary_size: u64,
+}
+
+impl Progress {
+    pub(super) fn new(therapy: &Therapy) -> Self {
+        let mut progress = Progress {
+            regimens_started: vec![false; therapy.regimens.len()],
+            ..Progress::default()
+        };
+        progress.next_primary_size = progress.smallest_pending_size(therapy);
+        progress
+    }
+
+    pub(super) fn every_regimen_started(&self) -> bool {
+        self.regimens_started.iter().all(|&started| started)
+    }
+
+    fn smallest_pending_size(&self, therapy: &Therapy) -> u64 {
+        let surgery = match therapy.surgery {
+            Some(s) if !self.surgery_scheduled => match s.at {
+                SurgeryAt::PrimarySize(n) => n,
+                SurgeryAt::Day(_) => u64::MAX,
+            },
+            _ => u64::MAX,
+        };
+        let regimens = therapy
+            .regimens
+            .iter()
+            .zip(&self.regimens_started)
+            .filter_map(|(r, &started)| match r.start {
+                RegimenStart::PrimarySize(n) if !started => Some(n),
+                _ => None,
+            })
+            .min()
+            .unwrap_or(u64::MAX);
+        surgery.min(regimens)
+    }
+}
+
+impl CascadeState {
+    /// When therapy began: the first surgery or dose.
+    pub fn therapy_started_at(&self) -> Option<Time> {
+        self.therapy.started_at
+    }
+
+    /// When the first site relapsed (see [`super::Site::relapsed_at`]).
+    pub fn relapse(&self) -> Option<Time> {
+        self.therapy.relapse
+    }
+
+    /// Whether cells of `clone` count as resistant to `drug`: the clone's
+    /// sensitivity is at most the drug's resistant sensitivity.
+    pub fn is_resistant(&self, clone: CloneId, drug: DrugId) -> bool {
+        let d = &self.config.therapy.drugs[drug.index()];
+        self.lineage.phenotype(clone).sensitivity(drug) <= d.resistant_sensitivity
+    }
+
+    /// Living cells resistant to `drug`, everywhere (sites, pools, clumps).
+    pub fn resistant_cells(&self, drug: DrugId) -> u64 {
+        let resistant: Vec<bool> = self
+            .lineage
+            .iter()
+            .map(|c| self.is_resistant(c.id, drug))
+            .collect();
+        let in_sites: u64 = self
+            .sites
+            .iter()
+            .flat_map(|s| s.cells.iter())
+            .filter(|&&(c, _)| resistant[c.index()])
+            .map(|&(_, n)| n)
+            .sum();
+        let in_pools: u64 = self
+            .pools
+            .iter()
+            .filter(|(k, _)| resistant[k.clone.index()])
+            .map(|(_, p)| p.cells)
+            .sum();
+        let in_clumps: u64 = self
+            .clumps
+            .values()
+            .flat_map(|c| self.lineage.iter().map(move |l| (l.id, c.cells_of(l.id))))
+            .filter(|&(c, _)| resistant[c.index()])
+            .map(|(_, n)| n)
+            .sum();
+        in_sites + in_pools + in_clumps
+    }
+
+    /// Schedules what therapy has at set days, and starts what the
+    /// primary's size at time zero already calls for.
+    pub(super) fn schedule_therapy<U>(
+        &mut self,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let therapy = &self.config.therapy;
+        if let Some(surgery) = therapy.surgery
+            && let SurgeryAt::Day(day) = surgery.at
+            && let Some(primary) = self.primary()
+        {
+            ctx.schedule_at(
+                Time::new(day)?,
+                CascadeEvent::PrimaryResected { site: primary },
+            )?;
+            self.therapy.surgery_scheduled = true;
+        }
+        for (i, regimen) in therapy.regimens.iter().enumerate() {
+            if let RegimenStart::Day(day) = regimen.start {
+                ctx.schedule_at(
+                    Time::new(day)?,
+                    CascadeEvent::RegimenStarted { regimen: i as u32 },
+                )?;
+                self.therapy.regimens_started[i] = true;
+            }
+        }
+        if let Some(primary) = self.primary() {
+            self.note_therapy_sizes(primary, ctx)?;
+        }
+        Ok(())
+    }
+
+    fn primary(&self) -> Option<SiteId> {
+        self.sites
+            .iter()
+            .find(|s| s.kind == SiteKind::Primary)
+            .map(|s| s.id)
+    }
+
+    /// After a site's size grew: a relapse, or a size that starts surgery or
+    /// a regimen.
+    pub(super) fn note_therapy_sizes<U>(
+        &mut self,
+        site: SiteId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let now = ctx.now();
+        let s = &mut self.sites[site.index()];
+        if s.awaiting_relapse && s.size >= self.config.detection_size {
+            s.awaiting_relapse = false;
+            if s.relapsed_at.is_none() {
+                s.relapsed_at = Some(now);
+            }
+            ctx.schedule_at(now, CascadeEvent::RelapseDetected { site })?;
+        }
+        let s = &self.sites[site.index()];
+        if s.kind != SiteKind::Primary || s.size < self.therapy.next_primary_size {
+            return Ok(());
+        }
+        let size = s.size;
+        let therapy = &self.config.therapy;
+        if let Some(surgery) = therapy.surgery
+            && let SurgeryAt::PrimarySize(n) = surgery.at
+            && !self.therapy.surgery_scheduled
+            && size >= n
+        {
+            ctx.schedule_at(now, CascadeEvent::PrimaryResected { site })?;
+            self.therapy.surgery_scheduled = true;
+        }
+        for (i, regimen) in therapy.regimens.iter().enumerate() {
+            if let RegimenStart::PrimarySize(n) = regimen.start
+                && !self.therapy.regimens_started[i]
+                && size >= n
+            {
+                ctx.schedule_at(now, CascadeEvent::RegimenStarted { regimen: i as u32 })?;
+                self.therapy.regimens_started[i] = true;
+            }
+        }
+        self.therapy.next_primary_size = self.therapy.smallest_pending_size(therapy);
+        Ok(())
+    }
+
+    /// Starts the regimens that start with `start` (surgery, or the first
+    /// detection) and have not started.
+    pub(super) fn start_regimens<U>(
+        &mut self,
+        start: RegimenStart,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let now = ctx.now();
+        for (i, regimen) in self.config.therapy.regimens.iter().enumerate() {
+            if regimen.start == start && !self.therapy.regimens_started[i] {
+                ctx.schedule_at(now, CascadeEvent::RegimenStarted { regimen: i as u32 })?;
+                self.therapy.regimens_started[i] = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// A regimen started: schedules its doses.
+    pub(super) fn schedule_doses<U>(
+        &mut self,
+        regimen: u32,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let r = &self.config.therapy.regimens[regimen as usize];
+        for (k, &offset) in r.offsets.iter().enumerate() {
+            let at = ctx.now().after(r.delay + offset)?;
+            ctx.schedule_at(
+                at,
+                CascadeEvent::DoseGiven {
+                    regimen,
+                    dose: k as u32,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Surgery: removes the primary's cells but those left behind, and
+    /// stops its shedding.
+    pub(super) fn resect<U>(
+        &mut self,
+        site: SiteId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let now = ctx.now();
+        let Some(surgery) = self.config.therapy.surgery else {
+            return Ok(());
+        };
+        if self.sites[site.index()].resected_at.is_some() {
+            return Ok(());
+        }
+        self.therapy.started_at.get_or_insert(now);
+        let removal = 1.0 - surgery.left_behind;
+        self.remove_from_site(site, ctx, &|_, _| removal, Removal::Surgery)?;
+        self.sites[site.index()].resected_at = Some(now);
+        self.redraw_site(site, ctx)?;
+        self.await_relapse();
+        self.start_regimens(RegimenStart::Surgery, ctx)
+    }
+
+    /// A dose: each drug of the dose's group in turn.
+    pub(super) fn give_dose<U>(
+        &mut self,
+        regimen: u32,
+        dose: u32,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        self.therapy.started_at.get_or_insert(ctx.now());
+        let cycle = &self.config.therapy.regimens[regimen as usize].cycle;
+        let group = cycle[dose as usize % cycle.len()].clone();
+        for drug in group {
+            self.apply_drug(drug, ctx)?;
+        }
+        self.await_relapse();
+        Ok(())
+    }
+
+    fn apply_drug<U>(
+        &mut self,
+        drug: DrugId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let d = &self.config.therapy.drugs[drug.index()];
+        let (log_kill, cycle_specific) = (d.log_kill, d.cycle_specific);
+        let kill = |state: &CascadeState, clone: CloneId| {
+            kill_probability(log_kill, state.lineage.phenotype(clone).sensitivity(drug))
+        };
+        for index in 0..self.sites.len() {
+            let site = SiteId(index as u32);
+            if self.sites[index].size > 0
+                && self.remove_from_site(site, ctx, &kill, Removal::Drug)?
+            {
+                self.redraw_site(site, ctx)?;
+            }
+        }
+        let keys: Vec<_> = self
+            .pools
+            .iter()
+            .filter(|(k, p)| {
+                p.cells > 0 && (!cycle_specific || k.compartment == super::Compartment::Solitary)
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        for key in keys {
+            let cells = self.pools[&key].cells;
+            let killed = draw_count(cells, kill(self, key.clone), ctx)?;
+            if killed > 0 {
+                self.pools.get_mut(&key).expect("listed above").cells -= killed;
+                self.ledgers[key.clone.index()].killed += killed;
+                self.redraw_pool(key, ctx)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes each cell of `site` with the probability of its clone
+    /// (surgery's removal share, or the drug's kill probability), and books
+    /// the cells removed. Returns whether any cell went.
+    fn remove_from_site<U>(
+        &mut self,
+        site: SiteId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+        probability: &dyn Fn(&CascadeState, CloneId) -> f64,
+        removal: Removal,
+    ) -> Result<bool, CascadeError> {
+        let now = ctx.now();
+        let mut any = false;
+        for j in 0..self.sites[site.index()].cells.len() {
+            let (clone, cells) = self.sites[site.index()].cells[j];
+            let gone = draw_count(cells, probability(self, clone), ctx)?;
+            if gone == 0 {
+                continue;
+            }
+            any = true;
+            self.sites[site.index()].cells[j].1 -= gone;
+            let ledger = &mut self.ledgers[clone.index()];
+            match removal {
+                Removal::Surgery => ledger.removed += gone,
+                Removal::Drug => ledger.killed += gone,
+            }
+        }
+        let s = &mut self.sites[site.index()];
+        if any {
+            s.cells.retain(|&(_, n)| n > 0);
+            s.size = s.cells.iter().map(|&(_, n)| n).sum();
+            if s.size == 0 && s.extinct_at.is_none() {
+                s.extinct_at = Some(now);
+            }
+        }
+        Ok(any)
+    }
+
+    /// After surgery or a dose: every site below the detectable size now
+    /// relapses if it reaches it.
+    fn await_relapse(&mut self) {
+        let detection = self.config.detection_size;
+        for s in &mut self.sites {
+            if s.size < detection {
+                s.awaiting_relapse = true;
+            }
+        }
+    }
+
+    /// The daughter of a division, made resistant to each drug it is
+    /// sensitive to with the drug's resistance probability (each a new
+    /// clone, a mutant of the one before).
+    pub(super) fn resistance_mutations<U>(
+        &mut self,
+        daughter: CloneId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<CloneId, CascadeError> {
+        let mut daughter = daughter;
+        for index in 0..self.config.therapy.drugs.len() {
+            let drug = DrugId(index as u32);
+            let d = &self.config.therapy.drugs[index];
+            let (probability, resistant) = (d.resistance_probability, d.resistant_sensitivity);
+            if probability == 0.0 || self.is_resistant(daughter, drug) {
+                continue;
+            }
+            if Bernoulli::new(probability)?.sample(ctx.rng(RESISTANCE)) {
+                let mut phenotype = self.lineage.phenotype(daughter).clone();
+                phenotype.set_sensitivity(drug, resistant);
+                daughter = self.lineage.add_mutant(daughter, ctx.now(), phenotype);
+                self.new_clone_rows();
+            }
+        }
+        Ok(daughter)
+    }
+}
+
+/// Why cells leave a site outside the model's own fates.
+#[derive(Copy, Clone)]
+enum Removal {
+    Surgery,
+    Drug,
+}
+
+/// How many of `cells` go, each with `probability`: a binomial draw, with
+/// no draw at all for probability 0 or 1.
+fn draw_count<U>(
+    cells: u64,
+    probability: f64,
+    ctx: &mut Context<'_, CascadeEvent<U>>,
+) -> Result<u64, CascadeError> {
+    Ok(if cells == 0 || probability <= 0.0 {
+        0
+    } else if probability >= 1.0 {
+        cells
+    } else {
+        Binomial::new(cells, probability)?.sample(ctx.rng(THERAPY))
+    })
+}
