@@ -1183,8 +1183,102 @@ extra
         words: &["organ \"liver\" is given twice"],
         absent: &[],
     },
+    // --------------------------------------------------------------- therapy
+    Case {
+        name: "therapy_unknown_drug_in_a_cycle",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    clones: [(name: "B16")],
+    primary: (organ: "skin", cells: [("B16", 10)]),
+    therapy: (
+        drugs: [(name: "cisplatin", log_kill: 2.0)],
+        regimens: [(start: Day(1.0), every: 2.0, doses: 3, cycle: [["cisplatin", "cysplatin"]])],
+    ),
+)
+"#,
+        at: (7, 82),
+        field: "therapy.regimens[0].cycle[0][1]",
+        words: &["unknown drug \"cysplatin\"", "cisplatin"],
+        absent: &[],
+    },
+    Case {
+        name: "therapy_doses_given_twice",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    clones: [(name: "B16")],
+    primary: (organ: "skin", cells: [("B16", 10)]),
+    therapy: (
+        drugs: [(name: "A", log_kill: 2.0)],
+        regimens: [(start: Day(1.0), every: 2.0, doses: 3, days: [0.0, 4.0], cycle: [["A"]])],
+    ),
+)
+"#,
+        at: (7, 20),
+        field: "therapy.regimens[0]",
+        words: &["either as `every` and `doses`", "or as `days`"],
+        absent: &[],
+    },
+    Case {
+        name: "therapy_surgery_without_a_primary",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    organs: (preset: Mouse),
+    clones: [(name: "B16")],
+    injections: [(vein: "tail_vein", cells: [("B16", 10)])],
+    therapy: (surgery: Some((at: Day(2.0)))),
+)
+"#,
+        at: (6, 24),
+        field: "therapy.surgery",
+        words: &["no primary tumour to remove"],
+        absent: &[],
+    },
+    Case {
+        name: "therapy_start_at_surgery_without_one",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    clones: [(name: "B16")],
+    primary: (organ: "skin", cells: [("B16", 10)]),
+    therapy: (
+        drugs: [(name: "A", log_kill: 2.0)],
+        regimens: [(start: Surgery, days: [0.0], cycle: [["A"]])],
+    ),
+)
+"#,
+        at: (7, 28),
+        field: "therapy.regimens[0].start",
+        words: &["Surgery needs `therapy.surgery`"],
+        absent: &[],
+    },
+    Case {
+        name: "therapy_negative_log_kill",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    clones: [(name: "B16")],
+    primary: (organ: "skin", cells: [("B16", 10)]),
+    therapy: (drugs: [(name: "A", log_kill: -1.0)]),
+)
+"#,
+        at: (5, 45),
+        field: "therapy.drugs[0].log_kill",
+        words: &["-1", "logs of kill per dose >= 0"],
+        absent: &[],
+    },
+    Case {
+        name: "therapy_sensitivity_to_an_unknown_drug",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    clones: [(name: "B16", sensitivity: [("B", 0.0)])],
+    primary: (organ: "skin", cells: [("B16", 10)]),
+    therapy: (drugs: [(name: "A", log_kill: 2.0)]),
+)
+"#,
+        at: (3, 43),
+        field: "clones[0].sensitivity[0].0",
+        words: &["unknown drug \"B\"", "\"A\""],
+        absent: &[],
+    },
 ];
-
 /// A fresh directory for this test's files.
 fn scratch(test: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("broken-{test}"));

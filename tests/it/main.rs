@@ -10,3 +10,4 @@ mod extension;
 mod organs;
 mod run;
 mod sweep;
+mod therapy;

@@ -75,6 +75,18 @@ pub struct Funnel {
     /// (also counted in `micrometastases`).
     #[serde(default)]
     pub clump_metastases: u64,
+    /// Cells killed by a drug while in transit to this organ's bed.
+    #[serde(default)]
+    pub killed_in_circulation: u64,
+    /// Cells killed by a drug while arrested in this organ's bed.
+    #[serde(default)]
+    pub killed_in_vessel: u64,
+    /// Solitary cells killed by a drug in this organ's parenchyma.
+    #[serde(default)]
+    pub killed_in_parenchyma: u64,
+    /// Dormant cells killed by a drug in this organ.
+    #[serde(default)]
+    pub killed_dormant: u64,
 }
 
 impl Funnel {
@@ -99,6 +111,10 @@ impl Funnel {
         self.clumps_passed += other.clumps_passed;
         self.clumps_dissolved += other.clumps_dissolved;
         self.clump_metastases += other.clump_metastases;
+        self.killed_in_circulation += other.killed_in_circulation;
+        self.killed_in_vessel += other.killed_in_vessel;
+        self.killed_in_parenchyma += other.killed_in_parenchyma;
+        self.killed_dormant += other.killed_dormant;
     }
 }
 

@@ -232,14 +232,34 @@ fn check_invariants(sim: &Simulation<Cascade>) -> Result<(), TestCaseError> {
     let arrested_now = in_pools(Compartment::Arrested) + in_clumps(ClumpStage::Arrested);
     prop_assert_eq!(
         funnel.arrested,
-        funnel.extravasated + funnel.died_in_vessel + arrested_now
+        funnel.extravasated + funnel.died_in_vessel + funnel.killed_in_vessel + arrested_now
     );
     // Into transit: injected, shed (and passages, out and in again); out:
     // died, arrested (and passages).
     let in_transit_now = in_pools(Compartment::InTransit) + in_clumps(ClumpStage::InTransit);
     prop_assert_eq!(
         funnel.injected + funnel.shed,
-        funnel.died_in_circulation + funnel.arrested + in_transit_now
+        funnel.died_in_circulation
+            + funnel.killed_in_circulation
+            + funnel.arrested
+            + in_transit_now
+    );
+    // Solitary cells: in by extravasation and waking; out by death, sleep,
+    // a first division (a micrometastasis of one cell) or a drug. Clumps
+    // found theirs without a solitary stage.
+    let solitary_now = in_pools(Compartment::Solitary);
+    prop_assert_eq!(
+        funnel.extravasated + funnel.left_dormancy,
+        funnel.died_in_parenchyma
+            + funnel.entered_dormancy
+            + (funnel.micrometastases - funnel.clump_metastases)
+            + funnel.killed_in_parenchyma
+            + solitary_now
+    );
+    let dormant_now = in_pools(Compartment::Dormant);
+    prop_assert_eq!(
+        funnel.entered_dormancy,
+        funnel.left_dormancy + funnel.died_dormant + funnel.killed_dormant + dormant_now
     );
     // Every clump injected is still one, or went on as a single cell, or
     // founded a metastasis.
@@ -258,6 +278,16 @@ fn check_invariants(sim: &Simulation<Cascade>) -> Result<(), TestCaseError> {
 }
 
 fn run_checked(scenario: &Scenario) -> Result<TraceDigest, TestCaseError> {
+    run_checked_every(scenario, 100, 40)
+}
+
+/// Runs to day 4 in `rounds` of at most `step` events, checking the
+/// invariants after each.
+fn run_checked_every(
+    scenario: &Scenario,
+    step: u64,
+    rounds: usize,
+) -> Result<TraceDigest, TestCaseError> {
     let mut sim = simulation(
         scenario.config.clone(),
         NoExtension,
@@ -270,10 +300,10 @@ fn run_checked(scenario: &Scenario) -> Result<TraceDigest, TestCaseError> {
         violated: false,
     };
     let horizon = Time::new(4.0).unwrap();
-    for _ in 0..40 {
+    for _ in 0..rounds {
         let stop = sim
             .run(
-                RunLimits::until(horizon).with_max_events(100),
+                RunLimits::until(horizon).with_max_events(step),
                 &mut (&mut digest, &mut time),
             )
             .unwrap();
@@ -307,6 +337,21 @@ proptest! {
     fn random_scenarios_with_clumps_keep_the_invariants(scenario in clump_scenario_strategy()) {
         let first = run_checked(&scenario)?;
         let second = run_checked(&scenario)?;
+        prop_assert_eq!(first, second);
+    }
+
+    /// The same with therapy, checked after every event: surgery at a day
+    /// or a size, with cells left behind or not; one or two drugs, cycle
+    /// specific or not, with any log-kill (a certain kill included), any
+    /// resistance probability and founders of any sensitivity; regimens
+    /// starting at a day, a size, surgery or the first detection, their
+    /// drugs together or in turn.
+    #[test]
+    fn random_scenarios_with_therapy_keep_the_invariants(
+        scenario in therapy_scenario_strategy()
+    ) {
+        let first = run_checked_every(&scenario, 1, 3000)?;
+        let second = run_checked_every(&scenario, 1, 3000)?;
         prop_assert_eq!(first, second);
     }
 
@@ -1653,4 +1698,99 @@ fn pure_birth_mean_at_full_size() {
         (mean - growth).abs() < 4.0 * se,
         "mean {mean}, expected {growth} ± {se}"
     );
+}
+
+/// `scenario_strategy`'s scenarios with a primary tumour and random
+/// therapy (see `random_scenarios_with_therapy_keep_the_invariants`).
+fn therapy_scenario_strategy() -> impl Strategy<Value = Scenario> {
+    use cascade_biology::therapy::{
+        Drug, DrugId, Regimen, RegimenStart, Surgery, SurgeryAt, Therapy,
+    };
+    let drug = (
+        prop_oneof![0.0..4.0f64, Just(1000.0)],
+        any::<bool>(),
+        prop_oneof![Just(0.0), 0.0..0.3f64],
+    );
+    let surgery = proptest::option::of((any::<bool>(), 0.0..3.0f64, 1u64..80, 0.0..1.0f64));
+    let regimen = (
+        0u8..4,
+        0.0..3.0f64,
+        1u64..80,
+        0.0..0.5f64,
+        0.05..1.0f64,
+        1u32..6,
+        any::<bool>(),
+    );
+    (
+        scenario_strategy(),
+        proptest::collection::vec(drug, 1..3),
+        proptest::collection::vec(0u8..3, 6),
+        surgery,
+        proptest::collection::vec(regimen, 0..3),
+        1u64..40,
+    )
+        .prop_map(
+            |(mut scenario, drugs, sensitivities, surgery, regimens, primary_cells)| {
+                let config = &mut scenario.config;
+                if config.primary.is_none() {
+                    config.primary = Some(PrimaryTumour {
+                        organ: cascade_biology::OrganId(0),
+                        cells: vec![(CloneId(0), primary_cells)],
+                        growth_law: GrowthLaw::Logistic,
+                        carrying_capacity: 200.0,
+                    });
+                }
+                let drug_count = drugs.len();
+                let mut therapy = Therapy {
+                    drugs: drugs
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (log_kill, cycle_specific, resistance))| Drug {
+                            name: format!("drug{i}"),
+                            log_kill,
+                            cycle_specific,
+                            resistance_probability: resistance,
+                            resistant_sensitivity: 0.0,
+                        })
+                        .collect(),
+                    ..Therapy::default()
+                };
+                for (c, clone) in config.clones.iter_mut().enumerate() {
+                    for d in 0..drug_count {
+                        let s = [0.0, 0.5, 1.0][sensitivities[(c * 2 + d) % 6] as usize];
+                        clone.phenotype.set_sensitivity(DrugId(d as u32), s);
+                    }
+                }
+                therapy.surgery = surgery.map(|(by_day, day, size, left_behind)| Surgery {
+                    at: if by_day {
+                        SurgeryAt::Day(day)
+                    } else {
+                        SurgeryAt::PrimarySize(size)
+                    },
+                    left_behind,
+                });
+                for (kind, day, size, delay, every, doses, together) in regimens {
+                    let start = match kind {
+                        0 => RegimenStart::Day(day),
+                        1 => RegimenStart::PrimarySize(size),
+                        2 if therapy.surgery.is_some() => RegimenStart::Surgery,
+                        _ => RegimenStart::FirstDetection,
+                    };
+                    let all: Vec<DrugId> = (0..drug_count).map(|d| DrugId(d as u32)).collect();
+                    let cycle = if together {
+                        vec![all]
+                    } else {
+                        all.into_iter().map(|d| vec![d]).collect()
+                    };
+                    therapy.regimens.push(Regimen {
+                        start,
+                        delay,
+                        offsets: (0..doses).map(|k| f64::from(k) * every).collect(),
+                        cycle,
+                    });
+                }
+                config.therapy = therapy;
+                scenario
+            },
+        )
 }

@@ -130,7 +130,8 @@ pub const TABLES: [Table; 9] = [
 injected,shed,died_in_circulation,arrested,passed,extravasated,died_in_vessel,\
 died_in_parenchyma,entered_dormancy,left_dormancy,died_dormant,micrometastases_founded,\
 macrometastases_reached,detected,clumps_injected,clumps_arrested,clumps_passed,\
-clumps_dissolved,clump_metastases_founded,metastases_alive,primary_cells,metastatic_cells,\
+clumps_dissolved,clump_metastases_founded,killed_in_circulation,killed_in_vessel,\
+killed_in_parenchyma,killed_dormant,metastases_alive,primary_cells,metastatic_cells,\
 solitary_cells,dormant_cells,arrested_cells,circulating_cells,clones",
     },
     Table {
@@ -143,7 +144,8 @@ cells,peak_cells,clones_now,clones_ever,detected_day,macroscopic_day,extinct_day
         header: "replicate,organ,clone,injected,shed,died_in_circulation,arrested,passed,\
 extravasated,died_in_vessel,died_in_parenchyma,entered_dormancy,left_dormancy,died_dormant,\
 micrometastases_founded,macrometastases_reached,detected,clumps_injected,clumps_arrested,\
-clumps_passed,clumps_dissolved,clump_metastases_founded",
+clumps_passed,clumps_dissolved,clump_metastases_founded,killed_in_circulation,killed_in_vessel,\
+killed_in_parenchyma,killed_dormant",
     },
     Table {
         file: "harvests.csv",
@@ -371,7 +373,7 @@ fn optional(value: Option<f64>) -> String {
 
 fn funnel_fields(f: &Funnel) -> String {
     format!(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         f.injected,
         f.shed,
         f.died_in_circulation,
@@ -390,7 +392,11 @@ fn funnel_fields(f: &Funnel) -> String {
         f.clumps_arrested,
         f.clumps_passed,
         f.clumps_dissolved,
-        f.clump_metastases
+        f.clump_metastases,
+        f.killed_in_circulation,
+        f.killed_in_vessel,
+        f.killed_in_parenchyma,
+        f.killed_dormant
     )
 }
 

@@ -62,10 +62,12 @@ impl Estimate {
         let denominator = 1.0 + z * z / n_f;
         let centre = (p + z * z / (2.0 * n_f)) / denominator;
         let half = z * (p * (1.0 - p) / n_f + z * z / (4.0 * n_f * n_f)).sqrt() / denominator;
+        // In exact arithmetic the interval holds p; rounding can leave a
+        // bound a hair on the wrong side of it at p = 0 or 1.
         Estimate {
             mean: p,
-            low: Some((centre - half).max(0.0)),
-            high: Some((centre + half).min(1.0)),
+            low: Some((centre - half).clamp(0.0, p)),
+            high: Some((centre + half).clamp(p, 1.0)),
             n,
         }
     }
@@ -226,7 +228,7 @@ impl Summary {
         let over = |f: &dyn Fn(&ReplicateRecord) -> f64| -> Estimate {
             Estimate::of(&records.iter().map(f).collect::<Vec<_>>())
         };
-        let funnel = vec![
+        let mut funnel = vec![
             ("injected".to_string(), over(&|r| r.funnel.injected as f64)),
             ("shed".into(), over(&|r| r.funnel.shed as f64)),
             (
@@ -269,6 +271,26 @@ impl Summary {
             ),
             ("detected".into(), over(&|r| r.funnel.detected as f64)),
         ];
+        if !config.therapy.drugs.is_empty() {
+            funnel.extend([
+                (
+                    "killed_in_circulation".to_string(),
+                    over(&|r| r.funnel.killed_in_circulation as f64),
+                ),
+                (
+                    "killed_in_vessel".into(),
+                    over(&|r| r.funnel.killed_in_vessel as f64),
+                ),
+                (
+                    "killed_in_parenchyma".into(),
+                    over(&|r| r.funnel.killed_in_parenchyma as f64),
+                ),
+                (
+                    "killed_dormant".into(),
+                    over(&|r| r.funnel.killed_dormant as f64),
+                ),
+            ]);
+        }
         let clumps = if config.injections.iter().any(|i| i.clumps_of().is_some()) {
             vec![
                 (

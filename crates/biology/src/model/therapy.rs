@@ -9,7 +9,7 @@ use cascade_kernel::distributions::{Bernoulli, Binomial, Distribution};
 use cascade_kernel::{Context, Purpose, Time};
 use serde::{Deserialize, Serialize};
 
-use super::{CascadeError, CascadeEvent, CascadeState, SiteId, SiteKind};
+use super::{CascadeError, CascadeEvent, CascadeState, Compartment, SiteId, SiteKind};
 use crate::clones::CloneId;
 use crate::therapy::{DrugId, RegimenStart, SurgeryAt, Therapy, kill_probability};
 
@@ -299,7 +299,7 @@ impl CascadeState {
             .pools
             .iter()
             .filter(|(k, p)| {
-                p.cells > 0 && (!cycle_specific || k.compartment == super::Compartment::Solitary)
+                p.cells > 0 && (!cycle_specific || k.compartment == Compartment::Solitary)
             })
             .map(|(k, _)| *k)
             .collect();
@@ -309,6 +309,13 @@ impl CascadeState {
             if killed > 0 {
                 self.pools.get_mut(&key).expect("listed above").cells -= killed;
                 self.ledgers[key.clone.index()].killed += killed;
+                let entry = self.funnel.entry_mut(key.clone, key.organ);
+                *match key.compartment {
+                    Compartment::InTransit => &mut entry.killed_in_circulation,
+                    Compartment::Arrested => &mut entry.killed_in_vessel,
+                    Compartment::Solitary => &mut entry.killed_in_parenchyma,
+                    Compartment::Dormant => &mut entry.killed_dormant,
+                } += killed;
                 self.redraw_pool(key, ctx)?;
             }
         }
