@@ -27,6 +27,8 @@ use crate::sweep::{Grid, Shard, grid, scenario_at};
 
 /// A number taken from a replicate's record.
 type Observable = fn(&ReplicateRecord) -> f64;
+/// Whether a replicate had an outcome (cure, relapse).
+type Outcome = fn(&ReplicateRecord) -> bool;
 
 /// The file of per-point means.
 pub const POINTS_FILE: &str = "points.csv";
@@ -210,7 +212,7 @@ impl<X: ScenarioExtension> Plan<X> {
         // With therapy: the cure and relapse probabilities, with Wilson's
         // interval.
         let therapy = records.iter().any(|r| r.therapy.is_some());
-        let proportions: [(&str, fn(&ReplicateRecord) -> bool); 2] = [
+        let proportions: [(&str, Outcome); 2] = [
             ("cure_probability", |r| {
                 r.therapy.as_ref().is_some_and(|t| t.cured)
             }),
