@@ -442,10 +442,13 @@ impl CascadeConfig {
                 drug.resistance_probability,
                 &format!("{path}.resistance_probability"),
             )?;
-            check_rate(
-                drug.resistant_sensitivity,
-                &format!("{path}.resistant_sensitivity"),
-            )?;
+            if !(0.0..1.0).contains(&drug.resistant_sensitivity) {
+                return Err(ConfigError::new(
+                    format!("{path}.resistant_sensitivity"),
+                    drug.resistant_sensitivity.to_string(),
+                    "a sensitivity in [0, 1): a resistant cell is less sensitive than a fully sensitive one",
+                ));
+            }
         }
         for (i, clone) in self.clones.iter().enumerate() {
             let sensitivity = &clone.phenotype.sensitivity;

@@ -1480,6 +1480,7 @@ impl CascadeState {
                     self.therapy.relapse = Some(now);
                 }
                 if self.config.therapy.stop_at_relapse && self.therapy.every_regimen_started() {
+                    self.therapy.stopped_at_relapse = true;
                     ctx.stop();
                 }
             }

@@ -13,8 +13,9 @@
 //!   metastases) and in the pools (solitary, dormant, arrested and
 //!   circulating cells); a [`cycle_specific`](Drug::cycle_specific) drug
 //!   reaches only cells that can divide, those in sites and the solitary
-//!   cells, so that dormant cells escape it. Cells in clumps (injected
-//!   experimentally, in the blood for minutes) are not reached.
+//!   cells, so that dormant cells escape it. Cells in clumps (an
+//!   injection experiment's device, in transit or arrested until they
+//!   extravasate) are not reached.
 //! * **Regimens** give doses of drugs on a schedule that starts at a day,
 //!   when the primary first holds a set number of cells, at surgery, or when
 //!   the first metastasis becomes detectable (plus a delay). Dose `k` gives
@@ -49,7 +50,8 @@ pub struct Drug {
     pub name: String,
     /// Logs of kill per dose for a fully sensitive cell: a dose kills each
     /// cell with probability `1 − 10^(−log_kill · sensitivity)`. At least 0;
-    /// a large value (say 1000) is a certain kill of every sensitive cell.
+    /// a large value (say 1000, or infinity) is a certain kill of every
+    /// cell with a sensitivity above 0.
     pub log_kill: f64,
     /// Reaches only cells that can divide (in sites, and solitary cells):
     /// dormant, arrested and circulating cells escape.
@@ -57,9 +59,9 @@ pub struct Drug {
     /// Probability per division that the new daughter of a cell sensitive
     /// to this drug is resistant to it.
     pub resistance_probability: f64,
-    /// The sensitivity of a resistant cell (0: a dose does nothing to it).
-    /// A cell counts as resistant to the drug when its clone's sensitivity
-    /// is at most this.
+    /// The sensitivity of a resistant cell (0: a dose does nothing to it),
+    /// below 1. A cell counts as resistant to the drug when its clone's
+    /// sensitivity is at most this.
     pub resistant_sensitivity: f64,
 }
 

@@ -187,6 +187,28 @@ pub enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Run the therapy scenarios (scenarios/therapy/) and rewrite the
+    /// generated section of docs/therapy.md and its figures.
+    TherapyReport {
+        /// The therapy scenarios.
+        #[arg(long, default_value = "scenarios/therapy")]
+        scenarios: PathBuf,
+        /// The document whose generated section gets the tables.
+        #[arg(long, default_value = "docs/therapy.md")]
+        doc: PathBuf,
+        /// Where the figures go.
+        #[arg(long, default_value = "docs/therapy")]
+        figures: PathBuf,
+        /// Replicates per arm and per sweep point.
+        #[arg(long, default_value_t = 200)]
+        replicates: u64,
+        /// Print the tables and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Worker threads (default: all cores); results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Print the trace digest of one replicate, for regression tests.
     Digest {
         /// The scenario file (RON).
@@ -240,6 +262,17 @@ fn scenario<X: ScenarioExtension>(file: &Path) -> Result<Scenario<X>, Failure> {
     load::<X>(file).map_err(|e| Failure::Input(e.to_string()))
 }
 
+/// `--threads`, checked, or every core.
+fn thread_count(threads: Option<usize>) -> Result<usize, Failure> {
+    match threads {
+        Some(t) if !(1..=MAX_THREADS).contains(&t) => Err(Failure::Input(format!(
+            "--threads {t} is invalid, expected 1 to {MAX_THREADS}"
+        ))),
+        Some(t) => Ok(t),
+        None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
+    }
+}
+
 fn validate(
     scenarios: &Path,
     doc: &Path,
@@ -247,15 +280,7 @@ fn validate(
     quick: bool,
     threads: Option<usize>,
 ) -> Result<(), Failure> {
-    let threads = match threads {
-        Some(t) if !(1..=MAX_THREADS).contains(&t) => {
-            return Err(Failure::Input(format!(
-                "--threads {t} is invalid, expected 1 to {MAX_THREADS}"
-            )));
-        }
-        Some(t) => t,
-        None => std::thread::available_parallelism().map_or(1, usize::from),
-    };
+    let threads = thread_count(threads)?;
     let setup = validation::Setup {
         scenarios: scenarios.to_path_buf(),
         scale: if quick {
@@ -398,6 +423,43 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             quick,
             threads,
         } => validate(&scenarios, &doc, &figures, quick, threads),
+        Command::TherapyReport {
+            scenarios,
+            doc,
+            figures,
+            replicates,
+            dry_run,
+            threads,
+        } => {
+            if !(1..=MAX_REPLICATES).contains(&replicates) {
+                return Err(Failure::Input(format!(
+                    "--replicates {replicates} is invalid, expected 1 to {MAX_REPLICATES}"
+                )));
+            }
+            let threads = thread_count(threads)?;
+            let report = crate::therapy_report::run(&scenarios, replicates, threads).map_err(
+                |e| match e {
+                    validation::ValidationError::Scenario(m) => Failure::Input(m),
+                    validation::ValidationError::Run(m) => Failure::Run(m),
+                },
+            )?;
+            print!("{}", report.tables());
+            if !dry_run {
+                report.write(&doc, &figures).map_err(|e| {
+                    Failure::Run(format!(
+                        "cannot write {} and {}: {e}",
+                        doc.display(),
+                        figures.display()
+                    ))
+                })?;
+                eprintln!(
+                    "wrote {} and the figures in {}",
+                    doc.display(),
+                    figures.display()
+                );
+            }
+            Ok(())
+        }
         Command::Digest {
             file,
             seed,
@@ -741,6 +803,69 @@ pub fn describe<X: ScenarioExtension>(scenario: &Scenario<X>) -> String {
                     a.arrest, a.extravasation, a.growth
                 );
             }
+        }
+        for (d, drug) in config.therapy.drugs.iter().enumerate() {
+            let s = p.sensitivity(cascade_biology::therapy::DrugId(d as u32));
+            if s != 1.0 {
+                let _ = writeln!(out, "    sensitivity to {}: {s}", drug.name);
+            }
+        }
+    }
+    let therapy = &config.therapy;
+    if !therapy.drugs.is_empty() || !therapy.is_empty() {
+        let _ = writeln!(
+            out,
+            "
+therapy:"
+        );
+        for drug in &therapy.drugs {
+            let _ = writeln!(
+                out,
+                "  drug {}: {} logs of kill per dose{}; resistance {} per division (resistant sensitivity {})",
+                drug.name,
+                drug.log_kill,
+                if drug.cycle_specific {
+                    ", cycle specific (dividing cells only)"
+                } else {
+                    ""
+                },
+                drug.resistance_probability,
+                drug.resistant_sensitivity
+            );
+        }
+        if let Some(surgery) = &therapy.surgery {
+            let _ = writeln!(
+                out,
+                "  surgery: the primary removed at {:?}, each cell left behind with probability {}",
+                surgery.at, surgery.left_behind
+            );
+        }
+        for (i, regimen) in therapy.regimens.iter().enumerate() {
+            let groups: Vec<String> = regimen
+                .cycle
+                .iter()
+                .map(|g| {
+                    g.iter()
+                        .map(|d| therapy.drugs[d.index()].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "  regimen {i}: starts at {:?}, {} doses from {} days later (last at +{} days), in turn: {}",
+                regimen.start,
+                regimen.offsets.len(),
+                regimen.delay,
+                regimen.offsets.last().copied().unwrap_or(0.0),
+                groups.join(", ")
+            );
+        }
+        if therapy.stop_at_relapse {
+            let _ = writeln!(
+                out,
+                "  a replicate ends at its first relapse once every regimen has started"
+            );
         }
     }
     let clone_name = |id: cascade_biology::CloneId| config.clones[id.index()].name.clone();

@@ -24,6 +24,7 @@ pub mod shards;
 pub mod slurm;
 pub mod summary;
 pub mod sweep;
+pub mod therapy_report;
 pub mod validation;
 
 pub use scenario::{Scenario, ScenarioError, ScenarioExtension, load, parse};

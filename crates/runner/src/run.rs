@@ -229,7 +229,7 @@ pub fn simulate<X: ScenarioExtension>(
         .map_err(|e| RunError::Model(e.to_string()))?;
     let stopped_by = match stop {
         StopReason::EventLimitReached => "max_events",
-        StopReason::StoppedByModel if scenario.config.therapy.stop_at_relapse => "relapse",
+        StopReason::StoppedByModel if sim.model().state().stopped_at_relapse() => "relapse",
         StopReason::StoppedByModel => "model",
         StopReason::QueueEmpty | StopReason::TimeLimitReached => "stop_day",
     };

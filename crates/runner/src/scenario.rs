@@ -447,7 +447,7 @@ pub struct SurgerySpec {
 pub struct RegimenSpec {
     /// `Day(d)`, `PrimarySize(n)`, `Surgery` or `FirstDetection`.
     pub start: RegimenStart,
-    /// Days from the start to the first dose.
+    /// Days from the start to the day the dose days count from.
     #[serde(default)]
     pub delay: f64,
     /// Days between doses.
@@ -1691,10 +1691,15 @@ fn resolve_therapy<X, E>(
                 d.resistance_probability,
                 format!("{path}.resistance_probability"),
             )?,
-            resistant_sensitivity: check_rate(
-                d.resistant_sensitivity,
-                format!("{path}.resistant_sensitivity"),
-            )?,
+            resistant_sensitivity: if (0.0..1.0).contains(&d.resistant_sensitivity) {
+                d.resistant_sensitivity
+            } else {
+                return Err(invalid(
+                    format!("{path}.resistant_sensitivity"),
+                    d.resistant_sensitivity,
+                    "a sensitivity in [0, 1) (0: a dose does nothing to a resistant cell; 1 is fully sensitive)",
+                ));
+            },
         });
     }
     let surgery = match &spec.surgery {

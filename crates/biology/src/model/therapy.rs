@@ -25,6 +25,8 @@ pub(super) struct Progress {
     pub(super) started_at: Option<Time>,
     /// The first relapse.
     pub(super) relapse: Option<Time>,
+    /// The run was stopped at a relapse (`stop_at_relapse`).
+    pub(super) stopped_at_relapse: bool,
     /// The surgery is scheduled (or done).
     surgery_scheduled: bool,
     /// Per regimen: started.
@@ -81,14 +83,27 @@ impl CascadeState {
         self.therapy.relapse
     }
 
-    /// Whether cells of `clone` count as resistant to `drug`: the clone's
-    /// sensitivity is at most the drug's resistant sensitivity.
-    pub fn is_resistant(&self, clone: CloneId, drug: DrugId) -> bool {
-        let d = &self.config.therapy.drugs[drug.index()];
-        self.lineage.phenotype(clone).sensitivity(drug) <= d.resistant_sensitivity
+    /// Whether the model stopped the run at a relapse
+    /// ([`Therapy::stop_at_relapse`]).
+    pub fn stopped_at_relapse(&self) -> bool {
+        self.therapy.stopped_at_relapse
     }
 
-    /// Living cells resistant to `drug`, everywhere (sites, pools, clumps).
+    /// Whether cells of `clone` count as resistant to `drug`: the clone's
+    /// sensitivity is at most the drug's resistant sensitivity (false for a
+    /// drug the configuration does not have).
+    pub fn is_resistant(&self, clone: CloneId, drug: DrugId) -> bool {
+        self.config
+            .therapy
+            .drugs
+            .get(drug.index())
+            .is_some_and(|d| {
+                self.lineage.phenotype(clone).sensitivity(drug) <= d.resistant_sensitivity
+            })
+    }
+
+    /// Living cells resistant to `drug`, everywhere (sites, pools, clumps);
+    /// 0 for a drug the configuration does not have.
     pub fn resistant_cells(&self, drug: DrugId) -> u64 {
         let resistant: Vec<bool> = self
             .lineage

@@ -538,18 +538,35 @@ pub fn write(experiments: &[Experiment], doc: &Path, figures: &Path) -> std::io:
     }
     generated.push('\n');
     generated.push_str(END);
+    replace_section(doc, BEGIN, END, &generated)
+}
+
+/// Replaces the part of `doc` from the line `begin` to the line `end`
+/// (markers included) with `generated` (which starts with `begin` and ends
+/// with `end`), writing the document whole.
+///
+/// # Errors
+///
+/// An I/O error, or a document without the markers.
+pub(crate) fn replace_section(
+    doc: &Path,
+    begin: &str,
+    end: &str,
+    generated: &str,
+) -> std::io::Result<()> {
     let text = std::fs::read_to_string(doc)?;
-    let (Some(begin), Some(end)) = (text.find(BEGIN), text.find(END)) else {
+    let (Some(from), Some(to)) = (text.find(begin), text.find(end)) else {
         return Err(std::io::Error::other(format!(
-            "{} has no generated section: add the lines\n{BEGIN}\n{END}",
+            "{} has no generated section: add the lines\n{begin}\n{end}",
             doc.display()
         )));
     };
-    let updated = format!("{}{generated}{}", &text[..begin], &text[end + END.len()..]);
+    let updated = format!("{}{generated}{}", &text[..from], &text[to + end.len()..]);
     atomic_write(doc, &updated)
 }
 
-fn atomic_write(path: &Path, text: &str) -> std::io::Result<()> {
+/// Writes `text` to `path` through a temporary file and a rename.
+pub(crate) fn atomic_write(path: &Path, text: &str) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, path)
