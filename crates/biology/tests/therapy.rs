@@ -9,7 +9,7 @@ use cascade_biology::clones::{GrowthRates, Phenotype};
 use cascade_biology::config::{
     CascadeConfig, FoundingClone, GrowthLaw, PrimaryTumour, default_phenotype,
 };
-use cascade_biology::model::{Cascade, SiteKind};
+use cascade_biology::model::{Cascade, Compartment, SiteKind};
 use cascade_biology::organs::OrganSet;
 use cascade_biology::therapy::{Drug, DrugId, Regimen, RegimenStart, Surgery, SurgeryAt, Therapy};
 use cascade_biology::{CascadeEvent, CascadeState, CloneId, NoExtension, simulation};
@@ -304,4 +304,94 @@ fn the_chance_of_no_resistant_cell_at_n_cells_is_exact() {
         "no resistant cell in {none_resistant} of {replicates} ({observed:.4}), expected {p:.4} ± {:.4}",
         4.0 * se
     );
+}
+
+/// Dose k gives the k-th group of the cycle, in turn: with A and B
+/// alternating and both clones resistant to A and sensitive to B, the first
+/// dose (A) kills nothing and the second (B) kills every cell.
+#[test]
+fn drugs_in_turn_give_each_dose_its_group() {
+    let mut config = two_clone_primary(0.0);
+    config.therapy.drugs.push(Drug {
+        name: "B".into(),
+        ..drug(1000.0, 0.0)
+    });
+    config.therapy.regimens = vec![Regimen {
+        start: RegimenStart::Day(2.0),
+        delay: 0.0,
+        offsets: vec![0.0, 1.0],
+        cycle: vec![vec![A], vec![DrugId(1)]],
+    }];
+    let mut sim = simulation(config, NoExtension, Seed::new(3)).unwrap();
+    let mut last = LastEvent::default();
+    let horizon = Time::new(4.0).unwrap();
+    let mut doses = Vec::new();
+    loop {
+        let before: u64 = alive(sim.model().state()).iter().sum();
+        let stop = sim
+            .run(RunLimits::until(horizon).with_max_events(1), &mut last)
+            .unwrap();
+        if stop != StopReason::EventLimitReached {
+            break;
+        }
+        if last.0 == "DoseGiven" {
+            let after: u64 = alive(sim.model().state()).iter().sum();
+            doses.push((before, after));
+        }
+    }
+    assert_eq!(doses.len(), 2);
+    assert_eq!(doses[0].0, doses[0].1, "A kills nothing");
+    assert!(doses[1].0 > 0);
+    assert_eq!(doses[1].1, 0, "B kills every cell");
+}
+
+/// A cycle-specific drug reaches only cells that can divide: with a
+/// certain kill, the sites and the solitary cells are emptied and the
+/// dormant, arrested and circulating cells are left as they were.
+#[test]
+fn dormant_cells_escape_a_cycle_specific_drug() {
+    for seed in 0..4 {
+        let mut config = two_clone_primary(1.0);
+        config.therapy.drugs[0].cycle_specific = true;
+        // Both clones fully sensitive.
+        for clone in &mut config.clones {
+            clone.phenotype.set_sensitivity(A, 1.0);
+        }
+        config.therapy.regimens = vec![every(4.0, 1.0, 1)];
+        let mut sim = simulation(config, NoExtension, Seed::new(seed)).unwrap();
+        let mut last = LastEvent::default();
+        let horizon = Time::new(5.0).unwrap();
+        let pools = |state: &CascadeState, c: Compartment| -> u64 {
+            state
+                .pools()
+                .filter(|(k, _)| k.compartment == c)
+                .map(|(_, n)| n)
+                .sum()
+        };
+        loop {
+            let state = sim.model().state();
+            let before = [
+                pools(state, Compartment::Dormant),
+                pools(state, Compartment::Arrested),
+                pools(state, Compartment::InTransit),
+            ];
+            let stop = sim
+                .run(RunLimits::until(horizon).with_max_events(1), &mut last)
+                .unwrap();
+            if stop != StopReason::EventLimitReached {
+                panic!("seed {seed}: no dose");
+            }
+            if last.0 == "DoseGiven" {
+                let state = sim.model().state();
+                assert!(before[0] > 0, "seed {seed}: some cells are dormant");
+                assert_eq!(pools(state, Compartment::Dormant), before[0]);
+                assert_eq!(pools(state, Compartment::Arrested), before[1]);
+                assert_eq!(pools(state, Compartment::InTransit), before[2]);
+                assert_eq!(pools(state, Compartment::Solitary), 0);
+                assert!(state.sites().iter().all(|s| s.size == 0));
+                state.check_conservation().unwrap();
+                break;
+            }
+        }
+    }
 }
