@@ -180,6 +180,26 @@ pub struct CascadeConfig {
     /// Surgery, drugs and their schedules (none by default).
     #[serde(default)]
     pub therapy: Therapy,
+    /// Stepped growth of large sites; `None` (the default): every birth,
+    /// death and shedding is an event of its own.
+    #[serde(default)]
+    pub growth_steps: Option<GrowthSteps>,
+}
+
+/// Stepped growth of large sites: a site of at least `threshold` cells
+/// advances by steps of `step` days, with each clone's births, deaths,
+/// sheddings and mutations over a step drawn as counts from its rates at
+/// the step's start (τ-leaping, Gillespie 2001). Removals are binomial (no
+/// count goes negative), births Poisson. A site that falls below half the
+/// threshold goes back to single events, so small colonies, extinction and
+/// founding stay exact. An approximation for sizes above the threshold:
+/// its error grows with `step` (measured in `docs/performance.md`).
+#[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GrowthSteps {
+    /// Days per step, > 0.
+    pub step: f64,
+    /// Cells at which a site starts stepping, at least 2.
+    pub threshold: u64,
 }
 
 /// A placeholder phenotype: no published value stands behind these rates
@@ -229,6 +249,7 @@ impl CascadeConfig {
             // 1 mm³ ≈ 1e6 cells (same row).
             macrometastasis_size: 1_000_000,
             therapy: Therapy::default(),
+            growth_steps: None,
         }
     }
 
@@ -408,6 +429,22 @@ impl CascadeConfig {
                 "0",
                 "at least 1 cell",
             ));
+        }
+        if let Some(steps) = self.growth_steps {
+            if !(steps.step.is_finite() && steps.step > 0.0) {
+                return Err(ConfigError::new(
+                    "growth_steps.step",
+                    steps.step.to_string(),
+                    "days > 0",
+                ));
+            }
+            if steps.threshold < 2 {
+                return Err(ConfigError::new(
+                    "growth_steps.threshold",
+                    steps.threshold.to_string(),
+                    "at least 2 cells (single cells stay exact)",
+                ));
+            }
         }
         self.validate_therapy()
     }

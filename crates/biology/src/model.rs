@@ -53,6 +53,7 @@ const ROUTING: Purpose = Purpose::new("cascade.routing");
 const MUTATION: Purpose = Purpose::new("cascade.mutation");
 
 pub mod clumps;
+mod steps;
 mod therapy;
 
 pub use clumps::{Clump, ClumpId, ClumpStage};
@@ -151,6 +152,10 @@ pub struct Site {
     /// is a relapse.
     #[serde(default)]
     awaiting_relapse: bool,
+    /// Grows by steps ([`crate::config::GrowthSteps`]), not by single
+    /// events: its next step is its pending event, and it has no clock.
+    #[serde(default)]
+    pub stepped: bool,
     growth_law: GrowthLaw,
     capacity: f64,
     clock: Option<EventHandle>,
@@ -420,6 +425,12 @@ pub enum CascadeEvent<U> {
         /// The site.
         site: SiteId,
     },
+    /// A site in stepped growth took a step: its births, deaths, sheddings
+    /// and mutations since its last step, drawn as counts.
+    SiteStepped {
+        /// The site.
+        site: SiteId,
+    },
     /// An extension's own event.
     User(U),
 }
@@ -453,6 +464,7 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
             CascadeEvent::RegimenStarted { .. } => "RegimenStarted",
             CascadeEvent::DoseGiven { .. } => "DoseGiven",
             CascadeEvent::RelapseDetected { .. } => "RelapseDetected",
+            CascadeEvent::SiteStepped { .. } => "SiteStepped",
             CascadeEvent::User(event) => event.kind(),
         }
     }
@@ -485,7 +497,8 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
             }
             CascadeEvent::MetastasisDetected { site }
             | CascadeEvent::PrimaryResected { site }
-            | CascadeEvent::RelapseDetected { site } => digest.write_u64(site.0.into()),
+            | CascadeEvent::RelapseDetected { site }
+            | CascadeEvent::SiteStepped { site } => digest.write_u64(site.0.into()),
             CascadeEvent::RegimenStarted { regimen } => digest.write_u64((*regimen).into()),
             CascadeEvent::DoseGiven { regimen, dose } => {
                 digest.write_u64((*regimen).into());
@@ -705,6 +718,21 @@ mod map_as_list {
             .into_iter()
             .collect())
     }
+}
+
+/// One clone's rates in a site (see `CascadeState::site_rates`).
+#[derive(Copy, Clone, Debug)]
+struct CloneRates {
+    clone: CloneId,
+    cells: u64,
+    /// Divisions per cell per day.
+    birth: f64,
+    /// Deaths per cell per day.
+    death: f64,
+    /// Cells shed per day, by the clone's cells together.
+    shed: f64,
+    /// Probability that a division gives a mutant daughter.
+    mutation: f64,
 }
 
 /// A fate in a pool, a site or a clump, before it becomes an event.
@@ -1081,14 +1109,9 @@ impl CascadeState {
         Ok(())
     }
 
-    fn redraw_site<U>(
-        &mut self,
-        id: SiteId,
-        ctx: &mut Context<'_, CascadeEvent<U>>,
-    ) -> Result<(), CascadeError> {
-        let site = &self.sites[id.index()];
-        let clock = site.clock;
-        self.channels.clear();
+    /// Each clone's rates in `site` now: births and deaths per cell, and
+    /// the clone's total shedding (0 from a resected site).
+    fn site_rates<'s>(&'s self, site: &'s Site) -> impl Iterator<Item = CloneRates> + 's {
         let organ = self.config.organs.organ(site.organ);
         let o = site.organ.index();
         let m = &self.modifiers;
@@ -1097,7 +1120,7 @@ impl CascadeState {
             .iter()
             .map(|&(c, n)| n as f64 * self.lineage.phenotype(c).shedding_rate)
             .sum();
-        for &(clone, n) in &site.cells {
+        site.cells.iter().map(move |&(clone, n)| {
             let phenotype = self.lineage.phenotype(clone);
             let rates = match site.kind {
                 SiteKind::Primary => &phenotype.in_primary,
@@ -1135,11 +1158,38 @@ impl CascadeState {
             } else {
                 shed
             };
-            self.channels.push((cells * birth, Channel::Divided(clone)));
-            self.channels
-                .push((cells * rates.death_rate, Channel::Died(clone)));
-            self.channels.push((shed, Channel::Shed(clone)));
+            CloneRates {
+                clone,
+                cells: n,
+                birth,
+                death: rates.death_rate,
+                shed,
+                mutation: rates.mutation_probability,
+            }
+        })
+    }
+
+    fn redraw_site<U>(
+        &mut self,
+        id: SiteId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let site = &self.sites[id.index()];
+        if site.stepped {
+            // Stepped growth: the site's next step is its only pending event.
+            return Ok(());
         }
+        let clock = site.clock;
+        let mut channels = core::mem::take(&mut self.channels);
+        channels.clear();
+        for rates in self.site_rates(site) {
+            let cells = rates.cells as f64;
+            channels.push((cells * rates.birth, Channel::Divided(rates.clone)));
+            channels.push((cells * rates.death, Channel::Died(rates.clone)));
+            channels.push((rates.shed, Channel::Shed(rates.clone)));
+        }
+        self.channels = channels;
+        let site = &self.sites[id.index()];
         let size = site.size;
         let place = Place::Site(id);
         let handle = self.draw_clock(place, clock, false, size, ctx, |channel| match channel {
@@ -1281,6 +1331,7 @@ impl CascadeState {
             resected_at: None,
             relapsed_at: None,
             awaiting_relapse: self.therapy.started_at.is_some(),
+            stepped: false,
             growth_law,
             capacity,
             clock: None,
@@ -1327,6 +1378,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         self.note_therapy_sizes(site, ctx)?;
+        self.maybe_start_steps(site, ctx)?;
         let site_ref = &mut self.sites[site.index()];
         let (size, organ) = (site_ref.size, site_ref.organ);
         if site_ref.kind == SiteKind::Metastasis {
@@ -1473,6 +1525,7 @@ impl CascadeState {
                 }
             }
             CascadeEvent::PrimaryResected { site } => self.resect(site, ctx)?,
+            CascadeEvent::SiteStepped { site } => self.step_site(site, ctx)?,
             CascadeEvent::RegimenStarted { regimen } => self.schedule_doses(regimen, ctx)?,
             CascadeEvent::DoseGiven { regimen, dose } => self.give_dose(regimen, dose, ctx)?,
             CascadeEvent::RelapseDetected { .. } => {
@@ -1632,6 +1685,7 @@ impl<X: Extension> Cascade<X> {
             s.founding_cells = s.size;
             s.founding_clones = s.cells.len() as u32;
             state.redraw_site(site, ctx)?;
+            state.maybe_start_steps(site, ctx)?;
         }
         state.schedule_therapy(ctx)?;
         for (i, injection) in state.config.injections.iter().enumerate() {

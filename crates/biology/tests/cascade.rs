@@ -358,6 +358,21 @@ proptest! {
         prop_assert_eq!(first, second);
     }
 
+    /// The same with stepped growth (steps of 0.01 to 0.3 days from 2 to 60
+    /// cells), and therapy, checked after every event.
+    #[test]
+    fn random_scenarios_with_stepped_growth_keep_the_invariants(
+        scenario in therapy_scenario_strategy(),
+        step in 0.01..0.3f64,
+        threshold in 2u64..60,
+    ) {
+        let mut scenario = scenario;
+        scenario.config.growth_steps = Some(cascade_biology::config::GrowthSteps { step, threshold });
+        let first = run_checked_every(&scenario, 1, 3000)?;
+        let second = run_checked_every(&scenario, 1, 3000)?;
+        prop_assert_eq!(first, second);
+    }
+
     /// Clumps of one cell are single cells: `clump_size: Some(1)` gives the
     /// trajectory of no clump size at all, event for event.
     #[test]

@@ -467,11 +467,23 @@ pub struct RegimenSpec {
 pub const MAX_DOSES: u32 = 100_000;
 
 /// How the model is simulated.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub enum Mode {
     /// Every cell's every transition is an event (the reference semantics).
     #[default]
     Exact,
+    /// Sites of at least `threshold` cells grow by steps of `step` days,
+    /// their births, deaths, sheddings and mutations drawn as counts
+    /// (τ-leaping); below half the threshold they go back to single events.
+    Stepped {
+        /// Days per step (default 0.01: its error is measured in
+        /// `docs/performance.md`).
+        #[serde(default = "defaults::step")]
+        step: f64,
+        /// Cells at which a site starts stepping (default 10,000).
+        #[serde(default = "defaults::step_threshold")]
+        threshold: u64,
+    },
 }
 
 /// An extension's event at a set day.
@@ -607,6 +619,12 @@ pub mod defaults {
     }
     pub(crate) fn capacity() -> f64 {
         1e11
+    }
+    pub(crate) fn step() -> f64 {
+        0.01
+    }
+    pub(crate) fn step_threshold() -> u64 {
+        10_000
     }
 }
 
@@ -1623,6 +1641,26 @@ fn resolve<X: ScenarioExtension>(
     }
     let therapy = resolve_therapy(file, &drug_names, primary.is_some())?;
 
+    let growth_steps = match file.mode {
+        Mode::Exact => None,
+        Mode::Stepped { step, threshold } => {
+            if !(step.is_finite() && step > 0.0 && step <= file.stop_day) {
+                return Err(invalid(
+                    "mode.Stepped.step",
+                    step,
+                    "days > 0 and at most stop_day (0.1 is a good start; see docs/performance.md)",
+                ));
+            }
+            if threshold < 2 {
+                return Err(invalid(
+                    "mode.Stepped.threshold",
+                    threshold,
+                    "at least 2 cells (single cells and founding stay exact)",
+                ));
+            }
+            Some(cascade_biology::config::GrowthSteps { step, threshold })
+        }
+    };
     let config = CascadeConfig {
         organs,
         clones,
@@ -1637,6 +1675,7 @@ fn resolve<X: ScenarioExtension>(
         detection_size: file.detection_size,
         macrometastasis_size: file.macrometastasis_size,
         therapy,
+        growth_steps,
     };
     file.extension.validate(&config).map_err(|e| {
         Unplaced::new(

@@ -385,6 +385,38 @@ impl CascadeState {
         }
     }
 
+    /// Of `births` daughters of `clone` in a step of stepped growth, those
+    /// made resistant to a drug (each drug in turn, binomially among the
+    /// daughters still of `clone`): returns the daughters left of `clone`
+    /// and pushes a new resistant clone per resistant daughter onto
+    /// `mutants`.
+    pub(super) fn resistant_daughters<U>(
+        &mut self,
+        clone: CloneId,
+        births: u64,
+        mutants: &mut Vec<CloneId>,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<u64, CascadeError> {
+        let mut left = births;
+        for index in 0..self.config.therapy.drugs.len() {
+            let drug = DrugId(index as u32);
+            let d = &self.config.therapy.drugs[index];
+            let (probability, resistant) = (d.resistance_probability, d.resistant_sensitivity);
+            if probability == 0.0 || left == 0 || self.is_resistant(clone, drug) {
+                continue;
+            }
+            let count = Binomial::new(left, probability)?.sample(ctx.rng(RESISTANCE));
+            left -= count;
+            for _ in 0..count {
+                let mut phenotype = self.lineage.phenotype(clone).clone();
+                phenotype.set_sensitivity(drug, resistant);
+                mutants.push(self.lineage.add_mutant(clone, ctx.now(), phenotype));
+                self.new_clone_rows();
+            }
+        }
+        Ok(left)
+    }
+
     /// The daughter of a division, made resistant to each drug it is
     /// sensitive to with the drug's resistance probability (each a new
     /// clone, a mutant of the one before).

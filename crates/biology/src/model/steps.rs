@@ -1,0 +1,177 @@
+//! Stepped growth of large sites ([`GrowthSteps`]): τ-leaping over each
+//! clone of a site, with the same rates as single events.
+//!
+//! Nothing here draws a random number or schedules an event unless the
+//! configuration asks for stepped growth.
+
+use cascade_kernel::distributions::{Binomial, Distribution, Poisson, sample_multinomial_into};
+use cascade_kernel::{Context, Purpose};
+
+use super::{CascadeError, CascadeEvent, CascadeState, Compartment, MUTATION, PoolKey, SiteId};
+use crate::clones::CloneId;
+use crate::config::GrowthSteps;
+use crate::organs::{Drain, OrganId};
+
+/// The counts of a step.
+const STEPS: Purpose = Purpose::new("cascade.steps");
+
+impl CascadeState {
+    /// Puts `site` into stepped growth once it holds the threshold's cells.
+    pub(super) fn maybe_start_steps<U>(
+        &mut self,
+        site: SiteId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let Some(GrowthSteps { step, threshold }) = self.config.growth_steps else {
+            return Ok(());
+        };
+        let s = &mut self.sites[site.index()];
+        if s.stepped || s.size < threshold {
+            return Ok(());
+        }
+        s.stepped = true;
+        if let Some(clock) = s.clock.take() {
+            ctx.cancel(clock);
+        }
+        let at = ctx.now().after(step)?;
+        ctx.schedule_at(at, CascadeEvent::SiteStepped { site })?;
+        Ok(())
+    }
+
+    /// One step of a stepped site: per clone, removals (deaths and
+    /// sheddings) binomial, births Poisson, mutant daughters binomial among
+    /// the births, from the rates at the step's start; then the next step,
+    /// or single events again below half the threshold.
+    pub(super) fn step_site<U>(
+        &mut self,
+        site: SiteId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let Some(GrowthSteps { step, threshold }) = self.config.growth_steps else {
+            return Ok(());
+        };
+        if !self.sites[site.index()].stepped {
+            return Ok(());
+        }
+        let rates: Vec<_> = self.site_rates(&self.sites[site.index()]).collect();
+        let organ = self.sites[site.index()].organ;
+        let now = ctx.now();
+        let mut mutants: Vec<CloneId> = Vec::new();
+        for r in &rates {
+            let n = r.cells;
+            let shed_per_cell = if n > 0 { r.shed / n as f64 } else { 0.0 };
+            let leaving = r.death + shed_per_cell;
+            let removed = if leaving > 0.0 {
+                let p = -libm::expm1(-leaving * step);
+                draw_binomial(n, p, ctx)?
+            } else {
+                0
+            };
+            let died = draw_binomial(removed, r.death / leaving.max(f64::MIN_POSITIVE), ctx)?;
+            let shed = removed - died;
+            let mean_births = n as f64 * r.birth * step;
+            let births = if mean_births > 0.0 {
+                Poisson::new(mean_births)?.sample(ctx.rng(STEPS))
+            } else {
+                0
+            };
+            let mutant_births = draw_binomial(births, r.mutation, ctx)?;
+            let mut resistant = Vec::new();
+            let kept =
+                self.resistant_daughters(r.clone, births - mutant_births, &mut resistant, ctx)?;
+            let s = &mut self.sites[site.index()];
+            let count = s.count_mut(r.clone);
+            *count = *count - removed + kept;
+            self.ledgers[r.clone.index()].died += died;
+            self.ledgers[r.clone.index()].born += kept;
+            if shed > 0 {
+                self.funnel.entry_mut(r.clone, organ).shed += shed;
+                self.shed_count(r.clone, organ, shed, ctx)?;
+            }
+            for _ in 0..mutant_births {
+                let phenotype = self
+                    .config
+                    .mutation_effect
+                    .mutate(self.lineage.phenotype(r.clone), ctx.rng(MUTATION));
+                let mutant = self.lineage.add_mutant(r.clone, now, phenotype);
+                self.new_clone_rows();
+                // As at a single division: the mutant daughter may be
+                // resistant too.
+                let daughter = self.resistance_mutations(mutant, ctx)?;
+                mutants.push(daughter);
+            }
+            mutants.extend(resistant);
+        }
+        for daughter in mutants {
+            self.ledgers[daughter.index()].born += 1;
+            *self.sites[site.index()].count_mut(daughter) += 1;
+        }
+        let s = &mut self.sites[site.index()];
+        s.cells.retain(|&(_, n)| n > 0);
+        s.size = s.cells.iter().map(|&(_, n)| n).sum();
+        s.peak_size = s.peak_size.max(s.size);
+        if s.size == 0 {
+            s.stepped = false;
+            if s.extinct_at.is_none() {
+                s.extinct_at = Some(now);
+            }
+            return Ok(());
+        }
+        if s.size < threshold / 2 {
+            s.stepped = false;
+            self.note_sizes_reached(site, ctx)?;
+            return self.redraw_site(site, ctx);
+        }
+        self.note_sizes_reached(site, ctx)?;
+        let at = now.after(step)?;
+        ctx.schedule_at(at, CascadeEvent::SiteStepped { site })?;
+        Ok(())
+    }
+
+    /// Sends `count` cells of `clone` shed from a site in `organ` to where
+    /// the organ drains; from the arterial side, split among the organs by a
+    /// multinomial draw over the cardiac-output shares.
+    fn shed_count<U>(
+        &mut self,
+        clone: CloneId,
+        organ: OrganId,
+        count: u64,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let in_transit = |organ| PoolKey {
+            clone,
+            compartment: Compartment::InTransit,
+            organ,
+        };
+        match self.config.organs.drain(organ) {
+            Drain::Organ(next) => {
+                let next = *next;
+                self.add_to_pool(in_transit(next), count, ctx)
+            }
+            Drain::Arterial => {
+                let shares: Vec<f64> = self.config.organs.arterial_shares().collect();
+                let mut counts = vec![0; shares.len()];
+                sample_multinomial_into(ctx.rng(STEPS), count, &shares, &mut counts)?;
+                for (index, &n) in counts.iter().enumerate() {
+                    self.add_to_pool(in_transit(OrganId(index as u16)), n, ctx)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Binomial(n, p), with no draw for n = 0, p ≤ 0 or p ≥ 1.
+fn draw_binomial<U>(
+    n: u64,
+    p: f64,
+    ctx: &mut Context<'_, CascadeEvent<U>>,
+) -> Result<u64, CascadeError> {
+    Ok(if n == 0 || p <= 0.0 {
+        0
+    } else if p >= 1.0 {
+        n
+    } else {
+        Binomial::new(n, p)?.sample(ctx.rng(STEPS))
+    })
+}
