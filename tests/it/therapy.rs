@@ -49,14 +49,23 @@ fn a_therapy_run_writes_its_outcomes_per_replicate_and_drug() {
         "replicate,therapy_started_day,relapse_day,cured,cells_left,dormant_cells_left"
     );
     assert_eq!(lines.len(), 1 + 3);
+    let clones = fs::read_to_string(out.join("clones.csv")).unwrap();
     for (r, line) in lines[1..].iter().enumerate() {
         let fields: Vec<&str> = line.split(',').collect();
         assert_eq!(fields[0], r.to_string());
         // Surgery at 10^5 cells comes after three weeks of growth.
         let started: f64 = fields[1].parse().unwrap();
         assert!(started > 10.0, "{line}");
-        // Cured exactly when no cell is left.
-        assert_eq!(fields[3] == "true", fields[4] == "0", "{line}");
+        // Cured exactly when no cell of any clone is alive (clones.csv's
+        // cells_alive, counted on their own).
+        let alive: u64 = clones
+            .lines()
+            .skip(1)
+            .filter(|l| l.starts_with(&format!("{r},")))
+            .map(|l| l.split(',').nth(5).unwrap().parse::<u64>().unwrap())
+            .sum();
+        assert_eq!(fields[3] == "true", alive == 0, "{line}");
+        assert_eq!(fields[4], alive.to_string(), "{line}");
     }
     let resistance = fs::read_to_string(out.join("resistance.csv")).unwrap();
     assert_eq!(
@@ -68,7 +77,6 @@ fn a_therapy_run_writes_its_outcomes_per_replicate_and_drug() {
     assert!(site_clones.starts_with("replicate,site,kind,organ,clone,cells\n"));
     // The primary was removed completely: it holds no cells.
     assert!(!site_clones.lines().any(|l| l.contains(",primary,")));
-    let clones = fs::read_to_string(out.join("clones.csv")).unwrap();
     let removed: u64 = clones
         .lines()
         .skip(1)

@@ -546,6 +546,15 @@ impl CascadeConfig {
                 }
                 previous = offset;
             }
+            if let Some(&last) = regimen.offsets.last()
+                && !(regimen.delay + last).is_finite()
+            {
+                return Err(ConfigError::new(
+                    format!("{path}.offsets"),
+                    format!("delay {} + last dose {last}", regimen.delay),
+                    "a finite number of days in all",
+                ));
+            }
             if regimen.offsets.is_empty() {
                 return Err(ConfigError::new(
                     format!("{path}.offsets"),

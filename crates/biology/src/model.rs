@@ -143,9 +143,10 @@ pub struct Site {
     /// sheds no more cells, and the cells left behind can grow back.
     #[serde(default)]
     pub resected_at: Option<Time>,
-    /// When it relapsed: it was below the detectable size after therapy
-    /// began (brought there by therapy, or founded after), and grew back to
-    /// it.
+    /// When it relapsed: it was below the detectable size after surgery
+    /// or a dose (or was founded after therapy began) and grew to it, once
+    /// every regimen had given its first dose ([`crate::therapy`],
+    /// Relapse).
     #[serde(default)]
     pub relapsed_at: Option<Time>,
     /// Below the detectable size since therapy began, so that reaching it
@@ -1532,7 +1533,7 @@ impl CascadeState {
                 if self.therapy.relapse.is_none() {
                     self.therapy.relapse = Some(now);
                 }
-                if self.config.therapy.stop_at_relapse && self.therapy.every_regimen_started() {
+                if self.config.therapy.stop_at_relapse {
                     self.therapy.stopped_at_relapse = true;
                     ctx.stop();
                 }

@@ -29,6 +29,12 @@
 //!   inherited. Mutation runs from time zero, so resistance pre-exists
 //!   treatment with the probability the growth gives it; a founding clone
 //!   may also be resistant from the start.
+//! * **Relapse**: after surgery or a dose, every site below the detectable
+//!   size (and every site founded later) relapses when it grows to that
+//!   size, provided every regimen has given its first dose by then (at
+//!   once, without regimens). Before that, reaching the detectable size is
+//!   disease still to be treated (the detection that starts a
+//!   `FirstDetection` regimen), not a relapse.
 
 use serde::{Deserialize, Serialize};
 
@@ -119,12 +125,12 @@ pub struct Therapy {
     pub surgery: Option<Surgery>,
     /// The dose schedules.
     pub regimens: Vec<Regimen>,
-    /// End the run at the first relapse once every regimen has started (the
-    /// replicate is then not cured): for scenarios where nothing after such
-    /// a relapse is of interest, so that relapsing replicates do not spend
-    /// their time growing back cell by cell. A relapse before a regimen
-    /// has started (say, the detection that starts a `FirstDetection`
-    /// regimen, after surgery) does not end the run.
+    /// End the run at the first relapse (the replicate is then not cured):
+    /// for scenarios where nothing after a relapse is of interest, so that
+    /// relapsing replicates do not spend their time growing back cell by
+    /// cell. A relapse counts only once every regimen has given its first
+    /// dose (see the module docs), so the detection that starts a
+    /// `FirstDetection` regimen after surgery does not end the run.
     #[serde(default)]
     pub stop_at_relapse: bool,
 }

@@ -395,3 +395,76 @@ fn dormant_cells_escape_a_cycle_specific_drug() {
         }
     }
 }
+
+/// A primary already past a `PrimarySize` trigger at day 0 starts the
+/// regimen at day 0; one below it starts it when it first holds that many
+/// cells, at a birth.
+#[test]
+fn a_size_trigger_fires_at_day_0_or_at_the_birth_that_reaches_it() {
+    for (size, at_zero) in [(300, true), (450, false)] {
+        let mut config = two_clone_primary(1.0);
+        config.therapy.regimens = vec![Regimen {
+            start: RegimenStart::PrimarySize(size),
+            delay: 0.0,
+            offsets: vec![0.0],
+            cycle: vec![vec![A]],
+        }];
+        let mut sim = simulation(config, NoExtension, Seed::new(5)).unwrap();
+        let mut last = LastEvent::default();
+        let horizon = Time::new(10.0).unwrap();
+        loop {
+            let primary = sim.model().state().sites()[0].size;
+            sim.run(RunLimits::until(horizon).with_max_events(1), &mut last)
+                .unwrap();
+            if last.0 == "RegimenStarted" {
+                if at_zero {
+                    assert_eq!(sim.now(), Time::ZERO);
+                } else {
+                    assert_eq!(primary, size, "started when the primary first held {size}");
+                }
+                break;
+            }
+            assert!(sim.now() < horizon, "no start");
+        }
+    }
+}
+
+/// With `stop_at_relapse`, a relapse after surgery but before a later
+/// regimen's first dose neither counts nor ends the run: it ends at a
+/// relapse after the dose, or not at all. Without the regimen the same
+/// replicate relapses (and stops) before that day, so the case is real.
+#[test]
+fn a_relapse_before_the_first_dose_does_not_end_the_run() {
+    for seed in 0..4 {
+        let mut config = two_clone_primary(1.0);
+        config.detection_size = 40;
+        config.therapy.surgery = Some(Surgery {
+            at: SurgeryAt::Day(2.0),
+            left_behind: 0.02,
+        });
+        config.therapy.stop_at_relapse = true;
+        let mut treated = config.clone();
+        treated.therapy.regimens = vec![every(8.0, 1.0, 1)];
+
+        let (sim, _) = run(config, seed, 12.0);
+        let untreated = sim.model().state();
+        let relapse = untreated
+            .relapse()
+            .expect("the cells left behind grow back");
+        assert!(
+            relapse.days() > 2.0 && relapse.days() < 8.0,
+            "seed {seed}: {relapse:?}"
+        );
+        assert!(untreated.stopped_at_relapse());
+
+        let (sim, _) = run(treated, seed, 12.0);
+        let state = sim.model().state();
+        assert!(
+            sim.now().days() >= 8.0,
+            "seed {seed}: the run ended before the dose"
+        );
+        if let Some(relapse) = state.relapse() {
+            assert!(relapse.days() >= 8.0, "seed {seed}: relapse at {relapse:?}");
+        }
+    }
+}

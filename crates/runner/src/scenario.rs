@@ -1795,6 +1795,16 @@ fn resolve_therapy<X, E>(
                         &format!("1 to {MAX_DOSES} doses"),
                     ));
                 }
+                let last = f64::from(doses - 1) * every + r.delay;
+                if !last.is_finite() {
+                    return Err(invalid(
+                        format!("{path}.every"),
+                        every,
+                        &format!(
+                            "days between doses such that {doses} doses after the delay end at a finite day"
+                        ),
+                    ));
+                }
                 (0..doses).map(|k| f64::from(k) * every).collect()
             }
             (None, None, false) => {
@@ -1808,6 +1818,15 @@ fn resolve_therapy<X, E>(
                         ));
                     }
                     previous = day;
+                }
+                if let Some(&last) = r.days.last()
+                    && !(last + r.delay).is_finite()
+                {
+                    return Err(invalid(
+                        format!("{path}.days[{}]", r.days.len() - 1),
+                        last,
+                        "a day that, after the delay, is still finite",
+                    ));
                 }
                 if r.days.len() > MAX_DOSES as usize {
                     return Err(invalid(

@@ -152,7 +152,11 @@ pub fn run(dir: &Path, replicates: u64, threads: usize) -> Result<Report, Valida
             cure: Estimate::proportion(count(&|o| o.cured), replicates),
             relapse: Estimate::proportion(count(&|o| o.relapse_day.is_some()), replicates),
             relapse_day: Estimate::of(&relapse_days),
-            resistant_to_a: Estimate::proportion(count(&|o| o.resistant_to_a > 0), replicates),
+            resistant_to_a: if scenario.config.therapy.drugs.is_empty() {
+                Estimate::of(&[])
+            } else {
+                Estimate::proportion(count(&|o| o.resistant_to_a > 0), replicates)
+            },
             seed: scenario.file.seed,
         });
     }
@@ -178,14 +182,26 @@ pub fn run(dir: &Path, replicates: u64, threads: usize) -> Result<Report, Valida
         let mut column = Vec::new();
         for p in 0..grid.points() {
             let scenario = scenario_at(&base, &grid, p).map_err(ValidationError::Scenario)?;
+            let size = grid.values(p)[0] as u64;
             if k == 0 {
-                sizes.push(grid.values(p)[0] as u64);
+                sizes.push(size);
+            } else if sizes.get(p as usize) != Some(&size) {
+                return Err(ValidationError::Scenario(format!(
+                    "{file}: its sweep's sizes differ from {}'s; both sweeps need the same values",
+                    SWEEPS[0].0
+                )));
             }
             let results = outcomes(&setup, &scenario, replicates)?;
             let cured = results.iter().filter(|o| o.cured).count() as u64;
             column.push(Estimate::proportion(cured, replicates));
         }
         cures.push(column);
+    }
+    if cures.iter().any(|c| c.len() != sizes.len()) {
+        return Err(ValidationError::Scenario(format!(
+            "{} and {}: their sweeps need the same values",
+            SWEEPS[0].0, SWEEPS[1].0
+        )));
     }
     let points = sizes
         .iter()

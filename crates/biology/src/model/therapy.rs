@@ -29,8 +29,11 @@ pub(super) struct Progress {
     pub(super) stopped_at_relapse: bool,
     /// The surgery is scheduled (or done).
     surgery_scheduled: bool,
-    /// Per regimen: started.
+    /// Per regimen: started (its start is scheduled or past).
     regimens_started: Vec<bool>,
+    /// Per regimen: its first dose was given.
+    #[serde(default)]
+    regimens_dosed: Vec<bool>,
     /// The smallest primary size that starts something not started yet
     /// (`u64::MAX`: none).
     next_primary_size: u64,
@@ -40,14 +43,18 @@ impl Progress {
     pub(super) fn new(therapy: &Therapy) -> Self {
         let mut progress = Progress {
             regimens_started: vec![false; therapy.regimens.len()],
+            regimens_dosed: vec![false; therapy.regimens.len()],
             ..Progress::default()
         };
         progress.next_primary_size = progress.smallest_pending_size(therapy);
         progress
     }
 
-    pub(super) fn every_regimen_started(&self) -> bool {
-        self.regimens_started.iter().all(|&started| started)
+    /// Whether every regimen has given its first dose (true without
+    /// regimens): from then on a site growing back to the detectable size
+    /// is a relapse.
+    pub(super) fn every_regimen_dosed(&self) -> bool {
+        self.regimens_dosed.iter().all(|&dosed| dosed)
     }
 
     fn smallest_pending_size(&self, therapy: &Therapy) -> u64 {
@@ -180,13 +187,20 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let now = ctx.now();
+        let treated = self.therapy.every_regimen_dosed();
         let s = &mut self.sites[site.index()];
         if s.awaiting_relapse && s.size >= self.config.detection_size {
             s.awaiting_relapse = false;
-            if s.relapsed_at.is_none() {
-                s.relapsed_at = Some(now);
+            // Before every regimen has given a dose (say, the detection
+            // that starts a FirstDetection regimen after surgery) a site
+            // reaching the detectable size is disease still to treat, not a
+            // relapse after treatment.
+            if treated {
+                if s.relapsed_at.is_none() {
+                    s.relapsed_at = Some(now);
+                }
+                ctx.schedule_at(now, CascadeEvent::RelapseDetected { site })?;
             }
-            ctx.schedule_at(now, CascadeEvent::RelapseDetected { site })?;
         }
         let s = &self.sites[site.index()];
         if s.kind != SiteKind::Primary || s.size < self.therapy.next_primary_size {
@@ -283,6 +297,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         self.therapy.started_at.get_or_insert(ctx.now());
+        self.therapy.regimens_dosed[regimen as usize] = true;
         let cycle = &self.config.therapy.regimens[regimen as usize].cycle;
         let group = cycle[dose as usize % cycle.len()].clone();
         for drug in group {
