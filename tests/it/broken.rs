@@ -1278,6 +1278,35 @@ extra
         words: &["unknown drug \"B\"", "\"A\""],
         absent: &[],
     },
+    // ----------------------------------------------------------------- modes
+    Case {
+        name: "stepped_mode_with_a_zero_step",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    mode: Stepped(step: 0.0),
+    clones: [(name: "B16")],
+    primary: (organ: "skin", cells: [("B16", 10)]),
+)
+"#,
+        at: (3, 25),
+        field: "mode.Stepped.step",
+        words: &["0 is invalid", "days > 0", "0.01"],
+        absent: &[],
+    },
+    Case {
+        name: "stepped_mode_from_one_cell",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    mode: Stepped(threshold: 1),
+    clones: [(name: "B16")],
+    primary: (organ: "skin", cells: [("B16", 10)]),
+)
+"#,
+        at: (3, 30),
+        field: "mode.Stepped.threshold",
+        words: &["at least 2 cells"],
+        absent: &[],
+    },
 ];
 /// A fresh directory for this test's files.
 fn scratch(test: &str) -> PathBuf {

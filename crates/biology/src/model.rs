@@ -1685,8 +1685,10 @@ impl<X: Extension> Cascade<X> {
             let s = &mut state.sites[site.index()];
             s.founding_cells = s.size;
             s.founding_clones = s.cells.len() as u32;
-            state.redraw_site(site, ctx)?;
+            // A primary already at the stepping threshold steps from the
+            // start (and draws no clock).
             state.maybe_start_steps(site, ctx)?;
+            state.redraw_site(site, ctx)?;
         }
         state.schedule_therapy(ctx)?;
         for (i, injection) in state.config.injections.iter().enumerate() {

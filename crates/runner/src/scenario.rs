@@ -839,7 +839,7 @@ fn field_hint(field: &str) -> Option<&'static str> {
         "drains_to" | "leads_to" => "`Organ(\"organ name\")` or `Arterial`",
         "growth_law" | "metastasis_growth_law" => "`Exponential`, `Logistic` or `Gompertz`",
         "preset" => "`Human`, `Mouse` or `Empty`",
-        "mode" => "`Exact`",
+        "mode" => "`Exact` or `Stepped(step: ..., threshold: ...)`",
         "shedding" => "`PerCell` or `SizePower(coefficient: ..., exponent: ...)`",
         "cells" => "a list of `(\"clone name\", number of cells)` pairs",
         "organs" => "`(preset: ..., change: [...], add: [...], veins: [...])`",
@@ -1648,7 +1648,7 @@ fn resolve<X: ScenarioExtension>(
                 return Err(invalid(
                     "mode.Stepped.step",
                     step,
-                    "days > 0 and at most stop_day (0.1 is a good start; see docs/performance.md)",
+                    "days > 0 and at most stop_day (the default, 0.01, has its error measured in docs/performance.md)",
                 ));
             }
             if threshold < 2 {

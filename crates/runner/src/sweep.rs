@@ -119,6 +119,9 @@ pub fn parameter_names<X, E>(file: &ScenarioFile<X, E>, organs: &[&str]) -> Vec<
             list(&drugs)
         ));
     }
+    if matches!(file.mode, crate::scenario::Mode::Stepped { .. }) {
+        names.push("mode.{step|threshold}".into());
+    }
     if file.therapy.surgery.is_some() {
         names.push("therapy.surgery.{at|left_behind}".into());
     }
@@ -356,6 +359,21 @@ pub fn set<X, E>(
             }
         },
         ["therapy", rest @ ..] => set_therapy(&mut file.therapy, parameter, rest, value)?,
+        ["mode", field @ ("step" | "threshold")] => match &mut file.mode {
+            crate::scenario::Mode::Stepped { step, threshold } => {
+                if *field == "step" {
+                    *step = value;
+                } else {
+                    *threshold = whole(value)?;
+                }
+            }
+            crate::scenario::Mode::Exact => {
+                return Err(unknown(
+                    "the scenario's mode is Exact; mode.step and mode.threshold need mode: Stepped(..)"
+                        .into(),
+                ));
+            }
+        },
         _ => return Err(unknown(format!("`{parameter}` is not a parameter"))),
     }
     Ok(())

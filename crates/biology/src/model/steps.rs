@@ -117,7 +117,9 @@ impl CascadeState {
             }
             return Ok(());
         }
-        if s.size < threshold / 2 {
+        // Hysteresis: back to single events below half the threshold (and
+        // always at a single cell, whatever the threshold).
+        if s.size < (threshold / 2).max(2) {
             s.stepped = false;
             self.note_sizes_reached(site, ctx)?;
             return self.redraw_site(site, ctx);

@@ -425,8 +425,12 @@ impl CascadeState {
             for _ in 0..count {
                 let mut phenotype = self.lineage.phenotype(clone).clone();
                 phenotype.set_sensitivity(drug, resistant);
-                mutants.push(self.lineage.add_mutant(clone, ctx.now(), phenotype));
+                let mutant = self.lineage.add_mutant(clone, ctx.now(), phenotype);
                 self.new_clone_rows();
+                // As at a single division, the same daughter may resist
+                // the later drugs too.
+                let daughter = self.resistance_mutations_from(mutant, index + 1, ctx)?;
+                mutants.push(daughter);
             }
         }
         Ok(left)
@@ -440,8 +444,19 @@ impl CascadeState {
         daughter: CloneId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<CloneId, CascadeError> {
+        self.resistance_mutations_from(daughter, 0, ctx)
+    }
+
+    /// [`resistance_mutations`](Self::resistance_mutations) for the drugs
+    /// from index `first` on.
+    fn resistance_mutations_from<U>(
+        &mut self,
+        daughter: CloneId,
+        first: usize,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<CloneId, CascadeError> {
         let mut daughter = daughter;
-        for index in 0..self.config.therapy.drugs.len() {
+        for index in first..self.config.therapy.drugs.len() {
             let drug = DrugId(index as u32);
             let d = &self.config.therapy.drugs[index];
             let (probability, resistant) = (d.resistance_probability, d.resistant_sensitivity);
