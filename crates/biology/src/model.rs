@@ -1256,12 +1256,7 @@ impl CascadeState {
                 self.add_to_pool(in_transit(organ), count, ctx)
             }
             Entry::Arterial => {
-                // Normalised shares, as for a single cell reaching the
-                // arterial side: the given shares sum to 1 only within the
-                // organ set's tolerance, the multinomial wants 1e-9.
-                let shares: Vec<f64> = self.config.organs.arterial_shares().collect();
-                let mut counts = vec![0; shares.len()];
-                sample_multinomial_into(ctx.rng(ROUTING), count, &shares, &mut counts)?;
+                let counts = self.arterial_counts(count, ctx.rng(ROUTING))?;
                 for (index, &n) in counts.iter().enumerate() {
                     let organ = OrganId(index as u16);
                     self.funnel.entry_mut(clone, organ).injected += n;
@@ -1270,6 +1265,22 @@ impl CascadeState {
                 Ok(())
             }
         }
+    }
+
+    /// `count` cells reaching the arterial side, split among the organs by
+    /// a multinomial draw from `rng` over the cardiac-output shares,
+    /// normalised as for a single cell reaching it (the given shares sum to
+    /// 1 only within the organ set's tolerance, the multinomial wants
+    /// 1e-9).
+    fn arterial_counts(
+        &self,
+        count: u64,
+        rng: &mut cascade_kernel::RandomStream,
+    ) -> Result<Vec<u64>, CascadeError> {
+        let shares: Vec<f64> = self.config.organs.arterial_shares().collect();
+        let mut counts = vec![0; shares.len()];
+        sample_multinomial_into(rng, count, &shares, &mut counts)?;
+        Ok(counts)
     }
 
     /// Sends a cell leaving `organ`'s bed (shed from a site there, or

@@ -262,6 +262,28 @@ fn scenario<X: ScenarioExtension>(file: &Path) -> Result<Scenario<X>, Failure> {
     load::<X>(file).map_err(|e| Failure::Input(e.to_string()))
 }
 
+/// Runs `write` (a document's generated section and its figures) and says
+/// where it wrote, or why it could not.
+fn write_generated(
+    doc: &Path,
+    figures: &Path,
+    write: impl FnOnce() -> std::io::Result<()>,
+) -> Result<(), Failure> {
+    write().map_err(|e| {
+        Failure::Run(format!(
+            "cannot write {} and {}: {e}",
+            doc.display(),
+            figures.display()
+        ))
+    })?;
+    eprintln!(
+        "wrote {} and the figures in {}",
+        doc.display(),
+        figures.display()
+    );
+    Ok(())
+}
+
 /// `--threads`, checked, or every core.
 fn thread_count(threads: Option<usize>) -> Result<usize, Failure> {
     match threads {
@@ -296,18 +318,9 @@ fn validate(
     })?;
     print!("{}", validation::table(&experiments));
     if !quick {
-        validation::write(&experiments, doc, figures).map_err(|e| {
-            Failure::Run(format!(
-                "cannot write {} and {}: {e}",
-                doc.display(),
-                figures.display()
-            ))
+        write_generated(doc, figures, || {
+            validation::write(&experiments, doc, figures)
         })?;
-        eprintln!(
-            "wrote {} and the figures in {}",
-            doc.display(),
-            figures.display()
-        );
     }
     let unexpected: Vec<String> = experiments
         .iter()
@@ -445,18 +458,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             )?;
             print!("{}", report.tables());
             if !dry_run {
-                report.write(&doc, &figures).map_err(|e| {
-                    Failure::Run(format!(
-                        "cannot write {} and {}: {e}",
-                        doc.display(),
-                        figures.display()
-                    ))
-                })?;
-                eprintln!(
-                    "wrote {} and the figures in {}",
-                    doc.display(),
-                    figures.display()
-                );
+                write_generated(&doc, &figures, || report.write(&doc, &figures))?;
             }
             Ok(())
         }

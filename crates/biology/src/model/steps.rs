@@ -4,7 +4,7 @@
 //! Nothing here draws a random number or schedules an event unless the
 //! configuration asks for stepped growth.
 
-use cascade_kernel::distributions::{Binomial, Distribution, Poisson, sample_multinomial_into};
+use cascade_kernel::distributions::{Binomial, Distribution, Poisson};
 use cascade_kernel::{Context, Purpose};
 
 use super::{CascadeError, CascadeEvent, CascadeState, Compartment, MUTATION, PoolKey, SiteId};
@@ -151,9 +151,7 @@ impl CascadeState {
                 self.add_to_pool(in_transit(next), count, ctx)
             }
             Drain::Arterial => {
-                let shares: Vec<f64> = self.config.organs.arterial_shares().collect();
-                let mut counts = vec![0; shares.len()];
-                sample_multinomial_into(ctx.rng(STEPS), count, &shares, &mut counts)?;
+                let counts = self.arterial_counts(count, ctx.rng(STEPS))?;
                 for (index, &n) in counts.iter().enumerate() {
                     self.add_to_pool(in_transit(OrganId(index as u16)), n, ctx)?;
                 }
