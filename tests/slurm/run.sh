@@ -12,7 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 cargo build --release --locked -p cascade-runner
-bin="$PWD/target/release/cascade"
+# Where cargo put it: CARGO_TARGET_DIR if set (relative to here), else target/.
+target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
+bin="$target/release/cascade"
 work=$(mktemp -d)
 started=0
 cleanup() {
