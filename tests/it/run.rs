@@ -310,15 +310,9 @@ fn every_shipped_scenario_runs_and_prints_its_golden_summary() {
     let scenarios = root.join("scenarios");
     // The validation scenarios have no golden files: tests/validation.rs
     // pins their first replicates instead (as tests/scenarios.rs says).
-    let files: Vec<_> = cascade_runner::golden::scenario_files(&scenarios)
-        .unwrap()
-        .into_iter()
-        .filter(|f| !f.starts_with(scenarios.join("validation")))
-        .collect();
+    let files = cascade_runner::golden::shipped_scenario_files(&scenarios).unwrap();
     assert!(!files.is_empty());
-    // The validation scenarios have no golden files (tests/validation.rs).
-    let validation = root.join("scenarios/validation");
-    for path in files.into_iter().filter(|f| !f.starts_with(&validation)) {
+    for path in files {
         let relative = path.strip_prefix(&root).unwrap();
         let name = relative.to_string_lossy().replace('\\', "/");
         let out = Command::new(env!("CARGO_BIN_EXE_cascade"))

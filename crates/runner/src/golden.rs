@@ -128,6 +128,21 @@ pub fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
+/// The shipped scenarios that have golden files: every `.ron` file under
+/// `scenarios` but those of `scenarios/validation/`, whose hundreds of
+/// replicates `tests/validation.rs` checks and pins instead.
+///
+/// # Errors
+///
+/// A directory that cannot be listed.
+pub fn shipped_scenario_files(scenarios: &Path) -> Result<Vec<PathBuf>, String> {
+    let validation = scenarios.join("validation");
+    Ok(scenario_files(scenarios)?
+        .into_iter()
+        .filter(|f| !f.starts_with(&validation))
+        .collect())
+}
+
 /// Checks (or with `bless`, writes) the golden file of every scenario under
 /// `scenarios`: `golden/<relative path>.golden`.
 ///
