@@ -867,21 +867,24 @@ impl CascadeState {
 
     /// Living cells of `clone`, everywhere: in pools, sites and clumps.
     pub fn alive(&self, clone: CloneId) -> u64 {
-        let in_pools: u64 = self
-            .pools
-            .iter()
-            .filter(|(k, _)| k.clone == clone)
-            .map(|(_, p)| p.cells)
-            .sum();
-        let in_clumps: u64 = self.clumps.values().map(|c| c.cells_of(clone)).sum();
-        let in_sites: u64 = self
-            .sites
-            .iter()
-            .flat_map(|s| s.cells.iter())
-            .filter(|&&(c, _)| c == clone)
-            .map(|&(_, n)| n)
-            .sum();
-        in_pools + in_sites + in_clumps
+        self.alive_by_clone()[clone.index()]
+    }
+
+    /// Living cells of every clone (indexed by [`CloneId`]), everywhere: in
+    /// pools, sites and clumps. One pass over the places, for callers that
+    /// want every clone's count.
+    pub fn alive_by_clone(&self) -> Vec<u64> {
+        let mut alive = vec![0; self.lineage.len()];
+        for (key, pool) in &self.pools {
+            alive[key.clone.index()] += pool.cells;
+        }
+        let in_places = self.sites.iter().map(|s| &s.cells);
+        for cells in in_places.chain(self.clumps.values().map(|c| &c.cells)) {
+            for &(clone, n) in cells {
+                alive[clone.index()] += n;
+            }
+        }
+        alive
     }
 
     /// Checks `seeded + born = alive + died + killed + removed` for every
@@ -892,9 +895,10 @@ impl CascadeState {
     ///
     /// The first clone whose cells do not add up, with the numbers.
     pub fn check_conservation(&self) -> Result<(), String> {
+        let alive_by_clone = self.alive_by_clone();
         for clone in self.lineage.iter() {
             let l = self.ledgers[clone.id.index()];
-            let alive = self.alive(clone.id);
+            let alive = alive_by_clone[clone.id.index()];
             if l.seeded + l.born != alive + l.died + l.killed + l.removed {
                 return Err(format!(
                     "clone {}: seeded {} + born {} != alive {} + died {} + killed {} + removed {}",
@@ -1757,4 +1761,22 @@ impl<X: Extension> Model for Cascade<X> {
             event => self.state.handle(event, ctx),
         }
     }
+}
+
+/// How many of `n` cells go, each with probability `p`: a binomial draw
+/// from the stream `purpose`, with no draw at all for `n = 0`, `p ≤ 0` or
+/// `p ≥ 1`.
+fn draw_binomial<U>(
+    n: u64,
+    p: f64,
+    ctx: &mut Context<'_, CascadeEvent<U>>,
+    purpose: Purpose,
+) -> Result<u64, CascadeError> {
+    Ok(if n == 0 || p <= 0.0 {
+        0
+    } else if p >= 1.0 {
+        n
+    } else {
+        cascade_kernel::distributions::Binomial::new(n, p)?.sample(ctx.rng(purpose))
+    })
 }

@@ -136,9 +136,10 @@ pub struct Therapy {
 }
 
 impl Therapy {
-    /// Whether there is anything to give.
+    /// Whether the scenario has no therapy at all: no drug, no surgery and
+    /// no regimen.
     pub fn is_empty(&self) -> bool {
-        self.surgery.is_none() && self.regimens.is_empty()
+        self.drugs.is_empty() && self.surgery.is_none() && self.regimens.is_empty()
     }
 }
 

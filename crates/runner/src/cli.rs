@@ -814,7 +814,7 @@ pub fn describe<X: ScenarioExtension>(scenario: &Scenario<X>) -> String {
         }
     }
     let therapy = &config.therapy;
-    if !therapy.drugs.is_empty() || !therapy.is_empty() {
+    if !therapy.is_empty() {
         let _ = writeln!(
             out,
             "

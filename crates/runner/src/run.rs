@@ -337,7 +337,7 @@ fn record(
 
 fn therapy_outcome(state: &CascadeState, cells: &CellCounts) -> Option<TherapyOutcome> {
     let therapy = &state.config().therapy;
-    if therapy.is_empty() && therapy.drugs.is_empty() {
+    if therapy.is_empty() {
         return None;
     }
     let left = cells.primary

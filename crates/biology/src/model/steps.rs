@@ -4,10 +4,12 @@
 //! Nothing here draws a random number or schedules an event unless the
 //! configuration asks for stepped growth.
 
-use cascade_kernel::distributions::{Binomial, Distribution, Poisson};
+use cascade_kernel::distributions::{Distribution, Poisson};
 use cascade_kernel::{Context, Purpose};
 
-use super::{CascadeError, CascadeEvent, CascadeState, Compartment, MUTATION, PoolKey, SiteId};
+use super::{
+    CascadeError, CascadeEvent, CascadeState, Compartment, MUTATION, PoolKey, SiteId, draw_binomial,
+};
 use crate::clones::CloneId;
 use crate::config::GrowthSteps;
 use crate::organs::{Drain, OrganId};
@@ -63,11 +65,16 @@ impl CascadeState {
             let leaving = r.death + shed_per_cell;
             let removed = if leaving > 0.0 {
                 let p = -libm::expm1(-leaving * step);
-                draw_binomial(n, p, ctx)?
+                draw_binomial(n, p, ctx, STEPS)?
             } else {
                 0
             };
-            let died = draw_binomial(removed, r.death / leaving.max(f64::MIN_POSITIVE), ctx)?;
+            let died = draw_binomial(
+                removed,
+                r.death / leaving.max(f64::MIN_POSITIVE),
+                ctx,
+                STEPS,
+            )?;
             let shed = removed - died;
             let mean_births = n as f64 * r.birth * step;
             let births = if mean_births > 0.0 {
@@ -75,7 +82,7 @@ impl CascadeState {
             } else {
                 0
             };
-            let mutant_births = draw_binomial(births, r.mutation, ctx)?;
+            let mutant_births = draw_binomial(births, r.mutation, ctx, STEPS)?;
             let mut resistant = Vec::new();
             let kept =
                 self.resistant_daughters(r.clone, births - mutant_births, &mut resistant, ctx)?;
@@ -159,19 +166,4 @@ impl CascadeState {
             }
         }
     }
-}
-
-/// Binomial(n, p), with no draw for n = 0, p ≤ 0 or p ≥ 1.
-fn draw_binomial<U>(
-    n: u64,
-    p: f64,
-    ctx: &mut Context<'_, CascadeEvent<U>>,
-) -> Result<u64, CascadeError> {
-    Ok(if n == 0 || p <= 0.0 {
-        0
-    } else if p >= 1.0 {
-        n
-    } else {
-        Binomial::new(n, p)?.sample(ctx.rng(STEPS))
-    })
 }

@@ -9,7 +9,9 @@ use cascade_kernel::distributions::{Bernoulli, Binomial, Distribution};
 use cascade_kernel::{Context, Purpose, Time};
 use serde::{Deserialize, Serialize};
 
-use super::{CascadeError, CascadeEvent, CascadeState, Compartment, SiteId, SiteKind};
+use super::{
+    CascadeError, CascadeEvent, CascadeState, Compartment, SiteId, SiteKind, draw_binomial,
+};
 use crate::clones::CloneId;
 use crate::therapy::{DrugId, RegimenStart, SurgeryAt, Therapy, kill_probability};
 
@@ -112,32 +114,12 @@ impl CascadeState {
     /// Living cells resistant to `drug`, everywhere (sites, pools, clumps);
     /// 0 for a drug the configuration does not have.
     pub fn resistant_cells(&self, drug: DrugId) -> u64 {
-        let resistant: Vec<bool> = self
-            .lineage
+        self.lineage
             .iter()
-            .map(|c| self.is_resistant(c.id, drug))
-            .collect();
-        let in_sites: u64 = self
-            .sites
-            .iter()
-            .flat_map(|s| s.cells.iter())
-            .filter(|&&(c, _)| resistant[c.index()])
-            .map(|&(_, n)| n)
-            .sum();
-        let in_pools: u64 = self
-            .pools
-            .iter()
-            .filter(|(k, _)| resistant[k.clone.index()])
-            .map(|(_, p)| p.cells)
-            .sum();
-        let in_clumps: u64 = self
-            .clumps
-            .values()
-            .flat_map(|c| self.lineage.iter().map(move |l| (l.id, c.cells_of(l.id))))
-            .filter(|&(c, _)| resistant[c.index()])
+            .zip(self.alive_by_clone())
+            .filter(|(clone, _)| self.is_resistant(clone.id, drug))
             .map(|(_, n)| n)
-            .sum();
-        in_sites + in_pools + in_clumps
+            .sum()
     }
 
     /// Schedules what therapy has at set days, and starts what the
@@ -335,7 +317,7 @@ impl CascadeState {
             .collect();
         for key in keys {
             let cells = self.pools[&key].cells;
-            let killed = draw_count(cells, kill(self, key.clone), ctx)?;
+            let killed = draw_binomial(cells, kill(self, key.clone), ctx, THERAPY)?;
             if killed > 0 {
                 self.pools.get_mut(&key).expect("listed above").cells -= killed;
                 self.ledgers[key.clone.index()].killed += killed;
@@ -366,7 +348,7 @@ impl CascadeState {
         let mut any = false;
         for j in 0..self.sites[site.index()].cells.len() {
             let (clone, cells) = self.sites[site.index()].cells[j];
-            let gone = draw_count(cells, probability(self, clone), ctx)?;
+            let gone = draw_binomial(cells, probability(self, clone), ctx, THERAPY)?;
             if gone == 0 {
                 continue;
             }
@@ -415,18 +397,14 @@ impl CascadeState {
         let mut left = births;
         for index in 0..self.config.therapy.drugs.len() {
             let drug = DrugId(index as u32);
-            let d = &self.config.therapy.drugs[index];
-            let (probability, resistant) = (d.resistance_probability, d.resistant_sensitivity);
+            let probability = self.config.therapy.drugs[index].resistance_probability;
             if probability == 0.0 || left == 0 || self.is_resistant(clone, drug) {
                 continue;
             }
             let count = Binomial::new(left, probability)?.sample(ctx.rng(RESISTANCE));
             left -= count;
             for _ in 0..count {
-                let mut phenotype = self.lineage.phenotype(clone).clone();
-                phenotype.set_sensitivity(drug, resistant);
-                let mutant = self.lineage.add_mutant(clone, ctx.now(), phenotype);
-                self.new_clone_rows();
+                let mutant = self.resistant_mutant(clone, drug, ctx.now());
                 // As at a single division, the same daughter may resist
                 // the later drugs too.
                 let daughter = self.resistance_mutations_from(mutant, index + 1, ctx)?;
@@ -458,19 +436,26 @@ impl CascadeState {
         let mut daughter = daughter;
         for index in first..self.config.therapy.drugs.len() {
             let drug = DrugId(index as u32);
-            let d = &self.config.therapy.drugs[index];
-            let (probability, resistant) = (d.resistance_probability, d.resistant_sensitivity);
+            let probability = self.config.therapy.drugs[index].resistance_probability;
             if probability == 0.0 || self.is_resistant(daughter, drug) {
                 continue;
             }
             if Bernoulli::new(probability)?.sample(ctx.rng(RESISTANCE)) {
-                let mut phenotype = self.lineage.phenotype(daughter).clone();
-                phenotype.set_sensitivity(drug, resistant);
-                daughter = self.lineage.add_mutant(daughter, ctx.now(), phenotype);
-                self.new_clone_rows();
+                daughter = self.resistant_mutant(daughter, drug, ctx.now());
             }
         }
         Ok(daughter)
+    }
+
+    /// A new clone, a mutant of `parent` born `now` with its sensitivity
+    /// to `drug` set to the drug's resistant sensitivity.
+    fn resistant_mutant(&mut self, parent: CloneId, drug: DrugId, now: Time) -> CloneId {
+        let resistant = self.config.therapy.drugs[drug.index()].resistant_sensitivity;
+        let mut phenotype = self.lineage.phenotype(parent).clone();
+        phenotype.set_sensitivity(drug, resistant);
+        let mutant = self.lineage.add_mutant(parent, now, phenotype);
+        self.new_clone_rows();
+        mutant
     }
 }
 
@@ -479,20 +464,4 @@ impl CascadeState {
 enum Removal {
     Surgery,
     Drug,
-}
-
-/// How many of `cells` go, each with `probability`: a binomial draw, with
-/// no draw at all for probability 0 or 1.
-fn draw_count<U>(
-    cells: u64,
-    probability: f64,
-    ctx: &mut Context<'_, CascadeEvent<U>>,
-) -> Result<u64, CascadeError> {
-    Ok(if cells == 0 || probability <= 0.0 {
-        0
-    } else if probability >= 1.0 {
-        cells
-    } else {
-        Binomial::new(cells, probability)?.sample(ctx.rng(THERAPY))
-    })
 }
