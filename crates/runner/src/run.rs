@@ -55,6 +55,18 @@ pub struct CellCounts {
     pub circulating: u64,
 }
 
+impl CellCounts {
+    /// Living cells anywhere.
+    pub fn total(&self) -> u64 {
+        self.primary
+            + self.metastatic
+            + self.solitary
+            + self.dormant
+            + self.arrested
+            + self.circulating
+    }
+}
+
 /// What a replicate's summary is computed from: small, and written next to
 /// its tables so that a resumed run can rebuild the summary.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -340,14 +352,8 @@ fn therapy_outcome(state: &CascadeState, cells: &CellCounts) -> Option<TherapyOu
     if therapy.is_empty() {
         return None;
     }
-    let left = cells.primary
-        + cells.metastatic
-        + cells.solitary
-        + cells.dormant
-        + cells.arrested
-        + cells.circulating;
     Some(TherapyOutcome {
-        cured: left == 0,
+        cured: cells.total() == 0,
         started_day: state.therapy_started_at().map(Time::days),
         relapse_day: state.relapse().map(Time::days),
         resistant_cells: (0..therapy.drugs.len())
@@ -504,20 +510,7 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
         }
     }
 
-    let mut alive = vec![0u64; lineage.len()];
-    for site in state.sites() {
-        for &(clone, n) in &site.cells {
-            alive[clone.index()] += n;
-        }
-    }
-    for (key, n) in state.pools() {
-        alive[key.clone.index()] += n;
-    }
-    for clump in state.clumps() {
-        for clone in lineage.iter() {
-            alive[clone.id.index()] += clump.cells_of(clone.id);
-        }
-    }
+    let alive = state.alive_by_clone();
     for clone in lineage.iter() {
         let ledger = state.ledger(clone.id);
         let _ = writeln!(
@@ -556,7 +549,7 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
             optional(t.started_day),
             optional(t.relapse_day),
             t.cured,
-            c.primary + c.metastatic + c.solitary + c.dormant + c.arrested + c.circulating,
+            c.total(),
             c.dormant
         );
         for (d, drug) in config.therapy.drugs.iter().enumerate() {

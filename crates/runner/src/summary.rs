@@ -525,10 +525,7 @@ fn therapy_summary(config: &CascadeConfig, records: &[ReplicateRecord]) -> Optio
     let cells_left: Vec<f64> = records
         .iter()
         .filter(|r| r.therapy.is_some())
-        .map(|r| {
-            let c = &r.cells;
-            (c.primary + c.metastatic + c.solitary + c.dormant + c.arrested + c.circulating) as f64
-        })
+        .map(|r| r.cells.total() as f64)
         .collect();
     let resistant_cells = config
         .therapy

@@ -115,7 +115,7 @@ fn outcomes(
     n: u64,
 ) -> Result<Vec<Outcome>, ValidationError> {
     validation::replicates(setup, scenario, n, |state| {
-        let cells: u64 = state.lineage().iter().map(|c| state.alive(c.id)).sum();
+        let cells: u64 = state.alive_by_clone().iter().sum();
         Outcome {
             cured: cells == 0,
             relapse_day: state.relapse().map(|t| t.days()),

@@ -8,9 +8,10 @@ use cascade_biology::{CascadeState, NoExtension};
 use super::svg::{Bar, BarChart};
 use super::{
     Expect, Experiment, Figure, Published, Role, Setup, Tolerance, Unit, ValidationError, bar,
-    estimate, proportion, replicates, scenario, share,
+    estimate, replicates, scenario, share,
 };
 use crate::scenario::{Scenario, resolve_changed};
+use crate::summary::Estimate;
 use crate::sweep::{grid, scenario_at, set};
 
 const FILE: &str = "b16_mixed_clumps.ron";
@@ -102,7 +103,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
     let crowded_mice = replicates(setup, &crowded, n_crowded, mouse)?;
 
     let monoclonal = |mice: &[Mouse]| {
-        proportion(
+        Estimate::proportion(
             mice.iter().map(|m| m.monoclonal).sum(),
             mice.iter().map(|m| m.colonies).sum(),
         )

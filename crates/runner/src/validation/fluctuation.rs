@@ -26,7 +26,7 @@ use super::stats::{chi_square_upper_tail, f_upper_tail, mean_and_variance};
 use super::svg::{Bar, BarChart};
 use super::{
     Expect, Experiment, Figure, Published, Role, Setup, Tolerance, Unit, ValidationError, bar,
-    estimate, in_parallel, proportion, run_error, scenario, short,
+    estimate, in_parallel, run_error, scenario, short,
 };
 use crate::run::simulate;
 use crate::scenario::Scenario;
@@ -378,7 +378,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
         .iter()
         .filter(|r| f_test(&r.clones, &r.aliquots).1 < LEVEL)
         .count() as u64;
-    let power = proportion(significant, repeats);
+    let power = Estimate::proportion(significant, repeats);
     let (pooled_f, pooled_p) = f_test(&all_clones, &all_aliquots);
     let (dispersion_aliquots, p_aliquots) = dispersion_test(&all_aliquots);
     let (_, p_clones) = dispersion_test(&all_clones);
@@ -402,7 +402,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
         every_culture.fold((0, 0), |(s, d), c| (s + c.switches, d + c.low_divisions));
     let lineage_rate = Estimate {
         n: (parentals.len() + clone_cultures.len()) as u64,
-        ..proportion(switches, divisions)
+        ..Estimate::proportion(switches, divisions)
     };
 
     // The rate from the counts: the p0 method of Luria & Delbrück. A clone
@@ -414,7 +414,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
     let typical = median(&all_clones);
     let threshold = typical + 3.0 * typical.sqrt();
     let without = all_clones.iter().filter(|&&c| c <= threshold).count() as u64;
-    let p0 = proportion(without, all_clones.len() as u64);
+    let p0 = Estimate::proportion(without, all_clones.len() as u64);
     let divisions_per_clone = (confluence - 1) as f64;
     let rate = |p: f64| -libm::log(p) / divisions_per_clone;
     let recovered = Estimate {

@@ -436,11 +436,6 @@ pub(crate) fn bar(e: &Estimate, scale: f64) -> svg::Bar {
     }
 }
 
-/// A proportion with its Wilson interval ([`Estimate::proportion`]).
-pub(crate) fn proportion(successes: u64, n: u64) -> Estimate {
-    Estimate::proportion(successes, n)
-}
-
 /// A share as a number in [0, 1]; 0 when the denominator is 0.
 pub(crate) fn share(part: u64, whole: u64) -> f64 {
     if whole == 0 {

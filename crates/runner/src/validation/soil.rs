@@ -9,7 +9,7 @@ use cascade_biology::model::SiteKind;
 use super::svg::{Bar, BarChart};
 use super::{
     Expect, Experiment, Figure, Published, Role, Setup, Tolerance, Unit, ValidationError, bar,
-    estimate, proportion, replicates, scenario, share,
+    estimate, replicates, scenario, share,
 };
 use crate::summary::Estimate;
 
@@ -191,8 +191,9 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
             .map(|m| share(m.arrested_kidney_graft, m.arrested_lung_graft)),
     );
     let count = |f: &dyn Fn(&Grafts) -> bool| mice.iter().filter(|m| f(m)).count() as u64;
-    let lung_grew = proportion(count(&|m| m.colonies_lung_graft > 0), mice.len() as u64);
-    let kidney_grew = proportion(count(&|m| m.colonies_kidney_graft > 0), mice.len() as u64);
+    let lung_grew = Estimate::proportion(count(&|m| m.colonies_lung_graft > 0), mice.len() as u64);
+    let kidney_grew =
+        Estimate::proportion(count(&|m| m.colonies_kidney_graft > 0), mice.len() as u64);
     let hart = "Hart & Fidler 1980, Cancer Res 40:2281";
     let mut rows = vec![
         Published {
