@@ -184,6 +184,28 @@ pub struct CascadeConfig {
     /// death and shedding is an event of its own.
     #[serde(default)]
     pub growth_steps: Option<GrowthSteps>,
+    /// How the cells outside the sites are followed: one by one (the
+    /// default) or as exact cohorts.
+    #[serde(default)]
+    pub pool_mode: PoolMode,
+}
+
+/// How the cells outside the sites (in the blood and in the organs, before
+/// they found a colony) are followed.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PoolMode {
+    /// Every transition of every cell is an event (the reference
+    /// semantics).
+    #[default]
+    PerCell,
+    /// Exact cohorts (`crate::model` module docs, Cohorts): the cells that
+    /// will found a colony are drawn when they enter the blood and followed
+    /// one by one; the others move as counts, by the exact transition law
+    /// of their chain, brought up to date only when something looks at
+    /// them. Same distribution as [`PoolMode::PerCell`] for every
+    /// observable but three funnel counters (passes through a bed, entries
+    /// into and exits from dormancy), which only the followed cells count.
+    Cohorts,
 }
 
 /// Stepped growth of large sites: a site of at least `threshold` cells
@@ -250,6 +272,7 @@ impl CascadeConfig {
             macrometastasis_size: 1_000_000,
             therapy: Therapy::default(),
             growth_steps: None,
+            pool_mode: PoolMode::PerCell,
         }
     }
 

@@ -43,7 +43,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::clones::{CloneId, GrowthRates, Lineage};
-use crate::config::{CascadeConfig, ConfigError, GrowthLaw, Shedding};
+use crate::config::{CascadeConfig, ConfigError, GrowthLaw, PoolMode, Shedding};
 use crate::observables::{BurdenSample, FunnelTable, Harvest, Ledger, OrganHarvest};
 use crate::organs::{Drain, Entry, OrganId};
 
@@ -53,6 +53,7 @@ const ROUTING: Purpose = Purpose::new("cascade.routing");
 const MUTATION: Purpose = Purpose::new("cascade.mutation");
 
 pub mod clumps;
+mod cohorts;
 mod steps;
 mod therapy;
 
@@ -157,6 +158,9 @@ pub struct Site {
     /// events: its next step is its pending event, and it has no clock.
     #[serde(default)]
     pub stepped: bool,
+    /// The day of its last step, or of its entry into steps.
+    #[serde(default)]
+    step_from: f64,
     growth_law: GrowthLaw,
     capacity: f64,
     clock: Option<EventHandle>,
@@ -693,6 +697,9 @@ pub struct CascadeState {
     /// Therapy's progress.
     #[serde(default)]
     therapy: therapy::Progress,
+    /// The doomed cells of cohort mode, as counts.
+    #[serde(default)]
+    cohorts: cohorts::Cohorts,
     /// Reused buffer of (rate, event) channels.
     #[serde(skip)]
     channels: Vec<(f64, Channel)>,
@@ -786,6 +793,7 @@ impl CascadeState {
             burden: Vec::new(),
             first_detection: None,
             therapy,
+            cohorts: cohorts::Cohorts::default(),
             channels: Vec::new(),
         })
     }
@@ -838,21 +846,29 @@ impl CascadeState {
 
     /// Cells of `clone` in `compartment` of `organ`.
     pub fn pool_cells(&self, clone: CloneId, compartment: Compartment, organ: OrganId) -> u64 {
-        self.pools
-            .get(&PoolKey {
-                clone,
-                compartment,
-                organ,
-            })
-            .map_or(0, |p| p.cells)
+        let key = PoolKey {
+            clone,
+            compartment,
+            organ,
+        };
+        self.pools.get(&key).map_or(0, |p| p.cells) + self.doomed_cells(key)
     }
 
-    /// Every non-empty pool, in key order.
+    /// Every non-empty pool, in key order. In cohort mode a pool's cells
+    /// are those followed one by one and the doomed ones, where they were
+    /// last brought up to date (at the last observation, dose or entry in
+    /// numbers, and at the end of a run: [`Cascade::settle`]).
     pub fn pools(&self) -> impl Iterator<Item = (PoolKey, u64)> + '_ {
-        self.pools
+        let mut merged: BTreeMap<PoolKey, u64> = self
+            .pools
             .iter()
             .filter(|(_, p)| p.cells > 0)
             .map(|(k, p)| (*k, p.cells))
+            .collect();
+        for (key, n) in self.doomed_pools() {
+            *merged.entry(key).or_default() += n;
+        }
+        merged.into_iter()
     }
 
     /// The clumps in transit or arrested, in order of formation.
@@ -875,8 +891,8 @@ impl CascadeState {
     /// want every clone's count.
     pub fn alive_by_clone(&self) -> Vec<u64> {
         let mut alive = vec![0; self.lineage.len()];
-        for (key, pool) in &self.pools {
-            alive[key.clone.index()] += pool.cells;
+        for (key, cells) in self.pools() {
+            alive[key.clone.index()] += cells;
         }
         let in_places = self.sites.iter().map(|s| &s.cells);
         for cells in in_places.chain(self.clumps.values().map(|c| &c.cells)) {
@@ -939,6 +955,11 @@ impl CascadeState {
         &mut self,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
+        if self.config.pool_mode == PoolMode::Cohorts {
+            // The labels (will found a colony, or not) were drawn with the
+            // old rates.
+            self.split_again(ctx)?;
+        }
         let keys: Vec<PoolKey> = self.pools.keys().copied().collect();
         for key in keys {
             self.redraw_pool(key, ctx)?;
@@ -1035,6 +1056,45 @@ impl CascadeState {
             return Ok(());
         };
         let (cells, clock) = (pool.cells, pool.clock);
+        let cohorts = self.config.pool_mode == PoolMode::Cohorts;
+        if cohorts {
+            self.ensure_chain(key.clone)?;
+        }
+        self.fill_pool_channels(key);
+        if cohorts {
+            // The cells here will found a colony: their rates conditioned
+            // on it.
+            self.condition_on_founding(key);
+        }
+        let (clone, organ) = (key.clone, key.organ);
+        use PoolFate::*;
+        let handle = self.draw_clock(Place::Pool(key), clock, true, cells, ctx, |channel| {
+            let Channel::Pool(fate) = channel else {
+                unreachable!("pools have only pool fates")
+            };
+            match fate {
+                Arrested => CascadeEvent::CellArrested { clone, organ },
+                Passed => CascadeEvent::CellPassedCapillaryBed { clone, organ },
+                DiedInCirculation => CascadeEvent::CellDiedInCirculation { clone, organ },
+                Extravasated => CascadeEvent::CellExtravasated { clone, organ },
+                DiedInVessel => CascadeEvent::CellDiedInVessel { clone, organ },
+                DiedInParenchyma => CascadeEvent::CellDiedInParenchyma { clone, organ },
+                EnteredDormancy => CascadeEvent::CellEnteredDormancy { clone, organ },
+                Divided => CascadeEvent::SolitaryCellDivided { clone, organ },
+                LeftDormancy => CascadeEvent::CellLeftDormancy { clone, organ },
+                DormantDied => CascadeEvent::DormantCellDied { clone, organ },
+            }
+        })?;
+        if let Some(pool) = self.pools.get_mut(&key) {
+            pool.clock = handle;
+        }
+        Ok(())
+    }
+
+    /// Fills `self.channels` with the fates of a cell in pool `key` and
+    /// their rates per cell: the one place that says what a pool's cells do
+    /// (their clocks, and the cohorts' chains).
+    fn fill_pool_channels(&mut self, key: PoolKey) {
         self.channels.clear();
         let organ = self.config.organs.organ(key.organ);
         let phenotype = self.lineage.phenotype(key.clone);
@@ -1090,28 +1150,6 @@ impl CascadeState {
                     .push((organ.dormant_death_rate, Channel::Pool(DormantDied)));
             }
         }
-        let (clone, organ) = (key.clone, key.organ);
-        let handle = self.draw_clock(Place::Pool(key), clock, true, cells, ctx, |channel| {
-            let Channel::Pool(fate) = channel else {
-                unreachable!("pools have only pool fates")
-            };
-            match fate {
-                Arrested => CascadeEvent::CellArrested { clone, organ },
-                Passed => CascadeEvent::CellPassedCapillaryBed { clone, organ },
-                DiedInCirculation => CascadeEvent::CellDiedInCirculation { clone, organ },
-                Extravasated => CascadeEvent::CellExtravasated { clone, organ },
-                DiedInVessel => CascadeEvent::CellDiedInVessel { clone, organ },
-                DiedInParenchyma => CascadeEvent::CellDiedInParenchyma { clone, organ },
-                EnteredDormancy => CascadeEvent::CellEnteredDormancy { clone, organ },
-                Divided => CascadeEvent::SolitaryCellDivided { clone, organ },
-                LeftDormancy => CascadeEvent::CellLeftDormancy { clone, organ },
-                DormantDied => CascadeEvent::DormantCellDied { clone, organ },
-            }
-        })?;
-        if let Some(pool) = self.pools.get_mut(&key) {
-            pool.clock = handle;
-        }
-        Ok(())
     }
 
     /// Each clone's rates in `site` now: births and deaths per cell, and
@@ -1257,14 +1295,14 @@ impl CascadeState {
         match *entry {
             Entry::Bed(organ) => {
                 self.funnel.entry_mut(clone, organ).injected += count;
-                self.add_to_pool(in_transit(organ), count, ctx)
+                self.enter_pools(in_transit(organ), count, ctx)
             }
             Entry::Arterial => {
                 let counts = self.arterial_counts(count, ctx.rng(ROUTING))?;
                 for (index, &n) in counts.iter().enumerate() {
                     let organ = OrganId(index as u16);
                     self.funnel.entry_mut(clone, organ).injected += n;
-                    self.add_to_pool(in_transit(organ), n, ctx)?;
+                    self.enter_pools(in_transit(organ), n, ctx)?;
                 }
                 Ok(())
             }
@@ -1287,15 +1325,37 @@ impl CascadeState {
         Ok(counts)
     }
 
-    /// Sends a cell leaving `organ`'s bed (shed from a site there, or
-    /// passing through) to where that organ drains.
-    fn send_downstream<U>(
+    /// Sends a cell shed from a site in `organ` to where that organ drains,
+    /// into the pools.
+    fn shed_to_blood<U>(
         &mut self,
         clone: CloneId,
         organ: OrganId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let next = self.downstream(organ, ctx);
+        let key = PoolKey {
+            clone,
+            compartment: Compartment::InTransit,
+            organ: next,
+        };
+        self.enter_pools(key, 1, ctx)
+    }
+
+    /// Sends a cell passing `organ`'s bed to where that organ drains; in
+    /// cohort mode the cell will found a colony, and its route is
+    /// conditioned on it.
+    fn send_downstream<U>(
+        &mut self,
+        clone: CloneId,
+        organ: OrganId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let next = if self.config.pool_mode == PoolMode::Cohorts {
+            self.downstream_founding(clone, organ, ctx)?
+        } else {
+            self.downstream(organ, ctx)
+        };
         self.add_to_pool(
             PoolKey {
                 clone,
@@ -1348,6 +1408,7 @@ impl CascadeState {
             relapsed_at: None,
             awaiting_relapse: self.therapy.started_at.is_some(),
             stepped: false,
+            step_from: 0.0,
             growth_law,
             capacity,
             clock: None,
@@ -1452,7 +1513,7 @@ impl CascadeState {
                 let organ = s.organ;
                 self.funnel.entry_mut(clone, organ).shed += 1;
                 self.redraw_site(site, ctx)?;
-                self.send_downstream(clone, organ, ctx)?;
+                self.shed_to_blood(clone, organ, ctx)?;
             }
             CascadeEvent::CellArrested { clone, organ } => {
                 self.take_from_pool(pool(clone, Compartment::InTransit, organ), ctx)?;
@@ -1523,11 +1584,13 @@ impl CascadeState {
                 }
             }
             CascadeEvent::ColoniesHarvested { harvest } => {
+                self.bring_up_to_date(ctx)?;
                 let day = self.config.harvest_days[harvest as usize];
                 let harvest = self.harvest(day);
                 self.harvests.push(harvest);
             }
             CascadeEvent::BurdenObserved { observation } => {
+                self.bring_up_to_date(ctx)?;
                 let day = self.config.observation_days[observation as usize];
                 let sample = self.burden_sample(day);
                 self.burden.push(sample);
@@ -1549,6 +1612,7 @@ impl CascadeState {
                     self.therapy.relapse = Some(now);
                 }
                 if self.config.therapy.stop_at_relapse {
+                    self.bring_up_to_date(ctx)?;
                     self.therapy.stopped_at_relapse = true;
                     ctx.stop();
                 }
@@ -1577,13 +1641,13 @@ impl CascadeState {
             o.cells_in_metastases += site.size;
         }
         let mut circulating_cells = 0;
-        for (key, pool) in &self.pools {
+        for (key, cells) in self.pools() {
             let o = &mut organs[key.organ.index()];
             match key.compartment {
-                Compartment::InTransit => circulating_cells += pool.cells,
-                Compartment::Arrested => o.arrested_cells += pool.cells,
-                Compartment::Solitary => o.solitary_cells += pool.cells,
-                Compartment::Dormant => o.dormant_cells += pool.cells,
+                Compartment::InTransit => circulating_cells += cells,
+                Compartment::Arrested => o.arrested_cells += cells,
+                Compartment::Solitary => o.solitary_cells += cells,
+                Compartment::Dormant => o.dormant_cells += cells,
             }
         }
         for clump in self.clumps.values() {
@@ -1610,12 +1674,12 @@ impl CascadeState {
                 SiteKind::Metastasis => metastatic_cells[site.organ.index()] += site.size,
             }
         }
-        for (key, pool) in &self.pools {
+        for (key, cells) in self.pools() {
             if matches!(
                 key.compartment,
                 Compartment::Solitary | Compartment::Dormant
             ) {
-                solitary_cells[key.organ.index()] += pool.cells;
+                solitary_cells[key.organ.index()] += cells;
             }
         }
         BurdenSample {
@@ -1744,6 +1808,20 @@ impl<X: Extension> Cascade<X> {
     /// The extension.
     pub fn extension(&self) -> &X {
         &self.extension
+    }
+
+    /// Brings the cells that cohort mode keeps as counts up to now: call it
+    /// after a run, before reading the pools (`cascade run` does). Observations,
+    /// doses and new rates do it themselves. Nothing in per-cell mode.
+    ///
+    /// # Errors
+    ///
+    /// As the model's handler.
+    pub fn settle(
+        &mut self,
+        ctx: &mut Context<'_, CascadeEvent<X::Event>>,
+    ) -> Result<(), CascadeError> {
+        self.state.bring_up_to_date(ctx)
     }
 }
 

@@ -56,6 +56,30 @@ pub enum Format {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Time a scenario's replicates: seconds and events per replicate,
+    /// replicates per second and the process's peak memory (run one
+    /// variant per invocation for its own peak).
+    Bench {
+        /// The scenario file (RON).
+        file: PathBuf,
+        /// Seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Replicates (default: the scenario's `replicates`).
+        #[arg(long)]
+        replicates: Option<u64>,
+        /// Worker threads (default 1).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Follow the cells outside the sites one by one or as cohorts,
+        /// whatever the file says.
+        #[arg(long, value_enum)]
+        pools: Option<PoolsArg>,
+        /// Change a parameter before running, as a sweep axis would
+        /// (`NAME=VALUE`, the names of `docs/scenarios.md`, Sweeps); repeatable.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+    },
     /// Run a scenario's replicates and summarise them.
     Run {
         /// The scenario file (RON).
@@ -338,6 +362,132 @@ fn validate(
     }
 }
 
+/// `--pools`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PoolsArg {
+    /// Every cell's every transition an event.
+    PerCell,
+    /// Exact cohorts.
+    Cohorts,
+}
+
+/// `cascade bench`: the scenario with `--pools` and `--set` applied, run
+/// and timed.
+fn bench<X: ScenarioExtension>(
+    file: &Path,
+    seed: Option<u64>,
+    replicates: Option<u64>,
+    threads: usize,
+    pools: Option<PoolsArg>,
+    set: &[String],
+) -> Result<(), Failure> {
+    let base = scenario::<X>(file)?;
+    let mut changed = base.file.clone();
+    if let Some(pools) = pools {
+        changed.pools = match pools {
+            PoolsArg::PerCell => cascade_biology::config::PoolMode::PerCell,
+            PoolsArg::Cohorts => cascade_biology::config::PoolMode::Cohorts,
+        };
+    }
+    let names = base.config.organs.names();
+    for assignment in set {
+        let Some((name, value)) = assignment.split_once('=') else {
+            return Err(Failure::Input(format!(
+                "--set {assignment} is invalid, expected NAME=VALUE"
+            )));
+        };
+        let value: f64 = value
+            .trim()
+            .parse()
+            .map_err(|_| Failure::Input(format!("--set {assignment}: {value} is not a number")))?;
+        crate::sweep::set(&mut changed, &names, name.trim(), value)
+            .map_err(|e| Failure::Input(format!("--set {assignment}: {}", e.0)))?;
+    }
+    let config = crate::scenario::resolve_changed(&changed).map_err(Failure::Input)?;
+    let scenario = Scenario {
+        path: base.path.clone(),
+        sha256: base.sha256.clone(),
+        file: changed,
+        config,
+    };
+    let seed = seed.unwrap_or(scenario.file.seed);
+    let replicates = replicates.unwrap_or(scenario.file.replicates);
+    if !(1..=MAX_REPLICATES).contains(&replicates) {
+        return Err(Failure::Input(format!(
+            "--replicates {replicates} is invalid, expected 1 to {MAX_REPLICATES}"
+        )));
+    }
+    let threads = thread_count(Some(threads))?;
+    // Wall time measures the run; it decides nothing in it.
+    #[allow(clippy::disallowed_methods)]
+    let started = std::time::Instant::now();
+    let (records, _) = run_all(
+        &scenario,
+        file,
+        seed,
+        replicates,
+        Some(threads),
+        None,
+        false,
+    )?;
+    let seconds = started.elapsed().as_secs_f64();
+    let n = records.len() as f64;
+    let mean = |f: &dyn Fn(&ReplicateRecord) -> f64| records.iter().map(f).sum::<f64>() / n;
+    let peak = peak_memory_mb();
+    println!(
+        "{}: pools {:?}, {} replicates on {} thread(s){}",
+        file.display(),
+        scenario.file.pools,
+        replicates,
+        threads,
+        if set.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", set.join(", "))
+        }
+    );
+    println!("  wall time               {seconds:.3} s");
+    println!(
+        "  per replicate           {:.3} s (wall × threads / replicates)",
+        seconds * threads as f64 / n
+    );
+    println!("  replicates per second   {:.3}", n / seconds);
+    println!(
+        "  events per replicate    {:.0}",
+        mean(&|r| r.events as f64)
+    );
+    println!(
+        "  cells shed              {:.4e}",
+        mean(&|r| r.funnel.shed as f64)
+    );
+    println!(
+        "  micrometastases founded {:.1}",
+        mean(&|r| r.funnel.micrometastases as f64)
+    );
+    println!(
+        "  primary cells at end    {:.4e}",
+        mean(&|r| r.cells.primary as f64)
+    );
+    println!(
+        "  clones                  {:.1}",
+        mean(&|r| r.clones as f64)
+    );
+    match peak {
+        Some(mb) => println!("  peak memory (process)   {mb:.1} MB"),
+        None => println!("  peak memory (process)   not available on this system"),
+    }
+    Ok(())
+}
+
+/// The process's peak resident memory in MB (`VmHWM` of
+/// `/proc/self/status`), where the system gives it.
+fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
 /// Runs one command.
 ///
 /// # Errors
@@ -345,6 +495,14 @@ fn validate(
 /// [`Failure`] with the message to print.
 pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
     match command {
+        Command::Bench {
+            file,
+            seed,
+            replicates,
+            threads,
+            pools,
+            set,
+        } => bench::<X>(&file, seed, replicates, threads, pools, &set),
         Command::Check { file } => {
             let scenario = scenario::<X>(&file)?;
             print!("{}", describe(&scenario));
@@ -744,11 +902,12 @@ pub fn describe<X: ScenarioExtension>(scenario: &Scenario<X>) -> String {
     }
     let _ = writeln!(
         out,
-        "  stop day {}, seed {}, replicates {}, mode {:?}, max events {}",
+        "  stop day {}, seed {}, replicates {}, mode {:?}, pools {:?}, max events {}",
         file.stop_day,
         file.seed,
         file.replicates,
         file.mode,
+        file.pools,
         file.max_events
             .map_or_else(|| "none".to_string(), |m| m.to_string())
     );

@@ -130,16 +130,19 @@ pub fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// The shipped scenarios that have golden files: every `.ron` file under
 /// `scenarios` but those of `scenarios/validation/`, whose hundreds of
-/// replicates `tests/validation.rs` checks and pins instead.
+/// replicates `tests/validation.rs` checks and pins instead, and those of
+/// `scenarios/bench/`, human-scale runs for `cascade bench` that
+/// `tests/cohorts.rs` runs shortened.
 ///
 /// # Errors
 ///
 /// A directory that cannot be listed.
 pub fn shipped_scenario_files(scenarios: &Path) -> Result<Vec<PathBuf>, String> {
     let validation = scenarios.join("validation");
+    let bench = scenarios.join("bench");
     Ok(scenario_files(scenarios)?
         .into_iter()
-        .filter(|f| !f.starts_with(&validation))
+        .filter(|f| !f.starts_with(&validation) && !f.starts_with(&bench))
         .collect())
 }
 

@@ -239,6 +239,13 @@ pub fn simulate<X: ScenarioExtension>(
     let stop = sim
         .run(limits, &mut digest)
         .map_err(|e| RunError::Model(e.to_string()))?;
+    {
+        // Cohort mode keeps the doomed cells as counts: up to the end.
+        let (model, mut ctx) = sim.model_and_context();
+        model
+            .settle(&mut ctx)
+            .map_err(|e| RunError::Model(e.to_string()))?;
+    }
     let stopped_by = match stop {
         StopReason::EventLimitReached => "max_events",
         StopReason::StoppedByModel if sim.model().state().stopped_at_relapse() => "relapse",

@@ -522,6 +522,10 @@ pub struct ScenarioFile<X, E> {
     /// Simulation mode.
     #[serde(default)]
     pub mode: Mode,
+    /// How the cells outside the sites are followed: `PerCell` (the
+    /// default) or `Cohorts`.
+    #[serde(default)]
+    pub pools: cascade_biology::config::PoolMode,
     /// Organs and the vascular graph.
     #[serde(default)]
     pub organs: OrgansSection,
@@ -840,6 +844,7 @@ fn field_hint(field: &str) -> Option<&'static str> {
         "growth_law" | "metastasis_growth_law" => "`Exponential`, `Logistic` or `Gompertz`",
         "preset" => "`Human`, `Mouse` or `Empty`",
         "mode" => "`Exact` or `Stepped(step: ..., threshold: ...)`",
+        "pools" => "`PerCell` or `Cohorts`",
         "shedding" => "`PerCell` or `SizePower(coefficient: ..., exponent: ...)`",
         "cells" => "a list of `(\"clone name\", number of cells)` pairs",
         "organs" => "`(preset: ..., change: [...], add: [...], veins: [...])`",
@@ -1676,6 +1681,7 @@ fn resolve<X: ScenarioExtension>(
         macrometastasis_size: file.macrometastasis_size,
         therapy,
         growth_steps,
+        pool_mode: file.pools,
     };
     file.extension.validate(&config).map_err(|e| {
         Unplaced::new(

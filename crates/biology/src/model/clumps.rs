@@ -400,7 +400,7 @@ impl CascadeState {
         let clump = self.clumps.remove(&id).expect("the clump is still there");
         let (last, _) = clump.cells[0];
         self.funnel.entry_mut(last, organ).clumps_dissolved += 1;
-        self.add_to_pool(
+        self.enter_pools(
             PoolKey {
                 clone: last,
                 compartment: stage.compartment(),

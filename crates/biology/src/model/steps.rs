@@ -5,7 +5,7 @@
 //! configuration asks for stepped growth.
 
 use cascade_kernel::distributions::{Distribution, Poisson};
-use cascade_kernel::{Context, Purpose};
+use cascade_kernel::{Context, Purpose, Time};
 
 use super::{
     CascadeError, CascadeEvent, CascadeState, Compartment, MUTATION, PoolKey, SiteId, draw_binomial,
@@ -32,10 +32,11 @@ impl CascadeState {
             return Ok(());
         }
         s.stepped = true;
+        s.step_from = ctx.now().days();
         if let Some(clock) = s.clock.take() {
             ctx.cancel(clock);
         }
-        let at = ctx.now().after(step)?;
+        let at = next_step(ctx.now().days(), step)?;
         ctx.schedule_at(at, CascadeEvent::SiteStepped { site })?;
         Ok(())
     }
@@ -58,13 +59,17 @@ impl CascadeState {
         let rates: Vec<_> = self.site_rates(&self.sites[site.index()]).collect();
         let organ = self.sites[site.index()].organ;
         let now = ctx.now();
+        // The first step of a site runs from its entry into steps to the
+        // next point of the grid; the others are whole steps.
+        let interval = now.days() - self.sites[site.index()].step_from;
+        self.sites[site.index()].step_from = now.days();
         let mut mutants: Vec<CloneId> = Vec::new();
         for r in &rates {
             let n = r.cells;
             let shed_per_cell = if n > 0 { r.shed / n as f64 } else { 0.0 };
             let leaving = r.death + shed_per_cell;
             let removed = if leaving > 0.0 {
-                let p = -libm::expm1(-leaving * step);
+                let p = -libm::expm1(-leaving * interval);
                 draw_binomial(n, p, ctx, STEPS)?
             } else {
                 0
@@ -76,7 +81,7 @@ impl CascadeState {
                 STEPS,
             )?;
             let shed = removed - died;
-            let mean_births = n as f64 * r.birth * step;
+            let mean_births = n as f64 * r.birth * interval;
             let births = if mean_births > 0.0 {
                 Poisson::new(mean_births)?.sample(ctx.rng(STEPS))
             } else {
@@ -132,7 +137,7 @@ impl CascadeState {
             return self.redraw_site(site, ctx);
         }
         self.note_sizes_reached(site, ctx)?;
-        let at = now.after(step)?;
+        let at = next_step(now.days(), step)?;
         ctx.schedule_at(at, CascadeEvent::SiteStepped { site })?;
         Ok(())
     }
@@ -155,15 +160,28 @@ impl CascadeState {
         match self.config.organs.drain(organ) {
             Drain::Organ(next) => {
                 let next = *next;
-                self.add_to_pool(in_transit(next), count, ctx)
+                self.enter_pools(in_transit(next), count, ctx)
             }
             Drain::Arterial => {
                 let counts = self.arterial_counts(count, ctx.rng(STEPS))?;
                 for (index, &n) in counts.iter().enumerate() {
-                    self.add_to_pool(in_transit(OrganId(index as u16)), n, ctx)?;
+                    self.enter_pools(in_transit(OrganId(index as u16)), n, ctx)?;
                 }
                 Ok(())
             }
         }
     }
+}
+
+/// The first point after `day` of the grid of multiples of `step`: every
+/// stepped site steps on this grid, at the same instants (computed as
+/// k × step from the integer k, so bit for bit the same for every site),
+/// and the cells all of them shed enter the blood together (which cohort
+/// mode needs, to bring its counts up to date once per step).
+fn next_step(day: f64, step: f64) -> Result<Time, CascadeError> {
+    let mut k = libm::floor(day / step) + 1.0;
+    if k * step <= day {
+        k += 1.0;
+    }
+    Ok(Time::new(k * step)?)
 }

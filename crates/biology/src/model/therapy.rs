@@ -16,7 +16,7 @@ use crate::clones::CloneId;
 use crate::therapy::{DrugId, RegimenStart, SurgeryAt, Therapy, kill_probability};
 
 /// Kills by a dose and cells left behind by surgery.
-const THERAPY: Purpose = Purpose::new("cascade.therapy");
+pub(super) const THERAPY: Purpose = Purpose::new("cascade.therapy");
 /// Resistance mutations at division.
 const RESISTANCE: Purpose = Purpose::new("cascade.resistance");
 
@@ -307,6 +307,12 @@ impl CascadeState {
                 self.redraw_site(site, ctx)?;
             }
         }
+        // Cohort mode's doomed cells, up to date, then the followed ones.
+        self.kill_doomed(
+            ctx,
+            |compartment| !cycle_specific || compartment == Compartment::Solitary,
+            &kill,
+        )?;
         let keys: Vec<_> = self
             .pools
             .iter()

@@ -1,0 +1,941 @@
+//! Exact cohorts for the cells outside the sites ([`PoolMode::Cohorts`]).
+//!
+//! Out of a site, a single cell follows a continuous-time Markov chain over
+//! the pools until it dies or founds a colony. Its states are (compartment,
+//! organ), its rates those of `fill_pool_channels`: they depend on its
+//! clone and on the modifiers, not on other cells, so cells are
+//! independent. Then, for each clone:
+//!
+//! - **Who will found a colony.** h(s), the probability that a cell now in
+//!   state s ever founds a colony, solves a linear system (first-step
+//!   analysis, Gaussian elimination over the states that can be absorbed).
+//!   Of n cells entering state s together, Binomial(n, h(s)) will: they go
+//!   to the ordinary pools, whose clocks run the chain *conditioned on
+//!   founding* (Doob's h-transform: rate s→s′ times h(s′)/h(s), no
+//!   deaths), so each is followed one by one with its own events, and
+//!   founds its colony at the time per-cell mode would give.
+//! - **The others** (doomed) run the chain conditioned on never founding
+//!   (rate s→s′ times (1 − h(s′))/(1 − h(s)), deaths divided by
+//!   1 − h(s)). They are kept as counts per state, all up to date at one
+//!   time, `since`. To bring them to time t, each state's count is split
+//!   multinomially by its row of exp(Q(t − since)), the chain's exact
+//!   transition law over the interval (the matrix exponential by scaling
+//!   and squaring of a Taylor polynomial, cached per interval). Deaths,
+//!   arrests and extravasations are booked from where each cell started
+//!   and where it ended.
+//! - **Stragglers.** Fewer than [`STRAGGLER_LIMIT`] doomed cells entering
+//!   between two updates are walked one by one up to the next update,
+//!   exactly (exponential holding times, conditioned jumps), instead of
+//!   forcing an update.
+//!
+//! The counts are brought up to date when cells enter in numbers (a step of
+//! a stepped site), before anything reads or changes them (a harvest, a
+//! burden sample, a dose, new rates, the end of the run: `settle`), and
+//! never otherwise: between two looks, their cost does not depend on how
+//! many cells there are.
+//!
+//! **Exactness.** Splitting by the eventual fate, then running each part by
+//! its conditioned chain, gives every cell the law of the unconditioned
+//! chain; counts split multinomially by the exact transition probabilities
+//! have the law of independent cells. New rates (`redraw_all`) make the
+//! labels stale, so every cell is split again from where it is (the chain
+//! is memoryless). A dose kills from up-to-date counts; killing does not
+//! depend on the label, so the survivors keep theirs.
+//!
+//! **What is lost** is the path of a doomed cell within an interval. Arrests
+//! and extravasations happen at most once per cell, in the organ where the
+//! cell ends, so they are booked exactly. Passing a bed, entering dormancy
+//! and leaving it can happen many times: for doomed cells these three
+//! funnel counters are not counted (only the followed cells count them).
+//! The matrix exponential is exact to rounding (about 10⁻¹⁵ per entry);
+//! intervals within 10⁻⁹ (relative) of a cached one reuse its matrix.
+
+use cascade_kernel::distributions::{Binomial, Distribution, Exponential};
+use cascade_kernel::{Context, Purpose, RandomStream};
+use serde::{Deserialize, Serialize};
+
+use super::{CascadeError, CascadeEvent, CascadeState, Channel, Compartment, PoolFate, PoolKey};
+use crate::clones::CloneId;
+use crate::config::PoolMode;
+use crate::organs::{Drain, OrganId};
+
+/// Splits into founding and doomed cells, updates and walks.
+const COHORTS: Purpose = Purpose::new("cascade.cohorts");
+
+/// Doomed cells entering between two updates in smaller numbers than this
+/// are walked one by one; more force an update.
+pub const STRAGGLER_LIMIT: u64 = 64;
+
+/// Matrices kept per clone (intervals differ at observations and at
+/// entries off the step grid).
+const CACHED_INTERVALS: usize = 4;
+
+/// Degree of the Taylor polynomial, for a scaled generator of norm ≤ 1/2:
+/// the truncation error is below 0.5¹³/13! ≈ 2×10⁻¹⁴.
+const TAYLOR_DEGREE: usize = 12;
+
+/// The compartments in chain order: state = compartment × organs + organ.
+const COMPARTMENTS: [Compartment; 4] = [
+    Compartment::InTransit,
+    Compartment::Arrested,
+    Compartment::Solitary,
+    Compartment::Dormant,
+];
+
+fn compartment_index(compartment: Compartment) -> usize {
+    match compartment {
+        Compartment::InTransit => 0,
+        Compartment::Arrested => 1,
+        Compartment::Solitary => 2,
+        Compartment::Dormant => 3,
+    }
+}
+
+/// The doomed cells, as counts.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(super) struct Cohorts {
+    /// The day the counts are up to date at.
+    since: f64,
+    /// Per clone (by index), doomed cells per state; empty for a clone
+    /// that has had none.
+    doomed: Vec<Vec<u64>>,
+    /// Doomed cells that entered after `since`, to be walked.
+    stragglers: Vec<Straggler>,
+    /// Per clone, its chain (rebuilt when needed: it depends only on the
+    /// configuration, the lineage and the modifiers).
+    #[serde(skip)]
+    chains: Vec<Option<Chain>>,
+}
+
+/// Equal when the cells are: the chains are derived data.
+impl PartialEq for Cohorts {
+    fn eq(&self, other: &Self) -> bool {
+        self.since == other.since
+            && self.doomed == other.doomed
+            && self.stragglers == other.stragglers
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Straggler {
+    clone: CloneId,
+    state: u32,
+    cells: u64,
+    day: f64,
+}
+
+/// Where a transition of the unconditioned chain goes.
+#[derive(Copy, Clone, Debug)]
+enum Destination {
+    State(usize),
+    /// Death in a compartment of an organ (indexed like the states).
+    Death(usize),
+    Founded,
+}
+
+/// One clone's chain over the pools.
+#[derive(Clone, Debug)]
+pub(super) struct Chain {
+    /// Transient states: 4 × organs.
+    states: usize,
+    /// Probability of ever founding a colony, per state.
+    h: Vec<f64>,
+    /// Per organ, the probability of founding once past its bed.
+    h_after_pass: Vec<f64>,
+    /// Doomed chain: total rate out of each state.
+    exit: Vec<f64>,
+    /// Doomed chain: per state, (destination, cumulative probability);
+    /// destinations below `states` are states, the others deaths.
+    jumps: Vec<Vec<(usize, f64)>>,
+    /// Doomed chain's generator, `states` rows of 2 × `states` columns
+    /// (states, then deaths).
+    generator: Vec<f64>,
+    /// (interval, transition rows) pairs, most recent last.
+    cache: Vec<(f64, Vec<SparseRow>)>,
+}
+
+/// A row of a transition matrix: its positive entries (column,
+/// probability), the largest first, and their sum.
+#[derive(Clone, Debug)]
+struct SparseRow {
+    entries: Vec<(usize, f64)>,
+    mass: f64,
+}
+
+impl Chain {
+    /// The transition matrix over `tau` days: row i gives the probability
+    /// of each state and each death at the end, starting in state i.
+    fn transition(&mut self, tau: f64) -> &[SparseRow] {
+        let found = self
+            .cache
+            .iter()
+            .position(|(t, _)| (t - tau).abs() <= 1e-9 * t.max(tau));
+        let index = match found {
+            Some(index) => index,
+            None => {
+                if self.cache.len() == CACHED_INTERVALS {
+                    self.cache.remove(0);
+                }
+                let matrix = exponential(&self.generator, self.states, tau);
+                let width = 2 * self.states;
+                let rows = matrix
+                    .chunks(width)
+                    .map(|row| {
+                        let mut entries: Vec<(usize, f64)> = row
+                            .iter()
+                            .copied()
+                            .enumerate()
+                            .filter(|&(_, p)| p > 0.0)
+                            .collect();
+                        // Largest first (ties by column): the cells run out
+                        // sooner.
+                        entries.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                        let mass = entries.iter().map(|&(_, p)| p).sum();
+                        SparseRow { entries, mass }
+                    })
+                    .collect();
+                self.cache.push((tau, rows));
+                self.cache.len() - 1
+            }
+        };
+        &self.cache[index].1
+    }
+}
+
+/// exp(G τ) for the generator `g` of `n` transient states and `n`
+/// absorbing ones (`n` rows of `2n`), as `n` rows of `2n`: [E | F] with
+/// E = exp(A τ) and F = φ(A τ) B τ, φ(x) = (eˣ − 1)/x, for G = [A | B].
+/// Scaling and squaring of a Taylor polynomial, in `+ − × /` only.
+fn exponential(g: &[f64], n: usize, tau: f64) -> Vec<f64> {
+    let width = 2 * n;
+    let norm = (0..n)
+        .map(|i| {
+            g[i * width..(i + 1) * width]
+                .iter()
+                .map(|x| x.abs())
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max)
+        * tau;
+    let mut squarings = 0u32;
+    let mut scaled = norm;
+    while scaled > 0.5 {
+        scaled /= 2.0;
+        squarings += 1;
+    }
+    // Halving is exact in binary floating point.
+    let mut scale = tau;
+    for _ in 0..squarings {
+        scale /= 2.0;
+    }
+    let a: Vec<f64> = (0..n * n)
+        .map(|k| g[(k / n) * width + k % n] * scale)
+        .collect();
+    let b: Vec<f64> = (0..n * n)
+        .map(|k| g[(k / n) * width + n + k % n] * scale)
+        .collect();
+    let identity = |m: &mut Vec<f64>| {
+        for i in 0..n {
+            m[i * n + i] += 1.0;
+        }
+    };
+    // φ(A) by Horner: Y = I + A Y / k for k = K..2.
+    let mut y = vec![0.0; n * n];
+    identity(&mut y);
+    for k in (2..=TAYLOR_DEGREE).rev() {
+        let mut next = multiply(&a, &y, n);
+        for x in &mut next {
+            *x /= k as f64;
+        }
+        identity(&mut next);
+        y = next;
+    }
+    let mut e = multiply(&a, &y, n);
+    identity(&mut e);
+    let mut f = multiply(&y, &b, n);
+    for _ in 0..squarings {
+        let ef = multiply(&e, &f, n);
+        for (x, add) in f.iter_mut().zip(ef) {
+            *x += add;
+        }
+        e = multiply(&e, &e, n);
+    }
+    let mut out = vec![0.0; n * width];
+    for i in 0..n {
+        for j in 0..n {
+            out[i * width + j] = e[i * n + j].max(0.0);
+            out[i * width + n + j] = f[i * n + j].max(0.0);
+        }
+    }
+    out
+}
+
+fn multiply(x: &[f64], y: &[f64], n: usize) -> Vec<f64> {
+    let mut out = vec![0.0; n * n];
+    for i in 0..n {
+        for k in 0..n {
+            let xik = x[i * n + k];
+            if xik == 0.0 {
+                continue;
+            }
+            let row = &y[k * n..(k + 1) * n];
+            for (o, &ykj) in out[i * n..(i + 1) * n].iter_mut().zip(row) {
+                *o += xik * ykj;
+            }
+        }
+    }
+    out
+}
+
+/// Solves `a x = b` (`n` × `n`, row-major) by Gaussian elimination with
+/// partial pivoting; `None` if singular.
+fn solve(mut a: Vec<f64>, mut b: Vec<f64>, n: usize) -> Option<Vec<f64>> {
+    for col in 0..n {
+        let pivot = (col..n).fold(col, |best, r| {
+            if a[r * n + col].abs() > a[best * n + col].abs() {
+                r
+            } else {
+                best
+            }
+        });
+        if a[pivot * n + col].abs() < 1e-300 {
+            return None;
+        }
+        if pivot != col {
+            for k in 0..n {
+                a.swap(col * n + k, pivot * n + k);
+            }
+            b.swap(col, pivot);
+        }
+        for r in col + 1..n {
+            let factor = a[r * n + col] / a[col * n + col];
+            if factor == 0.0 {
+                continue;
+            }
+            for k in col..n {
+                a[r * n + k] -= factor * a[col * n + k];
+            }
+            b[r] -= factor * b[col];
+        }
+    }
+    let mut x = vec![0.0; n];
+    for r in (0..n).rev() {
+        let mut sum = b[r];
+        for k in r + 1..n {
+            sum -= a[r * n + k] * x[k];
+        }
+        x[r] = sum / a[r * n + r];
+    }
+    Some(x)
+}
+
+/// The funnel counters a doomed cell's move from state `from` to `to`
+/// (a state, or `states + death`) adds to, in the organ where it ends.
+fn book_move(state: &mut CascadeState, clone: CloneId, from: usize, to: usize, cells: u64) {
+    let organs = state.config.organs.len();
+    let states = 4 * organs;
+    let dead = to >= states;
+    let end = if dead { to - states } else { to };
+    let (from_compartment, to_compartment) = (from / organs, end / organs);
+    let organ = OrganId((end % organs) as u16);
+    let entry = state.funnel.entry_mut(clone, organ);
+    if from_compartment == 0 && to_compartment != 0 {
+        entry.arrested += cells;
+    }
+    if from_compartment <= 1 && to_compartment >= 2 {
+        entry.extravasated += cells;
+    }
+    if dead {
+        *match to_compartment {
+            0 => &mut entry.died_in_circulation,
+            1 => &mut entry.died_in_vessel,
+            2 => &mut entry.died_in_parenchyma,
+            _ => &mut entry.died_dormant,
+        } += cells;
+        state.ledgers[clone.index()].died += cells;
+    }
+}
+
+/// At most this many cells are split one by one.
+const FEW_CELLS: u64 = 8;
+
+/// Splits `n` cells over the entries of `row` (probabilities summing to 1
+/// within rounding) by conditional binomials, in the row's order; calls
+/// `out` with each (column, count) that gets cells.
+fn split_row(
+    rng: &mut RandomStream,
+    n: u64,
+    row: &SparseRow,
+    mut out: impl FnMut(usize, u64),
+) -> Result<(), CascadeError> {
+    let mut mass = row.mass;
+    let mut remaining = n;
+    let mut last = 0;
+    for (k, &(j, p)) in row.entries.iter().enumerate() {
+        if remaining <= FEW_CELLS {
+            // A few cells left: each is put by one uniform draw over the
+            // entries left (the same law as the binomials, and cheaper).
+            let rest = &row.entries[k..];
+            for _ in 0..remaining {
+                let target = rng.uniform() * mass;
+                let mut cumulative = 0.0;
+                let mut chosen = rest[rest.len() - 1].0;
+                for &(column, q) in rest {
+                    cumulative += q;
+                    if target < cumulative {
+                        chosen = column;
+                        break;
+                    }
+                }
+                out(chosen, 1);
+            }
+            return Ok(());
+        }
+        last = j;
+        let x = if p >= mass {
+            remaining
+        } else {
+            Binomial::new(remaining, p / mass)?.sample(rng)
+        };
+        mass -= p;
+        remaining -= x;
+        if x > 0 {
+            out(j, x);
+        }
+        if remaining == 0 {
+            return Ok(());
+        }
+    }
+    // Rounding left cells over: the last entry with a probability takes them.
+    out(last, remaining);
+    Ok(())
+}
+
+impl CascadeState {
+    fn cohorts_on(&self) -> bool {
+        self.config.pool_mode == PoolMode::Cohorts
+    }
+
+    fn state_index(&self, key: PoolKey) -> usize {
+        compartment_index(key.compartment) * self.config.organs.len() + key.organ.index()
+    }
+
+    fn state_key(&self, clone: CloneId, state: usize) -> PoolKey {
+        let organs = self.config.organs.len();
+        PoolKey {
+            clone,
+            compartment: COMPARTMENTS[state / organs],
+            organ: OrganId((state % organs) as u16),
+        }
+    }
+
+    /// Builds `clone`'s chain if it has none.
+    pub(super) fn ensure_chain(&mut self, clone: CloneId) -> Result<(), CascadeError> {
+        let index = clone.index();
+        if self.cohorts.chains.len() <= index {
+            self.cohorts.chains.resize(index + 1, None);
+        }
+        if self.cohorts.chains[index].is_none() {
+            let chain = self.build_chain(clone)?;
+            self.cohorts.chains[index] = Some(chain);
+        }
+        Ok(())
+    }
+
+    fn chain(&self, clone: CloneId) -> &Chain {
+        self.cohorts.chains[clone.index()]
+            .as_ref()
+            .expect("ensure_chain was called")
+    }
+
+    fn build_chain(&mut self, clone: CloneId) -> Result<Chain, CascadeError> {
+        let organs = self.config.organs.len();
+        let states = 4 * organs;
+        let shares: Vec<f64> = self.config.organs.arterial_shares().collect();
+        // The unconditioned chain: per state, (destination, rate).
+        let mut moves: Vec<Vec<(Destination, f64)>> = Vec::with_capacity(states);
+        for state in 0..states {
+            let key = self.state_key(clone, state);
+            self.fill_pool_channels(key);
+            let o = key.organ.index();
+            let mut out = Vec::new();
+            for &(rate, channel) in &self.channels {
+                if !(rate.is_finite() && rate >= 0.0) {
+                    return Err(CascadeError::InvalidRate {
+                        place: super::Place::Pool(key),
+                        rate,
+                    });
+                }
+                if rate == 0.0 {
+                    continue;
+                }
+                let Channel::Pool(fate) = channel else {
+                    unreachable!("pools have only pool fates")
+                };
+                use PoolFate::*;
+                let to = |c: usize, organ: usize| Destination::State(c * organs + organ);
+                match fate {
+                    Arrested => out.push((to(1, o), rate)),
+                    Passed => match self.config.organs.drain(key.organ) {
+                        Drain::Organ(next) => out.push((to(0, next.index()), rate)),
+                        Drain::Arterial => {
+                            for (d, &share) in shares.iter().enumerate() {
+                                if share > 0.0 {
+                                    out.push((to(0, d), rate * share));
+                                }
+                            }
+                        }
+                    },
+                    DiedInCirculation => out.push((Destination::Death(o), rate)),
+                    Extravasated => out.push((to(2, o), rate)),
+                    DiedInVessel => out.push((Destination::Death(organs + o), rate)),
+                    DiedInParenchyma => out.push((Destination::Death(2 * organs + o), rate)),
+                    EnteredDormancy => out.push((to(3, o), rate)),
+                    Divided => out.push((Destination::Founded, rate)),
+                    LeftDormancy => out.push((to(2, o), rate)),
+                    DormantDied => out.push((Destination::Death(3 * organs + o), rate)),
+                }
+            }
+            moves.push(out);
+        }
+        let exit: Vec<f64> = moves
+            .iter()
+            .map(|m| m.iter().map(|(_, r)| r).sum())
+            .collect();
+        // States from which a cell can be absorbed (die or found): only
+        // there is the first-step system non-singular. Elsewhere a cell
+        // stays alive in the pools for ever, and never founds.
+        let mut absorbed = vec![false; states];
+        loop {
+            let mut changed = false;
+            for s in 0..states {
+                if absorbed[s] {
+                    continue;
+                }
+                if moves[s].iter().any(|&(d, _)| match d {
+                    Destination::State(j) => absorbed[j],
+                    _ => true,
+                }) {
+                    absorbed[s] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let live: Vec<usize> = (0..states).filter(|&s| absorbed[s]).collect();
+        let mut position = vec![usize::MAX; states];
+        for (k, &s) in live.iter().enumerate() {
+            position[s] = k;
+        }
+        let m = live.len();
+        let mut a = vec![0.0; m * m];
+        let mut b = vec![0.0; m];
+        for (k, &s) in live.iter().enumerate() {
+            a[k * m + k] += 1.0;
+            for &(d, rate) in &moves[s] {
+                let p = rate / exit[s];
+                match d {
+                    Destination::State(j) if position[j] != usize::MAX => {
+                        a[k * m + position[j]] -= p
+                    }
+                    Destination::Founded => b[k] += p,
+                    _ => {}
+                }
+            }
+        }
+        let solution = solve(a, b, m).unwrap_or_else(|| vec![0.0; m]);
+        let mut h = vec![0.0; states];
+        for (k, &s) in live.iter().enumerate() {
+            h[s] = solution[k].clamp(0.0, 1.0);
+        }
+        let h_after_pass = (0..organs)
+            .map(|o| match self.config.organs.drain(OrganId(o as u16)) {
+                Drain::Organ(next) => h[next.index()],
+                Drain::Arterial => shares.iter().zip(&h).map(|(s, h)| s * h).sum(),
+            })
+            .collect();
+        // The doomed chain.
+        let width = 2 * states;
+        let mut generator = vec![0.0; states * width];
+        let mut doomed_exit = vec![0.0; states];
+        let mut jumps = vec![Vec::new(); states];
+        for s in 0..states {
+            let stay = 1.0 - h[s];
+            if stay <= 0.0 {
+                continue;
+            }
+            let mut total = 0.0;
+            let mut weighted = Vec::new();
+            for &(d, rate) in &moves[s] {
+                let (column, w) = match d {
+                    Destination::State(j) => (j, rate * (1.0 - h[j]) / stay),
+                    Destination::Death(k) => (states + k, rate / stay),
+                    Destination::Founded => continue,
+                };
+                if w > 0.0 {
+                    generator[s * width + column] += w;
+                    total += w;
+                    weighted.push((column, w));
+                }
+            }
+            generator[s * width + s] -= total;
+            doomed_exit[s] = total;
+            let mut cumulative = 0.0;
+            jumps[s] = weighted
+                .into_iter()
+                .map(|(column, w)| {
+                    cumulative += w / total;
+                    (column, cumulative)
+                })
+                .collect();
+        }
+        Ok(Chain {
+            states,
+            h,
+            h_after_pass,
+            exit: doomed_exit,
+            jumps,
+            generator,
+            cache: Vec::new(),
+        })
+    }
+
+    /// Scales `self.channels` (the fates of a cell in pool `key`) to the
+    /// chain conditioned on founding a colony: the cells in the pools, in
+    /// cohort mode, are those that will.
+    pub(super) fn condition_on_founding(&mut self, key: PoolKey) {
+        let organs = self.config.organs.len();
+        let o = key.organ.index();
+        let state = self.state_index(key);
+        let chain = self.cohorts.chains[key.clone.index()]
+            .as_ref()
+            .expect("ensure_chain was called");
+        let here = chain.h[state];
+        for (rate, channel) in self.channels.iter_mut() {
+            let Channel::Pool(fate) = *channel else {
+                continue;
+            };
+            use PoolFate::*;
+            let after = match fate {
+                Arrested => chain.h[organs + o],
+                Passed => chain.h_after_pass[o],
+                Extravasated | LeftDormancy => chain.h[2 * organs + o],
+                EnteredDormancy => chain.h[3 * organs + o],
+                Divided => 1.0,
+                DiedInCirculation | DiedInVessel | DiedInParenchyma | DormantDied => 0.0,
+            };
+            *rate = if here > 0.0 {
+                *rate * after / here
+            } else {
+                0.0
+            };
+        }
+    }
+
+    /// Where a cell that will found a colony goes after passing `organ`'s
+    /// bed: the drained organ, or from the arterial side an organ drawn by
+    /// cardiac-output share times its probability of founding.
+    pub(super) fn downstream_founding<U>(
+        &mut self,
+        clone: CloneId,
+        organ: OrganId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<OrganId, CascadeError> {
+        self.ensure_chain(clone)?;
+        Ok(match self.config.organs.drain(organ) {
+            Drain::Organ(next) => *next,
+            Drain::Arterial => {
+                let h = &self.chain(clone).h;
+                let weights: Vec<f64> = self
+                    .config
+                    .organs
+                    .arterial_shares()
+                    .zip(h)
+                    .map(|(s, h)| s * h)
+                    .collect();
+                let total: f64 = weights.iter().sum();
+                let target = ctx.rng(super::ROUTING).uniform() * total;
+                let mut cumulative = 0.0;
+                let mut last = 0;
+                for (d, &w) in weights.iter().enumerate() {
+                    if w <= 0.0 {
+                        continue;
+                    }
+                    last = d;
+                    cumulative += w;
+                    if target < cumulative {
+                        return Ok(OrganId(d as u16));
+                    }
+                }
+                OrganId(last as u16)
+            }
+        })
+    }
+
+    /// Puts `count` cells of a clone entering pool `key` from outside the
+    /// pools (shed, injected, left by a clump): one by one in per-cell
+    /// mode; in cohort mode split into those that will found a colony
+    /// (into the pool) and the doomed (into the counts).
+    pub(super) fn enter_pools<U>(
+        &mut self,
+        key: PoolKey,
+        count: u64,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        if !self.cohorts_on() {
+            return self.add_to_pool(key, count, ctx);
+        }
+        if count == 0 {
+            return Ok(());
+        }
+        self.ensure_chain(key.clone)?;
+        let state = self.state_index(key);
+        let founding = super::draw_binomial(count, self.chain(key.clone).h[state], ctx, COHORTS)?;
+        self.add_to_pool(key, founding, ctx)?;
+        let doomed = count - founding;
+        if doomed == 0 {
+            return Ok(());
+        }
+        let now = ctx.now().days();
+        if now != self.cohorts.since && doomed < STRAGGLER_LIMIT {
+            self.cohorts.stragglers.push(Straggler {
+                clone: key.clone,
+                state: state as u32,
+                cells: doomed,
+                day: now,
+            });
+            return Ok(());
+        }
+        self.bring_up_to_date(ctx)?;
+        *self.doomed_mut(key.clone, state) += doomed;
+        Ok(())
+    }
+
+    fn doomed_mut(&mut self, clone: CloneId, state: usize) -> &mut u64 {
+        let states = 4 * self.config.organs.len();
+        let doomed = &mut self.cohorts.doomed;
+        if doomed.len() <= clone.index() {
+            doomed.resize(clone.index() + 1, Vec::new());
+        }
+        let counts = &mut doomed[clone.index()];
+        if counts.is_empty() {
+            counts.resize(states, 0);
+        }
+        &mut counts[state]
+    }
+
+    /// Brings the doomed cells up to now: the counts by the transition law
+    /// since they were last brought up to date, then the stragglers one by
+    /// one. Nothing in per-cell mode.
+    pub(super) fn bring_up_to_date<U>(
+        &mut self,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        if !self.cohorts_on() {
+            return Ok(());
+        }
+        let now = ctx.now().days();
+        let tau = now - self.cohorts.since;
+        if tau > 0.0 {
+            for index in 0..self.cohorts.doomed.len() {
+                if self.cohorts.doomed[index].iter().all(|&n| n == 0) {
+                    continue;
+                }
+                let clone = CloneId(index as u32);
+                self.ensure_chain(clone)?;
+                let counts = std::mem::take(&mut self.cohorts.doomed[index]);
+                let states = counts.len();
+                let mut next = vec![0; states];
+                let mut moves: Vec<(usize, usize, u64)> = Vec::new();
+                {
+                    let chain = self.cohorts.chains[index].as_mut().expect("ensured above");
+                    let rows = chain.transition(tau);
+                    let rng = ctx.rng(COHORTS);
+                    for (from, &n) in counts.iter().enumerate() {
+                        if n == 0 {
+                            continue;
+                        }
+                        split_row(rng, n, &rows[from], |to, x| moves.push((from, to, x)))?;
+                    }
+                }
+                for (from, to, x) in moves {
+                    if to < states {
+                        next[to] += x;
+                    }
+                    if to != from {
+                        book_move(self, clone, from, to, x);
+                    }
+                }
+                self.cohorts.doomed[index] = next;
+            }
+        }
+        self.cohorts.since = now;
+        let stragglers = std::mem::take(&mut self.cohorts.stragglers);
+        for s in stragglers {
+            self.ensure_chain(s.clone)?;
+            for _ in 0..s.cells {
+                self.walk(s.clone, s.state as usize, s.day, now, ctx)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Walks one doomed cell of `clone` from `state` at day `from` to day
+    /// `to`, booking its moves, and counts it where it is then.
+    fn walk<U>(
+        &mut self,
+        clone: CloneId,
+        mut state: usize,
+        mut day: f64,
+        to: f64,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let states = self.chain(clone).states;
+        loop {
+            let exit = self.chain(clone).exit[state];
+            if exit <= 0.0 {
+                break;
+            }
+            day += Exponential::new(exit)?.sample(ctx.rng(COHORTS));
+            if day > to {
+                break;
+            }
+            let u = ctx.rng(COHORTS).uniform();
+            let jumps = &self.chain(clone).jumps[state];
+            let next = jumps
+                .iter()
+                .find(|&&(_, cumulative)| u < cumulative)
+                .or(jumps.last())
+                .map(|&(d, _)| d)
+                .expect("a state with a positive exit rate has jumps");
+            book_move(self, clone, state, next, 1);
+            if next >= states {
+                return Ok(());
+            }
+            state = next;
+        }
+        *self.doomed_mut(clone, state) += 1;
+        Ok(())
+    }
+
+    /// Doomed cells in pool `key` (counts and stragglers, where they were
+    /// last brought up to date).
+    pub(super) fn doomed_cells(&self, key: PoolKey) -> u64 {
+        if !self.cohorts_on() {
+            return 0;
+        }
+        let state = self.state_index(key);
+        let counted = self
+            .cohorts
+            .doomed
+            .get(key.clone.index())
+            .and_then(|c| c.get(state))
+            .copied()
+            .unwrap_or(0);
+        let walking: u64 = self
+            .cohorts
+            .stragglers
+            .iter()
+            .filter(|s| s.clone == key.clone && s.state as usize == state)
+            .map(|s| s.cells)
+            .sum();
+        counted + walking
+    }
+
+    /// Every (pool, doomed cells) with cells, counts and stragglers.
+    pub(super) fn doomed_pools(&self) -> Vec<(PoolKey, u64)> {
+        let mut out = Vec::new();
+        for (index, counts) in self.cohorts.doomed.iter().enumerate() {
+            for (state, &n) in counts.iter().enumerate() {
+                if n > 0 {
+                    out.push((self.state_key(CloneId(index as u32), state), n));
+                }
+            }
+        }
+        for s in &self.cohorts.stragglers {
+            out.push((self.state_key(s.clone, s.state as usize), s.cells));
+        }
+        out
+    }
+
+    /// After new rates: every cell in the pools split again, from where it
+    /// is, into those that will found a colony and the doomed, by the new
+    /// chains.
+    pub(super) fn split_again<U>(
+        &mut self,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        self.bring_up_to_date(ctx)?;
+        self.cohorts.chains.clear();
+        let mut clones: Vec<CloneId> = self.pools.keys().map(|k| k.clone).collect();
+        clones.extend(
+            (0..self.cohorts.doomed.len())
+                .filter(|&i| !self.cohorts.doomed[i].is_empty())
+                .map(|i| CloneId(i as u32)),
+        );
+        clones.sort();
+        clones.dedup();
+        for clone in clones {
+            self.ensure_chain(clone)?;
+            let states = self.chain(clone).states;
+            for state in 0..states {
+                let key = self.state_key(clone, state);
+                let following = self.pools.get(&key).map_or(0, |p| p.cells);
+                let doomed = self.doomed_cells(key);
+                let total = following + doomed;
+                if total == 0 {
+                    continue;
+                }
+                let h = self.chain(clone).h[state];
+                let founding = super::draw_binomial(total, h, ctx, COHORTS)?;
+                if founding > 0 || self.pools.contains_key(&key) {
+                    self.pools.entry(key).or_default().cells = founding;
+                }
+                *self.doomed_mut(clone, state) = total - founding;
+            }
+        }
+        Ok(())
+    }
+
+    /// Kills doomed cells at a dose: each in a reached compartment with
+    /// the probability `kill` gives its clone. Brings them up to date
+    /// first.
+    pub(super) fn kill_doomed<U>(
+        &mut self,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+        reached: impl Fn(Compartment) -> bool,
+        kill: &dyn Fn(&CascadeState, CloneId) -> f64,
+    ) -> Result<(), CascadeError> {
+        if !self.cohorts_on() {
+            return Ok(());
+        }
+        self.bring_up_to_date(ctx)?;
+        for index in 0..self.cohorts.doomed.len() {
+            let clone = CloneId(index as u32);
+            let p = kill(self, clone);
+            for state in 0..self.cohorts.doomed[index].len() {
+                let n = self.cohorts.doomed[index][state];
+                let key = self.state_key(clone, state);
+                if n == 0 || !reached(key.compartment) {
+                    continue;
+                }
+                let killed = super::draw_binomial(n, p, ctx, super::therapy::THERAPY)?;
+                if killed == 0 {
+                    continue;
+                }
+                self.cohorts.doomed[index][state] -= killed;
+                self.ledgers[index].killed += killed;
+                let entry = self.funnel.entry_mut(clone, key.organ);
+                *match key.compartment {
+                    Compartment::InTransit => &mut entry.killed_in_circulation,
+                    Compartment::Arrested => &mut entry.killed_in_vessel,
+                    Compartment::Solitary => &mut entry.killed_in_parenchyma,
+                    Compartment::Dormant => &mut entry.killed_dormant,
+                } += killed;
+            }
+        }
+        Ok(())
+    }
+}

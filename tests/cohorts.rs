@@ -1,0 +1,308 @@
+//! Cohort mode against per-cell mode: the same small scenarios, many
+//! replicates in each mode, and a two-sample test per observable.
+//!
+//! The test: two-sample Kolmogorov–Smirnov per observable, at α = 0.01
+//! for the whole family (Bonferroni: each of the k observables at 0.01/k,
+//! rejecting when D > c·√((n + m)/(n·m)) with c = √(−ln(0.01/(2k))/2), the
+//! asymptotic critical value, conservative for counts); for an extinction
+//! probability a two-proportion z test at 1% (|z| > 2.576). Seeds are
+//! fixed, so the outcome is reproducible. By default 120 replicates per
+//! mode; set `CASCADE_COHORTS=full` for 1,000:
+//!
+//! ```text
+//! CASCADE_COHORTS=full cargo test --release -p cascade-runner --test cohorts
+//! ```
+//!
+//! Not compared: the funnel's passes, entries into dormancy and exits from
+//! it, which cohort mode counts only for the cells it follows
+//! (`docs/model.md`, Cohorts).
+
+use std::path::Path;
+
+use cascade_biology::NoExtension;
+use cascade_biology::model::SiteKind;
+use cascade_biology::organs::OrganId;
+use cascade_runner::run::simulate;
+use cascade_runner::scenario::{Scenario, parse};
+
+fn replicates() -> u64 {
+    match std::env::var("CASCADE_COHORTS").as_deref() {
+        Ok("full") => 1000,
+        _ => 120,
+    }
+}
+
+/// 300 cells into a mouse tail vein: most arrest in the lung, some pass
+/// to the arterial side; a dose of a drug on day 1 that reaches every
+/// compartment; the pools are harvested on day 1.5, while many cells are
+/// still arrested, solitary or dormant.
+const INJECTED: &str = r#"Scenario(
+    seed: 21,
+    stop_day: 6.0,
+    organs: (preset: Mouse, every: (extravasation_rate: 1.0, solitary_death_rate: 0.5, dormancy_entry_rate: 0.5, dormancy_exit_rate: 0.3)),
+    clones: [(name: "B16", birth_rate: 0.7, death_rate: 0.3, mutation_probability: 0.0)],
+    injections: [(day: 0.0, vein: "tail_vein", cells: [("B16", 300)])],
+    harvest_days: [1.5],
+    therapy: (
+        drugs: [(name: "D", log_kill: 0.3)],
+        regimens: [(start: Day(1.0), days: [0.0], cycle: [["D"]])],
+    ),
+    macrometastasis_size: 20,
+    detection_size: 60,
+)"#;
+
+/// A growing primary that sheds into a mouse and seeds metastases (the
+/// scenario of `tests/modes.rs`), stepping from 500 cells: shed cells
+/// enter the blood in numbers at each step.
+const GROWING: &str = r#"Scenario(
+    seed: 22,
+    stop_day: 8.0,
+    mode: Stepped(step: 0.01, threshold: 500),
+    organs: (preset: Mouse, every: (extravasation_rate: 1.0, solitary_death_rate: 0.5)),
+    clones: [(name: "T", birth_rate: 0.6, death_rate: 0.2, mutation_probability: 1e-4, shedding_rate: 0.01)],
+    primary: (organ: "skin", cells: [("T", 2000)], growth_law: Gompertz, carrying_capacity: 1e7),
+    macrometastasis_size: 20,
+    detection_size: 100,
+)"#;
+
+/// 3 cells into a tail vein that often all die (a small founding chance
+/// per cell): the probability that none is left.
+const FEW: &str = r#"Scenario(
+    seed: 23,
+    stop_day: 4.0,
+    organs: (preset: Mouse, every: (extravasation_rate: 0.5, arrested_death_rate: 1.0, solitary_death_rate: 2.0)),
+    clones: [(name: "B16", birth_rate: 0.7, death_rate: 0.6, mutation_probability: 0.0)],
+    injections: [(day: 0.0, vein: "tail_vein", cells: [("B16", 3)])],
+)"#;
+
+fn scenario(text: &str, pools: &str) -> Scenario<NoExtension> {
+    let text = text.replacen("    seed:", &format!("    pools: {pools},\n    seed:"), 1);
+    parse::<NoExtension>(&text, Path::new("cohorts.ron")).expect("a valid scenario")
+}
+
+/// The observables of one replicate, by name.
+fn observe(scenario: &Scenario<NoExtension>, r: u64) -> Vec<(&'static str, f64)> {
+    let finished = simulate(scenario, scenario.file.seed, r).expect("runs");
+    let state = finished.state();
+    let f = state.funnel().total();
+    let lung = state
+        .config()
+        .organs
+        .id("lung")
+        .expect("the mouse has lungs");
+    let alive_in = |organ: Option<OrganId>| {
+        state
+            .metastases()
+            .filter(|s| s.size > 0 && organ.is_none_or(|o| s.organ == o))
+            .count() as f64
+    };
+    let cells = |kind| -> f64 {
+        state
+            .sites()
+            .iter()
+            .filter(|s| s.kind == kind)
+            .map(|s| s.size as f64)
+            .sum()
+    };
+    let alive: u64 = state.alive_by_clone().iter().sum();
+    let mut out = vec![
+        ("arrested", f.arrested as f64),
+        ("extravasated", f.extravasated as f64),
+        ("died in circulation", f.died_in_circulation as f64),
+        ("died in vessel", f.died_in_vessel as f64),
+        ("died in parenchyma", f.died_in_parenchyma as f64),
+        ("died dormant", f.died_dormant as f64),
+        ("micrometastases founded", f.micrometastases as f64),
+        (
+            "killed",
+            (f.killed_in_circulation
+                + f.killed_in_vessel
+                + f.killed_in_parenchyma
+                + f.killed_dormant) as f64,
+        ),
+        ("metastases alive in the lung", alive_in(Some(lung))),
+        (
+            "metastases alive elsewhere",
+            alive_in(None) - alive_in(Some(lung)),
+        ),
+        ("metastatic cells", cells(SiteKind::Metastasis)),
+        ("primary cells", cells(SiteKind::Primary)),
+        ("cells shed", f.shed as f64),
+        (
+            "first detection day (stop day + 1 if none)",
+            state
+                .first_detection()
+                .map_or(scenario.file.stop_day + 1.0, |t| t.days()),
+        ),
+        ("all dead", if alive == 0 { 1.0 } else { 0.0 }),
+    ];
+    let pools: Vec<(cascade_biology::model::PoolKey, u64)> = state.pools().collect();
+    let in_compartment = |c| {
+        pools
+            .iter()
+            .filter(|(k, _)| k.compartment == c)
+            .map(|(_, n)| *n as f64)
+            .sum::<f64>()
+    };
+    use cascade_biology::model::Compartment;
+    out.push((
+        "arrested cells at the end",
+        in_compartment(Compartment::Arrested),
+    ));
+    out.push((
+        "solitary cells at the end",
+        in_compartment(Compartment::Solitary),
+    ));
+    out.push((
+        "dormant cells at the end",
+        in_compartment(Compartment::Dormant),
+    ));
+    for h in state.harvests() {
+        let sum = |g: &dyn Fn(&cascade_biology::observables::OrganHarvest) -> u64| {
+            h.organs.iter().map(g).sum::<u64>() as f64
+        };
+        out.push(("arrested cells at the harvest", sum(&|o| o.arrested_cells)));
+        out.push(("solitary cells at the harvest", sum(&|o| o.solitary_cells)));
+        out.push(("dormant cells at the harvest", sum(&|o| o.dormant_cells)));
+    }
+    out
+}
+
+/// The two-sample Kolmogorov–Smirnov statistic.
+fn ks(a: &[f64], b: &[f64]) -> f64 {
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    let (mut i, mut j, mut d) = (0, 0, 0.0f64);
+    while i < a.len() && j < b.len() {
+        let x = a[i].min(b[j]);
+        while i < a.len() && a[i] <= x {
+            i += 1;
+        }
+        while j < b.len() && b[j] <= x {
+            j += 1;
+        }
+        d = d.max((i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs());
+    }
+    d
+}
+
+/// Runs both modes and compares every observable that varies in either.
+fn compare(text: &str, skip: &[&str]) {
+    let per_cell = scenario(text, "PerCell");
+    let cohorts = scenario(text, "Cohorts");
+    let a: Vec<_> = (0..replicates()).map(|r| observe(&per_cell, r)).collect();
+    let b: Vec<_> = (0..replicates()).map(|r| observe(&cohorts, r)).collect();
+    let names: Vec<&str> = a[0]
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| !skip.contains(n))
+        .collect();
+    let column = |rows: &[Vec<(&str, f64)>], name: &str| -> Vec<f64> {
+        rows.iter()
+            .map(|row| row.iter().find(|(n, _)| *n == name).expect("observed").1)
+            .collect()
+    };
+    let varying: Vec<&str> = names
+        .into_iter()
+        .filter(|name| {
+            let (x, y) = (column(&a, name), column(&b, name));
+            x.iter().chain(&y).any(|v| *v != x[0])
+        })
+        .collect();
+    assert!(varying.len() >= 5, "too little varies: {varying:?}");
+    let k = varying.len() as f64;
+    let (n, m) = (a.len() as f64, b.len() as f64);
+    let c = (-libm::log(0.01 / (2.0 * k)) / 2.0).sqrt();
+    let critical = c * ((n + m) / (n * m)).sqrt();
+    for name in varying {
+        let (x, y) = (column(&a, name), column(&b, name));
+        let d = ks(&x, &y);
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        eprintln!(
+            "{name:>45}: D {d:.3} (critical {critical:.3}), means {:.2} per cell, {:.2} cohorts",
+            mean(&x),
+            mean(&y)
+        );
+        assert!(
+            d <= critical,
+            "{name}: KS D = {d:.3} > {critical:.3} (means: per cell {}, cohorts {})",
+            mean(&x),
+            mean(&y)
+        );
+    }
+}
+
+#[test]
+fn cohorts_give_the_distributions_of_per_cell_after_an_injection() {
+    compare(INJECTED, &["all dead"]);
+}
+
+#[test]
+fn cohorts_give_the_distributions_of_per_cell_for_a_shedding_primary() {
+    compare(GROWING, &["all dead", "killed"]);
+}
+
+#[test]
+fn cohorts_keep_the_extinction_probability() {
+    let share = |pools: &str| {
+        let s = scenario(FEW, pools);
+        let dead = (0..replicates())
+            .filter(|&r| {
+                let finished = simulate(&s, s.file.seed, r).expect("runs");
+                finished.state().alive_by_clone().iter().sum::<u64>() == 0
+            })
+            .count();
+        dead as f64 / replicates() as f64
+    };
+    let (p1, p2) = (share("PerCell"), share("Cohorts"));
+    assert!(
+        p1 > 0.1 && p1 < 0.9,
+        "the scenario should die out sometimes, not always: {p1}"
+    );
+    let n = replicates() as f64;
+    let pooled = (p1 + p2) / 2.0;
+    let z = (p1 - p2) / (pooled * (1.0 - pooled) * 2.0 / n).sqrt();
+    eprintln!("all dead: per cell {p1}, cohorts {p2}, z = {z:.2}");
+    assert!(
+        z.abs() <= 2.576,
+        "all dead: per cell {p1}, cohorts {p2}, z = {z:.2}"
+    );
+}
+
+/// The shipped benchmark (`scenarios/bench/human_scale.ron`, run by
+/// `cascade bench`) is valid and runs, cut to its first 20 days, in cohort
+/// mode: the primary sheds in numbers from its first step, its cells die
+/// as counts, and cells are conserved.
+#[test]
+fn the_human_scale_benchmark_runs_shortened() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = root.join("scenarios/bench/human_scale.ron");
+    let text = std::fs::read_to_string(&path).expect("the benchmark is shipped");
+    let mut scenario = parse::<NoExtension>(&text, &path).expect("a valid scenario");
+    assert_eq!(
+        scenario.file.pools,
+        cascade_biology::config::PoolMode::Cohorts
+    );
+    scenario.file.stop_day = 20.0;
+    scenario.config = cascade_runner::scenario::resolve_changed(&scenario.file).expect("valid");
+    let finished = simulate(&scenario, scenario.file.seed, 0).expect("runs");
+    let state = finished.state();
+    let f = state.funnel().total();
+    // 10^6 cells shedding 4e-3 per day for 20 days: about 8×10^4 shed.
+    assert!(f.shed > 50_000 && f.shed < 150_000, "shed {}", f.shed);
+    assert_eq!(
+        f.shed,
+        f.died_in_circulation + f.arrested + {
+            let pools: Vec<_> = state.pools().collect();
+            pools
+                .iter()
+                .filter(|(k, _)| k.compartment == cascade_biology::model::Compartment::InTransit)
+                .map(|(_, n)| n)
+                .sum::<u64>()
+        }
+    );
+    // The doomed made no events: far fewer events than cells shed.
+    assert!(finished.simulation.dispatched() < f.shed / 5);
+}
