@@ -53,7 +53,7 @@ const INJECTED: &str = r#"Scenario(
 
 /// A growing primary that sheds into a mouse and seeds metastases (the
 /// scenario of `tests/modes.rs`), stepping from 500 cells: shed cells
-/// enter the blood in numbers at each step.
+/// enter the blood in numbers at each step, bound for the lung.
 const GROWING: &str = r#"Scenario(
     seed: 22,
     stop_day: 8.0,
@@ -242,6 +242,17 @@ fn cohorts_give_the_distributions_of_per_cell_after_an_injection() {
 #[test]
 fn cohorts_give_the_distributions_of_per_cell_for_a_shedding_primary() {
     compare(GROWING, &["all dead", "killed"]);
+}
+
+/// The same primary in the lung, which drains to the arterial side: a
+/// step's shed cells are split among the organs by cardiac output.
+#[test]
+fn cohorts_give_the_distributions_of_per_cell_for_a_primary_draining_to_the_arterial_side() {
+    let lung = GROWING
+        .replacen("organ: \"skin\"", "organ: \"lung\"", 1)
+        .replacen("seed: 22", "seed: 24", 1);
+    assert!(lung.contains("\"lung\""));
+    compare(&lung, &["all dead", "killed"]);
 }
 
 #[test]

@@ -1855,6 +1855,6 @@ fn draw_binomial<U>(
     } else if p >= 1.0 {
         n
     } else {
-        cascade_kernel::distributions::Binomial::new(n, p)?.sample(ctx.rng(purpose))
+        cascade_kernel::distributions::sample_binomial(ctx.rng(purpose), n, p)?
     })
 }

@@ -969,6 +969,31 @@ impl Multinomial {
     }
 }
 
+/// One draw of [`Binomial`] without building one: checks `p` as
+/// [`Binomial::new`] does and gives the same value, from the same uniforms,
+/// as `Binomial::new(n, p)?.sample(rng)`, without moving the sampler's
+/// state around (for callers that draw once per (n, p)).
+///
+/// # Errors
+///
+/// As [`Binomial::new`].
+pub fn sample_binomial(rng: &mut RandomStream, n: u64, p: f64) -> Result<u64, ParameterError> {
+    check(is_probability(p), "binomial", "p", p, PROBABILITY)?;
+    let (chunks, rest) = if n > BINOMIAL_CHUNK {
+        (n / BINOMIAL_CHUNK, n % BINOMIAL_CHUNK)
+    } else {
+        (0, n)
+    };
+    let mut total = 0;
+    if chunks > 0 {
+        let chunk = BinomialCore::new(BINOMIAL_CHUNK, p);
+        for _ in 0..chunks {
+            total += chunk.sample(rng);
+        }
+    }
+    Ok(total + BinomialCore::new(rest, p).sample(rng))
+}
+
 /// [`Multinomial::sample_into`] without building a [`Multinomial`]: checks
 /// `probabilities` as [`Multinomial::new`] does, allocates nothing, and
 /// gives the same values as the struct would.

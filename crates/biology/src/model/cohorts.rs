@@ -50,7 +50,7 @@
 //! The matrix exponential is exact to rounding (about 10⁻¹⁵ per entry);
 //! intervals within 10⁻⁹ (relative) of a cached one reuse its matrix.
 
-use cascade_kernel::distributions::{Binomial, Distribution, Exponential};
+use cascade_kernel::distributions::{Distribution, Exponential, sample_binomial};
 use cascade_kernel::{Context, Purpose, RandomStream};
 use serde::{Deserialize, Serialize};
 
@@ -395,7 +395,7 @@ fn split_row(
         let x = if p >= mass {
             remaining
         } else {
-            Binomial::new(remaining, p / mass)?.sample(rng)
+            sample_binomial(rng, remaining, p / mass)?
         };
         mass -= p;
         remaining -= x;
@@ -694,10 +694,90 @@ impl CascadeState {
         let state = self.state_index(key);
         let founding = super::draw_binomial(count, self.chain(key.clone).h[state], ctx, COHORTS)?;
         self.add_to_pool(key, founding, ctx)?;
+        self.enter_doomed(key, count - founding, ctx)
+    }
+
+    /// Cohort mode: `count` cells of a clone shed into the arterial side
+    /// (from an organ draining there). Those that will found a colony are
+    /// drawn first, Binomial(count, Σ share·h), and each sent to an organ
+    /// drawn by share·h; the doomed are split among the organs by one
+    /// multinomial draw over share·(1 − h). The same law as routing every
+    /// cell by share, then splitting it by h where it lands, in fewer draws.
+    pub(super) fn enter_arterial_side<U>(
+        &mut self,
+        clone: CloneId,
+        count: u64,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        if count == 0 {
+            return Ok(());
+        }
+        self.ensure_chain(clone)?;
+        let organs = self.config.organs.len();
+        let shares: Vec<f64> = self.config.organs.arterial_shares().collect();
+        let h = &self.chain(clone).h;
+        let founding_weights: Vec<f64> = shares.iter().zip(h).map(|(s, h)| s * h).collect();
+        let founding_share: f64 = founding_weights.iter().sum();
+        let founding = super::draw_binomial(count, founding_share, ctx, COHORTS)?;
+        let in_transit = |organ: usize| PoolKey {
+            clone,
+            compartment: Compartment::InTransit,
+            organ: OrganId(organ as u16),
+        };
+        for _ in 0..founding {
+            let target = ctx.rng(COHORTS).uniform() * founding_share;
+            let mut cumulative = 0.0;
+            let mut chosen = (0..organs)
+                .rev()
+                .find(|&o| founding_weights[o] > 0.0)
+                .unwrap_or(0);
+            for (o, &w) in founding_weights.iter().enumerate() {
+                cumulative += w;
+                if w > 0.0 && target < cumulative {
+                    chosen = o;
+                    break;
+                }
+            }
+            self.add_to_pool(in_transit(chosen), 1, ctx)?;
+        }
         let doomed = count - founding;
         if doomed == 0 {
             return Ok(());
         }
+        let h = &self.chain(clone).h;
+        let mut weights: Vec<f64> = shares.iter().zip(h).map(|(s, h)| s * (1.0 - h)).collect();
+        let total: f64 = weights.iter().sum();
+        if total <= 0.0 {
+            return Ok(());
+        }
+        for w in &mut weights {
+            *w /= total;
+        }
+        let mut counts = vec![0; organs];
+        cascade_kernel::distributions::sample_multinomial_into(
+            ctx.rng(COHORTS),
+            doomed,
+            &weights,
+            &mut counts,
+        )?;
+        for (o, &n) in counts.iter().enumerate() {
+            self.enter_doomed(in_transit(o), n, ctx)?;
+        }
+        Ok(())
+    }
+
+    /// Puts `doomed` cells that will not found a colony into the counts
+    /// (or the stragglers), at pool `key`'s state.
+    fn enter_doomed<U>(
+        &mut self,
+        key: PoolKey,
+        doomed: u64,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        if doomed == 0 {
+            return Ok(());
+        }
+        let state = self.state_index(key);
         let now = ctx.now().days();
         if now != self.cohorts.since && doomed < STRAGGLER_LIMIT {
             self.cohorts.stragglers.push(Straggler {

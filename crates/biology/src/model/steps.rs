@@ -11,7 +11,7 @@ use super::{
     CascadeError, CascadeEvent, CascadeState, Compartment, MUTATION, PoolKey, SiteId, draw_binomial,
 };
 use crate::clones::CloneId;
-use crate::config::GrowthSteps;
+use crate::config::{GrowthSteps, PoolMode};
 use crate::organs::{Drain, OrganId};
 
 /// The counts of a step.
@@ -161,6 +161,9 @@ impl CascadeState {
             Drain::Organ(next) => {
                 let next = *next;
                 self.enter_pools(in_transit(next), count, ctx)
+            }
+            Drain::Arterial if self.config.pool_mode == PoolMode::Cohorts => {
+                self.enter_arterial_side(clone, count, ctx)
             }
             Drain::Arterial => {
                 let counts = self.arterial_counts(count, ctx.rng(STEPS))?;

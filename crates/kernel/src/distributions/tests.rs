@@ -826,3 +826,34 @@ proptest! {
         }
     }
 }
+
+/// `sample_binomial` is `Binomial::new(n, p)?.sample(rng)`, value for value
+/// and uniform for uniform: both paths (inversion and BTRD), flipped and
+/// not, the edges, and more trials than a chunk.
+#[test]
+fn sample_binomial_draws_what_the_struct_draws() {
+    let cases = [
+        (0u64, 0.3),
+        (5, 0.0),
+        (5, 1.0),
+        (7, 0.2),
+        (40, 0.9),
+        (1_000, 1e-6),
+        (1_000_000, 0.37),
+        (3_000_000_000, 0.999),
+        ((1u64 << 52) + 12_345, 0.25),
+    ];
+    for (i, &(n, p)) in cases.iter().enumerate() {
+        let mut a = stream(i as u64, "binomial-once");
+        let mut b = stream(i as u64, "binomial-once");
+        let sampler = Binomial::new(n, p).unwrap();
+        for _ in 0..50 {
+            assert_eq!(
+                sampler.sample(&mut a),
+                sample_binomial(&mut b, n, p).unwrap()
+            );
+        }
+        assert_eq!(a.uniform(), b.uniform(), "same uniforms used");
+    }
+    assert!(sample_binomial(&mut stream(1, "x"), 3, 1.5).is_err());
+}
