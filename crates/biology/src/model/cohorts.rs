@@ -101,10 +101,19 @@ pub(super) struct Cohorts {
     doomed: Vec<Vec<u64>>,
     /// Doomed cells that entered after `since`, to be walked.
     stragglers: Vec<Straggler>,
-    /// Per clone, its chain (rebuilt when needed: it depends only on the
-    /// configuration, the lineage and the modifiers).
+    /// Per clone, the index of its chain in `shared` (rebuilt when
+    /// needed: a chain depends only on the configuration, the clone's
+    /// phenotype and the modifiers).
     #[serde(skip)]
-    chains: Vec<Option<Chain>>,
+    chains: Vec<Option<usize>>,
+    /// The chains, one per distinct set of pool rates: clones whose cells
+    /// do the same out of the sites (mutants whose mutation left those
+    /// rates as they were, for instance) share one.
+    #[serde(skip)]
+    shared: Vec<Chain>,
+    /// Chain index by the bits of every pool rate, in state order.
+    #[serde(skip)]
+    by_rates: std::collections::BTreeMap<Vec<u64>, usize>,
 }
 
 /// Equal when the cells are: the chains are derived data.
@@ -429,23 +438,42 @@ impl CascadeState {
         }
     }
 
-    /// Builds `clone`'s chain if it has none.
+    /// Gives `clone` its chain if it has none: the chain of an earlier
+    /// clone with the same pool rates, bit for bit, or a new one.
     pub(super) fn ensure_chain(&mut self, clone: CloneId) -> Result<(), CascadeError> {
         let index = clone.index();
         if self.cohorts.chains.len() <= index {
             self.cohorts.chains.resize(index + 1, None);
         }
-        if self.cohorts.chains[index].is_none() {
-            let chain = self.build_chain(clone)?;
-            self.cohorts.chains[index] = Some(chain);
+        if self.cohorts.chains[index].is_some() {
+            return Ok(());
         }
+        let states = 4 * self.config.organs.len();
+        let mut rates = Vec::new();
+        for state in 0..states {
+            self.fill_pool_channels(self.state_key(clone, state));
+            rates.extend(self.channels.iter().map(|(rate, _)| rate.to_bits()));
+        }
+        let shared = match self.cohorts.by_rates.get(&rates) {
+            Some(&shared) => shared,
+            None => {
+                let chain = self.build_chain(clone)?;
+                self.cohorts.shared.push(chain);
+                let shared = self.cohorts.shared.len() - 1;
+                self.cohorts.by_rates.insert(rates, shared);
+                shared
+            }
+        };
+        self.cohorts.chains[index] = Some(shared);
         Ok(())
     }
 
+    fn chain_index(&self, clone: CloneId) -> usize {
+        self.cohorts.chains[clone.index()].expect("ensure_chain was called")
+    }
+
     fn chain(&self, clone: CloneId) -> &Chain {
-        self.cohorts.chains[clone.index()]
-            .as_ref()
-            .expect("ensure_chain was called")
+        &self.cohorts.shared[self.chain_index(clone)]
     }
 
     fn build_chain(&mut self, clone: CloneId) -> Result<Chain, CascadeError> {
@@ -609,9 +637,7 @@ impl CascadeState {
         let organs = self.config.organs.len();
         let o = key.organ.index();
         let state = self.state_index(key);
-        let chain = self.cohorts.chains[key.clone.index()]
-            .as_ref()
-            .expect("ensure_chain was called");
+        let chain = &self.cohorts.shared[self.chain_index(key.clone)];
         let here = chain.h[state];
         for (rate, channel) in self.channels.iter_mut() {
             let Channel::Pool(fate) = *channel else {
@@ -830,7 +856,8 @@ impl CascadeState {
                 let mut next = vec![0; states];
                 let mut moves: Vec<(usize, usize, u64)> = Vec::new();
                 {
-                    let chain = self.cohorts.chains[index].as_mut().expect("ensured above");
+                    let shared = self.chain_index(clone);
+                    let chain = &mut self.cohorts.shared[shared];
                     let rows = chain.transition(tau);
                     let rng = ctx.rng(COHORTS);
                     for (from, &n) in counts.iter().enumerate() {
@@ -949,6 +976,8 @@ impl CascadeState {
     ) -> Result<(), CascadeError> {
         self.bring_up_to_date(ctx)?;
         self.cohorts.chains.clear();
+        self.cohorts.shared.clear();
+        self.cohorts.by_rates.clear();
         let mut clones: Vec<CloneId> = self.pools.keys().map(|k| k.clone).collect();
         clones.extend(
             (0..self.cohorts.doomed.len())
