@@ -19,6 +19,10 @@ use cascade_biology::model::SiteKind;
 use cascade_runner::run::simulate;
 use cascade_runner::scenario::{Scenario, parse};
 
+#[path = "support/ks.rs"]
+mod support;
+use support::ks;
+
 fn replicates() -> u64 {
     match std::env::var("CASCADE_MODES").as_deref() {
         Ok("full") => 1000,
@@ -83,26 +87,6 @@ fn observe(scenario: &Scenario<NoExtension>) -> Vec<[f64; 5]> {
             ]
         })
         .collect()
-}
-
-/// The two-sample Kolmogorov–Smirnov statistic.
-fn ks(a: &[f64], b: &[f64]) -> f64 {
-    let mut a = a.to_vec();
-    let mut b = b.to_vec();
-    a.sort_by(f64::total_cmp);
-    b.sort_by(f64::total_cmp);
-    let (mut i, mut j, mut d) = (0, 0, 0.0f64);
-    while i < a.len() && j < b.len() {
-        let x = a[i].min(b[j]);
-        while i < a.len() && a[i] <= x {
-            i += 1;
-        }
-        while j < b.len() && b[j] <= x {
-            j += 1;
-        }
-        d = d.max((i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs());
-    }
-    d
 }
 
 fn same_distributions(exact: &[[f64; 5]], stepped: &[[f64; 5]], names: &[&str]) {

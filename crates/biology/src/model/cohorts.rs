@@ -1035,14 +1035,7 @@ impl CascadeState {
                     continue;
                 }
                 self.cohorts.doomed[index][state] -= killed;
-                self.ledgers[index].killed += killed;
-                let entry = self.funnel.entry_mut(clone, key.organ);
-                *match key.compartment {
-                    Compartment::InTransit => &mut entry.killed_in_circulation,
-                    Compartment::Arrested => &mut entry.killed_in_vessel,
-                    Compartment::Solitary => &mut entry.killed_in_parenchyma,
-                    Compartment::Dormant => &mut entry.killed_dormant,
-                } += killed;
+                self.book_kills(key, killed);
             }
         }
         Ok(())

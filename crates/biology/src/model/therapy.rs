@@ -10,7 +10,7 @@ use cascade_kernel::{Context, Purpose, Time};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    CascadeError, CascadeEvent, CascadeState, Compartment, SiteId, SiteKind, draw_binomial,
+    CascadeError, CascadeEvent, CascadeState, Compartment, PoolKey, SiteId, SiteKind, draw_binomial,
 };
 use crate::clones::CloneId;
 use crate::therapy::{DrugId, RegimenStart, SurgeryAt, Therapy, kill_probability};
@@ -326,18 +326,24 @@ impl CascadeState {
             let killed = draw_binomial(cells, kill(self, key.clone), ctx, THERAPY)?;
             if killed > 0 {
                 self.pools.get_mut(&key).expect("listed above").cells -= killed;
-                self.ledgers[key.clone.index()].killed += killed;
-                let entry = self.funnel.entry_mut(key.clone, key.organ);
-                *match key.compartment {
-                    Compartment::InTransit => &mut entry.killed_in_circulation,
-                    Compartment::Arrested => &mut entry.killed_in_vessel,
-                    Compartment::Solitary => &mut entry.killed_in_parenchyma,
-                    Compartment::Dormant => &mut entry.killed_dormant,
-                } += killed;
+                self.book_kills(key, killed);
                 self.redraw_pool(key, ctx)?;
             }
         }
         Ok(())
+    }
+
+    /// Books `killed` cells of pool `key` killed by a dose: the clone's
+    /// ledger and the funnel's kills in that compartment and organ.
+    pub(super) fn book_kills(&mut self, key: PoolKey, killed: u64) {
+        self.ledgers[key.clone.index()].killed += killed;
+        let entry = self.funnel.entry_mut(key.clone, key.organ);
+        *match key.compartment {
+            Compartment::InTransit => &mut entry.killed_in_circulation,
+            Compartment::Arrested => &mut entry.killed_in_vessel,
+            Compartment::Solitary => &mut entry.killed_in_parenchyma,
+            Compartment::Dormant => &mut entry.killed_dormant,
+        } += killed;
     }
 
     /// Removes each cell of `site` with the probability of its clone
