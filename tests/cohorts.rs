@@ -109,7 +109,14 @@ fn observe(scenario: &Scenario<NoExtension>, r: u64) -> Vec<(&'static str, f64)>
             .sum()
     };
     let alive: u64 = state.alive_by_clone().iter().sum();
+    let in_lung = state.funnel().organ(lung);
     let mut out = vec![
+        ("arrested in the lung", in_lung.arrested as f64),
+        ("died in the lung's vessels", in_lung.died_in_vessel as f64),
+        (
+            "micrometastases founded in the lung",
+            in_lung.micrometastases as f64,
+        ),
         ("arrested", f.arrested as f64),
         ("extravasated", f.extravasated as f64),
         ("died in circulation", f.died_in_circulation as f64),

@@ -553,7 +553,9 @@ pub trait Extension {
     /// Handles one of the extension's events. It may change
     /// [`CascadeState::modifiers`] (then call
     /// [`CascadeState::redraw_all`]), read the state, and schedule more of
-    /// its events as [`CascadeEvent::User`].
+    /// its events as [`CascadeEvent::User`]. In cohort mode, call
+    /// [`CascadeState::settle`] before reading the pools, the funnel or the
+    /// ledgers: the doomed cells are brought up to date only when asked.
     ///
     /// # Errors
     ///
@@ -632,6 +634,13 @@ pub enum CascadeError {
     Distribution(ParameterError),
     /// An extension's own error.
     Extension(String),
+    /// Cohort mode could not solve a clone's probabilities of founding a
+    /// colony (a singular first-step system: a bug, or rates at the edge
+    /// of floating point).
+    Cohorts {
+        /// The clone.
+        clone: CloneId,
+    },
 }
 
 impl fmt::Display for CascadeError {
@@ -645,6 +654,12 @@ impl fmt::Display for CascadeError {
             ),
             CascadeError::Distribution(error) => write!(f, "distribution: {error}"),
             CascadeError::Extension(message) => write!(f, "extension: {message}"),
+            CascadeError::Cohorts { clone } => write!(
+                f,
+                "cohort mode: the probabilities of founding a colony of clone {} have no \
+                 solution (use pools: PerCell for these rates)",
+                clone.index()
+            ),
         }
     }
 }
@@ -1811,8 +1826,8 @@ impl<X: Extension> Cascade<X> {
     }
 
     /// Brings the cells that cohort mode keeps as counts up to now: call it
-    /// after a run, before reading the pools (`cascade run` does). Observations,
-    /// doses and new rates do it themselves. Nothing in per-cell mode.
+    /// after a run, before reading the pools (`cascade run` does).
+    /// [`CascadeState::settle`] for an extension.
     ///
     /// # Errors
     ///
@@ -1821,7 +1836,7 @@ impl<X: Extension> Cascade<X> {
         &mut self,
         ctx: &mut Context<'_, CascadeEvent<X::Event>>,
     ) -> Result<(), CascadeError> {
-        self.state.bring_up_to_date(ctx)
+        self.state.settle(ctx)
     }
 }
 

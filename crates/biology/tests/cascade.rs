@@ -949,6 +949,49 @@ fn checkpoint_and_restore_continue_the_same_trajectory() {
     assert_eq!(state(&restored), state(&uninterrupted));
 }
 
+/// The same in cohort mode: the doomed cells' counts, stragglers and
+/// chain snapshot are in the checkpoint, the chains and their cached
+/// matrices are rebuilt after the restore, and the run goes on as if
+/// uninterrupted.
+#[test]
+fn checkpoint_and_restore_continue_the_same_trajectory_in_cohort_mode() {
+    let mut config = busy_config();
+    config.pool_mode = cascade_biology::config::PoolMode::Cohorts;
+    config.growth_steps = Some(cascade_biology::config::GrowthSteps {
+        step: 0.05,
+        threshold: 40,
+    });
+    let horizon = Time::new(8.0).unwrap();
+    let mut uninterrupted = simulation(config.clone(), NoExtension, Seed::new(8)).unwrap();
+    let mut uninterrupted_digest = TraceDigest::new();
+    uninterrupted
+        .run(RunLimits::until(horizon), &mut uninterrupted_digest)
+        .unwrap();
+    let events = uninterrupted_digest.events();
+    assert!(events > 300, "a busy run: {events}");
+    let mut sim = simulation(config, NoExtension, Seed::new(8)).unwrap();
+    let mut digest = TraceDigest::new();
+    sim.run(
+        RunLimits::until(horizon).with_max_events(events / 2),
+        &mut digest,
+    )
+    .unwrap();
+    let saved = serde_json::to_string(&(&sim, &digest)).unwrap();
+    drop(sim);
+    let (mut restored, mut digest): (Simulation<Cascade>, TraceDigest) =
+        serde_json::from_str(&saved).unwrap();
+    restored
+        .run(RunLimits::until(horizon), &mut digest)
+        .unwrap();
+    assert_eq!(digest, uninterrupted_digest);
+    for sim in [&mut restored, &mut uninterrupted] {
+        let (model, mut ctx) = sim.model_and_context();
+        model.settle(&mut ctx).unwrap();
+    }
+    let state = |sim: &Simulation<Cascade>| serde_json::to_string(sim.model().state()).unwrap();
+    assert_eq!(state(&restored), state(&uninterrupted));
+}
+
 /// The pinned digest of the busy scenario: the same on every platform and
 /// build profile. A change is value-breaking: record it in CHANGELOG.md.
 #[test]

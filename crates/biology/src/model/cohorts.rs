@@ -26,7 +26,7 @@
 //! - **Stragglers.** Fewer than [`STRAGGLER_LIMIT`] doomed cells entering
 //!   between two updates are walked one by one up to the next update,
 //!   exactly (exponential holding times, conditioned jumps), instead of
-//!   forcing an update.
+//!   forcing an update; at most `MAX_STRAGGLERS` wait at a time.
 //!
 //! The counts are brought up to date when cells enter in numbers (a step of
 //! a stepped site), before anything reads or changes them (a harvest, a
@@ -65,6 +65,11 @@ const COHORTS: Purpose = Purpose::new("cascade.cohorts");
 /// Doomed cells entering between two updates in smaller numbers than this
 /// are walked one by one; more force an update.
 pub const STRAGGLER_LIMIT: u64 = 64;
+
+/// At most this many stragglers wait for an update; one more brings the
+/// counts up to date (so memory stays bounded when nothing looks for a
+/// long time).
+const MAX_STRAGGLERS: usize = 4096;
 
 /// Matrices kept per clone (intervals differ at observations and at
 /// entries off the step grid).
@@ -114,6 +119,13 @@ pub(super) struct Cohorts {
     /// Chain index by the bits of every pool rate, in state order.
     #[serde(skip)]
     by_rates: std::collections::BTreeMap<Vec<u64>, usize>,
+    /// The modifiers the counts have moved under since they were last
+    /// split (`None`: the state's, unchanged): the chains are built from
+    /// them, so that a run restored from a checkpoint rebuilds the chains
+    /// the uninterrupted run had, even after an extension changed the
+    /// modifiers and before `redraw_all` moved the counts up to date.
+    #[serde(default)]
+    modifiers: Option<super::Modifiers>,
 }
 
 /// Equal when the cells are: the chains are derived data.
@@ -122,6 +134,7 @@ impl PartialEq for Cohorts {
         self.since == other.since
             && self.doomed == other.doomed
             && self.stragglers == other.stragglers
+            && self.modifiers == other.modifiers
     }
 }
 
@@ -159,7 +172,8 @@ pub(super) struct Chain {
     /// Doomed chain's generator, `states` rows of 2 × `states` columns
     /// (states, then deaths).
     generator: Vec<f64>,
-    /// (interval, transition rows) pairs, most recent last.
+    /// (interval, transition rows) pairs, oldest first (first in, first
+    /// out).
     cache: Vec<(f64, Vec<SparseRow>)>,
 }
 
@@ -175,10 +189,14 @@ impl Chain {
     /// The transition matrix over `tau` days: row i gives the probability
     /// of each state and each death at the end, starting in state i.
     fn transition(&mut self, tau: f64) -> &[SparseRow] {
-        let found = self
-            .cache
-            .iter()
-            .position(|(t, _)| (t - tau).abs() <= 1e-9 * t.max(tau));
+        // The interval with its last 22 bits of mantissa cleared (a
+        // relative change below 10⁻⁹): intervals that differ only by the
+        // rounding of their end points (k·Δ − (k − 1)·Δ) get one matrix,
+        // whatever was computed before (so a run restored from a
+        // checkpoint, with an empty cache, draws what the uninterrupted
+        // run drew).
+        let tau = f64::from_bits(tau.to_bits() & !((1u64 << 22) - 1));
+        let found = self.cache.iter().position(|(t, _)| *t == tau);
         let index = match found {
             Some(index) => index,
             None => {
@@ -448,24 +466,39 @@ impl CascadeState {
         if self.cohorts.chains[index].is_some() {
             return Ok(());
         }
+        // The chain's rates are those the counts move under.
+        let current = match self.cohorts.modifiers.clone() {
+            Some(then) => Some(std::mem::replace(&mut self.modifiers, then)),
+            None => {
+                self.cohorts.modifiers = Some(self.modifiers.clone());
+                None
+            }
+        };
+        let built = self.chain_for(clone);
+        if let Some(current) = current {
+            self.modifiers = current;
+        }
+        self.cohorts.chains[index] = Some(built?);
+        Ok(())
+    }
+
+    /// The index of the chain of `clone`'s rates under `self.modifiers`:
+    /// an existing one with the same rates, bit for bit, or a new one.
+    fn chain_for(&mut self, clone: CloneId) -> Result<usize, CascadeError> {
         let states = 4 * self.config.organs.len();
         let mut rates = Vec::new();
         for state in 0..states {
             self.fill_pool_channels(self.state_key(clone, state));
             rates.extend(self.channels.iter().map(|(rate, _)| rate.to_bits()));
         }
-        let shared = match self.cohorts.by_rates.get(&rates) {
-            Some(&shared) => shared,
-            None => {
-                let chain = self.build_chain(clone)?;
-                self.cohorts.shared.push(chain);
-                let shared = self.cohorts.shared.len() - 1;
-                self.cohorts.by_rates.insert(rates, shared);
-                shared
-            }
-        };
-        self.cohorts.chains[index] = Some(shared);
-        Ok(())
+        if let Some(&shared) = self.cohorts.by_rates.get(&rates) {
+            return Ok(shared);
+        }
+        let chain = self.build_chain(clone)?;
+        self.cohorts.shared.push(chain);
+        let shared = self.cohorts.shared.len() - 1;
+        self.cohorts.by_rates.insert(rates, shared);
+        Ok(shared)
     }
 
     fn chain_index(&self, clone: CloneId) -> usize {
@@ -573,7 +606,7 @@ impl CascadeState {
                 }
             }
         }
-        let solution = solve(a, b, m).unwrap_or_else(|| vec![0.0; m]);
+        let solution = solve(a, b, m).ok_or(CascadeError::Cohorts { clone })?;
         let mut h = vec![0.0; states];
         for (k, &s) in live.iter().enumerate() {
             h[s] = solution[k].clamp(0.0, 1.0);
@@ -774,7 +807,12 @@ impl CascadeState {
         let mut weights: Vec<f64> = shares.iter().zip(h).map(|(s, h)| s * (1.0 - h)).collect();
         let total: f64 = weights.iter().sum();
         if total <= 0.0 {
-            return Ok(());
+            // Every organ founds for certain (rounding left cells over):
+            // they found too, in the organ most likely.
+            let organ = (0..organs)
+                .max_by(|&a, &b| founding_weights[a].total_cmp(&founding_weights[b]))
+                .unwrap_or(0);
+            return self.add_to_pool(in_transit(organ), doomed, ctx);
         }
         for w in &mut weights {
             *w /= total;
@@ -812,6 +850,10 @@ impl CascadeState {
                 cells: doomed,
                 day: now,
             });
+            // Bounded memory between looks: a long list is walked now.
+            if self.cohorts.stragglers.len() >= MAX_STRAGGLERS {
+                self.bring_up_to_date(ctx)?;
+            }
             return Ok(());
         }
         self.bring_up_to_date(ctx)?;
@@ -830,6 +872,21 @@ impl CascadeState {
             counts.resize(states, 0);
         }
         &mut counts[state]
+    }
+
+    /// Brings the cells cohort mode keeps as counts up to now, so that the
+    /// pools, the funnel and the ledgers are those of now: for an
+    /// extension that reads them (observations, doses and the end of a run
+    /// do it themselves). Nothing in per-cell mode.
+    ///
+    /// # Errors
+    ///
+    /// As the model's handler.
+    pub fn settle<U>(
+        &mut self,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        self.bring_up_to_date(ctx)
     }
 
     /// Brings the doomed cells up to now: the counts by the transition law
@@ -978,6 +1035,8 @@ impl CascadeState {
         self.cohorts.chains.clear();
         self.cohorts.shared.clear();
         self.cohorts.by_rates.clear();
+        // From now on the counts move under the new rates.
+        self.cohorts.modifiers = Some(self.modifiers.clone());
         let mut clones: Vec<CloneId> = self.pools.keys().map(|k| k.clone).collect();
         clones.extend(
             (0..self.cohorts.doomed.len())
