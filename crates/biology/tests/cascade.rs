@@ -913,69 +913,25 @@ fn busy_config() -> CascadeConfig {
     config
 }
 
-/// Checkpoint mid-run (the simulation and the digest, through serde),
-/// restore, run on: the digest and the state of the uninterrupted run.
-#[test]
-fn checkpoint_and_restore_continue_the_same_trajectory() {
-    let horizon = Time::new(8.0).unwrap();
-    let mut uninterrupted = simulation(busy_config(), NoExtension, Seed::new(8)).unwrap();
+/// Runs `config` to `horizon`, and again up to `first`, checkpointed
+/// through serde (the simulation and the digest), restored and run on to
+/// `horizon`: both must give the same digest and, once settled, the same
+/// state (compared through serde, which leaves out scratch space and the
+/// chains cohort mode rebuilds). Returns the digest.
+fn check_checkpoint(
+    config: CascadeConfig,
+    seed: u64,
+    horizon: Time,
+    first: RunLimits,
+) -> TraceDigest {
+    let mut uninterrupted = simulation(config.clone(), NoExtension, Seed::new(seed)).unwrap();
     let mut uninterrupted_digest = TraceDigest::new();
     uninterrupted
         .run(RunLimits::until(horizon), &mut uninterrupted_digest)
         .unwrap();
-    assert!(
-        uninterrupted_digest.events() > 3_000,
-        "a busy run: {}",
-        uninterrupted_digest.events()
-    );
-
-    let mut sim = simulation(busy_config(), NoExtension, Seed::new(8)).unwrap();
+    let mut sim = simulation(config, NoExtension, Seed::new(seed)).unwrap();
     let mut digest = TraceDigest::new();
-    sim.run(
-        RunLimits::until(horizon).with_max_events(1_500),
-        &mut digest,
-    )
-    .unwrap();
-    let saved = serde_json::to_string(&(&sim, &digest)).unwrap();
-    drop(sim);
-    let (mut restored, mut digest): (Simulation<Cascade>, TraceDigest) =
-        serde_json::from_str(&saved).unwrap();
-    restored
-        .run(RunLimits::until(horizon), &mut digest)
-        .unwrap();
-    assert_eq!(digest, uninterrupted_digest);
-    // Same state too (compared through serde, which leaves out scratch space).
-    let state = |sim: &Simulation<Cascade>| serde_json::to_string(sim.model().state()).unwrap();
-    assert_eq!(state(&restored), state(&uninterrupted));
-}
-
-/// The same in cohort mode: the doomed cells' counts, stragglers and
-/// chain snapshot are in the checkpoint, the chains and their cached
-/// matrices are rebuilt after the restore, and the run goes on as if
-/// uninterrupted.
-#[test]
-fn checkpoint_and_restore_continue_the_same_trajectory_in_cohort_mode() {
-    let mut config = busy_config();
-    config.pool_mode = cascade_biology::config::PoolMode::Cohorts;
-    config.growth_steps = Some(cascade_biology::config::GrowthSteps {
-        step: 0.05,
-        threshold: 40,
-    });
-    let horizon = Time::new(8.0).unwrap();
-    let mut uninterrupted = simulation(config.clone(), NoExtension, Seed::new(8)).unwrap();
-    let mut uninterrupted_digest = TraceDigest::new();
-    uninterrupted
-        .run(RunLimits::until(horizon), &mut uninterrupted_digest)
-        .unwrap();
-    let events = uninterrupted_digest.events();
-    assert!(events > 300, "a busy run: {events}");
-    let mut sim = simulation(config, NoExtension, Seed::new(8)).unwrap();
-    let mut digest = TraceDigest::new();
-    sim.run(
-        RunLimits::until(horizon).with_max_events(events / 2),
-        &mut digest,
-    )
-    .unwrap();
+    sim.run(first, &mut digest).unwrap();
     let saved = serde_json::to_string(&(&sim, &digest)).unwrap();
     drop(sim);
     let (mut restored, mut digest): (Simulation<Cascade>, TraceDigest) =
@@ -990,6 +946,35 @@ fn checkpoint_and_restore_continue_the_same_trajectory_in_cohort_mode() {
     }
     let state = |sim: &Simulation<Cascade>| serde_json::to_string(sim.model().state()).unwrap();
     assert_eq!(state(&restored), state(&uninterrupted));
+    uninterrupted_digest
+}
+
+/// Checkpoint mid-run (the simulation and the digest, through serde),
+/// restore, run on: the digest and the state of the uninterrupted run.
+#[test]
+fn checkpoint_and_restore_continue_the_same_trajectory() {
+    let horizon = Time::new(8.0).unwrap();
+    let first = RunLimits::until(horizon).with_max_events(1_500);
+    let digest = check_checkpoint(busy_config(), 8, horizon, first);
+    assert!(digest.events() > 3_000, "a busy run: {}", digest.events());
+}
+
+/// The same in cohort mode, with stepped growth: the doomed cells'
+/// counts, stragglers and the modifiers their chains use are in the
+/// checkpoint; the chains and their cached matrices are rebuilt after the
+/// restore, and the run goes on as if uninterrupted.
+#[test]
+fn checkpoint_and_restore_continue_the_same_trajectory_in_cohort_mode() {
+    let mut config = busy_config();
+    config.pool_mode = cascade_biology::config::PoolMode::Cohorts;
+    config.growth_steps = Some(cascade_biology::config::GrowthSteps {
+        step: 0.05,
+        threshold: 40,
+    });
+    let horizon = Time::new(8.0).unwrap();
+    let first = RunLimits::until(horizon).with_max_events(150);
+    let digest = check_checkpoint(config, 8, horizon, first);
+    assert!(digest.events() > 300, "a busy run: {}", digest.events());
 }
 
 /// The pinned digest of the busy scenario: the same on every platform and

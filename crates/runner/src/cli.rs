@@ -518,9 +518,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             resume,
             format,
         } => {
-            if !format.available() {
-                return Err(Failure::Input(crate::output::PARQUET_MISSING.into()));
-            }
+            require_format(format)?;
             if let Some(t) = threads
                 && !(1..=MAX_THREADS).contains(&t)
             {
@@ -555,9 +553,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             wait,
             format,
         } => {
-            if !format.available() {
-                return Err(Failure::Input(crate::output::PARQUET_MISSING.into()));
-            }
+            require_format(format)?;
             let text = crate::slurm::slurm::<X>(&crate::slurm::SlurmRequest {
                 file: &file,
                 shards,
@@ -580,9 +576,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             slices,
             format,
         } => {
-            if !format.available() {
-                return Err(Failure::Input(crate::output::PARQUET_MISSING.into()));
-            }
+            require_format(format)?;
             let text = crate::shards::merge::<X>(&slices, &out, format)?;
             print!("{text}");
             Ok(())
@@ -763,6 +757,32 @@ fn run_all<X: ScenarioExtension>(
     Ok((records, dir))
 }
 
+/// A pool of `threads` worker threads (all cores by default), for
+/// replicates run in parallel: `run_units` and the validation suite.
+///
+/// # Errors
+///
+/// The message, if the threads cannot be started.
+pub(crate) fn worker_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = threads {
+        builder = builder.num_threads(threads);
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))
+}
+
+/// Refuses a table format this build cannot write (Parquet without the
+/// cargo feature `parquet`).
+fn require_format(format: crate::output::TableFormat) -> Result<(), Failure> {
+    if format.available() {
+        Ok(())
+    } else {
+        Err(Failure::Input(crate::output::PARQUET_MISSING.into()))
+    }
+}
+
 /// Runs `job` for every unit of `units` on `threads` worker threads (all
 /// cores by default), with a progress bar on a terminal counting `noun`s;
 /// the records in unit order, or the first failure in unit order. After
@@ -776,13 +796,7 @@ pub(crate) fn run_units(
     job: impl Fn(u64) -> Result<ReplicateRecord, Failure> + Sync,
     message: impl Fn(u64) -> Option<String> + Sync,
 ) -> Result<Vec<ReplicateRecord>, Failure> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(threads) = threads {
-        builder = builder.num_threads(threads);
-    }
-    let pool = builder
-        .build()
-        .map_err(|e| Failure::Run(format!("cannot start worker threads: {e}")))?;
+    let pool = worker_pool(threads).map_err(Failure::Run)?;
     let show_progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let progress = if show_progress {
         let bar = indicatif::ProgressBar::new(units.end - units.start);
