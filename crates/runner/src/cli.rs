@@ -418,6 +418,7 @@ fn bench<X: ScenarioExtension>(
         )));
     }
     let threads = thread_count(Some(threads))?;
+    let before = baseline_seconds();
     // Wall time measures the run; it decides nothing in it.
     #[allow(clippy::disallowed_methods)]
     let started = std::time::Instant::now();
@@ -431,6 +432,7 @@ fn bench<X: ScenarioExtension>(
         false,
     )?;
     let seconds = started.elapsed().as_secs_f64();
+    let baseline = before.min(baseline_seconds());
     let n = records.len() as f64;
     let mean = |f: &dyn Fn(&ReplicateRecord) -> f64| records.iter().map(f).sum::<f64>() / n;
     let peak = peak_memory_mb();
@@ -452,6 +454,13 @@ fn bench<X: ScenarioExtension>(
         seconds * threads as f64 / n
     );
     println!("  replicates per second   {:.3}", n / seconds);
+    println!(
+        "  baseline                {baseline:.3} s (a fixed BinaryHeap loop, the faster of one run before and one after)"
+    );
+    println!(
+        "  per replicate / baseline {:.2}",
+        seconds * threads as f64 / n / baseline
+    );
     println!(
         "  events per replicate    {:.0}",
         mean(&|r| r.events as f64)
@@ -477,6 +486,35 @@ fn bench<X: ScenarioExtension>(
         None => println!("  peak memory (process)   not available on this system"),
     }
     Ok(())
+}
+
+/// Seconds for a fixed amount of work in this process, the unit `bench`
+/// reports its time in (so that figures from other machines, or from a
+/// busy one, compare): 4×10⁶ holds on a `std` `BinaryHeap` of 10⁵ pending
+/// times, drawn from a fixed xorshift stream.
+fn baseline_seconds() -> f64 {
+    use std::cmp::Reverse;
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut heap = std::collections::BinaryHeap::with_capacity(100_000);
+    for _ in 0..100_000 {
+        heap.push(Reverse(next() >> 24));
+    }
+    #[allow(clippy::disallowed_methods)]
+    let started = std::time::Instant::now();
+    for _ in 0..4_000_000 {
+        if let Some(Reverse(t)) = heap.pop() {
+            heap.push(Reverse(t + (next() >> 40)));
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    std::hint::black_box(&heap);
+    seconds
 }
 
 /// The process's peak resident memory in MB (`VmHWM` of
