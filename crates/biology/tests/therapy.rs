@@ -97,9 +97,6 @@ fn run(config: CascadeConfig, seed: u64, days: f64) -> (Simulation<Cascade>, Tra
 }
 
 /// Cells alive per clone.
-fn alive(state: &CascadeState) -> Vec<u64> {
-    state.lineage().iter().map(|c| state.alive(c.id)).collect()
-}
 
 #[test]
 fn a_dose_of_a_drug_every_cell_resists_changes_nothing() {
@@ -112,7 +109,7 @@ fn a_dose_of_a_drug_every_cell_resists_changes_nothing() {
         let (a, digest_a) = run(without, seed, 6.0);
         let (b, digest_b) = run(with, seed, 6.0);
         let (a, b) = (a.model().state(), b.model().state());
-        assert_eq!(alive(a), alive(b), "seed {seed}");
+        assert_eq!(a.alive_by_clone(), b.alive_by_clone(), "seed {seed}");
         assert_eq!(a.lineage(), b.lineage());
         assert_eq!(a.funnel(), b.funnel());
         let cells = |s: &CascadeState| -> Vec<_> {
@@ -143,6 +140,31 @@ impl<U: cascade_kernel::TraceEvent> Observer<CascadeEvent<U>> for LastEvent {
     }
 }
 
+/// Runs `sim` one event at a time up to `horizon`: `before` reads the
+/// state ahead of each event, and `after` gets that reading, the kind of
+/// the event just run and the simulation; it returns `false` to stop.
+/// Returns whether `after` stopped the run (rather than the horizon).
+fn each_event<T>(
+    sim: &mut Simulation<Cascade>,
+    horizon: Time,
+    mut before: impl FnMut(&CascadeState) -> T,
+    mut after: impl FnMut(T, &str, &Simulation<Cascade>) -> bool,
+) -> bool {
+    let mut last = LastEvent::default();
+    loop {
+        let seen = before(sim.model().state());
+        let stop = sim
+            .run(RunLimits::until(horizon).with_max_events(1), &mut last)
+            .unwrap();
+        if stop != StopReason::EventLimitReached {
+            return false;
+        }
+        if !after(seen, &last.0, sim) {
+            return true;
+        }
+    }
+}
+
 #[test]
 fn a_certain_kill_leaves_exactly_the_resistant_cells() {
     for seed in 0..4 {
@@ -150,30 +172,28 @@ fn a_certain_kill_leaves_exactly_the_resistant_cells() {
         config.therapy.regimens = vec![every(3.0, 1.0, 1)];
         let mut sim = simulation(config, NoExtension, Seed::new(seed)).unwrap();
         let horizon = Time::new(5.0).unwrap();
-        let mut last = LastEvent::default();
         let mut dosed = false;
-        loop {
-            let before = alive(sim.model().state());
-            let stop = sim
-                .run(RunLimits::until(horizon).with_max_events(1), &mut last)
-                .unwrap();
-            if stop != StopReason::EventLimitReached {
-                break;
-            }
-            if last.0 == "DoseGiven" {
-                let state = sim.model().state();
-                let after = alive(state);
-                // Every cell of S died, wherever it was; every cell of R is
-                // still there.
-                assert_eq!(after[0], 0, "seed {seed}");
-                assert_eq!(after[1], before[1], "seed {seed}");
-                assert_eq!(state.ledger(CloneId(0)).killed, before[0]);
-                assert_eq!(state.resistant_cells(A), before[1]);
-                assert!(before[0] > 300, "the primary grew before the dose");
-                state.check_conservation().unwrap();
-                dosed = true;
-            }
-        }
+        each_event(
+            &mut sim,
+            horizon,
+            CascadeState::alive_by_clone,
+            |before, kind, sim| {
+                if kind == "DoseGiven" {
+                    let state = sim.model().state();
+                    let after = state.alive_by_clone();
+                    // Every cell of S died, wherever it was; every cell of R
+                    // is still there.
+                    assert_eq!(after[0], 0, "seed {seed}");
+                    assert_eq!(after[1], before[1], "seed {seed}");
+                    assert_eq!(state.ledger(CloneId(0)).killed, before[0]);
+                    assert_eq!(state.resistant_cells(A), before[1]);
+                    assert!(before[0] > 300, "the primary grew before the dose");
+                    state.check_conservation().unwrap();
+                    dosed = true;
+                }
+                true
+            },
+        );
         assert!(dosed);
     }
 }
@@ -274,18 +294,11 @@ fn the_chance_of_no_resistant_cell_at_n_cells_is_exact() {
     let mut none_resistant = 0u64;
     for seed in 0..replicates {
         let mut sim = simulation(config.clone(), NoExtension, Seed::new(seed)).unwrap();
-        let mut last = LastEvent::default();
         let horizon = Time::new(100.0).unwrap();
         // Run in small steps until the dose; after it only resistant cells
         // are left, and they never die (death 0), so one check suffices.
-        loop {
-            sim.run(RunLimits::until(horizon).with_max_events(1), &mut last)
-                .unwrap();
-            if last.0 == "DoseGiven" {
-                break;
-            }
-            assert!(sim.now() < horizon, "seed {seed}: no dose");
-        }
+        let dosed = each_event(&mut sim, horizon, |_| (), |(), kind, _| kind != "DoseGiven");
+        assert!(dosed, "seed {seed}: no dose");
         let state = sim.model().state();
         let primary = &state.sites()[0];
         assert_eq!(primary.size, state.resistant_cells(A));
@@ -323,22 +336,15 @@ fn drugs_in_turn_give_each_dose_its_group() {
         cycle: vec![vec![A], vec![DrugId(1)]],
     }];
     let mut sim = simulation(config, NoExtension, Seed::new(3)).unwrap();
-    let mut last = LastEvent::default();
     let horizon = Time::new(4.0).unwrap();
     let mut doses = Vec::new();
-    loop {
-        let before: u64 = alive(sim.model().state()).iter().sum();
-        let stop = sim
-            .run(RunLimits::until(horizon).with_max_events(1), &mut last)
-            .unwrap();
-        if stop != StopReason::EventLimitReached {
-            break;
+    let total = |state: &CascadeState| -> u64 { state.alive_by_clone().iter().sum() };
+    each_event(&mut sim, horizon, total, |before, kind, sim| {
+        if kind == "DoseGiven" {
+            doses.push((before, total(sim.model().state())));
         }
-        if last.0 == "DoseGiven" {
-            let after: u64 = alive(sim.model().state()).iter().sum();
-            doses.push((before, after));
-        }
-    }
+        true
+    });
     assert_eq!(doses.len(), 2);
     assert_eq!(doses[0].0, doses[0].1, "A kills nothing");
     assert!(doses[1].0 > 0);
@@ -359,7 +365,6 @@ fn dormant_cells_escape_a_cycle_specific_drug() {
         }
         config.therapy.regimens = vec![every(4.0, 1.0, 1)];
         let mut sim = simulation(config, NoExtension, Seed::new(seed)).unwrap();
-        let mut last = LastEvent::default();
         let horizon = Time::new(5.0).unwrap();
         let pools = |state: &CascadeState, c: Compartment| -> u64 {
             state
@@ -368,31 +373,28 @@ fn dormant_cells_escape_a_cycle_specific_drug() {
                 .map(|(_, n)| n)
                 .sum()
         };
-        loop {
-            let state = sim.model().state();
-            let before = [
+        let before = |state: &CascadeState| {
+            [
                 pools(state, Compartment::Dormant),
                 pools(state, Compartment::Arrested),
                 pools(state, Compartment::InTransit),
-            ];
-            let stop = sim
-                .run(RunLimits::until(horizon).with_max_events(1), &mut last)
-                .unwrap();
-            if stop != StopReason::EventLimitReached {
-                panic!("seed {seed}: no dose");
+            ]
+        };
+        let dosed = each_event(&mut sim, horizon, before, |before, kind, sim| {
+            if kind != "DoseGiven" {
+                return true;
             }
-            if last.0 == "DoseGiven" {
-                let state = sim.model().state();
-                assert!(before[0] > 0, "seed {seed}: some cells are dormant");
-                assert_eq!(pools(state, Compartment::Dormant), before[0]);
-                assert_eq!(pools(state, Compartment::Arrested), before[1]);
-                assert_eq!(pools(state, Compartment::InTransit), before[2]);
-                assert_eq!(pools(state, Compartment::Solitary), 0);
-                assert!(state.sites().iter().all(|s| s.size == 0));
-                state.check_conservation().unwrap();
-                break;
-            }
-        }
+            let state = sim.model().state();
+            assert!(before[0] > 0, "seed {seed}: some cells are dormant");
+            assert_eq!(pools(state, Compartment::Dormant), before[0]);
+            assert_eq!(pools(state, Compartment::Arrested), before[1]);
+            assert_eq!(pools(state, Compartment::InTransit), before[2]);
+            assert_eq!(pools(state, Compartment::Solitary), 0);
+            assert!(state.sites().iter().all(|s| s.size == 0));
+            state.check_conservation().unwrap();
+            false
+        });
+        assert!(dosed, "seed {seed}: no dose");
     }
 }
 
@@ -410,22 +412,20 @@ fn a_size_trigger_fires_at_day_0_or_at_the_birth_that_reaches_it() {
             cycle: vec![vec![A]],
         }];
         let mut sim = simulation(config, NoExtension, Seed::new(5)).unwrap();
-        let mut last = LastEvent::default();
         let horizon = Time::new(10.0).unwrap();
-        loop {
-            let primary = sim.model().state().sites()[0].size;
-            sim.run(RunLimits::until(horizon).with_max_events(1), &mut last)
-                .unwrap();
-            if last.0 == "RegimenStarted" {
-                if at_zero {
-                    assert_eq!(sim.now(), Time::ZERO);
-                } else {
-                    assert_eq!(primary, size, "started when the primary first held {size}");
-                }
-                break;
+        let primary = |state: &CascadeState| state.sites()[0].size;
+        let started = each_event(&mut sim, horizon, primary, |primary, kind, sim| {
+            if kind != "RegimenStarted" {
+                return true;
             }
-            assert!(sim.now() < horizon, "no start");
-        }
+            if at_zero {
+                assert_eq!(sim.now(), Time::ZERO);
+            } else {
+                assert_eq!(primary, size, "started when the primary first held {size}");
+            }
+            false
+        });
+        assert!(started, "no start");
     }
 }
 
