@@ -95,6 +95,17 @@ pub struct PoolKey {
     pub organ: OrganId,
 }
 
+impl PoolKey {
+    /// The cells of `clone` in transit to `organ`'s bed.
+    pub fn in_transit(clone: CloneId, organ: OrganId) -> Self {
+        PoolKey {
+            clone,
+            compartment: Compartment::InTransit,
+            organ,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 struct Pool {
     cells: u64,
@@ -1302,11 +1313,7 @@ impl CascadeState {
         entry: &Entry,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let in_transit = |organ| PoolKey {
-            clone,
-            compartment: Compartment::InTransit,
-            organ,
-        };
+        let in_transit = |organ| PoolKey::in_transit(clone, organ);
         match *entry {
             Entry::Bed(organ) => {
                 self.funnel.entry_mut(clone, organ).injected += count;
@@ -1349,12 +1356,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let next = self.downstream(organ, ctx);
-        let key = PoolKey {
-            clone,
-            compartment: Compartment::InTransit,
-            organ: next,
-        };
-        self.enter_pools(key, 1, ctx)
+        self.enter_pools(PoolKey::in_transit(clone, next), 1, ctx)
     }
 
     /// Sends a cell passing `organ`'s bed to where that organ drains; in
@@ -1371,15 +1373,7 @@ impl CascadeState {
         } else {
             self.downstream(organ, ctx)
         };
-        self.add_to_pool(
-            PoolKey {
-                clone,
-                compartment: Compartment::InTransit,
-                organ: next,
-            },
-            1,
-            ctx,
-        )
+        self.add_to_pool(PoolKey::in_transit(clone, next), 1, ctx)
     }
 
     /// The next bed after `organ`'s: the organ it drains to, or, from the

@@ -778,11 +778,7 @@ impl CascadeState {
         let founding_weights: Vec<f64> = shares.iter().zip(h).map(|(s, h)| s * h).collect();
         let founding_share: f64 = founding_weights.iter().sum();
         let founding = super::draw_binomial(count, founding_share, ctx, COHORTS)?;
-        let in_transit = |organ: usize| PoolKey {
-            clone,
-            compartment: Compartment::InTransit,
-            organ: OrganId(organ as u16),
-        };
+        let in_transit = |organ: usize| PoolKey::in_transit(clone, OrganId(organ as u16));
         for _ in 0..founding {
             let target = ctx.rng(COHORTS).uniform() * founding_share;
             let mut cumulative = 0.0;

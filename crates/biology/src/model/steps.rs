@@ -7,9 +7,7 @@
 use cascade_kernel::distributions::{Distribution, Poisson};
 use cascade_kernel::{Context, Purpose, Time};
 
-use super::{
-    CascadeError, CascadeEvent, CascadeState, Compartment, MUTATION, PoolKey, SiteId, draw_binomial,
-};
+use super::{CascadeError, CascadeEvent, CascadeState, MUTATION, PoolKey, SiteId, draw_binomial};
 use crate::clones::CloneId;
 use crate::config::{GrowthSteps, PoolMode};
 use crate::organs::{Drain, OrganId};
@@ -152,11 +150,7 @@ impl CascadeState {
         count: u64,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let in_transit = |organ| PoolKey {
-            clone,
-            compartment: Compartment::InTransit,
-            organ,
-        };
+        let in_transit = |organ| PoolKey::in_transit(clone, organ);
         match self.config.organs.drain(organ) {
             Drain::Organ(next) => {
                 let next = *next;
