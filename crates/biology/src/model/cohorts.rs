@@ -71,7 +71,7 @@ pub const STRAGGLER_LIMIT: u64 = 64;
 /// long time).
 const MAX_STRAGGLERS: usize = 4096;
 
-/// Matrices kept per clone (intervals differ at observations and at
+/// Matrices kept per chain (intervals differ at observations and at
 /// entries off the step grid).
 const CACHED_INTERVALS: usize = 4;
 
@@ -164,6 +164,15 @@ pub(super) struct Chain {
     h: Vec<f64>,
     /// Per organ, the probability of founding once past its bed.
     h_after_pass: Vec<f64>,
+    /// From the arterial side: each organ with a chance of founding, and
+    /// its cardiac-output share times that chance; and their sum, the
+    /// chance of founding of a cell reaching the arterial side.
+    arterial_founding: Vec<(OrganId, f64)>,
+    arterial_founding_total: f64,
+    /// From the arterial side, for a cell that will not found: each
+    /// organ's share times its chance of not founding, normalised (`None`
+    /// when every organ founds for certain).
+    arterial_doomed: Option<Vec<f64>>,
     /// Doomed chain: total rate out of each state.
     exit: Vec<f64>,
     /// Doomed chain: per state, (destination, cumulative probability);
@@ -244,16 +253,13 @@ fn exponential(g: &[f64], n: usize, tau: f64) -> Vec<f64> {
         })
         .fold(0.0, f64::max)
         * tau;
-    let mut squarings = 0u32;
-    let mut scaled = norm;
+    // Halve until the scaled norm is at most 1/2 (halving is exact in
+    // binary floating point).
+    let (mut squarings, mut scaled, mut scale) = (0u32, norm, tau);
     while scaled > 0.5 {
         scaled /= 2.0;
-        squarings += 1;
-    }
-    // Halving is exact in binary floating point.
-    let mut scale = tau;
-    for _ in 0..squarings {
         scale /= 2.0;
+        squarings += 1;
     }
     let a: Vec<f64> = (0..n * n)
         .map(|k| g[(k / n) * width + k % n] * scale)
@@ -383,6 +389,26 @@ fn book_move(state: &mut CascadeState, clone: CloneId, from: usize, to: usize, c
     }
 }
 
+/// The first item whose running sum of weights exceeds `target` (drawn
+/// in [0, the weights' sum)); the last item with a positive weight when
+/// rounding leaves `target` above every partial sum; `None` if no item
+/// has one.
+fn pick<T: Copy>(target: f64, items: &[(T, f64)]) -> Option<T> {
+    let mut cumulative = 0.0;
+    let mut last = None;
+    for &(item, weight) in items {
+        if weight <= 0.0 {
+            continue;
+        }
+        last = Some(item);
+        cumulative += weight;
+        if target < cumulative {
+            return last;
+        }
+    }
+    last
+}
+
 /// At most this many cells are split one by one.
 const FEW_CELLS: u64 = 8;
 
@@ -405,16 +431,7 @@ fn split_row(
             let rest = &row.entries[k..];
             for _ in 0..remaining {
                 let target = rng.uniform() * mass;
-                let mut cumulative = 0.0;
-                let mut chosen = rest[rest.len() - 1].0;
-                for &(column, q) in rest {
-                    cumulative += q;
-                    if target < cumulative {
-                        chosen = column;
-                        break;
-                    }
-                }
-                out(chosen, 1);
+                out(pick(target, rest).expect("cells left, so entries left"), 1);
             }
             return Ok(());
         }
@@ -611,10 +628,22 @@ impl CascadeState {
         for (k, &s) in live.iter().enumerate() {
             h[s] = solution[k].clamp(0.0, 1.0);
         }
+        let arterial_founding: Vec<(OrganId, f64)> = shares
+            .iter()
+            .zip(&h)
+            .enumerate()
+            .map(|(o, (s, h))| (OrganId(o as u16), s * h))
+            .filter(|&(_, w)| w > 0.0)
+            .collect();
+        let arterial_founding_total: f64 = arterial_founding.iter().map(|&(_, w)| w).sum();
+        let doomed_weights: Vec<f64> = shares.iter().zip(&h).map(|(s, h)| s * (1.0 - h)).collect();
+        let doomed_total: f64 = doomed_weights.iter().sum();
+        let arterial_doomed =
+            (doomed_total > 0.0).then(|| doomed_weights.iter().map(|w| w / doomed_total).collect());
         let h_after_pass = (0..organs)
             .map(|o| match self.config.organs.drain(OrganId(o as u16)) {
                 Drain::Organ(next) => h[next.index()],
-                Drain::Arterial => shares.iter().zip(&h).map(|(s, h)| s * h).sum(),
+                Drain::Arterial => arterial_founding_total,
             })
             .collect();
         // The doomed chain.
@@ -656,6 +685,9 @@ impl CascadeState {
             states,
             h,
             h_after_pass,
+            arterial_founding,
+            arterial_founding_total,
+            arterial_doomed,
             exit: doomed_exit,
             jumps,
             generator,
@@ -706,29 +738,9 @@ impl CascadeState {
         Ok(match self.config.organs.drain(organ) {
             Drain::Organ(next) => *next,
             Drain::Arterial => {
-                let h = &self.chain(clone).h;
-                let weights: Vec<f64> = self
-                    .config
-                    .organs
-                    .arterial_shares()
-                    .zip(h)
-                    .map(|(s, h)| s * h)
-                    .collect();
-                let total: f64 = weights.iter().sum();
-                let target = ctx.rng(super::ROUTING).uniform() * total;
-                let mut cumulative = 0.0;
-                let mut last = 0;
-                for (d, &w) in weights.iter().enumerate() {
-                    if w <= 0.0 {
-                        continue;
-                    }
-                    last = d;
-                    cumulative += w;
-                    if target < cumulative {
-                        return Ok(OrganId(d as u16));
-                    }
-                }
-                OrganId(last as u16)
+                let chain = self.chain(clone);
+                let target = ctx.rng(super::ROUTING).uniform() * chain.arterial_founding_total;
+                pick(target, &chain.arterial_founding).unwrap_or(OrganId(0))
             }
         })
     }
@@ -772,48 +784,27 @@ impl CascadeState {
             return Ok(());
         }
         self.ensure_chain(clone)?;
-        let organs = self.config.organs.len();
-        let shares: Vec<f64> = self.config.organs.arterial_shares().collect();
-        let h = &self.chain(clone).h;
-        let founding_weights: Vec<f64> = shares.iter().zip(h).map(|(s, h)| s * h).collect();
-        let founding_share: f64 = founding_weights.iter().sum();
+        let in_transit = |organ| PoolKey::in_transit(clone, organ);
+        let founding_share = self.chain(clone).arterial_founding_total;
         let founding = super::draw_binomial(count, founding_share, ctx, COHORTS)?;
-        let in_transit = |organ: usize| PoolKey::in_transit(clone, OrganId(organ as u16));
         for _ in 0..founding {
             let target = ctx.rng(COHORTS).uniform() * founding_share;
-            let mut cumulative = 0.0;
-            let mut chosen = (0..organs)
-                .rev()
-                .find(|&o| founding_weights[o] > 0.0)
-                .unwrap_or(0);
-            for (o, &w) in founding_weights.iter().enumerate() {
-                cumulative += w;
-                if w > 0.0 && target < cumulative {
-                    chosen = o;
-                    break;
-                }
-            }
-            self.add_to_pool(in_transit(chosen), 1, ctx)?;
+            let organ = pick(target, &self.chain(clone).arterial_founding).unwrap_or(OrganId(0));
+            self.add_to_pool(in_transit(organ), 1, ctx)?;
         }
         let doomed = count - founding;
         if doomed == 0 {
             return Ok(());
         }
-        let h = &self.chain(clone).h;
-        let mut weights: Vec<f64> = shares.iter().zip(h).map(|(s, h)| s * (1.0 - h)).collect();
-        let total: f64 = weights.iter().sum();
-        if total <= 0.0 {
+        let Some(weights) = self.chain(clone).arterial_doomed.clone() else {
             // Every organ founds for certain (rounding left cells over):
             // they found too, in the organ most likely.
-            let organ = (0..organs)
-                .max_by(|&a, &b| founding_weights[a].total_cmp(&founding_weights[b]))
-                .unwrap_or(0);
+            let organ = (self.chain(clone).arterial_founding.iter())
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map_or(OrganId(0), |&(organ, _)| organ);
             return self.add_to_pool(in_transit(organ), doomed, ctx);
-        }
-        for w in &mut weights {
-            *w /= total;
-        }
-        let mut counts = vec![0; organs];
+        };
+        let mut counts = vec![0; weights.len()];
         cascade_kernel::distributions::sample_multinomial_into(
             ctx.rng(COHORTS),
             doomed,
@@ -821,7 +812,7 @@ impl CascadeState {
             &mut counts,
         )?;
         for (o, &n) in counts.iter().enumerate() {
-            self.enter_doomed(in_transit(o), n, ctx)?;
+            self.enter_doomed(in_transit(OrganId(o as u16)), n, ctx)?;
         }
         Ok(())
     }
