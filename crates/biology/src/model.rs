@@ -885,16 +885,19 @@ impl CascadeState {
     /// last brought up to date (at the last observation, dose or entry in
     /// numbers, and at the end of a run: [`Cascade::settle`]).
     pub fn pools(&self) -> impl Iterator<Item = (PoolKey, u64)> + '_ {
-        let mut merged: BTreeMap<PoolKey, u64> = self
-            .pools
-            .iter()
-            .filter(|(_, p)| p.cells > 0)
-            .map(|(k, p)| (*k, p.cells))
-            .collect();
-        for (key, n) in self.doomed_pools() {
+        let mut merged: BTreeMap<PoolKey, u64> = BTreeMap::new();
+        for (key, n) in self.pool_entries().filter(|&(_, n)| n > 0) {
             *merged.entry(key).or_default() += n;
         }
         merged.into_iter()
+    }
+
+    /// The cells of every pool, followed one by one and (cohort mode)
+    /// doomed, a pool possibly more than once: for sums, which need no
+    /// merging.
+    fn pool_entries(&self) -> impl Iterator<Item = (PoolKey, u64)> + '_ {
+        let followed = self.pools.iter().map(|(k, p)| (*k, p.cells));
+        followed.chain(self.doomed_pools())
     }
 
     /// The clumps in transit or arrested, in order of formation.
@@ -917,7 +920,7 @@ impl CascadeState {
     /// want every clone's count.
     pub fn alive_by_clone(&self) -> Vec<u64> {
         let mut alive = vec![0; self.lineage.len()];
-        for (key, cells) in self.pools() {
+        for (key, cells) in self.pool_entries() {
             alive[key.clone.index()] += cells;
         }
         let in_places = self.sites.iter().map(|s| &s.cells);
@@ -1593,13 +1596,13 @@ impl CascadeState {
                 }
             }
             CascadeEvent::ColoniesHarvested { harvest } => {
-                self.bring_up_to_date(ctx)?;
+                self.settle(ctx)?;
                 let day = self.config.harvest_days[harvest as usize];
                 let harvest = self.harvest(day);
                 self.harvests.push(harvest);
             }
             CascadeEvent::BurdenObserved { observation } => {
-                self.bring_up_to_date(ctx)?;
+                self.settle(ctx)?;
                 let day = self.config.observation_days[observation as usize];
                 let sample = self.burden_sample(day);
                 self.burden.push(sample);
@@ -1621,7 +1624,7 @@ impl CascadeState {
                     self.therapy.relapse = Some(now);
                 }
                 if self.config.therapy.stop_at_relapse {
-                    self.bring_up_to_date(ctx)?;
+                    self.settle(ctx)?;
                     self.therapy.stopped_at_relapse = true;
                     ctx.stop();
                 }
@@ -1650,7 +1653,7 @@ impl CascadeState {
             o.cells_in_metastases += site.size;
         }
         let mut circulating_cells = 0;
-        for (key, cells) in self.pools() {
+        for (key, cells) in self.pool_entries() {
             let o = &mut organs[key.organ.index()];
             match key.compartment {
                 Compartment::InTransit => circulating_cells += cells,
@@ -1683,7 +1686,7 @@ impl CascadeState {
                 SiteKind::Metastasis => metastatic_cells[site.organ.index()] += site.size,
             }
         }
-        for (key, cells) in self.pools() {
+        for (key, cells) in self.pool_entries() {
             if matches!(
                 key.compartment,
                 Compartment::Solitary | Compartment::Dormant

@@ -839,11 +839,11 @@ impl CascadeState {
             });
             // Bounded memory between looks: a long list is walked now.
             if self.cohorts.stragglers.len() >= MAX_STRAGGLERS {
-                self.bring_up_to_date(ctx)?;
+                self.settle(ctx)?;
             }
             return Ok(());
         }
-        self.bring_up_to_date(ctx)?;
+        self.settle(ctx)?;
         *self.doomed_mut(key.clone, state) += doomed;
         Ok(())
     }
@@ -862,24 +862,16 @@ impl CascadeState {
     }
 
     /// Brings the cells cohort mode keeps as counts up to now, so that the
-    /// pools, the funnel and the ledgers are those of now: for an
-    /// extension that reads them (observations, doses and the end of a run
-    /// do it themselves). Nothing in per-cell mode.
+    /// pools, the funnel and the ledgers are those of now: the counts by
+    /// the transition law since they were last brought up to date, then the
+    /// stragglers one by one. Observations, doses, new rates and the end of
+    /// a run do it themselves; an extension that reads the state calls it.
+    /// Nothing in per-cell mode.
     ///
     /// # Errors
     ///
     /// As the model's handler.
     pub fn settle<U>(
-        &mut self,
-        ctx: &mut Context<'_, CascadeEvent<U>>,
-    ) -> Result<(), CascadeError> {
-        self.bring_up_to_date(ctx)
-    }
-
-    /// Brings the doomed cells up to now: the counts by the transition law
-    /// since they were last brought up to date, then the stragglers one by
-    /// one. Nothing in per-cell mode.
-    pub(super) fn bring_up_to_date<U>(
         &mut self,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
@@ -1018,7 +1010,7 @@ impl CascadeState {
         &mut self,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        self.bring_up_to_date(ctx)?;
+        self.settle(ctx)?;
         self.cohorts.chains.clear();
         self.cohorts.shared.clear();
         self.cohorts.by_rates.clear();
@@ -1066,7 +1058,7 @@ impl CascadeState {
         if !self.cohorts_on() {
             return Ok(());
         }
-        self.bring_up_to_date(ctx)?;
+        self.settle(ctx)?;
         for index in 0..self.cohorts.doomed.len() {
             let clone = CloneId(index as u32);
             let p = kill(self, clone);
