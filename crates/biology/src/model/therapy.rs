@@ -189,8 +189,7 @@ impl CascadeState {
             return Ok(());
         }
         let size = s.size;
-        let therapy = &self.config.therapy;
-        if let Some(surgery) = therapy.surgery
+        if let Some(surgery) = self.config.therapy.surgery
             && let SurgeryAt::PrimarySize(n) = surgery.at
             && !self.therapy.surgery_scheduled
             && size >= n
@@ -198,16 +197,11 @@ impl CascadeState {
             ctx.schedule_at(now, CascadeEvent::PrimaryResected { site })?;
             self.therapy.surgery_scheduled = true;
         }
-        for (i, regimen) in therapy.regimens.iter().enumerate() {
-            if let RegimenStart::PrimarySize(n) = regimen.start
-                && !self.therapy.regimens_started[i]
-                && size >= n
-            {
-                ctx.schedule_at(now, CascadeEvent::RegimenStarted { regimen: i as u32 })?;
-                self.therapy.regimens_started[i] = true;
-            }
-        }
-        self.therapy.next_primary_size = self.therapy.smallest_pending_size(therapy);
+        self.start_regimens_where(
+            |start| matches!(start, RegimenStart::PrimarySize(n) if size >= n),
+            ctx,
+        )?;
+        self.therapy.next_primary_size = self.therapy.smallest_pending_size(&self.config.therapy);
         Ok(())
     }
 
@@ -218,9 +212,19 @@ impl CascadeState {
         start: RegimenStart,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
+        self.start_regimens_where(|s| s == start, ctx)
+    }
+
+    /// Starts now the regimens whose start `starts` accepts and that have
+    /// not started.
+    fn start_regimens_where<U>(
+        &mut self,
+        starts: impl Fn(RegimenStart) -> bool,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
         let now = ctx.now();
         for (i, regimen) in self.config.therapy.regimens.iter().enumerate() {
-            if regimen.start == start && !self.therapy.regimens_started[i] {
+            if starts(regimen.start) && !self.therapy.regimens_started[i] {
                 ctx.schedule_at(now, CascadeEvent::RegimenStarted { regimen: i as u32 })?;
                 self.therapy.regimens_started[i] = true;
             }
