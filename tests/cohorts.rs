@@ -282,13 +282,14 @@ fn the_human_scale_benchmark_runs_shortened() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let path = root.join("scenarios/bench/human_scale.ron");
     let text = std::fs::read_to_string(&path).expect("the benchmark is shipped");
-    let mut scenario = parse::<NoExtension>(&text, &path).expect("a valid scenario");
+    let shipped = parse::<NoExtension>(&text, &path).expect("a valid scenario");
     assert_eq!(
-        scenario.file.pools,
+        shipped.file.pools,
         cascade_biology::config::PoolMode::Cohorts
     );
-    scenario.file.stop_day = 20.0;
-    scenario.config = cascade_runner::scenario::resolve_changed(&scenario.file).expect("valid");
+    let mut file = shipped.file.clone();
+    file.stop_day = 20.0;
+    let scenario = shipped.with_file(file).expect("valid");
     let finished = simulate(&scenario, scenario.file.seed, 0).expect("runs");
     let state = finished.state();
     let f = state.funnel().total();

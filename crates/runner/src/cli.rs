@@ -403,13 +403,7 @@ fn bench<X: ScenarioExtension>(
         crate::sweep::set(&mut changed, &names, name.trim(), value)
             .map_err(|e| Failure::Input(format!("--set {assignment}: {}", e.0)))?;
     }
-    let config = crate::scenario::resolve_changed(&changed).map_err(Failure::Input)?;
-    let scenario = Scenario {
-        path: base.path.clone(),
-        sha256: base.sha256.clone(),
-        file: changed,
-        config,
-    };
+    let scenario = base.with_file(changed).map_err(Failure::Input)?;
     let seed = seed.unwrap_or(scenario.file.seed);
     let replicates = replicates.unwrap_or(scenario.file.replicates);
     if !(1..=MAX_REPLICATES).contains(&replicates) {

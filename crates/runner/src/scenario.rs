@@ -645,6 +645,25 @@ pub struct Scenario<X: ScenarioExtension> {
     pub config: CascadeConfig,
 }
 
+impl<X: ScenarioExtension> Scenario<X> {
+    /// The same scenario (path and hash, which name the file it came from)
+    /// with `file` changed in memory (a sweep's point, `bench --set`),
+    /// resolved again.
+    ///
+    /// # Errors
+    ///
+    /// As [`resolve_changed`].
+    pub fn with_file(&self, file: ScenarioFile<X, X::Event>) -> Result<Self, String> {
+        let config = resolve_changed(&file)?;
+        Ok(Scenario {
+            path: self.path.clone(),
+            sha256: self.sha256.clone(),
+            file,
+            config,
+        })
+    }
+}
+
 /// Where in a scenario file something is wrong, and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioError {

@@ -13,9 +13,7 @@
 use core::fmt;
 use core::ops::Range;
 
-use crate::scenario::{
-    AxisSpec, RangeScale, Scenario, ScenarioExtension, ScenarioFile, Unplaced, resolve_changed,
-};
+use crate::scenario::{AxisSpec, RangeScale, Scenario, ScenarioExtension, ScenarioFile, Unplaced};
 
 /// At most this many points in a sweep.
 pub const MAX_POINTS: u64 = 1_000_000;
@@ -651,13 +649,8 @@ pub fn scenario_at<X: ScenarioExtension>(
         set(&mut file, &names, &axis.parameter, *value)
             .map_err(|SetError(m)| format!("point {p} ({}): {m}", describe()))?;
     }
-    let config = resolve_changed(&file).map_err(|m| format!("point {p} ({}): {m}", describe()))?;
-    Ok(Scenario {
-        path: base.path.clone(),
-        sha256: base.sha256.clone(),
-        file,
-        config,
-    })
+    base.with_file(file)
+        .map_err(|m| format!("point {p} ({}): {m}", describe()))
 }
 
 /// Shard `index` of `count` (`--shard I/N`, I from 0 to N − 1).
