@@ -551,12 +551,8 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             format,
         } => {
             require_format(format)?;
-            if let Some(t) = threads
-                && !(1..=MAX_THREADS).contains(&t)
-            {
-                return Err(Failure::Input(format!(
-                    "--threads {t} is invalid, expected 1 to {MAX_THREADS}"
-                )));
+            if let Some(t) = threads {
+                thread_count(Some(t))?;
             }
             let text = crate::shards::sweep::<X>(&crate::shards::SweepRequest {
                 file: &file,
@@ -675,12 +671,8 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                     "--replicates {replicates} is invalid, expected 1 to {MAX_REPLICATES} (split larger runs by seed)"
                 )));
             }
-            if let Some(t) = threads
-                && !(1..=MAX_THREADS).contains(&t)
-            {
-                return Err(Failure::Input(format!(
-                    "--threads {t} is invalid, expected 1 to {MAX_THREADS}"
-                )));
+            if let Some(t) = threads {
+                thread_count(Some(t))?;
             }
             // More threads than replicates would only idle.
             let threads = threads.map(|t| t.min(usize::try_from(replicates).unwrap_or(usize::MAX)));
