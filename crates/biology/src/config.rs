@@ -222,7 +222,44 @@ pub struct GrowthSteps {
     pub step: f64,
     /// Cells at which a site starts stepping, at least 2.
     pub threshold: u64,
+    /// How a site steps where its clones' rates are constant
+    /// (exponential growth and per-cell shedding): exactly where that is
+    /// cheap (the default), always exactly, or by τ-leaping like the
+    /// others.
+    #[serde(default)]
+    pub constant_rates: ConstantRates,
 }
+
+/// How a stepped site whose clones' per-cell rates do not depend on its
+/// size (the `Exponential` growth law, `Shedding::PerCell`) advances.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConstantRates {
+    /// Exactly while the site's clones are expected to emit (shed cells,
+    /// daughters of other clones) at most [`AUTO_EMISSIONS_PER_STEP`] in a
+    /// step, by τ-leaping above: chosen again at every step, from the
+    /// counts then.
+    #[default]
+    Auto,
+    /// Always by the exact law of the linear birth–death process
+    /// (`crate::model` module docs, Exact steps): each clone's count is
+    /// drawn from its transition law when the site is looked at (on the
+    /// grid of `step`, and at harvests, doses, new rates and the end), and
+    /// every cell it sheds and every daughter of another clone is an event
+    /// at its own time. The counts, the shed cells and the mutants have the
+    /// law of single events; sizes are looked at on the grid, as in
+    /// τ-leaping; and the ledger's births and deaths inside an interval
+    /// (which nothing else reads) are drawn around their mean given its
+    /// ends. Its cost grows with the cells shed and the mutants, not the
+    /// divisions: a site that sheds 10⁸ cells a day costs 10⁸ events a day.
+    Exact,
+    /// τ-leaping, as for size-dependent rates.
+    Leaped,
+}
+
+/// With [`ConstantRates::Auto`], a site steps exactly while its clones
+/// are expected to emit at most this many cells in a step (the sum over
+/// its clones of cells × emission rate × step).
+pub const AUTO_EMISSIONS_PER_STEP: f64 = 1000.0;
 
 /// A placeholder phenotype: no published value stands behind these rates
 /// (they are to be calibrated in the validation issue), except where a doc

@@ -52,8 +52,10 @@ const FATES: Purpose = Purpose::new("cascade.fates");
 const ROUTING: Purpose = Purpose::new("cascade.routing");
 const MUTATION: Purpose = Purpose::new("cascade.mutation");
 
+mod birth_death;
 pub mod clumps;
 mod cohorts;
+mod exact_steps;
 mod steps;
 mod therapy;
 
@@ -172,6 +174,13 @@ pub struct Site {
     /// The day of its last step, or of its entry into steps.
     #[serde(default)]
     step_from: f64,
+    /// Its clones while it steps exactly (`exact_steps`), each with the day
+    /// its count is of.
+    #[serde(default)]
+    lazy: Vec<exact_steps::LazyClone>,
+    /// Steps exactly (`exact_steps`) now, not by τ-leaping.
+    #[serde(default)]
+    exact: bool,
     growth_law: GrowthLaw,
     capacity: f64,
     clock: Option<EventHandle>,
@@ -1184,61 +1193,74 @@ impl CascadeState {
     /// Each clone's rates in `site` now: births and deaths per cell, and
     /// the clone's total shedding (0 from a resected site).
     fn site_rates<'s>(&'s self, site: &'s Site) -> impl Iterator<Item = CloneRates> + 's {
-        let organ = self.config.organs.organ(site.organ);
-        let o = site.organ.index();
-        let m = &self.modifiers;
         let total_shedding_weight: f64 = site
             .cells
             .iter()
             .map(|&(c, n)| n as f64 * self.lineage.phenotype(c).shedding_rate)
             .sum();
-        site.cells.iter().map(move |&(clone, n)| {
-            let phenotype = self.lineage.phenotype(clone);
-            let rates = match site.kind {
-                SiteKind::Primary => &phenotype.in_primary,
-                SiteKind::Metastasis => &phenotype.in_metastases,
-            };
-            // The soil acts on metastases; the primary's rates are its own.
-            let soil = match site.kind {
-                SiteKind::Primary => 1.0,
-                SiteKind::Metastasis => {
-                    organ.growth_multiplier * phenotype.affinity(site.organ).growth * m.growth[o]
-                }
-            };
-            let birth = site.growth_law.birth_rate(
-                rates.birth_rate * soil,
-                rates.death_rate,
-                site.size,
-                site.capacity,
-            );
-            let cells = n as f64;
-            let shed = match self.config.shedding {
-                Shedding::PerCell => cells * phenotype.shedding_rate,
-                Shedding::SizePower {
-                    coefficient,
-                    exponent,
-                } if total_shedding_weight > 0.0 => {
-                    coefficient
-                        * libm::pow(site.size as f64, exponent)
-                        * (cells * phenotype.shedding_rate / total_shedding_weight)
-                }
-                Shedding::SizePower { .. } => 0.0,
-            } * m.shedding;
-            // A resected site sheds no more.
-            let shed = if site.resected_at.is_some() {
-                0.0
-            } else {
-                shed
-            };
-            CloneRates {
-                clone,
-                cells: n,
-                birth,
-                death: rates.death_rate,
-                shed,
-                mutation: rates.mutation_probability,
+        site.cells
+            .iter()
+            .map(move |&(clone, n)| self.rates_in_site(site, clone, n, total_shedding_weight))
+    }
+
+    /// The rates of `n` cells of `clone` in `site`; `total_shedding_weight`
+    /// (the sum over the site's clones of cells × shedding rate) matters
+    /// only for size-power shedding.
+    fn rates_in_site(
+        &self,
+        site: &Site,
+        clone: CloneId,
+        n: u64,
+        total_shedding_weight: f64,
+    ) -> CloneRates {
+        let organ = self.config.organs.organ(site.organ);
+        let o = site.organ.index();
+        let m = &self.modifiers;
+        let phenotype = self.lineage.phenotype(clone);
+        let rates = match site.kind {
+            SiteKind::Primary => &phenotype.in_primary,
+            SiteKind::Metastasis => &phenotype.in_metastases,
+        };
+        // The soil acts on metastases; the primary's rates are its own.
+        let soil = match site.kind {
+            SiteKind::Primary => 1.0,
+            SiteKind::Metastasis => {
+                organ.growth_multiplier * phenotype.affinity(site.organ).growth * m.growth[o]
             }
-        })
+        };
+        let birth = site.growth_law.birth_rate(
+            rates.birth_rate * soil,
+            rates.death_rate,
+            site.size,
+            site.capacity,
+        );
+        let cells = n as f64;
+        let shed = match self.config.shedding {
+            Shedding::PerCell => cells * phenotype.shedding_rate,
+            Shedding::SizePower {
+                coefficient,
+                exponent,
+            } if total_shedding_weight > 0.0 => {
+                coefficient
+                    * libm::pow(site.size as f64, exponent)
+                    * (cells * phenotype.shedding_rate / total_shedding_weight)
+            }
+            Shedding::SizePower { .. } => 0.0,
+        } * m.shedding;
+        // A resected site sheds no more.
+        let shed = if site.resected_at.is_some() {
+            0.0
+        } else {
+            shed
+        };
+        CloneRates {
+            clone,
+            cells: n,
+            birth,
+            death: rates.death_rate,
+            shed,
+            mutation: rates.mutation_probability,
+        }
     }
 
     fn redraw_site<U>(
@@ -1248,7 +1270,13 @@ impl CascadeState {
     ) -> Result<(), CascadeError> {
         let site = &self.sites[id.index()];
         if site.stepped {
-            // Stepped growth: the site's next step is its only pending event.
+            // Stepped growth: the site's next step is its pending event; in
+            // exact steps, also the earliest emission of its clones, drawn
+            // again from their counts now.
+            if self.steps_exactly(id) {
+                self.catch_up_site(id, ctx)?;
+                self.arm_emissions(id, ctx)?;
+            }
             return Ok(());
         }
         let clock = site.clock;
@@ -1421,6 +1449,8 @@ impl CascadeState {
             awaiting_relapse: self.therapy.started_at.is_some(),
             stepped: false,
             step_from: 0.0,
+            lazy: Vec::new(),
+            exact: false,
             growth_law,
             capacity,
             clock: None,
@@ -1500,6 +1530,12 @@ impl CascadeState {
             organ,
         };
         match event {
+            CascadeEvent::CellDivided { site, clone } if self.sites[site.index()].stepped => {
+                self.emit(site, clone, ctx)?;
+            }
+            CascadeEvent::CellShed { site, clone } if self.sites[site.index()].stepped => {
+                self.emit(site, clone, ctx)?;
+            }
             CascadeEvent::CellDivided { site, clone } => {
                 self.sites[site.index()].clock = None;
                 self.divide_in_site(site, clone, ctx)?;

@@ -420,15 +420,22 @@ proptest! {
     }
 
     /// The same with stepped growth (steps of 0.01 to 0.3 days from 2 to 60
-    /// cells), and therapy, checked after every event.
+    /// cells; auto, exact or leaped where rates are constant, with
+    /// exponential metastases or not), and therapy, checked after every
+    /// event.
     #[test]
     fn random_scenarios_with_stepped_growth_keep_the_invariants(
         scenario in therapy_scenario_strategy(),
         step in 0.01..0.3f64,
         threshold in 2u64..60,
+        constant_rates in 0u8..3,
+        exponential in proptest::bool::ANY,
     ) {
         let mut scenario = scenario;
-        scenario.config.growth_steps = Some(cascade_biology::config::GrowthSteps { step, threshold });
+        scenario.config.growth_steps = Some(growth_steps(step, threshold, constant_rates));
+        if exponential {
+            scenario.config.metastasis_growth_law = GrowthLaw::Exponential;
+        }
         let (first, _) = run_checked_every(&scenario, 1, 3000)?;
         let (second, _) = run_checked_every(&scenario, 1, 3000)?;
         prop_assert_eq!(first, second);
@@ -443,11 +450,16 @@ proptest! {
         stepped in proptest::bool::ANY,
         step in 0.01..0.3f64,
         threshold in 2u64..60,
+        constant_rates in 0u8..3,
+        exponential in proptest::bool::ANY,
     ) {
         let mut scenario = scenario;
         scenario.config.pool_mode = cascade_biology::config::PoolMode::Cohorts;
         if stepped {
-            scenario.config.growth_steps = Some(cascade_biology::config::GrowthSteps { step, threshold });
+            scenario.config.growth_steps = Some(growth_steps(step, threshold, constant_rates));
+        }
+        if exponential {
+            scenario.config.metastasis_growth_law = GrowthLaw::Exponential;
         }
         let (first, _) = run_checked_every(&scenario, 1, 3000)?;
         let (second, _) = run_checked_every(&scenario, 1, 3000)?;
@@ -967,14 +979,48 @@ fn checkpoint_and_restore_continue_the_same_trajectory() {
 fn checkpoint_and_restore_continue_the_same_trajectory_in_cohort_mode() {
     let mut config = busy_config();
     config.pool_mode = cascade_biology::config::PoolMode::Cohorts;
-    config.growth_steps = Some(cascade_biology::config::GrowthSteps {
-        step: 0.05,
-        threshold: 40,
-    });
+    config.growth_steps = Some(growth_steps(0.05, 40, 2));
     let horizon = Time::new(8.0).unwrap();
     let first = RunLimits::until(horizon).with_max_events(150);
     let digest = check_checkpoint(config, 8, horizon, first);
     assert!(digest.events() > 300, "a busy run: {}", digest.events());
+}
+
+/// The same in exact steps (an exponential primary and metastases, in
+/// cohort mode): each clone's day, rates and pending emission are in the
+/// checkpoint, and the run goes on as if uninterrupted.
+#[test]
+fn checkpoint_and_restore_continue_the_same_trajectory_in_exact_steps() {
+    let mut config = busy_config();
+    config.pool_mode = cascade_biology::config::PoolMode::Cohorts;
+    config.growth_steps = Some(growth_steps(0.05, 40, 1));
+    config.metastasis_growth_law = GrowthLaw::Exponential;
+    if let Some(primary) = config.primary.as_mut() {
+        primary.growth_law = GrowthLaw::Exponential;
+    }
+    let horizon = Time::new(6.0).unwrap();
+    let first = RunLimits::until(horizon).with_max_events(150);
+    let digest = check_checkpoint(config, 8, horizon, first);
+    assert!(digest.events() > 300, "a busy run: {}", digest.events());
+}
+
+/// Stepped growth from `threshold` cells by `step` days; where rates are
+/// constant, `constant_rates` 0: `Auto`, 1: `Exact`, 2: `Leaped`.
+fn growth_steps(
+    step: f64,
+    threshold: u64,
+    constant_rates: u8,
+) -> cascade_biology::config::GrowthSteps {
+    use cascade_biology::config::ConstantRates;
+    cascade_biology::config::GrowthSteps {
+        step,
+        threshold,
+        constant_rates: [
+            ConstantRates::Auto,
+            ConstantRates::Exact,
+            ConstantRates::Leaped,
+        ][usize::from(constant_rates)],
+    }
 }
 
 /// The pinned digest of the busy scenario: the same on every platform and

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use cascade_biology::clones::{GrowthRates, MutationEffect, OrganAffinity, Phenotype};
 use cascade_biology::config::{
-    CascadeConfig, ConfigError, FoundingClone, GrowthLaw, Injection, MAX_CELLS, PrimaryTumour,
-    Shedding, default_phenotype,
+    CascadeConfig, ConfigError, ConstantRates, FoundingClone, GrowthLaw, Injection, MAX_CELLS,
+    PrimaryTumour, Shedding, default_phenotype,
 };
 use cascade_biology::organs::{DrainSpec, GraphError, OrganSet, OrganSpec, VeinSpec, nearest};
 use cascade_biology::therapy::{Drug, DrugId, Regimen, Surgery, Therapy};
@@ -483,6 +483,11 @@ pub enum Mode {
         /// Cells at which a site starts stepping (default 10,000).
         #[serde(default = "defaults::step_threshold")]
         threshold: u64,
+        /// Where a site's rates are constant (`Exponential` growth,
+        /// `PerCell` shedding): `Exact` steps by the birth–death process's
+        /// transition law (the default), or `Leaped` like the others.
+        #[serde(default)]
+        constant_rates: ConstantRates,
     },
 }
 
@@ -862,7 +867,7 @@ fn field_hint(field: &str) -> Option<&'static str> {
         "drains_to" | "leads_to" => "`Organ(\"organ name\")` or `Arterial`",
         "growth_law" | "metastasis_growth_law" => "`Exponential`, `Logistic` or `Gompertz`",
         "preset" => "`Human`, `Mouse` or `Empty`",
-        "mode" => "`Exact` or `Stepped(step: ..., threshold: ...)`",
+        "mode" => "`Exact` or `Stepped(step: ..., threshold: ..., constant_rates: Exact | Leaped)`",
         "pools" => "`PerCell` or `Cohorts`",
         "shedding" => "`PerCell` or `SizePower(coefficient: ..., exponent: ...)`",
         "cells" => "a list of `(\"clone name\", number of cells)` pairs",
@@ -1667,7 +1672,11 @@ fn resolve<X: ScenarioExtension>(
 
     let growth_steps = match file.mode {
         Mode::Exact => None,
-        Mode::Stepped { step, threshold } => {
+        Mode::Stepped {
+            step,
+            threshold,
+            constant_rates,
+        } => {
             if !(step.is_finite() && step > 0.0 && step <= file.stop_day) {
                 return Err(invalid(
                     "mode.Stepped.step",
@@ -1682,7 +1691,11 @@ fn resolve<X: ScenarioExtension>(
                     "at least 2 cells (single cells and founding stay exact)",
                 ));
             }
-            Some(cascade_biology::config::GrowthSteps { step, threshold })
+            Some(cascade_biology::config::GrowthSteps {
+                step,
+                threshold,
+                constant_rates,
+            })
         }
     };
     let config = CascadeConfig {

@@ -358,7 +358,9 @@ pub fn set<X, E>(
         },
         ["therapy", rest @ ..] => set_therapy(&mut file.therapy, parameter, rest, value)?,
         ["mode", field @ ("step" | "threshold")] => match &mut file.mode {
-            crate::scenario::Mode::Stepped { step, threshold } => {
+            crate::scenario::Mode::Stepped {
+                step, threshold, ..
+            } => {
                 if *field == "step" {
                     *step = value;
                 } else {

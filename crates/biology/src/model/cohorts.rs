@@ -839,11 +839,11 @@ impl CascadeState {
             });
             // Bounded memory between looks: a long list is walked now.
             if self.cohorts.stragglers.len() >= MAX_STRAGGLERS {
-                self.settle(ctx)?;
+                self.settle_pools(ctx)?;
             }
             return Ok(());
         }
-        self.settle(ctx)?;
+        self.settle_pools(ctx)?;
         *self.doomed_mut(key.clone, state) += doomed;
         Ok(())
     }
@@ -861,17 +861,28 @@ impl CascadeState {
         &mut counts[state]
     }
 
-    /// Brings the cells cohort mode keeps as counts up to now, so that the
-    /// pools, the funnel and the ledgers are those of now: the counts by
-    /// the transition law since they were last brought up to date, then the
-    /// stragglers one by one. Observations, doses, new rates and the end of
-    /// a run do it themselves; an extension that reads the state calls it.
-    /// Nothing in per-cell mode.
+    /// Brings what the model keeps up to date only when looked at to now,
+    /// so that the sites, the pools, the funnel and the ledgers are those
+    /// of now: the sites in exact steps (their counts by the transition
+    /// law), then cohort mode's counts (by the transition law of their
+    /// chain) and stragglers (one by one). Observations, doses, new rates
+    /// and the end of a run do it themselves; an extension that reads the
+    /// state calls it. Nothing in per-cell mode without exact steps.
     ///
     /// # Errors
     ///
     /// As the model's handler.
     pub fn settle<U>(
+        &mut self,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        self.catch_up_sites(ctx)?;
+        self.settle_pools(ctx)
+    }
+
+    /// Cohort mode's part of [`settle`](Self::settle): the doomed counts
+    /// and the stragglers.
+    pub(super) fn settle_pools<U>(
         &mut self,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
@@ -1010,7 +1021,7 @@ impl CascadeState {
         &mut self,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        self.settle(ctx)?;
+        self.settle_pools(ctx)?;
         self.cohorts.chains.clear();
         self.cohorts.shared.clear();
         self.cohorts.by_rates.clear();
@@ -1058,7 +1069,7 @@ impl CascadeState {
         if !self.cohorts_on() {
             return Ok(());
         }
-        self.settle(ctx)?;
+        self.settle_pools(ctx)?;
         for index in 0..self.cohorts.doomed.len() {
             let clone = CloneId(index as u32);
             let p = kill(self, clone);

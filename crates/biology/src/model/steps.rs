@@ -22,7 +22,10 @@ impl CascadeState {
         site: SiteId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let Some(GrowthSteps { step, threshold }) = self.config.growth_steps else {
+        let Some(GrowthSteps {
+            step, threshold, ..
+        }) = self.config.growth_steps
+        else {
             return Ok(());
         };
         let s = &mut self.sites[site.index()];
@@ -34,6 +37,7 @@ impl CascadeState {
         if let Some(clock) = s.clock.take() {
             ctx.cancel(clock);
         }
+        self.choose_steps(site, ctx)?;
         let at = next_step(ctx.now().days(), step)?;
         ctx.schedule_at(at, CascadeEvent::SiteStepped { site })?;
         Ok(())
@@ -48,11 +52,17 @@ impl CascadeState {
         site: SiteId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let Some(GrowthSteps { step, threshold }) = self.config.growth_steps else {
+        let Some(GrowthSteps {
+            step, threshold, ..
+        }) = self.config.growth_steps
+        else {
             return Ok(());
         };
         if !self.sites[site.index()].stepped {
             return Ok(());
+        }
+        if self.steps_exactly(site) {
+            return self.step_exactly(site, step, threshold, ctx);
         }
         let rates: Vec<_> = self.site_rates(&self.sites[site.index()]).collect();
         let organ = self.sites[site.index()].organ;
@@ -127,15 +137,53 @@ impl CascadeState {
             }
             return Ok(());
         }
-        // Hysteresis: back to single events below half the threshold (and
-        // always at a single cell, whatever the threshold).
-        if s.size < (threshold / 2).max(2) {
+        self.after_step(site, step, threshold, ctx)
+    }
+
+    /// A step of the grid for a site in exact steps: its clones brought to
+    /// now, then as after any step.
+    fn step_exactly<U>(
+        &mut self,
+        site: SiteId,
+        step: f64,
+        threshold: u64,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        self.catch_up_site(site, ctx)?;
+        let now = ctx.now();
+        self.sites[site.index()].step_from = now.days();
+        if self.sites[site.index()].size == 0 {
+            self.leave_exact_steps(site, ctx);
+            let s = &mut self.sites[site.index()];
             s.stepped = false;
+            if s.extinct_at.is_none() {
+                s.extinct_at = Some(now);
+            }
+            return Ok(());
+        }
+        self.after_step(site, step, threshold, ctx)
+    }
+
+    /// After a step (counts up to date): the sizes reached, then the next
+    /// step, exact or leaped ([`choose_steps`](Self::choose_steps)), or
+    /// single events again below half the threshold (and always at a
+    /// single cell, whatever the threshold): hysteresis.
+    fn after_step<U>(
+        &mut self,
+        site: SiteId,
+        step: f64,
+        threshold: u64,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        if self.sites[site.index()].size < (threshold / 2).max(2) {
+            self.leave_exact_steps(site, ctx);
+            self.sites[site.index()].stepped = false;
             self.note_sizes_reached(site, ctx)?;
             return self.redraw_site(site, ctx);
         }
         self.note_sizes_reached(site, ctx)?;
-        let at = next_step(now.days(), step)?;
+        self.choose_steps(site, ctx)?;
+        let at = next_step(ctx.now().days(), step)?;
         ctx.schedule_at(at, CascadeEvent::SiteStepped { site })?;
         Ok(())
     }
@@ -175,7 +223,7 @@ impl CascadeState {
 /// k × step from the integer k, so bit for bit the same for every site),
 /// and the cells all of them shed enter the blood together (which cohort
 /// mode needs, to bring its counts up to date once per step).
-fn next_step(day: f64, step: f64) -> Result<Time, CascadeError> {
+pub(super) fn next_step(day: f64, step: f64) -> Result<Time, CascadeError> {
     let mut k = libm::floor(day / step) + 1.0;
     if k * step <= day {
         k += 1.0;

@@ -266,6 +266,7 @@ impl CascadeState {
         if self.sites[site.index()].resected_at.is_some() {
             return Ok(());
         }
+        self.catch_up_sites(ctx)?;
         self.therapy.started_at.get_or_insert(now);
         let removal = 1.0 - surgery.left_behind;
         self.remove_from_site(site, ctx, &|_, _| removal, Removal::Surgery)?;
@@ -282,6 +283,7 @@ impl CascadeState {
         dose: u32,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
+        self.catch_up_sites(ctx)?;
         self.therapy.started_at.get_or_insert(ctx.now());
         self.therapy.regimens_dosed[regimen as usize] = true;
         let cycle = &self.config.therapy.regimens[regimen as usize].cycle;
@@ -443,7 +445,7 @@ impl CascadeState {
 
     /// [`resistance_mutations`](Self::resistance_mutations) for the drugs
     /// from index `first` on.
-    fn resistance_mutations_from<U>(
+    pub(super) fn resistance_mutations_from<U>(
         &mut self,
         daughter: CloneId,
         first: usize,
@@ -465,7 +467,7 @@ impl CascadeState {
 
     /// A new clone, a mutant of `parent` born `now` with its sensitivity
     /// to `drug` set to the drug's resistant sensitivity.
-    fn resistant_mutant(&mut self, parent: CloneId, drug: DrugId, now: Time) -> CloneId {
+    pub(super) fn resistant_mutant(&mut self, parent: CloneId, drug: DrugId, now: Time) -> CloneId {
         let resistant = self.config.therapy.drugs[drug.index()].resistant_sensitivity;
         let mut phenotype = self.lineage.phenotype(parent).clone();
         phenotype.set_sensitivity(drug, resistant);

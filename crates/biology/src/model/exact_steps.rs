@@ -1,0 +1,491 @@
+//! Exact steps of stepped sites whose clones' rates are constant
+//! ([`ConstantRates`]): each clone's count moves by the exact law of the
+//! linear birth–death process ([`super::birth_death`]), and what a clone
+//! emits (a shed cell, a daughter of another clone) is an event at its own
+//! time.
+//!
+//! A clone of such a site keeps its count as of a day of its own
+//! ([`LazyClone::as_of`]) and the per-cell rates it has moved under since.
+//! Its next emission is drawn from that count and, if it comes before the
+//! next step of the grid, scheduled (one cancellable event per clone:
+//! `CellShed`, or `CellDivided` for a daughter of another clone). At an
+//! emission the clone's count just before it is drawn (size-biased), the
+//! emission applied, and its next one drawn. When the site is looked at (a
+//! step of the grid, a harvest, a dose, surgery, new rates, the end: every
+//! caller of [`CascadeState::settle`] or [`CascadeState::catch_up_sites`]),
+//! every clone is brought to now given that it emitted nothing since its
+//! day, and the emissions are drawn again from the counts now (what was
+//! drawn before was drawn without knowing them; redrawing from the revealed
+//! state is exact, as for exponential clocks). An emission drawn after the
+//! next step is never scheduled: that step draws again.
+//!
+//! A site's clones are kept sorted by clone id, as in [`super::Site`]'s
+//! cells (a daughter is the newest clone, so it goes last), so that each
+//! emission costs O(log clones) and each look O(clones).
+
+use cascade_kernel::distributions::{Bernoulli, Distribution, Poisson};
+use cascade_kernel::{Context, EventHandle, Purpose, Time};
+use serde::{Deserialize, Serialize};
+
+use super::birth_death::LinearRates;
+use super::steps::next_step;
+use super::{CascadeError, CascadeEvent, CascadeState, MUTATION, SiteId};
+use crate::clones::CloneId;
+use crate::config::{AUTO_EMISSIONS_PER_STEP, ConstantRates, GrowthLaw, GrowthSteps, Shedding};
+use crate::therapy::DrugId;
+
+/// The draws of exact steps.
+const EXACT_STEPS: Purpose = Purpose::new("cascade.exact_steps");
+
+/// A clone of a site in exact steps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct LazyClone {
+    clone: CloneId,
+    /// The day its count in [`super::Site::cells`] is of.
+    as_of: f64,
+    /// Its per-cell rates since then.
+    birth: f64,
+    death: f64,
+    /// Per-cell rates of the two kinds of emission.
+    shed: f64,
+    daughters: f64,
+    /// Its next emission, if it has one: the day and what it is.
+    next: Option<(f64, Emission)>,
+    /// The event of that emission, if it comes before the next step.
+    handle: Option<EventHandle>,
+}
+
+/// What a clone of a site in exact steps emits.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) enum Emission {
+    /// A cell shed into the blood.
+    Shed,
+    /// A division whose daughter is another clone.
+    Daughter,
+}
+
+impl LazyClone {
+    fn rates(&self) -> LinearRates {
+        LinearRates {
+            birth: self.birth,
+            death: self.death,
+            emission: self.shed + self.daughters,
+        }
+    }
+}
+
+impl CascadeState {
+    /// Whether `site` steps exactly now.
+    pub(super) fn steps_exactly(&self, site: SiteId) -> bool {
+        let s = &self.sites[site.index()];
+        s.stepped && s.exact
+    }
+
+    /// Whether `site`, stepped and up to date, should step exactly until
+    /// its next step: its rates are constant (the exponential law,
+    /// per-cell shedding) and the scenario asks for exact steps, or for
+    /// `Auto` and its clones are expected to emit at most
+    /// [`AUTO_EMISSIONS_PER_STEP`] cells in a step.
+    pub(super) fn choose_exact(&self, site: SiteId) -> bool {
+        let Some(GrowthSteps {
+            step,
+            constant_rates,
+            ..
+        }) = self.config.growth_steps
+        else {
+            return false;
+        };
+        if !matches!(self.config.shedding, Shedding::PerCell)
+            || self.sites[site.index()].growth_law != GrowthLaw::Exponential
+        {
+            return false;
+        }
+        match constant_rates {
+            ConstantRates::Exact => true,
+            ConstantRates::Leaped => false,
+            ConstantRates::Auto => {
+                let s = &self.sites[site.index()];
+                let expected: f64 = s
+                    .cells
+                    .iter()
+                    .map(|&(clone, n)| {
+                        let rates = self.lazy_clone(site, clone, n, 0.0);
+                        n as f64 * rates.rates().emission * step
+                    })
+                    .sum();
+                expected <= AUTO_EMISSIONS_PER_STEP
+            }
+        }
+    }
+
+    /// Puts `site` (stepped, up to date) into exact steps or τ-leaping
+    /// until its next step, by [`choose_exact`](Self::choose_exact).
+    pub(super) fn choose_steps<U>(
+        &mut self,
+        site: SiteId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        if self.choose_exact(site) {
+            self.sites[site.index()].exact = true;
+            self.arm_emissions(site, ctx)
+        } else {
+            self.leave_exact_steps(site, ctx);
+            Ok(())
+        }
+    }
+
+    /// Forgets `site`'s exact steps: its clones' days and pending
+    /// emissions.
+    pub(super) fn leave_exact_steps<U>(
+        &mut self,
+        site: SiteId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) {
+        let s = &mut self.sites[site.index()];
+        s.exact = false;
+        for clone in s.lazy.drain(..) {
+            if let Some(handle) = clone.handle {
+                ctx.cancel(handle);
+            }
+        }
+    }
+
+    /// Brings every site in exact steps up to now and draws its emissions
+    /// again: before anything reads or changes the sites' counts.
+    ///
+    /// # Errors
+    ///
+    /// As the model's handler.
+    pub(super) fn catch_up_sites<U>(
+        &mut self,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        for index in 0..self.sites.len() {
+            let site = SiteId(index as u32);
+            if self.steps_exactly(site) {
+                self.catch_up_site(site, ctx)?;
+                self.arm_emissions(site, ctx)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Brings each clone of `site` from its day to now, given that it
+    /// emitted nothing in between.
+    pub(super) fn catch_up_site<U>(
+        &mut self,
+        site: SiteId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let now = ctx.now().days();
+        let lazy = std::mem::take(&mut self.sites[site.index()].lazy);
+        for clone in &lazy {
+            let tau = now - clone.as_of;
+            if tau <= 0.0 {
+                continue;
+            }
+            let s = &mut self.sites[site.index()];
+            let n = s.count_mut(clone.clone);
+            let before = *n;
+            let after = clone
+                .rates()
+                .count_without_emission(before, tau, ctx.rng(EXACT_STEPS))?;
+            *n = after;
+            self.book_interval(clone, before, after, tau, ctx)?;
+        }
+        let s = &mut self.sites[site.index()];
+        s.lazy = lazy;
+        for clone in &mut s.lazy {
+            clone.as_of = now;
+        }
+        s.cells.retain(|&(_, n)| n > 0);
+        // The clones that died out go, with their pending emissions.
+        let mut kept = Vec::with_capacity(s.lazy.len());
+        for clone in s.lazy.drain(..) {
+            if s.cells
+                .binary_search_by_key(&clone.clone, |&(c, _)| c)
+                .is_ok()
+            {
+                kept.push(clone);
+            } else if let Some(handle) = clone.handle {
+                ctx.cancel(handle);
+            }
+        }
+        s.lazy = kept;
+        s.size = s.cells.iter().map(|&(_, n)| n).sum();
+        s.peak_size = s.peak_size.max(s.size);
+        Ok(())
+    }
+
+    /// Draws the next emission of every clone of `site` (all up to date)
+    /// with the rates of now, and schedules those before the next step.
+    pub(super) fn arm_emissions<U>(
+        &mut self,
+        site: SiteId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let now = ctx.now().days();
+        for clone in std::mem::take(&mut self.sites[site.index()].lazy) {
+            if let Some(handle) = clone.handle {
+                ctx.cancel(handle);
+            }
+        }
+        let cells = self.sites[site.index()].cells.clone();
+        let mut lazy = Vec::with_capacity(cells.len());
+        for (clone, n) in cells {
+            let mut entry = self.lazy_clone(site, clone, n, now);
+            entry.next = self.draw_emission(&entry, n, ctx)?;
+            entry.handle = self.schedule_emission(site, &entry, ctx)?;
+            lazy.push(entry);
+        }
+        self.sites[site.index()].lazy = lazy;
+        Ok(())
+    }
+
+    /// `n` cells of `clone` in `site`, as of `now`, with their rates now
+    /// and no emission drawn yet.
+    fn lazy_clone(&self, site: SiteId, clone: CloneId, n: u64, now: f64) -> LazyClone {
+        // Per-cell shedding only: the site's total shedding weight is not
+        // used.
+        let r = self.rates_in_site(&self.sites[site.index()], clone, n.max(1), 0.0);
+        let kept = self.kept_share(clone, r.mutation);
+        LazyClone {
+            clone,
+            as_of: now,
+            birth: r.birth * kept,
+            death: r.death,
+            shed: r.shed / n.max(1) as f64,
+            daughters: r.birth * (1.0 - kept),
+            next: None,
+            handle: None,
+        }
+    }
+
+    /// The share of a division's daughters of `clone` that are `clone`: not
+    /// a mutant (probability `mutation`) and resistant to no drug.
+    fn kept_share(&self, clone: CloneId, mutation: f64) -> f64 {
+        self.daughter_weights(clone, mutation)
+            .iter()
+            .fold(1.0 - mutation, |kept, &(_, _, resistance)| {
+                kept * (1.0 - resistance)
+            })
+    }
+
+    /// The drugs a daughter of `clone` may become resistant to, in order:
+    /// (drug index, probability of becoming resistant to it first, its
+    /// resistance probability).
+    fn daughter_weights(&self, clone: CloneId, mutation: f64) -> Vec<(usize, f64, f64)> {
+        let mut not_yet = 1.0 - mutation;
+        let mut weights = Vec::new();
+        for (index, drug) in self.config.therapy.drugs.iter().enumerate() {
+            let probability = drug.resistance_probability;
+            if probability == 0.0 || self.is_resistant(clone, DrugId(index as u32)) {
+                continue;
+            }
+            weights.push((index, not_yet * probability, probability));
+            not_yet *= 1.0 - probability;
+        }
+        weights
+    }
+
+    /// The day and kind of the next emission of `clone` from `n` cells at
+    /// its day; `None` if it never emits.
+    fn draw_emission<U>(
+        &self,
+        clone: &LazyClone,
+        n: u64,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<Option<(f64, Emission)>, CascadeError> {
+        let rng = ctx.rng(EXACT_STEPS);
+        let Some(wait) = clone.rates().next_emission(n, rng) else {
+            return Ok(None);
+        };
+        let day = clone.as_of + wait;
+        if !day.is_finite() || Time::new(day).is_err() {
+            return Ok(None);
+        }
+        let shed = clone.shed / (clone.shed + clone.daughters);
+        let kind = if Bernoulli::new(shed.clamp(0.0, 1.0))?.sample(rng) {
+            Emission::Shed
+        } else {
+            Emission::Daughter
+        };
+        Ok(Some((day, kind)))
+    }
+
+    /// Schedules the next emission of `clone` in `site` if it comes before
+    /// the next step of the grid (which draws again).
+    fn schedule_emission<U>(
+        &self,
+        site: SiteId,
+        clone: &LazyClone,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<Option<EventHandle>, CascadeError> {
+        let (Some((day, kind)), Some(GrowthSteps { step, .. })) =
+            (clone.next, self.config.growth_steps)
+        else {
+            return Ok(None);
+        };
+        if day >= next_step(ctx.now().days(), step)?.days() {
+            return Ok(None);
+        }
+        let c = clone.clone;
+        let event = match kind {
+            Emission::Shed => CascadeEvent::CellShed { site, clone: c },
+            Emission::Daughter => CascadeEvent::CellDivided { site, clone: c },
+        };
+        Ok(Some(ctx.schedule_cancellable_at(Time::new(day)?, event)?))
+    }
+
+    /// An emission of `clone` in `site`, a site in exact steps: its count
+    /// just before, then the shed cell or the daughter, then its next
+    /// emission.
+    pub(super) fn emit<U>(
+        &mut self,
+        site: SiteId,
+        clone: CloneId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let now = ctx.now().days();
+        let s = &self.sites[site.index()];
+        let Ok(index) = s.lazy.binary_search_by_key(&clone, |l| l.clone) else {
+            return Ok(());
+        };
+        let mut entry = s.lazy[index].clone();
+        entry.handle = None;
+        let Some((_, kind)) = entry.next else {
+            return Ok(());
+        };
+        let before = *self.sites[site.index()].count_mut(clone);
+        let tau = now - entry.as_of;
+        let at_emission = entry
+            .rates()
+            .count_before_emission(before, tau, ctx.rng(EXACT_STEPS))?;
+        self.book_interval(&entry, before, at_emission, tau, ctx)?;
+        let organ = self.sites[site.index()].organ;
+        let after = match kind {
+            Emission::Shed => at_emission - 1,
+            Emission::Daughter => at_emission,
+        };
+        *self.sites[site.index()].count_mut(clone) = after;
+        let mut daughter = None;
+        match kind {
+            Emission::Shed => {
+                self.funnel.entry_mut(clone, organ).shed += 1;
+            }
+            Emission::Daughter => {
+                let d = self.other_daughter(site, clone, ctx)?;
+                self.ledgers[d.index()].born += 1;
+                *self.sites[site.index()].count_mut(d) += 1;
+                daughter = Some(d);
+            }
+        }
+        // The clone's next emission, from its count now.
+        entry.as_of = now;
+        entry.next = self.draw_emission(&entry, after, ctx)?;
+        entry.handle = self.schedule_emission(site, &entry, ctx)?;
+        self.sites[site.index()].lazy[index] = entry;
+        if let Some(d) = daughter {
+            let mut entry = self.lazy_clone(site, d, 1, now);
+            entry.next = self.draw_emission(&entry, 1, ctx)?;
+            entry.handle = self.schedule_emission(site, &entry, ctx)?;
+            // Every daughter of another clone is a new clone, the newest:
+            // it goes last, and the clones stay sorted.
+            let s = &mut self.sites[site.index()];
+            let position = s.lazy.partition_point(|l| l.clone < d);
+            s.lazy.insert(position, entry);
+        }
+        let s = &mut self.sites[site.index()];
+        s.size = s.size + after + u64::from(daughter.is_some()) - before;
+        s.peak_size = s.peak_size.max(s.size);
+        if after == 0 {
+            s.cells.retain(|&(c, _)| c != clone);
+            s.lazy.retain(|l| l.clone != clone);
+        }
+        if s.size == 0 {
+            // Every clone is empty as of its own day, so none can grow: the
+            // site died out with this cell.
+            s.extinct_at.get_or_insert(ctx.now());
+        }
+        if kind == Emission::Shed {
+            self.shed_to_blood(clone, organ, ctx)?;
+        }
+        Ok(())
+    }
+
+    /// A daughter of `clone` that is another clone: a mutant, or resistant
+    /// to a drug, with the probabilities of a division given that it is
+    /// not `clone` (as at [`divide_in_site`](Self::divide_in_site)).
+    fn other_daughter<U>(
+        &mut self,
+        site: SiteId,
+        clone: CloneId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<CloneId, CascadeError> {
+        let kind = self.sites[site.index()].kind;
+        let mutation = self.rates(clone, kind).mutation_probability;
+        let weights = self.daughter_weights(clone, mutation);
+        let total = mutation + weights.iter().map(|&(_, w, _)| w).sum::<f64>();
+        let mut target = ctx.rng(EXACT_STEPS).uniform() * total;
+        let now = ctx.now();
+        // The mutant first, then each drug in order.
+        if target < mutation || weights.is_empty() {
+            let phenotype = self
+                .config
+                .mutation_effect
+                .mutate(self.lineage.phenotype(clone), ctx.rng(MUTATION));
+            let mutant = self.lineage.add_mutant(clone, now, phenotype);
+            self.new_clone_rows();
+            return self.resistance_mutations(mutant, ctx);
+        }
+        target -= mutation;
+        let last = weights.len() - 1;
+        for (position, &(index, weight, _)) in weights.iter().enumerate() {
+            if target < weight || position == last {
+                let mutant = self.resistant_mutant(clone, DrugId(index as u32), now);
+                return self.resistance_mutations_from(mutant, index + 1, ctx);
+            }
+            target -= weight;
+        }
+        unreachable!("the last drug takes what is left")
+    }
+
+    /// The ledger of `clone` for an interval of `tau` days in which its
+    /// count went from `before` to `after` with no emission: the net change
+    /// is exact; the deaths are drawn as a Poisson of the death rate times
+    /// the cell-days of an exponential path through both ends (at least
+    /// the fall of the count), and the births follow. Nothing in the
+    /// trajectory depends on this split.
+    fn book_interval<U>(
+        &mut self,
+        clone: &LazyClone,
+        before: u64,
+        after: u64,
+        tau: f64,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        if tau <= 0.0 || before == 0 {
+            return Ok(());
+        }
+        let (n, k) = (before as f64, after as f64);
+        let cell_days = if after == 0 {
+            0.5 * n * tau
+        } else if after == before {
+            n * tau
+        } else {
+            tau * (k - n) / libm::log(k / n)
+        };
+        let mean = clone.death * cell_days;
+        let drawn = if mean > 0.0 {
+            Poisson::new(mean.min(4.0e15))?.sample(ctx.rng(EXACT_STEPS))
+        } else {
+            0
+        };
+        let died = drawn.max(before.saturating_sub(after));
+        let born = died + after - before;
+        let ledger = &mut self.ledgers[clone.clone.index()];
+        ledger.died += died;
+        ledger.born += born;
+        Ok(())
+    }
+}
