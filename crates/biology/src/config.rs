@@ -241,7 +241,8 @@ pub enum ConstantRates {
     #[default]
     Auto,
     /// Always by the exact law of the linear birth–death process
-    /// (`crate::model` module docs, Exact steps): each clone's count is
+    /// (`docs/model.md`, Exact steps where rates are constant): each
+    /// clone's count is
     /// drawn from its transition law when the site is looked at (on the
     /// grid of `step`, and at harvests, doses, new rates and the end), and
     /// every cell it sheds and every daughter of another clone is an event

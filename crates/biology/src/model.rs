@@ -280,7 +280,9 @@ pub enum CascadeEvent<U> {
         /// The cell's clone.
         clone: CloneId,
     },
-    /// A cell in a site divided (perhaps giving a mutant daughter).
+    /// A cell in a site divided (perhaps giving a mutant daughter). In a
+    /// site in exact steps, only the divisions whose daughter is another
+    /// clone are events; the others are drawn as counts.
     CellDivided {
         /// The site.
         site: SiteId,
@@ -573,9 +575,10 @@ pub trait Extension {
     /// Handles one of the extension's events. It may change
     /// [`CascadeState::modifiers`] (then call
     /// [`CascadeState::redraw_all`]), read the state, and schedule more of
-    /// its events as [`CascadeEvent::User`]. In cohort mode, call
-    /// [`CascadeState::settle`] before reading the pools, the funnel or the
-    /// ledgers: the doomed cells are brought up to date only when asked.
+    /// its events as [`CascadeEvent::User`]. In cohort mode or with exact
+    /// steps, call [`CascadeState::settle`] before reading the pools, the
+    /// sites, the funnel or the ledgers: the doomed cells and the clones of
+    /// sites in exact steps are brought up to date only when asked.
     ///
     /// # Errors
     ///
@@ -1271,8 +1274,8 @@ impl CascadeState {
         let site = &self.sites[id.index()];
         if site.stepped {
             // Stepped growth: the site's next step is its pending event; in
-            // exact steps, also the earliest emission of its clones, drawn
-            // again from their counts now.
+            // exact steps, also its clones' next emissions, drawn again
+            // from their counts now.
             if self.steps_exactly(id) {
                 self.catch_up_site(id, ctx)?;
                 self.arm_emissions(id, ctx)?;
@@ -1858,8 +1861,10 @@ impl<X: Extension> Cascade<X> {
         &self.extension
     }
 
-    /// Brings the cells that cohort mode keeps as counts up to now: call it
-    /// after a run, before reading the pools (`cascade run` does).
+    /// Brings what cohort mode and exact steps keep up to date only when
+    /// looked at (the doomed cells' counts, the clones of sites in exact
+    /// steps) to now: call it after a run, before reading the pools or the
+    /// sites (`cascade run` does).
     /// [`CascadeState::settle`] for an extension.
     ///
     /// # Errors

@@ -484,8 +484,10 @@ pub enum Mode {
         #[serde(default = "defaults::step_threshold")]
         threshold: u64,
         /// Where a site's rates are constant (`Exponential` growth,
-        /// `PerCell` shedding): `Exact` steps by the birth–death process's
-        /// transition law (the default), or `Leaped` like the others.
+        /// `PerCell` shedding): `Auto` (the default) steps exactly while
+        /// the site's clones are expected to emit at most 1,000 cells in a
+        /// step and by τ-leaping above; `Exact` always by the birth–death
+        /// process's transition law; `Leaped` like the others.
         #[serde(default)]
         constant_rates: ConstantRates,
     },
@@ -867,7 +869,9 @@ fn field_hint(field: &str) -> Option<&'static str> {
         "drains_to" | "leads_to" => "`Organ(\"organ name\")` or `Arterial`",
         "growth_law" | "metastasis_growth_law" => "`Exponential`, `Logistic` or `Gompertz`",
         "preset" => "`Human`, `Mouse` or `Empty`",
-        "mode" => "`Exact` or `Stepped(step: ..., threshold: ..., constant_rates: Exact | Leaped)`",
+        "mode" => {
+            "`Exact` or `Stepped(step: ..., threshold: ..., constant_rates: Auto | Exact | Leaped)`"
+        }
         "pools" => "`PerCell` or `Cohorts`",
         "shedding" => "`PerCell` or `SizePower(coefficient: ..., exponent: ...)`",
         "cells" => "a list of `(\"clone name\", number of cells)` pairs",

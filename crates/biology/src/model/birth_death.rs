@@ -143,12 +143,18 @@ impl LinearRates {
         let q = rho / denominator;
         let extinct = self.death * f / denominator;
         let ur = u * rho;
-        let one_minus_ur = if ur < 0.5 {
-            1.0 - ur
+        let (one_minus_ur, survives) = if ur < 0.5 {
+            let one_minus_ur = 1.0 - ur;
+            (one_minus_ur, e_t / (denominator * one_minus_ur))
         } else {
-            (bv + u * b * e_t) / gamma
+            // 1 − uρ = (b·v + u·b·E)/γ; s = E/(den·(1 − uρ)) written so
+            // that an E that underflows to 0 gives the limit, not 0/0.
+            let bv_over_e = if bv == 0.0 { 0.0 } else { bv / e_t };
+            (
+                (bv + u * b * e_t) / gamma,
+                gamma / (denominator * (bv_over_e + u * b)),
+            )
         };
-        let survives = e_t / (denominator * one_minus_ur);
         OneCell {
             extinct,
             survives,

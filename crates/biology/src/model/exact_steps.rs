@@ -214,6 +214,11 @@ impl CascadeState {
         s.lazy = kept;
         s.size = s.cells.iter().map(|&(_, n)| n).sum();
         s.peak_size = s.peak_size.max(s.size);
+        if s.size == 0 {
+            // Died out since the last look: noted at this one (a look
+            // between steps may be the run's last).
+            s.extinct_at.get_or_insert(ctx.now());
+        }
         Ok(())
     }
 
@@ -356,7 +361,15 @@ impl CascadeState {
         let Some((_, kind)) = entry.next else {
             return Ok(());
         };
-        let before = *self.sites[site.index()].count_mut(clone);
+        let before = self.sites[site.index()]
+            .cells
+            .binary_search_by_key(&clone, |&(c, _)| c)
+            .map_or(0, |i| self.sites[site.index()].cells[i].1);
+        if before == 0 {
+            // Cannot happen (a clone without cells has no emission), but a
+            // stale event must not create an empty clone.
+            return Ok(());
+        }
         let tau = now - entry.as_of;
         let at_emission = entry
             .rates()
@@ -453,9 +466,9 @@ impl CascadeState {
     /// The ledger of `clone` for an interval of `tau` days in which its
     /// count went from `before` to `after` with no emission: the net change
     /// is exact; the deaths are drawn as a Poisson of the death rate times
-    /// the cell-days of an exponential path through both ends (at least
-    /// the fall of the count), and the births follow. Nothing in the
-    /// trajectory depends on this split.
+    /// the cell-days of an exponential path through both ends (`n·τ/2`
+    /// for a clone that died out), at least the fall of the count, and the
+    /// births follow. Nothing in the trajectory depends on this split.
     fn book_interval<U>(
         &mut self,
         clone: &LazyClone,
@@ -473,7 +486,7 @@ impl CascadeState {
         } else if after == before {
             n * tau
         } else {
-            tau * (k - n) / libm::log(k / n)
+            tau * (k - n) / libm::log1p((k - n) / n)
         };
         let mean = clone.death * cell_days;
         let drawn = if mean > 0.0 {

@@ -101,6 +101,8 @@ fn one_cell_law_solves_the_forward_equations() {
     }
 }
 
+/// Long enough for e^(−γt) to underflow (γt up to 6,000): still a
+/// distribution, and a growing line survives with probability 1 − d/b.
 #[test]
 fn without_emissions_the_law_is_a_probability_distribution() {
     for (b, d) in [(1.0, 0.5), (0.5, 1.0), (0.7, 0.7), (0.0, 0.4), (3.0, 0.0)] {
@@ -109,7 +111,14 @@ fn without_emissions_the_law_is_a_probability_distribution() {
             death: d,
             emission: 0.0,
         };
-        for t in [1e-9, 0.01, 1.0, 30.0] {
+        if b > d {
+            let law = rates.one_cell(2000.0);
+            assert!(
+                (law.survives - (1.0 - d / b)).abs() < 1e-12,
+                "b {b} d {d}: {law:?}"
+            );
+        }
+        for t in [1e-9, 0.01, 1.0, 30.0, 2000.0] {
             let law = rates.one_cell(t);
             let total = law.extinct + law.survives;
             assert!((total - 1.0).abs() < 1e-12, "b {b} d {d} t {t}: {total}");
