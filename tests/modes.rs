@@ -64,8 +64,14 @@ fn scenario(text: &str, mode: &str) -> Scenario<NoExtension> {
 }
 
 /// Per replicate: primary cells, metastatic cells, shed, micrometastases
-/// founded, and whether every cell died.
-fn observe(scenario: &Scenario<NoExtension>) -> Vec<[f64; 5]> {
+/// founded, whether every cell died, the first detection day (the stop day
+/// if none), and metastases alive in the lung.
+fn observe(scenario: &Scenario<NoExtension>) -> Vec<[f64; 7]> {
+    let lung = scenario
+        .config
+        .organs
+        .id("lung")
+        .expect("the mouse has lungs");
     (0..replicates())
         .map(|r| {
             let finished = simulate(scenario, scenario.file.seed, r).expect("runs");
@@ -80,18 +86,27 @@ fn observe(scenario: &Scenario<NoExtension>) -> Vec<[f64; 5]> {
             };
             let funnel = state.funnel().total();
             let alive: u64 = state.lineage().iter().map(|c| state.alive(c.id)).sum();
+            let in_lung = state
+                .sites()
+                .iter()
+                .filter(|s| s.kind == SiteKind::Metastasis && s.organ == lung && s.size > 0)
+                .count();
             [
                 cells(SiteKind::Primary) as f64,
                 cells(SiteKind::Metastasis) as f64,
                 funnel.shed as f64,
                 funnel.micrometastases as f64,
                 if alive == 0 { 1.0 } else { 0.0 },
+                state
+                    .first_detection()
+                    .map_or(scenario.file.stop_day, |t| t.days()),
+                in_lung as f64,
             ]
         })
         .collect()
 }
 
-fn same_distributions(exact: &[[f64; 5]], stepped: &[[f64; 5]], names: &[&str]) {
+fn same_distributions(exact: &[[f64; 7]], stepped: &[[f64; 7]], names: &[&str]) {
     let (n, m) = (exact.len() as f64, stepped.len() as f64);
     let critical = 1.628 * ((n + m) / (n * m)).sqrt();
     for (k, name) in names.iter().enumerate() {
@@ -99,6 +114,11 @@ fn same_distributions(exact: &[[f64; 5]], stepped: &[[f64; 5]], names: &[&str]) 
         let b: Vec<f64> = stepped.iter().map(|o| o[k]).collect();
         let d = ks(&a, &b);
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        eprintln!(
+            "{name}: D {d:.3} (critical {critical:.3}); means: single events {}, stepped {}",
+            mean(&a),
+            mean(&b)
+        );
         assert!(
             d <= critical,
             "{name}: KS D = {d:.3} > {critical:.3} (means: single events {}, stepped {})",
@@ -120,6 +140,9 @@ fn stepped_growth_gives_the_distributions_of_single_events() {
             "metastatic cells",
             "cells shed",
             "micrometastases founded",
+            "whether every cell died",
+            "first detection day",
+            "metastases alive in the lung",
         ],
     );
 }
@@ -128,7 +151,7 @@ fn stepped_growth_gives_the_distributions_of_single_events() {
 fn extinction_stays_exact_below_the_threshold() {
     let exact = observe(&scenario(FRAGILE, ""));
     let stepped = observe(&scenario(FRAGILE, "Stepped(step: 0.1, threshold: 20)"));
-    let share = |o: &[[f64; 5]]| o.iter().map(|x| x[4]).sum::<f64>() / o.len() as f64;
+    let share = |o: &[[f64; 7]]| o.iter().map(|x| x[4]).sum::<f64>() / o.len() as f64;
     let (p1, p2) = (share(&exact), share(&stepped));
     let n = exact.len() as f64;
     let pooled = (p1 + p2) / 2.0;
