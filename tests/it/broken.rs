@@ -1307,6 +1307,20 @@ extra
         words: &["at least 2 cells"],
         absent: &[],
     },
+    Case {
+        name: "stepped_mode_with_an_unknown_way_for_constant_rates",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    mode: Stepped(constant_rates: Sometimes),
+    clones: [(name: "B16")],
+    primary: (organ: "skin", cells: [("B16", 10)]),
+)
+"#,
+        at: (3, 35),
+        field: "mode.Stepped.constant_rates",
+        words: &["Sometimes", "Auto, Exact, Leaped"],
+        absent: &[],
+    },
 ];
 /// A fresh directory for this test's files.
 fn scratch(test: &str) -> PathBuf {
