@@ -1474,21 +1474,30 @@ impl CascadeState {
         let mutation = self.rates(clone, kind).mutation_probability;
         let mutates = Bernoulli::new(mutation)?.sample(ctx.rng(MUTATION));
         let daughter = if mutates {
-            let now = ctx.now();
-            let phenotype = self
-                .config
-                .mutation_effect
-                .mutate(self.lineage.phenotype(clone), ctx.rng(MUTATION));
-            let mutant = self.lineage.add_mutant(clone, now, phenotype);
-            self.new_clone_rows();
-            mutant
+            self.mutant_daughter(clone, ctx)?
         } else {
-            clone
+            self.resistance_mutations(clone, ctx)?
         };
-        let daughter = self.resistance_mutations(daughter, ctx)?;
         self.ledgers[daughter.index()].born += 1;
         self.sites[site.index()].add(daughter);
         self.note_sizes_reached(site, ctx)
+    }
+
+    /// A mutant daughter of `clone`, born now: a new clone, its phenotype
+    /// drawn by the mutation effect, then open to resistance to each drug
+    /// (as every daughter of a division).
+    fn mutant_daughter<U>(
+        &mut self,
+        clone: CloneId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<CloneId, CascadeError> {
+        let phenotype = self
+            .config
+            .mutation_effect
+            .mutate(self.lineage.phenotype(clone), ctx.rng(MUTATION));
+        let mutant = self.lineage.add_mutant(clone, ctx.now(), phenotype);
+        self.new_clone_rows();
+        self.resistance_mutations(mutant, ctx)
     }
 
     /// Records that a metastasis reached the macrometastasis or the

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use super::birth_death::LinearRates;
 use super::steps::next_step;
-use super::{CascadeError, CascadeEvent, CascadeState, MUTATION, SiteId};
+use super::{CascadeError, CascadeEvent, CascadeState, SiteId};
 use crate::clones::CloneId;
 use crate::config::{AUTO_EMISSIONS_PER_STEP, ConstantRates, GrowthLaw, GrowthSteps, Shedding};
 use crate::therapy::DrugId;
@@ -443,13 +443,7 @@ impl CascadeState {
         let now = ctx.now();
         // The mutant first, then each drug in order.
         if target < mutation || weights.is_empty() {
-            let phenotype = self
-                .config
-                .mutation_effect
-                .mutate(self.lineage.phenotype(clone), ctx.rng(MUTATION));
-            let mutant = self.lineage.add_mutant(clone, now, phenotype);
-            self.new_clone_rows();
-            return self.resistance_mutations(mutant, ctx);
+            return self.mutant_daughter(clone, ctx);
         }
         target -= mutation;
         let last = weights.len() - 1;

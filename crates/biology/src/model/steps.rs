@@ -7,7 +7,7 @@
 use cascade_kernel::distributions::{Distribution, Poisson};
 use cascade_kernel::{Context, Purpose, Time};
 
-use super::{CascadeError, CascadeEvent, CascadeState, MUTATION, PoolKey, SiteId, draw_binomial};
+use super::{CascadeError, CascadeEvent, CascadeState, PoolKey, SiteId, draw_binomial};
 use crate::clones::CloneId;
 use crate::config::{GrowthSteps, PoolMode};
 use crate::organs::{Drain, OrganId};
@@ -109,16 +109,9 @@ impl CascadeState {
                 self.shed_count(r.clone, organ, shed, ctx)?;
             }
             for _ in 0..mutant_births {
-                let phenotype = self
-                    .config
-                    .mutation_effect
-                    .mutate(self.lineage.phenotype(r.clone), ctx.rng(MUTATION));
-                let mutant = self.lineage.add_mutant(r.clone, now, phenotype);
-                self.new_clone_rows();
                 // As at a single division: the mutant daughter may be
                 // resistant too.
-                let daughter = self.resistance_mutations(mutant, ctx)?;
-                mutants.push(daughter);
+                mutants.push(self.mutant_daughter(r.clone, ctx)?);
             }
             mutants.extend(resistant);
         }
@@ -130,13 +123,6 @@ impl CascadeState {
         s.cells.retain(|&(_, n)| n > 0);
         s.size = s.cells.iter().map(|&(_, n)| n).sum();
         s.peak_size = s.peak_size.max(s.size);
-        if s.size == 0 {
-            s.stepped = false;
-            if s.extinct_at.is_none() {
-                s.extinct_at = Some(now);
-            }
-            return Ok(());
-        }
         self.after_step(site, step, threshold, ctx)
     }
 
@@ -150,24 +136,16 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         self.catch_up_site(site, ctx)?;
-        let now = ctx.now();
-        self.sites[site.index()].step_from = now.days();
-        if self.sites[site.index()].size == 0 {
-            self.leave_exact_steps(site, ctx);
-            let s = &mut self.sites[site.index()];
-            s.stepped = false;
-            if s.extinct_at.is_none() {
-                s.extinct_at = Some(now);
-            }
-            return Ok(());
-        }
+        self.sites[site.index()].step_from = ctx.now().days();
         self.after_step(site, step, threshold, ctx)
     }
 
-    /// After a step (counts up to date): the sizes reached, then the next
-    /// step, exact or leaped ([`choose_steps`](Self::choose_steps)), or
-    /// single events again below half the threshold (and always at a
-    /// single cell, whatever the threshold): hysteresis.
+    /// After a step (counts up to date): a site the step emptied is extinct
+    /// on the step's day and steps no more; otherwise the sizes reached,
+    /// then the next step, exact or leaped
+    /// ([`choose_steps`](Self::choose_steps)), or single events again
+    /// below half the threshold (and always at a single cell, whatever the
+    /// threshold): hysteresis.
     fn after_step<U>(
         &mut self,
         site: SiteId,
@@ -175,6 +153,13 @@ impl CascadeState {
         threshold: u64,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
+        if self.sites[site.index()].size == 0 {
+            self.leave_exact_steps(site, ctx);
+            let s = &mut self.sites[site.index()];
+            s.stepped = false;
+            s.extinct_at.get_or_insert(ctx.now());
+            return Ok(());
+        }
         if self.sites[site.index()].size < (threshold / 2).max(2) {
             self.leave_exact_steps(site, ctx);
             self.sites[site.index()].stepped = false;
