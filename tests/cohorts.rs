@@ -25,15 +25,12 @@ use cascade_biology::organs::OrganId;
 use cascade_runner::run::simulate;
 use cascade_runner::scenario::{Scenario, parse};
 
-#[path = "support/ks.rs"]
+#[path = "support/compare.rs"]
 mod support;
-use support::ks;
+use support::{assert_same_distribution, scenario_with, two_proportion_z};
 
 fn replicates() -> u64 {
-    match std::env::var("CASCADE_COHORTS").as_deref() {
-        Ok("full") => 1000,
-        _ => 120,
-    }
+    support::replicates("CASCADE_COHORTS", 120)
 }
 
 /// 300 cells into a mouse tail vein: most arrest in the lung, some pass
@@ -80,8 +77,7 @@ const FEW: &str = r#"Scenario(
 )"#;
 
 fn scenario(text: &str, pools: &str) -> Scenario<NoExtension> {
-    let text = text.replacen("    seed:", &format!("    pools: {pools},\n    seed:"), 1);
-    parse::<NoExtension>(&text, Path::new("cohorts.ron")).expect("a valid scenario")
+    scenario_with(text, &format!("pools: {pools}"), "cohorts.ron")
 }
 
 /// The observables of one replicate, by name.
@@ -209,19 +205,7 @@ fn compare(text: &str, skip: &[&str]) {
     let critical = c * ((n + m) / (n * m)).sqrt();
     for name in varying {
         let (x, y) = (column(&a, name), column(&b, name));
-        let d = ks(&x, &y);
-        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-        eprintln!(
-            "{name:>45}: D {d:.3} (critical {critical:.3}), means {:.2} per cell, {:.2} cohorts",
-            mean(&x),
-            mean(&y)
-        );
-        assert!(
-            d <= critical,
-            "{name}: KS D = {d:.3} > {critical:.3} (means: per cell {}, cohorts {})",
-            mean(&x),
-            mean(&y)
-        );
+        assert_same_distribution(name, &x, &y, critical, ("per cell", "cohorts"));
     }
 }
 
@@ -264,8 +248,7 @@ fn cohorts_keep_the_extinction_probability() {
         "the scenario should die out sometimes, not always: {p1}"
     );
     let n = replicates() as f64;
-    let pooled = (p1 + p2) / 2.0;
-    let z = (p1 - p2) / (pooled * (1.0 - pooled) * 2.0 / n).sqrt();
+    let z = two_proportion_z(p1, p2, n);
     eprintln!("all dead: per cell {p1}, cohorts {p2}, z = {z:.2}");
     assert!(
         z.abs() <= 2.576,

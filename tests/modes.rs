@@ -14,22 +14,17 @@
 //! CASCADE_MODES=full cargo test --release -p cascade-runner --test modes
 //! ```
 
-use std::path::Path;
-
 use cascade_biology::NoExtension;
 use cascade_biology::model::SiteKind;
 use cascade_runner::run::simulate;
-use cascade_runner::scenario::{Scenario, parse};
+use cascade_runner::scenario::Scenario;
 
-#[path = "support/ks.rs"]
+#[path = "support/compare.rs"]
 mod support;
-use support::ks;
+use support::{assert_same_distribution, scenario_with, two_proportion_z};
 
 fn replicates() -> u64 {
-    match std::env::var("CASCADE_MODES").as_deref() {
-        Ok("full") => 1000,
-        _ => 150,
-    }
+    support::replicates("CASCADE_MODES", 150)
 }
 
 /// A growing primary that sheds into a mouse and seeds metastases: 2,000
@@ -55,12 +50,14 @@ const FRAGILE: &str = r#"Scenario(
     primary: (organ: "skin", cells: [("T", 3)], growth_law: Exponential),
 )"#;
 
+/// `text` in `mode` (`""`: the scenario's own, single events).
 fn scenario(text: &str, mode: &str) -> Scenario<NoExtension> {
-    let text = match mode {
-        "" => text.to_string(),
-        mode => text.replacen("    seed:", &format!("    mode: {mode},\n    seed:"), 1),
+    let field = if mode.is_empty() {
+        String::new()
+    } else {
+        format!("mode: {mode}")
     };
-    parse::<NoExtension>(&text, Path::new("modes.ron")).expect("a valid scenario")
+    scenario_with(text, &field, "modes.ron")
 }
 
 /// The observables, in the order of [`observe`]'s arrays.
@@ -137,21 +134,14 @@ fn same_distributions(single: &[[f64; 9]], stepped: &[[f64; 9]], which: &[usize]
     let (n, m) = (single.len() as f64, stepped.len() as f64);
     let critical = 1.628 * ((n + m) / (n * m)).sqrt();
     for &k in which {
-        let name = OBSERVABLES[k];
         let a: Vec<f64> = single.iter().map(|o| o[k]).collect();
         let b: Vec<f64> = stepped.iter().map(|o| o[k]).collect();
-        let d = ks(&a, &b);
-        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-        eprintln!(
-            "{name}: D {d:.3} (critical {critical:.3}); means: single events {}, stepped {}",
-            mean(&a),
-            mean(&b)
-        );
-        assert!(
-            d <= critical,
-            "{name}: KS D = {d:.3} > {critical:.3} (means: single events {}, stepped {})",
-            mean(&a),
-            mean(&b)
+        assert_same_distribution(
+            OBSERVABLES[k],
+            &a,
+            &b,
+            critical,
+            ("single events", "stepped"),
         );
     }
 }
@@ -173,8 +163,7 @@ fn extinction_stays_exact_below_the_threshold() {
     let share = |o: &[[f64; 9]]| o.iter().map(|x| x[4]).sum::<f64>() / o.len() as f64;
     let (p1, p2) = (share(&exact), share(&stepped));
     let n = exact.len() as f64;
-    let pooled = (p1 + p2) / 2.0;
-    let z = (p1 - p2) / (pooled * (1.0 - pooled) * 2.0 / n).sqrt();
+    let z = two_proportion_z(p1, p2, n);
     assert!(
         z.abs() <= 2.576,
         "extinct: single events {p1}, stepped {p2}, z = {z:.2}"

@@ -374,6 +374,23 @@ fn run_checked_every(
 /// Runs a therapy scenario twice, checked after every event; cases where
 /// no surgery and no dose happened before day 4 are left to the test
 /// without therapy.
+/// `scenario` with `steps` and, if `exponential`, exponential metastases,
+/// run twice, checked after every event: the same trajectory both times.
+fn run_stepped_twice(
+    mut scenario: Scenario,
+    steps: Option<cascade_biology::config::GrowthSteps>,
+    exponential: bool,
+) -> Result<(), TestCaseError> {
+    scenario.config.growth_steps = steps;
+    if exponential {
+        scenario.config.metastasis_growth_law = GrowthLaw::Exponential;
+    }
+    let (first, _) = run_checked_every(&scenario, 1, 3000)?;
+    let (second, _) = run_checked_every(&scenario, 1, 3000)?;
+    prop_assert_eq!(first, second);
+    Ok(())
+}
+
 fn run_therapy_twice(scenario: &Scenario) -> Result<(), TestCaseError> {
     let (first, therapy) = run_checked_every(scenario, 1, 3000)?;
     prop_assume!(therapy.resections + therapy.doses > 0);
@@ -431,14 +448,8 @@ proptest! {
         constant_rates in 0u8..3,
         exponential in proptest::bool::ANY,
     ) {
-        let mut scenario = scenario;
-        scenario.config.growth_steps = Some(growth_steps(step, threshold, constant_rates));
-        if exponential {
-            scenario.config.metastasis_growth_law = GrowthLaw::Exponential;
-        }
-        let (first, _) = run_checked_every(&scenario, 1, 3000)?;
-        let (second, _) = run_checked_every(&scenario, 1, 3000)?;
-        prop_assert_eq!(first, second);
+        let steps = growth_steps(step, threshold, constant_rates);
+        run_stepped_twice(scenario, Some(steps), exponential)?;
     }
 
     /// The same in cohort mode (with stepped growth or not, and therapy,
@@ -455,15 +466,8 @@ proptest! {
     ) {
         let mut scenario = scenario;
         scenario.config.pool_mode = cascade_biology::config::PoolMode::Cohorts;
-        if stepped {
-            scenario.config.growth_steps = Some(growth_steps(step, threshold, constant_rates));
-        }
-        if exponential {
-            scenario.config.metastasis_growth_law = GrowthLaw::Exponential;
-        }
-        let (first, _) = run_checked_every(&scenario, 1, 3000)?;
-        let (second, _) = run_checked_every(&scenario, 1, 3000)?;
-        prop_assert_eq!(first, second);
+        let steps = stepped.then(|| growth_steps(step, threshold, constant_rates));
+        run_stepped_twice(scenario, steps, exponential)?;
     }
 
     /// Cohort mode with clumps (their last cells join the pools).
