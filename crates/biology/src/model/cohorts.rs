@@ -393,7 +393,7 @@ fn book_move(state: &mut CascadeState, clone: CloneId, from: usize, to: usize, c
 /// in [0, the weights' sum)); the last item with a positive weight when
 /// rounding leaves `target` above every partial sum; `None` if no item
 /// has one.
-fn pick<T: Copy>(target: f64, items: &[(T, f64)]) -> Option<T> {
+pub(super) fn pick<T: Copy>(target: f64, items: &[(T, f64)]) -> Option<T> {
     let mut cumulative = 0.0;
     let mut last = None;
     for &(item, weight) in items {

@@ -28,6 +28,7 @@ use cascade_kernel::{Context, EventHandle, Purpose, Time};
 use serde::{Deserialize, Serialize};
 
 use super::birth_death::LinearRates;
+use super::cohorts::pick;
 use super::steps::next_step;
 use super::{CascadeError, CascadeEvent, CascadeState, SiteId};
 use crate::clones::CloneId;
@@ -81,56 +82,48 @@ impl CascadeState {
         s.stepped && s.exact
     }
 
-    /// Whether `site`, stepped and up to date, should step exactly until
-    /// its next step: its rates are constant (the exponential law,
-    /// per-cell shedding) and the scenario asks for exact steps, or for
-    /// `Auto` and its clones are expected to emit at most
-    /// [`AUTO_EMISSIONS_PER_STEP`] cells in a step.
-    pub(super) fn choose_exact(&self, site: SiteId) -> bool {
-        let Some(GrowthSteps {
-            step,
-            constant_rates,
-            ..
-        }) = self.config.growth_steps
-        else {
-            return false;
-        };
-        if !matches!(self.config.shedding, Shedding::PerCell)
-            || self.sites[site.index()].growth_law != GrowthLaw::Exponential
-        {
-            return false;
-        }
-        match constant_rates {
-            ConstantRates::Exact => true,
-            ConstantRates::Leaped => false,
-            ConstantRates::Auto => {
-                let s = &self.sites[site.index()];
-                let expected: f64 = s
-                    .cells
-                    .iter()
-                    .map(|&(clone, n)| {
-                        let rates = self.lazy_clone(site, clone, n, 0.0);
-                        n as f64 * rates.rates().emission * step
-                    })
-                    .sum();
-                expected <= AUTO_EMISSIONS_PER_STEP
-            }
-        }
-    }
-
-    /// Puts `site` (stepped, up to date) into exact steps or τ-leaping
-    /// until its next step, by [`choose_exact`](Self::choose_exact).
+    /// Puts `site` (stepped, up to date) into exact steps, with its
+    /// emissions drawn, or into τ-leaping, until its next step: exact if its
+    /// rates are constant (the exponential law, per-cell shedding) and the
+    /// scenario asks for exact steps, or for `Auto` and its clones are
+    /// expected to emit at most [`AUTO_EMISSIONS_PER_STEP`] cells in a step.
     pub(super) fn choose_steps<U>(
         &mut self,
         site: SiteId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        if self.choose_exact(site) {
-            self.sites[site.index()].exact = true;
-            self.arm_emissions(site, ctx)
-        } else {
-            self.leave_exact_steps(site, ctx);
-            Ok(())
+        let constant = matches!(self.config.shedding, Shedding::PerCell)
+            && self.sites[site.index()].growth_law == GrowthLaw::Exponential;
+        let exact = match self.config.growth_steps {
+            Some(GrowthSteps {
+                constant_rates: ConstantRates::Exact,
+                ..
+            }) if constant => Some(self.fresh_clones(site, ctx.now().days())),
+            Some(GrowthSteps {
+                step,
+                constant_rates: ConstantRates::Auto,
+                ..
+            }) if constant => {
+                let fresh = self.fresh_clones(site, ctx.now().days());
+                let cells = &self.sites[site.index()].cells;
+                let expected: f64 = cells
+                    .iter()
+                    .zip(&fresh)
+                    .map(|(&(_, n), clone)| n as f64 * clone.rates().emission * step)
+                    .sum();
+                (expected <= AUTO_EMISSIONS_PER_STEP).then_some(fresh)
+            }
+            _ => None,
+        };
+        match exact {
+            Some(fresh) => {
+                self.sites[site.index()].exact = true;
+                self.arm(site, fresh, ctx)
+            }
+            None => {
+                self.leave_exact_steps(site, ctx);
+                Ok(())
+            }
         }
     }
 
@@ -141,9 +134,13 @@ impl CascadeState {
         site: SiteId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) {
-        let s = &mut self.sites[site.index()];
-        s.exact = false;
-        for clone in s.lazy.drain(..) {
+        self.sites[site.index()].exact = false;
+        self.drop_emissions(site, ctx);
+    }
+
+    /// Takes `site`'s clones out of it, cancelling their pending emissions.
+    fn drop_emissions<U>(&mut self, site: SiteId, ctx: &mut Context<'_, CascadeEvent<U>>) {
+        for clone in std::mem::take(&mut self.sites[site.index()].lazy) {
             if let Some(handle) = clone.handle {
                 ctx.cancel(handle);
             }
@@ -171,7 +168,11 @@ impl CascadeState {
     }
 
     /// Brings each clone of `site` from its day to now, given that it
-    /// emitted nothing in between.
+    /// emitted nothing in between. The caller then draws the emissions
+    /// again ([`arm_emissions`](Self::arm_emissions), via
+    /// [`choose_steps`](Self::choose_steps)) or leaves exact steps: either
+    /// replaces the clones' days and pending emissions, those of the clones
+    /// that died out included.
     pub(super) fn catch_up_site<U>(
         &mut self,
         site: SiteId,
@@ -195,23 +196,7 @@ impl CascadeState {
         }
         let s = &mut self.sites[site.index()];
         s.lazy = lazy;
-        for clone in &mut s.lazy {
-            clone.as_of = now;
-        }
         s.cells.retain(|&(_, n)| n > 0);
-        // The clones that died out go, with their pending emissions.
-        let mut kept = Vec::with_capacity(s.lazy.len());
-        for clone in s.lazy.drain(..) {
-            if s.cells
-                .binary_search_by_key(&clone.clone, |&(c, _)| c)
-                .is_ok()
-            {
-                kept.push(clone);
-            } else if let Some(handle) = clone.handle {
-                ctx.cancel(handle);
-            }
-        }
-        s.lazy = kept;
         s.size = s.cells.iter().map(|&(_, n)| n).sum();
         s.peak_size = s.peak_size.max(s.size);
         if s.size == 0 {
@@ -229,22 +214,37 @@ impl CascadeState {
         site: SiteId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let now = ctx.now().days();
-        for clone in std::mem::take(&mut self.sites[site.index()].lazy) {
-            if let Some(handle) = clone.handle {
-                ctx.cancel(handle);
-            }
-        }
-        let cells = self.sites[site.index()].cells.clone();
-        let mut lazy = Vec::with_capacity(cells.len());
-        for (clone, n) in cells {
-            let mut entry = self.lazy_clone(site, clone, n, now);
-            entry.next = self.draw_emission(&entry, n, ctx)?;
-            entry.handle = self.schedule_emission(site, &entry, ctx)?;
-            lazy.push(entry);
+        let fresh = self.fresh_clones(site, ctx.now().days());
+        self.arm(site, fresh, ctx)
+    }
+
+    /// [`arm_emissions`](Self::arm_emissions) with `fresh`, the site's
+    /// clones as [`fresh_clones`](Self::fresh_clones) gives them.
+    fn arm<U>(
+        &mut self,
+        site: SiteId,
+        fresh: Vec<LazyClone>,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        self.drop_emissions(site, ctx);
+        let mut lazy = fresh;
+        for (index, entry) in lazy.iter_mut().enumerate() {
+            let n = self.sites[site.index()].cells[index].1;
+            entry.next = self.draw_emission(entry, n, ctx)?;
+            entry.handle = self.schedule_emission(site, entry, ctx)?;
         }
         self.sites[site.index()].lazy = lazy;
         Ok(())
+    }
+
+    /// The clones of `site` (in the order of its cells), as of `now`, with
+    /// their rates now and no emission drawn yet.
+    fn fresh_clones(&self, site: SiteId, now: f64) -> Vec<LazyClone> {
+        self.sites[site.index()]
+            .cells
+            .iter()
+            .map(|&(clone, n)| self.lazy_clone(site, clone, n, now))
+            .collect()
     }
 
     /// `n` cells of `clone` in `site`, as of `now`, with their rates now
@@ -269,17 +269,14 @@ impl CascadeState {
     /// The share of a division's daughters of `clone` that are `clone`: not
     /// a mutant (probability `mutation`) and resistant to no drug.
     fn kept_share(&self, clone: CloneId, mutation: f64) -> f64 {
-        self.daughter_weights(clone, mutation)
-            .iter()
-            .fold(1.0 - mutation, |kept, &(_, _, resistance)| {
-                kept * (1.0 - resistance)
-            })
+        self.daughter_weights(clone, mutation).1
     }
 
-    /// The drugs a daughter of `clone` may become resistant to, in order:
-    /// (drug index, probability of becoming resistant to it first, its
-    /// resistance probability).
-    fn daughter_weights(&self, clone: CloneId, mutation: f64) -> Vec<(usize, f64, f64)> {
+    /// The drugs a daughter of `clone` may become resistant to, in order,
+    /// each as (drug index, probability of becoming resistant to it
+    /// first); and the probability that the daughter is `clone` (no
+    /// mutant, resistant to none).
+    fn daughter_weights(&self, clone: CloneId, mutation: f64) -> (Vec<(usize, f64)>, f64) {
         let mut not_yet = 1.0 - mutation;
         let mut weights = Vec::new();
         for (index, drug) in self.config.therapy.drugs.iter().enumerate() {
@@ -287,10 +284,10 @@ impl CascadeState {
             if probability == 0.0 || self.is_resistant(clone, DrugId(index as u32)) {
                 continue;
             }
-            weights.push((index, not_yet * probability, probability));
+            weights.push((index, not_yet * probability));
             not_yet *= 1.0 - probability;
         }
-        weights
+        (weights, not_yet)
     }
 
     /// The day and kind of the next emission of `clone` from `n` cells at
@@ -437,24 +434,23 @@ impl CascadeState {
     ) -> Result<CloneId, CascadeError> {
         let kind = self.sites[site.index()].kind;
         let mutation = self.rates(clone, kind).mutation_probability;
-        let weights = self.daughter_weights(clone, mutation);
-        let total = mutation + weights.iter().map(|&(_, w, _)| w).sum::<f64>();
-        let mut target = ctx.rng(EXACT_STEPS).uniform() * total;
-        let now = ctx.now();
         // The mutant first, then each drug in order.
-        if target < mutation || weights.is_empty() {
-            return self.mutant_daughter(clone, ctx);
-        }
-        target -= mutation;
-        let last = weights.len() - 1;
-        for (position, &(index, weight, _)) in weights.iter().enumerate() {
-            if target < weight || position == last {
-                let mutant = self.resistant_mutant(clone, DrugId(index as u32), now);
-                return self.resistance_mutations_from(mutant, index + 1, ctx);
+        let mut items = vec![(None, mutation)];
+        items.extend(
+            self.daughter_weights(clone, mutation)
+                .0
+                .into_iter()
+                .map(|(index, weight)| (Some(index), weight)),
+        );
+        let total: f64 = items.iter().map(|&(_, weight)| weight).sum();
+        let target = ctx.rng(EXACT_STEPS).uniform() * total;
+        match pick(target, &items).flatten() {
+            None => self.mutant_daughter(clone, ctx),
+            Some(index) => {
+                let mutant = self.resistant_mutant(clone, DrugId(index as u32), ctx.now());
+                self.resistance_mutations_from(mutant, index + 1, ctx)
             }
-            target -= weight;
         }
-        unreachable!("the last drug takes what is left")
     }
 
     /// The ledger of `clone` for an interval of `tau` days in which its
