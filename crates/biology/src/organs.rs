@@ -985,28 +985,70 @@ pub fn nearest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let mut best: Option<(usize, &'a str)> = None;
     for &candidate in candidates {
         let other: Vec<char> = candidate.to_lowercase().chars().collect();
-        let distance = levenshtein(&name, &other);
-        if distance <= 2 && best.is_none_or(|(d, _)| distance < d) {
+        let Some(distance) = levenshtein_within(&name, &other, NEAREST_DISTANCE) else {
+            continue;
+        };
+        if best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, candidate));
         }
     }
     best.map(|(_, candidate)| candidate)
 }
 
+/// The largest edit distance [`nearest`] offers as a hint.
+const NEAREST_DISTANCE: usize = 2;
+
 /// Edit distance (insertions, deletions, substitutions) between `a` and
-/// `b`.
-fn levenshtein(a: &[char], b: &[char]) -> usize {
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
+/// `b` if it is at most `limit`, `None` otherwise.
+///
+/// Only the diagonal band of width `2 limit + 1` of the dynamic programme
+/// can hold a distance within `limit`, so the work is
+/// `O(min(|a|, |b|) · limit)`, not `O(|a| · |b|)`: a name of 60,000
+/// characters costs as little as its length (a full table took seconds).
+fn levenshtein_within(a: &[char], b: &[char], limit: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    // Cells outside the band are "more than limit": `far` stands for them.
+    let far = limit + 1;
+    let width = 2 * limit + 1;
+    // previous[k] is the distance of a[..i] to b[..j] with j = i + k - limit.
+    let mut previous: Vec<usize> = (0..width)
+        .map(|k| match k.checked_sub(limit) {
+            Some(j) if j <= b.len() => j.min(far),
+            _ => far,
+        })
+        .collect();
+    let mut current = vec![far; width];
     for (i, ca) in a.iter().enumerate() {
-        current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        let row = i + 1;
+        for k in 0..width {
+            current[k] = far;
+            let Some(j) = (row + k).checked_sub(limit) else {
+                continue;
+            };
+            if j > b.len() {
+                continue;
+            }
+            if j == 0 {
+                current[k] = row.min(far);
+                continue;
+            }
+            // Diagonal: previous row, same k; up (deletion): previous row,
+            // k + 1; left (insertion): this row, k - 1.
+            let substitution = previous[k] + usize::from(*ca != b[j - 1]);
+            let deletion = previous.get(k + 1).map_or(far, |d| d + 1);
+            let insertion = k.checked_sub(1).map_or(far, |l| current[l] + 1);
+            current[k] = substitution.min(deletion).min(insertion).min(far);
+        }
+        if current.iter().all(|&d| d >= far) {
+            return None;
         }
         std::mem::swap(&mut previous, &mut current);
     }
-    previous[b.len()]
+    // The end cell: i = |a|, j = |b|, so k = |b| - |a| + limit.
+    let k = (b.len() + limit).checked_sub(a.len())?;
+    previous.get(k).copied().filter(|&d| d <= limit)
 }
 
 /// Why an organ set was refused by [`OrganSet::new`].

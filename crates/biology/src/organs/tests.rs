@@ -480,17 +480,72 @@ fn nearest_finds_close_names_case_insensitively() {
 }
 
 #[test]
-fn levenshtein_distances() {
-    let d = |a: &str, b: &str| {
+fn levenshtein_distances_within_a_limit() {
+    let d = |a: &str, b: &str, limit: usize| {
         let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-        levenshtein(&a, &b)
+        levenshtein_within(&a, &b, limit)
     };
-    assert_eq!(d("", ""), 0);
-    assert_eq!(d("abc", ""), 3);
-    assert_eq!(d("", "abc"), 3);
-    assert_eq!(d("kitten", "sitting"), 3);
-    assert_eq!(d("lnug", "lung"), 2);
-    assert_eq!(d("flaw", "lawn"), 2);
+    assert_eq!(d("", "", 2), Some(0));
+    assert_eq!(d("abc", "", 3), Some(3));
+    assert_eq!(d("abc", "", 2), None);
+    assert_eq!(d("", "abc", 3), Some(3));
+    assert_eq!(d("kitten", "sitting", 3), Some(3));
+    assert_eq!(d("kitten", "sitting", 2), None);
+    assert_eq!(d("lnug", "lung", 2), Some(2));
+    assert_eq!(d("flaw", "lawn", 2), Some(2));
+    assert_eq!(d("flaw", "lawn", 1), None);
+    assert_eq!(d("lung", "lung", 0), Some(0));
+}
+
+/// The banded distance agrees with the full dynamic programme wherever the
+/// full distance is within the limit, and says `None` exactly where it is
+/// not.
+#[test]
+fn the_banded_distance_is_the_full_distance_within_the_limit() {
+    fn full(a: &[char], b: &[char]) -> usize {
+        let mut previous: Vec<usize> = (0..=b.len()).collect();
+        let mut current = vec![0; b.len() + 1];
+        for (i, ca) in a.iter().enumerate() {
+            current[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let substitution = previous[j] + usize::from(ca != cb);
+                current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+            }
+            std::mem::swap(&mut previous, &mut current);
+        }
+        previous[b.len()]
+    }
+    let words: Vec<Vec<char>> = [
+        "", "a", "ab", "ba", "abc", "acb", "lung", "lnug", "lungs", "liver", "livre", "kidney",
+        "kidneys", "aaaa", "aaab", "baaa", "abab", "xyz",
+    ]
+    .iter()
+    .map(|w| w.chars().collect())
+    .collect();
+    for a in &words {
+        for b in &words {
+            let exact = full(a, b);
+            for limit in 0..4 {
+                let expected = (exact <= limit).then_some(exact);
+                assert_eq!(
+                    levenshtein_within(a, b, limit),
+                    expected,
+                    "{a:?} {b:?} {limit}"
+                );
+            }
+        }
+    }
+}
+
+/// Issue 16's reproducer: two names of 60,000 characters took 14 s in
+/// `check`; the banded distance makes the work linear in the length.
+#[test]
+fn a_very_long_unknown_name_is_compared_in_linear_work() {
+    let long: String = "x".repeat(60_000);
+    let other: String = "y".repeat(60_000);
+    assert_eq!(nearest(&long, &[other.as_str(), "lung"]), None);
+    let almost: String = format!("{}z", "x".repeat(59_999));
+    assert_eq!(nearest(&long, &[almost.as_str()]), Some(almost.as_str()));
 }
 
 #[test]
