@@ -22,8 +22,8 @@ use crate::therapy::{RegimenStart, SurgeryAt, Therapy};
 ///   `dx/dt = r·x·(1 − x/K)` with `r = b − d`;
 /// * `Gompertz`: `d + (b − d)·ln(K/x)/ln K`, so that the mean follows
 ///   `dx/dt = a·x·ln(K/x)` with `a = r / ln K` (the law Iwata, Kawasaki and
-///   Shigesada 2000 fit to a human primary; REFERENCES.md, Growth): a single
-///   cell's net rate is the clone's `r`.
+///   Shigesada 2000 fit to a human primary; `docs/references.md#growth`): a
+///   single cell's net rate is the clone's `r`.
 ///
 /// Above capacity (`x > K`, where the factor after `(b − d)` is negative)
 /// the per-cell birth rate is the formula's capped at `b` and floored at 0:
@@ -73,8 +73,8 @@ pub enum Shedding {
     PerCell,
     /// The site sheds `coefficient · x^exponent` cells per day in total (x its
     /// size; Iwata, Kawasaki & Shigesada 2000: m = 5.3×10⁻⁸ /day,
-    /// α ≈ 2/3, REFERENCES.md, Growth), split among its clones in proportion
-    /// to cells × `shedding_rate`.
+    /// α ≈ 2/3, `docs/references.md#growth`), split among its clones in
+    /// proportion to cells × `shedding_rate`.
     SizePower {
         /// m, cells per day at size 1.
         coefficient: f64,
@@ -264,24 +264,25 @@ pub const AUTO_EMISSIONS_PER_STEP: f64 = 1000.0;
 
 /// A placeholder phenotype: no published value stands behind these rates
 /// (they are to be calibrated in the validation issue), except where a doc
-/// comment cites REFERENCES.md.
+/// comment cites `docs/references.md`.
 pub fn default_phenotype(organs: &OrganSet) -> Phenotype {
     let rates = GrowthRates {
         // Placeholder: net 0.4/day, a doubling time of 1.7 days (B16-like).
         birth_rate: 0.7,
         death_rate: 0.3,
-        // Hill et al. 1982 (REFERENCES.md, Heterogeneity): metastatic
-        // variants arise at about 1e-5 per cell per generation.
+        // Harris et al. 1982 (`docs/references.md#heterogeneity-and-clonality`):
+        // metastatic variants arise at about 1e-5 per cell per generation.
         mutation_probability: 1e-5,
     };
     Phenotype {
         in_primary: rates,
         in_metastases: rates,
-        // Butler & Gullino 1975 (REFERENCES.md, Metastatic inefficiency):
+        // Butler & Gullino 1975 (`docs/references.md#metastatic-inefficiency`):
         // 3.2e6 cells shed per gram per day, 1 g ≈ 1e9 cells.
         shedding_rate: 3.2e-3,
-        // Meng et al. 2004 (REFERENCES.md, Circulation): half-life of
-        // circulating tumour cells 1 to 2.4 h; ln 2 / 1.7 h = 9.8 per day.
+        // Meng et al. 2004 (`docs/references.md#circulation-dormancy-kinetics`):
+        // half-life of circulating tumour cells 1 to 2.4 h; ln 2 / 1.7 h =
+        // 9.8 per day.
         circulation_death_rate: core::f64::consts::LN_2 / (1.7 / 24.0),
         affinity: vec![OrganAffinity::NEUTRAL; organs.len()],
         sensitivity: Vec::new(),
@@ -303,7 +304,8 @@ impl CascadeConfig {
             shedding: Shedding::PerCell,
             mutation_effect: MutationEffect::NONE,
             transit_time: 1.0 / 1440.0,
-            // 1 cm³ ≈ 1e9 cells (REFERENCES.md, Circulation: "common
+            // 1 cm³ ≈ 1e9 cells
+            // (`docs/references.md#circulation-dormancy-kinetics`: "common
             // convention", M): a clinically detectable lesion.
             detection_size: 1_000_000_000,
             // 1 mm³ ≈ 1e6 cells (same row).
@@ -481,6 +483,7 @@ impl CascadeConfig {
                 "a time in days > 0",
             ));
         }
+        crate::rates::check_rates(self)?;
         if self.detection_size == 0 {
             return Err(ConfigError::new("detection_size", "0", "at least 1 cell"));
         }

@@ -1,7 +1,8 @@
 //! The metastatic cascade as a model on the `cascade-kernel`.
 //!
-//! This crate turns `MODEL.md` (the project's specification, after Fidler
-//! 1988) into a kernel [`Model`](cascade_kernel::Model): organs and the
+//! This crate turns the project's specification of the cascade (after
+//! Fidler 1988, `docs/references.md#the-seed-paper-fidler-1988`) into a
+//! kernel [`Model`](cascade_kernel::Model): organs and the
 //! vascular graph ([`organs`]), clones with heritable, mutable phenotypes
 //! ([`clones`]), sites that grow by a chosen law, and every step of the
 //! cascade as an event ([`model::CascadeEvent`]). It is the exact mode: the
@@ -45,6 +46,7 @@ pub mod config;
 pub mod model;
 pub mod observables;
 pub mod organs;
+pub mod rates;
 pub mod therapy;
 
 pub use cascade_kernel as kernel;

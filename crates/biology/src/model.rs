@@ -56,6 +56,7 @@ mod birth_death;
 pub mod clumps;
 mod cohorts;
 mod exact_steps;
+mod memory;
 mod steps;
 mod therapy;
 
@@ -651,12 +652,41 @@ pub enum CascadeError {
         place: Place,
         /// The offending rate, per day: the total, or one fate's rate.
         rate: f64,
+        /// The place in words, with the clone's and the organ's names
+        /// (`the pool of clone "parental" in transit in the lung`).
+        described: String,
+    },
+    /// A mutant arose with a per-cell rate that is not finite or above
+    /// [`MAX_RATE`](crate::rates::MAX_RATE) (`crate::rates` says why): a
+    /// log-normal `mutation_effect` with a large σ runs rates away.
+    RateOutOfRange {
+        /// The mutant's name (`parental.17`).
+        clone: String,
+        /// The field of its phenotype (`in_primary.birth_rate`).
+        field: String,
+        /// What happens at the rate, and where (`divisions in metastases
+        /// in the liver`).
+        fate: String,
+        /// The rate, per cell per day.
+        rate: f64,
+        /// The day it arose.
+        day: f64,
     },
     /// A distribution refused its parameters. The model's parameters are
     /// validated, so this is a bug.
     Distribution(ParameterError),
     /// An extension's own error.
     Extension(String),
+    /// The state outgrew the replicate's memory budget
+    /// ([`CascadeState::set_memory_budget`]).
+    MemoryBudget {
+        /// What it held, by part.
+        used: MemoryUse,
+        /// The budget, in bytes.
+        budget: u64,
+        /// The day.
+        day: f64,
+    },
     /// Cohort mode could not solve a clone's probabilities of founding a
     /// colony (a singular first-step system: a bug, or rates at the edge
     /// of floating point).
@@ -670,10 +700,35 @@ impl fmt::Display for CascadeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CascadeError::Schedule(error) => write!(f, "cannot schedule: {error}"),
-            CascadeError::InvalidRate { place, rate } => write!(
+            CascadeError::InvalidRate {
+                rate, described, ..
+            } => write!(
                 f,
-                "the {place} has a rate of {rate} per day, expected a finite number >= 0 \
-                 (cells × rates overflowed, or a modifier is out of range)"
+                "{described} has a rate of {} per day, expected a finite number >= 0 \
+                 (cells × rates overflowed, or a modifier is out of range)",
+                crate::rates::number(*rate)
+            ),
+            CascadeError::RateOutOfRange {
+                clone,
+                field,
+                fate,
+                rate,
+                day,
+            } => write!(
+                f,
+                "mutant clone \"{clone}\", arisen on day {}: {field} gives {fate} at {} per \
+                 cell per day, expected a finite rate of at most MAX_RATE = {} (lower the \
+                 mutation_effect σ of this trait, or the mutation probability)",
+                crate::rates::number(*day),
+                crate::rates::number(*rate),
+                crate::rates::number(crate::rates::MAX_RATE)
+            ),
+            CascadeError::MemoryBudget { used, budget, day } => write!(
+                f,
+                "the replicate's state grew past its memory budget of {} on day {}: {used} \
+                 (estimated); raise it with --max-memory, or make the run smaller",
+                memory::bytes(*budget),
+                crate::rates::number(*day)
             ),
             CascadeError::Distribution(error) => write!(f, "distribution: {error}"),
             CascadeError::Extension(message) => write!(f, "extension: {message}"),
@@ -741,7 +796,13 @@ pub struct CascadeState {
     /// Reused buffer of (rate, event) channels.
     #[serde(skip)]
     channels: Vec<(f64, Channel)>,
+    /// The bytes [`memory_use`](Self::memory_use) may reach (`None`: no
+    /// budget).
+    #[serde(default)]
+    memory_budget: Option<u64>,
 }
+
+pub use memory::{DEFAULT_MEMORY_BUDGET, MemoryUse, Part};
 
 mod map_as_list {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -833,6 +894,7 @@ impl CascadeState {
             therapy,
             cohorts: cohorts::Cohorts::default(),
             channels: Vec::new(),
+            memory_budget: None,
         })
     }
 
@@ -966,6 +1028,45 @@ impl CascadeState {
         Ok(())
     }
 
+    /// `place` in words, with the clone's and the organ's names, for
+    /// messages.
+    pub fn describe(&self, place: Place) -> String {
+        let clone = |id: CloneId| &self.lineage.clone_of(id).name;
+        let organ = |id: OrganId| &self.config.organs.organ(id).name;
+        match place {
+            Place::Pool(key) => {
+                let compartment = match key.compartment {
+                    Compartment::InTransit => "in transit to",
+                    Compartment::Arrested => "arrested in",
+                    Compartment::Solitary => "solitary in",
+                    Compartment::Dormant => "dormant in",
+                };
+                format!(
+                    "the pool of clone \"{}\" {compartment} the {}",
+                    clone(key.clone),
+                    organ(key.organ)
+                )
+            }
+            Place::Site(id) => match self.sites.get(id.index()) {
+                Some(site) => {
+                    let kind = match site.kind {
+                        SiteKind::Primary => "the primary",
+                        SiteKind::Metastasis => "the metastasis",
+                    };
+                    format!(
+                        "{kind} in the {} (site {}, founded by clone \"{}\" on day {})",
+                        organ(site.organ),
+                        id.0,
+                        clone(site.founder),
+                        crate::rates::number(site.founded_at.days())
+                    )
+                }
+                None => format!("site {}", id.0),
+            },
+            Place::Clump(id) => format!("clump {}", id.0),
+        }
+    }
+
     fn rates(&self, clone: CloneId, kind: SiteKind) -> &GrowthRates {
         let phenotype = self.lineage.phenotype(clone);
         match kind {
@@ -1041,13 +1142,18 @@ impl CascadeState {
         if cells == 0 {
             return Ok(None);
         }
-        let invalid = |rate| CascadeError::InvalidRate { place, rate };
+        let described = |state: &Self| state.describe(place);
+        let invalid = |rate, described| CascadeError::InvalidRate {
+            place,
+            rate,
+            described,
+        };
         if let Some(&(rate, _)) = self
             .channels
             .iter()
             .find(|(rate, _)| !(rate.is_finite() && *rate >= 0.0))
         {
-            return Err(invalid(rate));
+            return Err(invalid(rate, described(self)));
         }
         let total: f64 = self.channels.iter().map(|(rate, _)| rate).sum();
         let rate = if per_cell {
@@ -1056,7 +1162,7 @@ impl CascadeState {
             total
         };
         if !rate.is_finite() {
-            return Err(invalid(rate));
+            return Err(invalid(rate, described(self)));
         }
         if rate == 0.0 {
             return Ok(None);
@@ -1495,8 +1601,24 @@ impl CascadeState {
             .config
             .mutation_effect
             .mutate(self.lineage.phenotype(clone), ctx.rng(MUTATION));
+        let out_of_range = crate::rates::out_of_range(&phenotype, &self.config.organs);
         let mutant = self.lineage.add_mutant(clone, ctx.now(), phenotype);
+        if let Some(bad) = out_of_range {
+            let place = bad
+                .organ
+                .map(|o| format!(" in the {}", self.config.organs.organ(o).name))
+                .unwrap_or_default();
+            return Err(CascadeError::RateOutOfRange {
+                clone: self.lineage.clone_of(mutant).name.clone(),
+                field: bad.field.to_string(),
+                fate: format!("{}{place}", bad.fate),
+                rate: bad.rate,
+                day: ctx.now().days(),
+            });
+        }
         self.new_clone_rows();
+        // A step can make many mutants in one event.
+        self.check_memory(ctx)?;
         self.resistance_mutations(mutant, ctx)
     }
 
@@ -1897,9 +2019,10 @@ impl<X: Extension> Model for Cascade<X> {
         ctx: &mut Context<'_, Self::Event>,
     ) -> Result<(), CascadeError> {
         match event {
-            CascadeEvent::User(event) => self.extension.handle(event, &mut self.state, ctx),
-            event => self.state.handle(event, ctx),
+            CascadeEvent::User(event) => self.extension.handle(event, &mut self.state, ctx)?,
+            event => self.state.handle(event, ctx)?,
         }
+        self.state.check_memory(ctx)
     }
 }
 

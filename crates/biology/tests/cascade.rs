@@ -3,8 +3,8 @@
 
 use cascade_biology::clones::{GrowthRates, MutationEffect, OrganAffinity, Phenotype};
 use cascade_biology::config::{
-    CascadeConfig, FoundingClone, GrowthLaw, Injection, MAX_CELLS, MAX_CLUMPED_CELLS,
-    PrimaryTumour, Shedding, default_phenotype,
+    CascadeConfig, ConstantRates, FoundingClone, GrowthLaw, GrowthSteps, Injection, MAX_CELLS,
+    MAX_CLUMPED_CELLS, PrimaryTumour, Shedding, default_phenotype,
 };
 use cascade_biology::model::{Cascade, ClumpId, ClumpStage, Compartment, Place, PoolKey};
 use cascade_biology::organs::{Entry, OrganSet};
@@ -686,7 +686,8 @@ fn b16_assay_at_24_hours(cells: u64, seed: u64) -> (CascadeState, f64) {
     (sim.model().state().clone(), arrested + solitary)
 }
 
-/// B16 cells into a mouse's tail vein, 24 h (Fidler 1970, REFERENCES.md:
+/// B16 cells into a mouse's tail vein, 24 h (Fidler 1970,
+/// `docs/references.md#metastatic-inefficiency`:
 /// about 1% of cells alive at 24 h, most of them in the lung), with the
 /// parameters of `b16_assay_at_24_hours`, under which the alive share at
 /// 24 h has a closed form, ≈ 1.4%. The simulated share must be within 4 binomial standard
@@ -780,8 +781,8 @@ fn solitary_division_assay(cells: u64, m: f64, seed: u64) -> (CascadeState, u64,
     (state, divisions.0, p)
 }
 
-/// Luzzi et al. 1998 (REFERENCES.md, Metastatic inefficiency, L) needs few
-/// solitary cells dividing but fast colonies: the organ's solitary division
+/// Luzzi et al. 1998 (`docs/references.md#metastatic-inefficiency`, L)
+/// needs few solitary cells dividing but fast colonies: the organ's solitary division
 /// multiplier changes the first division only. With m = 100 (and g = 0.01,
 /// so b·g·m = 1) the share of solitary cells founding a metastasis must be
 /// within 4 binomial standard errors of b·g·m / (b·g·m + s + d) = 4/9
@@ -1145,9 +1146,11 @@ fn cell_counts_that_could_overflow_are_refused() {
     assert!(error.expected.contains("2^62"), "{error}");
 }
 
-/// A total rate that overflows (2 cells × 1e308 per day) stops the run
-/// with an error naming the pool, rather than leaving the pool without a
-/// clock; so does a modifier an extension set to NaN.
+/// A per-cell rate above `MAX_RATE` (1e308 per day) is refused before the
+/// run; a total rate that overflows (2 cells × a modifier of 1e308 an
+/// extension set) stops the run with an error naming the pool, its clone
+/// and its organ, rather than leaving the pool without a clock; so does a
+/// modifier an extension set to NaN.
 #[test]
 fn an_overflowing_total_rate_is_an_error_naming_the_pool() {
     let organs = OrganSet::mouse();
@@ -1158,22 +1161,37 @@ fn an_overflowing_total_rate_is_an_error_naming_the_pool() {
         organ: lung,
     };
     let clones = one_clone(&organs, |p| p.circulation_death_rate = 1e308);
-    let mut config = CascadeConfig::new(organs.clone(), clones);
+    let config = CascadeConfig::new(organs.clone(), clones);
+    let error = config.validate().unwrap_err();
+    assert_eq!(error.path, "clones[0].phenotype.circulation_death_rate");
+    assert_eq!(error.value, "1e308");
+    assert!(error.expected.contains("MAX_RATE"), "{error}");
+
+    let mut config = CascadeConfig::new(organs.clone(), one_clone(&organs, |_| {}));
     config.injections.push(Injection {
         day: 0.0,
         entry: Entry::Bed(lung),
         cells: vec![(CloneId(0), 2)],
         clump_size: None,
     });
-    let mut sim = simulation(config, NoExtension, Seed::new(1)).unwrap();
-    let error = sim.run_until(Time::new(100.0).unwrap()).unwrap_err();
+    let mut sim = simulation(config.clone(), NoExtension, Seed::new(1)).unwrap();
+    sim.run(RunLimits::events(1), &mut ()).unwrap();
+    let (model, mut ctx) = sim.model_and_context();
+    let state = model.state_mut();
+    state.modifiers.circulation_death = 1e308;
+    let error = state.redraw_all(&mut ctx).unwrap_err();
     assert!(
         matches!(
             error,
-            CascadeError::InvalidRate { place: Place::Pool(key), rate }
+            CascadeError::InvalidRate { place: Place::Pool(key), rate, .. }
                 if key == in_transit && rate == f64::INFINITY
         ),
         "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.starts_with("the pool of clone \"test\" in transit to the lung has a rate of inf"),
+        "{message}"
     );
 
     let mut config = CascadeConfig::new(organs.clone(), one_clone(&organs, |_| {}));
@@ -1190,7 +1208,7 @@ fn an_overflowing_total_rate_is_an_error_naming_the_pool() {
     state.modifiers.circulation_death = f64::NAN;
     let error = state.redraw_all(&mut ctx).unwrap_err();
     assert!(
-        matches!(error, CascadeError::InvalidRate { place: Place::Pool(_), rate } if rate.is_nan()),
+        matches!(error, CascadeError::InvalidRate { place: Place::Pool(_), rate, .. } if rate.is_nan()),
         "{error:?}"
     );
 }
@@ -1380,8 +1398,8 @@ fn assert_within_4_sigma(what: &str, successes: u64, trials: u64, p: f64) {
     );
 }
 
-/// Fidler & Talmadge 1986 (REFERENCES.md, Heterogeneity: lesions after
-/// injecting mixed clumps of two marked lines) and Aceto et al. 2014
+/// Fidler & Talmadge 1986 (`docs/references.md#heterogeneity-and-clonality`:
+/// lesions after injecting mixed clumps of two marked lines) and Aceto et al. 2014
 /// (clusters are oligoclonal). With no death in transit or in the vessel,
 /// certain arrest and extravasation, and colonies that neither grow nor
 /// shrink, every clump of k cells founds one metastasis with exactly its
@@ -1452,8 +1470,8 @@ fn every_clump_founds_one_metastasis_with_its_cells_and_mixed_clumps_polyclonal_
     }
 }
 
-/// Aceto et al. 2014 (REFERENCES.md, Circulation: clusters have 23–50×
-/// the metastatic potential of single cells), in direction. When solitary
+/// Aceto et al. 2014 (`docs/references.md#circulation-dormancy-kinetics`:
+/// clusters have 23–50× the metastatic potential of single cells), in direction. When solitary
 /// cells die fast (20 /day, against a first division at 0.7 /day) a single
 /// cell rarely starts a colony, while a clump that extravasates founds one
 /// at once with all its cells. 2,000 cells of one clone into the tail vein
@@ -1817,7 +1835,7 @@ fn redraw_all_redraws_the_clumps_clocks() {
     state.modifiers.arrested_death[lung.index()] = f64::NAN;
     let error = state.redraw_all(&mut ctx).unwrap_err();
     assert!(
-        matches!(error, CascadeError::InvalidRate { place: Place::Clump(_), rate } if rate.is_nan()),
+        matches!(error, CascadeError::InvalidRate { place: Place::Clump(_), rate, .. } if rate.is_nan()),
         "{error:?}"
     );
 }
@@ -1982,4 +2000,41 @@ fn therapy_scenario_strategy() -> impl Strategy<Value = Scenario> {
                 scenario
             },
         )
+}
+
+/// Issue 16: a `mutation_effect` σ of 1000 on the birth rate gave mutants
+/// an infinite birth rate and a run that failed with "a rate of inf" in
+/// a site named by index. The mutant's rates are now checked when it
+/// arises: the error names the mutant, the field and the day, in any mode.
+#[test]
+fn a_runaway_mutant_rate_is_an_error_naming_the_mutant_and_the_field() {
+    for steps in [
+        None,
+        Some(GrowthSteps {
+            step: 0.1,
+            threshold: 50,
+            constant_rates: ConstantRates::Leaped,
+        }),
+    ] {
+        let mut config = primary_config(GrowthLaw::Exponential, 100, 1e9, 1.0, 0.1);
+        config.clones[0].phenotype.in_primary.mutation_probability = 0.5;
+        config.mutation_effect.birth_rate = 1000.0;
+        config.growth_steps = steps;
+        config.validate().unwrap();
+        let mut sim = simulation(config, NoExtension, Seed::new(3)).unwrap();
+        let error = sim.run_until(Time::new(30.0).unwrap()).unwrap_err();
+        let CascadeError::RateOutOfRange {
+            clone, field, rate, ..
+        } = &error
+        else {
+            panic!("{error:?}");
+        };
+        assert!(clone.starts_with("test."), "{error}");
+        assert!(
+            field.ends_with("birth_rate") || field.contains("growth"),
+            "{error}"
+        );
+        assert!(!cascade_biology::rates::is_allowed(*rate), "{error}");
+        assert!(error.to_string().contains("MAX_RATE"), "{error}");
+    }
 }

@@ -90,11 +90,15 @@ pub struct ParameterError {
 
 impl fmt::Display for ParameterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} = {} is invalid, expected {}",
-            self.distribution, self.parameter, self.value, self.expected
-        )
+        write!(f, "{}: {} = ", self.distribution, self.parameter)?;
+        // A value of 1e300 in plain notation is three hundred digits.
+        let magnitude = self.value.abs();
+        if self.value == 0.0 || !self.value.is_finite() || (1e-4..1e6).contains(&magnitude) {
+            write!(f, "{}", self.value)?;
+        } else {
+            write!(f, "{:e}", self.value)?;
+        }
+        write!(f, " is invalid, expected {}", self.expected)
     }
 }
 

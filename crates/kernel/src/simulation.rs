@@ -311,6 +311,7 @@ impl<E> Context<'_, E> {
 pub struct RunLimits {
     until: Option<Time>,
     max_events: Option<u64>,
+    stall: Option<u64>,
 }
 
 impl RunLimits {
@@ -319,6 +320,7 @@ impl RunLimits {
         RunLimits {
             until: None,
             max_events: None,
+            stall: None,
         }
     }
 
@@ -328,6 +330,7 @@ impl RunLimits {
         RunLimits {
             until: Some(horizon),
             max_events: None,
+            stall: None,
         }
     }
 
@@ -336,14 +339,29 @@ impl RunLimits {
         RunLimits {
             until: None,
             max_events: Some(count),
+            stall: None,
         }
     }
 
     /// These limits, and at most `count` events.
     pub const fn with_max_events(self, count: u64) -> Self {
         RunLimits {
-            until: self.until,
             max_events: Some(count),
+            ..self
+        }
+    }
+
+    /// These limits, and a stop ([`StopReason::TimeStalled`]) before an
+    /// event that would be the `count + 1`-th in a row at one instant: the
+    /// guard against a model
+    /// whose waits vanish against the clock (`t + wait == t` in double
+    /// precision, a Zeno run that would never reach its horizon). Events
+    /// that share an instant by design (a batch scheduled for one day)
+    /// count too, so `count` must be above the largest such batch.
+    pub const fn with_stall_limit(self, count: u64) -> Self {
+        RunLimits {
+            stall: Some(count),
+            ..self
         }
     }
 }
@@ -360,6 +378,10 @@ pub enum StopReason {
     EventLimitReached,
     /// The model called [`Context::stop`].
     StoppedByModel,
+    /// The stall limit ([`RunLimits::with_stall_limit`]): that many events
+    /// in a row ran at the current time, and the next one is due at it
+    /// too (it has not run).
+    TimeStalled,
 }
 
 /// A model and the kernel that runs it.
@@ -481,9 +503,21 @@ impl<M: Model> Simulation<M> {
         self.core.stop_requested = false;
         let horizon = limits.until.map_or(u64::MAX, Time::order_bits);
         let mut budget = limits.max_events.unwrap_or(u64::MAX);
+        let stall = limits.stall.unwrap_or(u64::MAX);
+        // Events in a row at the current time, this one included.
+        let mut at_one_instant = 0u64;
         loop {
             if budget == 0 {
                 return Ok(StopReason::EventLimitReached);
+            }
+            if at_one_instant >= stall
+                && self
+                    .core
+                    .events
+                    .peek_key()
+                    .is_some_and(|key| key.time() == self.core.now)
+            {
+                return Ok(StopReason::TimeStalled);
             }
             let Some((key, event)) = self.core.events.pop_until(horizon) else {
                 return Ok(match limits.until {
@@ -495,6 +529,11 @@ impl<M: Model> Simulation<M> {
                 });
             };
             budget -= 1;
+            if key.time() == self.core.now {
+                at_one_instant += 1;
+            } else {
+                at_one_instant = 1;
+            }
             self.core.now = key.time();
             self.core.dispatched += 1;
             observer.observe(self.core.now, &event);

@@ -438,6 +438,48 @@ fn run_limits_and_stop_reasons() {
     assert!(!sim.step(&mut ()).unwrap());
 }
 
+/// The stall limit stops a Zeno run (each event schedules the next
+/// 1e-300 days later: 5 + 1e-300 == 5, so the clock never moves) before
+/// the event that would exceed it, and lets a batch of exactly that many
+/// events at one instant run through.
+#[test]
+fn the_stall_limit_stops_a_run_whose_time_stands_still() {
+    struct Zeno;
+    impl Model for Zeno {
+        type Event = ();
+        type Error = ScheduleError;
+        fn handle(&mut self, _: (), ctx: &mut Context<'_, ()>) -> Result<(), ScheduleError> {
+            ctx.schedule_after(1e-300, ())
+        }
+    }
+    let t = |d| Time::new(d).unwrap();
+    let mut sim = Simulation::new(Zeno, Seed::new(1));
+    sim.context().schedule_at(t(5.0), ()).unwrap();
+    let limits = RunLimits::until(t(10.0)).with_stall_limit(1000);
+    assert_eq!(sim.run(limits, &mut ()), Ok(StopReason::TimeStalled));
+    assert_eq!(
+        (sim.now(), sim.dispatched(), sim.pending()),
+        (t(5.0), 1000, 1)
+    );
+
+    let mut sim = Simulation::new(Recorder::default(), Seed::new(1));
+    let mut ctx = sim.context();
+    for tag in 0..3 {
+        ctx.schedule_at(t(1.0), tag).unwrap();
+    }
+    ctx.schedule_at(t(2.0), 3).unwrap();
+    let limits = RunLimits::until(t(3.0)).with_stall_limit(3);
+    assert_eq!(sim.run(limits, &mut ()), Ok(StopReason::TimeLimitReached));
+    assert_eq!(sim.dispatched(), 4);
+    let mut sim = Simulation::new(Recorder::default(), Seed::new(1));
+    let mut ctx = sim.context();
+    for tag in 0..4 {
+        ctx.schedule_at(t(1.0), tag).unwrap();
+    }
+    assert_eq!(sim.run(limits, &mut ()), Ok(StopReason::TimeStalled));
+    assert_eq!((sim.dispatched(), sim.pending()), (3, 1));
+}
+
 #[test]
 fn scheduling_errors_are_typed() {
     let mut sim = Simulation::new(Recorder::default(), Seed::new(1));

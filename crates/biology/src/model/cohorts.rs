@@ -73,7 +73,7 @@ const MAX_STRAGGLERS: usize = 4096;
 
 /// Matrices kept per chain (intervals differ at observations and at
 /// entries off the step grid).
-const CACHED_INTERVALS: usize = 4;
+pub(super) const CACHED_INTERVALS: usize = 4;
 
 /// Degree of the Taylor polynomial, for a scaled generator of norm ≤ 1/2:
 /// the truncation error is below 0.5¹³/13! ≈ 2×10⁻¹⁴.
@@ -129,6 +129,13 @@ pub(super) struct Cohorts {
 }
 
 /// Equal when the cells are: the chains are derived data.
+impl Cohorts {
+    /// How many chains are built (the memory budget counts them).
+    pub(super) fn chain_count(&self) -> usize {
+        self.shared.len()
+    }
+}
+
 impl PartialEq for Cohorts {
     fn eq(&self, other: &Self) -> bool {
         self.since == other.since
@@ -539,9 +546,11 @@ impl CascadeState {
             let mut out = Vec::new();
             for &(rate, channel) in &self.channels {
                 if !(rate.is_finite() && rate >= 0.0) {
+                    let place = super::Place::Pool(key);
                     return Err(CascadeError::InvalidRate {
-                        place: super::Place::Pool(key),
+                        place,
                         rate,
+                        described: self.describe(place),
                     });
                 }
                 if rate == 0.0 {

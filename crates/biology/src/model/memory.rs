@@ -1,0 +1,179 @@
+//! A replicate's memory budget: what its state holds, estimated from its
+//! counts, and the error that ends a replicate whose state outgrows it.
+//!
+//! The estimate is computed from counts the state keeps anyway (clones,
+//! sites, pools, clumps, cohort chains, pending events) times the bytes
+//! each costs, so it is cheap enough to check after every event, and it is
+//! a function of the trajectory alone: a replicate ends at the same event
+//! whatever the machine, the thread count or the allocator (the process's
+//! resident size would decide differently on each). It counts the model's
+//! state, not the allocator's slack or the program itself; the measured
+//! resident size of a run against the estimate is in `docs/performance.md`.
+
+use core::mem::size_of;
+use std::fmt;
+
+use cascade_kernel::{Context, EventHandle};
+use serde::{Deserialize, Serialize};
+
+use super::{CascadeError, CascadeEvent, CascadeState, Pool, PoolKey, Site, clumps::Clump};
+use crate::clones::{OrganAffinity, TumourClone};
+use crate::config::PoolMode;
+use crate::observables::{Funnel, Ledger};
+
+/// The budget `cascade run` gives each replicate unless `--max-memory`
+/// says otherwise: 4 GiB.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 4 << 30;
+
+/// What a replicate's state holds, by part: how many and their estimated
+/// bytes.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryUse {
+    /// Clones ever arisen (lineage entry, ledger, funnel rows, their entry
+    /// in a site, doomed counts in cohort mode).
+    pub clones: Part,
+    /// Sites ever founded.
+    pub sites: Part,
+    /// Pools (clone × compartment × organ) with cells.
+    pub pools: Part,
+    /// Clumps in transit or arrested.
+    pub clumps: Part,
+    /// Cohort mode's chains (one per distinct set of pool rates).
+    pub chains: Part,
+    /// Pending events.
+    pub events: Part,
+}
+
+/// One part of a [`MemoryUse`].
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    /// How many.
+    pub count: u64,
+    /// Their estimated bytes.
+    pub bytes: u64,
+}
+
+impl MemoryUse {
+    /// The estimated bytes of every part.
+    pub fn total(&self) -> u64 {
+        self.parts().iter().map(|(_, part)| part.bytes).sum()
+    }
+
+    /// The parts with their names, the largest first.
+    pub fn parts(&self) -> [(&'static str, Part); 6] {
+        let mut parts = [
+            ("clones", self.clones),
+            ("sites", self.sites),
+            ("pools", self.pools),
+            ("clumps", self.clumps),
+            ("cohort chains", self.chains),
+            ("pending events", self.events),
+        ];
+        parts.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes));
+        parts
+    }
+}
+
+impl fmt::Display for MemoryUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self
+            .parts()
+            .iter()
+            .filter(|(_, part)| part.count > 0)
+            .map(|(name, part)| format!("{} {name} ({})", part.count, bytes(part.bytes)))
+            .collect();
+        write!(f, "{}", parts.join(", "))
+    }
+}
+
+/// `n` bytes in KiB, MiB or GiB, for messages.
+pub fn bytes(n: u64) -> String {
+    let n = n as f64;
+    let (value, unit) = if n >= (1u64 << 30) as f64 {
+        (n / (1u64 << 30) as f64, "GiB")
+    } else if n >= (1u64 << 20) as f64 {
+        (n / (1u64 << 20) as f64, "MiB")
+    } else {
+        (n / 1024.0, "KiB")
+    };
+    format!("{value:.1} {unit}")
+}
+
+/// A `BTreeMap` entry costs its key and value and about as much again in
+/// node overhead (nodes are at least half full).
+const MAP_OVERHEAD: u64 = 2;
+
+impl CascadeState {
+    /// Sets the memory budget, in bytes, that ends the run with
+    /// [`CascadeError::MemoryBudget`] when [`memory_use`](Self::memory_use)
+    /// exceeds it (`None`: no budget).
+    pub fn set_memory_budget(&mut self, budget: Option<u64>) {
+        self.memory_budget = budget;
+    }
+
+    /// The memory budget, if any.
+    pub fn memory_budget(&self) -> Option<u64> {
+        self.memory_budget
+    }
+
+    /// What the state holds now, with `pending` events in the kernel.
+    pub fn memory_use(&self, pending: usize) -> MemoryUse {
+        let organs = self.config.organs.len() as u64;
+        let part = |count: usize, each: u64| Part {
+            count: count as u64,
+            bytes: count as u64 * each,
+        };
+        let cohorts = self.config.pool_mode == PoolMode::Cohorts;
+        // The states of a clone's chain: four compartments per organ.
+        let states = 4 * organs;
+        let per_clone = size_of::<TumourClone>() as u64
+            + organs * (size_of::<OrganAffinity>() + size_of::<Funnel>()) as u64
+            + size_of::<Ledger>() as u64
+            // Its entry in a site's cells, and in exact steps its lazy
+            // count.
+            + 16
+            + if self.config.growth_steps.is_some() { 96 } else { 0 }
+            + if cohorts { states * 8 + 8 } else { 0 };
+        // A chain: its generator (states × 2 states), its jumps and its
+        // cached transition rows, dense at worst, each (column,
+        // probability).
+        let per_chain =
+            states * 2 * states * 8 + states * 2 * states * 16 * (1 + CACHED_ROWS) + states * 40;
+        let per_event = size_of::<CascadeEvent<()>>() as u64 + size_of::<EventHandle>() as u64 + 32;
+        MemoryUse {
+            clones: part(self.lineage.len(), per_clone),
+            sites: part(self.sites.len(), size_of::<Site>() as u64 + 64),
+            pools: part(
+                self.pools.len(),
+                MAP_OVERHEAD * (size_of::<PoolKey>() + size_of::<Pool>()) as u64,
+            ),
+            clumps: part(self.clumps.len(), MAP_OVERHEAD * size_of::<Clump>() as u64 + 64),
+            chains: part(self.cohorts.chain_count(), per_chain),
+            events: part(pending, per_event),
+        }
+    }
+
+    /// [`CascadeError::MemoryBudget`] if the state holds more than its
+    /// budget.
+    pub(super) fn check_memory<U>(
+        &self,
+        ctx: &Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let Some(budget) = self.memory_budget else {
+            return Ok(());
+        };
+        let used = self.memory_use(ctx.pending());
+        if used.total() > budget {
+            return Err(CascadeError::MemoryBudget {
+                used,
+                budget,
+                day: ctx.now().days(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The cached transition matrices a chain keeps at most (cohorts.rs's
+/// `CACHED_INTERVALS`).
+const CACHED_ROWS: u64 = super::cohorts::CACHED_INTERVALS as u64;

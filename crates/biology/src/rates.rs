@@ -1,0 +1,383 @@
+//! The bounds every per-cell rate and every time scale of a run keeps.
+//!
+//! A rate that is not a finite number, or so large that the waits it
+//! draws vanish against the day they are added to, does not make a wrong
+//! result: it makes no result. `5.0 + 1e-300 == 5.0`, so a clock that fires
+//! at such a rate fires again and again at the same instant and the run
+//! never reaches its last day; a transit time of `1e-320` days has an
+//! infinite reciprocal and gives NaN rates. So the model accepts a rate only
+//! where it is made, with a bound:
+//!
+//! - every per-cell rate, after the organ's rates, the clone's affinities
+//!   and the solitary division multiplier are multiplied in, is finite and
+//!   at most [`MAX_RATE`] per cell per day (once per 0.0864 s of simulated
+//!   time): checked for the founding clones by
+//!   [`CascadeConfig::validate`](crate::config::CascadeConfig::validate),
+//!   for a mutant when it arises (a log-normal `mutation_effect` can run a
+//!   rate away), and for every rate a clock is drawn with;
+//! - the transit time is at least `1 / MAX_RATE` days, for the same
+//!   reason (cells in transit arrive at the next bed at its reciprocal);
+//! - every time scale (the transit time, the reciprocal of every per-cell
+//!   rate) is at least `stop_day ×` [`TIME_RESOLUTION`] days
+//!   ([`check_time_scales`]): shorter, a wait near the end of the run keeps
+//!   fewer than 12 of its 53 bits, and one below `stop_day × 2⁻⁵³` does
+//!   not move the clock at all.
+//!
+//! A site's total rate (cells × per-cell rates) has no bound of its own: a
+//! site of 10¹⁵ cells in exact mode has waits of 10⁻¹⁵ days. The kernel's
+//! stall limit (`RunLimits::with_stall_limit`) stops such a run, with the
+//! cause, instead of letting it spin.
+
+use core::fmt;
+use core::ops::ControlFlow;
+
+use crate::clones::Phenotype;
+use crate::config::{CascadeConfig, ConfigError};
+use crate::organs::{OrganId, OrganSet};
+
+/// The largest rate the model accepts for one cell, per day: one event per
+/// 0.0864 s of simulated time. The fastest rates of the shipped scenarios
+/// are the arrival of a cell in transit at the next capillary bed (1,440
+/// per day, a transit time of one minute) and deaths in circulation (about
+/// 10 per day); a rate near this bound is a mistake or a runaway mutant.
+pub const MAX_RATE: f64 = 1e6;
+
+/// The finest time scale a run accepts, as a share of its last day:
+/// 2⁻⁴⁰ (about 9.1 × 10⁻¹³). At `stop_day`, a double resolves
+/// `stop_day × 2⁻⁵²`, so a wait of this scale keeps 12 bits.
+pub const TIME_RESOLUTION: f64 = 1.0 / 1_099_511_627_776.0;
+
+/// One per-cell rate of a clone: where it comes from and its value.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct PerCellRate {
+    /// The field of the clone's [`Phenotype`] it is made from.
+    pub field: RateField,
+    /// The organ it applies in (`None`: the primary, or everywhere).
+    pub organ: Option<OrganId>,
+    /// What happens at this rate, in words (`divisions of solitary cells`).
+    pub fate: &'static str,
+    /// Per cell per day.
+    pub rate: f64,
+}
+
+/// A field of a [`Phenotype`] that a per-cell rate is made from; written
+/// as a path relative to the phenotype (`in_metastases.birth_rate`,
+/// `affinity[2].extravasation`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RateField {
+    /// `in_primary.birth_rate`.
+    PrimaryBirth,
+    /// `in_primary.death_rate`.
+    PrimaryDeath,
+    /// `in_metastases.birth_rate`.
+    MetastasisBirth,
+    /// `in_metastases.death_rate`.
+    MetastasisDeath,
+    /// `shedding_rate`.
+    Shedding,
+    /// `circulation_death_rate`.
+    CirculationDeath,
+    /// `affinity[o].growth`.
+    AffinityGrowth(OrganId),
+    /// `affinity[o].extravasation`.
+    AffinityExtravasation(OrganId),
+}
+
+impl fmt::Display for RateField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RateField::PrimaryBirth => write!(f, "in_primary.birth_rate"),
+            RateField::PrimaryDeath => write!(f, "in_primary.death_rate"),
+            RateField::MetastasisBirth => write!(f, "in_metastases.birth_rate"),
+            RateField::MetastasisDeath => write!(f, "in_metastases.death_rate"),
+            RateField::Shedding => write!(f, "shedding_rate"),
+            RateField::CirculationDeath => write!(f, "circulation_death_rate"),
+            RateField::AffinityGrowth(o) => write!(f, "affinity[{}].growth", o.index()),
+            RateField::AffinityExtravasation(o) => {
+                write!(f, "affinity[{}].extravasation", o.index())
+            }
+        }
+    }
+}
+
+/// Every per-cell rate of a clone with `phenotype`, anywhere in `organs`,
+/// as the clocks use them with neutral modifiers: births and deaths in the
+/// primary and in each organ's metastases and solitary cells (with the
+/// organ's soil and the clone's affinity), shedding, death in circulation,
+/// and extravasation.
+pub fn per_cell_rates(phenotype: &Phenotype, organs: &OrganSet) -> Vec<PerCellRate> {
+    let mut rates = Vec::new();
+    visit_rates(phenotype, organs, |rate| {
+        rates.push(rate);
+        ControlFlow::Continue(())
+    });
+    rates
+}
+
+/// The first per-cell rate of `phenotype` that is not finite and in
+/// `[0, MAX_RATE]`, if any (without allocating: it runs for every mutant).
+pub fn out_of_range(phenotype: &Phenotype, organs: &OrganSet) -> Option<PerCellRate> {
+    let mut found = None;
+    visit_rates(phenotype, organs, |rate| {
+        if is_allowed(rate.rate) {
+            ControlFlow::Continue(())
+        } else {
+            found = Some(rate);
+            ControlFlow::Break(())
+        }
+    });
+    found
+}
+
+/// Calls `visit` with each rate of [`per_cell_rates`], in its order, until
+/// it breaks.
+fn visit_rates(
+    phenotype: &Phenotype,
+    organs: &OrganSet,
+    mut visit: impl FnMut(PerCellRate) -> ControlFlow<()>,
+) {
+    let mut send = |field, organ, fate, rate| {
+        visit(PerCellRate {
+            field,
+            organ,
+            fate,
+            rate,
+        })
+    };
+    let primary = &phenotype.in_primary;
+    let metastases = &phenotype.in_metastases;
+    for (field, fate, rate) in [
+        (
+            RateField::PrimaryBirth,
+            "divisions in the primary",
+            primary.birth_rate,
+        ),
+        (
+            RateField::PrimaryDeath,
+            "deaths in the primary",
+            primary.death_rate,
+        ),
+        (RateField::Shedding, "cells shed", phenotype.shedding_rate),
+        (
+            RateField::CirculationDeath,
+            "deaths in circulation",
+            phenotype.circulation_death_rate,
+        ),
+    ] {
+        if send(field, None, fate, rate).is_break() {
+            return;
+        }
+    }
+    for (id, organ) in organs.organs() {
+        let affinity = phenotype.affinity(id);
+        // Blame the clone's affinity where it lifts a valid rate over the
+        // bound, its own rate otherwise.
+        let growth = if is_allowed(metastases.birth_rate) {
+            RateField::AffinityGrowth(id)
+        } else {
+            RateField::MetastasisBirth
+        };
+        let births = metastases.birth_rate * organ.growth_multiplier * affinity.growth;
+        for (field, fate, rate) in [
+            (growth, "divisions in metastases", births),
+            (
+                growth,
+                "divisions of solitary cells",
+                births * organ.solitary_division_multiplier,
+            ),
+            (
+                RateField::MetastasisDeath,
+                "deaths of solitary cells",
+                organ.solitary_death_rate + metastases.death_rate,
+            ),
+            (
+                RateField::AffinityExtravasation(id),
+                "extravasations",
+                organ.extravasation_rate * affinity.extravasation,
+            ),
+        ] {
+            if send(field, Some(id), fate, rate).is_break() {
+                return;
+            }
+        }
+    }
+}
+
+/// Whether `rate` is a per-cell rate the model accepts: finite, >= 0 and at
+/// most [`MAX_RATE`].
+pub fn is_allowed(rate: f64) -> bool {
+    (0.0..=MAX_RATE).contains(&rate)
+}
+
+/// The bounds of the module docs that do not depend on the last day: every
+/// founding clone's per-cell rates and the transit time.
+///
+/// # Errors
+///
+/// The first rate out of range, at the phenotype's field
+/// (`clones[0].phenotype.affinity[2].growth`) or at `transit_time`.
+pub fn check_rates(config: &CascadeConfig) -> Result<(), ConfigError> {
+    if config.transit_time < 1.0 / MAX_RATE {
+        return Err(ConfigError {
+            path: "transit_time".into(),
+            value: number(config.transit_time),
+            expected: format!(
+                "a time in days of at least 1 / MAX_RATE = {} (0.0864 s): cells in transit \
+                 reach the next capillary bed at its reciprocal, and the model accepts at most \
+                 {} events per cell per day",
+                number(1.0 / MAX_RATE),
+                number(MAX_RATE)
+            ),
+        });
+    }
+    for (i, clone) in config.clones.iter().enumerate() {
+        if let Some(bad) = out_of_range(&clone.phenotype, &config.organs) {
+            let organ = bad
+                .organ
+                .map(|o| format!(" in the {}", config.organs.organ(o).name))
+                .unwrap_or_default();
+            return Err(ConfigError {
+                path: format!("clones[{i}].phenotype.{}", bad.field),
+                value: number(bad.rate),
+                expected: format!(
+                    "a rate of {}{organ} of at most MAX_RATE = {} per cell per day (it is \
+                     {} after the organ's rates and the clone's affinity)",
+                    bad.fate,
+                    number(MAX_RATE),
+                    number(bad.rate)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The Zeno guard: every time scale of `config` (the transit time, the
+/// reciprocal of every founding clone's per-cell rates) is at least
+/// `horizon ×` [`TIME_RESOLUTION`] days, so that waits of that scale move
+/// the clock up to the last day, `horizon`.
+///
+/// # Errors
+///
+/// The field with the shortest time scale, if it is too short.
+pub fn check_time_scales(config: &CascadeConfig, horizon: f64) -> Result<(), ConfigError> {
+    let finest = horizon * TIME_RESOLUTION;
+    let vanishes = |scale: f64| scale < finest;
+    let expected = |what: &str| {
+        format!(
+            "{what} of at least stop_day × 2^-40 = {} days: shorter waits vanish against \
+             stop_day = {} in double precision and the clock cannot advance",
+            number(finest),
+            number(horizon)
+        )
+    };
+    if vanishes(config.transit_time) {
+        return Err(ConfigError {
+            path: "transit_time".into(),
+            value: number(config.transit_time),
+            expected: expected("a transit time"),
+        });
+    }
+    for (i, clone) in config.clones.iter().enumerate() {
+        let rates = per_cell_rates(&clone.phenotype, &config.organs);
+        if let Some(fast) = rates
+            .iter()
+            .find(|r| r.rate > 0.0 && vanishes(1.0 / r.rate))
+        {
+            return Err(ConfigError {
+                path: format!("clones[{i}].phenotype.{}", fast.field),
+                value: number(fast.rate),
+                expected: expected(&format!(
+                    "a rate of {} whose reciprocal is a time",
+                    fast.fate
+                )),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `value` as a person reads it: plain between 10⁻⁴ and 10⁶, in
+/// scientific notation outside (`1e-300`, not three hundred zeros).
+pub fn number(value: f64) -> String {
+    let magnitude = value.abs();
+    if value == 0.0 || !value.is_finite() || (1e-4..1e6).contains(&magnitude) {
+        value.to_string()
+    } else {
+        format!("{value:e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{FoundingClone, default_phenotype};
+
+    fn config() -> CascadeConfig {
+        let organs = OrganSet::mouse();
+        let phenotype = default_phenotype(&organs);
+        CascadeConfig::new(
+            organs,
+            vec![FoundingClone {
+                name: "parental".into(),
+                phenotype,
+            }],
+        )
+    }
+
+    #[test]
+    fn the_defaults_keep_every_bound() {
+        let config = config();
+        assert_eq!(check_rates(&config), Ok(()));
+        assert_eq!(check_time_scales(&config, 365.0), Ok(()));
+    }
+
+    /// Issue 16: `transit_time: 1e-300` ran forever (5 + 1e-300 == 5) and
+    /// `1e-320` made NaN rates; both are refused before the run.
+    #[test]
+    fn a_transit_time_shorter_than_the_bound_is_refused() {
+        for transit_time in [1e-300, 1e-320, 1e-7] {
+            let mut config = config();
+            config.transit_time = transit_time;
+            let error = check_rates(&config).unwrap_err();
+            assert_eq!(error.path, "transit_time");
+            assert!(error.expected.contains("MAX_RATE"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_rate_lifted_over_the_bound_by_an_affinity_names_the_affinity() {
+        let mut config = config();
+        config.clones[0].phenotype.affinity[1].growth = 1e7;
+        let error = check_rates(&config).unwrap_err();
+        assert_eq!(error.path, "clones[0].phenotype.affinity[1].growth");
+        assert!(
+            error.expected.contains("divisions in metastases in the"),
+            "{error}"
+        );
+        config.clones[0].phenotype.affinity[1].growth = 1.0;
+        config.clones[0].phenotype.in_metastases.birth_rate = f64::INFINITY;
+        let error = check_rates(&config).unwrap_err();
+        assert_eq!(error.path, "clones[0].phenotype.in_metastases.birth_rate");
+    }
+
+    #[test]
+    fn a_time_scale_that_vanishes_against_the_last_day_is_refused() {
+        let config = config();
+        // A transit time of one minute is 2^-40 of about 7.6e8 days.
+        let error = check_time_scales(&config, 1e9).unwrap_err();
+        assert_eq!(error.path, "transit_time");
+        assert!(error.expected.contains("cannot advance"), "{error}");
+        assert!(check_time_scales(&config, 7e8).is_ok());
+    }
+
+    #[test]
+    fn numbers_are_written_to_be_read() {
+        assert_eq!(number(1e-300), "1e-300");
+        assert_eq!(number(1e300), "1e300");
+        assert_eq!(number(0.25), "0.25");
+        assert_eq!(number(1440.0), "1440");
+        assert_eq!(number(f64::NAN), "NaN");
+        assert_eq!(number(0.0), "0");
+    }
+}
