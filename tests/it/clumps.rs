@@ -38,8 +38,9 @@ fn clump_size_one_gives_the_single_cell_golden_digests() {
 }
 
 /// Two marked lines injected as mixed clumps of 4 (Fidler & Talmadge 1986,
-/// REFERENCES.md, Heterogeneity): `check` says how the cells are dealt, the
-/// summary has a clumps section, `funnel.csv` counts the clumps, and
+/// `docs/references.md#heterogeneity-and-clonality`): `check` says how the
+/// cells are dealt, the summary has a clumps section, `funnel.csv` counts
+/// the clumps, and
 /// `metastases.csv` shows metastases founded by 4 cells of one or both
 /// lines.
 #[test]

@@ -9,5 +9,6 @@ mod clumps;
 mod extension;
 mod organs;
 mod run;
+mod sources;
 mod sweep;
 mod therapy;

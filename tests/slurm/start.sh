@@ -1,5 +1,5 @@
 #!/bin/bash
-# From ../shared/recipes (checked on Debian 12 with Slurm 22.05): used by tests/slurm/run.sh.
+# The project's single-node Slurm recipe (checked on Debian 12 with Slurm 22.05): used by tests/slurm/run.sh.
 # Single-node Slurm on localhost as root (Debian 12, no systemd as PID 1).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive

@@ -1,5 +1,5 @@
 #!/bin/bash
-# From ../shared/recipes (checked on Debian 12 with Slurm 22.05): used by tests/slurm/run.sh.
+# The project's single-node Slurm recipe (checked on Debian 12 with Slurm 22.05): used by tests/slurm/run.sh.
 # Stop the daemons by the PIDs in their pidfiles (slurmd first, then slurmctld, then munged)
 for f in /run/slurmd.pid /run/slurmctld.pid /run/munge/munged.pid; do
   [ -s "$f" ] || continue

@@ -74,7 +74,7 @@
 //! # Defaults and their sources
 //!
 //! Every default value says where it comes from: a row of
-//! `shared/REFERENCES.md`, or, where that file has no published figure,
+//! `docs/references.md`, or, where that page has no published figure,
 //! plainly that it is a placeholder to be calibrated (issue 5). Most
 //! microenvironment rates are placeholders today.
 
@@ -395,13 +395,14 @@ impl OrganSet {
     /// [`OrganSet::new`].
     ///
     /// Organs, in [`OrganId`] order, with their share of resting cardiac
-    /// output (REFERENCES.md, Host organs: Williams & Leggett 1989, adult
-    /// reference values, cardiac output 6.5 L/min, unless said otherwise)
+    /// output (`docs/references.md#host-organs-soil`: Williams & Leggett
+    /// 1989, adult reference values, cardiac output 6.5 L/min, unless said
+    /// otherwise)
     /// and where they drain:
     ///
     /// | organ | share | drains to |
     /// |---|---|---|
-    /// | lung | 0.025 (bronchial; not in REFERENCES.md) | arterial |
+    /// | lung | 0.025 (bronchial; recalled, L) | arterial |
     /// | liver | 0.065 (hepatic artery) | lung |
     /// | stomach | 0.01 | liver |
     /// | small_intestine | 0.10 | liver |
@@ -430,33 +431,35 @@ impl OrganSet {
         let lung = || DrainSpec::Organ("lung".into());
         let liver = || DrainSpec::Organ("liver".into());
         let organs = vec![
-            // Share: the bronchial circulation, 2.5% of cardiac output, is
-            // not in REFERENCES.md: Williams & Leggett's bronchial value,
-            // recalled (confidence L). The lung's bed receives all venous
-            // return, so arterial arrivals matter little. Arrest: the first
-            // capillary bed for venous blood, placeholder. Capacity:
-            // placeholder.
+            // Share: the bronchial circulation, 2.5% of cardiac output:
+            // Williams & Leggett's bronchial value, recalled (confidence L;
+            // `docs/references.md#host-organs-soil`). The lung's bed receives
+            // all venous return, so arterial arrivals matter little. Arrest:
+            // the first capillary bed for venous blood, placeholder.
+            // Capacity: placeholder.
             default_spec("lung", 0.025, Arterial, LUNG_ARREST, 1.0, 1e11),
-            // Share: REFERENCES.md, Host organs: Williams & Leggett 1989,
-            // hepatic artery 6.5% (the portal 19% reaches it through the
-            // organs below). Capacity: placeholder.
+            // Share (`docs/references.md#host-organs-soil`): Williams &
+            // Leggett 1989, hepatic artery 6.5% (the portal 19% reaches it
+            // through the organs below). Capacity: placeholder.
             default_spec("liver", 0.065, lung(), LIVER_ARREST, 1.0, 1e12),
-            // Shares of the five portal organs: REFERENCES.md, Host organs:
-            // Williams & Leggett 1989 (portal 19% = 1 + 10 + 4 + 1 + 3).
+            // Shares of the five portal organs
+            // (`docs/references.md#host-organs-soil`): Williams & Leggett 1989
+            // (portal 19% = 1 + 10 + 4 + 1 + 3).
             default_spec("stomach", 0.01, liver(), OTHER_ARREST, 1.0, 1e11),
             default_spec("small_intestine", 0.10, liver(), OTHER_ARREST, 1.0, 1e11),
             default_spec("large_intestine", 0.04, liver(), OTHER_ARREST, 1.0, 1e11),
             default_spec("pancreas", 0.01, liver(), OTHER_ARREST, 1.0, 1e11),
             default_spec("spleen", 0.03, liver(), OTHER_ARREST, 1.0, 1e11),
-            // Share: REFERENCES.md, Host organs: Williams & Leggett 1989.
-            // Growth multiplier 0.1: REFERENCES.md, Host organs: Hart &
+            // Share (`docs/references.md#host-organs-soil`): Williams &
+            // Leggett 1989. Growth multiplier 0.1 (same section): Hart &
             // Fidler 1980 (kidney grafts stayed free of B16 tumours while
             // lung grafts grew them, with the same initial arrest); the
             // value 0.1 itself is a placeholder.
             default_spec("kidneys", 0.19, lung(), OTHER_ARREST, KIDNEY_GROWTH, 1e11),
             // Share: Williams & Leggett 1989. Growth multiplier 0.05:
-            // REFERENCES.md, Host organs, skeletal muscle "rarely colonised:
-            // a soil counter-example"; the value itself is a placeholder.
+            // `docs/references.md#host-organs-soil`, skeletal muscle "rarely
+            // colonised: a soil counter-example"; the value itself is a
+            // placeholder.
             default_spec(
                 "skeletal_muscle",
                 0.17,
@@ -469,8 +472,9 @@ impl OrganSet {
             default_spec("brain", 0.12, lung(), OTHER_ARREST, 1.0, 1e10),
             // Share: Williams & Leggett 1989 ("bone marrow and bone").
             // Growth multiplier 1.5: placeholder chosen to reflect the
-            // observed bone tropism (REFERENCES.md, Host organs, organ
-            // distributions: prostate, bone 90%; breast luminal A, bone 66%).
+            // observed bone tropism
+            // (`docs/references.md#organ-distributions-in-patients`: prostate,
+            // bone 90%; breast luminal A, bone 66%).
             default_spec("skeleton", 0.075, lung(), OTHER_ARREST, BONE_GROWTH, 1e11),
             // Shares: Williams & Leggett 1989.
             default_spec("skin", 0.05, lung(), OTHER_ARREST, 1.0, 1e11),
@@ -501,10 +505,11 @@ impl OrganSet {
     /// The specs behind [`OrganSet::mouse`], to edit before
     /// [`OrganSet::new`].
     ///
-    /// Cardiac output shares of the mouse are not in REFERENCES.md: those
-    /// below are recalled approximations of mouse physiology (confidence L),
-    /// to be checked (issue 5). B16 lung colonisation after tail vein
-    /// injection depends on these values and on the placeholder rates, and
+    /// Cardiac output shares of the mouse have no published source here
+    /// (`docs/references.md#placeholders-and-recalled-values`): those below
+    /// are recalled approximations of mouse physiology (confidence L), to be
+    /// checked (issue 5). B16 lung colonisation after tail vein injection
+    /// depends on these values and on the placeholder rates, and
     /// issue 5 will calibrate them.
     ///
     /// | organ | share | drains to |
@@ -527,16 +532,18 @@ impl OrganSet {
         use DrainSpec::Arterial;
         let lung = || DrainSpec::Organ("lung".into());
         let liver = || DrainSpec::Organ("liver".into());
-        // Shares: no published value in REFERENCES.md; recalled
+        // Shares: no published value (`docs/references.md`); recalled
         // approximations of mouse physiology, confidence L, to be checked
         // (issue 5). Carrying capacities: placeholders for organs of about
-        // 0.1 to 1 g (REFERENCES.md, 1 mm^3 about 10^6 cells, M), to be
-        // calibrated (issue 5). Rates as in the human set (placeholders).
+        // 0.1 to 1 g (`docs/references.md#circulation-dormancy-kinetics`,
+        // 1 mm^3 about 10^6 cells, M), to be calibrated (issue 5). Rates as
+        // in the human set (placeholders).
         let organs = vec![
             default_spec("lung", 0.005, Arterial, LUNG_ARREST, 1.0, 1e8),
             default_spec("liver", 0.02, lung(), LIVER_ARREST, 1.0, 1e9),
-            // Growth multiplier: REFERENCES.md, Host organs: Hart & Fidler
-            // 1980 (B16 in mouse kidney grafts); the value is a placeholder.
+            // Growth multiplier (`docs/references.md#host-organs-soil`): Hart
+            // & Fidler 1980 (B16 in mouse kidney grafts); the value is a
+            // placeholder.
             default_spec("kidneys", 0.09, lung(), OTHER_ARREST, KIDNEY_GROWTH, 1e8),
             default_spec("brain", 0.03, lung(), OTHER_ARREST, 1.0, 1e8),
             // Growth multiplier 1: the bone tropism behind the human 1.5 is
@@ -545,8 +552,8 @@ impl OrganSet {
             default_spec("spleen", 0.01, liver(), OTHER_ARREST, 1.0, 1e8),
             default_spec("intestine", 0.13, liver(), OTHER_ARREST, 1.0, 1e8),
             default_spec("skin", 0.06, lung(), OTHER_ARREST, 1.0, 1e8),
-            // Growth multiplier: REFERENCES.md, Host organs, skeletal muscle
-            // "rarely colonised"; the value is a placeholder.
+            // Growth multiplier: `docs/references.md#host-organs-soil`,
+            // skeletal muscle "rarely colonised"; the value is a placeholder.
             default_spec(
                 "skeletal_muscle",
                 0.16,
@@ -733,71 +740,72 @@ impl<'de> Deserialize<'de> for OrganSet {
 // Default microenvironment, shared by the human and mouse sets.
 
 /// Default arrest probability in the lung: the first capillary bed for
-/// venous blood. No published value in REFERENCES.md: placeholder, to be
-/// calibrated (issue 5).
+/// venous blood. No published value in `docs/references.md`: placeholder,
+/// to be calibrated (issue 5).
 pub const LUNG_ARREST: f64 = 0.9;
 
 /// Default arrest probability in the liver (the first bed for portal
-/// blood). No published value in REFERENCES.md: placeholder, to be
+/// blood). No published value in `docs/references.md`: placeholder, to be
 /// calibrated (issue 5).
 pub const LIVER_ARREST: f64 = 0.8;
 
 /// Default arrest probability in every other organ. No published value in
-/// REFERENCES.md: placeholder, to be calibrated (issue 5).
+/// `docs/references.md`: placeholder, to be calibrated (issue 5).
 pub const OTHER_ARREST: f64 = 0.5;
 
 /// Default extravasation rate of arrested cells, per day. Placeholder, to
 /// be calibrated (issue 5), chosen so that most arrested cells extravasate
 /// within a day: with [`ARRESTED_DEATH_RATE`], 2.0 / 2.3 ≈ 87% of arrested
 /// cells extravasate, with a mean wait of about 10 h. Consistency target:
-/// REFERENCES.md, Metastatic inefficiency: Koop et al. 1995, ">80% of
+/// `docs/references.md#metastatic-inefficiency`: Koop et al. 1995, ">80% of
 /// B16F10 cells survived and extravasated by 24 h" (H).
 pub const EXTRAVASATION_RATE: f64 = 2.0;
 
 /// Default death rate of arrested cells in the vessel, per day. No
-/// published value in REFERENCES.md: placeholder, to be calibrated
+/// published value in `docs/references.md`: placeholder, to be calibrated
 /// (issue 5).
 pub const ARRESTED_DEATH_RATE: f64 = 0.3;
 
 /// Default death rate of extravasated solitary cells, per day. No published
-/// value in REFERENCES.md: placeholder, to be calibrated (issue 5; the
+/// value in `docs/references.md`: placeholder, to be calibrated (issue 5; the
 /// Luzzi et al. 1998 row, confidence L, is a candidate target).
 pub const SOLITARY_DEATH_RATE: f64 = 0.5;
 
 /// Default dormancy entry rate of solitary cells, per day. No published
-/// value in REFERENCES.md: placeholder, to be calibrated (issue 5).
+/// value in `docs/references.md`: placeholder, to be calibrated (issue 5).
 pub const DORMANCY_ENTRY_RATE: f64 = 0.2;
 
 /// Default dormancy exit rate, per day. No published value in
-/// REFERENCES.md: placeholder, to be calibrated (issue 5).
+/// `docs/references.md`: placeholder, to be calibrated (issue 5).
 pub const DORMANCY_EXIT_RATE: f64 = 0.01;
 
 /// Default death rate of dormant cells, per day. No published value in
-/// REFERENCES.md: placeholder, to be calibrated (issue 5).
+/// `docs/references.md`: placeholder, to be calibrated (issue 5).
 pub const DORMANT_DEATH_RATE: f64 = 0.001;
 
-/// Default growth multiplier of skeletal muscle. REFERENCES.md, Host
-/// organs: skeletal muscle is "rarely colonised: a soil counter-example";
-/// the value is a placeholder, to be calibrated (issue 5).
+/// Default growth multiplier of skeletal muscle.
+/// `docs/references.md#host-organs-soil`: skeletal muscle is "rarely
+/// colonised: a soil counter-example"; the value is a placeholder, to be
+/// calibrated (issue 5).
 pub const MUSCLE_GROWTH: f64 = 0.05;
 
-/// Default growth multiplier of the kidneys. REFERENCES.md, Host organs:
-/// Hart & Fidler 1980, kidney grafts stayed free of B16 tumours while lung
-/// grafts grew them, with the same initial arrest; the value is a
-/// placeholder, to be calibrated (issue 5).
+/// Default growth multiplier of the kidneys.
+/// `docs/references.md#host-organs-soil`: Hart & Fidler 1980, kidney grafts
+/// stayed free of B16 tumours while lung grafts grew them, with the same
+/// initial arrest; the value is a placeholder, to be calibrated (issue 5).
 pub const KIDNEY_GROWTH: f64 = 0.1;
 
 /// Default growth multiplier of the human skeleton: a placeholder chosen to
 /// reflect the observed bone tropism of prostate and breast cancer
-/// (REFERENCES.md, Host organs, organ distributions: prostate, bone 90%;
-/// breast luminal A, bone 66%), to be calibrated (issue 5).
+/// (`docs/references.md#organ-distributions-in-patients`: prostate, bone
+/// 90%; breast luminal A, bone 66%), to be calibrated (issue 5).
 pub const BONE_GROWTH: f64 = 1.5;
 
 // Carrying capacities (the last argument of `default_spec`) are
 // placeholders, to be calibrated (issue 5): 1 g of tissue is about 10^9
-// cells (REFERENCES.md, Circulation: "1 mm^3 of tumour about 10^6 cells;
-// 1 cm^3 (1 g) about 10^9", M), and the values are of the order of a large
-// colony in the organ, not the organ's mass.
+// cells (`docs/references.md#circulation-dormancy-kinetics`: "1 mm^3 of
+// tumour about 10^6 cells; 1 cm^3 (1 g) about 10^9", M), and the values are
+// of the order of a large colony in the organ, not the organ's mass.
 
 /// An organ spec with the default (placeholder) rates.
 fn default_spec(

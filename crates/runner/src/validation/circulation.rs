@@ -101,7 +101,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
             source: "Butler & Gullino 1975, Cancer Res 35:512",
             confidence: "H",
             tolerance: Tolerance::Relative(0.25),
-            why: "One ratio from a few tumours, with no spread in REFERENCES.md: ±25%.",
+            why: "One ratio from a few tumours, with no spread given: ±25%.",
             unit: Unit::Number,
             role: Role::Fitted,
             expect: Expect::Inside,

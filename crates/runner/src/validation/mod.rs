@@ -1,12 +1,13 @@
 //! The validation suite: the published experiments of
-//! `../shared/REFERENCES.md` as scenarios (`scenarios/validation/`), the
+//! `docs/references.md` as scenarios (`scenarios/validation/`), the
 //! quantity each one measured computed from the simulated replicates, and
 //! the comparison as a table and figures (`docs/validation.md`).
 //!
 //! Every row states up front its published value, its source, how sure
-//! that value is (H, M, L as in REFERENCES.md), the tolerance and why, and
-//! whether the scenario's parameters were *fitted* to it (a calibration
-//! target: agreement shows only that the fit worked), or it is *predicted*
+//! that value is (H, M, L as in `docs/references.md#confidence`), the
+//! tolerance and why, and whether the scenario's parameters were *fitted*
+//! to it (a calibration target: agreement shows only that the fit
+//! worked), or it is *predicted*
 //! (no parameter was chosen with it in view), or it is an *input* (the
 //! value is a parameter). Rows where the model lacks the mechanism say so:
 //! their expected verdict is "outside", with the reason, and the test
@@ -220,7 +221,7 @@ pub struct Row {
     pub published_text: String,
     /// The source.
     pub source: &'static str,
-    /// REFERENCES.md's confidence: H, M or L.
+    /// The figure's confidence (`docs/references.md#confidence`): H, M or L.
     pub confidence: &'static str,
     /// The band, and why that band.
     pub tolerance: Tolerance,
@@ -289,7 +290,7 @@ pub struct Published {
     pub text: &'static str,
     /// The source.
     pub source: &'static str,
-    /// REFERENCES.md's confidence: H, M or L.
+    /// The figure's confidence (`docs/references.md#confidence`): H, M or L.
     pub confidence: &'static str,
     /// The band.
     pub tolerance: Tolerance,

@@ -253,7 +253,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
     let prostate = distribution(&p.config.organs, &prostate_patients, &PROSTATE_OBSERVED);
     let colorectal = distribution(&c.config.organs, &colorectal_patients, &COLORECTAL_OBSERVED);
     let bubendorf = "Bubendorf et al. 2000, Hum Pathol 31:578";
-    let colorectal_source = "REFERENCES.md, colorectal, n = 385";
+    let colorectal_source = "Visc Med 2017, 33:70 (colorectal, n = 385)";
     let batson = "in the model the prostate drains to the lung only, which arrests most cells; the vertebral venous plexus (Batson's) that carries prostate cells to the spine, and a bone soil beyond a growth multiplier, are missing";
     let why_patients = "Autopsy and clinical series of hundreds to thousands of patients: the published shares are precise; the simulated share of metastases stands in for the share of patients with the organ involved (normalised over the organs compared), which agree when patients have about one metastasis per organ involved: ±15 percentage points for that stand-in. (For colorectal primaries the lung's share is one minus the liver's, so it has no row of its own.)";
     rows.push(
