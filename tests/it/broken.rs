@@ -1492,3 +1492,144 @@ fn every_prefix_and_corruption_of_a_valid_scenario_is_refused_in_place() {
         }
     }
 }
+
+/// Runs `cascade ARGS`, failing the test if it has not ended within
+/// `seconds` (it is killed then).
+fn cascade_within(args: &[&str], seconds: u64) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the cascade binary runs");
+    // Wall time bounds the test; it decides nothing in the run.
+    #[allow(clippy::disallowed_methods)]
+    let started = std::time::Instant::now();
+    loop {
+        if child
+            .try_wait()
+            .expect("the child can be waited for")
+            .is_some()
+        {
+            return child.wait_with_output().expect("its output can be read");
+        }
+        if started.elapsed().as_secs() >= seconds {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("cascade {args:?} did not end within {seconds} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The message a too-large scenario file gets.
+const TOO_LARGE: &str =
+    "the file is larger than the limit of 64 MiB (67108864 bytes) for a scenario file";
+
+#[test]
+fn an_endless_device_is_refused_at_the_size_limit_promptly() {
+    let device = Path::new("/dev/zero");
+    if !device.exists() {
+        return;
+    }
+    let out = cascade_within(&["check", "/dev/zero"], 30);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        format!("error: /dev/zero: {TOO_LARGE}; a scenario is a few kilobytes of RON text")
+    );
+}
+
+#[test]
+fn a_file_one_byte_over_the_size_limit_is_refused() {
+    let dir = scratch("too-large");
+    let file = dir.join("large.ron");
+    // Sparse: no disk space and nothing read, the size alone refuses it.
+    std::fs::File::create(&file)
+        .and_then(|f| f.set_len(cascade_runner::scenario::MAX_SCENARIO_BYTES + 1))
+        .expect("a sparse file can be made");
+    let path = file.to_str().expect("a UTF-8 path");
+    for command in ["check", "run", "digest", "sweep"] {
+        let out = cascade_within(&[command, path], 30);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("error: {path}: {TOO_LARGE}")),
+            "{command}: {stderr}"
+        );
+    }
+    let error = cascade_runner::load::<cascade_biology::NoExtension>(&file).unwrap_err();
+    assert_eq!(error.position, None);
+    assert!(error.message.contains("64 MiB"), "{error}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn invalid_utf8_is_placed_at_its_first_invalid_byte() {
+    let dir = scratch("not-utf8");
+    // (text, line, column in characters, what the message names)
+    let cases: [(Vec<u8>, usize, usize, &str); 4] = [
+        (
+            b"Scenario(\n    stop_day: 10.0,\n    clones: [(name: \"B\xFF16\")],\n)\n".to_vec(),
+            3,
+            23,
+            "invalid byte 0xFF",
+        ),
+        // Columns count characters: the accent and the dash are one each.
+        (
+            [
+                "Scenario(\n    description: \"caf\u{e9} \u{2014} ".as_bytes(),
+                b"\xFE\")\n",
+            ]
+            .concat(),
+            2,
+            26,
+            "invalid byte 0xFE",
+        ),
+        // After a byte order mark, which no column counts.
+        (
+            b"\xEF\xBB\xBFScenario(\xC0\x80)".to_vec(),
+            1,
+            10,
+            "invalid byte 0xC0",
+        ),
+        (
+            b"Scenario(\n  // \xE2\x82".to_vec(),
+            2,
+            6,
+            "the file ends within a character (bytes 0xE2 0x82)",
+        ),
+    ];
+    for (k, (text, line, column, words)) in cases.iter().enumerate() {
+        let (line, column, words) = (*line, *column, *words);
+        let file = dir.join(format!("case{k}.ron"));
+        std::fs::write(&file, text).unwrap();
+        let out = cascade(&["check", file.to_str().expect("a UTF-8 path")]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "case {k}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!(
+                "error: {}:{line}:{column}: not UTF-8 text: ",
+                file.display()
+            )),
+            "case {k}: {stderr}"
+        );
+        assert!(stderr.contains(words), "case {k}: {stderr}");
+        assert!(stderr.contains("save it as UTF-8"), "case {k}: {stderr}");
+        let error = cascade_runner::load::<cascade_biology::NoExtension>(&file).unwrap_err();
+        assert_eq!(error.position, Some((line, column)), "case {k}");
+    }
+    // A UTF-16 file: its byte order mark is named.
+    let file = dir.join("utf16.ron");
+    std::fs::write(&file, b"\xFF\xFES\x00c\x00").unwrap();
+    let out = cascade(&["check", file.to_str().expect("a UTF-8 path")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(":1:1: not UTF-8 text: invalid byte 0xFF"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("UTF-16"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -24,3 +24,19 @@ fn unknown_commands_are_refused_with_usage() {
     assert!(stderr.contains("frobnicate"), "{stderr}");
     assert!(stderr.contains("Usage"), "{stderr}");
 }
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let out = cascade(&["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for words in [
+        "Exit codes",
+        "0 success",
+        "1 a run failed",
+        "2 invalid input",
+        "74 an I/O failure",
+    ] {
+        assert!(help.contains(words), "{words:?} missing from:\n{help}");
+    }
+}

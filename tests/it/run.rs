@@ -357,14 +357,17 @@ fn a_second_run_into_a_directory_being_written_is_refused() {
         replicates: 1,
         sweep: None,
     };
-    let first = OutputDir::open(&dir.join("out"), &identity, false).unwrap();
-    let second = OutputDir::open(&dir.join("out"), &identity, true).unwrap_err();
+    let first = OutputDir::open(&dir.join("out"), &identity, "x.ron", false).unwrap();
+    let second = OutputDir::open(&dir.join("out"), &identity, "x.ron", true).unwrap_err();
     assert!(
         second.to_string().contains("another cascade run"),
         "{second}"
     );
+    // The refused attempt removed nothing of the first's.
+    assert!(dir.join("out/.lock").is_file());
     drop(first);
-    OutputDir::open(&dir.join("out"), &identity, true).expect("free again once the first is done");
+    OutputDir::open(&dir.join("out"), &identity, "x.ron", true)
+        .expect("free again once the first is done");
     fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -415,4 +418,317 @@ fn harvests_are_reported_in_time_order_whatever_the_order_written() {
     };
     assert_eq!(harvests(&reversed), harvests(&plain));
     fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Runs `cascade ARGS` in the repository's root (for relative scenario
+/// paths).
+fn cascade_in_root(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cascade"));
+    command
+        .current_dir(root)
+        .args(args)
+        .env_remove("CASCADE_INTERRUPT_AFTER");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("the cascade binary runs")
+}
+
+#[test]
+fn a_resume_naming_the_scenario_otherwise_writes_the_same_bytes() {
+    let dir = scratch("spelling");
+    let (plain, resumed) = (dir.join("plain"), dir.join("resumed"));
+    let absolute = fs::canonicalize(QUICKSTART).unwrap();
+    let args = |file: &str, out: &Path| {
+        vec![
+            "run".to_string(),
+            file.to_string(),
+            "--replicates".into(),
+            "4".into(),
+            "--threads".into(),
+            "1".into(),
+            "--out".into(),
+            out.to_str().unwrap().to_string(),
+        ]
+    };
+    let strs = |v: &[String]| v.iter().map(String::clone).collect::<Vec<_>>();
+    let run = |file: &str, out: &Path, extra: &[&str], env: &[(&str, &str)]| {
+        let owned = strs(&args(file, out));
+        let mut all: Vec<&str> = owned.iter().map(String::as_str).collect();
+        all.extend_from_slice(extra);
+        cascade_in_root(&all, env)
+    };
+    let ok = |out: Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let plain_summary = ok(run("scenarios/quickstart.ron", &plain, &[], &[]));
+    // Interrupted twice, resumed with two other spellings of the path.
+    let first = run(
+        "scenarios/quickstart.ron",
+        &resumed,
+        &[],
+        &[("CASCADE_INTERRUPT_AFTER", "1")],
+    );
+    assert_eq!(first.status.code(), Some(130));
+    let second = run(
+        "./scenarios//quickstart.ron",
+        &resumed,
+        &["--resume"],
+        &[("CASCADE_INTERRUPT_AFTER", "1")],
+    );
+    assert_eq!(second.status.code(), Some(130));
+    let last = ok(run(
+        absolute.to_str().unwrap(),
+        &resumed,
+        &["--resume"],
+        &[],
+    ));
+    assert_same_tree(&plain, &resumed);
+    assert_eq!(last, plain_summary, "the printed summaries differ");
+    let manifest = fs::read_to_string(resumed.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"scenario\": \"scenarios/quickstart.ron\""),
+        "{manifest}"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Every entry under `dir` (directories too), relative path → bytes
+/// (empty for a directory), sorted.
+fn entries(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut all = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let relative = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if path.is_dir() {
+                stack.push(path);
+                all.push((format!("{relative}/"), Vec::new()));
+            } else {
+                all.push((relative, fs::read(&path).unwrap()));
+            }
+        }
+    }
+    all.sort();
+    all
+}
+
+#[test]
+fn a_refused_output_directory_is_left_as_it_was() {
+    let dir = scratch("refused");
+    // A folder of other files.
+    let notes = dir.join("notes");
+    fs::create_dir_all(notes.join("sub")).unwrap();
+    fs::write(notes.join("notes.txt"), "mine").unwrap();
+    // A folder of another run (seed 7).
+    let other = dir.join("other");
+    run_ok(
+        &[
+            "run",
+            QUICKSTART,
+            "--replicates",
+            "1",
+            "--seed",
+            "7",
+            "--out",
+            other.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let cases: [(&Path, &[&str], &str); 3] = [
+        (&notes, &[], "already holds files; use --resume"),
+        (&notes, &["--resume"], "holds files but no run.json"),
+        (&other, &["--resume"], "holds a different run"),
+    ];
+    for (out, extra, words) in cases {
+        let before = entries(out);
+        let mut args = vec![
+            "run",
+            QUICKSTART,
+            "--replicates",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let refused = cascade(&args, &[]);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(words), "{stderr}");
+        assert_eq!(
+            entries(out),
+            before,
+            "{extra:?} into {} changed it",
+            out.display()
+        );
+    }
+    assert!(!notes.join(".lock").exists());
+    // The sweep and the merge refuse alike.
+    let sweep = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/sweep_soil.ron"
+    );
+    let before = entries(&notes);
+    let refused = cascade(
+        &[
+            "sweep",
+            sweep,
+            "--replicates",
+            "1",
+            "--out",
+            notes.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(entries(&notes), before);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_dangling_symbolic_link_as_out_is_named_as_such() {
+    let dir = scratch("dangling");
+    let link = dir.join("results");
+    std::os::unix::fs::symlink(dir.join("missing/target"), &link).unwrap();
+    for out in [link.clone(), link.join("sub")] {
+        let refused = cascade(
+            &[
+                "run",
+                QUICKSTART,
+                "--replicates",
+                "1",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &[],
+        );
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{} is a symbolic link to {}, which does not exist",
+                link.display(),
+                dir.join("missing/target").display()
+            )),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("remove the link, or choose another --out"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("os error"), "{stderr}");
+    }
+    // Nothing created: the link still points to nothing.
+    assert!(!dir.join("missing").exists());
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_output_that_cannot_be_created_is_an_io_failure() {
+    let dir = scratch("io");
+    let file = dir.join("somefile");
+    fs::write(&file, "not a directory").unwrap();
+    let out = file.join("sub");
+    for command in ["run", "sweep"] {
+        let scenario = if command == "run" {
+            QUICKSTART
+        } else {
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../scenarios/sweep_soil.ron"
+            )
+        };
+        let failed = cascade(
+            &[
+                command,
+                scenario,
+                "--replicates",
+                "1",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &[],
+        );
+        let stderr = String::from_utf8_lossy(&failed.stderr);
+        assert_eq!(failed.status.code(), Some(74), "{command}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!(
+                "error: {}: cannot create the directory",
+                out.display()
+            )),
+            "{command}: {stderr}"
+        );
+    }
+    assert_eq!(fs::read_to_string(&file).unwrap(), "not a directory");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_in_a_read_only_directory_is_an_io_failure() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = scratch("read-only");
+    let locked = dir.join("locked");
+    fs::create_dir_all(&locked).unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).unwrap();
+    // Where permissions do not bind (as root), there is nothing to test.
+    let binding = fs::write(locked.join("probe"), "").is_err();
+    if binding {
+        for out in [locked.join("sub"), locked.clone()] {
+            let failed = cascade(
+                &[
+                    "run",
+                    QUICKSTART,
+                    "--replicates",
+                    "1",
+                    "--out",
+                    out.to_str().unwrap(),
+                ],
+                &[],
+            );
+            let stderr = String::from_utf8_lossy(&failed.stderr);
+            assert_eq!(failed.status.code(), Some(74), "{stderr}");
+            assert!(stderr.contains(&out.display().to_string()), "{stderr}");
+            assert!(stderr.contains("Permission denied"), "{stderr}");
+        }
+    }
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_full_standard_output_is_an_io_failure() {
+    let Ok(full) = fs::File::create("/dev/full") else {
+        return;
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .args(["check", QUICKSTART])
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(74), "{stderr}");
+    assert!(
+        stderr.contains("cannot write to standard output"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

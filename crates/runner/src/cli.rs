@@ -36,7 +36,10 @@ pub const MAX_THREADS: usize = 1024;
     name = "cascade",
     version,
     about = "A deterministic simulator of the metastatic cascade: RON scenario files in, results out",
-    after_help = "Scenario format: docs/scenarios.md. A run is a pure function of the scenario file, the seed and the replicate index."
+    after_help = "Scenario format: docs/scenarios.md. A run is a pure function of the scenario file, the seed and the replicate index.\n\n\
+Exit codes: 0 success; 1 a run failed (a replicate's error, results not as expected); \
+2 invalid input (the scenario file, the command line, or an --out that holds something else); \
+74 an I/O failure (cannot create or write the output: permission denied, disk full, a path under a file)."
 )]
 pub struct Cli {
     /// What to do.
@@ -262,24 +265,76 @@ pub fn main<X: ScenarioExtension>() -> ExitCode {
     };
     match execute::<X>(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Input(message)) => {
+        Err(failure) => {
+            let (code, message) = match failure {
+                Failure::Input(message) => (EXIT_INPUT, message),
+                Failure::Run(message) => (EXIT_RUN, message),
+                Failure::Io(message) => (EXIT_IO, message),
+            };
             eprintln!("error: {message}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Run(message)) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
+            ExitCode::from(code)
         }
     }
 }
 
-/// Why a command failed: the input (exit code 2) or the run (exit code 1).
+/// The exit code of a run that failed ([`Failure::Run`]).
+pub const EXIT_RUN: u8 = 1;
+/// The exit code of invalid input ([`Failure::Input`]), as for a command
+/// line clap refuses.
+pub const EXIT_INPUT: u8 = 2;
+/// The exit code of an I/O failure ([`Failure::Io`]): `EX_IOERR` of
+/// sysexits.h.
+pub const EXIT_IO: u8 = 74;
+
+/// Why a command failed: the input (exit code 2), the run (exit code 1),
+/// or reading and writing files (exit code 74).
 #[derive(Debug)]
 pub enum Failure {
-    /// The scenario or the command line.
+    /// The scenario, the command line, or an output directory that holds
+    /// something else.
     Input(String),
-    /// The run or writing its results.
+    /// The run.
     Run(String),
+    /// A file operation: the output cannot be created or written
+    /// (permission denied, disk full), standard output cannot be written.
+    Io(String),
+}
+
+impl Failure {
+    /// An output directory that could not be opened: refused (it holds
+    /// something else: input) or an I/O failure.
+    pub(crate) fn opening(error: crate::output::OutputError) -> Failure {
+        match error {
+            crate::output::OutputError::Refused(message) => Failure::Input(message),
+            io => Failure::Io(io.to_string()),
+        }
+    }
+
+    /// An output directory that could not be read or written while
+    /// running: a record that does not belong (a run failure) or an I/O
+    /// failure.
+    pub(crate) fn writing(error: crate::output::OutputError) -> Failure {
+        match error {
+            crate::output::OutputError::Refused(message) => Failure::Run(message),
+            io => Failure::Io(io.to_string()),
+        }
+    }
+}
+
+/// Writes `text` to standard output: an I/O failure if it cannot be
+/// written (a full disk), nothing if the reader has gone (`| head`).
+pub(crate) fn emit(text: &str) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::Io(format!("cannot write to standard output: {e}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn scenario<X: ScenarioExtension>(file: &Path) -> Result<Scenario<X>, Failure> {
@@ -294,7 +349,7 @@ fn write_generated(
     write: impl FnOnce() -> std::io::Result<()>,
 ) -> Result<(), Failure> {
     write().map_err(|e| {
-        Failure::Run(format!(
+        Failure::Io(format!(
             "cannot write {} and {}: {e}",
             doc.display(),
             figures.display()
@@ -340,7 +395,7 @@ fn validate(
         validation::ValidationError::Scenario(m) => Failure::Input(m),
         validation::ValidationError::Run(m) => Failure::Run(m),
     })?;
-    print!("{}", validation::table(&experiments));
+    emit(&validation::table(&experiments))?;
     if !quick {
         write_generated(doc, figures, || {
             validation::write(&experiments, doc, figures)
@@ -381,6 +436,7 @@ fn bench<X: ScenarioExtension>(
     pools: Option<PoolsArg>,
     set: &[String],
 ) -> Result<(), Failure> {
+    use core::fmt::Write as _;
     let base = scenario::<X>(file)?;
     let mut changed = base.file.clone();
     if let Some(pools) = pools {
@@ -430,7 +486,9 @@ fn bench<X: ScenarioExtension>(
     let n = records.len() as f64;
     let mean = |f: &dyn Fn(&ReplicateRecord) -> f64| records.iter().map(f).sum::<f64>() / n;
     let peak = peak_memory_mb();
-    println!(
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
         "{}: pools {:?}, {} replicates on {} thread(s){}",
         file.display(),
         scenario.file.pools,
@@ -442,44 +500,59 @@ fn bench<X: ScenarioExtension>(
             format!(", {}", set.join(", "))
         }
     );
-    println!("  wall time               {seconds:.3} s");
-    println!(
+    let _ = writeln!(text, "  wall time               {seconds:.3} s");
+    let _ = writeln!(
+        text,
         "  per replicate           {:.3} s (wall × threads / replicates)",
         seconds * threads as f64 / n
     );
-    println!("  replicates per second   {:.3}", n / seconds);
-    println!(
+    let _ = writeln!(text, "  replicates per second   {:.3}", n / seconds);
+    let _ = writeln!(
+        text,
         "  baseline                {baseline:.3} s (a fixed BinaryHeap loop, the faster of one run before and one after)"
     );
-    println!(
+    let _ = writeln!(
+        text,
         "  per replicate / baseline {:.2}",
         seconds * threads as f64 / n / baseline
     );
-    println!(
+    let _ = writeln!(
+        text,
         "  events per replicate    {:.0}",
         mean(&|r| r.events as f64)
     );
-    println!(
+    let _ = writeln!(
+        text,
         "  cells shed              {:.4e}",
         mean(&|r| r.funnel.shed as f64)
     );
-    println!(
+    let _ = writeln!(
+        text,
         "  micrometastases founded {:.1}",
         mean(&|r| r.funnel.micrometastases as f64)
     );
-    println!(
+    let _ = writeln!(
+        text,
         "  primary cells at end    {:.4e}",
         mean(&|r| r.cells.primary as f64)
     );
-    println!(
+    let _ = writeln!(
+        text,
         "  clones                  {:.1}",
         mean(&|r| r.clones as f64)
     );
     match peak {
-        Some(mb) => println!("  peak memory (process)   {mb:.1} MB"),
-        None => println!("  peak memory (process)   not available on this system"),
+        Some(mb) => {
+            let _ = writeln!(text, "  peak memory (process)   {mb:.1} MB");
+        }
+        None => {
+            let _ = writeln!(
+                text,
+                "  peak memory (process)   not available on this system"
+            );
+        }
     }
-    Ok(())
+    emit(&text)
 }
 
 /// Seconds for a fixed amount of work in this process, the unit `bench`
@@ -537,8 +610,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
         } => bench::<X>(&file, seed, replicates, threads, pools, &set),
         Command::Check { file } => {
             let scenario = scenario::<X>(&file)?;
-            print!("{}", describe(&scenario));
-            Ok(())
+            emit(&describe(&scenario))
         }
         Command::Sweep {
             file,
@@ -564,8 +636,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                 resume,
                 format,
             })?;
-            print!("{text}");
-            Ok(())
+            emit(&text)
         }
         Command::Slurm {
             file,
@@ -596,8 +667,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                 wait,
                 format,
             })?;
-            print!("{text}");
-            Ok(())
+            emit(&text)
         }
         Command::Merge {
             out,
@@ -606,8 +676,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
         } => {
             require_format(format)?;
             let text = crate::shards::merge::<X>(&slices, &out, format)?;
-            print!("{text}");
-            Ok(())
+            emit(&text)
         }
         Command::Validate {
             scenarios,
@@ -636,7 +705,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                     validation::ValidationError::Run(m) => Failure::Run(m),
                 },
             )?;
-            print!("{}", report.tables());
+            emit(&report.tables())?;
             if !dry_run {
                 write_generated(&doc, &figures, || report.write(&doc, &figures))?;
             }
@@ -651,8 +720,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             let seed = seed.unwrap_or(scenario.file.seed);
             let output = run_replicate(&scenario, seed, replicate, false)
                 .map_err(|e| Failure::Run(format!("replicate {replicate}: {e}")))?;
-            println!("{}", output.record.digest);
-            Ok(())
+            emit(&format!("{}\n", output.record.digest))
         }
         Command::Run {
             file,
@@ -685,20 +753,20 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                 out.as_deref(),
                 resume,
             )?;
-            let summary = Summary::new(
-                &file.display().to_string(),
-                seed,
-                &scenario.config,
-                &records,
-            );
+            // The file as the directory's first run named it: a resumed
+            // run writes the same bytes however it names the file.
+            let name = dir
+                .as_ref()
+                .map_or_else(|| file.display().to_string(), |d| d.scenario().to_string());
+            let summary = Summary::new(&name, seed, &scenario.config, &records);
             if let Some(dir) = dir {
                 let manifest = Manifest {
                     identity: identity(&scenario, seed, replicates),
-                    scenario: file.display().to_string(),
+                    scenario: name.clone(),
                     command: vec![
                         "cascade".into(),
                         "run".into(),
-                        file.display().to_string(),
+                        name.clone(),
                         "--seed".into(),
                         seed.to_string(),
                         "--replicates".into(),
@@ -725,13 +793,12 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                     &summary.to_json(),
                     &manifest,
                 )
-                .map_err(|e| Failure::Run(e.to_string()))?;
+                .map_err(Failure::writing)?;
             }
             match format {
-                Format::Table => print!("{}", summary.to_table()),
-                Format::Json => print!("{}", summary.to_json()),
+                Format::Table => emit(&summary.to_table()),
+                Format::Json => emit(&summary.to_json()),
             }
-            Ok(())
         }
     }
 }
@@ -765,8 +832,13 @@ fn run_all<X: ScenarioExtension>(
 ) -> Result<(Vec<ReplicateRecord>, Option<OutputDir>), Failure> {
     let dir = match out {
         Some(out) => Some(
-            OutputDir::open(out, &identity(scenario, seed, replicates), resume)
-                .map_err(|e| Failure::Input(e.to_string()))?,
+            OutputDir::open(
+                out,
+                &identity(scenario, seed, replicates),
+                &file.display().to_string(),
+                resume,
+            )
+            .map_err(Failure::opening)?,
         ),
         None => None,
     };
@@ -897,7 +969,7 @@ fn one_replicate<X: ScenarioExtension>(
                 scenario.config.organs.len(),
                 scenario.config.harvest_days.len(),
             )
-            .map_err(|e| Failure::Run(e.to_string()))?
+            .map_err(Failure::writing)?
     {
         return Ok(record);
     }
@@ -905,7 +977,7 @@ fn one_replicate<X: ScenarioExtension>(
         .map_err(|e| Failure::Run(format!("replicate {replicate}: {e}")))?;
     if let Some(dir) = dir {
         dir.write_replicate(replicate, &output)
-            .map_err(|e| Failure::Run(e.to_string()))?;
+            .map_err(Failure::writing)?;
         simulate_interruption();
     }
     Ok(output.record)

@@ -179,8 +179,48 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
     }
 }
 
+/// Reads the file at `path` whole, but at most `limit` bytes of it: a file
+/// that is larger (or a device that never ends, such as `/dev/zero`) is an
+/// error of kind [`io::ErrorKind::FileTooLarge`], after reading at most
+/// `limit + 1` bytes (none for a regular file whose size says so).
+///
+/// # Errors
+///
+/// The failed operation, or a file larger than `limit`.
+pub fn read_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let too_large = || {
+        io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("the file is larger than the limit of {}", bytes_text(limit)),
+        )
+    };
+    let file = fs::File::open(path)?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// `67108864` as `64 MiB (67108864 bytes)`, for messages about limits.
+pub fn bytes_text(bytes: u64) -> String {
+    const MIB: u64 = 1 << 20;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB ({bytes} bytes)", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same
-/// directory, synced, then renamed over `path`.
+/// directory, synced, then renamed over `path`. On failure (a full disk)
+/// the temporary file is removed.
 ///
 /// # Errors
 ///
@@ -191,18 +231,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    {
+    let written = (|| {
         let mut file = fs::File::create(&temporary).map_err(io_error(&temporary))?;
         file.write_all(bytes).map_err(io_error(&temporary))?;
         file.sync_all().map_err(io_error(&temporary))?;
+        fs::rename(&temporary, path).map_err(io_error(path))
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
     }
-    fs::rename(&temporary, path).map_err(io_error(path))
+    written
 }
 
 /// An output directory being filled.
 #[derive(Debug)]
 pub struct OutputDir {
     root: PathBuf,
+    /// The scenario file as the run that created the directory named it.
+    scenario: String,
     /// Held (locked) while the directory is open.
     _lock: fs::File,
 }
@@ -210,102 +256,199 @@ pub struct OutputDir {
 /// The lock file of an output directory.
 pub const LOCK_FILE: &str = ".lock";
 
+/// `run.json`: the identity, and the scenario file as the run that created
+/// the directory named it (kept by `--resume`, which may name it another
+/// way: the path is not part of the identity, the file's hash is).
+#[derive(Debug, Serialize, Deserialize)]
+struct RunFile {
+    #[serde(flatten)]
+    identity: RunIdentity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scenario: Option<String>,
+}
+
+/// The largest `run.json` read back: an identity is a few hundred bytes
+/// plus a sweep's axes, which the scenario file (at most
+/// [`MAX_SCENARIO_BYTES`](crate::scenario::MAX_SCENARIO_BYTES)) and
+/// [`MAX_POINTS`](crate::sweep::MAX_POINTS) bound well below this.
+pub const MAX_RUN_FILE_BYTES: u64 = crate::scenario::MAX_SCENARIO_BYTES;
+
+/// Reads `run.json` of `root`: `None` if there is none.
+fn read_run_file(root: &Path) -> Result<Option<RunFile>, OutputError> {
+    let run_file = root.join("run.json");
+    let bytes = match read_limited(&run_file, MAX_RUN_FILE_BYTES) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(OutputError::Refused(format!(
+                "{}: unreadable ({e})",
+                run_file.display()
+            )));
+        }
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| OutputError::Refused(format!("{}: unreadable ({e})", run_file.display())))
+}
+
+/// The first of `path` and its ancestors that is a symbolic link to
+/// nothing, with its target.
+fn dangling_link(path: &Path) -> Option<(PathBuf, PathBuf)> {
+    path.ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .find(|p| {
+            fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+                && fs::metadata(p).is_err_and(|e| e.kind() == io::ErrorKind::NotFound)
+        })
+        .map(|p| {
+            let target = fs::read_link(p).unwrap_or_default();
+            (p.to_path_buf(), target)
+        })
+}
+
+/// Whether `file` (opened from `path`) is still the file at `path`: not
+/// removed or replaced meanwhile.
+fn same_file(file: &fs::File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        match (file.metadata(), fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
+    }
+}
+
 impl OutputDir {
-    /// Opens `root` for a run with `identity`: creates it, or with `resume`
-    /// checks that it holds a run with the same identity and removes the
-    /// temporary files an interruption left.
+    /// Opens `root` for a run with `identity` of the scenario file named
+    /// `scenario`: creates it, or with `resume` checks that it holds a run
+    /// with the same identity and removes the temporary files an
+    /// interruption left. A resumed directory keeps the scenario's name as
+    /// its first run recorded it ([`OutputDir::scenario`]). A refused
+    /// directory is left as it was (no lock file, no `run.json` added).
     ///
     /// # Errors
     ///
     /// [`OutputError::Refused`] when `root` holds other results (or, with
-    /// `resume`, a different run).
+    /// `resume`, a different run), or is a symbolic link to nothing;
+    /// [`OutputError::Io`] when it cannot be created, locked or written.
     pub fn open(
         root: &Path,
         identity: &RunIdentity,
+        scenario: &str,
         resume: bool,
     ) -> Result<OutputDir, OutputError> {
-        let run_file = root.join("run.json");
-        let exists = root.exists();
-        if exists && !root.is_dir() {
-            return Err(OutputError::Refused(format!(
-                "{} exists and is not a directory",
-                root.display()
-            )));
+        let refuse_dangling = |(link, target): (PathBuf, PathBuf)| {
+            OutputError::Refused(format!(
+                "{} is a symbolic link to {}, which does not exist: create the directory it points to, remove the link, or choose another --out",
+                link.display(),
+                target.display()
+            ))
+        };
+        let existed = match fs::metadata(root) {
+            Ok(meta) if meta.is_dir() => true,
+            Ok(_) => {
+                return Err(OutputError::Refused(format!(
+                    "{} exists and is not a directory",
+                    root.display()
+                )));
+            }
+            Err(_) => {
+                if let Some(dangling) = dangling_link(root) {
+                    return Err(refuse_dangling(dangling));
+                }
+                false
+            }
+        };
+        if !existed && let Err(error) = fs::create_dir_all(root) {
+            if let Some(dangling) = dangling_link(root) {
+                return Err(refuse_dangling(dangling));
+            }
+            return Err(OutputError::Io {
+                path: root.to_path_buf(),
+                error: io::Error::new(
+                    error.kind(),
+                    format!("cannot create the directory: {error}"),
+                ),
+            });
         }
-        fs::create_dir_all(root).map_err(io_error(root))?;
         // One run at a time per directory: an advisory lock, released by the
         // system when the process ends, however it ends.
         let lock_path = root.join(LOCK_FILE);
-        let lock = fs::File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io_error(&lock_path))?;
-        lock.try_lock().map_err(|e| match e {
-            fs::TryLockError::WouldBlock => OutputError::Refused(format!(
-                "another cascade run is writing {}; wait for it, or choose another --out",
-                root.display()
-            )),
-            fs::TryLockError::Error(error) => OutputError::Io {
-                path: lock_path.clone(),
-                error,
-            },
-        })?;
-        let mut non_empty = false;
-        for entry in fs::read_dir(root).map_err(io_error(root))? {
-            let entry = entry.map_err(io_error(root))?;
-            let name = entry.file_name();
-            let empty_replicates = name == "replicates"
-                && fs::read_dir(entry.path()).is_ok_and(|mut d| d.next().is_none());
-            if name != LOCK_FILE && !empty_replicates {
-                non_empty = true;
+        let mut attempts = 0;
+        let (lock, created_lock) = loop {
+            attempts += 1;
+            let (lock, created) = match open_lock(&lock_path) {
+                Ok(opened) => opened,
+                Err(error) => {
+                    if !existed {
+                        let _ = fs::remove_dir(root);
+                    }
+                    return Err(OutputError::Io {
+                        path: lock_path,
+                        error: io::Error::new(
+                            error.kind(),
+                            format!("cannot create the lock file: {error}"),
+                        ),
+                    });
+                }
+            };
+            match lock.try_lock() {
+                // Locked, and still the lock file (a refused run removes
+                // the one it created; lock the new one then).
+                Ok(()) if same_file(&lock, &lock_path) || attempts >= 3 => break (lock, created),
+                Ok(()) => continue,
+                // Another run holds it: nothing of this attempt is removed,
+                // the lock file (even if this attempt created it) is theirs.
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(OutputError::Refused(format!(
+                        "another cascade run is writing {}; wait for it, or choose another --out",
+                        root.display()
+                    )));
+                }
+                Err(fs::TryLockError::Error(error)) => {
+                    return Err(OutputError::Io {
+                        path: lock_path,
+                        error,
+                    });
+                }
+            }
+        };
+        match claim(root, identity, scenario, resume) {
+            Ok(scenario) => Ok(OutputDir {
+                root: root.to_path_buf(),
+                scenario,
+                _lock: lock,
+            }),
+            Err(error) => {
+                // Refused (or failed): leave the directory as it was. The
+                // lock is still held while its file is removed.
+                if !existed {
+                    let _ = fs::remove_file(root.join("run.json"));
+                    let _ = fs::remove_dir(root.join("replicates"));
+                }
+                if created_lock {
+                    let _ = fs::remove_file(&lock_path);
+                }
+                drop(lock);
+                if !existed {
+                    let _ = fs::remove_dir(root);
+                }
+                Err(error)
             }
         }
-        if non_empty {
-            if !resume {
-                return Err(OutputError::Refused(format!(
-                    "{} already holds files; use --resume to finish that run, or choose another --out",
-                    root.display()
-                )));
-            }
-            let text = fs::read_to_string(&run_file).map_err(|_| {
-                OutputError::Refused(format!(
-                    "{} holds files but no run.json: it is not a cascade run to resume",
-                    root.display()
-                ))
-            })?;
-            let found: RunIdentity = serde_json::from_str(&text).map_err(|e| {
-                OutputError::Refused(format!("{}: unreadable ({e})", run_file.display()))
-            })?;
-            if &found != identity {
-                return Err(OutputError::Refused(format!(
-                    "{} holds a different run (scenario sha256 {}, seed {}, {} replicates, cascade {}); \
-                     this one is scenario sha256 {}, seed {}, {} replicates, cascade {}",
-                    root.display(),
-                    found.scenario_sha256,
-                    found.seed,
-                    found.replicates,
-                    found.cascade_version,
-                    identity.scenario_sha256,
-                    identity.seed,
-                    identity.replicates,
-                    identity.cascade_version
-                )));
-            }
-            remove_temporaries(root)?;
-            remove_temporaries(&root.join("replicates"))?;
-        }
-        // run.json first: a directory with replicates always says whose
-        // they are.
-        let text = serde_json::to_string_pretty(identity)
-            .map_err(|e| OutputError::Refused(format!("cannot encode run.json: {e}")))?;
-        write_atomic(&run_file, text.as_bytes())?;
-        fs::create_dir_all(root.join("replicates")).map_err(io_error(root))?;
-        Ok(OutputDir {
-            root: root.to_path_buf(),
-            _lock: lock,
-        })
+    }
+
+    /// The scenario file as the run that created this directory named it
+    /// (for the manifest and the summary: a resumed run writes the same
+    /// bytes however it names the file).
+    pub fn scenario(&self) -> &str {
+        &self.scenario
     }
 
     /// The directory.
@@ -335,8 +478,15 @@ impl OutputDir {
             return Ok(None);
         }
         let path = dir.join("record.json");
-        let text = fs::read_to_string(&path).map_err(io_error(&path))?;
-        let record: ReplicateRecord = serde_json::from_str(&text)
+        // A record is a few numbers per organ and harvest (and per drug,
+        // which the scenario file bounds).
+        let limit = MAX_RUN_FILE_BYTES.saturating_add(
+            64u64
+                .saturating_mul(organs as u64)
+                .saturating_mul(harvests as u64 + 2),
+        );
+        let text = read_limited(&path, limit).map_err(io_error(&path))?;
+        let record: ReplicateRecord = serde_json::from_slice(&text)
             .map_err(|e| OutputError::Refused(format!("{}: unreadable ({e})", path.display())))?;
         let consistent = record.replicate == replicate
             && record.metastases.len() == organs
@@ -421,6 +571,88 @@ impl OutputDir {
         sync_dir(&self.root);
         Ok(())
     }
+}
+
+/// Opens (or creates) the lock file; whether this call created it.
+fn open_lock(path: &Path) -> io::Result<(fs::File, bool)> {
+    match fs::File::options().write(true).create_new(true).open(path) {
+        Ok(file) => Ok((file, true)),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => fs::File::options()
+            .write(true)
+            .open(path)
+            .map(|file| (file, false)),
+        Err(e) => Err(e),
+    }
+}
+
+/// With the lock held: checks what `root` holds against the run asked
+/// for, removes an interruption's temporaries, and writes `run.json`;
+/// returns the scenario's name to record (the first run's, on resume).
+fn claim(
+    root: &Path,
+    identity: &RunIdentity,
+    scenario: &str,
+    resume: bool,
+) -> Result<String, OutputError> {
+    let run_file = root.join("run.json");
+    let mut non_empty = false;
+    for entry in fs::read_dir(root).map_err(io_error(root))? {
+        let entry = entry.map_err(io_error(root))?;
+        let name = entry.file_name();
+        let empty_replicates = name == "replicates"
+            && fs::read_dir(entry.path()).is_ok_and(|mut d| d.next().is_none());
+        if name != LOCK_FILE && !empty_replicates {
+            non_empty = true;
+        }
+    }
+    let mut recorded = None;
+    if non_empty {
+        if !resume {
+            return Err(OutputError::Refused(format!(
+                "{} already holds files; use --resume to finish that run, or choose another --out",
+                root.display()
+            )));
+        }
+        let Some(found) = read_run_file(root)? else {
+            return Err(OutputError::Refused(format!(
+                "{} holds files but no run.json: it is not a cascade run to resume",
+                root.display()
+            )));
+        };
+        let RunFile {
+            identity: found,
+            scenario: name,
+        } = found;
+        if &found != identity {
+            return Err(OutputError::Refused(format!(
+                "{} holds a different run (scenario sha256 {}, seed {}, {} replicates, cascade {}); \
+                 this one is scenario sha256 {}, seed {}, {} replicates, cascade {}",
+                root.display(),
+                found.scenario_sha256,
+                found.seed,
+                found.replicates,
+                found.cascade_version,
+                identity.scenario_sha256,
+                identity.seed,
+                identity.replicates,
+                identity.cascade_version
+            )));
+        }
+        recorded = name;
+        remove_temporaries(root)?;
+        remove_temporaries(&root.join("replicates"))?;
+    }
+    let scenario = recorded.unwrap_or_else(|| scenario.to_string());
+    // run.json first: a directory with replicates always says whose they
+    // are.
+    let text = serde_json::to_string_pretty(&RunFile {
+        identity: identity.clone(),
+        scenario: Some(scenario.clone()),
+    })
+    .map_err(|e| OutputError::Refused(format!("cannot encode run.json: {e}")))?;
+    write_atomic(&run_file, text.as_bytes())?;
+    fs::create_dir_all(root.join("replicates")).map_err(io_error(root))?;
+    Ok(scenario)
 }
 
 /// The directory of unit `unit` under the output directory `root`.

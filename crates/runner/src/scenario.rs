@@ -702,27 +702,85 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
+/// The largest scenario file read (64 MiB): a scenario is a few
+/// kilobytes, and a larger file (or a device such as `/dev/zero`) is
+/// refused after reading at most one byte more than this.
+pub const MAX_SCENARIO_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Reads, parses and resolves the scenario file at `path`.
 ///
 /// # Errors
 ///
-/// A [`ScenarioError`] naming the file, line, column and field.
+/// A [`ScenarioError`] naming the file, line, column and field; a file
+/// larger than [`MAX_SCENARIO_BYTES`] or not UTF-8 text.
 pub fn load<X: ScenarioExtension>(path: &Path) -> Result<Scenario<X>, ScenarioError> {
-    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
+    let unplaced = |message: String| ScenarioError {
         file: path.to_path_buf(),
         position: None,
         field: String::new(),
-        message: format!("cannot read the file: {e}"),
+        message,
+    };
+    let bytes = crate::output::read_limited(path, MAX_SCENARIO_BYTES).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::FileTooLarge {
+            unplaced(format!(
+                "the file is larger than the limit of {} for a scenario file; a scenario is a few kilobytes of RON text",
+                crate::output::bytes_text(MAX_SCENARIO_BYTES)
+            ))
+        } else {
+            unplaced(format!("cannot read the file: {e}"))
+        }
     })?;
-    let source = String::from_utf8(bytes.clone()).map_err(|e| ScenarioError {
-        file: path.to_path_buf(),
-        position: None,
-        field: String::new(),
-        message: format!("not UTF-8 text: {e}"),
-    })?;
+    let sha256 = crate::hash::sha256_hex(&bytes);
+    let source =
+        String::from_utf8(bytes).map_err(|e| not_utf8(path, e.as_bytes(), e.utf8_error()))?;
     let mut scenario = parse::<X>(&source, path)?;
-    scenario.sha256 = crate::hash::sha256_hex(&bytes);
+    scenario.sha256 = sha256;
     Ok(scenario)
+}
+
+/// The error for bytes that are not UTF-8: the line and column (1-based,
+/// in characters, after a byte order mark as in other messages) of the
+/// first invalid byte, which bytes, and what would be valid.
+fn not_utf8(path: &Path, bytes: &[u8], error: std::str::Utf8Error) -> ScenarioError {
+    let at = error.valid_up_to();
+    // Valid up to `at`, by the error's definition.
+    let before = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+    let before = before.strip_prefix('\u{feff}').unwrap_or(before);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.matches('\n').count() + 1;
+    let column = before[line_start..].chars().count() + 1;
+    let shown = |bytes: &[u8]| {
+        bytes
+            .iter()
+            .map(|b| format!("0x{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let message = match error.error_len() {
+        Some(n) => {
+            let invalid = &bytes[at..at + n];
+            let hint = if at == 0 && matches!(bytes, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]) {
+                " (a UTF-16 byte order mark: the file is UTF-16 text)"
+            } else {
+                ""
+            };
+            format!(
+                "not UTF-8 text: invalid byte{} {}{hint}; a scenario file must be UTF-8 text (save it as UTF-8)",
+                if n == 1 { "" } else { "s" },
+                shown(invalid)
+            )
+        }
+        None => format!(
+            "not UTF-8 text: the file ends within a character (bytes {}); a scenario file must be UTF-8 text (save it as UTF-8)",
+            shown(&bytes[at..])
+        ),
+    };
+    ScenarioError {
+        file: path.to_path_buf(),
+        position: Some((line, column)),
+        field: String::new(),
+        message,
+    }
 }
 
 /// Parses and resolves scenario text; `path` is used in messages.

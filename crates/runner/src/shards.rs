@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::cli::{Failure, run_units};
 use crate::output::{
     FORMAT, Manifest, ManifestReplicate, OutputDir, RunIdentity, SweepIdentity, TableFormat,
-    unit_dir, write_file,
+    unit_dir,
 };
 use crate::run::{ReplicateRecord, TABLES, csv_field, run_replicate};
 use crate::scenario::{Scenario, ScenarioExtension, load};
@@ -130,7 +130,7 @@ impl<X: ScenarioExtension> Plan<X> {
                     scenario.config.organs.len(),
                     scenario.config.harvest_days.len(),
                 )
-                .map_err(|e| Failure::Run(e.to_string()))?
+                .map_err(Failure::writing)?
         {
             return Ok(record);
         }
@@ -144,20 +144,24 @@ impl<X: ScenarioExtension> Plan<X> {
                     all
                 });
             }
-            dir.write_replicate(u, &output)
-                .map_err(|e| Failure::Run(e.to_string()))?;
+            dir.write_replicate(u, &output).map_err(Failure::writing)?;
         }
         Ok(output.record)
     }
 
     /// Per point (with at least one unit among `records`, which are in
-    /// unit order from unit `first`): its summary.
-    fn summaries(&self, first: u64, records: &[ReplicateRecord]) -> Vec<(u64, Summary)> {
-        let name = self.base.path.display().to_string();
+    /// unit order from unit `first`): its summary, naming the scenario
+    /// file `name`.
+    fn summaries(
+        &self,
+        name: &str,
+        first: u64,
+        records: &[ReplicateRecord],
+    ) -> Vec<(u64, Summary)> {
         self.by_point(first, records)
             .map(|(p, chunk)| {
                 let config = &self.points[p as usize].config;
-                (p, Summary::new(&name, self.seed, config, chunk))
+                (p, Summary::new(name, self.seed, config, chunk))
             })
             .collect()
     }
@@ -262,7 +266,7 @@ impl<X: ScenarioExtension> Plan<X> {
         records: &[ReplicateRecord],
         format: TableFormat,
     ) -> Result<(), Failure> {
-        let fail = |e: crate::output::OutputError| Failure::Run(e.to_string());
+        let fail = Failure::writing;
         crate::output::write_atomic(
             &dir.root().join(format.file_name(POINTS_FILE)),
             &format
@@ -271,7 +275,11 @@ impl<X: ScenarioExtension> Plan<X> {
         )
         .map_err(fail)?;
         let mut summary = String::from("[\n");
-        for (k, (p, s)) in self.summaries(units.start, records).iter().enumerate() {
+        for (k, (p, s)) in self
+            .summaries(scenario_name, units.start, records)
+            .iter()
+            .enumerate()
+        {
             if k > 0 {
                 summary.push_str(",\n");
             }
@@ -401,8 +409,13 @@ pub fn sweep<X: ScenarioExtension>(request: &SweepRequest<'_>) -> Result<String,
     };
     let dir = match request.out {
         Some(out) => Some(
-            OutputDir::open(out, &plan.identity(request.shard), request.resume)
-                .map_err(|e| Failure::Input(e.to_string()))?,
+            OutputDir::open(
+                out,
+                &plan.identity(request.shard),
+                &request.file.display().to_string(),
+                request.resume,
+            )
+            .map_err(Failure::opening)?,
         ),
         None => None,
     };
@@ -438,9 +451,11 @@ pub fn sweep<X: ScenarioExtension>(request: &SweepRequest<'_>) -> Result<String,
         },
     )?;
     if let Some(dir) = &dir {
+        // The file as the directory's first run named it, so that a
+        // resumed slice writes the same bytes however it names the file.
         plan.finish(
             dir,
-            &request.file.display().to_string(),
+            dir.scenario(),
             request.shard,
             units.clone(),
             &records,
@@ -450,11 +465,26 @@ pub fn sweep<X: ScenarioExtension>(request: &SweepRequest<'_>) -> Result<String,
     Ok(plan.overview(units.start, &records))
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Failure> {
-    let text =
-        fs::read_to_string(path).map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
-    serde_json::from_str(&text)
+/// Reads the JSON file at `path`, of at most `limit` bytes.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, limit: u64) -> Result<T, Failure> {
+    let bytes = crate::output::read_limited(path, limit)
+        .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
+    serde_json::from_slice(&bytes)
         .map_err(|e| Failure::Input(format!("{}: unreadable ({e})", path.display())))
+}
+
+/// The largest manifest of a sweep with `identity`: per unit, one entry
+/// of the replicate digests (four numbers and a digest, under 256 bytes),
+/// plus the rest (the command, the scenario's name, the tables), less
+/// than a scenario file.
+fn manifest_limit(identity: &RunIdentity) -> u64 {
+    let points = identity.sweep.as_ref().map_or(1, |s| {
+        s.axes
+            .iter()
+            .fold(1u64, |n, a| n.saturating_mul(a.values.len() as u64))
+    });
+    let units = points.saturating_mul(identity.replicates);
+    crate::scenario::MAX_SCENARIO_BYTES.saturating_add(units.saturating_mul(256))
 }
 
 /// Runs `cascade merge`: joins the slices in `shards` into `out`; returns
@@ -478,12 +508,13 @@ pub fn merge<X: ScenarioExtension>(
     let mut slices: Vec<(Shard, PathBuf, Option<Manifest>)> = Vec::new();
     let mut reference: Option<(RunIdentity, PathBuf)> = None;
     for dir in shards {
-        let identity: RunIdentity = read_json(&dir.join("run.json")).map_err(|_| {
-            Failure::Input(format!(
-                "{} is not a slice of a sweep (no readable run.json)",
-                dir.display()
-            ))
-        })?;
+        let identity: RunIdentity =
+            read_json(&dir.join("run.json"), crate::output::MAX_RUN_FILE_BYTES).map_err(|_| {
+                Failure::Input(format!(
+                    "{} is not a slice of a sweep (no readable run.json)",
+                    dir.display()
+                ))
+            })?;
         let Some(SweepIdentity {
             shard: Some(shard), ..
         }) = identity.sweep.clone()
@@ -493,7 +524,8 @@ pub fn merge<X: ScenarioExtension>(
                 dir.display()
             )));
         };
-        let manifest: Option<Manifest> = read_json(&dir.join("manifest.json")).ok();
+        let manifest: Option<Manifest> =
+            read_json(&dir.join("manifest.json"), manifest_limit(&identity)).ok();
         let mut whole = identity.clone();
         if let Some(s) = &mut whole.sweep {
             s.shard = None;
@@ -615,8 +647,8 @@ pub fn merge<X: ScenarioExtension>(
             std::any::type_name::<X>()
         )));
     }
-    let dir = OutputDir::open(out, &plan.identity(None), false)
-        .map_err(|e| Failure::Input(e.to_string()))?;
+    let dir = OutputDir::open(out, &plan.identity(None), &scenario_name, false)
+        .map_err(Failure::opening)?;
     let units = plan.units();
     for (shard, from, _) in &slices {
         for u in shard.units(units) {
@@ -629,7 +661,10 @@ pub fn merge<X: ScenarioExtension>(
         let config = &plan.points[p as usize].config;
         let record = dir
             .finished(u, r, config.organs.len(), config.harvest_days.len())
-            .map_err(|e| Failure::Input(e.to_string()))?
+            .map_err(|e| match e {
+                crate::output::OutputError::Refused(m) => Failure::Input(m),
+                io => Failure::Io(io.to_string()),
+            })?
             .ok_or_else(|| {
                 Failure::Input(format!(
                     "unit {u} (point {p}, replicate {r}) is in no slice's directory"
@@ -675,7 +710,7 @@ fn difference(a: &RunIdentity, b: &RunIdentity) -> Option<String> {
 /// Copies a finished unit's directory whole: into a temporary directory,
 /// then renamed into place.
 fn copy_unit(from: &Path, to: &Path, root: &Path) -> Result<(), Failure> {
-    let fail = |e: std::io::Error, p: &Path| Failure::Run(format!("{}: {e}", p.display()));
+    let fail = |e: std::io::Error, p: &Path| Failure::Io(format!("{}: {e}", p.display()));
     if !from.is_dir() {
         return Err(Failure::Input(format!(
             "{} is missing: the slice's directory is incomplete",
@@ -693,9 +728,19 @@ fn copy_unit(from: &Path, to: &Path, root: &Path) -> Result<(), Failure> {
         fs::remove_dir_all(&temporary).map_err(|e| fail(e, &temporary))?;
     }
     fs::create_dir_all(&temporary).map_err(|e| fail(e, &temporary))?;
+    // Copied, not read into memory: a unit's tables can be large.
     for file in std::iter::once("record.json").chain(TABLES.iter().map(|t| t.file)) {
-        let bytes = fs::read(from.join(file)).map_err(|e| fail(e, &from.join(file)))?;
-        write_file(&temporary.join(file), &bytes).map_err(|e| Failure::Run(e.to_string()))?;
+        let (source, target) = (from.join(file), temporary.join(file));
+        let mut reader = fs::File::open(&source).map_err(|e| fail(e, &source))?;
+        let mut writer = fs::File::create(&target).map_err(|e| fail(e, &target))?;
+        std::io::copy(&mut reader, &mut writer).map_err(|e| {
+            Failure::Io(format!(
+                "cannot copy {} to {}: {e}",
+                source.display(),
+                target.display()
+            ))
+        })?;
+        writer.sync_all().map_err(|e| fail(e, &target))?;
     }
     fs::rename(&temporary, to).map_err(|e| fail(e, to))
 }

@@ -96,8 +96,12 @@ pub fn slurm<X: ScenarioExtension>(request: &SlurmRequest<'_>) -> Result<String,
         .map_err(|e| Failure::Run(format!("cannot read the working directory: {e}")))?;
     let out = request.out;
     let scripts = out.join("slurm");
-    std::fs::create_dir_all(&scripts)
-        .map_err(|e| Failure::Run(format!("{}: {e}", scripts.display())))?;
+    std::fs::create_dir_all(&scripts).map_err(|e| {
+        Failure::Io(format!(
+            "{}: cannot create the directory: {e}",
+            scripts.display()
+        ))
+    })?;
     let n = request.shards;
     let mut common = String::new();
     let _ = writeln!(common, "#SBATCH --chdir={}", path_text(&cwd));
@@ -175,7 +179,7 @@ pub fn slurm<X: ScenarioExtension>(request: &SlurmRequest<'_>) -> Result<String,
 
     let slices_path = scripts.join("slices.sbatch");
     let merge_path = scripts.join("merge.sbatch");
-    let fail = |e: crate::output::OutputError| Failure::Run(e.to_string());
+    let fail = Failure::writing;
     write_atomic(&slices_path, slices.as_bytes()).map_err(fail)?;
     write_atomic(&merge_path, merge.as_bytes()).map_err(fail)?;
 
@@ -218,7 +222,7 @@ pub fn slurm<X: ScenarioExtension>(request: &SlurmRequest<'_>) -> Result<String,
     );
     if request.wait {
         // `sbatch --wait` returns when the merge ends, with its exit code.
-        print!("{text}");
+        crate::cli::emit(&text)?;
         text.clear();
         // A merge cancelled because a slice failed can leave sbatch with
         // exit code 0: the merged manifest is what says it succeeded.
@@ -263,7 +267,8 @@ pub fn slurm<X: ScenarioExtension>(request: &SlurmRequest<'_>) -> Result<String,
                     merge_path.display()
                 )
             };
-            if let Err(Failure::Run(detail) | Failure::Input(detail)) = waited {
+            if let Err(Failure::Run(detail) | Failure::Input(detail) | Failure::Io(detail)) = waited
+            {
                 let _ = write!(message, "\n({detail})");
             }
             return Err(Failure::Run(message));
