@@ -547,7 +547,15 @@ pub(crate) fn replace_section(
     end: &str,
     generated: &str,
 ) -> std::io::Result<()> {
-    let text = std::fs::read_to_string(doc)?;
+    // A document, at most as large as a scenario file may be (not a
+    // device that never ends).
+    let bytes = crate::output::read_limited(doc, crate::scenario::MAX_SCENARIO_BYTES)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text ({e})"),
+        )
+    })?;
     let (Some(from), Some(to)) = (text.find(begin), text.find(end)) else {
         return Err(std::io::Error::other(format!(
             "{} has no generated section: add the lines\n{begin}\n{end}",
@@ -563,4 +571,27 @@ pub(crate) fn atomic_write(path: &Path, text: &str) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_section;
+
+    #[test]
+    fn a_document_beyond_the_size_limit_is_refused_not_read_whole() {
+        let dir = std::env::temp_dir().join(format!("cascade-doc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let doc = dir.join("large.md");
+        std::fs::File::create(&doc)
+            .and_then(|f| f.set_len(crate::scenario::MAX_SCENARIO_BYTES + 1))
+            .unwrap();
+        let devices = [std::path::Path::new("/dev/zero")];
+        for path in std::iter::once(doc.as_path()).chain(devices.into_iter().filter(|d| d.exists()))
+        {
+            let error = replace_section(path, "<!-- a -->", "<!-- b -->", "").unwrap_err();
+            assert_eq!(error.kind(), std::io::ErrorKind::FileTooLarge, "{error}");
+            assert!(error.to_string().contains("64 MiB"), "{error}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
