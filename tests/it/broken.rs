@@ -809,6 +809,62 @@ extra
         words: &["inf is invalid", "a time in days > 0"],
         absent: &[],
     },
+    // Issue 16: valid for `check` before, then a run that never ended
+    // (5 + 1e-300 == 5) or NaN rates.
+    Case {
+        name: "vanishing_transit_time",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    transit_time: 1e-300,
+    clones: [(name: "B16")],
+    primary: (organ: "breast", cells: [("B16", 10)]),
+)
+"#,
+        at: (3, 19),
+        field: "transit_time",
+        words: &["1e-300 is invalid", "at least 1 / MAX_RATE = 1e-6"],
+        absent: &["0.0000"],
+    },
+    Case {
+        name: "subnormal_transit_time",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    transit_time: 1e-320,
+    clones: [(name: "B16")],
+    primary: (organ: "breast", cells: [("B16", 10)]),
+)
+"#,
+        at: (3, 19),
+        field: "transit_time",
+        words: &["1e-320 is invalid", "MAX_RATE"],
+        absent: &["NaN"],
+    },
+    Case {
+        name: "time_scale_vanishing_against_stop_day",
+        text: r#"Scenario(
+    stop_day: 1e300,
+    clones: [(name: "B16")],
+    primary: (organ: "breast", cells: [("B16", 10)]),
+)
+"#,
+        at: (1, 1),
+        field: "transit_time",
+        words: &["transit time of at least stop_day × 2^-40", "cannot advance"],
+        absent: &[],
+    },
+    Case {
+        name: "affinity_lifting_a_rate_over_the_bound",
+        text: r#"Scenario(
+    stop_day: 10.0,
+    clones: [(name: "B16", affinity: [(organ: "lung", growth: 1e7)])],
+    primary: (organ: "breast", cells: [("B16", 10)]),
+)
+"#,
+        at: (3, 63),
+        field: "clones[0].affinity[0].growth",
+        words: &["1e7 is invalid", "divisions in metastases in the lung", "MAX_RATE = 1e6", "it makes 7e6"],
+        absent: &[],
+    },
     Case {
         name: "negative_stop_day",
         text: r#"Scenario(

@@ -83,6 +83,22 @@ pub enum RateField {
     AffinityExtravasation(OrganId),
 }
 
+impl RateField {
+    /// The field's value in `phenotype`.
+    pub fn value(self, phenotype: &Phenotype) -> f64 {
+        match self {
+            RateField::PrimaryBirth => phenotype.in_primary.birth_rate,
+            RateField::PrimaryDeath => phenotype.in_primary.death_rate,
+            RateField::MetastasisBirth => phenotype.in_metastases.birth_rate,
+            RateField::MetastasisDeath => phenotype.in_metastases.death_rate,
+            RateField::Shedding => phenotype.shedding_rate,
+            RateField::CirculationDeath => phenotype.circulation_death_rate,
+            RateField::AffinityGrowth(o) => phenotype.affinity(o).growth,
+            RateField::AffinityExtravasation(o) => phenotype.affinity(o).extravasation,
+        }
+    }
+}
+
 impl fmt::Display for RateField {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -238,10 +254,10 @@ pub fn check_rates(config: &CascadeConfig) -> Result<(), ConfigError> {
                 .unwrap_or_default();
             return Err(ConfigError {
                 path: format!("clones[{i}].phenotype.{}", bad.field),
-                value: number(bad.rate),
+                value: number(bad.field.value(&clone.phenotype)),
                 expected: format!(
-                    "a rate of {}{organ} of at most MAX_RATE = {} per cell per day (it is \
-                     {} after the organ's rates and the clone's affinity)",
+                    "a value that keeps the rate of {}{organ} at most MAX_RATE = {} per cell \
+                     per day (it makes {} with the organ's rates and the clone's affinities)",
                     bad.fate,
                     number(MAX_RATE),
                     number(bad.rate)
@@ -286,7 +302,7 @@ pub fn check_time_scales(config: &CascadeConfig, horizon: f64) -> Result<(), Con
         {
             return Err(ConfigError {
                 path: format!("clones[{i}].phenotype.{}", fast.field),
-                value: number(fast.rate),
+                value: number(fast.field.value(&clone.phenotype)),
                 expected: expected(&format!(
                     "a rate of {} whose reciprocal is a time",
                     fast.fate

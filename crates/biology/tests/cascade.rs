@@ -1165,6 +1165,7 @@ fn an_overflowing_total_rate_is_an_error_naming_the_pool() {
     let error = config.validate().unwrap_err();
     assert_eq!(error.path, "clones[0].phenotype.circulation_death_rate");
     assert_eq!(error.value, "1e308");
+    assert!(error.expected.contains("it makes 1e308"), "{error}");
     assert!(error.expected.contains("MAX_RATE"), "{error}");
 
     let mut config = CascadeConfig::new(organs.clone(), one_clone(&organs, |_| {}));

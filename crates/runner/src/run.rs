@@ -205,6 +205,51 @@ impl<X: ScenarioExtension> Finished<X> {
     }
 }
 
+/// A replicate whose simulated time stands still for this many events in a
+/// row ends with an error naming the day and the event (the Zeno guard at
+/// run time: the waits of some place vanish against the clock). No
+/// shipped scenario has more than a few thousand events at one instant.
+pub const STALL_EVENTS: u64 = 1_000_000;
+
+/// The trace digest, and what a stall's message needs: the last event
+/// dispatched at the current instant, once the instant has held
+/// [`STALL_EVENTS`] events.
+#[derive(Default)]
+struct Watch {
+    digest: TraceDigest,
+    at: Option<Time>,
+    in_a_row: u64,
+    last: String,
+}
+
+impl<E: cascade_kernel::TraceEvent + fmt::Debug> cascade_kernel::Observer<E> for Watch {
+    fn observe(&mut self, now: Time, event: &E) {
+        self.digest.observe(now, event);
+        if self.at == Some(now) {
+            self.in_a_row += 1;
+            if self.in_a_row == STALL_EVENTS {
+                self.last = format!("{event:?}");
+            }
+        } else {
+            self.at = Some(now);
+            self.in_a_row = 1;
+        }
+    }
+}
+
+/// The message of a replicate stopped by [`STALL_EVENTS`].
+fn stalled(now: Time, last: &str) -> String {
+    let day = now.days();
+    format!(
+        "simulated time stood still at day {day} for {STALL_EVENTS} events in a row (the last: \
+         {last}): their waits are shorter than the clock resolves at that day (about {:e} \
+         days), so the run would never reach stop_day; a place's total rate is too large for \
+         single events (a site or pool of very many cells: mode: Stepped, pools: Cohorts) or \
+         an extension changed a rate by too much",
+        day * f64::EPSILON
+    )
+}
+
 /// Runs replicate `replicate` of `scenario` under `seed` to its end and
 /// checks conservation: the building block of [`run_replicate`] and of
 /// analyses that need more of the final state than the record keeps (the
@@ -230,15 +275,22 @@ pub fn simulate<X: ScenarioExtension>(
                 .map_err(|e| RunError::Model(e.to_string()))?;
         }
     }
+    sim.model_mut()
+        .state_mut()
+        .set_memory_budget(Some(scenario.memory_budget));
     let horizon = Time::new(file.stop_day).map_err(|e| RunError::Model(e.to_string()))?;
-    let mut limits = RunLimits::until(horizon);
+    let mut limits = RunLimits::until(horizon).with_stall_limit(STALL_EVENTS);
     if let Some(max) = file.max_events {
         limits = limits.with_max_events(max);
     }
-    let mut digest = TraceDigest::new();
+    let mut watch = Watch::default();
     let stop = sim
-        .run(limits, &mut digest)
+        .run(limits, &mut watch)
         .map_err(|e| RunError::Model(e.to_string()))?;
+    if stop == StopReason::TimeStalled {
+        return Err(RunError::Model(stalled(sim.now(), &watch.last)));
+    }
+    let digest = watch.digest;
     {
         // Cohort mode keeps the doomed cells as counts: up to the end.
         let (model, mut ctx) = sim.model_and_context();
@@ -251,6 +303,7 @@ pub fn simulate<X: ScenarioExtension>(
         StopReason::StoppedByModel if sim.model().state().stopped_at_relapse() => "relapse",
         StopReason::StoppedByModel => "model",
         StopReason::QueueEmpty | StopReason::TimeLimitReached => "stop_day",
+        StopReason::TimeStalled => unreachable!("a stalled run is an error above"),
     };
     sim.model()
         .state()

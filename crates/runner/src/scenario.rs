@@ -650,6 +650,11 @@ pub struct Scenario<X: ScenarioExtension> {
     pub file: ScenarioFile<X, X::Event>,
     /// The model it resolves to.
     pub config: CascadeConfig,
+    /// The bytes each replicate's state may hold before it ends with an
+    /// error naming what grew (`--max-memory`; the biology's
+    /// `DEFAULT_MEMORY_BUDGET`, 4 GiB, by default). Not part of the run's
+    /// identity: it decides whether a replicate ends, never its values.
+    pub memory_budget: u64,
 }
 
 impl<X: ScenarioExtension> Scenario<X> {
@@ -667,6 +672,7 @@ impl<X: ScenarioExtension> Scenario<X> {
             sha256: self.sha256.clone(),
             file,
             config,
+            memory_budget: self.memory_budget,
         })
     }
 }
@@ -802,6 +808,7 @@ pub fn parse<X: ScenarioExtension>(
         sha256: crate::hash::sha256_hex(source.as_bytes()),
         file,
         config,
+        memory_budget: cascade_biology::model::DEFAULT_MEMORY_BUDGET,
     })
 }
 
@@ -1783,15 +1790,74 @@ fn resolve<X: ScenarioExtension>(
             format!("{} is invalid, expected {}", e.value, e.expected),
         )
     })?;
-    // The scenario's checks above cover the model's; this is the backstop
-    // that keeps the two in step.
-    config.validate().map_err(|e| {
-        Unplaced::new(
-            e.path.clone(),
-            format!("{} is invalid, expected {}", e.value, e.expected),
-        )
-    })?;
+    // The scenario's checks above cover the model's but for the bounds on
+    // rates made of several fields (`cascade_biology::rates`); the rest is
+    // the backstop that keeps the two in step. Then the Zeno guard, which
+    // needs stop_day.
+    config
+        .validate()
+        .and_then(|()| cascade_biology::rates::check_time_scales(&config, file.stop_day))
+        .map_err(|e| {
+            Unplaced::new(
+                file_field(&e.path, file, &config),
+                format!("{} is invalid, expected {}", e.value, e.expected),
+            )
+        })?;
     Ok(config)
+}
+
+/// The field of the scenario file that a path of the model's configuration
+/// (`clones[0].phenotype.affinity[2].growth`) comes from
+/// (`clones[0].affinity[1].growth`, the entry that names organ 2), so that
+/// a message points at the line that sets it; other paths are the same in
+/// both.
+fn file_field<X, E>(path: &str, file: &ScenarioFile<X, E>, config: &CascadeConfig) -> String {
+    let Some((clone, field)) = path
+        .strip_prefix("clones[")
+        .and_then(|rest| rest.split_once("].phenotype."))
+    else {
+        return path.to_string();
+    };
+    let Some(spec) = clone.parse::<usize>().ok().and_then(|i| file.clones.get(i)) else {
+        return path.to_string();
+    };
+    let at = |field: &str| format!("clones[{clone}].{field}");
+    if let Some(rate) = field.strip_prefix("in_primary.") {
+        return at(rate);
+    }
+    if let Some(rate) = field.strip_prefix("in_metastases.") {
+        let changed = match rate {
+            "birth_rate" => spec.in_metastases.birth_rate.is_some(),
+            "death_rate" => spec.in_metastases.death_rate.is_some(),
+            _ => spec.in_metastases.mutation_probability.is_some(),
+        };
+        return if changed { at(field) } else { at(rate) };
+    }
+    if let Some(rest) = field.strip_prefix("affinity[")
+        && let Some((organ, factor)) = rest.split_once("].")
+    {
+        let name = organ
+            .parse::<usize>()
+            .ok()
+            .filter(|&o| o < config.organs.len())
+            .map(|o| {
+                config
+                    .organs
+                    .organ(cascade_biology::OrganId(o as u16))
+                    .name
+                    .as_str()
+            });
+        return match spec
+            .affinity
+            .iter()
+            .position(|a| Some(a.organ.as_str()) == name)
+        {
+            Some(k) => at(&format!("affinity[{k}].{factor}")),
+            // No affinity for the organ: its own rates are the cause.
+            None => format!("clones[{clone}]"),
+        };
+    }
+    at(field)
 }
 
 fn resolve_therapy<X, E>(

@@ -73,7 +73,7 @@ const MAX_STRAGGLERS: usize = 4096;
 
 /// Matrices kept per chain (intervals differ at observations and at
 /// entries off the step grid).
-pub(super) const CACHED_INTERVALS: usize = 4;
+const CACHED_INTERVALS: usize = 4;
 
 /// Degree of the Taylor polynomial, for a scaled generator of norm ≤ 1/2:
 /// the truncation error is below 0.5¹³/13! ≈ 2×10⁻¹⁴.
@@ -119,6 +119,10 @@ pub(super) struct Cohorts {
     /// Chain index by the bits of every pool rate, in state order.
     #[serde(skip)]
     by_rates: std::collections::BTreeMap<Vec<u64>, usize>,
+    /// The bytes of the chains and of their keys in `by_rates` (the
+    /// memory budget counts them).
+    #[serde(skip)]
+    chain_bytes: u64,
     /// The modifiers the counts have moved under since they were last
     /// split (`None`: the state's, unchanged): the chains are built from
     /// them, so that a run restored from a checkpoint rebuilds the chains
@@ -128,14 +132,19 @@ pub(super) struct Cohorts {
     modifiers: Option<super::Modifiers>,
 }
 
-/// Equal when the cells are: the chains are derived data.
 impl Cohorts {
     /// How many chains are built (the memory budget counts them).
     pub(super) fn chain_count(&self) -> usize {
         self.shared.len()
     }
+
+    /// The bytes of the chains, their cached matrices and their keys.
+    pub(super) fn chain_bytes(&self) -> u64 {
+        self.chain_bytes
+    }
 }
 
+/// Equal when the cells are: the chains are derived data.
 impl PartialEq for Cohorts {
     fn eq(&self, other: &Self) -> bool {
         self.since == other.since
@@ -191,6 +200,8 @@ pub(super) struct Chain {
     /// (interval, transition rows) pairs, oldest first (first in, first
     /// out).
     cache: Vec<(f64, Vec<SparseRow>)>,
+    /// The bytes of `cache`'s rows (the memory budget counts them).
+    cache_bytes: u64,
 }
 
 /// A row of a transition matrix: its positive entries (column,
@@ -201,7 +212,42 @@ struct SparseRow {
     mass: f64,
 }
 
+/// The bytes of a vector of `len` elements of `T` (its buffer and its
+/// header).
+fn vec_bytes<T>(len: usize) -> u64 {
+    (len * core::mem::size_of::<T>() + core::mem::size_of::<Vec<T>>()) as u64
+}
+
+/// The bytes of a matrix's sparse rows.
+fn rows_bytes(rows: &[SparseRow]) -> u64 {
+    vec_bytes::<SparseRow>(rows.len())
+        + rows
+            .iter()
+            .map(|row| vec_bytes::<(usize, f64)>(row.entries.len()))
+            .sum::<u64>()
+}
+
 impl Chain {
+    /// The bytes the chain holds, but for its cached matrices
+    /// (`cache_bytes`).
+    fn fixed_bytes(&self) -> u64 {
+        core::mem::size_of::<Chain>() as u64
+            + vec_bytes::<f64>(self.h.len())
+            + vec_bytes::<f64>(self.h_after_pass.len())
+            + vec_bytes::<(OrganId, f64)>(self.arterial_founding.len())
+            + self
+                .arterial_doomed
+                .as_ref()
+                .map_or(0, |d| vec_bytes::<f64>(d.len()))
+            + vec_bytes::<f64>(self.exit.len())
+            + self
+                .jumps
+                .iter()
+                .map(|j| vec_bytes::<(usize, f64)>(j.len()))
+                .sum::<u64>()
+            + vec_bytes::<f64>(self.generator.len())
+    }
+
     /// The transition matrix over `tau` days: row i gives the probability
     /// of each state and each death at the end, starting in state i.
     fn transition(&mut self, tau: f64) -> &[SparseRow] {
@@ -217,7 +263,8 @@ impl Chain {
             Some(index) => index,
             None => {
                 if self.cache.len() == CACHED_INTERVALS {
-                    self.cache.remove(0);
+                    let (_, oldest) = self.cache.remove(0);
+                    self.cache_bytes -= rows_bytes(&oldest);
                 }
                 let matrix = exponential(&self.generator, self.states, tau);
                 let width = 2 * self.states;
@@ -236,7 +283,8 @@ impl Chain {
                         let mass = entries.iter().map(|&(_, p)| p).sum();
                         SparseRow { entries, mass }
                     })
-                    .collect();
+                    .collect::<Vec<SparseRow>>();
+                self.cache_bytes += rows_bytes(&rows);
                 self.cache.push((tau, rows));
                 self.cache.len() - 1
             }
@@ -519,6 +567,7 @@ impl CascadeState {
             return Ok(shared);
         }
         let chain = self.build_chain(clone)?;
+        self.cohorts.chain_bytes += chain.fixed_bytes() + vec_bytes::<u64>(rates.len()) * 2;
         self.cohorts.shared.push(chain);
         let shared = self.cohorts.shared.len() - 1;
         self.cohorts.by_rates.insert(rates, shared);
@@ -701,6 +750,7 @@ impl CascadeState {
             jumps,
             generator,
             cache: Vec::new(),
+            cache_bytes: 0,
         })
     }
 
@@ -911,8 +961,9 @@ impl CascadeState {
                 let states = counts.len();
                 let mut next = vec![0; states];
                 let mut moves: Vec<(usize, usize, u64)> = Vec::new();
+                let shared = self.chain_index(clone);
+                let cached_before = self.cohorts.shared[shared].cache_bytes;
                 {
-                    let shared = self.chain_index(clone);
                     let chain = &mut self.cohorts.shared[shared];
                     let rows = chain.transition(tau);
                     let rng = ctx.rng(COHORTS);
@@ -923,6 +974,8 @@ impl CascadeState {
                         split_row(rng, n, &rows[from], |to, x| moves.push((from, to, x)))?;
                     }
                 }
+                let cached_after = self.cohorts.shared[shared].cache_bytes;
+                self.cohorts.chain_bytes = self.cohorts.chain_bytes - cached_before + cached_after;
                 for (from, to, x) in moves {
                     if to < states {
                         next[to] += x;
@@ -1034,6 +1087,7 @@ impl CascadeState {
         self.cohorts.chains.clear();
         self.cohorts.shared.clear();
         self.cohorts.by_rates.clear();
+        self.cohorts.chain_bytes = 0;
         // From now on the counts move under the new rates.
         self.cohorts.modifiers = Some(self.modifiers.clone());
         let mut clones: Vec<CloneId> = self.pools.keys().map(|k| k.clone).collect();

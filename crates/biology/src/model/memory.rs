@@ -69,7 +69,7 @@ impl MemoryUse {
             ("cohort chains", self.chains),
             ("pending events", self.events),
         ];
-        parts.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes));
+        parts.sort_by_key(|(_, part)| core::cmp::Reverse(part.bytes));
         parts
     }
 }
@@ -134,11 +134,6 @@ impl CascadeState {
             + 16
             + if self.config.growth_steps.is_some() { 96 } else { 0 }
             + if cohorts { states * 8 + 8 } else { 0 };
-        // A chain: its generator (states × 2 states), its jumps and its
-        // cached transition rows, dense at worst, each (column,
-        // probability).
-        let per_chain =
-            states * 2 * states * 8 + states * 2 * states * 16 * (1 + CACHED_ROWS) + states * 40;
         let per_event = size_of::<CascadeEvent<()>>() as u64 + size_of::<EventHandle>() as u64 + 32;
         MemoryUse {
             clones: part(self.lineage.len(), per_clone),
@@ -147,8 +142,14 @@ impl CascadeState {
                 self.pools.len(),
                 MAP_OVERHEAD * (size_of::<PoolKey>() + size_of::<Pool>()) as u64,
             ),
-            clumps: part(self.clumps.len(), MAP_OVERHEAD * size_of::<Clump>() as u64 + 64),
-            chains: part(self.cohorts.chain_count(), per_chain),
+            clumps: part(
+                self.clumps.len(),
+                MAP_OVERHEAD * size_of::<Clump>() as u64 + 64,
+            ),
+            chains: Part {
+                count: self.cohorts.chain_count() as u64,
+                bytes: self.cohorts.chain_bytes(),
+            },
             events: part(pending, per_event),
         }
     }
@@ -173,7 +174,3 @@ impl CascadeState {
         Ok(())
     }
 }
-
-/// The cached transition matrices a chain keeps at most (cohorts.rs's
-/// `CACHED_INTERVALS`).
-const CACHED_ROWS: u64 = super::cohorts::CACHED_INTERVALS as u64;

@@ -10,7 +10,7 @@ use super::{
     Expect, Experiment, Figure, Published, Role, Setup, Tolerance, Unit, ValidationError, bar,
     estimate, replicates, scenario, share,
 };
-use crate::scenario::{Scenario, resolve_changed};
+use crate::scenario::Scenario;
 use crate::summary::Estimate;
 use crate::sweep::{grid, scenario_at, set};
 
@@ -62,14 +62,9 @@ fn ten_times_the_dose(
         )
         .map_err(|e| ValidationError::Scenario(format!("{FILE}: {}", e.0)))?;
     }
-    let config =
-        resolve_changed(&file).map_err(|m| ValidationError::Scenario(format!("{FILE}: {m}")))?;
-    Ok(NoExtensionScenario {
-        path: single.path.clone(),
-        sha256: single.sha256.clone(),
-        file,
-        config,
-    })
+    single
+        .with_file(file)
+        .map_err(|m| ValidationError::Scenario(format!("{FILE}: {m}")))
 }
 
 /// Runs the experiment.
