@@ -7,6 +7,7 @@ mod broken;
 mod cli;
 mod clumps;
 mod extension;
+mod limits;
 mod organs;
 mod run;
 mod sources;

@@ -82,6 +82,11 @@ pub enum Command {
         /// (`NAME=VALUE`, the names of `docs/scenarios.md`, Sweeps); repeatable.
         #[arg(long = "set", value_name = "NAME=VALUE")]
         set: Vec<String>,
+        /// The memory budget of each replicate's state (`4G`, `512M`,
+        /// bytes; default 4G): a replicate that outgrows it ends with an
+        /// error naming what grew, before the machine runs out.
+        #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+        max_memory: Option<u64>,
     },
     /// Run a scenario's replicates and summarise them.
     Run {
@@ -96,6 +101,11 @@ pub enum Command {
         /// Worker threads (default: all cores); results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
+        /// The memory budget of each replicate's state (`4G`, `512M`,
+        /// bytes; default 4G): a replicate that outgrows it ends with an
+        /// error naming what grew, before the machine runs out.
+        #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+        max_memory: Option<u64>,
         /// Write the results to this directory (nothing is written without it).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -124,6 +134,11 @@ pub enum Command {
         /// Worker threads (default: all cores); results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
+        /// The memory budget of each replicate's state (`4G`, `512M`,
+        /// bytes; default 4G): a replicate that outgrows it ends with an
+        /// error naming what grew, before the machine runs out.
+        #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+        max_memory: Option<u64>,
         /// Write the results to this directory (nothing is written without it).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -246,6 +261,11 @@ pub enum Command {
         /// The replicate.
         #[arg(long, default_value_t = 0)]
         replicate: u64,
+        /// The memory budget of each replicate's state (`4G`, `512M`,
+        /// bytes; default 4G): a replicate that outgrows it ends with an
+        /// error naming what grew, before the machine runs out.
+        #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+        max_memory: Option<u64>,
     },
 }
 
@@ -339,6 +359,50 @@ pub(crate) fn emit(text: &str) -> Result<(), Failure> {
 
 fn scenario<X: ScenarioExtension>(file: &Path) -> Result<Scenario<X>, Failure> {
     load::<X>(file).map_err(|e| Failure::Input(e.to_string()))
+}
+
+/// `scenario` with `--max-memory`, if given.
+pub(crate) fn within<X: ScenarioExtension>(
+    mut scenario: Scenario<X>,
+    max_memory: Option<u64>,
+) -> Scenario<X> {
+    if let Some(bytes) = max_memory {
+        scenario.memory_budget = bytes;
+    }
+    scenario
+}
+
+/// A size in bytes: a whole number with an optional binary unit, `K`, `M`,
+/// `G` or `T` (`4G` is 4 × 2³⁰ bytes; `KiB`, `MB` and the like are read the
+/// same way).
+///
+/// # Errors
+///
+/// What would be valid.
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let shift = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => u32::MAX,
+    };
+    let value = number.parse::<u64>().ok().filter(|&n| n > 0);
+    match (value, shift) {
+        (Some(n), shift) if shift != u32::MAX => n
+            .checked_mul(1u64 << shift)
+            .ok_or_else(|| format!("{text} is more bytes than 2^64")),
+        _ => Err(format!(
+            "{text:?} is invalid, expected a whole number of bytes > 0 with an optional unit \
+             K, M, G or T (binary: 4G is 4 GiB)"
+        )),
+    }
 }
 
 /// Runs `write` (a document's generated section and its figures) and says
@@ -435,9 +499,10 @@ fn bench<X: ScenarioExtension>(
     threads: usize,
     pools: Option<PoolsArg>,
     set: &[String],
+    max_memory: Option<u64>,
 ) -> Result<(), Failure> {
     use core::fmt::Write as _;
-    let base = scenario::<X>(file)?;
+    let base = within(scenario::<X>(file)?, max_memory);
     let mut changed = base.file.clone();
     if let Some(pools) = pools {
         changed.pools = match pools {
@@ -607,7 +672,8 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             threads,
             pools,
             set,
-        } => bench::<X>(&file, seed, replicates, threads, pools, &set),
+            max_memory,
+        } => bench::<X>(&file, seed, replicates, threads, pools, &set, max_memory),
         Command::Check { file } => {
             let scenario = scenario::<X>(&file)?;
             emit(&describe(&scenario))
@@ -618,6 +684,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             replicates,
             shard,
             threads,
+            max_memory,
             out,
             resume,
             format,
@@ -632,6 +699,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                 replicates,
                 shard,
                 threads,
+                max_memory,
                 out: out.as_deref(),
                 resume,
                 format,
@@ -715,8 +783,9 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             file,
             seed,
             replicate,
+            max_memory,
         } => {
-            let scenario = scenario::<X>(&file)?;
+            let scenario = within(scenario::<X>(&file)?, max_memory);
             let seed = seed.unwrap_or(scenario.file.seed);
             let output = run_replicate(&scenario, seed, replicate, false)
                 .map_err(|e| Failure::Run(format!("replicate {replicate}: {e}")))?;
@@ -727,11 +796,12 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             seed,
             replicates,
             threads,
+            max_memory,
             out,
             resume,
             format,
         } => {
-            let scenario = scenario::<X>(&file)?;
+            let scenario = within(scenario::<X>(&file)?, max_memory);
             let seed = seed.unwrap_or(scenario.file.seed);
             let replicates = replicates.unwrap_or(scenario.file.replicates);
             if !(1..=MAX_REPLICATES).contains(&replicates) {
@@ -1194,4 +1264,25 @@ therapy:"
         config.shedding
     );
     out
+}
+
+#[cfg(test)]
+mod bytes_tests {
+    use super::parse_bytes;
+
+    #[test]
+    fn sizes_are_read_with_binary_units() {
+        assert_eq!(parse_bytes("4096"), Ok(4096));
+        assert_eq!(parse_bytes("4K"), Ok(4096));
+        assert_eq!(parse_bytes("512M"), Ok(512 << 20));
+        assert_eq!(parse_bytes("4G"), Ok(4 << 30));
+        assert_eq!(parse_bytes("4GiB"), Ok(4 << 30));
+        assert_eq!(parse_bytes("2t"), Ok(2 << 40));
+        assert!(parse_bytes("0").is_err());
+        assert!(parse_bytes("4X").is_err());
+        assert!(parse_bytes("-1G").is_err());
+        assert!(parse_bytes("1.5G").is_err());
+        assert!(parse_bytes("").is_err());
+        assert!(parse_bytes("99999999T").is_err());
+    }
 }

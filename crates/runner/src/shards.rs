@@ -46,6 +46,8 @@ pub struct SweepRequest<'a> {
     pub shard: Option<Shard>,
     /// Worker threads.
     pub threads: Option<usize>,
+    /// Each replicate's memory budget (`--max-memory`), if not the default.
+    pub max_memory: Option<u64>,
     /// The output directory.
     pub out: Option<&'a Path>,
     /// Finish an interrupted sweep in `out`.
@@ -394,6 +396,7 @@ impl<X: ScenarioExtension> Plan<X> {
 /// [`Failure`]: the input (scenario, arguments, output directory) or a run.
 pub fn sweep<X: ScenarioExtension>(request: &SweepRequest<'_>) -> Result<String, Failure> {
     let base = load::<X>(request.file).map_err(|e| Failure::Input(e.to_string()))?;
+    let base = crate::cli::within(base, request.max_memory);
     let seed = request.seed.unwrap_or(base.file.seed);
     let replicates = request.replicates.unwrap_or(base.file.replicates);
     if !(1..=crate::cli::MAX_REPLICATES).contains(&replicates) {
