@@ -140,3 +140,20 @@ fn a_memory_budget_is_read_with_its_unit_or_refused() {
     );
     assert!(stderr.contains("more bytes than 2^64"), "{stderr}");
 }
+
+/// A name of 100,000 characters (a word of 100,003 with its quotes and
+/// the semicolon after it) was quoted back whole, twice for a field
+/// name (a 60 MiB name gave a message of 125 MB); long words in messages
+/// are shortened, keeping their start, their length and their end.
+#[test]
+fn a_very_long_name_is_shortened_in_the_message() {
+    let dir = scratch("limits-long-name");
+    let long = "y".repeat(100_000);
+    let file = quickstart_with(&dir, "long", |t| {
+        t.replace(r#"vein: "tail_vein""#, &format!(r#"vein: "{long}""#))
+    });
+    let stderr = fails_with(2, &["check", &file]);
+    assert!(stderr.len() < 2_000, "{} bytes", stderr.len());
+    assert!(stderr.contains("unknown vein"), "{stderr}");
+    assert!(stderr.contains("…(99923 characters)…"), "{stderr}");
+}

@@ -700,10 +700,44 @@ impl fmt::Display for ScenarioError {
         }
         write!(f, ": ")?;
         if !self.field.is_empty() {
-            write!(f, "{}: ", self.field)?;
+            write!(f, "{}: ", abbreviate(&self.field))?;
         }
-        write!(f, "{}", self.message)
+        write!(f, "{}", abbreviate(&self.message))
     }
+}
+
+/// Words (runs without spaces) longer than this are shortened in messages.
+const LONGEST_WORD: usize = 200;
+
+/// `text` with every word of more than [`LONGEST_WORD`] characters
+/// shortened to its start, the number of characters left out and its end:
+/// a file of one 60-million-character name gets a message of a line, not
+/// two copies of the name.
+fn abbreviate(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= LONGEST_WORD {
+        return text.into();
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| !c.is_whitespace()) {
+        out.push_str(&rest[..start]);
+        let word_and_more = &rest[start..];
+        let end = word_and_more
+            .find(char::is_whitespace)
+            .unwrap_or(word_and_more.len());
+        let word = &word_and_more[..end];
+        let chars = word.chars().count();
+        if chars > LONGEST_WORD {
+            let head: String = word.chars().take(60).collect();
+            let tail: String = word.chars().skip(chars - 20).collect();
+            out.push_str(&format!("{head}…({} characters)…{tail}", chars - 80));
+        } else {
+            out.push_str(word);
+        }
+        rest = &word_and_more[end..];
+    }
+    out.push_str(rest);
+    out.into()
 }
 
 impl std::error::Error for ScenarioError {}
