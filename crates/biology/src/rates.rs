@@ -294,6 +294,15 @@ pub fn check_time_scales(config: &CascadeConfig, horizon: f64) -> Result<(), Con
             expected: expected("a transit time"),
         });
     }
+    if let Some(steps) = config.growth_steps
+        && vanishes(steps.step)
+    {
+        return Err(ConfigError {
+            path: "growth_steps.step".into(),
+            value: number(steps.step),
+            expected: expected("a step"),
+        });
+    }
     for (i, clone) in config.clones.iter().enumerate() {
         let rates = per_cell_rates(&clone.phenotype, &config.organs);
         if let Some(fast) = rates
@@ -385,6 +394,14 @@ mod tests {
         assert_eq!(error.path, "transit_time");
         assert!(error.expected.contains("cannot advance"), "{error}");
         assert!(check_time_scales(&config, 7e8).is_ok());
+        let mut stepped = config.clone();
+        stepped.growth_steps = Some(crate::config::GrowthSteps {
+            step: 5e-324,
+            threshold: 100,
+            constant_rates: crate::config::ConstantRates::Auto,
+        });
+        let error = check_time_scales(&stepped, 10.0).unwrap_err();
+        assert_eq!(error.path, "growth_steps.step");
     }
 
     #[test]

@@ -1846,6 +1846,9 @@ fn resolve<X: ScenarioExtension>(
 /// a message points at the line that sets it; other paths are the same in
 /// both.
 fn file_field<X, E>(path: &str, file: &ScenarioFile<X, E>, config: &CascadeConfig) -> String {
+    if path == "growth_steps.step" {
+        return "mode.Stepped.step".into();
+    }
     let Some((clone, field)) = path
         .strip_prefix("clones[")
         .and_then(|rest| rest.split_once("].phenotype."))
