@@ -81,6 +81,9 @@ pub enum RateField {
     AffinityGrowth(OrganId),
     /// `affinity[o].extravasation`.
     AffinityExtravasation(OrganId),
+    /// A field of organ `o`'s own (`extravasation_rate`): not the clone's,
+    /// but named through it.
+    Organ(OrganId, &'static str),
 }
 
 impl RateField {
@@ -95,6 +98,8 @@ impl RateField {
             RateField::CirculationDeath => phenotype.circulation_death_rate,
             RateField::AffinityGrowth(o) => phenotype.affinity(o).growth,
             RateField::AffinityExtravasation(o) => phenotype.affinity(o).extravasation,
+            // The organ's value is not the phenotype's: `organ_value`.
+            RateField::Organ(..) => f64::NAN,
         }
     }
 }
@@ -112,6 +117,7 @@ impl fmt::Display for RateField {
             RateField::AffinityExtravasation(o) => {
                 write!(f, "affinity[{}].extravasation", o.index())
             }
+            RateField::Organ(o, field) => write!(f, "organ[{}].{field}", o.index()),
         }
     }
 }
@@ -186,28 +192,47 @@ fn visit_rates(
     }
     for (id, organ) in organs.organs() {
         let affinity = phenotype.affinity(id);
-        // Blame the clone's affinity where it lifts a valid rate over the
-        // bound, its own rate otherwise.
-        let growth = if is_allowed(metastases.birth_rate) {
+        // Blame the clone's own rate where it is out of range, else its
+        // affinity where the affinity lifts the rate, else the organ.
+        let growth = if !is_allowed(metastases.birth_rate) {
+            RateField::MetastasisBirth
+        } else if affinity.growth > 1.0 || !affinity.growth.is_finite() {
             RateField::AffinityGrowth(id)
         } else {
-            RateField::MetastasisBirth
+            RateField::Organ(id, "growth_multiplier")
+        };
+        let solitary_growth = if growth == RateField::Organ(id, "growth_multiplier")
+            && is_allowed(metastases.birth_rate * organ.growth_multiplier * affinity.growth)
+        {
+            RateField::Organ(id, "solitary_division_multiplier")
+        } else {
+            growth
+        };
+        let solitary_death = if is_allowed(metastases.death_rate) {
+            RateField::Organ(id, "solitary_death_rate")
+        } else {
+            RateField::MetastasisDeath
+        };
+        let extravasation = if affinity.extravasation > 1.0 || !affinity.extravasation.is_finite() {
+            RateField::AffinityExtravasation(id)
+        } else {
+            RateField::Organ(id, "extravasation_rate")
         };
         let births = metastases.birth_rate * organ.growth_multiplier * affinity.growth;
         for (field, fate, rate) in [
             (growth, "divisions in metastases", births),
             (
-                growth,
+                solitary_growth,
                 "divisions of solitary cells",
                 births * organ.solitary_division_multiplier,
             ),
             (
-                RateField::MetastasisDeath,
+                solitary_death,
                 "deaths of solitary cells",
                 organ.solitary_death_rate + metastases.death_rate,
             ),
             (
-                RateField::AffinityExtravasation(id),
+                extravasation,
                 "extravasations",
                 organ.extravasation_rate * affinity.extravasation,
             ),
@@ -246,8 +271,34 @@ pub fn check_rates(config: &CascadeConfig) -> Result<(), ConfigError> {
             ),
         });
     }
+    for (_, organ) in config.organs.organs() {
+        for (field, rate) in [
+            ("arrested_death_rate", organ.arrested_death_rate),
+            ("dormancy_entry_rate", organ.dormancy_entry_rate),
+            ("dormancy_exit_rate", organ.dormancy_exit_rate),
+            ("dormant_death_rate", organ.dormant_death_rate),
+        ] {
+            if !is_allowed(rate) {
+                return Err(organ_error(&organ.name, field, rate, "its own"));
+            }
+        }
+    }
     for (i, clone) in config.clones.iter().enumerate() {
         if let Some(bad) = out_of_range(&clone.phenotype, &config.organs) {
+            if let RateField::Organ(o, field) = bad.field {
+                let organ = config.organs.organ(o);
+                return Err(organ_error(
+                    &organ.name,
+                    field,
+                    organ_value(organ, field),
+                    &format!(
+                        "{} of clone \"{}\" {}",
+                        bad.fate,
+                        clone.name,
+                        number(bad.rate)
+                    ),
+                ));
+            }
             let organ = bad
                 .organ
                 .map(|o| format!(" in the {}", config.organs.organ(o).name))
@@ -266,6 +317,32 @@ pub fn check_rates(config: &CascadeConfig) -> Result<(), ConfigError> {
         }
     }
     Ok(())
+}
+
+/// The value of one of `organ`'s fields that [`RateField::Organ`] names.
+fn organ_value(organ: &crate::organs::Organ, field: &str) -> f64 {
+    match field {
+        "growth_multiplier" => organ.growth_multiplier,
+        "solitary_division_multiplier" => organ.solitary_division_multiplier,
+        "solitary_death_rate" => organ.solitary_death_rate,
+        "extravasation_rate" => organ.extravasation_rate,
+        _ => f64::NAN,
+    }
+}
+
+/// An organ's field that makes a rate out of range: placed at the file's
+/// `organs` section (the organ may come from a preset, `every`, `change`
+/// or `add`), named in the value.
+fn organ_error(organ: &str, field: &str, value: f64, rate: &str) -> ConfigError {
+    ConfigError {
+        path: "organs".into(),
+        value: format!("the {organ}'s {field} = {}", number(value)),
+        expected: format!(
+            "a value that keeps every per-cell rate at most MAX_RATE = {} per cell per day \
+             (it makes the rate of {rate})",
+            number(MAX_RATE)
+        ),
+    }
 }
 
 /// The Zeno guard: every time scale of `config` (the transit time, the
@@ -309,6 +386,18 @@ pub fn check_time_scales(config: &CascadeConfig, horizon: f64) -> Result<(), Con
             .iter()
             .find(|r| r.rate > 0.0 && vanishes(1.0 / r.rate))
         {
+            if let RateField::Organ(o, field) = fast.field {
+                let organ = config.organs.organ(o);
+                return Err(ConfigError {
+                    path: "organs".into(),
+                    value: format!(
+                        "the {}'s {field} = {}",
+                        organ.name,
+                        number(organ_value(organ, field))
+                    ),
+                    expected: expected(&format!("a value that makes the rate of {}", fast.fate)),
+                });
+            }
             return Err(ConfigError {
                 path: format!("clones[{i}].phenotype.{}", fast.field),
                 value: number(fast.field.value(&clone.phenotype)),
@@ -384,6 +473,31 @@ mod tests {
         config.clones[0].phenotype.in_metastases.birth_rate = f64::INFINITY;
         let error = check_rates(&config).unwrap_err();
         assert_eq!(error.path, "clones[0].phenotype.in_metastases.birth_rate");
+    }
+
+    /// An organ's own rate past the bound is named as the organ's, not as
+    /// a neutral affinity of the clone.
+    #[test]
+    fn an_organ_rate_over_the_bound_names_the_organ() {
+        let (mut specs, veins) = OrganSet::mouse_specs();
+        specs[0].extravasation_rate = 1e300;
+        let organs = OrganSet::new(specs, veins).unwrap();
+        let phenotype = default_phenotype(&organs);
+        let name = organs.organ(OrganId(0)).name.clone();
+        let config = CascadeConfig::new(
+            organs,
+            vec![FoundingClone {
+                name: "parental".into(),
+                phenotype,
+            }],
+        );
+        let error = check_rates(&config).unwrap_err();
+        assert_eq!(error.path, "organs");
+        assert_eq!(
+            error.value,
+            format!("the {name}'s extravasation_rate = 1e300")
+        );
+        assert!(error.expected.contains("extravasations"), "{error}");
     }
 
     #[test]
