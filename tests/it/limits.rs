@@ -75,7 +75,12 @@ fn a_run_whose_time_stands_still_ends_with_the_day_and_the_event() {
         stderr.contains("simulated time stood still at day 5 for 1000000 events in a row"),
         "{stderr}"
     );
-    assert!(stderr.contains("the last: Cell"), "{stderr}");
+    assert!(
+        stderr.contains("(the last: CellArrested of clone \"B16\" in the lung)")
+            || stderr.contains("(the last: CellPassedCapillaryBed of clone \"B16\" in the lung)")
+            || stderr.contains("(the last: CellDiedInCirculation of clone \"B16\" in the lung)"),
+        "{stderr}"
+    );
 }
 
 /// A heterogeneous tumour grew until the allocator aborted the process;

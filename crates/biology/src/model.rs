@@ -1067,6 +1067,51 @@ impl CascadeState {
         }
     }
 
+    /// `event` in words, with the names of its clone, organ and site, for
+    /// messages (`CellArrested of clone "B16" in the lung`).
+    pub fn describe_event<U: TraceEvent>(&self, event: &CascadeEvent<U>) -> String {
+        use CascadeEvent::*;
+        let (clone, organ, site) = match *event {
+            CellShed { site, clone } | CellDivided { site, clone } | CellDied { site, clone } => {
+                (Some(clone), None, Some(site))
+            }
+            CellArrested { clone, organ }
+            | CellPassedCapillaryBed { clone, organ }
+            | CellDiedInCirculation { clone, organ }
+            | CellExtravasated { clone, organ }
+            | CellDiedInVessel { clone, organ }
+            | CellDiedInParenchyma { clone, organ }
+            | CellEnteredDormancy { clone, organ }
+            | CellLeftDormancy { clone, organ }
+            | DormantCellDied { clone, organ }
+            | SolitaryCellDivided { clone, organ }
+            | ClumpCellDiedInCirculation { clone, organ, .. }
+            | ClumpCellDiedInVessel { clone, organ, .. } => (Some(clone), Some(organ), None),
+            ClumpArrested { organ, .. }
+            | ClumpPassedCapillaryBed { organ, .. }
+            | ClumpExtravasated { organ, .. } => (None, Some(organ), None),
+            MetastasisDetected { site }
+            | PrimaryResected { site }
+            | RelapseDetected { site }
+            | SiteStepped { site } => (None, None, Some(site)),
+            _ => (None, None, None),
+        };
+        let mut text = event.kind().to_string();
+        if let Some(clone) = clone.filter(|c| c.index() < self.lineage.len()) {
+            text.push_str(&format!(
+                " of clone \"{}\"",
+                self.lineage.clone_of(clone).name
+            ));
+        }
+        if let Some(organ) = organ.filter(|o| o.index() < self.config.organs.len()) {
+            text.push_str(&format!(" in the {}", self.config.organs.organ(organ).name));
+        }
+        if let Some(site) = site {
+            text.push_str(&format!(" in {}", self.describe(Place::Site(site))));
+        }
+        text
+    }
+
     fn rates(&self, clone: CloneId, kind: SiteKind) -> &GrowthRates {
         let phenotype = self.lineage.phenotype(clone);
         match kind {

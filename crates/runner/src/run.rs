@@ -214,21 +214,31 @@ pub const STALL_EVENTS: u64 = 1_000_000;
 /// The trace digest, and what a stall's message needs: the last event
 /// dispatched at the current instant, once the instant has held
 /// [`STALL_EVENTS`] events.
-#[derive(Default)]
-struct Watch {
+struct Watch<E> {
     digest: TraceDigest,
     at: Option<Time>,
     in_a_row: u64,
-    last: String,
+    last: Option<E>,
 }
 
-impl<E: cascade_kernel::TraceEvent + fmt::Debug> cascade_kernel::Observer<E> for Watch {
+impl<E> Watch<E> {
+    fn new() -> Self {
+        Watch {
+            digest: TraceDigest::new(),
+            at: None,
+            in_a_row: 0,
+            last: None,
+        }
+    }
+}
+
+impl<E: cascade_kernel::TraceEvent + Clone> cascade_kernel::Observer<E> for Watch<E> {
     fn observe(&mut self, now: Time, event: &E) {
         self.digest.observe(now, event);
         if self.at == Some(now) {
             self.in_a_row += 1;
             if self.in_a_row == STALL_EVENTS {
-                self.last = format!("{event:?}");
+                self.last = Some(event.clone());
             }
         } else {
             self.at = Some(now);
@@ -283,12 +293,16 @@ pub fn simulate<X: ScenarioExtension>(
     if let Some(max) = file.max_events {
         limits = limits.with_max_events(max);
     }
-    let mut watch = Watch::default();
+    let mut watch = Watch::new();
     let stop = sim
         .run(limits, &mut watch)
         .map_err(|e| RunError::Model(e.to_string()))?;
     if stop == StopReason::TimeStalled {
-        return Err(RunError::Model(stalled(sim.now(), &watch.last)));
+        let last = watch
+            .last
+            .as_ref()
+            .map_or_else(String::new, |e| sim.model().state().describe_event(e));
+        return Err(RunError::Model(stalled(sim.now(), &last)));
     }
     let digest = watch.digest;
     {
