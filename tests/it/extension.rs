@@ -7,6 +7,7 @@ mod custom_events;
 
 use std::path::Path;
 
+use cascade_runner::cli::{Command, Failure};
 use cascade_runner::run::run_replicate;
 use custom_events::CirculationIntervention;
 
@@ -17,7 +18,7 @@ fn a_scenario_schedules_the_extension_events_and_sets_its_parameters() {
     let path = Path::new("custom_events.ron");
     let with = cascade_runner::parse::<CirculationIntervention>(SCENARIO, path).unwrap();
     assert_eq!(with.file.extension.death_rate_factor, 50.0);
-    assert_eq!(with.file.events.len(), 2);
+    assert_eq!(with.file.events.len(), 3);
     let without_text = SCENARIO.replace("death_rate_factor: 50.0", "death_rate_factor: 1.0");
     let without = cascade_runner::parse::<CirculationIntervention>(&without_text, path).unwrap();
 
@@ -72,4 +73,156 @@ fn an_unknown_event_of_the_extension_is_refused_with_the_valid_ones() {
         "{error}"
     );
     assert!(error.contains("events[1].event"), "{error}");
+}
+
+/// A scenario file of the example in a scratch directory, with `from`
+/// replaced by `to`.
+fn example_file(test: &str, from: &str, to: &str) -> (std::path::PathBuf, String) {
+    assert!(SCENARIO.contains(from), "{from:?} is not in the example");
+    let text = SCENARIO.replace(from, to);
+    let dir = crate::run::scratch(&format!("extension-{test}"));
+    let path = dir.join("custom_events.ron");
+    std::fs::write(&path, &text).unwrap();
+    (path, text)
+}
+
+/// The 1-based line and column of the first `needle` in `text`.
+fn line_and_column(text: &str, needle: &str) -> (usize, usize) {
+    let at = text.find(needle).expect("the needle is in the text");
+    let line = text[..at].matches('\n').count() + 1;
+    let column = text[..at].rsplit('\n').next().unwrap().chars().count() + 1;
+    (line, column)
+}
+
+#[test]
+fn check_refuses_an_event_naming_a_missing_organ_at_its_line_and_column() {
+    let (path, text) = example_file("organ", "organ: \"lung\"", "organ: \"lungs\"");
+    let failure = cascade_runner::cli::execute::<CirculationIntervention>(Command::Check {
+        file: path.clone(),
+    })
+    .unwrap_err();
+    assert_eq!(failure.exit_code(), 2, "{failure:?}");
+    let Failure::Input(message) = failure else {
+        panic!("not an input failure")
+    };
+    // The organ's value, in the third event.
+    let (line, column) = line_and_column(&text, "\"lungs\"");
+    let place = format!(
+        "{}:{line}:{column}: events[2].event.organ: ",
+        path.display()
+    );
+    assert!(message.starts_with(&place), "{message}\nnot at {place}");
+    assert!(message.contains("did you mean \"lung\"?"), "{message}");
+    assert!(message.contains("\"liver\""), "the valid organs: {message}");
+    // The same file with the organ right is accepted.
+    cascade_runner::cli::execute::<CirculationIntervention>(Command::Check {
+        file: example_file("organ-right", "growth_factor: 0.5", "growth_factor: 0.25").0,
+    })
+    .expect("the example checks");
+}
+
+#[test]
+fn an_event_value_out_of_range_is_placed_at_its_field() {
+    let (path, text) = example_file("factor", "growth_factor: 0.5", "growth_factor: -1.0");
+    let error = cascade_runner::load::<CirculationIntervention>(&path).unwrap_err();
+    assert_eq!(error.field, "events[2].event.growth_factor");
+    let (line, column) = line_and_column(&text, "-1.0");
+    assert_eq!(error.position, Some((line, column)), "{error}");
+    assert!(error.message.contains("finite number >= 0"), "{error}");
+}
+
+#[test]
+fn version_and_golden_headers_name_the_extension_and_its_version() {
+    let cascade = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        cascade_runner::cli::version_text::<CirculationIntervention>(),
+        format!("{cascade} (extension CirculationIntervention 1.0.0)")
+    );
+    assert_eq!(
+        cascade_runner::cli::version_text::<cascade_biology::NoExtension>(),
+        cascade
+    );
+    let (path, _) = example_file("golden", "replicates: 2", "replicates: 1");
+    let text = cascade_runner::golden::golden_text::<CirculationIntervention>(&path, "x.ron")
+        .expect("the example runs");
+    let header = format!("# made by cascade {cascade} (extension CirculationIntervention 1.0.0)\n");
+    assert!(text.contains(&header), "{text}");
+}
+
+#[test]
+fn a_run_of_another_version_of_the_extension_is_not_resumed() {
+    let (path, _) = example_file("resume", "replicates: 2", "replicates: 2");
+    let out = path.with_file_name("out");
+    let run = |resume: bool| {
+        cascade_runner::cli::execute::<CirculationIntervention>(Command::Run {
+            file: path.clone(),
+            seed: None,
+            replicates: Some(1),
+            threads: Some(1),
+            max_memory: None,
+            out: Some(out.clone()),
+            resume,
+            format: cascade_runner::cli::Format::Json,
+        })
+    };
+    run(false).expect("the example runs");
+    let run_json = out.join("run.json");
+    let recorded = std::fs::read_to_string(&run_json).unwrap();
+    assert!(
+        recorded.contains("\"extension_version\": \"1.0.0\""),
+        "{recorded}"
+    );
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"extension_version\": \"1.0.0\""),
+        "{manifest}"
+    );
+    run(true).expect("the same binary resumes its own run");
+    // As if an older build of the extension had made the run.
+    std::fs::write(
+        &run_json,
+        recorded.replace(
+            "\"extension_version\": \"1.0.0\"",
+            "\"extension_version\": \"0.9.0\"",
+        ),
+    )
+    .unwrap();
+    let failure = run(true).unwrap_err();
+    assert_eq!(failure.exit_code(), 2, "{failure:?}");
+    let Failure::Input(message) = failure else {
+        panic!("not an input failure")
+    };
+    assert!(message.contains("holds a different run"), "{message}");
+    assert!(message.contains("version 0.9.0"), "{message}");
+    assert!(message.contains("version 1.0.0"), "{message}");
+    assert!(message.contains("CirculationIntervention"), "{message}");
+}
+
+#[test]
+fn the_identity_comparison_names_both_extension_versions() {
+    use cascade_runner::output::{RunIdentity, resume_refusal};
+    let identity = |version: &str| RunIdentity {
+        format: 3,
+        cascade_version: "0.1.0".into(),
+        extension: "lab::Ext".into(),
+        extension_version: version.into(),
+        scenario_sha256: "0".into(),
+        seed: 1,
+        replicates: 2,
+        sweep: None,
+    };
+    assert_eq!(resume_refusal(&identity("2"), &identity("2")), None);
+    let why = resume_refusal(&identity("2"), &identity("3")).unwrap();
+    assert!(
+        why.contains("lab::Ext version 2") && why.contains("lab::Ext version 3"),
+        "{why}"
+    );
+    let why = resume_refusal(&identity(""), &identity("3")).unwrap();
+    assert!(why.contains("lab::Ext (no version)"), "{why}");
+    // A run.json written before the version was recorded reads as none.
+    let old: RunIdentity = serde_json::from_str(
+        r#"{"format":3,"cascade_version":"0.1.0","extension":"lab::Ext","scenario_sha256":"0","seed":1,"replicates":2}"#,
+    )
+    .unwrap();
+    assert_eq!(old, identity(""));
 }

@@ -352,6 +352,7 @@ fn a_second_run_into_a_directory_being_written_is_refused() {
         format: 1,
         cascade_version: "test".into(),
         extension: "none".into(),
+        extension_version: String::new(),
         scenario_sha256: "0".into(),
         seed: 1,
         replicates: 1,

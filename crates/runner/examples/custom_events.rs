@@ -2,9 +2,11 @@
 //!
 //! The extension here changes the death rate of circulating cells while an
 //! intervention lasts (say, an anticoagulant that leaves tumour cells
-//! exposed to the blood). Its parameters are the scenario's `extension`
-//! field; its events are scheduled by the scenario's `events` list. Every
-//! `cascade` command comes with it:
+//! exposed to the blood), and the soil of one organ (a local treatment that
+//! slows the growth of metastases there). Its parameters are the scenario's
+//! `extension` field; its events are scheduled by the scenario's `events`
+//! list, and checked by `cascade check` (an organ an event names must be
+//! one of the scenario's). Every `cascade` command comes with it:
 //!
 //! ```text
 //! cargo run --release -p cascade-runner --example custom_events -- \
@@ -20,6 +22,7 @@ use cascade_biology::CascadeError;
 use cascade_biology::config::{CascadeConfig, ConfigError};
 use cascade_biology::kernel::{Context, TraceDigest, TraceEvent};
 use cascade_biology::model::{CascadeEvent, CascadeState, Extension};
+use cascade_biology::organs::nearest;
 use cascade_runner::ScenarioExtension;
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +33,14 @@ pub enum InterventionEvent {
     InterventionStarted,
     /// The intervention ended.
     InterventionEnded,
+    /// One organ's soil was treated: from now on the birth rate of
+    /// metastatic cells there is multiplied by `growth_factor`.
+    SoilTreated {
+        /// The organ, by name.
+        organ: String,
+        /// Multiplier of the birth rate of metastatic cells in the organ.
+        growth_factor: f64,
+    },
 }
 
 impl TraceEvent for InterventionEvent {
@@ -37,10 +48,20 @@ impl TraceEvent for InterventionEvent {
         match self {
             InterventionEvent::InterventionStarted => "InterventionStarted",
             InterventionEvent::InterventionEnded => "InterventionEnded",
+            InterventionEvent::SoilTreated { .. } => "SoilTreated",
         }
     }
 
-    fn write_payload(&self, _: &mut TraceDigest) {}
+    fn write_payload(&self, digest: &mut TraceDigest) {
+        if let InterventionEvent::SoilTreated {
+            organ,
+            growth_factor,
+        } = self
+        {
+            digest.write_str(organ);
+            digest.write_f64(*growth_factor);
+        }
+    }
 }
 
 /// The extension's parameters, from the scenario's `extension: (...)`.
@@ -68,10 +89,23 @@ impl Extension for CirculationIntervention {
         state: &mut CascadeState,
         context: &mut Context<'_, CascadeEvent<InterventionEvent>>,
     ) -> Result<(), CascadeError> {
-        state.modifiers.circulation_death = match event {
-            InterventionEvent::InterventionStarted => self.death_rate_factor,
-            InterventionEvent::InterventionEnded => 1.0,
-        };
+        match event {
+            InterventionEvent::InterventionStarted => {
+                state.modifiers.circulation_death = self.death_rate_factor;
+            }
+            InterventionEvent::InterventionEnded => state.modifiers.circulation_death = 1.0,
+            InterventionEvent::SoilTreated {
+                organ,
+                growth_factor,
+            } => {
+                // `validate_event` made sure at `check` that the organ is
+                // the scenario's; this is for events scheduled otherwise.
+                let id = state.config().organs.id(&organ).ok_or_else(|| {
+                    CascadeError::Extension(format!("SoilTreated: no organ named {organ:?}"))
+                })?;
+                state.modifiers.growth[id.index()] = growth_factor;
+            }
+        }
         // Every clock is exponential, so redrawing them all is exact.
         state.redraw_all(context)
     }
@@ -89,6 +123,47 @@ impl ScenarioExtension for CirculationIntervention {
                 expected: "a finite number >= 0".into(),
             })
         }
+    }
+
+    fn validate_event(
+        &self,
+        event: &InterventionEvent,
+        config: &CascadeConfig,
+    ) -> Result<(), ConfigError> {
+        let InterventionEvent::SoilTreated {
+            organ,
+            growth_factor,
+        } = event
+        else {
+            return Ok(());
+        };
+        if config.organs.id(organ).is_none() {
+            let names = config.organs.names();
+            let hint = nearest(organ, &names)
+                .map(|close| format!(" (did you mean \"{close}\"?)"))
+                .unwrap_or_default();
+            let valid: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+            return Err(ConfigError {
+                path: "organ".into(),
+                value: format!("{organ:?}"),
+                expected: format!("an organ of the scenario{hint}: {}", valid.join(", ")),
+            });
+        }
+        if !(growth_factor.is_finite() && *growth_factor >= 0.0) {
+            return Err(ConfigError {
+                path: "growth_factor".into(),
+                value: growth_factor.to_string(),
+                expected: "a finite number >= 0".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Bumped whenever a change here moves results, so that `--resume`
+    /// does not mix replicates of two versions (a lab's own crate returns
+    /// `env!("CARGO_PKG_VERSION")`).
+    fn version() -> &'static str {
+        "1.0.0"
     }
 }
 

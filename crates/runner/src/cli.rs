@@ -269,9 +269,40 @@ pub enum Command {
     },
 }
 
+/// What `--version` prints after `cascade `: the runner's version
+/// (`0.1.0`), and for a lab's binary its extension's name and version too
+/// (`0.1.0 (extension CirculationIntervention 0.2.0)`).
+pub fn version_text<X: ScenarioExtension>() -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    if std::any::type_name::<X>() == std::any::type_name::<cascade_biology::NoExtension>() {
+        version.to_string()
+    } else {
+        format!("{version} ({})", crate::scenario::extension_label::<X>())
+    }
+}
+
+/// The binary that makes a result, for golden files' headers: `cascade
+/// 0.1.0 (extension NoExtension)`, a lab's extension with its version.
+pub fn made_by<X: ScenarioExtension>() -> String {
+    format!(
+        "cascade {} ({})",
+        env!("CARGO_PKG_VERSION"),
+        crate::scenario::extension_label::<X>()
+    )
+}
+
 /// Parses the process's arguments and runs the command with extension `X`.
 pub fn main<X: ScenarioExtension>() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    // One string for the process's life: clap keeps what it is given.
+    let version: &'static str = Box::leak(version_text::<X>().into_boxed_str());
+    let parsed = Cli::command()
+        .version(version)
+        .try_get_matches()
+        .and_then(|matches| {
+            Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut Cli::command()))
+        });
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -286,11 +317,8 @@ pub fn main<X: ScenarioExtension>() -> ExitCode {
     match execute::<X>(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let (code, message) = match failure {
-                Failure::Input(message) => (EXIT_INPUT, message),
-                Failure::Run(message) => (EXIT_RUN, message),
-                Failure::Io(message) => (EXIT_IO, message),
-            };
+            let code = failure.exit_code();
+            let (Failure::Input(message) | Failure::Run(message) | Failure::Io(message)) = failure;
             eprintln!("error: {message}");
             ExitCode::from(code)
         }
@@ -321,6 +349,16 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The process's exit code for this failure: [`EXIT_INPUT`],
+    /// [`EXIT_RUN`] or [`EXIT_IO`].
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Input(_) => EXIT_INPUT,
+            Failure::Run(_) => EXIT_RUN,
+            Failure::Io(_) => EXIT_IO,
+        }
+    }
+
     /// An output directory that could not be opened: refused (it holds
     /// something else: input) or an I/O failure.
     pub(crate) fn opening(error: crate::output::OutputError) -> Failure {
@@ -882,6 +920,7 @@ fn identity<X: ScenarioExtension>(
         format: FORMAT,
         cascade_version: env!("CARGO_PKG_VERSION").to_string(),
         extension: std::any::type_name::<X>().to_string(),
+        extension_version: X::version().to_string(),
         scenario_sha256: scenario.sha256.clone(),
         seed,
         replicates,

@@ -93,6 +93,14 @@ pub struct RunIdentity {
     /// The extension type the binary was built with (`NoExtension` for the
     /// plain `cascade`): a lab's binary does not resume another's run.
     pub extension: String,
+    /// The extension's own version
+    /// ([`ScenarioExtension::version`](crate::ScenarioExtension::version)):
+    /// a lab's changed extension does not resume the old one's run. Empty
+    /// for the plain `cascade` and an extension without a version, and for
+    /// directories written before it was recorded (left out of the JSON
+    /// when empty).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub extension_version: String,
     /// SHA-256 of the scenario file.
     pub scenario_sha256: String,
     /// The seed.
@@ -623,20 +631,8 @@ fn claim(
             identity: found,
             scenario: name,
         } = found;
-        if &found != identity {
-            return Err(OutputError::Refused(format!(
-                "{} holds a different run (scenario sha256 {}, seed {}, {} replicates, cascade {}); \
-                 this one is scenario sha256 {}, seed {}, {} replicates, cascade {}",
-                root.display(),
-                found.scenario_sha256,
-                found.seed,
-                found.replicates,
-                found.cascade_version,
-                identity.scenario_sha256,
-                identity.seed,
-                identity.replicates,
-                identity.cascade_version
-            )));
+        if let Some(why) = resume_refusal(&found, identity) {
+            return Err(OutputError::Refused(format!("{} {why}", root.display())));
         }
         recorded = name;
         remove_temporaries(root)?;
@@ -653,6 +649,51 @@ fn claim(
     write_atomic(&run_file, text.as_bytes())?;
     fs::create_dir_all(root.join("replicates")).map_err(io_error(root))?;
     Ok(scenario)
+}
+
+/// Why a directory whose `run.json` holds `found` cannot be resumed by a
+/// run of `wanted` (`None` when they are the same run): the words after
+/// the directory's name, `holds a different run (...)`, naming what
+/// differs. A binary with another extension, or the same extension at
+/// another version, is refused with both names and versions: a change to
+/// an extension may move results, and its replicates must not be mixed
+/// with the old ones.
+pub fn resume_refusal(found: &RunIdentity, wanted: &RunIdentity) -> Option<String> {
+    if found == wanted {
+        return None;
+    }
+    let extension = |identity: &RunIdentity| match identity.extension_version.as_str() {
+        "" => format!("{} (no version)", identity.extension),
+        version => format!("{} version {version}", identity.extension),
+    };
+    if found.extension != wanted.extension || found.extension_version != wanted.extension_version {
+        return Some(format!(
+            "holds a different run: made with extension {}, and this binary's is extension {}; \
+             a changed extension may move results, so its replicates are not mixed: \
+             run into another --out, or resume with the binary that made the run",
+            extension(found),
+            extension(wanted)
+        ));
+    }
+    let grid = if found.sweep == wanted.sweep {
+        ""
+    } else {
+        "; the sweep's grid or slice differs"
+    };
+    Some(format!(
+        "holds a different run (scenario sha256 {}, seed {}, {} replicates, cascade {}, output format {}); \
+         this one is scenario sha256 {}, seed {}, {} replicates, cascade {}, output format {}{grid}",
+        found.scenario_sha256,
+        found.seed,
+        found.replicates,
+        found.cascade_version,
+        found.format,
+        wanted.scenario_sha256,
+        wanted.seed,
+        wanted.replicates,
+        wanted.cascade_version,
+        wanted.format,
+    ))
 }
 
 /// The directory of unit `unit` under the output directory `root`.

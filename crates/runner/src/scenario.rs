@@ -50,9 +50,61 @@ pub trait ScenarioExtension:
         let _ = config;
         Ok(())
     }
+
+    /// Checks one of the scenario's `events` against the resolved model
+    /// (an organ or a clone it names, a value out of range), so that
+    /// `cascade check` refuses it with its place in the file instead of
+    /// the run failing without one; errors name a field under the event
+    /// (`organ` for `events[2].event.organ`), or an empty path for the
+    /// event as a whole. Called for each event in order, after
+    /// [`validate`](ScenarioExtension::validate) accepted the parameters.
+    ///
+    /// # Errors
+    ///
+    /// The first invalid field, with a path relative to the event.
+    fn validate_event(
+        &self,
+        event: &Self::Event,
+        config: &CascadeConfig,
+    ) -> Result<(), ConfigError> {
+        let _ = (event, config);
+        Ok(())
+    }
+
+    /// The extension's own version, recorded in the run's identity
+    /// (`run.json`, the manifest), in golden files' headers and in
+    /// `--version`: return your crate's `env!("CARGO_PKG_VERSION")`, or a
+    /// string you change whenever a change to the extension moves results.
+    /// `--resume` refuses a directory whose run was made with another
+    /// version, so a changed extension's replicates are never mixed with
+    /// the old one's. Empty by default (and for the plain `cascade`).
+    fn version() -> &'static str {
+        ""
+    }
 }
 
 impl ScenarioExtension for cascade_biology::NoExtension {}
+
+/// The extension's name as people read it: its type's name without the
+/// module path (`NoExtension`, `CirculationIntervention`); the whole type
+/// name for a generic type.
+pub fn extension_name<X: ScenarioExtension>() -> &'static str {
+    let full = std::any::type_name::<X>();
+    if full.contains('<') {
+        full
+    } else {
+        full.rsplit("::").next().unwrap_or(full)
+    }
+}
+
+/// `extension NAME` or `extension NAME VERSION`: what made a run or a
+/// golden file, besides the `cascade` version.
+pub fn extension_label<X: ScenarioExtension>() -> String {
+    match X::version() {
+        "" => format!("extension {}", extension_name::<X>()),
+        version => format!("extension {} {version}", extension_name::<X>()),
+    }
+}
 
 /// Which organ set a scenario starts from.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -1824,6 +1876,16 @@ fn resolve<X: ScenarioExtension>(
             format!("{} is invalid, expected {}", e.value, e.expected),
         )
     })?;
+    for (i, event) in file.events.iter().enumerate() {
+        file.extension
+            .validate_event(&event.event, &config)
+            .map_err(|e| {
+                Unplaced::new(
+                    join(&format!("events[{i}].event"), &e.path),
+                    format!("{} is invalid, expected {}", e.value, e.expected),
+                )
+            })?;
+    }
     // The scenario's checks above cover the model's but for the bounds on
     // rates made of several fields (`cascade_biology::rates`); the rest is
     // the backstop that keeps the two in step. Then the Zeno guard, which

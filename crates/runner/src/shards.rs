@@ -92,6 +92,7 @@ impl<X: ScenarioExtension> Plan<X> {
             format: FORMAT,
             cascade_version: env!("CARGO_PKG_VERSION").to_string(),
             extension: std::any::type_name::<X>().to_string(),
+            extension_version: X::version().to_string(),
             scenario_sha256: self.base.sha256.clone(),
             seed: self.seed,
             replicates: self.replicates,
@@ -642,12 +643,21 @@ pub fn merge<X: ScenarioExtension>(
     }
     let plan = Plan::new(base, identity.seed, identity.replicates)?;
     if identity != plan.identity(None) {
+        let version = |v: &str| {
+            if v.is_empty() {
+                String::new()
+            } else {
+                format!(" version {v}")
+            }
+        };
         return Err(Failure::Input(format!(
-            "the slices were run by another cascade ({}, extension {}); this is {}, extension {}",
+            "the slices were run by another cascade ({}, extension {}{}); this is {}, extension {}{}",
             identity.cascade_version,
             identity.extension,
+            version(&identity.extension_version),
             env!("CARGO_PKG_VERSION"),
-            std::any::type_name::<X>()
+            std::any::type_name::<X>(),
+            version(X::version())
         )));
     }
     let dir = OutputDir::open(out, &plan.identity(None), &scenario_name, false)
@@ -702,6 +712,11 @@ fn difference(a: &RunIdentity, b: &RunIdentity) -> Option<String> {
         Some(format!(
             "the extension differs ({} against {})",
             a.extension, b.extension
+        ))
+    } else if a.extension_version != b.extension_version {
+        Some(format!(
+            "the extension's version differs ({:?} against {:?})",
+            a.extension_version, b.extension_version
         ))
     } else if a != b {
         Some("the grids differ".into())
