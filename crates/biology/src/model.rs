@@ -32,8 +32,9 @@
 //! same compartment. Every cell is still in exactly one place: a site, a
 //! pool, or a clump.
 
+use cascade_kernel::clock::{ClockError, Next, next_reaction};
 use cascade_kernel::distributions::{
-    Bernoulli, Distribution, Exponential, ParameterError, sample_multinomial_into,
+    Bernoulli, Distribution, ParameterError, sample_multinomial_into,
 };
 use cascade_kernel::{
     Context, EventHandle, Model, Purpose, ScheduleError, Time, TimeError, TraceDigest, TraceEvent,
@@ -1187,55 +1188,20 @@ impl CascadeState {
         if cells == 0 {
             return Ok(None);
         }
-        let described = |state: &Self| state.describe(place);
-        let invalid = |rate, described| CascadeError::InvalidRate {
-            place,
-            rate,
-            described,
-        };
-        if let Some(&(rate, _)) = self
-            .channels
-            .iter()
-            .find(|(rate, _)| !(rate.is_finite() && *rate >= 0.0))
-        {
-            return Err(invalid(rate, described(self)));
-        }
-        let total: f64 = self.channels.iter().map(|(rate, _)| rate).sum();
-        let rate = if per_cell {
-            total * cells as f64
-        } else {
-            total
-        };
-        if !rate.is_finite() {
-            return Err(invalid(rate, described(self)));
-        }
-        if rate == 0.0 {
-            return Ok(None);
-        }
-        let wait = Exponential::new(rate)?.sample(ctx.rng(CLOCKS));
-        let at = match ctx.now().after(wait) {
-            Ok(at) => at,
-            // Too far to be a finite time: never.
-            Err(TimeError::NotFinite { .. }) => return Ok(None),
-            Err(error) => return Err(error.into()),
-        };
-        let target = ctx.rng(FATES).uniform() * total;
-        let mut chosen = self.channels[self.channels.len() - 1].1;
-        let mut cumulative = 0.0;
-        for &(rate, channel) in &self.channels {
-            cumulative += rate;
-            if target < cumulative && rate > 0.0 {
-                chosen = channel;
-                break;
+        let multiplier = if per_cell { cells as f64 } else { 1.0 };
+        let next = next_reaction(&self.channels, multiplier, ctx, CLOCKS, FATES).map_err(|e| {
+            let rate = match e {
+                ClockError::InvalidRate { rate, .. } | ClockError::TotalNotFinite { rate } => rate,
+            };
+            CascadeError::InvalidRate {
+                place,
+                rate,
+                described: self.describe(place),
             }
-        }
-        // Rounding can leave `target` above the last partial sum: the last
-        // channel with a positive rate takes it.
-        if target >= cumulative
-            && let Some(&(_, channel)) = self.channels.iter().rev().find(|(r, _)| *r > 0.0)
-        {
-            chosen = channel;
-        }
+        })?;
+        let Some(Next { at, fate: chosen }) = next else {
+            return Ok(None);
+        };
         Ok(Some(ctx.schedule_cancellable_at(at, event(chosen))?))
     }
 

@@ -100,6 +100,7 @@
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod clock;
 pub mod distributions;
 mod event_set;
 mod observer;
