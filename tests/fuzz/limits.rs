@@ -16,7 +16,7 @@ use std::time::Duration;
 pub const MEMORY_KIB: u64 = 6 << 20;
 
 /// Wall time after which the child is killed and counted as a hang.
-pub const WATCHDOG: Duration = Duration::from_secs(30);
+pub const WATCHDOG: Duration = Duration::from_secs(60);
 
 /// Exit codes a run may end with: success, a failed run (1), a refused
 /// input (2), an I/O error (74).
