@@ -169,26 +169,109 @@ pub struct Site {
     /// is a relapse.
     #[serde(default)]
     awaiting_relapse: bool,
-    /// Grows by steps ([`crate::config::GrowthSteps`]), not by single
-    /// events: its next step is its pending event, and it has no clock.
-    #[serde(default)]
-    pub stepped: bool,
-    /// The day of its last step, or of its entry into steps.
-    #[serde(default)]
-    step_from: f64,
-    /// Its clones while it steps exactly (`exact_steps`), each with the day
-    /// its count is of.
-    #[serde(default)]
-    lazy: Vec<exact_steps::LazyClone>,
-    /// Steps exactly (`exact_steps`) now, not by τ-leaping.
-    #[serde(default)]
-    exact: bool,
+    /// How it grows now: by single events on its clock, or by steps.
+    growth: Growth,
     growth_law: GrowthLaw,
     capacity: f64,
-    clock: Option<EventHandle>,
+}
+
+/// How a site grows now, as [`Site::growth_mode`] tells it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum GrowthMode {
+    /// Every birth, death and shedding an event of its own.
+    Events,
+    /// τ-leaped steps.
+    Leaped,
+    /// Exact steps.
+    Exact,
+}
+
+/// How a site grows now: its growth mode and what the mode keeps (the one
+/// place that says it: a site in steps has no clock, a site growing by
+/// events has no step day and no lazy clones).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) enum Growth {
+    /// Every birth, death and shedding is an event of its own, on the
+    /// site's one clock (`None` while it has none: empty, or a rate of 0).
+    Events {
+        /// The pending clock.
+        clock: Option<EventHandle>,
+    },
+    /// By τ-leaped steps ([`crate::config::GrowthSteps`]): its next step
+    /// is its pending event, and it has no clock.
+    Leaped {
+        /// The day of its last step, or of its entry into steps.
+        step_from: f64,
+    },
+    /// By exact steps (`exact_steps`): its next step is pending, and so is
+    /// each clone's next emission that comes before it.
+    Exact {
+        /// The day of its last step, or of its entry into steps.
+        step_from: f64,
+        /// Its clones, in the order of its cells, each with the day its
+        /// count is of.
+        lazy: Vec<exact_steps::LazyClone>,
+    },
+}
+
+impl Growth {
+    /// The day of the last step (0 for a site growing by events).
+    fn step_from(&self) -> f64 {
+        match *self {
+            Growth::Events { .. } => 0.0,
+            Growth::Leaped { step_from } | Growth::Exact { step_from, .. } => step_from,
+        }
+    }
+
+    /// Sets the day of the last step (nothing for a site growing by
+    /// events).
+    fn set_step_from(&mut self, day: f64) {
+        match self {
+            Growth::Events { .. } => {}
+            Growth::Leaped { step_from } | Growth::Exact { step_from, .. } => *step_from = day,
+        }
+    }
+
+    /// The clones of exact steps (empty in the other modes).
+    fn lazy(&self) -> &[exact_steps::LazyClone] {
+        match self {
+            Growth::Exact { lazy, .. } => lazy,
+            _ => &[],
+        }
+    }
+
+    /// The clones of exact steps, mutably (`None` in the other modes).
+    fn lazy_mut(&mut self) -> Option<&mut Vec<exact_steps::LazyClone>> {
+        match self {
+            Growth::Exact { lazy, .. } => Some(lazy),
+            _ => None,
+        }
+    }
+
+    /// The clock of a site growing by events (`None` in the step modes).
+    fn clock(&self) -> Option<EventHandle> {
+        match *self {
+            Growth::Events { clock } => clock,
+            _ => None,
+        }
+    }
 }
 
 impl Site {
+    /// How it grows now.
+    pub fn growth_mode(&self) -> GrowthMode {
+        match self.growth {
+            Growth::Events { .. } => GrowthMode::Events,
+            Growth::Leaped { .. } => GrowthMode::Leaped,
+            Growth::Exact { .. } => GrowthMode::Exact,
+        }
+    }
+
+    /// Whether it grows by steps (leaped or exact), not by single events.
+    pub fn is_stepped(&self) -> bool {
+        !matches!(self.growth, Growth::Events { .. })
+    }
+
     /// Whether more than one clone has cells here now.
     pub fn is_polyclonal(&self) -> bool {
         self.cells.len() > 1
@@ -1389,7 +1472,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let site = &self.sites[id.index()];
-        if site.stepped {
+        if site.is_stepped() {
             // Stepped growth: the site's next step is its pending event; in
             // exact steps, also its clones' next emissions, drawn again
             // from their counts now.
@@ -1399,7 +1482,7 @@ impl CascadeState {
             }
             return Ok(());
         }
-        let clock = site.clock;
+        let clock = site.growth.clock();
         let mut channels = core::mem::take(&mut self.channels);
         channels.clear();
         for rates in self.site_rates(site) {
@@ -1418,7 +1501,7 @@ impl CascadeState {
             Channel::Shed(clone) => CascadeEvent::CellShed { site: id, clone },
             Channel::Pool(_) | Channel::Clump(_) => unreachable!("sites have only site channels"),
         })?;
-        self.sites[id.index()].clock = handle;
+        self.sites[id.index()].growth = Growth::Events { clock: handle };
         Ok(())
     }
 
@@ -1567,13 +1650,9 @@ impl CascadeState {
             resected_at: None,
             relapsed_at: None,
             awaiting_relapse: self.therapy.started_at.is_some(),
-            stepped: false,
-            step_from: 0.0,
-            lazy: Vec::new(),
-            exact: false,
+            growth: Growth::Events { clock: None },
             growth_law,
             capacity,
-            clock: None,
         });
         id
     }
@@ -1675,20 +1754,20 @@ impl CascadeState {
             organ,
         };
         match event {
-            CascadeEvent::CellDivided { site, clone } if self.sites[site.index()].stepped => {
+            CascadeEvent::CellDivided { site, clone } if self.sites[site.index()].is_stepped() => {
                 self.emit(site, clone, ctx)?;
             }
-            CascadeEvent::CellShed { site, clone } if self.sites[site.index()].stepped => {
+            CascadeEvent::CellShed { site, clone } if self.sites[site.index()].is_stepped() => {
                 self.emit(site, clone, ctx)?;
             }
             CascadeEvent::CellDivided { site, clone } => {
-                self.sites[site.index()].clock = None;
+                self.sites[site.index()].growth = Growth::Events { clock: None };
                 self.divide_in_site(site, clone, ctx)?;
                 self.redraw_site(site, ctx)?;
             }
             CascadeEvent::CellDied { site, clone } => {
                 let s = &mut self.sites[site.index()];
-                s.clock = None;
+                s.growth = Growth::Events { clock: None };
                 s.remove(clone);
                 if s.size == 0 {
                     s.extinct_at = Some(now);
@@ -1698,7 +1777,7 @@ impl CascadeState {
             }
             CascadeEvent::CellShed { site, clone } => {
                 let s = &mut self.sites[site.index()];
-                s.clock = None;
+                s.growth = Growth::Events { clock: None };
                 s.remove(clone);
                 if s.size == 0 {
                     s.extinct_at = Some(now);

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use super::birth_death::LinearRates;
 use super::cohorts::pick;
 use super::steps::next_step;
-use super::{CascadeError, CascadeEvent, CascadeState, SiteId};
+use super::{CascadeError, CascadeEvent, CascadeState, Growth, SiteId};
 use crate::clones::CloneId;
 use crate::config::{AUTO_EMISSIONS_PER_STEP, ConstantRates, GrowthLaw, GrowthSteps, Shedding};
 use crate::therapy::DrugId;
@@ -40,7 +40,7 @@ const EXACT_STEPS: Purpose = Purpose::new("cascade.exact_steps");
 
 /// A clone of a site in exact steps.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub(super) struct LazyClone {
+pub(crate) struct LazyClone {
     clone: CloneId,
     /// The day its count in [`super::Site::cells`] is of.
     as_of: f64,
@@ -78,8 +78,7 @@ impl LazyClone {
 impl CascadeState {
     /// Whether `site` steps exactly now.
     pub(super) fn steps_exactly(&self, site: SiteId) -> bool {
-        let s = &self.sites[site.index()];
-        s.stepped && s.exact
+        matches!(self.sites[site.index()].growth, Growth::Exact { .. })
     }
 
     /// Puts `site` (stepped, up to date) into exact steps, with its
@@ -117,7 +116,13 @@ impl CascadeState {
         };
         match exact {
             Some(fresh) => {
-                self.sites[site.index()].exact = true;
+                let growth = &mut self.sites[site.index()].growth;
+                if let Growth::Leaped { step_from } = *growth {
+                    *growth = Growth::Exact {
+                        step_from,
+                        lazy: Vec::new(),
+                    };
+                }
                 self.arm(site, fresh, ctx)
             }
             None => {
@@ -134,13 +139,17 @@ impl CascadeState {
         site: SiteId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) {
-        self.sites[site.index()].exact = false;
         self.drop_emissions(site, ctx);
+        let growth = &mut self.sites[site.index()].growth;
+        if let Growth::Exact { step_from, .. } = *growth {
+            *growth = Growth::Leaped { step_from };
+        }
     }
 
     /// Takes `site`'s clones out of it, cancelling their pending emissions.
     fn drop_emissions<U>(&mut self, site: SiteId, ctx: &mut Context<'_, CascadeEvent<U>>) {
-        for clone in std::mem::take(&mut self.sites[site.index()].lazy) {
+        let lazy = self.sites[site.index()].growth.lazy_mut();
+        for clone in lazy.map(std::mem::take).unwrap_or_default() {
             if let Some(handle) = clone.handle {
                 ctx.cancel(handle);
             }
@@ -179,7 +188,11 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let now = ctx.now().days();
-        let lazy = std::mem::take(&mut self.sites[site.index()].lazy);
+        let lazy = self.sites[site.index()]
+            .growth
+            .lazy_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
         for clone in &lazy {
             let tau = now - clone.as_of;
             if tau <= 0.0 {
@@ -195,7 +208,9 @@ impl CascadeState {
             self.book_interval(clone, before, after, tau, ctx)?;
         }
         let s = &mut self.sites[site.index()];
-        s.lazy = lazy;
+        if let Some(slot) = s.growth.lazy_mut() {
+            *slot = lazy;
+        }
         s.cells.retain(|&(_, n)| n > 0);
         s.size = s.cells.iter().map(|&(_, n)| n).sum();
         s.peak_size = s.peak_size.max(s.size);
@@ -233,7 +248,9 @@ impl CascadeState {
             entry.next = self.draw_emission(entry, n, ctx)?;
             entry.handle = self.schedule_emission(site, entry, ctx)?;
         }
-        self.sites[site.index()].lazy = lazy;
+        if let Some(slot) = self.sites[site.index()].growth.lazy_mut() {
+            *slot = lazy;
+        }
         Ok(())
     }
 
@@ -350,10 +367,10 @@ impl CascadeState {
     ) -> Result<(), CascadeError> {
         let now = ctx.now().days();
         let s = &self.sites[site.index()];
-        let Ok(index) = s.lazy.binary_search_by_key(&clone, |l| l.clone) else {
+        let Ok(index) = s.growth.lazy().binary_search_by_key(&clone, |l| l.clone) else {
             return Ok(());
         };
-        let mut entry = s.lazy[index].clone();
+        let mut entry = s.growth.lazy()[index].clone();
         entry.handle = None;
         let Some((_, kind)) = entry.next else {
             return Ok(());
@@ -394,23 +411,28 @@ impl CascadeState {
         entry.as_of = now;
         entry.next = self.draw_emission(&entry, after, ctx)?;
         entry.handle = self.schedule_emission(site, &entry, ctx)?;
-        self.sites[site.index()].lazy[index] = entry;
+        if let Some(lazy) = self.sites[site.index()].growth.lazy_mut() {
+            lazy[index] = entry;
+        }
         if let Some(d) = daughter {
             let mut entry = self.lazy_clone(site, d, 1, now);
             entry.next = self.draw_emission(&entry, 1, ctx)?;
             entry.handle = self.schedule_emission(site, &entry, ctx)?;
             // Every daughter of another clone is a new clone, the newest:
             // it goes last, and the clones stay sorted.
-            let s = &mut self.sites[site.index()];
-            let position = s.lazy.partition_point(|l| l.clone < d);
-            s.lazy.insert(position, entry);
+            if let Some(lazy) = self.sites[site.index()].growth.lazy_mut() {
+                let position = lazy.partition_point(|l| l.clone < d);
+                lazy.insert(position, entry);
+            }
         }
         let s = &mut self.sites[site.index()];
         s.size = s.size + after + u64::from(daughter.is_some()) - before;
         s.peak_size = s.peak_size.max(s.size);
         if after == 0 {
             s.cells.retain(|&(c, _)| c != clone);
-            s.lazy.retain(|l| l.clone != clone);
+            if let Some(lazy) = s.growth.lazy_mut() {
+                lazy.retain(|l| l.clone != clone);
+            }
         }
         if s.size == 0 {
             // Every clone is empty as of its own day, so none can grow: the

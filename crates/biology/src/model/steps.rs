@@ -7,7 +7,7 @@
 use cascade_kernel::distributions::{Distribution, Poisson};
 use cascade_kernel::{Context, Purpose, Time};
 
-use super::{CascadeError, CascadeEvent, CascadeState, PoolKey, SiteId, draw_binomial};
+use super::{CascadeError, CascadeEvent, CascadeState, Growth, PoolKey, SiteId, draw_binomial};
 use crate::clones::CloneId;
 use crate::config::{GrowthSteps, PoolMode};
 use crate::organs::{Drain, OrganId};
@@ -29,14 +29,15 @@ impl CascadeState {
             return Ok(());
         };
         let s = &mut self.sites[site.index()];
-        if s.stepped || s.size < threshold {
+        if s.is_stepped() || s.size < threshold {
             return Ok(());
         }
-        s.stepped = true;
-        s.step_from = ctx.now().days();
-        if let Some(clock) = s.clock.take() {
+        if let Some(clock) = s.growth.clock() {
             ctx.cancel(clock);
         }
+        s.growth = Growth::Leaped {
+            step_from: ctx.now().days(),
+        };
         self.choose_steps(site, ctx)?;
         let at = next_step(ctx.now().days(), step)?;
         ctx.schedule_at(at, CascadeEvent::SiteStepped { site })?;
@@ -58,7 +59,7 @@ impl CascadeState {
         else {
             return Ok(());
         };
-        if !self.sites[site.index()].stepped {
+        if !self.sites[site.index()].is_stepped() {
             return Ok(());
         }
         if self.steps_exactly(site) {
@@ -69,8 +70,8 @@ impl CascadeState {
         let now = ctx.now();
         // The first step of a site runs from its entry into steps to the
         // next point of the grid; the others are whole steps.
-        let interval = now.days() - self.sites[site.index()].step_from;
-        self.sites[site.index()].step_from = now.days();
+        let interval = now.days() - self.sites[site.index()].growth.step_from();
+        self.sites[site.index()].growth.set_step_from(now.days());
         let mut mutants: Vec<CloneId> = Vec::new();
         for r in &rates {
             let n = r.cells;
@@ -136,7 +137,9 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         self.catch_up_site(site, ctx)?;
-        self.sites[site.index()].step_from = ctx.now().days();
+        self.sites[site.index()]
+            .growth
+            .set_step_from(ctx.now().days());
         self.after_step(site, step, threshold, ctx)
     }
 
@@ -156,13 +159,13 @@ impl CascadeState {
         if self.sites[site.index()].size == 0 {
             self.leave_exact_steps(site, ctx);
             let s = &mut self.sites[site.index()];
-            s.stepped = false;
+            s.growth = Growth::Events { clock: None };
             s.extinct_at.get_or_insert(ctx.now());
             return Ok(());
         }
         if self.sites[site.index()].size < (threshold / 2).max(2) {
             self.leave_exact_steps(site, ctx);
-            self.sites[site.index()].stepped = false;
+            self.sites[site.index()].growth = Growth::Events { clock: None };
             self.note_sizes_reached(site, ctx)?;
             return self.redraw_site(site, ctx);
         }
