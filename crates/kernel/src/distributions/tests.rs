@@ -857,3 +857,16 @@ fn sample_binomial_draws_what_the_struct_draws() {
     }
     assert!(sample_binomial(&mut stream(1, "x"), 3, 1.5).is_err());
 }
+
+/// Issue 16: a Poisson mean of 1e300 was written in three hundred digits;
+/// large and tiny values are written in scientific notation, the others
+/// as they are.
+#[test]
+fn refused_values_are_written_to_be_read() {
+    let message = Poisson::new(1e300).unwrap_err().to_string();
+    assert!(message.contains("lambda = 1e300 is invalid"), "{message}");
+    let message = Exponential::new(-2.5).unwrap_err().to_string();
+    assert!(message.contains("= -2.5 is invalid"), "{message}");
+    let message = Exponential::new(-1e-300).unwrap_err().to_string();
+    assert!(message.contains("= -1e-300 is invalid"), "{message}");
+}
