@@ -483,7 +483,7 @@ impl CascadeConfig {
                 "a time in days > 0",
             ));
         }
-        crate::rates::check_rates(self)?;
+        check_rates(self)?;
         if self.detection_size == 0 {
             return Err(ConfigError::new("detection_size", "0", "at least 1 cell"));
         }
@@ -792,3 +792,256 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+// -- the bounds on rates and time scales (`crate::rates`) ------------------
+
+use crate::rates::{
+    self, MAX_RATE, RateField, TIME_RESOLUTION, is_allowed, number, out_of_range, per_cell_rates,
+};
+
+/// The bounds of the module docs that do not depend on the last day: every
+/// founding clone's per-cell rates and the transit time.
+///
+/// # Errors
+///
+/// The first rate out of range, at the phenotype's field
+/// (`clones[0].phenotype.affinity[2].growth`) or at `transit_time`.
+pub(crate) fn check_rates(config: &CascadeConfig) -> Result<(), ConfigError> {
+    if config.transit_time < 1.0 / MAX_RATE {
+        return Err(ConfigError {
+            path: "transit_time".into(),
+            value: number(config.transit_time),
+            expected: format!(
+                "a time in days of at least 1 / MAX_RATE = {} (0.0864 s): cells in transit \
+                 reach the next capillary bed at its reciprocal, and the model accepts at most \
+                 {} events per cell per day",
+                number(1.0 / MAX_RATE),
+                number(MAX_RATE)
+            ),
+        });
+    }
+    for (_, organ) in config.organs.organs() {
+        for (field, rate) in [
+            ("arrested_death_rate", organ.arrested_death_rate),
+            ("dormancy_entry_rate", organ.dormancy_entry_rate),
+            ("dormancy_exit_rate", organ.dormancy_exit_rate),
+            ("dormant_death_rate", organ.dormant_death_rate),
+        ] {
+            if !is_allowed(rate) {
+                return Err(organ_error(&organ.name, field, rate, "its own"));
+            }
+        }
+    }
+    for (i, clone) in config.clones.iter().enumerate() {
+        if let Some(bad) = out_of_range(&clone.phenotype, &config.organs) {
+            if let RateField::Organ(o, field) = bad.field {
+                let organ = config.organs.organ(o);
+                return Err(organ_error(
+                    &organ.name,
+                    field,
+                    rates::organ_value(organ, field),
+                    &format!(
+                        "{} of clone \"{}\" {}",
+                        bad.fate,
+                        clone.name,
+                        number(bad.rate)
+                    ),
+                ));
+            }
+            let organ = bad
+                .organ
+                .map(|o| format!(" in the {}", config.organs.organ(o).name))
+                .unwrap_or_default();
+            return Err(ConfigError {
+                path: format!("clones[{i}].phenotype.{}", bad.field),
+                value: number(bad.field.value(&clone.phenotype)),
+                expected: format!(
+                    "a value that keeps the rate of {}{organ} at most MAX_RATE = {} per cell \
+                     per day (it makes {} with the organ's rates and the clone's affinities)",
+                    bad.fate,
+                    number(MAX_RATE),
+                    number(bad.rate)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// An organ's field that makes a rate out of range: placed at the file's
+/// `organs` section (the organ may come from a preset, `every`, `change`
+/// or `add`), named in the value.
+fn organ_error(organ: &str, field: &str, value: f64, rate: &str) -> ConfigError {
+    ConfigError {
+        path: "organs".into(),
+        value: format!("the {organ}'s {field} = {}", number(value)),
+        expected: format!(
+            "a value that keeps every per-cell rate at most MAX_RATE = {} per cell per day \
+             (it makes the rate of {rate})",
+            number(MAX_RATE)
+        ),
+    }
+}
+
+/// The Zeno guard: every time scale of `config` (the transit time, the
+/// reciprocal of every founding clone's per-cell rates) is at least
+/// `horizon ×` [`TIME_RESOLUTION`] days, so that waits of that scale move
+/// the clock up to the last day, `horizon`.
+///
+/// # Errors
+///
+/// The field with the shortest time scale, if it is too short.
+pub fn check_time_scales(config: &CascadeConfig, horizon: f64) -> Result<(), ConfigError> {
+    let finest = horizon * TIME_RESOLUTION;
+    let vanishes = |scale: f64| scale < finest;
+    let expected = |what: &str| {
+        format!(
+            "{what} of at least stop_day × 2^-40 = {} days: shorter waits vanish against \
+             stop_day = {} in double precision and the clock cannot advance",
+            number(finest),
+            number(horizon)
+        )
+    };
+    if vanishes(config.transit_time) {
+        return Err(ConfigError {
+            path: "transit_time".into(),
+            value: number(config.transit_time),
+            expected: expected("a transit time"),
+        });
+    }
+    if let Some(steps) = config.growth_steps
+        && vanishes(steps.step)
+    {
+        return Err(ConfigError {
+            path: "growth_steps.step".into(),
+            value: number(steps.step),
+            expected: expected("a step"),
+        });
+    }
+    for (i, clone) in config.clones.iter().enumerate() {
+        let rates = per_cell_rates(&clone.phenotype, &config.organs);
+        if let Some(fast) = rates
+            .iter()
+            .find(|r| r.rate > 0.0 && vanishes(1.0 / r.rate))
+        {
+            if let RateField::Organ(o, field) = fast.field {
+                let organ = config.organs.organ(o);
+                return Err(ConfigError {
+                    path: "organs".into(),
+                    value: format!(
+                        "the {}'s {field} = {}",
+                        organ.name,
+                        number(rates::organ_value(organ, field))
+                    ),
+                    expected: expected(&format!("a value that makes the rate of {}", fast.fate)),
+                });
+            }
+            return Err(ConfigError {
+                path: format!("clones[{i}].phenotype.{}", fast.field),
+                value: number(fast.field.value(&clone.phenotype)),
+                expected: expected(&format!(
+                    "a rate of {} whose reciprocal is a time",
+                    fast.fate
+                )),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod bounds_tests {
+    use super::*;
+    use crate::organs::{OrganId, OrganSet};
+
+    fn config() -> CascadeConfig {
+        let organs = OrganSet::mouse();
+        let phenotype = default_phenotype(&organs);
+        CascadeConfig::new(
+            organs,
+            vec![FoundingClone {
+                name: "parental".into(),
+                phenotype,
+            }],
+        )
+    }
+
+    #[test]
+    fn the_defaults_keep_every_bound() {
+        let config = config();
+        assert_eq!(check_rates(&config), Ok(()));
+        assert_eq!(check_time_scales(&config, 365.0), Ok(()));
+    }
+
+    /// Issue 16: `transit_time: 1e-300` ran forever (5 + 1e-300 == 5) and
+    /// `1e-320` made NaN rates; both are refused before the run.
+    #[test]
+    fn a_transit_time_shorter_than_the_bound_is_refused() {
+        for transit_time in [1e-300, 1e-320, 1e-7] {
+            let mut config = config();
+            config.transit_time = transit_time;
+            let error = check_rates(&config).unwrap_err();
+            assert_eq!(error.path, "transit_time");
+            assert!(error.expected.contains("MAX_RATE"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_rate_lifted_over_the_bound_by_an_affinity_names_the_affinity() {
+        let mut config = config();
+        config.clones[0].phenotype.affinity[1].growth = 1e7;
+        let error = check_rates(&config).unwrap_err();
+        assert_eq!(error.path, "clones[0].phenotype.affinity[1].growth");
+        assert!(
+            error.expected.contains("divisions in metastases in the"),
+            "{error}"
+        );
+        config.clones[0].phenotype.affinity[1].growth = 1.0;
+        config.clones[0].phenotype.in_metastases.birth_rate = f64::INFINITY;
+        let error = check_rates(&config).unwrap_err();
+        assert_eq!(error.path, "clones[0].phenotype.in_metastases.birth_rate");
+    }
+
+    /// An organ's own rate past the bound is named as the organ's, not as
+    /// a neutral affinity of the clone.
+    #[test]
+    fn an_organ_rate_over_the_bound_names_the_organ() {
+        let (mut specs, veins) = OrganSet::mouse_specs();
+        specs[0].extravasation_rate = 1e300;
+        let organs = OrganSet::new(specs, veins).unwrap();
+        let phenotype = default_phenotype(&organs);
+        let name = organs.organ(OrganId(0)).name.clone();
+        let config = CascadeConfig::new(
+            organs,
+            vec![FoundingClone {
+                name: "parental".into(),
+                phenotype,
+            }],
+        );
+        let error = check_rates(&config).unwrap_err();
+        assert_eq!(error.path, "organs");
+        assert_eq!(
+            error.value,
+            format!("the {name}'s extravasation_rate = 1e300")
+        );
+        assert!(error.expected.contains("extravasations"), "{error}");
+    }
+
+    #[test]
+    fn a_time_scale_that_vanishes_against_the_last_day_is_refused() {
+        let config = config();
+        // A transit time of one minute is 2^-40 of about 7.6e8 days.
+        let error = check_time_scales(&config, 1e9).unwrap_err();
+        assert_eq!(error.path, "transit_time");
+        assert!(error.expected.contains("cannot advance"), "{error}");
+        assert!(check_time_scales(&config, 7e8).is_ok());
+        let mut stepped = config.clone();
+        stepped.growth_steps = Some(crate::config::GrowthSteps {
+            step: 5e-324,
+            threshold: 100,
+            constant_rates: crate::config::ConstantRates::Auto,
+        });
+        let error = check_time_scales(&stepped, 10.0).unwrap_err();
+        assert_eq!(error.path, "growth_steps.step");
+    }
+}

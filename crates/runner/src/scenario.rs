@@ -1892,7 +1892,7 @@ fn resolve<X: ScenarioExtension>(
     // needs stop_day.
     config
         .validate()
-        .and_then(|()| cascade_biology::rates::check_time_scales(&config, file.stop_day))
+        .and_then(|()| cascade_biology::config::check_time_scales(&config, file.stop_day))
         .map_err(|e| {
             Unplaced::new(
                 file_field(&e.path, file, &config),
