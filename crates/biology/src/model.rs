@@ -56,7 +56,9 @@ const MUTATION: Purpose = Purpose::new("cascade.mutation");
 mod birth_death;
 pub mod clumps;
 mod cohorts;
+mod describe;
 mod exact_steps;
+mod growth;
 mod memory;
 mod steps;
 mod therapy;
@@ -173,88 +175,6 @@ pub struct Site {
     growth: Growth,
     growth_law: GrowthLaw,
     capacity: f64,
-}
-
-/// How a site grows now, as [`Site::growth_mode`] tells it.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum GrowthMode {
-    /// Every birth, death and shedding an event of its own.
-    Events,
-    /// τ-leaped steps.
-    Leaped,
-    /// Exact steps.
-    Exact,
-}
-
-/// How a site grows now: its growth mode and what the mode keeps (the one
-/// place that says it: a site in steps has no clock, a site growing by
-/// events has no step day and no lazy clones).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub(crate) enum Growth {
-    /// Every birth, death and shedding is an event of its own, on the
-    /// site's one clock (`None` while it has none: empty, or a rate of 0).
-    Events {
-        /// The pending clock.
-        clock: Option<EventHandle>,
-    },
-    /// By τ-leaped steps ([`crate::config::GrowthSteps`]): its next step
-    /// is its pending event, and it has no clock.
-    Leaped {
-        /// The day of its last step, or of its entry into steps.
-        step_from: f64,
-    },
-    /// By exact steps (`exact_steps`): its next step is pending, and so is
-    /// each clone's next emission that comes before it.
-    Exact {
-        /// The day of its last step, or of its entry into steps.
-        step_from: f64,
-        /// Its clones, in the order of its cells, each with the day its
-        /// count is of.
-        lazy: Vec<exact_steps::LazyClone>,
-    },
-}
-
-impl Growth {
-    /// The day of the last step (0 for a site growing by events).
-    fn step_from(&self) -> f64 {
-        match *self {
-            Growth::Events { .. } => 0.0,
-            Growth::Leaped { step_from } | Growth::Exact { step_from, .. } => step_from,
-        }
-    }
-
-    /// Sets the day of the last step (nothing for a site growing by
-    /// events).
-    fn set_step_from(&mut self, day: f64) {
-        match self {
-            Growth::Events { .. } => {}
-            Growth::Leaped { step_from } | Growth::Exact { step_from, .. } => *step_from = day,
-        }
-    }
-
-    /// The clones of exact steps (empty in the other modes).
-    fn lazy(&self) -> &[exact_steps::LazyClone] {
-        match self {
-            Growth::Exact { lazy, .. } => lazy,
-            _ => &[],
-        }
-    }
-
-    /// The clones of exact steps, mutably (`None` in the other modes).
-    fn lazy_mut(&mut self) -> Option<&mut Vec<exact_steps::LazyClone>> {
-        match self {
-            Growth::Exact { lazy, .. } => Some(lazy),
-            _ => None,
-        }
-    }
-
-    /// The clock of a site growing by events (`None` in the step modes).
-    fn clock(&self) -> Option<EventHandle> {
-        match *self {
-            Growth::Events { clock } => clock,
-            _ => None,
-        }
-    }
 }
 
 impl Site {
@@ -886,6 +806,8 @@ pub struct CascadeState {
     memory_budget: Option<u64>,
 }
 
+pub(crate) use growth::Growth;
+pub use growth::GrowthMode;
 pub use memory::{DEFAULT_MEMORY_BUDGET, MemoryUse, Part};
 
 mod map_as_list {
@@ -1110,90 +1032,6 @@ impl CascadeState {
             }
         }
         Ok(())
-    }
-
-    /// `place` in words, with the clone's and the organ's names, for
-    /// messages.
-    pub fn describe(&self, place: Place) -> String {
-        let clone = |id: CloneId| &self.lineage.clone_of(id).name;
-        let organ = |id: OrganId| &self.config.organs.organ(id).name;
-        match place {
-            Place::Pool(key) => {
-                let compartment = match key.compartment {
-                    Compartment::InTransit => "in transit to",
-                    Compartment::Arrested => "arrested in",
-                    Compartment::Solitary => "solitary in",
-                    Compartment::Dormant => "dormant in",
-                };
-                format!(
-                    "the pool of clone \"{}\" {compartment} the {}",
-                    clone(key.clone),
-                    organ(key.organ)
-                )
-            }
-            Place::Site(id) => match self.sites.get(id.index()) {
-                Some(site) => {
-                    let kind = match site.kind {
-                        SiteKind::Primary => "the primary",
-                        SiteKind::Metastasis => "the metastasis",
-                    };
-                    format!(
-                        "{kind} in the {} (site {}, founded by clone \"{}\" on day {})",
-                        organ(site.organ),
-                        id.0,
-                        clone(site.founder),
-                        crate::rates::number(site.founded_at.days())
-                    )
-                }
-                None => format!("site {}", id.0),
-            },
-            Place::Clump(id) => format!("clump {}", id.0),
-        }
-    }
-
-    /// `event` in words, with the names of its clone, organ and site, for
-    /// messages (`CellArrested of clone "B16" in the lung`).
-    pub fn describe_event<U: TraceEvent>(&self, event: &CascadeEvent<U>) -> String {
-        use CascadeEvent::*;
-        let (clone, organ, site) = match *event {
-            CellShed { site, clone } | CellDivided { site, clone } | CellDied { site, clone } => {
-                (Some(clone), None, Some(site))
-            }
-            CellArrested { clone, organ }
-            | CellPassedCapillaryBed { clone, organ }
-            | CellDiedInCirculation { clone, organ }
-            | CellExtravasated { clone, organ }
-            | CellDiedInVessel { clone, organ }
-            | CellDiedInParenchyma { clone, organ }
-            | CellEnteredDormancy { clone, organ }
-            | CellLeftDormancy { clone, organ }
-            | DormantCellDied { clone, organ }
-            | SolitaryCellDivided { clone, organ }
-            | ClumpCellDiedInCirculation { clone, organ, .. }
-            | ClumpCellDiedInVessel { clone, organ, .. } => (Some(clone), Some(organ), None),
-            ClumpArrested { organ, .. }
-            | ClumpPassedCapillaryBed { organ, .. }
-            | ClumpExtravasated { organ, .. } => (None, Some(organ), None),
-            MetastasisDetected { site }
-            | PrimaryResected { site }
-            | RelapseDetected { site }
-            | SiteStepped { site } => (None, None, Some(site)),
-            _ => (None, None, None),
-        };
-        let mut text = event.kind().to_string();
-        if let Some(clone) = clone.filter(|c| c.index() < self.lineage.len()) {
-            text.push_str(&format!(
-                " of clone \"{}\"",
-                self.lineage.clone_of(clone).name
-            ));
-        }
-        if let Some(organ) = organ.filter(|o| o.index() < self.config.organs.len()) {
-            text.push_str(&format!(" in the {}", self.config.organs.organ(organ).name));
-        }
-        if let Some(site) = site {
-            text.push_str(&format!(" in {}", self.describe(Place::Site(site))));
-        }
-        text
     }
 
     fn rates(&self, clone: CloneId, kind: SiteKind) -> &GrowthRates {
