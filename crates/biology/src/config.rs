@@ -796,7 +796,7 @@ impl std::error::Error for ConfigError {}
 // -- the bounds on rates and time scales (`crate::rates`) ------------------
 
 use crate::rates::{
-    self, MAX_RATE, RateField, TIME_RESOLUTION, is_allowed, number, out_of_range, per_cell_rates,
+    MAX_RATE, RateField, TIME_RESOLUTION, is_allowed, number, out_of_range, per_cell_rates,
 };
 
 /// The bounds of the module docs that do not depend on the last day: every
@@ -834,27 +834,26 @@ pub(crate) fn check_rates(config: &CascadeConfig) -> Result<(), ConfigError> {
     }
     for (i, clone) in config.clones.iter().enumerate() {
         if let Some(bad) = out_of_range(&clone.phenotype, &config.organs) {
-            if let RateField::Organ(o, field) = bad.field {
-                let organ = config.organs.organ(o);
-                return Err(organ_error(
-                    &organ.name,
-                    field,
-                    rates::organ_value(organ, field),
-                    &format!(
+            let (path, value) = bad.field.located(i, &clone.phenotype, &config.organs);
+            if let RateField::Organ(..) = bad.field {
+                return Err(ConfigError {
+                    path,
+                    value,
+                    expected: keeps_every_rate(&format!(
                         "{} of clone \"{}\" {}",
                         bad.fate,
                         clone.name,
                         number(bad.rate)
-                    ),
-                ));
+                    )),
+                });
             }
             let organ = bad
                 .organ
                 .map(|o| format!(" in the {}", config.organs.organ(o).name))
                 .unwrap_or_default();
             return Err(ConfigError {
-                path: format!("clones[{i}].phenotype.{}", bad.field),
-                value: number(bad.field.value(&clone.phenotype)),
+                path,
+                value,
                 expected: format!(
                     "a value that keeps the rate of {}{organ} at most MAX_RATE = {} per cell \
                      per day (it makes {} with the organ's rates and the clone's affinities)",
@@ -868,19 +867,24 @@ pub(crate) fn check_rates(config: &CascadeConfig) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// An organ's field that makes a rate out of range: placed at the file's
-/// `organs` section (the organ may come from a preset, `every`, `change`
-/// or `add`), named in the value.
+/// An organ's own field, out of range: placed at the file's `organs`
+/// section (the organ may come from a preset, `every`, `change` or `add`),
+/// named in the value.
 fn organ_error(organ: &str, field: &str, value: f64, rate: &str) -> ConfigError {
     ConfigError {
         path: "organs".into(),
         value: format!("the {organ}'s {field} = {}", number(value)),
-        expected: format!(
-            "a value that keeps every per-cell rate at most MAX_RATE = {} per cell per day \
-             (it makes the rate of {rate})",
-            number(MAX_RATE)
-        ),
+        expected: keeps_every_rate(rate),
     }
+}
+
+/// What would be valid for an organ's field that makes `rate` too large.
+fn keeps_every_rate(rate: &str) -> String {
+    format!(
+        "a value that keeps every per-cell rate at most MAX_RATE = {} per cell per day (it \
+         makes the rate of {rate})",
+        number(MAX_RATE)
+    )
 }
 
 /// The Zeno guard: every time scale of `config` (the transit time, the
@@ -924,21 +928,17 @@ pub fn check_time_scales(config: &CascadeConfig, horizon: f64) -> Result<(), Con
             .iter()
             .find(|r| r.rate > 0.0 && vanishes(1.0 / r.rate))
         {
-            if let RateField::Organ(o, field) = fast.field {
-                let organ = config.organs.organ(o);
+            let (path, value) = fast.field.located(i, &clone.phenotype, &config.organs);
+            if let RateField::Organ(..) = fast.field {
                 return Err(ConfigError {
-                    path: "organs".into(),
-                    value: format!(
-                        "the {}'s {field} = {}",
-                        organ.name,
-                        number(rates::organ_value(organ, field))
-                    ),
+                    path,
+                    value,
                     expected: expected(&format!("a value that makes the rate of {}", fast.fate)),
                 });
             }
             return Err(ConfigError {
-                path: format!("clones[{i}].phenotype.{}", fast.field),
-                value: number(fast.field.value(&clone.phenotype)),
+                path,
+                value,
                 expected: expected(&format!(
                     "a rate of {} whose reciprocal is a time",
                     fast.fate

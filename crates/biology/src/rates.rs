@@ -86,8 +86,8 @@ pub enum RateField {
 }
 
 impl RateField {
-    /// The field's value in `phenotype`.
-    pub fn value(self, phenotype: &Phenotype) -> f64 {
+    /// The field's value: in `phenotype`, or in its organ of `organs`.
+    pub fn value(self, phenotype: &Phenotype, organs: &OrganSet) -> f64 {
         match self {
             RateField::PrimaryBirth => phenotype.in_primary.birth_rate,
             RateField::PrimaryDeath => phenotype.in_primary.death_rate,
@@ -97,8 +97,27 @@ impl RateField {
             RateField::CirculationDeath => phenotype.circulation_death_rate,
             RateField::AffinityGrowth(o) => phenotype.affinity(o).growth,
             RateField::AffinityExtravasation(o) => phenotype.affinity(o).extravasation,
-            // The organ's value is not the phenotype's: `organ_value`.
-            RateField::Organ(..) => f64::NAN,
+            RateField::Organ(o, field) => organ_value(organs.organ(o), field),
+        }
+    }
+
+    /// Where the field of founding clone `clone` is set, as a path of the
+    /// configuration, and its value there, for messages: an organ's field
+    /// is placed at `organs` (it may come from a preset, `every`, `change`
+    /// or `add`) with the organ named in the value.
+    pub fn located(
+        self,
+        clone: usize,
+        phenotype: &Phenotype,
+        organs: &OrganSet,
+    ) -> (String, String) {
+        let value = number(self.value(phenotype, organs));
+        match self {
+            RateField::Organ(o, field) => (
+                "organs".into(),
+                format!("the {}'s {field} = {value}", organs.organ(o).name),
+            ),
+            _ => (format!("clones[{clone}].phenotype.{self}"), value),
         }
     }
 }
@@ -250,7 +269,7 @@ pub fn is_allowed(rate: f64) -> bool {
 }
 
 /// The value of one of `organ`'s fields that [`RateField::Organ`] names.
-pub(crate) fn organ_value(organ: &crate::organs::Organ, field: &str) -> f64 {
+fn organ_value(organ: &crate::organs::Organ, field: &str) -> f64 {
     match field {
         "growth_multiplier" => organ.growth_multiplier,
         "solitary_division_multiplier" => organ.solitary_division_multiplier,
