@@ -21,6 +21,14 @@ fn quickstart_with(dir: &Path, name: &str, edit: impl Fn(String) -> String) -> S
     path.display().to_string()
 }
 
+/// The quick-start text with a mutant at every other division.
+fn with_mutants(text: &str) -> String {
+    text.replace(
+        "death_rate: 0.3,",
+        "death_rate: 0.3,\n            mutation_probability: 0.5,",
+    )
+}
+
 /// Runs `cascade ARGS`, asserts the exit code, returns standard error.
 fn fails_with(code: i32, args: &[&str]) -> String {
     let output = cascade(args, &[]);
@@ -41,11 +49,7 @@ fn fails_with(code: i32, args: &[&str]) -> String {
 fn a_runaway_mutant_is_named_with_its_field() {
     let dir = scratch("limits-sigma");
     let file = quickstart_with(&dir, "sigma", |t| {
-        t.replace(
-            "death_rate: 0.3,",
-            "death_rate: 0.3,\n            mutation_probability: 0.5,",
-        )
-        .replace(
+        with_mutants(&t).replace(
             "stop_day: 10.0,",
             "stop_day: 10.0,\n    mutation_effect: (birth_rate: 1000.0),",
         )
@@ -88,12 +92,7 @@ fn a_run_whose_time_stands_still_ends_with_the_day_and_the_event() {
 #[test]
 fn a_state_past_its_memory_budget_ends_the_replicate_naming_what_grew() {
     let dir = scratch("limits-memory");
-    let file = quickstart_with(&dir, "mutants", |t| {
-        t.replace(
-            "death_rate: 0.3,",
-            "death_rate: 0.3,\n            mutation_probability: 0.5,",
-        )
-    });
+    let file = quickstart_with(&dir, "mutants", |t| with_mutants(&t));
     let stderr = fails_with(
         1,
         &["run", &file, "--replicates", "1", "--max-memory", "1M"],
