@@ -8,6 +8,7 @@ mod cli;
 mod clumps;
 mod extension;
 mod limits;
+mod mechanisms;
 mod organs;
 mod run;
 mod sources;

@@ -2,9 +2,10 @@
 //! the death rate of circulating cells between two days.
 //!
 //! The extension has its own events (`InterventionStarted`,
-//! `InterventionEnded`); on each it changes the model's rate
-//! [`Modifiers`](cascade_biology::model::Modifiers) and redraws the clocks,
-//! which is exact because every clock is exponential.
+//! `InterventionEnded`), scheduled by its start hook; on each it changes
+//! the model's rate [`Modifiers`](cascade_biology::model::Modifiers)
+//! through its context, which redraws the clocks (exact, because every
+//! clock is exponential).
 //!
 //! ```text
 //! cargo run --release -p cascade-biology --example circulation_intervention
@@ -19,10 +20,10 @@ use std::process::ExitCode;
 use cascade_biology::config::{
     CascadeConfig, FoundingClone, Injection, PoolMode, default_phenotype,
 };
-use cascade_biology::model::{CascadeEvent, CascadeState, Extension};
+use cascade_biology::model::{Extension, ExtensionContext};
 use cascade_biology::organs::OrganSet;
 use cascade_biology::{CascadeError, CloneId, simulation};
-use cascade_kernel::{Context, Seed, Time, TraceEvent};
+use cascade_kernel::{Seed, Time, TraceEvent};
 
 /// The intervention's events.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -53,38 +54,32 @@ pub struct CirculationIntervention {
     pub end: f64,
 }
 
-impl CirculationIntervention {
-    /// Schedules its two events; call before running.
-    pub fn schedule(
-        &self,
-        ctx: &mut Context<'_, CascadeEvent<InterventionEvent>>,
-    ) -> Result<(), CascadeError> {
-        ctx.schedule_at(
-            Time::new(self.start)?,
-            CascadeEvent::User(InterventionEvent::InterventionStarted),
-        )?;
-        ctx.schedule_at(
-            Time::new(self.end)?,
-            CascadeEvent::User(InterventionEvent::InterventionEnded),
-        )?;
-        Ok(())
-    }
-}
-
 impl Extension for CirculationIntervention {
     type Event = InterventionEvent;
 
-    fn handle(
-        &mut self,
-        event: InterventionEvent,
-        state: &mut CascadeState,
-        ctx: &mut Context<'_, CascadeEvent<InterventionEvent>>,
+    /// Schedules its two events at the start of the run.
+    fn start(
+        &self,
+        context: &mut ExtensionContext<'_, '_, InterventionEvent>,
     ) -> Result<(), CascadeError> {
-        state.modifiers.circulation_death = match event {
+        context.schedule_at(
+            Time::new(self.start)?,
+            InterventionEvent::InterventionStarted,
+        )?;
+        context.schedule_at(Time::new(self.end)?, InterventionEvent::InterventionEnded)
+    }
+
+    fn handle(
+        &self,
+        event: InterventionEvent,
+        context: &mut ExtensionContext<'_, '_, InterventionEvent>,
+    ) -> Result<(), CascadeError> {
+        let factor = match event {
             InterventionEvent::InterventionStarted => self.factor,
             InterventionEvent::InterventionEnded => 1.0,
         };
-        state.redraw_all(ctx)
+        // Redraws every clock: exact, because every clock is exponential.
+        context.change_modifiers(|m| m.circulation_death = factor)
     }
 }
 
@@ -137,9 +132,7 @@ pub fn run_intervention(
         start: 1.0,
         end: 2.0,
     };
-    let mut sim = simulation(config, intervention.clone(), seed)?;
-    let (_, mut ctx) = sim.model_and_context();
-    intervention.schedule(&mut ctx)?;
+    let mut sim = simulation(config, intervention, seed)?;
     // Every cell leaves the blood within a fraction of a day.
     sim.run_until(Time::new(day + 0.5)?)?;
     let (model, mut ctx) = sim.model_and_context();

@@ -58,12 +58,17 @@ pub mod clumps;
 mod cohorts;
 mod describe;
 mod exact_steps;
+mod extension;
 mod growth;
 mod memory;
 mod steps;
 mod therapy;
 
 pub use clumps::{Clump, ClumpId, ClumpStage};
+pub use extension::{
+    Arrival, Cell, CounterId, Declarations, Extension, ExtensionContext, FateDeclaration, FateId,
+    LevelId, Mark, NoEvent, NoExtension, Outcome, OwnEvent,
+};
 
 /// A site's index, in order of founding (the primary, if any, is 0).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -99,16 +104,26 @@ pub struct PoolKey {
     pub compartment: Compartment,
     /// The organ (for cells in transit, the organ they are bound for).
     pub organ: OrganId,
+    /// The extension's mark on the cells ([`Extension::mark`]); none
+    /// without one.
+    #[serde(default, skip_serializing_if = "Mark::is_none")]
+    pub mark: Mark,
 }
 
 impl PoolKey {
-    /// The cells of `clone` in transit to `organ`'s bed.
-    pub fn in_transit(clone: CloneId, organ: OrganId) -> Self {
+    /// The unmarked cells of `clone` in `compartment` of `organ`.
+    pub fn new(clone: CloneId, compartment: Compartment, organ: OrganId) -> Self {
         PoolKey {
             clone,
-            compartment: Compartment::InTransit,
+            compartment,
             organ,
+            mark: Mark::NONE,
         }
+    }
+
+    /// The unmarked cells of `clone` in transit to `organ`'s bed.
+    pub fn in_transit(clone: CloneId, organ: OrganId) -> Self {
+        PoolKey::new(clone, Compartment::InTransit, organ)
     }
 }
 
@@ -238,9 +253,10 @@ pub enum SiteKind {
 }
 
 /// Multipliers of the model's rates that an extension may change during a
-/// run (an intervention, a host factor). All 1 by default. After changing
-/// them, call [`CascadeState::redraw_all`]: clocks already drawn do not see
-/// a change until they are redrawn.
+/// run (an intervention, a host factor), and the extension's levels. All 1
+/// by default. They change only through
+/// [`CascadeState::change_modifiers`] (or the extension's
+/// [`ExtensionContext`]), which redraws every clock.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Modifiers {
     /// Death rate in circulation.
@@ -257,6 +273,9 @@ pub struct Modifiers {
     pub solitary_death: Vec<f64>,
     /// Birth rate of metastatic cells, per organ (the soil).
     pub growth: Vec<f64>,
+    /// The extension's levels ([`Declarations::level`]), by [`LevelId`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<f64>,
 }
 
 impl Modifiers {
@@ -269,6 +288,7 @@ impl Modifiers {
             arrested_death: vec![1.0; organs],
             solitary_death: vec![1.0; organs],
             growth: vec![1.0; organs],
+            levels: Vec::new(),
         }
     }
 }
@@ -307,6 +327,9 @@ pub enum CascadeEvent<U> {
         clone: CloneId,
         /// The organ.
         organ: OrganId,
+        /// The extension's mark on the cell (none without one).
+        #[serde(default, skip_serializing_if = "Mark::is_none")]
+        mark: Mark,
     },
     /// A circulating cell passed through an organ's capillary bed.
     CellPassedCapillaryBed {
@@ -314,6 +337,9 @@ pub enum CascadeEvent<U> {
         clone: CloneId,
         /// The organ.
         organ: OrganId,
+        /// The extension's mark on the cell (none without one).
+        #[serde(default, skip_serializing_if = "Mark::is_none")]
+        mark: Mark,
     },
     /// A circulating cell died on its way to an organ's bed.
     CellDiedInCirculation {
@@ -321,6 +347,9 @@ pub enum CascadeEvent<U> {
         clone: CloneId,
         /// The organ it was bound for.
         organ: OrganId,
+        /// The extension's mark on the cell (none without one).
+        #[serde(default, skip_serializing_if = "Mark::is_none")]
+        mark: Mark,
     },
     /// An arrested cell extravasated into the organ.
     CellExtravasated {
@@ -328,6 +357,9 @@ pub enum CascadeEvent<U> {
         clone: CloneId,
         /// The organ.
         organ: OrganId,
+        /// The extension's mark on the cell (none without one).
+        #[serde(default, skip_serializing_if = "Mark::is_none")]
+        mark: Mark,
     },
     /// An arrested cell died in the vessel.
     CellDiedInVessel {
@@ -335,6 +367,9 @@ pub enum CascadeEvent<U> {
         clone: CloneId,
         /// The organ.
         organ: OrganId,
+        /// The extension's mark on the cell (none without one).
+        #[serde(default, skip_serializing_if = "Mark::is_none")]
+        mark: Mark,
     },
     /// A solitary cell died in the parenchyma.
     CellDiedInParenchyma {
@@ -342,6 +377,9 @@ pub enum CascadeEvent<U> {
         clone: CloneId,
         /// The organ.
         organ: OrganId,
+        /// The extension's mark on the cell (none without one).
+        #[serde(default, skip_serializing_if = "Mark::is_none")]
+        mark: Mark,
     },
     /// A solitary cell became dormant.
     CellEnteredDormancy {
@@ -349,6 +387,9 @@ pub enum CascadeEvent<U> {
         clone: CloneId,
         /// The organ.
         organ: OrganId,
+        /// The extension's mark on the cell (none without one).
+        #[serde(default, skip_serializing_if = "Mark::is_none")]
+        mark: Mark,
     },
     /// A dormant cell became an active solitary cell again.
     CellLeftDormancy {
@@ -356,6 +397,9 @@ pub enum CascadeEvent<U> {
         clone: CloneId,
         /// The organ.
         organ: OrganId,
+        /// The extension's mark on the cell (none without one).
+        #[serde(default, skip_serializing_if = "Mark::is_none")]
+        mark: Mark,
     },
     /// A dormant cell died.
     DormantCellDied {
@@ -363,6 +407,9 @@ pub enum CascadeEvent<U> {
         clone: CloneId,
         /// The organ.
         organ: OrganId,
+        /// The extension's mark on the cell (none without one).
+        #[serde(default, skip_serializing_if = "Mark::is_none")]
+        mark: Mark,
     },
     /// A solitary cell divided for the first time, founding a metastasis.
     SolitaryCellDivided {
@@ -370,6 +417,9 @@ pub enum CascadeEvent<U> {
         clone: CloneId,
         /// The organ.
         organ: OrganId,
+        /// The extension's mark on the cell (none without one).
+        #[serde(default, skip_serializing_if = "Mark::is_none")]
+        mark: Mark,
     },
     /// An injection of the protocol was given.
     CellsInjected {
@@ -463,9 +513,55 @@ pub enum CascadeEvent<U> {
         /// The site.
         site: SiteId,
     },
+    /// A cell met a fate an extension declared ([`Declarations::fate`]):
+    /// it died or moved, as the fate says.
+    CellMetFate {
+        /// The fate.
+        fate: FateId,
+        /// The cell's clone.
+        clone: CloneId,
+        /// The organ (for a cell in transit, the organ it was bound for).
+        organ: OrganId,
+        /// The cell's mark.
+        #[serde(default, skip_serializing_if = "Mark::is_none")]
+        mark: Mark,
+    },
     /// An extension's own event.
     User(U),
 }
+
+/// The kinds ([`TraceEvent::kind`]) of the built-in events, which an
+/// extension may subscribe to ([`Declarations::subscribe`]).
+pub const BUILT_IN_KINDS: [&str; 28] = [
+    "CellShed",
+    "CellDivided",
+    "CellDied",
+    "CellArrested",
+    "CellPassedCapillaryBed",
+    "CellDiedInCirculation",
+    "CellExtravasated",
+    "CellDiedInVessel",
+    "CellDiedInParenchyma",
+    "CellEnteredDormancy",
+    "CellLeftDormancy",
+    "DormantCellDied",
+    "SolitaryCellDivided",
+    "CellsInjected",
+    "ColoniesHarvested",
+    "BurdenObserved",
+    "MetastasisDetected",
+    "ClumpArrested",
+    "ClumpPassedCapillaryBed",
+    "ClumpCellDiedInCirculation",
+    "ClumpCellDiedInVessel",
+    "ClumpExtravasated",
+    "PrimaryResected",
+    "RegimenStarted",
+    "DoseGiven",
+    "RelapseDetected",
+    "SiteStepped",
+    "CellMetFate",
+];
 
 impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
     fn kind(&self) -> &str {
@@ -497,6 +593,7 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
             CascadeEvent::DoseGiven { .. } => "DoseGiven",
             CascadeEvent::RelapseDetected { .. } => "RelapseDetected",
             CascadeEvent::SiteStepped { .. } => "SiteStepped",
+            CascadeEvent::CellMetFate { .. } => "CellMetFate",
             CascadeEvent::User(event) => event.kind(),
         }
     }
@@ -509,18 +606,33 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
                 digest.write_u64(site.0.into());
                 digest.write_u64(clone.0.into());
             }
-            CascadeEvent::CellArrested { clone, organ }
-            | CascadeEvent::CellPassedCapillaryBed { clone, organ }
-            | CascadeEvent::CellDiedInCirculation { clone, organ }
-            | CascadeEvent::CellExtravasated { clone, organ }
-            | CascadeEvent::CellDiedInVessel { clone, organ }
-            | CascadeEvent::CellDiedInParenchyma { clone, organ }
-            | CascadeEvent::CellEnteredDormancy { clone, organ }
-            | CascadeEvent::CellLeftDormancy { clone, organ }
-            | CascadeEvent::DormantCellDied { clone, organ }
-            | CascadeEvent::SolitaryCellDivided { clone, organ } => {
+            CascadeEvent::CellArrested { clone, organ, mark }
+            | CascadeEvent::CellPassedCapillaryBed { clone, organ, mark }
+            | CascadeEvent::CellDiedInCirculation { clone, organ, mark }
+            | CascadeEvent::CellExtravasated { clone, organ, mark }
+            | CascadeEvent::CellDiedInVessel { clone, organ, mark }
+            | CascadeEvent::CellDiedInParenchyma { clone, organ, mark }
+            | CascadeEvent::CellEnteredDormancy { clone, organ, mark }
+            | CascadeEvent::CellLeftDormancy { clone, organ, mark }
+            | CascadeEvent::DormantCellDied { clone, organ, mark }
+            | CascadeEvent::SolitaryCellDivided { clone, organ, mark } => {
                 digest.write_u64(clone.0.into());
                 digest.write_u64(organ.0.into());
+                // Unmarked cells' events are written as before marks were.
+                if !mark.is_none() {
+                    digest.write_u64(mark.0.into());
+                }
+            }
+            CascadeEvent::CellMetFate {
+                fate,
+                clone,
+                organ,
+                mark,
+            } => {
+                digest.write_u64(fate.0.into());
+                digest.write_u64(clone.0.into());
+                digest.write_u64(organ.0.into());
+                digest.write_u64(mark.0.into());
             }
             CascadeEvent::CellsInjected { injection: index }
             | CascadeEvent::ColoniesHarvested { harvest: index }
@@ -558,57 +670,6 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
             }
             CascadeEvent::User(event) => event.write_payload(digest),
         }
-    }
-}
-
-/// An event type with no values: the events of [`NoExtension`].
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum NoEvent {}
-
-impl TraceEvent for NoEvent {
-    fn kind(&self) -> &str {
-        match *self {}
-    }
-}
-
-/// A user's addition to the cascade: its own events, and what they do to
-/// the model's state. See `examples/circulation_intervention.rs`.
-pub trait Extension {
-    /// The extension's events.
-    type Event: TraceEvent;
-
-    /// Handles one of the extension's events. It may change
-    /// [`CascadeState::modifiers`] (then call
-    /// [`CascadeState::redraw_all`]), read the state, and schedule more of
-    /// its events as [`CascadeEvent::User`]. In cohort mode or with exact
-    /// steps, call [`CascadeState::settle`] before reading the pools, the
-    /// sites, the funnel or the ledgers: the doomed cells and the clones of
-    /// sites in exact steps are brought up to date only when asked.
-    ///
-    /// # Errors
-    ///
-    /// A [`CascadeError`]; the run stops.
-    fn handle(
-        &mut self,
-        event: Self::Event,
-        state: &mut CascadeState,
-        context: &mut Context<'_, CascadeEvent<Self::Event>>,
-    ) -> Result<(), CascadeError>;
-}
-
-/// No extension: the model as specified.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NoExtension;
-
-impl Extension for NoExtension {
-    type Event = NoEvent;
-    fn handle(
-        &mut self,
-        event: NoEvent,
-        _: &mut CascadeState,
-        _: &mut Context<'_, CascadeEvent<NoEvent>>,
-    ) -> Result<(), CascadeError> {
-        match event {}
     }
 }
 
@@ -784,8 +845,14 @@ pub struct CascadeState {
     clumps: BTreeMap<ClumpId, Clump>,
     /// The id of the next clump formed.
     next_clump: u64,
-    /// Rate multipliers an extension may change.
-    pub modifiers: Modifiers,
+    /// Rate multipliers and levels an extension may change.
+    modifiers: Modifiers,
+    /// The extension's records: its counters and its fates' counts.
+    #[serde(default)]
+    own: extension::OwnRecords,
+    /// What the model keeps of the extension (rebuilt, never serialised).
+    #[serde(skip)]
+    attached: extension::Attached,
     funnel: FunnelTable,
     ledgers: Vec<Ledger>,
     harvests: Vec<Harvest>,
@@ -855,21 +922,45 @@ enum Channel {
     Divided(CloneId),
     Died(CloneId),
     Pool(PoolFate),
+    /// A fate an extension declared.
+    Own(FateId),
     Clump(clumps::ClumpFate),
 }
 
-#[derive(Copy, Clone, Debug, PartialEq)]
-enum PoolFate {
+/// A fate of a single cell outside the sites, as the model gives it: the
+/// transition table of the pools (`fill_pool_channels`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PoolFate {
+    /// In transit: arrested in the organ's bed.
     Arrested,
+    /// In transit: passed the organ's bed.
     Passed,
+    /// In transit: died in circulation.
     DiedInCirculation,
+    /// Arrested: extravasated into the organ.
     Extravasated,
+    /// Arrested: died in the vessel.
     DiedInVessel,
+    /// Solitary: died in the parenchyma.
     DiedInParenchyma,
+    /// Solitary: entered dormancy.
     EnteredDormancy,
+    /// Solitary: divided, founding a metastasis.
     Divided,
+    /// Dormant: left dormancy.
     LeftDormancy,
+    /// Dormant: died.
     DormantDied,
+}
+
+impl PoolFate {
+    /// How many there are.
+    pub const COUNT: usize = 10;
+
+    /// Its index, in declaration order.
+    pub fn index(self) -> usize {
+        self as usize
+    }
 }
 
 impl CascadeState {
@@ -888,6 +979,8 @@ impl CascadeState {
             funnel: FunnelTable::new(organs, lineage.len()),
             ledgers: vec![Ledger::default(); lineage.len()],
             modifiers: Modifiers::neutral(organs),
+            own: extension::OwnRecords::default(),
+            attached: extension::Attached::default(),
             config,
             lineage,
             sites: Vec::new(),
@@ -952,12 +1045,13 @@ impl CascadeState {
 
     /// Cells of `clone` in `compartment` of `organ`.
     pub fn pool_cells(&self, clone: CloneId, compartment: Compartment, organ: OrganId) -> u64 {
-        let key = PoolKey {
-            clone,
-            compartment,
-            organ,
+        let key = PoolKey::new(clone, compartment, organ);
+        let marked = PoolKey {
+            mark: Mark(u8::MAX),
+            ..key
         };
-        self.pools.get(&key).map_or(0, |p| p.cells) + self.doomed_cells(key)
+        let followed: u64 = self.pools.range(key..=marked).map(|(_, p)| p.cells).sum();
+        followed + self.doomed_cells(key)
     }
 
     /// Every non-empty pool, in key order. In cohort mode a pool's cells
@@ -1012,9 +1106,9 @@ impl CascadeState {
         alive
     }
 
-    /// Checks `seeded + born = alive + died + killed + removed` for every
-    /// clone, with `alive`
-    /// counting cells in pools, sites and clumps.
+    /// Checks `seeded + born = alive + died + killed + removed + died by
+    /// the extension's fates` for every clone, with `alive` counting cells
+    /// in pools, sites and clumps.
     ///
     /// # Errors
     ///
@@ -1024,9 +1118,11 @@ impl CascadeState {
         for clone in self.lineage.iter() {
             let l = self.ledgers[clone.id.index()];
             let alive = alive_by_clone[clone.id.index()];
-            if l.seeded + l.born != alive + l.died + l.killed + l.removed {
+            let fated = self.died_by_own_fates(clone.id);
+            if l.seeded + l.born != alive + l.died + l.killed + l.removed + fated {
                 return Err(format!(
-                    "clone {}: seeded {} + born {} != alive {} + died {} + killed {} + removed {}",
+                    "clone {}: seeded {} + born {} != alive {} + died {} + killed {} + removed {} \
+                     + died by the extension's fates {fated}",
                     clone.name, l.seeded, l.born, alive, l.died, l.killed, l.removed
                 ));
             }
@@ -1047,6 +1143,45 @@ impl CascadeState {
             self.ledgers.push(Ledger::default());
             self.funnel.add_clone();
         }
+    }
+
+    /// The rate multipliers and the extension's levels now.
+    pub fn modifiers(&self) -> &Modifiers {
+        &self.modifiers
+    }
+
+    /// Changes the rate multipliers (or levels) with `change`, then draws
+    /// every clock again ([`redraw_all`](Self::redraw_all)): exact,
+    /// because every clock is exponential.
+    ///
+    /// # Errors
+    ///
+    /// [`CascadeError::Extension`] if `change` left a per-organ list or
+    /// the levels with another length; as [`redraw_all`](Self::redraw_all).
+    pub fn change_modifiers<U>(
+        &mut self,
+        change: impl FnOnce(&mut Modifiers),
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let before = self.modifiers.clone();
+        change(&mut self.modifiers);
+        let m = &self.modifiers;
+        let organs = self.config.organs.len();
+        let per_organ = [
+            &m.arrest,
+            &m.extravasation,
+            &m.arrested_death,
+            &m.solitary_death,
+            &m.growth,
+        ];
+        if per_organ.iter().any(|v| v.len() != organs) || m.levels.len() != before.levels.len() {
+            self.modifiers = before;
+            return Err(CascadeError::Extension(format!(
+                "the modifiers must keep one value per organ ({organs}) and one per level ({})",
+                self.modifiers.levels.len()
+            )));
+        }
+        self.redraw_all(ctx)
     }
 
     // -- clocks ----------------------------------------------------------
@@ -1145,23 +1280,32 @@ impl CascadeState {
             // on it.
             self.condition_on_founding(key);
         }
-        let (clone, organ) = (key.clone, key.organ);
+        let (clone, organ, mark) = (key.clone, key.organ, key.mark);
         use PoolFate::*;
         let handle = self.draw_clock(Place::Pool(key), clock, true, cells, ctx, |channel| {
-            let Channel::Pool(fate) = channel else {
-                unreachable!("pools have only pool fates")
+            let fate = match channel {
+                Channel::Pool(fate) => fate,
+                Channel::Own(fate) => {
+                    return CascadeEvent::CellMetFate {
+                        fate,
+                        clone,
+                        organ,
+                        mark,
+                    };
+                }
+                _ => unreachable!("pools have only pool fates"),
             };
             match fate {
-                Arrested => CascadeEvent::CellArrested { clone, organ },
-                Passed => CascadeEvent::CellPassedCapillaryBed { clone, organ },
-                DiedInCirculation => CascadeEvent::CellDiedInCirculation { clone, organ },
-                Extravasated => CascadeEvent::CellExtravasated { clone, organ },
-                DiedInVessel => CascadeEvent::CellDiedInVessel { clone, organ },
-                DiedInParenchyma => CascadeEvent::CellDiedInParenchyma { clone, organ },
-                EnteredDormancy => CascadeEvent::CellEnteredDormancy { clone, organ },
-                Divided => CascadeEvent::SolitaryCellDivided { clone, organ },
-                LeftDormancy => CascadeEvent::CellLeftDormancy { clone, organ },
-                DormantDied => CascadeEvent::DormantCellDied { clone, organ },
+                Arrested => CascadeEvent::CellArrested { clone, organ, mark },
+                Passed => CascadeEvent::CellPassedCapillaryBed { clone, organ, mark },
+                DiedInCirculation => CascadeEvent::CellDiedInCirculation { clone, organ, mark },
+                Extravasated => CascadeEvent::CellExtravasated { clone, organ, mark },
+                DiedInVessel => CascadeEvent::CellDiedInVessel { clone, organ, mark },
+                DiedInParenchyma => CascadeEvent::CellDiedInParenchyma { clone, organ, mark },
+                EnteredDormancy => CascadeEvent::CellEnteredDormancy { clone, organ, mark },
+                Divided => CascadeEvent::SolitaryCellDivided { clone, organ, mark },
+                LeftDormancy => CascadeEvent::CellLeftDormancy { clone, organ, mark },
+                DormantDied => CascadeEvent::DormantCellDied { clone, organ, mark },
             }
         })?;
         if let Some(pool) = self.pools.get_mut(&key) {
@@ -1228,6 +1372,9 @@ impl CascadeState {
                 self.channels
                     .push((organ.dormant_death_rate, Channel::Pool(DormantDied)));
             }
+        }
+        if self.attached.adds_rates() {
+            self.add_extension_channels(key);
         }
     }
 
@@ -1337,7 +1484,9 @@ impl CascadeState {
             Channel::Divided(clone) => CascadeEvent::CellDivided { site: id, clone },
             Channel::Died(clone) => CascadeEvent::CellDied { site: id, clone },
             Channel::Shed(clone) => CascadeEvent::CellShed { site: id, clone },
-            Channel::Pool(_) | Channel::Clump(_) => unreachable!("sites have only site channels"),
+            Channel::Pool(_) | Channel::Own(_) | Channel::Clump(_) => {
+                unreachable!("sites have only site channels")
+            }
         })?;
         self.sites[id.index()].growth = Growth::Events { clock: handle };
         Ok(())
@@ -1436,16 +1585,53 @@ impl CascadeState {
     /// conditioned on it.
     fn send_downstream<U>(
         &mut self,
-        clone: CloneId,
-        organ: OrganId,
+        from: PoolKey,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
+        let (clone, organ) = (from.clone, from.organ);
         let next = if self.config.pool_mode == PoolMode::Cohorts {
             self.downstream_founding(clone, organ, ctx)?
         } else {
             self.downstream(organ, ctx)
         };
-        self.add_to_pool(PoolKey::in_transit(clone, next), 1, ctx)
+        let to = self.marked(
+            PoolKey::in_transit(clone, next),
+            Some(from),
+            ctx.now().days(),
+        );
+        self.add_to_pool(to, 1, ctx)
+    }
+
+    /// Moves one cell that left the pool `from` to `compartment` of the
+    /// same organ (marked as the extension marks arrivals).
+    fn move_cell<U>(
+        &mut self,
+        from: PoolKey,
+        compartment: Compartment,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let to = PoolKey::new(from.clone, compartment, from.organ);
+        let to = self.marked(to, Some(from), ctx.now().days());
+        self.add_to_pool(to, 1, ctx)
+    }
+
+    /// A cell of the pool `key` (its compartment to be that of the fate)
+    /// met the extension's fate `fate`: it dies or moves, and is counted.
+    fn meet_fate<U>(
+        &mut self,
+        fate: FateId,
+        key: PoolKey,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let declared = &self.attached.declared.fates[fate.0 as usize];
+        let (compartment, outcome) = (declared.compartment, declared.outcome);
+        let from = PoolKey { compartment, ..key };
+        self.take_from_pool(from, ctx)?;
+        self.book_fate(fate, key.clone, key.organ);
+        match outcome {
+            Outcome::Died => Ok(()),
+            Outcome::Moved(to) => self.move_cell(from, to, ctx),
+        }
     }
 
     /// The next bed after `organ`'s: the organ it drains to, or, from the
@@ -1586,10 +1772,11 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let now = ctx.now();
-        let pool = |clone, compartment, organ| PoolKey {
+        let pool = |clone, compartment, organ, mark| PoolKey {
             clone,
             compartment,
             organ,
+            mark,
         };
         match event {
             CascadeEvent::CellDivided { site, clone } if self.sites[site.index()].is_stepped() => {
@@ -1625,53 +1812,58 @@ impl CascadeState {
                 self.redraw_site(site, ctx)?;
                 self.shed_to_blood(clone, organ, ctx)?;
             }
-            CascadeEvent::CellArrested { clone, organ } => {
-                self.take_from_pool(pool(clone, Compartment::InTransit, organ), ctx)?;
+            CascadeEvent::CellArrested { clone, organ, mark } => {
+                let from = pool(clone, Compartment::InTransit, organ, mark);
+                self.take_from_pool(from, ctx)?;
                 self.funnel.entry_mut(clone, organ).arrested += 1;
-                self.add_to_pool(pool(clone, Compartment::Arrested, organ), 1, ctx)?;
+                self.move_cell(from, Compartment::Arrested, ctx)?;
             }
-            CascadeEvent::CellPassedCapillaryBed { clone, organ } => {
-                self.take_from_pool(pool(clone, Compartment::InTransit, organ), ctx)?;
+            CascadeEvent::CellPassedCapillaryBed { clone, organ, mark } => {
+                let from = pool(clone, Compartment::InTransit, organ, mark);
+                self.take_from_pool(from, ctx)?;
                 self.funnel.entry_mut(clone, organ).passed += 1;
-                self.send_downstream(clone, organ, ctx)?;
+                self.send_downstream(from, ctx)?;
             }
-            CascadeEvent::CellDiedInCirculation { clone, organ } => {
-                self.take_from_pool(pool(clone, Compartment::InTransit, organ), ctx)?;
+            CascadeEvent::CellDiedInCirculation { clone, organ, mark } => {
+                self.take_from_pool(pool(clone, Compartment::InTransit, organ, mark), ctx)?;
                 self.funnel.entry_mut(clone, organ).died_in_circulation += 1;
                 self.ledgers[clone.index()].died += 1;
             }
-            CascadeEvent::CellExtravasated { clone, organ } => {
-                self.take_from_pool(pool(clone, Compartment::Arrested, organ), ctx)?;
+            CascadeEvent::CellExtravasated { clone, organ, mark } => {
+                let from = pool(clone, Compartment::Arrested, organ, mark);
+                self.take_from_pool(from, ctx)?;
                 self.funnel.entry_mut(clone, organ).extravasated += 1;
-                self.add_to_pool(pool(clone, Compartment::Solitary, organ), 1, ctx)?;
+                self.move_cell(from, Compartment::Solitary, ctx)?;
             }
-            CascadeEvent::CellDiedInVessel { clone, organ } => {
-                self.take_from_pool(pool(clone, Compartment::Arrested, organ), ctx)?;
+            CascadeEvent::CellDiedInVessel { clone, organ, mark } => {
+                self.take_from_pool(pool(clone, Compartment::Arrested, organ, mark), ctx)?;
                 self.funnel.entry_mut(clone, organ).died_in_vessel += 1;
                 self.ledgers[clone.index()].died += 1;
             }
-            CascadeEvent::CellDiedInParenchyma { clone, organ } => {
-                self.take_from_pool(pool(clone, Compartment::Solitary, organ), ctx)?;
+            CascadeEvent::CellDiedInParenchyma { clone, organ, mark } => {
+                self.take_from_pool(pool(clone, Compartment::Solitary, organ, mark), ctx)?;
                 self.funnel.entry_mut(clone, organ).died_in_parenchyma += 1;
                 self.ledgers[clone.index()].died += 1;
             }
-            CascadeEvent::CellEnteredDormancy { clone, organ } => {
-                self.take_from_pool(pool(clone, Compartment::Solitary, organ), ctx)?;
+            CascadeEvent::CellEnteredDormancy { clone, organ, mark } => {
+                let from = pool(clone, Compartment::Solitary, organ, mark);
+                self.take_from_pool(from, ctx)?;
                 self.funnel.entry_mut(clone, organ).entered_dormancy += 1;
-                self.add_to_pool(pool(clone, Compartment::Dormant, organ), 1, ctx)?;
+                self.move_cell(from, Compartment::Dormant, ctx)?;
             }
-            CascadeEvent::CellLeftDormancy { clone, organ } => {
-                self.take_from_pool(pool(clone, Compartment::Dormant, organ), ctx)?;
+            CascadeEvent::CellLeftDormancy { clone, organ, mark } => {
+                let from = pool(clone, Compartment::Dormant, organ, mark);
+                self.take_from_pool(from, ctx)?;
                 self.funnel.entry_mut(clone, organ).left_dormancy += 1;
-                self.add_to_pool(pool(clone, Compartment::Solitary, organ), 1, ctx)?;
+                self.move_cell(from, Compartment::Solitary, ctx)?;
             }
-            CascadeEvent::DormantCellDied { clone, organ } => {
-                self.take_from_pool(pool(clone, Compartment::Dormant, organ), ctx)?;
+            CascadeEvent::DormantCellDied { clone, organ, mark } => {
+                self.take_from_pool(pool(clone, Compartment::Dormant, organ, mark), ctx)?;
                 self.funnel.entry_mut(clone, organ).died_dormant += 1;
                 self.ledgers[clone.index()].died += 1;
             }
-            CascadeEvent::SolitaryCellDivided { clone, organ } => {
-                self.take_from_pool(pool(clone, Compartment::Solitary, organ), ctx)?;
+            CascadeEvent::SolitaryCellDivided { clone, organ, mark } => {
+                self.take_from_pool(pool(clone, Compartment::Solitary, organ, mark), ctx)?;
                 self.funnel.entry_mut(clone, organ).micrometastases += 1;
                 let capacity = self.config.organs.organ(organ).carrying_capacity;
                 let law = self.config.metastasis_growth_law;
@@ -1683,6 +1875,12 @@ impl CascadeState {
                 self.divide_in_site(site, clone, ctx)?;
                 self.redraw_site(site, ctx)?;
             }
+            CascadeEvent::CellMetFate {
+                fate,
+                clone,
+                organ,
+                mark,
+            } => self.meet_fate(fate, pool(clone, Compartment::InTransit, organ, mark), ctx)?,
             CascadeEvent::CellsInjected { injection } => {
                 let injection = self.config.injections[injection as usize].clone();
                 if let Some(k) = injection.clumps_of() {
@@ -1803,9 +2001,34 @@ impl CascadeState {
 
 /// The cascade as a kernel [`Model`]: the state, and an [`Extension`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    try_from = "Parts<X>",
+    bound(serialize = "X: Serialize", deserialize = "X: Deserialize<'de>")
+)]
 pub struct Cascade<X: Extension = NoExtension> {
     state: CascadeState,
     extension: X,
+}
+
+/// A [`Cascade`] as serialised: the extension is attached again on the way
+/// back.
+#[derive(Deserialize)]
+struct Parts<X> {
+    state: CascadeState,
+    extension: X,
+}
+
+impl<X: Extension> TryFrom<Parts<X>> for Cascade<X> {
+    type Error = ConfigError;
+
+    fn try_from(parts: Parts<X>) -> Result<Self, ConfigError> {
+        let mut state = parts.state;
+        state.attached = extension::Attached::new(&parts.extension, &state.config)?;
+        Ok(Cascade {
+            state,
+            extension: parts.extension,
+        })
+    }
 }
 
 impl<X: Extension> Cascade<X> {
@@ -1813,12 +2036,15 @@ impl<X: Extension> Cascade<X> {
     ///
     /// # Errors
     ///
-    /// The first invalid field of `config`.
+    /// The first invalid field of `config`, or of what the extension
+    /// declares ([`Extension::declare`]).
     pub fn new(config: CascadeConfig, extension: X) -> Result<Self, ConfigError> {
-        Ok(Cascade {
-            state: CascadeState::new(config)?,
-            extension,
-        })
+        let mut state = CascadeState::new(config)?;
+        state.attached = extension::Attached::new(&extension, &state.config)?;
+        let declared = &state.attached.declared;
+        state.modifiers.levels = declared.levels.iter().map(|&(_, v)| v).collect();
+        state.own.counters = vec![0; declared.counters.len()];
+        Ok(Cascade { state, extension })
     }
 
     /// Schedules the run's first events: the primary tumour's clock, the
@@ -1902,7 +2128,8 @@ impl<X: Extension> Cascade<X> {
                 },
             )?;
         }
-        Ok(())
+        let mut context = ExtensionContext::new(&mut self.state, ctx);
+        self.extension.start(&mut context)
     }
 
     /// The state: clones, sites, observables.
@@ -1947,7 +2174,15 @@ impl<X: Extension> Model for Cascade<X> {
         ctx: &mut Context<'_, Self::Event>,
     ) -> Result<(), CascadeError> {
         match event {
-            CascadeEvent::User(event) => self.extension.handle(event, &mut self.state, ctx)?,
+            CascadeEvent::User(event) => {
+                let mut context = ExtensionContext::new(&mut self.state, ctx);
+                self.extension.handle(event, &mut context)?
+            }
+            event if self.state.attached.subscribes(event.kind()) => {
+                self.state.handle(event.clone(), ctx)?;
+                let mut context = ExtensionContext::new(&mut self.state, ctx);
+                self.extension.after(&event, &mut context)?
+            }
             event => self.state.handle(event, ctx)?,
         }
         self.state.check_memory(ctx)

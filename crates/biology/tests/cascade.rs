@@ -1155,11 +1155,7 @@ fn cell_counts_that_could_overflow_are_refused() {
 fn an_overflowing_total_rate_is_an_error_naming_the_pool() {
     let organs = OrganSet::mouse();
     let lung = organs.id("lung").unwrap();
-    let in_transit = PoolKey {
-        clone: CloneId(0),
-        compartment: Compartment::InTransit,
-        organ: lung,
-    };
+    let in_transit = PoolKey::new(CloneId(0), Compartment::InTransit, lung);
     let clones = one_clone(&organs, |p| p.circulation_death_rate = 1e308);
     let config = CascadeConfig::new(organs.clone(), clones);
     let error = config.validate().unwrap_err();
@@ -1179,8 +1175,9 @@ fn an_overflowing_total_rate_is_an_error_naming_the_pool() {
     sim.run(RunLimits::events(1), &mut ()).unwrap();
     let (model, mut ctx) = sim.model_and_context();
     let state = model.state_mut();
-    state.modifiers.circulation_death = 1e308;
-    let error = state.redraw_all(&mut ctx).unwrap_err();
+    let error = state
+        .change_modifiers(|m| m.circulation_death = 1e308, &mut ctx)
+        .unwrap_err();
     assert!(
         matches!(
             error,
@@ -1206,8 +1203,9 @@ fn an_overflowing_total_rate_is_an_error_naming_the_pool() {
     sim.run(RunLimits::events(1), &mut ()).unwrap();
     let (model, mut ctx) = sim.model_and_context();
     let state = model.state_mut();
-    state.modifiers.circulation_death = f64::NAN;
-    let error = state.redraw_all(&mut ctx).unwrap_err();
+    let error = state
+        .change_modifiers(|m| m.circulation_death = f64::NAN, &mut ctx)
+        .unwrap_err();
     assert!(
         matches!(error, CascadeError::InvalidRate { place: Place::Pool(_), rate, .. } if rate.is_nan()),
         "{error:?}"
@@ -1824,8 +1822,9 @@ fn redraw_all_redraws_the_clumps_clocks() {
     assert!(state.clumps().count() > 50, "most clumps still arrested");
     let (model, mut ctx) = sim.model_and_context();
     let state = model.state_mut();
-    state.modifiers.extravasation[lung.index()] = 0.0;
-    state.redraw_all(&mut ctx).unwrap();
+    state
+        .change_modifiers(|m| m.extravasation[lung.index()] = 0.0, &mut ctx)
+        .unwrap();
     sim.run_until(Time::new(5.0).unwrap()).unwrap();
     let state = sim.model().state();
     assert_eq!(state.funnel().total().clump_metastases, before);
@@ -1833,8 +1832,9 @@ fn redraw_all_redraws_the_clumps_clocks() {
 
     let (model, mut ctx) = sim.model_and_context();
     let state = model.state_mut();
-    state.modifiers.arrested_death[lung.index()] = f64::NAN;
-    let error = state.redraw_all(&mut ctx).unwrap_err();
+    let error = state
+        .change_modifiers(|m| m.arrested_death[lung.index()] = f64::NAN, &mut ctx)
+        .unwrap_err();
     assert!(
         matches!(error, CascadeError::InvalidRate { place: Place::Clump(_), rate, .. } if rate.is_nan()),
         "{error:?}"

@@ -20,8 +20,8 @@ use std::process::ExitCode;
 
 use cascade_biology::CascadeError;
 use cascade_biology::config::{CascadeConfig, ConfigError};
-use cascade_biology::kernel::{Context, TraceDigest, TraceEvent};
-use cascade_biology::model::{CascadeEvent, CascadeState, Extension};
+use cascade_biology::kernel::{TraceDigest, TraceEvent};
+use cascade_biology::model::{Extension, ExtensionContext};
 use cascade_biology::organs::nearest;
 use cascade_runner::ScenarioExtension;
 use serde::{Deserialize, Serialize};
@@ -84,34 +84,44 @@ impl Extension for CirculationIntervention {
     type Event = InterventionEvent;
 
     fn handle(
-        &mut self,
+        &self,
         event: InterventionEvent,
-        state: &mut CascadeState,
-        context: &mut Context<'_, CascadeEvent<InterventionEvent>>,
+        context: &mut ExtensionContext<'_, '_, InterventionEvent>,
     ) -> Result<(), CascadeError> {
+        // Every change of the modifiers redraws the clocks: exact, because
+        // every clock is exponential.
         match event {
             InterventionEvent::InterventionStarted => {
-                state.modifiers.circulation_death = self.death_rate_factor;
+                let factor = self.death_rate_factor;
+                context.change_modifiers(|m| m.circulation_death = factor)
             }
-            InterventionEvent::InterventionEnded => state.modifiers.circulation_death = 1.0,
+            InterventionEvent::InterventionEnded => {
+                context.change_modifiers(|m| m.circulation_death = 1.0)
+            }
             InterventionEvent::SoilTreated {
                 organ,
                 growth_factor,
             } => {
                 // `validate_event` made sure at `check` that the organ is
                 // the scenario's; this is for events scheduled otherwise.
-                let id = state.config().organs.id(&organ).ok_or_else(|| {
+                let id = context.config().organs.id(&organ).ok_or_else(|| {
                     CascadeError::Extension(format!("SoilTreated: no organ named {organ:?}"))
                 })?;
-                state.modifiers.growth[id.index()] = growth_factor;
+                context.change_modifiers(|m| m.growth[id.index()] = growth_factor)
             }
         }
-        // Every clock is exponential, so redrawing them all is exact.
-        state.redraw_all(context)
     }
 }
 
 impl ScenarioExtension for CirculationIntervention {
+    /// A file schedules every event of this extension (it has no
+    /// internal ones).
+    type FileEvent = InterventionEvent;
+
+    fn from_file(event: &InterventionEvent) -> InterventionEvent {
+        event.clone()
+    }
+
     fn validate(&self, _: &CascadeConfig) -> Result<(), ConfigError> {
         let factor = self.death_rate_factor;
         if factor.is_finite() && factor >= 0.0 {

@@ -897,6 +897,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                 dir.finish(
                     0..replicates,
                     "",
+                    &crate::run::headers(&crate::run::declarations(&scenario)),
                     crate::output::TableFormat::Csv,
                     &summary.to_json(),
                     &manifest,

@@ -544,8 +544,9 @@ impl OutputDir {
         Ok(())
     }
 
-    /// Writes the combined tables (each header after `header_prefix`, the
-    /// sweep's columns), the summary and, last, the manifest.
+    /// Writes the combined tables (each of `headers`, in [`TABLES`] order,
+    /// after `header_prefix`, the sweep's columns), the summary and, last,
+    /// the manifest.
     ///
     /// # Errors
     ///
@@ -554,14 +555,15 @@ impl OutputDir {
         &self,
         units: core::ops::Range<u64>,
         header_prefix: &str,
+        headers: &[String],
         format: TableFormat,
         summary_json: &str,
         manifest: &Manifest,
     ) -> Result<(), OutputError> {
-        for table in TABLES {
+        for (table, header) in TABLES.iter().zip(headers) {
             let mut bytes = Vec::new();
             bytes.extend_from_slice(header_prefix.as_bytes());
-            bytes.extend_from_slice(table.header.as_bytes());
+            bytes.extend_from_slice(header.as_bytes());
             bytes.push(b'\n');
             for r in units.clone() {
                 let path = self.replicate_dir(r).join(table.file);

@@ -9,7 +9,9 @@
 use core::fmt;
 use core::fmt::Write as _;
 
-use cascade_biology::model::{CascadeEvent, ClumpStage, Compartment, SiteKind};
+use cascade_biology::model::{
+    CascadeEvent, ClumpStage, Compartment, CounterId, Declarations, FateId, SiteKind,
+};
 use cascade_biology::observables::Funnel;
 use cascade_biology::therapy::DrugId;
 use cascade_biology::{Cascade, CascadeState, OrganId, simulation};
@@ -99,6 +101,13 @@ pub struct ReplicateRecord {
     /// What therapy left, for a scenario with therapy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub therapy: Option<TherapyOutcome>,
+    /// The extension's fates, by name in order of declaration: the cells
+    /// that met each, over clones and organs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fates: Vec<(String, u64)>,
+    /// The extension's counters, by name in order of declaration.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counters: Vec<(String, u64)>,
 }
 
 /// What therapy left at the end of a replicate.
@@ -185,6 +194,38 @@ solitary_cells,dormant_cells,arrested_cells,circulating_cells",
         header: "replicate,drug,resistant_cells,resistant_clones_alive",
     },
 ];
+
+/// The header of each table in [`TABLES`] order, for a run whose
+/// extension declares `declarations`: the extension's fates are columns of
+/// `funnel.csv` and `summary.csv` (after the model's), its counters of
+/// `summary.csv` (after its fates).
+pub fn headers(declarations: &Declarations) -> Vec<String> {
+    let fates = declarations.fates.iter().map(|f| f.name.as_str());
+    let counters = declarations.counters.iter().map(String::as_str);
+    TABLES
+        .iter()
+        .map(|table| {
+            let mut header = table.header.to_string();
+            let extra: Vec<&str> = match table.file {
+                "funnel.csv" => fates.clone().collect(),
+                "summary.csv" => fates.clone().chain(counters.clone()).collect(),
+                _ => Vec::new(),
+            };
+            for column in extra {
+                header.push(',');
+                header.push_str(column);
+            }
+            header
+        })
+        .collect()
+}
+
+/// What the extension of `scenario` declares (the columns it adds).
+pub fn declarations<X: ScenarioExtension>(scenario: &Scenario<X>) -> Declarations {
+    let mut declarations = Declarations::default();
+    scenario.file.extension.declare(&mut declarations);
+    declarations
+}
 
 /// A replicate that ran to its end: the simulation (so its final state)
 /// and how it ended.
@@ -281,7 +322,7 @@ pub fn simulate<X: ScenarioExtension>(
         let mut ctx = sim.context();
         for event in &file.events {
             let day = Time::new(event.day).map_err(|e| RunError::Model(e.to_string()))?;
-            ctx.schedule_at(day, CascadeEvent::User(event.event.clone()))
+            ctx.schedule_at(day, CascadeEvent::User(X::from_file(&event.event)))
                 .map_err(|e| RunError::Model(e.to_string()))?;
         }
     }
@@ -418,7 +459,18 @@ fn record(
         cells,
         clones: state.lineage().len() as u64,
         therapy: therapy_outcome(state, &cells),
+        fates: (state.declarations().fates.iter().enumerate())
+            .map(|(i, f)| (f.name.clone(), state.fate_total(FateId(i as u16))))
+            .collect(),
+        counters: (state.declarations().counters.iter().enumerate())
+            .map(|(i, name)| (name.clone(), state.counter(CounterId(i as u16))))
+            .collect(),
     }
+}
+
+/// `,n` for each of `counts`: the extension's columns of a row.
+fn extension_fields(counts: impl Iterator<Item = u64>) -> String {
+    counts.map(|n| format!(",{n}")).collect()
 }
 
 fn therapy_outcome(state: &CascadeState, cells: &CellCounts) -> Option<TherapyOutcome> {
@@ -492,7 +544,7 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
     let c = &record.cells;
     let _ = writeln!(
         tables[0],
-        "{r},{seed},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{r},{seed},{},{},{},{},{},{},{},{},{},{},{},{},{},{}{}",
         record.digest,
         record.events,
         record.stopped_by,
@@ -506,7 +558,8 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
         c.dormant,
         c.arrested,
         c.circulating,
-        record.clones
+        record.clones,
+        extension_fields(record.fates.iter().chain(&record.counters).map(|&(_, n)| n))
     );
 
     for site in state.metastases() {
@@ -530,16 +583,19 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
     }
 
     let funnel = state.funnel();
+    let fates = state.declarations().fates.len();
     for (organ, _) in organs.organs() {
         for clone in lineage.iter() {
             let entry = funnel.entry(clone.id, organ);
-            if *entry != Funnel::default() {
+            let met = |f: usize| state.fate_count(FateId(f as u16), clone.id, organ);
+            if *entry != Funnel::default() || (0..fates).any(|f| met(f) > 0) {
                 let _ = writeln!(
                     tables[2],
-                    "{r},{},{},{}",
+                    "{r},{},{},{}{}",
                     organ_name(organ),
                     clone_name(clone.id),
-                    funnel_fields(entry)
+                    funnel_fields(entry),
+                    extension_fields((0..fates).map(met))
                 );
             }
         }

@@ -32,14 +32,17 @@ use crate::locate;
 /// [`cli::main`](crate::cli::main) with your type from a binary of your own:
 /// the scenario format, the outputs and the regression tests stay the same.
 pub trait ScenarioExtension:
-    Extension<Event: DeserializeOwned + Clone + Send + Sync + fmt::Debug>
-    + DeserializeOwned
-    + Default
-    + Clone
-    + Send
-    + Sync
-    + fmt::Debug
+    Extension<Event: Send + Sync> + DeserializeOwned + Default + Clone + Send + Sync + fmt::Debug
 {
+    /// The events a scenario file may schedule (its `events` list): a type
+    /// of their own, so that a file cannot schedule the extension's
+    /// internal events. [`NoEvent`](cascade_biology::model::NoEvent) for
+    /// none.
+    type FileEvent: DeserializeOwned + Clone + Send + Sync + fmt::Debug;
+
+    /// The extension's event a file event becomes when it is scheduled.
+    fn from_file(event: &Self::FileEvent) -> Self::Event;
+
     /// Checks the extension's parameters against the resolved model;
     /// errors name a field under `extension`.
     ///
@@ -64,7 +67,7 @@ pub trait ScenarioExtension:
     /// The first invalid field, with a path relative to the event.
     fn validate_event(
         &self,
-        event: &Self::Event,
+        event: &Self::FileEvent,
         config: &CascadeConfig,
     ) -> Result<(), ConfigError> {
         let _ = (event, config);
@@ -83,7 +86,13 @@ pub trait ScenarioExtension:
     }
 }
 
-impl ScenarioExtension for cascade_biology::NoExtension {}
+impl ScenarioExtension for cascade_biology::NoExtension {
+    type FileEvent = cascade_biology::model::NoEvent;
+
+    fn from_file(event: &Self::FileEvent) -> Self::Event {
+        match *event {}
+    }
+}
 
 /// The extension's name as people read it: its type's name without the
 /// module path (`NoExtension`, `CirculationIntervention`); the whole type
@@ -699,7 +708,7 @@ pub struct Scenario<X: ScenarioExtension> {
     /// SHA-256 of the file's bytes, in hex.
     pub sha256: String,
     /// The file as written (defaults filled in).
-    pub file: ScenarioFile<X, X::Event>,
+    pub file: ScenarioFile<X, X::FileEvent>,
     /// The model it resolves to.
     pub config: CascadeConfig,
     /// The bytes each replicate's state may hold before it ends with an
@@ -717,7 +726,7 @@ impl<X: ScenarioExtension> Scenario<X> {
     /// # Errors
     ///
     /// As [`resolve_changed`].
-    pub fn with_file(&self, file: ScenarioFile<X, X::Event>) -> Result<Self, String> {
+    pub fn with_file(&self, file: ScenarioFile<X, X::FileEvent>) -> Result<Self, String> {
         let config = resolve_changed(&file)?;
         Ok(Scenario {
             path: self.path.clone(),
@@ -887,7 +896,7 @@ pub fn parse<X: ScenarioExtension>(
     // A byte order mark (some editors write one) is not part of the text,
     // and ron refuses it.
     let text = source.strip_prefix('\u{feff}').unwrap_or(source);
-    let file: ScenarioFile<X, X::Event> = deserialize(text, path)?;
+    let file: ScenarioFile<X, X::FileEvent> = deserialize(text, path)?;
     let config = resolve(&file).map_err(|e| e.at(text, path))?;
     Ok(Scenario {
         path: path.to_path_buf(),
@@ -906,7 +915,7 @@ pub fn parse<X: ScenarioExtension>(
 ///
 /// The first invalid field and what would be valid.
 pub fn resolve_changed<X: ScenarioExtension>(
-    file: &ScenarioFile<X, X::Event>,
+    file: &ScenarioFile<X, X::FileEvent>,
 ) -> Result<CascadeConfig, String> {
     resolve(file).map_err(|e| e.to_string())
 }
@@ -1468,7 +1477,7 @@ fn unknown_name(path: String, kind: &str, name: &str, valid: &[&str]) -> Unplace
 }
 
 fn resolve<X: ScenarioExtension>(
-    file: &ScenarioFile<X, X::Event>,
+    file: &ScenarioFile<X, X::FileEvent>,
 ) -> Result<CascadeConfig, Unplaced> {
     if !(file.stop_day.is_finite() && file.stop_day > 0.0) {
         return Err(invalid("stop_day", file.stop_day, "a finite day > 0"));

@@ -74,6 +74,15 @@ impl<X: ScenarioExtension> Plan<X> {
             .map(|p| scenario_at(&base, &grid, p))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|m| Failure::Input(format!("{}: sweep: {m}", base.path.display())))?;
+        let declared = crate::run::declarations(&base);
+        if let Some(p) = (points.iter()).position(|s| crate::run::declarations(s) != declared) {
+            return Err(Failure::Input(format!(
+                "{}: sweep: point {p} changes what the extension declares (its fates, \
+                 counters or levels), so the points' tables would have other columns; an \
+                 extension's declarations must not depend on a swept parameter",
+                base.path.display()
+            )));
+        }
         Ok(Plan {
             base,
             grid,
@@ -338,8 +347,16 @@ impl<X: ScenarioExtension> Plan<X> {
                 .collect(),
             tables,
         };
-        dir.finish(units, &self.header_prefix(), format, &summary, &manifest)
-            .map_err(fail)
+        let headers = crate::run::headers(&crate::run::declarations(&self.base));
+        dir.finish(
+            units,
+            &self.header_prefix(),
+            &headers,
+            format,
+            &summary,
+            &manifest,
+        )
+        .map_err(fail)
     }
 
     /// The per-point table printed on the terminal.

@@ -193,6 +193,10 @@ pub struct Summary {
     /// What therapy left, for a scenario with therapy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub therapy: Option<TherapySummary>,
+    /// The extension's counters, by name; empty, and left out of the JSON,
+    /// without any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub counters: Vec<(String, Estimate)>,
 }
 
 /// What therapy left, over the replicates.
@@ -291,6 +295,19 @@ impl Summary {
                 ),
             ]);
         }
+        // The extension's fates are steps of the funnel too (after the
+        // model's); its counters are a list of their own.
+        let named = |list: &dyn Fn(&ReplicateRecord) -> &[(String, u64)]| {
+            let names = records.first().map_or(&[][..], |r| list(r));
+            (names.iter().enumerate())
+                .map(|(i, (name, _))| {
+                    let value = |r: &ReplicateRecord| list(r).get(i).map_or(0, |&(_, n)| n);
+                    (name.clone(), over(&|r| value(r) as f64))
+                })
+                .collect::<Vec<_>>()
+        };
+        funnel.extend(named(&|r| &r.fates));
+        let counters = named(&|r| &r.counters);
         let clumps = if config.injections.iter().any(|i| i.clumps_of().is_some()) {
             vec![
                 (
@@ -377,6 +394,7 @@ impl Summary {
                 .filter(|r| r.stopped_by == "max_events")
                 .count() as u64,
             therapy: therapy_summary(config, records),
+            counters,
         }
     }
 
@@ -420,6 +438,10 @@ impl Summary {
             .map(|(k, e)| (k.clone(), e.cell()))
             .collect();
         section(&mut out, "clumps (clumps, not cells)", &rows);
+        let rows: Vec<(String, String)> = (self.counters.iter())
+            .map(|(k, e)| (k.clone(), e.cell()))
+            .collect();
+        section(&mut out, "the extension's counters", &rows);
         let rows: Vec<(String, String)> = self
             .metastases
             .iter()

@@ -400,15 +400,7 @@ impl CascadeState {
         let clump = self.clumps.remove(&id).expect("the clump is still there");
         let (last, _) = clump.cells[0];
         self.funnel.entry_mut(last, organ).clumps_dissolved += 1;
-        self.enter_pools(
-            PoolKey {
-                clone: last,
-                compartment: stage.compartment(),
-                organ,
-            },
-            1,
-            ctx,
-        )
+        self.enter_pools(PoolKey::new(last, stage.compartment(), organ), 1, ctx)
     }
 
     /// An arrested clump extravasated as a unit: it founds a metastasis

@@ -521,11 +521,11 @@ impl CascadeState {
 
     fn state_key(&self, clone: CloneId, state: usize) -> PoolKey {
         let organs = self.config.organs.len();
-        PoolKey {
+        PoolKey::new(
             clone,
-            compartment: COMPARTMENTS[state / organs],
-            organ: OrganId((state % organs) as u16),
-        }
+            COMPARTMENTS[state / organs],
+            OrganId((state % organs) as u16),
+        )
     }
 
     /// Gives `clone` its chain if it has none: the chain of an earlier
@@ -606,7 +606,7 @@ impl CascadeState {
                     continue;
                 }
                 let Channel::Pool(fate) = channel else {
-                    unreachable!("pools have only pool fates")
+                    unreachable!("cohort mode refuses an extension's own fates")
                 };
                 use PoolFate::*;
                 let to = |c: usize, organ: usize| Destination::State(c * organs + organ);
@@ -815,6 +815,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         if !self.cohorts_on() {
+            let key = self.marked(key, None, ctx.now().days());
             return self.add_to_pool(key, count, ctx);
         }
         if count == 0 {

@@ -21,8 +21,13 @@ impl CascadeState {
                     Compartment::Solitary => "solitary in",
                     Compartment::Dormant => "dormant in",
                 };
+                let mark = if key.mark.is_none() {
+                    String::new()
+                } else {
+                    format!(", marked {}", key.mark.0)
+                };
                 format!(
-                    "the pool of clone \"{}\" {compartment} the {}",
+                    "the pool of clone \"{}\" {compartment} the {}{mark}",
                     clone(key.clone),
                     organ(key.organ)
                 )
@@ -55,18 +60,19 @@ impl CascadeState {
             CellShed { site, clone } | CellDivided { site, clone } | CellDied { site, clone } => {
                 (Some(clone), None, Some(site))
             }
-            CellArrested { clone, organ }
-            | CellPassedCapillaryBed { clone, organ }
-            | CellDiedInCirculation { clone, organ }
-            | CellExtravasated { clone, organ }
-            | CellDiedInVessel { clone, organ }
-            | CellDiedInParenchyma { clone, organ }
-            | CellEnteredDormancy { clone, organ }
-            | CellLeftDormancy { clone, organ }
-            | DormantCellDied { clone, organ }
-            | SolitaryCellDivided { clone, organ }
+            CellArrested { clone, organ, .. }
+            | CellPassedCapillaryBed { clone, organ, .. }
+            | CellDiedInCirculation { clone, organ, .. }
+            | CellExtravasated { clone, organ, .. }
+            | CellDiedInVessel { clone, organ, .. }
+            | CellDiedInParenchyma { clone, organ, .. }
+            | CellEnteredDormancy { clone, organ, .. }
+            | CellLeftDormancy { clone, organ, .. }
+            | DormantCellDied { clone, organ, .. }
+            | SolitaryCellDivided { clone, organ, .. }
             | ClumpCellDiedInCirculation { clone, organ, .. }
-            | ClumpCellDiedInVessel { clone, organ, .. } => (Some(clone), Some(organ), None),
+            | ClumpCellDiedInVessel { clone, organ, .. }
+            | CellMetFate { clone, organ, .. } => (Some(clone), Some(organ), None),
             ClumpArrested { organ, .. }
             | ClumpPassedCapillaryBed { organ, .. }
             | ClumpExtravasated { organ, .. } => (None, Some(organ), None),
@@ -77,6 +83,11 @@ impl CascadeState {
             _ => (None, None, None),
         };
         let mut text = event.kind().to_string();
+        if let CellMetFate { fate, .. } = *event
+            && let Some(declared) = self.attached.declared.fates.get(fate.0 as usize)
+        {
+            text.push_str(&format!(" ({})", declared.name));
+        }
         if let Some(clone) = clone.filter(|c| c.index() < self.lineage.len()) {
             text.push_str(&format!(
                 " of clone \"{}\"",

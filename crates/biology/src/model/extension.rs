@@ -1,0 +1,799 @@
+//! A lab's own mechanisms: the [`Extension`] trait, what an extension
+//! declares ([`Declarations`]) and the narrow handle it acts through
+//! ([`ExtensionContext`]).
+//!
+//! # What an extension can add
+//!
+//! - **Events of its own** ([`Extension::Event`]), scheduled by itself or
+//!   by a scenario file, handled by [`Extension::handle`].
+//! - **Fates of its own**: a hazard on the cells of a compartment
+//!   ([`Declarations::fate`], [`Extension::hazard`]), for the clones and
+//!   organs the hazard chooses (0 elsewhere). A cell meeting it dies or
+//!   moves to another compartment of its organ, as the
+//!   [`CellMetFate`](super::CascadeEvent::CellMetFate) event, and is
+//!   counted under the fate's name per clone and organ (natural-killer
+//!   clearance becomes `killed_by_nk`, not a share of
+//!   `died_in_circulation`). The fate joins the cell's competing clocks, so
+//!   it is as exact as the model's own fates.
+//! - **Multipliers of the model's fates**, per cell
+//!   ([`Declarations::multiply`], [`Extension::multiplier`]): the
+//!   extravasation of one clone, in one organ, for cells of one mark.
+//! - **Marks on arrival** ([`Declarations::mark_arrivals`],
+//!   [`Extension::mark`]): a small number given to cells when they enter a
+//!   compartment, kept with them there, read by the hazards and the
+//!   multipliers (cells that arrived after the day a niche formed).
+//!   Marked cells are a pool of their own, so every clock stays exact.
+//! - **Levels** ([`Declarations::level`]): named numbers the hazards and
+//!   multipliers read, changed only by
+//!   [`ExtensionContext::set_level`], which redraws the clocks (an
+//!   immunotherapy raising natural-killer activity on a day).
+//! - **Counters** ([`Declarations::counter`]): numbers of its own that
+//!   reach the outputs.
+//! - **Hooks**: [`Extension::start`] at the start of a run, and
+//!   [`Extension::after`] after each built-in event of the kinds it
+//!   subscribes to ([`Declarations::subscribe`]).
+//!
+//! # What it cannot do
+//!
+//! Its methods take `&self`: an extension's own values are fixed for the
+//! run, and whatever changes lives in the model (levels, counters, the
+//! modifiers), changed through operations that redraw what they affect.
+//! So the hazards are a function of the cell and the levels, a checkpoint
+//! of the model holds all of the extension's state, and no clock is left
+//! stale. The context schedules only the extension's own events, draws only
+//! from the extension's own random streams (keyed apart from the model's),
+//! and shows the state settled (cohort counts and exact steps brought up
+//! to now).
+//!
+//! Fates and marks need single cells in the pools (`pools: PerCell`):
+//! cohort mode keeps doomed cells as counts over the model's own
+//! compartments, and refuses an extension that declares them.
+
+use cascade_kernel::{Context, EventHandle, Purpose, RandomStream, Time, TraceEvent};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::Arc;
+
+use super::{CascadeEvent, CascadeState, Compartment, PoolFate};
+use crate::clones::{CloneId, Lineage, Phenotype};
+use crate::config::{CascadeConfig, ConfigError, PoolMode};
+use crate::organs::OrganId;
+
+/// A user's addition to the cascade: its own events, fates, multipliers,
+/// marks, levels, counters and hooks. Every method but
+/// [`handle`](Self::handle) has a default that adds nothing. See the
+/// module documentation, and `examples/` of the runner crate
+/// (`natural_killers.rs`, `premetastatic_niche.rs`).
+pub trait Extension: Clone + Send + Sync + fmt::Debug + 'static {
+    /// The extension's events.
+    type Event: TraceEvent + Clone;
+
+    /// What it adds: fates, multiplied fates, marks, levels, counters and
+    /// subscriptions. Called once, when the model is built; ids are given
+    /// in order of declaration, from 0 for each kind.
+    fn declare(&self, declarations: &mut Declarations) {
+        let _ = declarations;
+    }
+
+    /// At the start of a run, after the model scheduled its first events.
+    ///
+    /// # Errors
+    ///
+    /// A [`CascadeError`](super::CascadeError); the run does not start.
+    fn start(
+        &self,
+        context: &mut ExtensionContext<'_, '_, Self::Event>,
+    ) -> Result<(), super::CascadeError> {
+        let _ = context;
+        Ok(())
+    }
+
+    /// Handles one of the extension's events.
+    ///
+    /// # Errors
+    ///
+    /// A [`CascadeError`](super::CascadeError); the run stops.
+    fn handle(
+        &self,
+        event: Self::Event,
+        context: &mut ExtensionContext<'_, '_, Self::Event>,
+    ) -> Result<(), super::CascadeError>;
+
+    /// After a built-in event of a kind it subscribes to
+    /// ([`Declarations::subscribe`]), once the model has handled it. In
+    /// cohort mode, doomed cells move as counts, not events.
+    ///
+    /// # Errors
+    ///
+    /// A [`CascadeError`](super::CascadeError); the run stops.
+    fn after(
+        &self,
+        event: &CascadeEvent<Self::Event>,
+        context: &mut ExtensionContext<'_, '_, Self::Event>,
+    ) -> Result<(), super::CascadeError> {
+        let _ = (event, context);
+        Ok(())
+    }
+
+    /// The rate, per cell per day, of the declared fate `fate` for `cell`
+    /// (which is in the fate's compartment): 0 where it does not act. A
+    /// finite number >= 0; anything else ends the run with `InvalidRate`.
+    fn hazard(&self, fate: FateId, cell: &Cell<'_>) -> f64 {
+        let _ = (fate, cell);
+        0.0
+    }
+
+    /// The multiplier of the model's fate `fate` for `cell`, for the fates
+    /// it declared with [`Declarations::multiply`] (1: as the model says).
+    fn multiplier(&self, fate: PoolFate, cell: &Cell<'_>) -> f64 {
+        let _ = (fate, cell);
+        1.0
+    }
+
+    /// The mark of a cell entering a compartment, if it declared
+    /// [`Declarations::mark_arrivals`]: [`Mark::NONE`] by default.
+    fn mark(&self, arrival: &Arrival<'_>) -> Mark {
+        let _ = arrival;
+        Mark::NONE
+    }
+}
+
+/// An event type with no values: the events of [`NoExtension`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoEvent {}
+
+impl TraceEvent for NoEvent {
+    fn kind(&self) -> &str {
+        match *self {}
+    }
+}
+
+/// No extension: the model as specified.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoExtension;
+
+impl Extension for NoExtension {
+    type Event = NoEvent;
+    fn handle(
+        &self,
+        event: NoEvent,
+        _: &mut ExtensionContext<'_, '_, NoEvent>,
+    ) -> Result<(), super::CascadeError> {
+        match event {}
+    }
+}
+
+/// A mark given to cells entering a compartment ([`Extension::mark`]); 0
+/// is none. Cells with different marks are separate pools.
+#[derive(
+    Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct Mark(pub u8);
+
+impl Mark {
+    /// No mark.
+    pub const NONE: Mark = Mark(0);
+
+    /// Whether it is [`Mark::NONE`].
+    pub fn is_none(&self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// A fate the extension declared: the n-th declared is `FateId(n)`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct FateId(pub u16);
+
+/// A level the extension declared: the n-th declared is `LevelId(n)`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LevelId(pub u16);
+
+/// A counter the extension declared: the n-th declared is `CounterId(n)`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CounterId(pub u16);
+
+/// What happens to a cell that meets a declared fate.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// It dies (a term of its clone's balance of cells, under the fate's
+    /// name).
+    Died,
+    /// It moves to another compartment of the same organ.
+    Moved(Compartment),
+}
+
+/// A declared fate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FateDeclaration {
+    /// Its name, the column of its counter (`killed_by_nk`).
+    pub name: String,
+    /// The compartment whose cells face it.
+    pub compartment: Compartment,
+    /// What happens to a cell that meets it.
+    pub outcome: Outcome,
+}
+
+/// What an extension adds, in order of declaration ([`Extension::declare`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Declarations {
+    /// Fates of its own.
+    pub fates: Vec<FateDeclaration>,
+    /// The model's fates whose rates it multiplies.
+    pub multiplied: Vec<PoolFate>,
+    /// Whether it marks cells entering a compartment.
+    pub marks: bool,
+    /// Levels: names and values at the start.
+    pub levels: Vec<(String, f64)>,
+    /// Counters: names.
+    pub counters: Vec<String>,
+    /// Kinds of built-in events it sees after they happen
+    /// ([`Extension::after`]), by name (`CellArrested`).
+    pub subscriptions: Vec<String>,
+}
+
+impl Declarations {
+    /// A fate of its own: cells in `compartment` meet it at the rate
+    /// [`Extension::hazard`] gives, with `outcome`. `name` is the column of
+    /// its counter: lower-case letters, digits and `_`.
+    pub fn fate(&mut self, name: &str, compartment: Compartment, outcome: Outcome) -> FateId {
+        self.fates.push(FateDeclaration {
+            name: name.to_string(),
+            compartment,
+            outcome,
+        });
+        FateId(self.fates.len() as u16 - 1)
+    }
+
+    /// The model's fate `fate` is multiplied by [`Extension::multiplier`].
+    pub fn multiply(&mut self, fate: PoolFate) {
+        if !self.multiplied.contains(&fate) {
+            self.multiplied.push(fate);
+        }
+    }
+
+    /// Cells entering a compartment are marked by [`Extension::mark`].
+    pub fn mark_arrivals(&mut self) {
+        self.marks = true;
+    }
+
+    /// A level, `initial` at the start.
+    pub fn level(&mut self, name: &str, initial: f64) -> LevelId {
+        self.levels.push((name.to_string(), initial));
+        LevelId(self.levels.len() as u16 - 1)
+    }
+
+    /// A counter of its own, 0 at the start; `name` as for a fate.
+    pub fn counter(&mut self, name: &str) -> CounterId {
+        self.counters.push(name.to_string());
+        CounterId(self.counters.len() as u16 - 1)
+    }
+
+    /// The extension sees the built-in events of kind `kind` (their
+    /// [`TraceEvent::kind`], `CellArrested`) after they happen.
+    pub fn subscribe(&mut self, kind: &str) {
+        if !self.subscriptions.iter().any(|k| k == kind) {
+            self.subscriptions.push(kind.to_string());
+        }
+    }
+
+    /// Checks names, levels and subscriptions, and what the configuration
+    /// allows; errors name a field under `extension`.
+    fn validate(&self, config: &CascadeConfig) -> Result<(), ConfigError> {
+        let refuse = |path: String, value: String, expected: &str| ConfigError {
+            path,
+            value,
+            expected: expected.to_string(),
+        };
+        let mut names: Vec<&str> = Vec::new();
+        let columns = self.fates.iter().map(|f| ("fates", &f.name));
+        let counters = self.counters.iter().map(|c| ("counters", c));
+        for (i, (kind, name)) in columns.chain(counters).enumerate() {
+            let column = name
+                .chars()
+                .all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+                && name.starts_with(|c: char| c.is_ascii_lowercase());
+            if !column || BUILT_IN_COLUMNS.contains(&name.as_str()) || names.contains(&&**name) {
+                return Err(refuse(
+                    format!("extension.{kind}[{i}]"),
+                    format!("{name:?}"),
+                    "a name of its own for a column: lower-case letters, digits and _, \
+                     starting with a letter, not a column of the model and not declared twice",
+                ));
+            }
+            names.push(name);
+        }
+        for (i, (name, value)) in self.levels.iter().enumerate() {
+            if !value.is_finite() {
+                return Err(refuse(
+                    format!("extension.levels[{i}]"),
+                    format!("{name} = {value}"),
+                    "a finite number",
+                ));
+            }
+        }
+        for kind in &self.subscriptions {
+            if !super::BUILT_IN_KINDS.contains(&kind.as_str()) {
+                let hint = crate::organs::nearest(kind, &super::BUILT_IN_KINDS)
+                    .map(|k| format!(" (did you mean {k}?)"))
+                    .unwrap_or_default();
+                return Err(refuse(
+                    "extension.subscriptions".into(),
+                    format!("{kind:?}"),
+                    &format!("the kind of a built-in event{hint}"),
+                ));
+            }
+        }
+        if config.pool_mode == PoolMode::Cohorts && (!self.fates.is_empty() || self.marks) {
+            return Err(refuse(
+                "pools".into(),
+                "Cohorts".into(),
+                "PerCell: the extension declares fates or marks of its own, which cohort mode \
+                 (doomed cells kept as counts over the model's compartments) does not follow",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Funnel columns of the model, which an extension's names must not take.
+const BUILT_IN_COLUMNS: [&str; 25] = [
+    "injected",
+    "shed",
+    "died_in_circulation",
+    "arrested",
+    "passed",
+    "extravasated",
+    "died_in_vessel",
+    "died_in_parenchyma",
+    "entered_dormancy",
+    "left_dormancy",
+    "died_dormant",
+    "micrometastases_founded",
+    "macrometastases_reached",
+    "detected",
+    "clumps_injected",
+    "clumps_arrested",
+    "clumps_passed",
+    "clumps_dissolved",
+    "clump_metastases_founded",
+    "killed_in_circulation",
+    "killed_in_vessel",
+    "killed_in_parenchyma",
+    "killed_dormant",
+    "organ",
+    "clone",
+];
+
+/// A cell, as the hazards and multipliers see it: the cells of one clone
+/// with one mark in one compartment of one organ are alike.
+#[derive(Copy, Clone, Debug)]
+pub struct Cell<'a> {
+    /// Its clone.
+    pub clone: CloneId,
+    /// The clone's phenotype.
+    pub phenotype: &'a Phenotype,
+    /// Its organ (for a cell in transit, the organ it is bound for).
+    pub organ: OrganId,
+    /// Its compartment.
+    pub compartment: Compartment,
+    /// Its mark.
+    pub mark: Mark,
+    /// The model's configuration (organs by name, clones, days).
+    pub config: &'a CascadeConfig,
+    /// Every clone so far, with its parent and name.
+    pub lineage: &'a Lineage,
+    levels: &'a [f64],
+}
+
+impl Cell<'_> {
+    /// The level `level` now.
+    /// NaN for a level not declared (so the rate it gives is refused).
+    pub fn level(&self, level: LevelId) -> f64 {
+        self.levels
+            .get(level.0 as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    }
+}
+
+/// A cell entering a compartment, as [`Extension::mark`] sees it.
+#[derive(Copy, Clone, Debug)]
+pub struct Arrival<'a> {
+    /// The cell, with the mark it would have: [`Mark::NONE`].
+    pub cell: Cell<'a>,
+    /// The compartment and mark it comes from, if it comes from a pool
+    /// (not from a site, an injection or a clump).
+    pub from: Option<(Compartment, Mark)>,
+    /// The day.
+    pub day: f64,
+}
+
+/// What the model keeps of an extension: its declarations and, behind a
+/// shared pointer, its hazards, multipliers and marks. Rebuilt from the
+/// extension (never serialised); equal to any other.
+#[derive(Clone, Default)]
+pub(super) struct Attached {
+    rules: Option<Arc<dyn Rules>>,
+    pub(super) declared: Declarations,
+    /// Per compartment (model order), the fates its cells face.
+    by_compartment: [Vec<FateId>; 4],
+    /// Per model fate ([`PoolFate::index`]), whether it is multiplied.
+    multiplied: [bool; PoolFate::COUNT],
+}
+
+impl PartialEq for Attached {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for Attached {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Attached")
+            .field("declared", &self.declared)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The object-safe part of an extension the model calls while it draws
+/// clocks.
+trait Rules: Send + Sync {
+    fn hazard(&self, fate: FateId, cell: &Cell<'_>) -> f64;
+    fn multiplier(&self, fate: PoolFate, cell: &Cell<'_>) -> f64;
+    fn mark(&self, arrival: &Arrival<'_>) -> Mark;
+}
+
+impl<X: Extension> Rules for X {
+    fn hazard(&self, fate: FateId, cell: &Cell<'_>) -> f64 {
+        Extension::hazard(self, fate, cell)
+    }
+    fn multiplier(&self, fate: PoolFate, cell: &Cell<'_>) -> f64 {
+        Extension::multiplier(self, fate, cell)
+    }
+    fn mark(&self, arrival: &Arrival<'_>) -> Mark {
+        Extension::mark(self, arrival)
+    }
+}
+
+impl Attached {
+    /// What the model keeps of `extension`, checked against `config`.
+    pub(super) fn new<X: Extension>(
+        extension: &X,
+        config: &CascadeConfig,
+    ) -> Result<Self, ConfigError> {
+        let mut declared = Declarations::default();
+        extension.declare(&mut declared);
+        declared.validate(config)?;
+        let mut by_compartment: [Vec<FateId>; 4] = Default::default();
+        for (i, fate) in declared.fates.iter().enumerate() {
+            by_compartment[compartment_index(fate.compartment)].push(FateId(i as u16));
+        }
+        let mut multiplied = [false; PoolFate::COUNT];
+        for fate in &declared.multiplied {
+            multiplied[fate.index()] = true;
+        }
+        let adds_rates = !declared.fates.is_empty() || !declared.multiplied.is_empty();
+        let rules = (adds_rates || declared.marks).then(|| Arc::new(extension.clone()) as _);
+        Ok(Attached {
+            rules,
+            declared,
+            by_compartment,
+            multiplied,
+        })
+    }
+
+    /// Whether it subscribes to events of kind `kind`.
+    pub(super) fn subscribes(&self, kind: &str) -> bool {
+        !self.declared.subscriptions.is_empty()
+            && self.declared.subscriptions.iter().any(|k| k == kind)
+    }
+
+    /// Whether it adds fates or multiplies the model's (so the pools'
+    /// channels ask it).
+    pub(super) fn adds_rates(&self) -> bool {
+        self.rules.is_some()
+    }
+}
+
+fn compartment_index(compartment: Compartment) -> usize {
+    match compartment {
+        Compartment::InTransit => 0,
+        Compartment::Arrested => 1,
+        Compartment::Solitary => 2,
+        Compartment::Dormant => 3,
+    }
+}
+
+/// The extension's own records: its counters, and its fates' counts per
+/// clone and organ.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(super) struct OwnRecords {
+    /// By [`CounterId`].
+    pub(super) counters: Vec<u64>,
+    /// Per clone (by index; empty for a clone none has met), per fate and
+    /// organ: `fate × organs + organ`.
+    pub(super) fates: Vec<Vec<u64>>,
+}
+
+impl CascadeState {
+    /// The extension's declarations (empty without one).
+    pub fn declarations(&self) -> &Declarations {
+        &self.attached.declared
+    }
+
+    /// Cells of `clone` that met the extension's fate `fate` in `organ`.
+    pub fn fate_count(&self, fate: FateId, clone: CloneId, organ: OrganId) -> u64 {
+        let organs = self.config.organs.len();
+        self.own
+            .fates
+            .get(clone.index())
+            .and_then(|counts| counts.get(fate.0 as usize * organs + organ.index()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Cells that met the extension's fate `fate`, every clone and organ.
+    pub fn fate_total(&self, fate: FateId) -> u64 {
+        let organs = self.config.organs.len();
+        let range = fate.0 as usize * organs..(fate.0 as usize + 1) * organs;
+        self.own
+            .fates
+            .iter()
+            .filter(|counts| !counts.is_empty())
+            .map(|counts| counts[range.clone()].iter().sum::<u64>())
+            .sum()
+    }
+
+    /// Cells of `clone` that died by one of the extension's fates (a term
+    /// of the clone's balance of cells).
+    pub(super) fn died_by_own_fates(&self, clone: CloneId) -> u64 {
+        let Some(counts) = self.own.fates.get(clone.index()) else {
+            return 0;
+        };
+        let organs = self.config.organs.len();
+        let fates = &self.attached.declared.fates;
+        counts
+            .chunks(organs.max(1))
+            .zip(fates)
+            .filter(|(_, fate)| fate.outcome == Outcome::Died)
+            .map(|(c, _)| c.iter().sum::<u64>())
+            .sum()
+    }
+
+    /// The extension's counter `counter`.
+    pub fn counter(&self, counter: CounterId) -> u64 {
+        self.own
+            .counters
+            .get(counter.0 as usize)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The level `level` now (NaN for a level not declared).
+    pub fn level(&self, level: LevelId) -> f64 {
+        self.modifiers
+            .levels
+            .get(level.0 as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    }
+
+    pub(super) fn book_fate(&mut self, fate: FateId, clone: CloneId, organ: OrganId) {
+        let organs = self.config.organs.len();
+        let width = self.attached.declared.fates.len() * organs;
+        if self.own.fates.len() <= clone.index() {
+            self.own.fates.resize(clone.index() + 1, Vec::new());
+        }
+        let counts = &mut self.own.fates[clone.index()];
+        if counts.is_empty() {
+            counts.resize(width, 0);
+        }
+        counts[fate.0 as usize * organs + organ.index()] += 1;
+    }
+
+    /// A cell of the pool `key` as the hazards see it.
+    fn cell(&self, key: super::PoolKey) -> Cell<'_> {
+        Cell {
+            clone: key.clone,
+            phenotype: self.lineage.phenotype(key.clone),
+            organ: key.organ,
+            compartment: key.compartment,
+            mark: key.mark,
+            config: &self.config,
+            lineage: &self.lineage,
+            levels: &self.modifiers.levels,
+        }
+    }
+
+    /// Applies the extension's multipliers to the model's channels in
+    /// `self.channels` (the fates of a cell in pool `key`), and adds its
+    /// own fates of the compartment.
+    pub(super) fn add_extension_channels(&mut self, key: super::PoolKey) {
+        let Some(rules) = self.attached.rules.clone() else {
+            return;
+        };
+        let mut channels = core::mem::take(&mut self.channels);
+        let cell = self.cell(key);
+        for (rate, channel) in channels.iter_mut() {
+            if let super::Channel::Pool(fate) = *channel
+                && self.attached.multiplied[fate.index()]
+            {
+                *rate *= rules.multiplier(fate, &cell);
+            }
+        }
+        for &fate in &self.attached.by_compartment[compartment_index(key.compartment)] {
+            channels.push((rules.hazard(fate, &cell), super::Channel::Own(fate)));
+        }
+        self.channels = channels;
+    }
+
+    /// The pool a cell entering `key` (unmarked) goes to: `key` with the
+    /// extension's mark, if it marks arrivals.
+    pub(super) fn marked(
+        &self,
+        key: super::PoolKey,
+        from: Option<super::PoolKey>,
+        day: f64,
+    ) -> super::PoolKey {
+        let Some(rules) = self
+            .attached
+            .rules
+            .as_ref()
+            .filter(|_| self.attached.declared.marks)
+        else {
+            return key;
+        };
+        let arrival = Arrival {
+            cell: self.cell(key),
+            from: from.map(|k| (k.compartment, k.mark)),
+            day,
+        };
+        super::PoolKey {
+            mark: rules.mark(&arrival),
+            ..key
+        }
+    }
+}
+
+/// The extension's handle on the model while it acts: its own events, its
+/// own random streams, a settled view of the state, and operations that
+/// redraw the clocks they affect.
+pub struct ExtensionContext<'a, 'c, U> {
+    state: &'a mut CascadeState,
+    context: &'a mut Context<'c, CascadeEvent<U>>,
+}
+
+/// One of the extension's own events, scheduled so that it can be
+/// cancelled ([`ExtensionContext::cancel`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct OwnEvent(EventHandle);
+
+fn undeclared(what: &str, id: u16) -> super::CascadeError {
+    super::CascadeError::Extension(format!(
+        "{what} {id} was not declared (see Extension::declare)"
+    ))
+}
+
+/// Mixed into the names of an extension's streams, so that none is one of
+/// the model's.
+const EXTENSION_STREAMS: u64 = 0x6578_7465_6e73_696f;
+
+impl<'a, 'c, U> ExtensionContext<'a, 'c, U> {
+    pub(super) fn new(
+        state: &'a mut CascadeState,
+        context: &'a mut Context<'c, CascadeEvent<U>>,
+    ) -> Self {
+        ExtensionContext { state, context }
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Time {
+        self.context.now()
+    }
+
+    /// Schedules one of the extension's events at `at`.
+    ///
+    /// # Errors
+    ///
+    /// A time in the past or not finite.
+    pub fn schedule_at(&mut self, at: Time, event: U) -> Result<(), super::CascadeError> {
+        Ok(self.context.schedule_at(at, CascadeEvent::User(event))?)
+    }
+
+    /// Schedules one of the extension's events at `at`, to be cancelled
+    /// perhaps.
+    ///
+    /// # Errors
+    ///
+    /// A time in the past or not finite.
+    pub fn schedule_cancellable_at(
+        &mut self,
+        at: Time,
+        event: U,
+    ) -> Result<OwnEvent, super::CascadeError> {
+        let handle = self
+            .context
+            .schedule_cancellable_at(at, CascadeEvent::User(event))?;
+        Ok(OwnEvent(handle))
+    }
+
+    /// Cancels one of its events if still pending; whether it was.
+    pub fn cancel(&mut self, event: OwnEvent) -> bool {
+        self.context.cancel(event.0).is_some()
+    }
+
+    /// The extension's own random stream `name`, keyed by (seed,
+    /// replicate, `name`) and apart from every stream of the model.
+    pub fn rng(&mut self, name: &str) -> &mut RandomStream {
+        self.context
+            .rng(Purpose::new(name).child(EXTENSION_STREAMS))
+    }
+
+    /// The model's configuration.
+    pub fn config(&self) -> &CascadeConfig {
+        &self.state.config
+    }
+
+    /// The state, settled to now (cohort mode's counts and the sites in
+    /// exact steps brought up to date).
+    ///
+    /// # Errors
+    ///
+    /// As the model's handler.
+    pub fn state(&mut self) -> Result<&CascadeState, super::CascadeError> {
+        self.state.settle(self.context)?;
+        Ok(self.state)
+    }
+
+    /// The level `level` now.
+    pub fn level(&self, level: LevelId) -> f64 {
+        self.state.level(level)
+    }
+
+    /// Sets the level `level` and, if it changed, redraws every clock.
+    ///
+    /// # Errors
+    ///
+    /// [`CascadeError::InvalidRate`](super::CascadeError::InvalidRate) if
+    /// a hazard or multiplier gives a rate that is not a finite number >=
+    /// 0 with it.
+    pub fn set_level(&mut self, level: LevelId, value: f64) -> Result<(), super::CascadeError> {
+        if level.0 as usize >= self.state.modifiers.levels.len() {
+            return Err(undeclared("level", level.0));
+        }
+        if self.state.level(level).to_bits() == value.to_bits() {
+            return Ok(());
+        }
+        self.state
+            .change_modifiers(|m| m.levels[level.0 as usize] = value, self.context)
+    }
+
+    /// Changes the model's rate multipliers, then redraws every clock.
+    ///
+    /// # Errors
+    ///
+    /// As [`CascadeState::change_modifiers`].
+    pub fn change_modifiers(
+        &mut self,
+        change: impl FnOnce(&mut super::Modifiers),
+    ) -> Result<(), super::CascadeError> {
+        self.state.change_modifiers(change, self.context)
+    }
+
+    /// Adds `n` to the counter `counter`.
+    ///
+    /// # Errors
+    ///
+    /// A counter that was not declared.
+    pub fn count(&mut self, counter: CounterId, n: u64) -> Result<(), super::CascadeError> {
+        let slot = self.state.own.counters.get_mut(counter.0 as usize);
+        let slot = slot.ok_or_else(|| undeclared("counter", counter.0))?;
+        *slot += n;
+        Ok(())
+    }
+
+    /// Stops the run after this event.
+    pub fn stop(&mut self) {
+        self.context.stop();
+    }
+}

@@ -1,0 +1,367 @@
+//! A lab's own mechanisms, as the runner crate's examples write them,
+//! against their analytic laws: natural-killer clearance of circulating
+//! cells (a fate of its own) and a pre-metastatic niche (a mark on arrival
+//! and a multiplier). Each law is checked with a stated tolerance, and a
+//! planted error in the hazard is shown to be caught by the same check.
+
+#[allow(dead_code)]
+#[path = "../../crates/runner/examples/natural_killers.rs"]
+mod natural_killers;
+
+#[allow(dead_code)]
+#[path = "../../crates/runner/examples/premetastatic_niche.rs"]
+mod premetastatic_niche;
+
+use std::path::Path;
+
+use cascade_biology::config::CascadeConfig;
+use cascade_biology::kernel::{Seed, Time};
+use cascade_biology::model::{
+    CascadeEvent, Cell, Declarations, Extension, ExtensionContext, FateId,
+};
+use cascade_biology::{CascadeError, CloneId, simulation};
+use cascade_runner::run::run_replicate;
+use cascade_runner::{Scenario, ScenarioExtension};
+use natural_killers::{KILLED_BY_NK, NaturalKillerEvent, NaturalKillers};
+use premetastatic_niche::{NICHE_DIED_IN_VESSEL, NICHE_EXTRAVASATED, PremetastaticNiche};
+
+const NK: &str = include_str!("../../crates/runner/examples/natural_killers.ron");
+const NICHE: &str = include_str!("../../crates/runner/examples/premetastatic_niche.ron");
+
+/// Tolerance of the share checks, in standard errors of a binomial share:
+/// a correct model fails one check in about 150,000.
+const Z: f64 = 4.5;
+
+fn nk_scenario(replace: &[(&str, &str)]) -> Scenario<NaturalKillers> {
+    let mut text = NK.to_string();
+    for (from, to) in replace {
+        assert!(text.contains(from), "{from:?} is not in the example");
+        text = text.replace(from, to);
+    }
+    cascade_runner::parse::<NaturalKillers>(&text, Path::new("natural_killers.ron")).unwrap()
+}
+
+/// The scenario's file events, as the runner schedules them.
+fn file_events(scenario: &Scenario<NaturalKillers>) -> Vec<(f64, NaturalKillerEvent)> {
+    (scenario.file.events.iter())
+        .map(|e| (e.day, NaturalKillers::from_file(&e.event)))
+        .collect()
+}
+
+/// The passages through the blood of `clone`'s cells, and how many ended
+/// in death in circulation and in NK clearance, over `replicates`
+/// replicates of `config` with `extension` and `events` run to `horizon`.
+fn passages<X: Extension>(
+    config: &CascadeConfig,
+    (extension, events): (&X, &[(f64, X::Event)]),
+    clone: CloneId,
+    replicates: u64,
+    horizon: f64,
+) -> (u64, u64, u64) {
+    let (mut all, mut died, mut cleared) = (0, 0, 0);
+    for r in 0..replicates {
+        let seed = Seed::new(17).with_replicate(r);
+        let mut sim = simulation(config.clone(), extension.clone(), seed).unwrap();
+        let mut ctx = sim.context();
+        for (day, event) in events {
+            let event = CascadeEvent::User(event.clone());
+            ctx.schedule_at(Time::new(*day).unwrap(), event).unwrap();
+        }
+        sim.run_until(Time::new(horizon).unwrap()).unwrap();
+        let state = sim.model().state();
+        state.check_conservation().unwrap();
+        let funnel = state.funnel().clone_total(clone);
+        let nk: u64 = (config.organs.organs())
+            .map(|(organ, _)| state.fate_count(KILLED_BY_NK, clone, organ))
+            .sum();
+        // Each passage ends in arrest, passage of the bed, death or
+        // clearance.
+        all += funnel.arrested + funnel.passed + funnel.died_in_circulation + nk;
+        died += funnel.died_in_circulation;
+        cleared += nk;
+    }
+    (all, died, cleared)
+}
+
+/// Whether `observed` of `trials` is within [`Z`] standard errors of the
+/// probability `p`; the message says by how much.
+fn share_within(observed: u64, trials: u64, p: f64, what: &str) -> Result<(), String> {
+    let share = observed as f64 / trials as f64;
+    if p == 0.0 {
+        return match observed {
+            0 => Ok(()),
+            _ => Err(format!("{what}: {observed}/{trials}, expected none")),
+        };
+    }
+    let se = (p * (1.0 - p) / trials as f64).sqrt();
+    let z = (share - p) / se;
+    if z.abs() <= Z {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what}: {observed}/{trials} = {share:.4}, expected {p:.4} (z = {z:.1})"
+        ))
+    }
+}
+
+/// NK clearance against its law: a passage ends in clearance by the host
+/// with probability (δ + k)/(δ + k + 1/τ), by NK cells with k/(δ + k +
+/// 1/τ), for the clone `clone` with NK rate `k` per day.
+fn nk_law<X: Extension>(
+    config: &CascadeConfig,
+    extension: (&X, &[(f64, X::Event)]),
+    clone: CloneId,
+    k: f64,
+    horizon: f64,
+) -> Result<(), String> {
+    let delta = config.clones[clone.index()]
+        .phenotype
+        .circulation_death_rate;
+    let arrival = 1.0 / config.transit_time;
+    let (all, died, cleared) = passages(config, extension, clone, 4, horizon);
+    let total = delta + k + arrival;
+    share_within(
+        died + cleared,
+        all,
+        (delta + k) / total,
+        "cleared by the host",
+    )?;
+    share_within(cleared, all, k / total, "cleared by NK cells")
+}
+
+#[test]
+fn nk_clearance_follows_the_competing_risk_law() {
+    // Day-0 injection only, no immunotherapy: NK activity 1, k = 20.
+    let scenario = nk_scenario(&[
+        (
+            "(day: 2.0, vein: \"tail_vein\", cells: [(\"B16\", 2000), (\"B16-escape\", 2000)]),",
+            "",
+        ),
+        ("(day: 1.0, event: ImmunotherapyGiven(activity: 3.0)),", ""),
+    ]);
+    let (config, events) = (&scenario.config, file_events(&scenario));
+    let nk = (&scenario.file.extension, &events[..]);
+    nk_law(config, nk, CloneId(0), 20.0, 0.5).unwrap();
+    // The clone NK cells cannot see dies at the model's rate alone.
+    nk_law(config, nk, CloneId(1), 0.0, 0.5).unwrap();
+}
+
+#[test]
+fn immunotherapy_raises_nk_clearance_for_the_cells_it_reaches() {
+    // Cells injected on day 2, a day after the dose: activity 3, k = 60.
+    let scenario = nk_scenario(&[(
+        "(day: 0.0, vein: \"tail_vein\", cells: [(\"B16\", 2000), (\"B16-escape\", 2000)]),",
+        "",
+    )]);
+    let (config, events) = (&scenario.config, file_events(&scenario));
+    let nk = (&scenario.file.extension, &events[..]);
+    nk_law(config, nk, CloneId(0), 60.0, 2.5).unwrap();
+    // After the dose wanes (waning_days: 0.5), activity is 1 again.
+    let waned = nk_scenario(&[
+        (
+            "(day: 0.0, vein: \"tail_vein\", cells: [(\"B16\", 2000), (\"B16-escape\", 2000)]),",
+            "",
+        ),
+        ("waning_days: 7.0", "waning_days: 0.5"),
+    ]);
+    let events = file_events(&waned);
+    let nk = (&waned.file.extension, &events[..]);
+    nk_law(&waned.config, nk, CloneId(0), 20.0, 2.5).unwrap();
+}
+
+/// NK cells with a planted error: the hazard is 1.5 times what the
+/// parameters say.
+#[derive(Clone, Debug)]
+struct Planted(NaturalKillers);
+
+impl Extension for Planted {
+    type Event = NaturalKillerEvent;
+
+    fn declare(&self, declarations: &mut Declarations) {
+        self.0.declare(declarations)
+    }
+
+    fn hazard(&self, fate: FateId, cell: &Cell<'_>) -> f64 {
+        1.5 * self.0.hazard(fate, cell)
+    }
+
+    fn handle(
+        &self,
+        event: NaturalKillerEvent,
+        context: &mut ExtensionContext<'_, '_, NaturalKillerEvent>,
+    ) -> Result<(), CascadeError> {
+        self.0.handle(event, context)
+    }
+}
+
+#[test]
+fn a_planted_error_in_the_hazard_is_caught_by_the_law() {
+    let scenario = nk_scenario(&[
+        (
+            "(day: 2.0, vein: \"tail_vein\", cells: [(\"B16\", 2000), (\"B16-escape\", 2000)]),",
+            "",
+        ),
+        ("(day: 1.0, event: ImmunotherapyGiven(activity: 3.0)),", ""),
+    ]);
+    let planted = Planted(scenario.file.extension.clone());
+    let error = nk_law(&scenario.config, (&planted, &[]), CloneId(0), 20.0, 0.5).unwrap_err();
+    assert!(error.contains("cleared by"), "{error}");
+}
+
+#[test]
+fn nk_kills_are_a_column_of_their_own_in_the_tables_and_the_summary() {
+    let scenario = nk_scenario(&[("replicates: 2", "replicates: 1")]);
+    let output = run_replicate(&scenario, 11, 0, true).unwrap();
+    let killed = output.record.fates[0].clone();
+    assert_eq!(killed.0, "killed_by_nk");
+    assert!(killed.1 > 0, "{killed:?}");
+    assert_eq!(
+        output.record.counters,
+        vec![("immunotherapy_doses".into(), 1)]
+    );
+    let headers = cascade_runner::run::headers(&cascade_runner::run::declarations(&scenario));
+    let funnel_header = &headers[2];
+    assert!(funnel_header.ends_with(",killed_by_nk"), "{funnel_header}");
+    let columns = funnel_header.split(',').count();
+    // Every funnel row has the column, and the resistant clone's is 0.
+    let rows = &output.rows[2];
+    assert!(
+        rows.lines().all(|l| l.split(',').count() == columns),
+        "{rows}"
+    );
+    let in_lung = |clone: &str| {
+        let row = rows
+            .lines()
+            .find(|l| l.starts_with(&format!("0,lung,{clone},")))
+            .unwrap();
+        row.rsplit(',').next().unwrap().parse::<u64>().unwrap()
+    };
+    assert!(in_lung("B16") > 0);
+    assert_eq!(in_lung("B16-escape"), 0);
+    let summary_header = &headers[0];
+    assert!(
+        summary_header.ends_with(",killed_by_nk,immunotherapy_doses"),
+        "{summary_header}"
+    );
+    let summary_row = output.rows[0].trim_end();
+    assert_eq!(
+        summary_row.split(',').count(),
+        summary_header.split(',').count()
+    );
+    assert!(
+        summary_row.ends_with(&format!(",{},1", killed.1)),
+        "{summary_row}"
+    );
+    let summary = cascade_runner::summary::Summary::new(
+        "natural_killers.ron",
+        11,
+        &scenario.config,
+        &[output.record],
+    )
+    .to_json();
+    assert!(summary.contains("\"killed_by_nk\""), "{summary}");
+    assert!(summary.contains("\"immunotherapy_doses\""), "{summary}");
+}
+
+#[test]
+fn the_nk_example_matches_its_golden_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let examples = root.join("crates/runner/examples");
+    let report = cascade_runner::golden::check_files::<NaturalKillers>(
+        &examples,
+        &[examples.join("natural_killers.ron")],
+        &root.join("tests/golden/examples"),
+        cascade_runner::golden::bless_requested(),
+    )
+    .unwrap();
+    assert!(report.failures.is_empty(), "{report}");
+    let golden =
+        std::fs::read_to_string(root.join("tests/golden/examples/natural_killers.ron.golden"))
+            .unwrap();
+    assert!(golden.contains("\"killed_by_nk\""), "{golden}");
+    assert!(
+        golden.contains("extension NaturalKillers 1.0.0"),
+        "{golden}"
+    );
+}
+
+#[test]
+fn a_file_cannot_schedule_the_extensions_internal_events() {
+    let text = NK.replace(
+        "event: ImmunotherapyGiven(activity: 3.0)",
+        "event: ImmunotherapyWaned",
+    );
+    let error = cascade_runner::parse::<NaturalKillers>(&text, Path::new("x.ron"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("events[0].event"), "{error}");
+    assert!(error.contains("ImmunotherapyGiven"), "{error}");
+}
+
+#[test]
+fn a_resistant_clone_that_is_not_the_scenarios_is_placed_in_the_file() {
+    let text = NK.replace(
+        "resistant_clones: [\"B16-escape\"]",
+        "resistant_clones: [\"B16-escap\"]",
+    );
+    let error = cascade_runner::parse::<NaturalKillers>(&text, Path::new("x.ron")).unwrap_err();
+    assert_eq!(error.field, "extension.resistant_clones[0]", "{error}");
+    let line = text
+        .lines()
+        .position(|l| l.contains("B16-escap\"]"))
+        .unwrap()
+        + 1;
+    assert_eq!(error.position.map(|p| p.0), Some(line), "{error}");
+    assert!(error.message.contains("\"B16-escape\""), "{error}");
+}
+
+fn niche_scenario(replace: &[(&str, &str)]) -> Scenario<PremetastaticNiche> {
+    let mut text = NICHE.to_string();
+    for (from, to) in replace {
+        assert!(text.contains(from), "{from:?} is not in the example");
+        text = text.replace(from, to);
+    }
+    cascade_runner::parse::<PremetastaticNiche>(&text, Path::new("niche.ron")).unwrap()
+}
+
+#[test]
+fn cells_arriving_in_the_niche_extravasate_more_and_the_others_as_before() {
+    let scenario = niche_scenario(&[("cells: [(\"B16\", 4000)]", "cells: [(\"B16\", 8000)]")]);
+    let config = &scenario.config;
+    let lung = config.organs.id("lung").unwrap();
+    let organ = config.organs.organ(lung);
+    let (e, d) = (organ.extravasation_rate, organ.arrested_death_rate);
+    let f = scenario.file.extension.extravasation_factor;
+    let (mut niche_out, mut niche_in) = (0, 0);
+    let (mut before_out, mut before_in) = (0, 0);
+    for r in 0..4 {
+        let mut sim = simulation(
+            config.clone(),
+            scenario.file.extension.clone(),
+            Seed::new(23).with_replicate(r),
+        )
+        .unwrap();
+        sim.run_until(Time::new(4.0).unwrap()).unwrap();
+        let state = sim.model().state();
+        state.check_conservation().unwrap();
+        let funnel = state.funnel().organ(lung);
+        let marked_out = state.counter(NICHE_EXTRAVASATED);
+        let marked_died = state.counter(NICHE_DIED_IN_VESSEL);
+        niche_out += marked_out;
+        niche_in += marked_out + marked_died;
+        before_out += funnel.extravasated - marked_out;
+        before_in += funnel.extravasated - marked_out + funnel.died_in_vessel - marked_died;
+    }
+    share_within(niche_out, niche_in, f * e / (f * e + d), "in the niche").unwrap();
+    share_within(before_out, before_in, e / (e + d), "outside the niche").unwrap();
+}
+
+#[test]
+fn a_niche_in_an_organ_that_is_not_the_scenarios_is_placed_in_the_file() {
+    let text = NICHE.replace("organ: \"lung\"", "organ: \"lungs\"");
+    let error = cascade_runner::parse::<PremetastaticNiche>(&text, Path::new("x.ron")).unwrap_err();
+    assert_eq!(error.field, "extension.organ", "{error}");
+    let line = text.lines().position(|l| l.contains("\"lungs\"")).unwrap() + 1;
+    assert_eq!(error.position.map(|p| p.0), Some(line), "{error}");
+    assert!(error.message.contains("did you mean \"lung\"?"), "{error}");
+}
