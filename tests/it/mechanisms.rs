@@ -365,3 +365,46 @@ fn a_niche_in_an_organ_that_is_not_the_scenarios_is_placed_in_the_file() {
     assert_eq!(error.position.map(|p| p.0), Some(line), "{error}");
     assert!(error.message.contains("did you mean \"lung\"?"), "{error}");
 }
+
+/// The NK example with a sweep section of `axes` (RON) added.
+fn nk_sweep(axes: &str) -> Result<Scenario<NaturalKillers>, cascade_runner::ScenarioError> {
+    let text = NK.replacen(
+        "    events: [",
+        &format!("    sweep: (axes: [{axes}]),\n    events: ["),
+        1,
+    );
+    cascade_runner::parse::<NaturalKillers>(&text, Path::new("nk_sweep.ron"))
+}
+
+#[test]
+fn an_extensions_parameter_is_a_sweep_axis() {
+    let scenario =
+        nk_sweep("(parameter: \"extension.clearance_rate\", values: [0, 10, 40])").unwrap();
+    let grid = cascade_runner::sweep::grid(&scenario).unwrap();
+    assert_eq!(grid.points(), 3);
+    let rates: Vec<f64> = (0..3)
+        .map(|p| {
+            let point = cascade_runner::sweep::scenario_at(&scenario, &grid, p).unwrap();
+            point.file.extension.clearance_rate
+        })
+        .collect();
+    assert_eq!(rates, vec![0.0, 10.0, 40.0]);
+    // The point's extension is validated as the file's is.
+    let negative = nk_sweep("(parameter: \"extension.clearance_rate\", values: [1, -1])").unwrap();
+    let grid = cascade_runner::sweep::grid(&negative).unwrap();
+    let error = cascade_runner::sweep::scenario_at(&negative, &grid, 1).unwrap_err();
+    assert!(error.contains("point 1"), "{error}");
+    assert!(error.contains("clearance_rate"), "{error}");
+    assert!(error.contains("finite number >= 0"), "{error}");
+}
+
+#[test]
+fn a_sweep_axis_naming_no_parameter_of_the_extension_lists_those_it_has() {
+    let error = nk_sweep("(parameter: \"extension.clearance\", values: [1, 2])").unwrap_err();
+    assert_eq!(error.field, "sweep.axes[0].parameter", "{error}");
+    assert!(
+        error.message.contains("extension.clearance_rate"),
+        "{error}"
+    );
+    assert!(error.message.contains("extension.waning_days"), "{error}");
+}

@@ -32,7 +32,14 @@ use crate::locate;
 /// [`cli::main`](crate::cli::main) with your type from a binary of your own:
 /// the scenario format, the outputs and the regression tests stay the same.
 pub trait ScenarioExtension:
-    Extension<Event: Send + Sync> + DeserializeOwned + Default + Clone + Send + Sync + fmt::Debug
+    Extension<Event: Send + Sync>
+    + DeserializeOwned
+    + Serialize
+    + Default
+    + Clone
+    + Send
+    + Sync
+    + fmt::Debug
 {
     /// The events a scenario file may schedule (its `events` list): a type
     /// of their own, so that a file cannot schedule the extension's

@@ -11,7 +11,10 @@
 //! `[⌊i·U/n⌋, ⌊(i+1)·U/n⌋)`.
 
 use core::fmt;
+
 use core::ops::Range;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::scenario::{AxisSpec, RangeScale, Scenario, ScenarioExtension, ScenarioFile, Unplaced};
 
@@ -64,7 +67,7 @@ const MUTATION_EFFECTS: [&str; 6] = [
 
 /// The parameters an axis may name in `file`, as patterns with the file's
 /// own names filled in, for messages.
-pub fn parameter_names<X, E>(file: &ScenarioFile<X, E>, organs: &[&str]) -> Vec<String> {
+pub fn parameter_names<X: Serialize, E>(file: &ScenarioFile<X, E>, organs: &[&str]) -> Vec<String> {
     let clones: Vec<&str> = file.clones.iter().map(|c| c.name.as_str()).collect();
     let list = |items: &[&str]| items.join("|");
     let mut names = vec![
@@ -126,7 +129,70 @@ pub fn parameter_names<X, E>(file: &ScenarioFile<X, E>, organs: &[&str]) -> Vec<
     for k in 0..file.therapy.regimens.len() {
         names.push(format!("therapy.regimens.{k}.{{start|delay|every|doses}}"));
     }
+    names.extend(extension_parameters(&file.extension));
     names
+}
+
+/// The numeric fields of the extension's parameters, as
+/// `extension.<field>` (nested fields joined by dots): what an axis may
+/// sweep of a lab's own mechanism.
+fn extension_parameters<X: Serialize>(extension: &X) -> Vec<String> {
+    fn leaves(value: &serde_json::Value, path: String, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Number(_) => out.push(path),
+            serde_json::Value::Object(fields) => {
+                for (name, field) in fields {
+                    leaves(field, format!("{path}.{name}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(value) = serde_json::to_value(extension) {
+        leaves(&value, "extension".into(), &mut out);
+    }
+    out
+}
+
+/// Sets the numeric field at `path` of the extension's parameters to
+/// `value`, through their serialised form (a whole number for a field that
+/// holds one).
+fn set_extension<X: Serialize + DeserializeOwned>(
+    extension: &mut X,
+    parameter: &str,
+    path: &[&str],
+    value: f64,
+) -> Result<(), SetError> {
+    let not_one = || {
+        SetError(format!(
+            "`{parameter}` is not a numeric parameter of the extension"
+        ))
+    };
+    let mut tree = serde_json::to_value(&*extension).map_err(|_| not_one())?;
+    let mut slot = &mut tree;
+    for name in path {
+        slot = slot.get_mut(*name).ok_or_else(not_one)?;
+    }
+    let whole = value.fract() == 0.0 && value.abs() <= 9.007_199_254_740_992e15;
+    *slot = match slot {
+        serde_json::Value::Number(n) if n.is_u64() && whole && value >= 0.0 => {
+            (value as u64).into()
+        }
+        serde_json::Value::Number(n) if n.is_i64() && whole => (value as i64).into(),
+        serde_json::Value::Number(n) if n.is_f64() => serde_json::Number::from_f64(value)
+            .map(serde_json::Value::Number)
+            .ok_or_else(|| SetError(format!("{value} is not a finite number")))?,
+        serde_json::Value::Number(_) => {
+            return Err(SetError(format!(
+                "{value} is invalid for `{parameter}`, expected a whole number"
+            )));
+        }
+        _ => return Err(not_one()),
+    };
+    *extension =
+        serde_json::from_value(tree).map_err(|e| SetError(format!("`{parameter}`: {e}")))?;
+    Ok(())
 }
 
 /// The fields of a drug an axis may name.
@@ -161,7 +227,7 @@ fn whole(value: f64) -> Result<u64, SetError> {
 ///
 /// [`SetError`] for a name that is not a parameter of this file, or a
 /// fractional value for a count.
-pub fn set<X, E>(
+pub fn set<X: Serialize + DeserializeOwned, E>(
     file: &mut ScenarioFile<X, E>,
     organs: &[&str],
     parameter: &str,
@@ -357,6 +423,9 @@ pub fn set<X, E>(
             }
         },
         ["therapy", rest @ ..] => set_therapy(&mut file.therapy, parameter, rest, value)?,
+        ["extension", path @ ..] if !path.is_empty() => {
+            set_extension(&mut file.extension, parameter, path, value)?
+        }
         ["mode", field @ ("step" | "threshold")] => match &mut file.mode {
             crate::scenario::Mode::Stepped {
                 step, threshold, ..
@@ -539,7 +608,7 @@ fn values(axis: &AxisSpec) -> Result<Vec<f64>, (String, String)> {
 /// The axes of `file`'s sweep, checked: names valid for this file, values
 /// finite, at most [`MAX_POINTS`] points. An absent or empty `sweep` is a
 /// single point with no axes.
-pub(crate) fn axes<X: Clone, E: Clone>(
+pub(crate) fn axes<X: Clone + Serialize + DeserializeOwned, E: Clone>(
     file: &ScenarioFile<X, E>,
     organs: &[&str],
 ) -> Result<Vec<Axis>, Unplaced> {
