@@ -63,12 +63,14 @@ mod growth;
 mod memory;
 mod steps;
 mod therapy;
+mod transitions;
 
 pub use clumps::{Clump, ClumpId, ClumpStage};
 pub use extension::{
     Arrival, Cell, CounterId, Declarations, Extension, ExtensionContext, FateDeclaration, FateId,
     LevelId, Mark, NoEvent, NoExtension, Outcome, OwnEvent,
 };
+use transitions::Target;
 
 /// A site's index, in order of founding (the primary, if any, is 0).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -528,6 +530,64 @@ pub enum CascadeEvent<U> {
     },
     /// An extension's own event.
     User(U),
+}
+
+impl<U> CascadeEvent<U> {
+    /// The event of a cell of pool `key` meeting the model's fate `fate`.
+    fn from_pool(fate: PoolFate, key: PoolKey) -> Self {
+        let PoolKey {
+            clone, organ, mark, ..
+        } = key;
+        match fate {
+            PoolFate::Arrested => CascadeEvent::CellArrested { clone, organ, mark },
+            PoolFate::Passed => CascadeEvent::CellPassedCapillaryBed { clone, organ, mark },
+            PoolFate::DiedInCirculation => {
+                CascadeEvent::CellDiedInCirculation { clone, organ, mark }
+            }
+            PoolFate::Extravasated => CascadeEvent::CellExtravasated { clone, organ, mark },
+            PoolFate::DiedInVessel => CascadeEvent::CellDiedInVessel { clone, organ, mark },
+            PoolFate::DiedInParenchyma => CascadeEvent::CellDiedInParenchyma { clone, organ, mark },
+            PoolFate::EnteredDormancy => CascadeEvent::CellEnteredDormancy { clone, organ, mark },
+            PoolFate::Divided => CascadeEvent::SolitaryCellDivided { clone, organ, mark },
+            PoolFate::LeftDormancy => CascadeEvent::CellLeftDormancy { clone, organ, mark },
+            PoolFate::DormantDied => CascadeEvent::DormantCellDied { clone, organ, mark },
+        }
+    }
+
+    /// The model's fate and the pool of an event of a single cell outside
+    /// the sites ([`from_pool`](Self::from_pool) the other way round).
+    pub fn pool_transition(&self) -> Option<(PoolFate, PoolKey)> {
+        use CascadeEvent::*;
+        let (fate, clone, organ, mark) = match *self {
+            CellArrested { clone, organ, mark } => (PoolFate::Arrested, clone, organ, mark),
+            CellPassedCapillaryBed { clone, organ, mark } => (PoolFate::Passed, clone, organ, mark),
+            CellDiedInCirculation { clone, organ, mark } => {
+                (PoolFate::DiedInCirculation, clone, organ, mark)
+            }
+            CellExtravasated { clone, organ, mark } => (PoolFate::Extravasated, clone, organ, mark),
+            CellDiedInVessel { clone, organ, mark } => (PoolFate::DiedInVessel, clone, organ, mark),
+            CellDiedInParenchyma { clone, organ, mark } => {
+                (PoolFate::DiedInParenchyma, clone, organ, mark)
+            }
+            CellEnteredDormancy { clone, organ, mark } => {
+                (PoolFate::EnteredDormancy, clone, organ, mark)
+            }
+            SolitaryCellDivided { clone, organ, mark } => (PoolFate::Divided, clone, organ, mark),
+            CellLeftDormancy { clone, organ, mark } => (PoolFate::LeftDormancy, clone, organ, mark),
+            DormantCellDied { clone, organ, mark } => (PoolFate::DormantDied, clone, organ, mark),
+            _ => return None,
+        };
+        let compartment = fate.transition().from;
+        Some((
+            fate,
+            PoolKey {
+                clone,
+                compartment,
+                organ,
+                mark,
+            },
+        ))
+    }
 }
 
 /// The kinds ([`TraceEvent::kind`]) of the built-in events, which an
@@ -1281,33 +1341,24 @@ impl CascadeState {
             self.condition_on_founding(key);
         }
         let (clone, organ, mark) = (key.clone, key.organ, key.mark);
-        use PoolFate::*;
-        let handle = self.draw_clock(Place::Pool(key), clock, true, cells, ctx, |channel| {
-            let fate = match channel {
-                Channel::Pool(fate) => fate,
-                Channel::Own(fate) => {
-                    return CascadeEvent::CellMetFate {
+        let handle =
+            self.draw_clock(
+                Place::Pool(key),
+                clock,
+                true,
+                cells,
+                ctx,
+                |channel| match channel {
+                    Channel::Pool(fate) => CascadeEvent::from_pool(fate, key),
+                    Channel::Own(fate) => CascadeEvent::CellMetFate {
                         fate,
                         clone,
                         organ,
                         mark,
-                    };
-                }
-                _ => unreachable!("pools have only pool fates"),
-            };
-            match fate {
-                Arrested => CascadeEvent::CellArrested { clone, organ, mark },
-                Passed => CascadeEvent::CellPassedCapillaryBed { clone, organ, mark },
-                DiedInCirculation => CascadeEvent::CellDiedInCirculation { clone, organ, mark },
-                Extravasated => CascadeEvent::CellExtravasated { clone, organ, mark },
-                DiedInVessel => CascadeEvent::CellDiedInVessel { clone, organ, mark },
-                DiedInParenchyma => CascadeEvent::CellDiedInParenchyma { clone, organ, mark },
-                EnteredDormancy => CascadeEvent::CellEnteredDormancy { clone, organ, mark },
-                Divided => CascadeEvent::SolitaryCellDivided { clone, organ, mark },
-                LeftDormancy => CascadeEvent::CellLeftDormancy { clone, organ, mark },
-                DormantDied => CascadeEvent::DormantCellDied { clone, organ, mark },
-            }
-        })?;
+                    },
+                    _ => unreachable!("pools have only pool fates"),
+                },
+            )?;
         if let Some(pool) = self.pools.get_mut(&key) {
             pool.clock = handle;
         }
@@ -1315,66 +1366,55 @@ impl CascadeState {
     }
 
     /// Fills `self.channels` with the fates of a cell in pool `key` and
-    /// their rates per cell: the one place that says what a pool's cells do
-    /// (their clocks, and the cohorts' chains).
+    /// their rates per cell, in the order of the transition table (and the
+    /// extension's after them): the one place that says what a pool's cells
+    /// do (their clocks, and the cohorts' chains).
     fn fill_pool_channels(&mut self, key: PoolKey) {
         self.channels.clear();
+        for transition in PoolFate::of(key.compartment) {
+            let fate = transition.fate;
+            let rate = self.hazard(fate, key);
+            self.channels.push((rate, Channel::Pool(fate)));
+        }
+        if self.attached.adds_rates() {
+            self.add_extension_channels(key);
+        }
+    }
+
+    /// The rate per cell of the model's fate `fate` for a cell in pool
+    /// `key`: the hazards of the transition table.
+    fn hazard(&self, fate: PoolFate, key: PoolKey) -> f64 {
         let organ = self.config.organs.organ(key.organ);
         let phenotype = self.lineage.phenotype(key.clone);
         let affinity = phenotype.affinity(key.organ);
         let o = key.organ.index();
         let m = &self.modifiers;
-        use PoolFate::*;
-        match key.compartment {
-            Compartment::InTransit => {
-                let arrival = 1.0 / self.config.transit_time;
-                let p = (organ.arrest_probability * affinity.arrest * m.arrest[o]).min(1.0);
-                self.channels.push((arrival * p, Channel::Pool(Arrested)));
-                self.channels
-                    .push((arrival * (1.0 - p), Channel::Pool(Passed)));
-                self.channels.push((
-                    phenotype.circulation_death_rate * m.circulation_death,
-                    Channel::Pool(DiedInCirculation),
-                ));
+        let arrival = || 1.0 / self.config.transit_time;
+        let arrest = || (organ.arrest_probability * affinity.arrest * m.arrest[o]).min(1.0);
+        let rates = &phenotype.in_metastases;
+        match fate {
+            PoolFate::Arrested => arrival() * arrest(),
+            PoolFate::Passed => arrival() * (1.0 - arrest()),
+            PoolFate::DiedInCirculation => phenotype.circulation_death_rate * m.circulation_death,
+            PoolFate::Extravasated => {
+                organ.extravasation_rate * affinity.extravasation * m.extravasation[o]
             }
-            Compartment::Arrested => {
-                self.channels.push((
-                    organ.extravasation_rate * affinity.extravasation * m.extravasation[o],
-                    Channel::Pool(Extravasated),
-                ));
-                self.channels.push((
-                    organ.arrested_death_rate * m.arrested_death[o],
-                    Channel::Pool(DiedInVessel),
-                ));
+            PoolFate::DiedInVessel => organ.arrested_death_rate * m.arrested_death[o],
+            PoolFate::DiedInParenchyma => {
+                organ.solitary_death_rate * m.solitary_death[o] + rates.death_rate
             }
-            Compartment::Solitary => {
-                let rates = &phenotype.in_metastases;
-                self.channels.push((
-                    organ.solitary_death_rate * m.solitary_death[o] + rates.death_rate,
-                    Channel::Pool(DiedInParenchyma),
-                ));
-                self.channels
-                    .push((organ.dormancy_entry_rate, Channel::Pool(EnteredDormancy)));
-                // The solitary division multiplier last: at its default of
-                // 1 the product is bit for bit the colony birth rate's.
-                self.channels.push((
-                    rates.birth_rate
-                        * organ.growth_multiplier
-                        * affinity.growth
-                        * m.growth[o]
-                        * organ.solitary_division_multiplier,
-                    Channel::Pool(Divided),
-                ));
+            PoolFate::EnteredDormancy => organ.dormancy_entry_rate,
+            // The solitary division multiplier last: at its default of 1
+            // the product is bit for bit the colony birth rate's.
+            PoolFate::Divided => {
+                rates.birth_rate
+                    * organ.growth_multiplier
+                    * affinity.growth
+                    * m.growth[o]
+                    * organ.solitary_division_multiplier
             }
-            Compartment::Dormant => {
-                self.channels
-                    .push((organ.dormancy_exit_rate, Channel::Pool(LeftDormancy)));
-                self.channels
-                    .push((organ.dormant_death_rate, Channel::Pool(DormantDied)));
-            }
-        }
-        if self.attached.adds_rates() {
-            self.add_extension_channels(key);
+            PoolFate::LeftDormancy => organ.dormancy_exit_rate,
+            PoolFate::DormantDied => organ.dormant_death_rate,
         }
     }
 
@@ -1602,6 +1642,47 @@ impl CascadeState {
         self.add_to_pool(to, 1, ctx)
     }
 
+    /// A cell of the pool `from` met the model's fate `fate`: it leaves
+    /// the pool, is counted, and goes where the transition table says.
+    fn transition<U>(
+        &mut self,
+        fate: PoolFate,
+        from: PoolKey,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        self.take_from_pool(from, ctx)?;
+        let transition = fate.transition();
+        *(transition.counter)(self.funnel.entry_mut(from.clone, from.organ)) += 1;
+        match transition.next {
+            Target::Pool(compartment) => self.move_cell(from, compartment, ctx),
+            Target::Downstream => self.send_downstream(from, ctx),
+            Target::Died => {
+                self.ledgers[from.clone.index()].died += 1;
+                Ok(())
+            }
+            Target::Founded => self.found_by_solitary_cell(from, ctx),
+        }
+    }
+
+    /// A solitary cell of the pool `from` divided: a metastasis founded by
+    /// one cell, then its division.
+    fn found_by_solitary_cell<U>(
+        &mut self,
+        from: PoolKey,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let (clone, organ) = (from.clone, from.organ);
+        let capacity = self.config.organs.organ(organ).carrying_capacity;
+        let law = self.config.metastasis_growth_law;
+        let site = self.found_site(SiteKind::Metastasis, organ, clone, ctx.now(), law, capacity);
+        let s = &mut self.sites[site.index()];
+        s.founding_cells = 1;
+        s.founding_clones = 1;
+        s.add(clone);
+        self.divide_in_site(site, clone, ctx)?;
+        self.redraw_site(site, ctx)
+    }
+
     /// Moves one cell that left the pool `from` to `compartment` of the
     /// same organ (marked as the extension marks arrivals).
     fn move_cell<U>(
@@ -1778,6 +1859,9 @@ impl CascadeState {
             organ,
             mark,
         };
+        if let Some((fate, key)) = event.pool_transition() {
+            return self.transition(fate, key, ctx);
+        }
         match event {
             CascadeEvent::CellDivided { site, clone } if self.sites[site.index()].is_stepped() => {
                 self.emit(site, clone, ctx)?;
@@ -1811,69 +1895,6 @@ impl CascadeState {
                 self.funnel.entry_mut(clone, organ).shed += 1;
                 self.redraw_site(site, ctx)?;
                 self.shed_to_blood(clone, organ, ctx)?;
-            }
-            CascadeEvent::CellArrested { clone, organ, mark } => {
-                let from = pool(clone, Compartment::InTransit, organ, mark);
-                self.take_from_pool(from, ctx)?;
-                self.funnel.entry_mut(clone, organ).arrested += 1;
-                self.move_cell(from, Compartment::Arrested, ctx)?;
-            }
-            CascadeEvent::CellPassedCapillaryBed { clone, organ, mark } => {
-                let from = pool(clone, Compartment::InTransit, organ, mark);
-                self.take_from_pool(from, ctx)?;
-                self.funnel.entry_mut(clone, organ).passed += 1;
-                self.send_downstream(from, ctx)?;
-            }
-            CascadeEvent::CellDiedInCirculation { clone, organ, mark } => {
-                self.take_from_pool(pool(clone, Compartment::InTransit, organ, mark), ctx)?;
-                self.funnel.entry_mut(clone, organ).died_in_circulation += 1;
-                self.ledgers[clone.index()].died += 1;
-            }
-            CascadeEvent::CellExtravasated { clone, organ, mark } => {
-                let from = pool(clone, Compartment::Arrested, organ, mark);
-                self.take_from_pool(from, ctx)?;
-                self.funnel.entry_mut(clone, organ).extravasated += 1;
-                self.move_cell(from, Compartment::Solitary, ctx)?;
-            }
-            CascadeEvent::CellDiedInVessel { clone, organ, mark } => {
-                self.take_from_pool(pool(clone, Compartment::Arrested, organ, mark), ctx)?;
-                self.funnel.entry_mut(clone, organ).died_in_vessel += 1;
-                self.ledgers[clone.index()].died += 1;
-            }
-            CascadeEvent::CellDiedInParenchyma { clone, organ, mark } => {
-                self.take_from_pool(pool(clone, Compartment::Solitary, organ, mark), ctx)?;
-                self.funnel.entry_mut(clone, organ).died_in_parenchyma += 1;
-                self.ledgers[clone.index()].died += 1;
-            }
-            CascadeEvent::CellEnteredDormancy { clone, organ, mark } => {
-                let from = pool(clone, Compartment::Solitary, organ, mark);
-                self.take_from_pool(from, ctx)?;
-                self.funnel.entry_mut(clone, organ).entered_dormancy += 1;
-                self.move_cell(from, Compartment::Dormant, ctx)?;
-            }
-            CascadeEvent::CellLeftDormancy { clone, organ, mark } => {
-                let from = pool(clone, Compartment::Dormant, organ, mark);
-                self.take_from_pool(from, ctx)?;
-                self.funnel.entry_mut(clone, organ).left_dormancy += 1;
-                self.move_cell(from, Compartment::Solitary, ctx)?;
-            }
-            CascadeEvent::DormantCellDied { clone, organ, mark } => {
-                self.take_from_pool(pool(clone, Compartment::Dormant, organ, mark), ctx)?;
-                self.funnel.entry_mut(clone, organ).died_dormant += 1;
-                self.ledgers[clone.index()].died += 1;
-            }
-            CascadeEvent::SolitaryCellDivided { clone, organ, mark } => {
-                self.take_from_pool(pool(clone, Compartment::Solitary, organ, mark), ctx)?;
-                self.funnel.entry_mut(clone, organ).micrometastases += 1;
-                let capacity = self.config.organs.organ(organ).carrying_capacity;
-                let law = self.config.metastasis_growth_law;
-                let site = self.found_site(SiteKind::Metastasis, organ, clone, now, law, capacity);
-                let s = &mut self.sites[site.index()];
-                s.founding_cells = 1;
-                s.founding_clones = 1;
-                s.add(clone);
-                self.divide_in_site(site, clone, ctx)?;
-                self.redraw_site(site, ctx)?;
             }
             CascadeEvent::CellMetFate {
                 fate,
@@ -1933,6 +1954,7 @@ impl CascadeState {
             }
             CascadeEvent::ClumpExtravasated { clump, .. } => self.clump_extravasated(clump, ctx)?,
             CascadeEvent::User(_) => unreachable!("user events go to the extension"),
+            _ => unreachable!("pool transitions are handled above"),
         }
         Ok(())
     }

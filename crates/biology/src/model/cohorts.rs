@@ -54,10 +54,12 @@ use cascade_kernel::distributions::{Distribution, Exponential, sample_binomial};
 use cascade_kernel::{Context, Purpose, RandomStream};
 use serde::{Deserialize, Serialize};
 
-use super::{CascadeError, CascadeEvent, CascadeState, Channel, Compartment, PoolFate, PoolKey};
+use super::transitions::{Target, death_in};
+use super::{CascadeError, CascadeEvent, CascadeState, Channel, Compartment, PoolKey};
 use crate::clones::CloneId;
 use crate::config::PoolMode;
 use crate::organs::{Drain, OrganId};
+use Compartment::InTransit;
 
 /// Splits into founding and doomed cells, updates and walks.
 const COHORTS: Purpose = Purpose::new("cascade.cohorts");
@@ -434,12 +436,7 @@ fn book_move(state: &mut CascadeState, clone: CloneId, from: usize, to: usize, c
         entry.extravasated += cells;
     }
     if dead {
-        *match to_compartment {
-            0 => &mut entry.died_in_circulation,
-            1 => &mut entry.died_in_vessel,
-            2 => &mut entry.died_in_parenchyma,
-            _ => &mut entry.died_dormant,
-        } += cells;
+        *(death_in(COMPARTMENTS[to_compartment]).counter)(entry) += cells;
         state.ledgers[clone.index()].died += cells;
     }
 }
@@ -608,28 +605,23 @@ impl CascadeState {
                 let Channel::Pool(fate) = channel else {
                     unreachable!("cohort mode refuses an extension's own fates")
                 };
-                use PoolFate::*;
-                let to = |c: usize, organ: usize| Destination::State(c * organs + organ);
-                match fate {
-                    Arrested => out.push((to(1, o), rate)),
-                    Passed => match self.config.organs.drain(key.organ) {
-                        Drain::Organ(next) => out.push((to(0, next.index()), rate)),
+                let to = |c: Compartment, organ: usize| {
+                    Destination::State(compartment_index(c) * organs + organ)
+                };
+                match fate.transition().next {
+                    Target::Pool(compartment) => out.push((to(compartment, o), rate)),
+                    Target::Downstream => match self.config.organs.drain(key.organ) {
+                        Drain::Organ(next) => out.push((to(InTransit, next.index()), rate)),
                         Drain::Arterial => {
                             for (d, &share) in shares.iter().enumerate() {
                                 if share > 0.0 {
-                                    out.push((to(0, d), rate * share));
+                                    out.push((to(InTransit, d), rate * share));
                                 }
                             }
                         }
                     },
-                    DiedInCirculation => out.push((Destination::Death(o), rate)),
-                    Extravasated => out.push((to(2, o), rate)),
-                    DiedInVessel => out.push((Destination::Death(organs + o), rate)),
-                    DiedInParenchyma => out.push((Destination::Death(2 * organs + o), rate)),
-                    EnteredDormancy => out.push((to(3, o), rate)),
-                    Divided => out.push((Destination::Founded, rate)),
-                    LeftDormancy => out.push((to(2, o), rate)),
-                    DormantDied => out.push((Destination::Death(3 * organs + o), rate)),
+                    Target::Died => out.push((Destination::Death(state), rate)),
+                    Target::Founded => out.push((Destination::Founded, rate)),
                 }
             }
             moves.push(out);
@@ -767,14 +759,11 @@ impl CascadeState {
             let Channel::Pool(fate) = *channel else {
                 continue;
             };
-            use PoolFate::*;
-            let after = match fate {
-                Arrested => chain.h[organs + o],
-                Passed => chain.h_after_pass[o],
-                Extravasated | LeftDormancy => chain.h[2 * organs + o],
-                EnteredDormancy => chain.h[3 * organs + o],
-                Divided => 1.0,
-                DiedInCirculation | DiedInVessel | DiedInParenchyma | DormantDied => 0.0,
+            let after = match fate.transition().next {
+                Target::Pool(compartment) => chain.h[compartment_index(compartment) * organs + o],
+                Target::Downstream => chain.h_after_pass[o],
+                Target::Founded => 1.0,
+                Target::Died => 0.0,
             };
             *rate = if here > 0.0 {
                 *rate * after / here
