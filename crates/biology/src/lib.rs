@@ -47,6 +47,9 @@ pub mod model;
 pub mod observables;
 pub mod organs;
 pub mod rates;
+/// Random small scenarios for property tests (with the feature `strategies`).
+#[cfg(feature = "strategies")]
+pub mod strategies;
 pub mod therapy;
 
 pub use cascade_kernel as kernel;

@@ -1,13 +1,16 @@
 //! Tests of the cascade model: invariants over random small scenarios
 //! (proptest), and cases with a known answer.
 
-use cascade_biology::clones::{GrowthRates, MutationEffect, OrganAffinity, Phenotype};
+use cascade_biology::clones::{GrowthRates, MutationEffect, Phenotype};
 use cascade_biology::config::{
     CascadeConfig, ConstantRates, FoundingClone, GrowthLaw, GrowthSteps, Injection, MAX_CELLS,
-    MAX_CLUMPED_CELLS, PrimaryTumour, Shedding, default_phenotype,
+    MAX_CLUMPED_CELLS, PrimaryTumour, default_phenotype,
 };
 use cascade_biology::model::{Cascade, ClumpId, ClumpStage, Compartment, Place, PoolKey};
 use cascade_biology::organs::{Entry, OrganSet};
+use cascade_biology::strategies::{
+    Scenario, clump_scenario_strategy, scenario_strategy, therapy_scenario_strategy,
+};
 use cascade_biology::{
     CascadeError, CascadeEvent, CascadeState, CloneId, NoExtension, SetupError, simulation,
 };
@@ -16,157 +19,8 @@ use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 // ---------------------------------------------------------------------------
-// Random small scenarios.
-
-fn phenotype_strategy(organs: usize) -> impl Strategy<Value = Phenotype> {
-    let rates = (0.0..2.0f64, 0.0..1.0f64, 0.0..0.05f64).prop_map(
-        |(birth_rate, death_rate, mutation_probability)| GrowthRates {
-            birth_rate,
-            death_rate,
-            mutation_probability,
-        },
-    );
-    let affinity =
-        (0.0..2.0f64, 0.0..2.0f64, 0.0..2.0f64).prop_map(|(arrest, extravasation, growth)| {
-            OrganAffinity {
-                arrest,
-                extravasation,
-                growth,
-            }
-        });
-    (
-        rates.clone(),
-        rates,
-        0.0..0.2f64,
-        0.0..20.0f64,
-        proptest::collection::vec(affinity, organs),
-    )
-        .prop_map(
-            |(in_primary, in_metastases, shedding_rate, circulation_death_rate, affinity)| {
-                Phenotype {
-                    in_primary,
-                    in_metastases,
-                    shedding_rate,
-                    circulation_death_rate,
-                    affinity,
-                    sensitivity: Vec::new(),
-                }
-            },
-        )
-}
-
-#[derive(Debug, Clone)]
-struct Scenario {
-    config: CascadeConfig,
-    seed: u64,
-}
-
-/// The mouse organs with every microenvironment rate drawn at random, so
-/// that every transition happens often within a few days.
-fn organs_strategy() -> impl Strategy<Value = OrganSet> {
-    let (specs, _) = OrganSet::mouse_specs();
-    let rates = (
-        0.0..1.0f64,
-        0.0..3.0f64,
-        0.0..3.0f64,
-        0.0..3.0f64,
-        0.0..2.0f64,
-        0.0..2.0f64,
-        0.0..2.0f64,
-    );
-    proptest::collection::vec(rates, specs.len()).prop_map(|draws| {
-        let (mut specs, veins) = OrganSet::mouse_specs();
-        for (
-            spec,
-            (arrest, extravasation, arrested_death, solitary_death, entry, exit, dormant_death),
-        ) in specs.iter_mut().zip(draws)
-        {
-            spec.arrest_probability = arrest;
-            spec.extravasation_rate = extravasation;
-            spec.arrested_death_rate = arrested_death;
-            spec.solitary_death_rate = solitary_death;
-            spec.dormancy_entry_rate = entry;
-            spec.dormancy_exit_rate = exit;
-            spec.dormant_death_rate = dormant_death;
-        }
-        OrganSet::new(specs, veins).expect("rates in range")
-    })
-}
-
-fn scenario_strategy() -> impl Strategy<Value = Scenario> {
-    let n = OrganSet::mouse().len();
-    let veins: Vec<String> = OrganSet::mouse()
-        .vein_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    (
-        organs_strategy(),
-        proptest::collection::vec(phenotype_strategy(n), 1..4),
-        proptest::option::of((0..n, 1u64..40, 0u8..3)),
-        proptest::collection::vec((0.0..3.0f64, 0..veins.len(), 0usize..3, 1u64..60), 0..3),
-        any::<bool>(),
-        any::<u64>(),
-    )
-        .prop_map(
-            move |(organs, phenotypes, primary, injections, power_shedding, seed)| {
-                let clones = phenotypes
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, phenotype)| FoundingClone {
-                        name: format!("clone{i}"),
-                        phenotype,
-                    })
-                    .collect::<Vec<_>>();
-                let count = clones.len();
-                let mut config = CascadeConfig::new(organs, clones);
-                config.mutation_effect = MutationEffect {
-                    birth_rate: 0.2,
-                    death_rate: 0.2,
-                    shedding_rate: 0.2,
-                    circulation_death_rate: 0.2,
-                    affinity: 0.2,
-                    mutation_probability: 0.2,
-                };
-                config.transit_time = 0.01;
-                config.detection_size = 30;
-                config.macrometastasis_size = 10;
-                config.harvest_days = vec![2.0];
-                config.observation_days = vec![1.0, 3.0];
-                if power_shedding {
-                    config.shedding = Shedding::SizePower {
-                        coefficient: 0.5,
-                        exponent: 2.0 / 3.0,
-                    };
-                }
-                if let Some((organ, cells, law)) = primary {
-                    config.primary = Some(PrimaryTumour {
-                        organ: cascade_biology::OrganId(organ as u16),
-                        cells: vec![(CloneId(0), cells)],
-                        growth_law: [
-                            GrowthLaw::Exponential,
-                            GrowthLaw::Logistic,
-                            GrowthLaw::Gompertz,
-                        ][law as usize],
-                        carrying_capacity: 200.0,
-                    });
-                }
-                for (day, vein, clone, cells) in injections {
-                    config.injections.push(Injection {
-                        day,
-                        entry: config
-                            .organs
-                            .vein(&veins[vein])
-                            .expect("listed vein")
-                            .clone(),
-                        cells: vec![(CloneId((clone % count) as u32), cells)],
-                        clump_size: None,
-                    });
-                }
-                Scenario { config, seed }
-            },
-        )
-}
+// Random small scenarios (`cascade_biology::strategies`, the feature
+// `strategies`, which the dev-dependency on this crate turns on).
 
 /// Time never decreases (an observer: it sees every dispatched event).
 struct MonotoneTime {
@@ -492,39 +346,6 @@ proptest! {
         }
         prop_assert_eq!(run_checked(&scenario)?, run_checked(&ones)?);
     }
-}
-
-/// `scenario_strategy`'s scenarios with at least one injection; each
-/// injection gets a second clone (when there are several) and a clump size
-/// from 1 to 6.
-fn clump_scenario_strategy() -> impl Strategy<Value = Scenario> {
-    (
-        scenario_strategy(),
-        proptest::collection::vec((1u64..7, 0u64..60), 3),
-        0.0..3.0f64,
-    )
-        .prop_map(|(mut scenario, clumps, day)| {
-            let config = &mut scenario.config;
-            if config.injections.is_empty() {
-                let entry = config.organs.vein("tail_vein").unwrap().clone();
-                config.injections.push(Injection {
-                    day,
-                    entry,
-                    cells: vec![(CloneId(0), 40)],
-                    clump_size: None,
-                });
-            }
-            let count = config.clones.len();
-            for (injection, &(k, extra)) in config.injections.iter_mut().zip(&clumps) {
-                injection.clump_size = Some(k);
-                let first = injection.cells[0].0;
-                let other = CloneId(((first.index() + 1) % count) as u32);
-                if other != first && extra > 0 {
-                    injection.cells.push((other, extra));
-                }
-            }
-            scenario
-        })
 }
 
 // ---------------------------------------------------------------------------
@@ -1906,101 +1727,6 @@ fn pure_birth_mean_at_full_size() {
         (mean - growth).abs() < 4.0 * se,
         "mean {mean}, expected {growth} ± {se}"
     );
-}
-
-/// `scenario_strategy`'s scenarios with a primary tumour and random
-/// therapy (see `random_scenarios_with_therapy_keep_the_invariants`).
-fn therapy_scenario_strategy() -> impl Strategy<Value = Scenario> {
-    use cascade_biology::therapy::{
-        Drug, DrugId, Regimen, RegimenStart, Surgery, SurgeryAt, Therapy,
-    };
-    let drug = (
-        prop_oneof![0.0..4.0f64, Just(1000.0)],
-        any::<bool>(),
-        prop_oneof![Just(0.0), 0.0..0.3f64],
-    );
-    let surgery = proptest::option::of((any::<bool>(), 0.0..3.0f64, 1u64..80, 0.0..1.0f64));
-    let regimen = (
-        0u8..4,
-        0.0..3.0f64,
-        1u64..80,
-        0.0..0.5f64,
-        0.05..1.0f64,
-        1u32..6,
-        any::<bool>(),
-    );
-    (
-        scenario_strategy(),
-        proptest::collection::vec(drug, 1..3),
-        proptest::collection::vec(0u8..3, 6),
-        surgery,
-        proptest::collection::vec(regimen, 0..3),
-        1u64..40,
-    )
-        .prop_map(
-            |(mut scenario, drugs, sensitivities, surgery, regimens, primary_cells)| {
-                let config = &mut scenario.config;
-                if config.primary.is_none() {
-                    config.primary = Some(PrimaryTumour {
-                        organ: cascade_biology::OrganId(0),
-                        cells: vec![(CloneId(0), primary_cells)],
-                        growth_law: GrowthLaw::Logistic,
-                        carrying_capacity: 200.0,
-                    });
-                }
-                let drug_count = drugs.len();
-                let mut therapy = Therapy {
-                    drugs: drugs
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, (log_kill, cycle_specific, resistance))| Drug {
-                            name: format!("drug{i}"),
-                            log_kill,
-                            cycle_specific,
-                            resistance_probability: resistance,
-                            resistant_sensitivity: 0.0,
-                        })
-                        .collect(),
-                    ..Therapy::default()
-                };
-                for (c, clone) in config.clones.iter_mut().enumerate() {
-                    for d in 0..drug_count {
-                        let s = [0.0, 0.5, 1.0][sensitivities[(c * 2 + d) % 6] as usize];
-                        clone.phenotype.set_sensitivity(DrugId(d as u32), s);
-                    }
-                }
-                therapy.surgery = surgery.map(|(by_day, day, size, left_behind)| Surgery {
-                    at: if by_day {
-                        SurgeryAt::Day(day)
-                    } else {
-                        SurgeryAt::PrimarySize(size)
-                    },
-                    left_behind,
-                });
-                for (kind, day, size, delay, every, doses, together) in regimens {
-                    let start = match kind {
-                        0 => RegimenStart::Day(day),
-                        1 => RegimenStart::PrimarySize(size),
-                        2 if therapy.surgery.is_some() => RegimenStart::Surgery,
-                        _ => RegimenStart::FirstDetection,
-                    };
-                    let all: Vec<DrugId> = (0..drug_count).map(|d| DrugId(d as u32)).collect();
-                    let cycle = if together {
-                        vec![all]
-                    } else {
-                        all.into_iter().map(|d| vec![d]).collect()
-                    };
-                    therapy.regimens.push(Regimen {
-                        start,
-                        delay,
-                        offsets: (0..doses).map(|k| f64::from(k) * every).collect(),
-                        cycle,
-                    });
-                }
-                config.therapy = therapy;
-                scenario
-            },
-        )
 }
 
 /// Issue 16: a `mutation_effect` σ of 1000 on the birth rate gave mutants
