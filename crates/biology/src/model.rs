@@ -33,12 +33,8 @@
 //! pool, or a clump.
 
 use cascade_kernel::clock::{ClockError, Next, next_reaction};
-use cascade_kernel::distributions::{
-    Bernoulli, Distribution, ParameterError, sample_multinomial_into,
-};
-use cascade_kernel::{
-    Context, EventHandle, Model, Purpose, ScheduleError, Time, TimeError, TraceDigest, TraceEvent,
-};
+use cascade_kernel::distributions::{Bernoulli, Distribution, sample_multinomial_into};
+use cascade_kernel::{Context, EventHandle, Model, Purpose, Time, TraceEvent};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -57,31 +53,26 @@ mod birth_death;
 pub mod clumps;
 mod cohorts;
 mod describe;
+mod error;
+mod events;
 mod exact_steps;
 mod extension;
 mod growth;
 mod memory;
+mod site;
 mod steps;
 mod therapy;
 mod transitions;
 
 pub use clumps::{Clump, ClumpId, ClumpStage};
+pub use error::CascadeError;
+pub use events::{BUILT_IN_KINDS, CascadeEvent};
 pub use extension::{
     Arrival, Cell, CounterId, Declarations, Extension, ExtensionContext, FateDeclaration, FateId,
-    LevelId, Mark, NoEvent, NoExtension, Outcome, OwnEvent,
+    LevelId, Mark, NoEvent, NoExtension, Outcome, OwnEvent, SiteCell, SiteFate,
 };
+pub use site::{Site, SiteId, SiteKind};
 use transitions::Target;
-
-/// A site's index, in order of founding (the primary, if any, is 0).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct SiteId(pub u32);
-
-impl SiteId {
-    /// The index.
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
 
 /// Where a single cell outside the sites is (a clump has its own
 /// [`ClumpStage`]).
@@ -135,125 +126,6 @@ struct Pool {
     clock: Option<EventHandle>,
 }
 
-/// A primary tumour or a metastasis.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Site {
-    /// Its index.
-    pub id: SiteId,
-    /// Primary or metastasis.
-    pub kind: SiteKind,
-    /// Where it grows.
-    pub organ: OrganId,
-    /// When it was founded.
-    pub founded_at: Time,
-    /// The clone of the cell that founded it; for a metastasis founded by a
-    /// clump, the clump's leading clone (the most cells, the lowest id on a
-    /// tie); for the primary, the clone with the most cells at time zero
-    /// (the first listed on a tie).
-    pub founder: CloneId,
-    /// Cells that founded it: 1 for a metastasis founded by a solitary
-    /// cell's first division, the clump's cells for one founded by a clump,
-    /// the cells at time zero for the primary.
-    pub founding_cells: u64,
-    /// Distinct clones among the cells that founded it: more than 1 only
-    /// for a metastasis founded by a mixed clump (or a primary of several
-    /// clones). Mutants born later are not counted here (see
-    /// [`clones_ever`](Self::clones_ever)).
-    pub founding_clones: u32,
-    /// Cells per clone, sorted by clone; clones that died out are removed.
-    pub cells: Vec<(CloneId, u64)>,
-    /// Total cells.
-    pub size: u64,
-    /// Largest size reached.
-    pub peak_size: u64,
-    /// Distinct clones that have ever had cells here.
-    pub clones_ever: u32,
-    /// When it reached the detectable size.
-    pub detected_at: Option<Time>,
-    /// When it reached the macrometastasis size.
-    pub macroscopic_at: Option<Time>,
-    /// When its last cell died or left.
-    pub extinct_at: Option<Time>,
-    /// When it was removed by surgery (the primary only); a resected site
-    /// sheds no more cells, and the cells left behind can grow back.
-    #[serde(default)]
-    pub resected_at: Option<Time>,
-    /// When it relapsed: it was below the detectable size after surgery
-    /// or a dose (or was founded after therapy began) and grew to it, once
-    /// every regimen had given its first dose ([`crate::therapy`],
-    /// Relapse).
-    #[serde(default)]
-    pub relapsed_at: Option<Time>,
-    /// Below the detectable size since therapy began, so that reaching it
-    /// is a relapse.
-    #[serde(default)]
-    awaiting_relapse: bool,
-    /// How it grows now: by single events on its clock, or by steps.
-    growth: Growth,
-    growth_law: GrowthLaw,
-    capacity: f64,
-}
-
-impl Site {
-    /// How it grows now.
-    pub fn growth_mode(&self) -> GrowthMode {
-        match self.growth {
-            Growth::Events { .. } => GrowthMode::Events,
-            Growth::Leaped { .. } => GrowthMode::Leaped,
-            Growth::Exact { .. } => GrowthMode::Exact,
-        }
-    }
-
-    /// Whether it grows by steps (leaped or exact), not by single events.
-    pub fn is_stepped(&self) -> bool {
-        !matches!(self.growth, Growth::Events { .. })
-    }
-
-    /// Whether more than one clone has cells here now.
-    pub fn is_polyclonal(&self) -> bool {
-        self.cells.len() > 1
-    }
-
-    fn count_mut(&mut self, clone: CloneId) -> &mut u64 {
-        let index = match self.cells.binary_search_by_key(&clone, |&(c, _)| c) {
-            Ok(index) => index,
-            Err(index) => {
-                self.cells.insert(index, (clone, 0));
-                self.clones_ever += 1;
-                index
-            }
-        };
-        &mut self.cells[index].1
-    }
-
-    fn add(&mut self, clone: CloneId) {
-        *self.count_mut(clone) += 1;
-        self.size += 1;
-        self.peak_size = self.peak_size.max(self.size);
-    }
-
-    fn remove(&mut self, clone: CloneId) -> bool {
-        let Ok(index) = self.cells.binary_search_by_key(&clone, |&(c, _)| c) else {
-            return false;
-        };
-        self.cells[index].1 -= 1;
-        if self.cells[index].1 == 0 {
-            self.cells.remove(index);
-        }
-        self.size -= 1;
-        true
-    }
-}
-
-/// Primary or metastasis.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SiteKind {
-    /// The primary tumour.
-    Primary,
-    /// A metastasis.
-    Metastasis,
-}
-
 /// Multipliers of the model's rates that an extension may change during a
 /// run (an intervention, a host factor), and the extension's levels. All 1
 /// by default. They change only through
@@ -295,444 +167,6 @@ impl Modifiers {
     }
 }
 
-/// The events of the cascade: facts, in the past tense, each one cell's
-/// transition, one clump's (a whole clump moving, or one of its cells
-/// dying), or a protocol step, and `User` for an extension's own.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum CascadeEvent<U> {
-    /// A cell left a site for the blood.
-    CellShed {
-        /// The site.
-        site: SiteId,
-        /// The cell's clone.
-        clone: CloneId,
-    },
-    /// A cell in a site divided (perhaps giving a mutant daughter). In a
-    /// site in exact steps, only the divisions whose daughter is another
-    /// clone are events; the others are drawn as counts.
-    CellDivided {
-        /// The site.
-        site: SiteId,
-        /// The dividing cell's clone.
-        clone: CloneId,
-    },
-    /// A cell in a site died.
-    CellDied {
-        /// The site.
-        site: SiteId,
-        /// The cell's clone.
-        clone: CloneId,
-    },
-    /// A circulating cell was arrested in an organ's capillary bed.
-    CellArrested {
-        /// The cell's clone.
-        clone: CloneId,
-        /// The organ.
-        organ: OrganId,
-        /// The extension's mark on the cell (none without one).
-        #[serde(default, skip_serializing_if = "Mark::is_none")]
-        mark: Mark,
-    },
-    /// A circulating cell passed through an organ's capillary bed.
-    CellPassedCapillaryBed {
-        /// The cell's clone.
-        clone: CloneId,
-        /// The organ.
-        organ: OrganId,
-        /// The extension's mark on the cell (none without one).
-        #[serde(default, skip_serializing_if = "Mark::is_none")]
-        mark: Mark,
-    },
-    /// A circulating cell died on its way to an organ's bed.
-    CellDiedInCirculation {
-        /// The cell's clone.
-        clone: CloneId,
-        /// The organ it was bound for.
-        organ: OrganId,
-        /// The extension's mark on the cell (none without one).
-        #[serde(default, skip_serializing_if = "Mark::is_none")]
-        mark: Mark,
-    },
-    /// An arrested cell extravasated into the organ.
-    CellExtravasated {
-        /// The cell's clone.
-        clone: CloneId,
-        /// The organ.
-        organ: OrganId,
-        /// The extension's mark on the cell (none without one).
-        #[serde(default, skip_serializing_if = "Mark::is_none")]
-        mark: Mark,
-    },
-    /// An arrested cell died in the vessel.
-    CellDiedInVessel {
-        /// The cell's clone.
-        clone: CloneId,
-        /// The organ.
-        organ: OrganId,
-        /// The extension's mark on the cell (none without one).
-        #[serde(default, skip_serializing_if = "Mark::is_none")]
-        mark: Mark,
-    },
-    /// A solitary cell died in the parenchyma.
-    CellDiedInParenchyma {
-        /// The cell's clone.
-        clone: CloneId,
-        /// The organ.
-        organ: OrganId,
-        /// The extension's mark on the cell (none without one).
-        #[serde(default, skip_serializing_if = "Mark::is_none")]
-        mark: Mark,
-    },
-    /// A solitary cell became dormant.
-    CellEnteredDormancy {
-        /// The cell's clone.
-        clone: CloneId,
-        /// The organ.
-        organ: OrganId,
-        /// The extension's mark on the cell (none without one).
-        #[serde(default, skip_serializing_if = "Mark::is_none")]
-        mark: Mark,
-    },
-    /// A dormant cell became an active solitary cell again.
-    CellLeftDormancy {
-        /// The cell's clone.
-        clone: CloneId,
-        /// The organ.
-        organ: OrganId,
-        /// The extension's mark on the cell (none without one).
-        #[serde(default, skip_serializing_if = "Mark::is_none")]
-        mark: Mark,
-    },
-    /// A dormant cell died.
-    DormantCellDied {
-        /// The cell's clone.
-        clone: CloneId,
-        /// The organ.
-        organ: OrganId,
-        /// The extension's mark on the cell (none without one).
-        #[serde(default, skip_serializing_if = "Mark::is_none")]
-        mark: Mark,
-    },
-    /// A solitary cell divided for the first time, founding a metastasis.
-    SolitaryCellDivided {
-        /// The cell's clone.
-        clone: CloneId,
-        /// The organ.
-        organ: OrganId,
-        /// The extension's mark on the cell (none without one).
-        #[serde(default, skip_serializing_if = "Mark::is_none")]
-        mark: Mark,
-    },
-    /// An injection of the protocol was given.
-    CellsInjected {
-        /// Its index in the configuration.
-        injection: u32,
-    },
-    /// The colonies were counted (a harvest of the protocol).
-    ColoniesHarvested {
-        /// Its index in the configuration.
-        harvest: u32,
-    },
-    /// The burden was recorded (a day of the observation grid).
-    BurdenObserved {
-        /// Its index in the configuration.
-        observation: u32,
-    },
-    /// A metastasis reached the detectable size.
-    MetastasisDetected {
-        /// The site.
-        site: SiteId,
-    },
-    /// A circulating clump was arrested in an organ's capillary bed, all its
-    /// cells with it.
-    ClumpArrested {
-        /// The clump.
-        clump: ClumpId,
-        /// The organ.
-        organ: OrganId,
-    },
-    /// A circulating clump passed through an organ's capillary bed, all its
-    /// cells with it.
-    ClumpPassedCapillaryBed {
-        /// The clump.
-        clump: ClumpId,
-        /// The organ.
-        organ: OrganId,
-    },
-    /// A cell of a circulating clump died on the clump's way to an organ's
-    /// bed.
-    ClumpCellDiedInCirculation {
-        /// The clump.
-        clump: ClumpId,
-        /// The cell's clone.
-        clone: CloneId,
-        /// The organ the clump was bound for.
-        organ: OrganId,
-    },
-    /// A cell of an arrested clump died in the vessel.
-    ClumpCellDiedInVessel {
-        /// The clump.
-        clump: ClumpId,
-        /// The cell's clone.
-        clone: CloneId,
-        /// The organ.
-        organ: OrganId,
-    },
-    /// An arrested clump extravasated as a unit into the organ, founding a
-    /// metastasis with all its cells.
-    ClumpExtravasated {
-        /// The clump.
-        clump: ClumpId,
-        /// The organ.
-        organ: OrganId,
-    },
-    /// The primary tumour was removed (surgery).
-    PrimaryResected {
-        /// The primary.
-        site: SiteId,
-    },
-    /// A regimen started: its doses are scheduled.
-    RegimenStarted {
-        /// Its index in the therapy's regimens.
-        regimen: u32,
-    },
-    /// A dose of a regimen was given.
-    DoseGiven {
-        /// The regimen's index.
-        regimen: u32,
-        /// The dose's index in the regimen (from 0).
-        dose: u32,
-    },
-    /// A site brought below the detectable size by therapy (or founded
-    /// after therapy began) grew back to it.
-    RelapseDetected {
-        /// The site.
-        site: SiteId,
-    },
-    /// A site in stepped growth took a step: its births, deaths, sheddings
-    /// and mutations since its last step, drawn as counts.
-    SiteStepped {
-        /// The site.
-        site: SiteId,
-    },
-    /// A cell met a fate an extension declared ([`Declarations::fate`]):
-    /// it died or moved, as the fate says.
-    CellMetFate {
-        /// The fate.
-        fate: FateId,
-        /// The cell's clone.
-        clone: CloneId,
-        /// The organ (for a cell in transit, the organ it was bound for).
-        organ: OrganId,
-        /// The cell's mark.
-        #[serde(default, skip_serializing_if = "Mark::is_none")]
-        mark: Mark,
-    },
-    /// An extension's own event.
-    User(U),
-}
-
-impl<U> CascadeEvent<U> {
-    /// The event of a cell of pool `key` meeting the model's fate `fate`.
-    fn from_pool(fate: PoolFate, key: PoolKey) -> Self {
-        let PoolKey {
-            clone, organ, mark, ..
-        } = key;
-        match fate {
-            PoolFate::Arrested => CascadeEvent::CellArrested { clone, organ, mark },
-            PoolFate::Passed => CascadeEvent::CellPassedCapillaryBed { clone, organ, mark },
-            PoolFate::DiedInCirculation => {
-                CascadeEvent::CellDiedInCirculation { clone, organ, mark }
-            }
-            PoolFate::Extravasated => CascadeEvent::CellExtravasated { clone, organ, mark },
-            PoolFate::DiedInVessel => CascadeEvent::CellDiedInVessel { clone, organ, mark },
-            PoolFate::DiedInParenchyma => CascadeEvent::CellDiedInParenchyma { clone, organ, mark },
-            PoolFate::EnteredDormancy => CascadeEvent::CellEnteredDormancy { clone, organ, mark },
-            PoolFate::Divided => CascadeEvent::SolitaryCellDivided { clone, organ, mark },
-            PoolFate::LeftDormancy => CascadeEvent::CellLeftDormancy { clone, organ, mark },
-            PoolFate::DormantDied => CascadeEvent::DormantCellDied { clone, organ, mark },
-        }
-    }
-
-    /// The model's fate and the pool of an event of a single cell outside
-    /// the sites ([`from_pool`](Self::from_pool) the other way round).
-    pub fn pool_transition(&self) -> Option<(PoolFate, PoolKey)> {
-        use CascadeEvent::*;
-        let (fate, clone, organ, mark) = match *self {
-            CellArrested { clone, organ, mark } => (PoolFate::Arrested, clone, organ, mark),
-            CellPassedCapillaryBed { clone, organ, mark } => (PoolFate::Passed, clone, organ, mark),
-            CellDiedInCirculation { clone, organ, mark } => {
-                (PoolFate::DiedInCirculation, clone, organ, mark)
-            }
-            CellExtravasated { clone, organ, mark } => (PoolFate::Extravasated, clone, organ, mark),
-            CellDiedInVessel { clone, organ, mark } => (PoolFate::DiedInVessel, clone, organ, mark),
-            CellDiedInParenchyma { clone, organ, mark } => {
-                (PoolFate::DiedInParenchyma, clone, organ, mark)
-            }
-            CellEnteredDormancy { clone, organ, mark } => {
-                (PoolFate::EnteredDormancy, clone, organ, mark)
-            }
-            SolitaryCellDivided { clone, organ, mark } => (PoolFate::Divided, clone, organ, mark),
-            CellLeftDormancy { clone, organ, mark } => (PoolFate::LeftDormancy, clone, organ, mark),
-            DormantCellDied { clone, organ, mark } => (PoolFate::DormantDied, clone, organ, mark),
-            _ => return None,
-        };
-        let compartment = fate.transition().from;
-        Some((
-            fate,
-            PoolKey {
-                clone,
-                compartment,
-                organ,
-                mark,
-            },
-        ))
-    }
-}
-
-/// The kinds ([`TraceEvent::kind`]) of the built-in events, which an
-/// extension may subscribe to ([`Declarations::subscribe`]).
-pub const BUILT_IN_KINDS: [&str; 28] = [
-    "CellShed",
-    "CellDivided",
-    "CellDied",
-    "CellArrested",
-    "CellPassedCapillaryBed",
-    "CellDiedInCirculation",
-    "CellExtravasated",
-    "CellDiedInVessel",
-    "CellDiedInParenchyma",
-    "CellEnteredDormancy",
-    "CellLeftDormancy",
-    "DormantCellDied",
-    "SolitaryCellDivided",
-    "CellsInjected",
-    "ColoniesHarvested",
-    "BurdenObserved",
-    "MetastasisDetected",
-    "ClumpArrested",
-    "ClumpPassedCapillaryBed",
-    "ClumpCellDiedInCirculation",
-    "ClumpCellDiedInVessel",
-    "ClumpExtravasated",
-    "PrimaryResected",
-    "RegimenStarted",
-    "DoseGiven",
-    "RelapseDetected",
-    "SiteStepped",
-    "CellMetFate",
-];
-
-impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
-    fn kind(&self) -> &str {
-        match self {
-            CascadeEvent::CellShed { .. } => "CellShed",
-            CascadeEvent::CellDivided { .. } => "CellDivided",
-            CascadeEvent::CellDied { .. } => "CellDied",
-            CascadeEvent::CellArrested { .. } => "CellArrested",
-            CascadeEvent::CellPassedCapillaryBed { .. } => "CellPassedCapillaryBed",
-            CascadeEvent::CellDiedInCirculation { .. } => "CellDiedInCirculation",
-            CascadeEvent::CellExtravasated { .. } => "CellExtravasated",
-            CascadeEvent::CellDiedInVessel { .. } => "CellDiedInVessel",
-            CascadeEvent::CellDiedInParenchyma { .. } => "CellDiedInParenchyma",
-            CascadeEvent::CellEnteredDormancy { .. } => "CellEnteredDormancy",
-            CascadeEvent::CellLeftDormancy { .. } => "CellLeftDormancy",
-            CascadeEvent::DormantCellDied { .. } => "DormantCellDied",
-            CascadeEvent::SolitaryCellDivided { .. } => "SolitaryCellDivided",
-            CascadeEvent::CellsInjected { .. } => "CellsInjected",
-            CascadeEvent::ColoniesHarvested { .. } => "ColoniesHarvested",
-            CascadeEvent::BurdenObserved { .. } => "BurdenObserved",
-            CascadeEvent::MetastasisDetected { .. } => "MetastasisDetected",
-            CascadeEvent::ClumpArrested { .. } => "ClumpArrested",
-            CascadeEvent::ClumpPassedCapillaryBed { .. } => "ClumpPassedCapillaryBed",
-            CascadeEvent::ClumpCellDiedInCirculation { .. } => "ClumpCellDiedInCirculation",
-            CascadeEvent::ClumpCellDiedInVessel { .. } => "ClumpCellDiedInVessel",
-            CascadeEvent::ClumpExtravasated { .. } => "ClumpExtravasated",
-            CascadeEvent::PrimaryResected { .. } => "PrimaryResected",
-            CascadeEvent::RegimenStarted { .. } => "RegimenStarted",
-            CascadeEvent::DoseGiven { .. } => "DoseGiven",
-            CascadeEvent::RelapseDetected { .. } => "RelapseDetected",
-            CascadeEvent::SiteStepped { .. } => "SiteStepped",
-            CascadeEvent::CellMetFate { .. } => "CellMetFate",
-            CascadeEvent::User(event) => event.kind(),
-        }
-    }
-
-    fn write_payload(&self, digest: &mut TraceDigest) {
-        match self {
-            CascadeEvent::CellShed { site, clone }
-            | CascadeEvent::CellDivided { site, clone }
-            | CascadeEvent::CellDied { site, clone } => {
-                digest.write_u64(site.0.into());
-                digest.write_u64(clone.0.into());
-            }
-            CascadeEvent::CellArrested { clone, organ, mark }
-            | CascadeEvent::CellPassedCapillaryBed { clone, organ, mark }
-            | CascadeEvent::CellDiedInCirculation { clone, organ, mark }
-            | CascadeEvent::CellExtravasated { clone, organ, mark }
-            | CascadeEvent::CellDiedInVessel { clone, organ, mark }
-            | CascadeEvent::CellDiedInParenchyma { clone, organ, mark }
-            | CascadeEvent::CellEnteredDormancy { clone, organ, mark }
-            | CascadeEvent::CellLeftDormancy { clone, organ, mark }
-            | CascadeEvent::DormantCellDied { clone, organ, mark }
-            | CascadeEvent::SolitaryCellDivided { clone, organ, mark } => {
-                digest.write_u64(clone.0.into());
-                digest.write_u64(organ.0.into());
-                // Unmarked cells' events are written as before marks were.
-                if !mark.is_none() {
-                    digest.write_u64(mark.0.into());
-                }
-            }
-            CascadeEvent::CellMetFate {
-                fate,
-                clone,
-                organ,
-                mark,
-            } => {
-                digest.write_u64(fate.0.into());
-                digest.write_u64(clone.0.into());
-                digest.write_u64(organ.0.into());
-                digest.write_u64(mark.0.into());
-            }
-            CascadeEvent::CellsInjected { injection: index }
-            | CascadeEvent::ColoniesHarvested { harvest: index }
-            | CascadeEvent::BurdenObserved { observation: index } => {
-                digest.write_u64((*index).into())
-            }
-            CascadeEvent::MetastasisDetected { site }
-            | CascadeEvent::PrimaryResected { site }
-            | CascadeEvent::RelapseDetected { site }
-            | CascadeEvent::SiteStepped { site } => digest.write_u64(site.0.into()),
-            CascadeEvent::RegimenStarted { regimen } => digest.write_u64((*regimen).into()),
-            CascadeEvent::DoseGiven { regimen, dose } => {
-                digest.write_u64((*regimen).into());
-                digest.write_u64((*dose).into());
-            }
-            CascadeEvent::ClumpArrested { clump, organ }
-            | CascadeEvent::ClumpPassedCapillaryBed { clump, organ }
-            | CascadeEvent::ClumpExtravasated { clump, organ } => {
-                digest.write_u64(clump.0);
-                digest.write_u64(organ.0.into());
-            }
-            CascadeEvent::ClumpCellDiedInCirculation {
-                clump,
-                clone,
-                organ,
-            }
-            | CascadeEvent::ClumpCellDiedInVessel {
-                clump,
-                clone,
-                organ,
-            } => {
-                digest.write_u64(clump.0);
-                digest.write_u64(clone.0.into());
-                digest.write_u64(organ.0.into());
-            }
-            CascadeEvent::User(event) => event.write_payload(digest),
-        }
-    }
-}
-
 /// A place with a clock: a pool, a site or a clump.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Place {
@@ -758,166 +192,22 @@ impl fmt::Display for Place {
     }
 }
 
-/// Why a run of the cascade stopped with an error.
-#[derive(Clone, Debug, PartialEq)]
-pub enum CascadeError {
-    /// The kernel refused to schedule an event: a time not finite or in the
-    /// past, or a handle no longer pending. The protocol's days are
-    /// validated, and a clock whose wait is too long to be a finite time
-    /// (a tiny rate) is left unscheduled rather than refused, so only an
-    /// extension's own scheduling gives this.
-    Schedule(ScheduleError),
-    /// A place's clock has a rate that is not a finite number >= 0: the
-    /// total, cells × per-cell rates, overflowed to infinity (above about
-    /// 1.8e308 per day, reachable through mutants or modifiers), or an
-    /// extension set a modifier to a negative, infinite or NaN value. Only a
-    /// total rate of exactly 0 means "no clock".
-    InvalidRate {
-        /// The pool or site.
-        place: Place,
-        /// The offending rate, per day: the total, or one fate's rate.
-        rate: f64,
-        /// The place in words, with the clone's and the organ's names
-        /// (`the pool of clone "parental" in transit in the lung`).
-        described: String,
-    },
-    /// A mutant arose with a per-cell rate that is not finite or above
-    /// [`MAX_RATE`](crate::rates::MAX_RATE) (`crate::rates` says why): a
-    /// log-normal `mutation_effect` with a large σ runs rates away.
-    RateOutOfRange {
-        /// The mutant's name (`parental.17`).
-        clone: String,
-        /// The field of its phenotype (`in_primary.birth_rate`).
-        field: String,
-        /// What happens at the rate, and where (`divisions in metastases
-        /// in the liver`).
-        fate: String,
-        /// The rate, per cell per day.
-        rate: f64,
-        /// The day it arose.
-        day: f64,
-    },
-    /// A distribution refused its parameters. The model's parameters are
-    /// validated, so this is a bug.
-    Distribution(ParameterError),
-    /// An extension's own error.
-    Extension(String),
-    /// The state outgrew the replicate's memory budget
-    /// ([`CascadeState::set_memory_budget`]).
-    MemoryBudget {
-        /// What it held, by part.
-        used: MemoryUse,
-        /// The budget, in bytes.
-        budget: u64,
-        /// The day.
-        day: f64,
-    },
-    /// Cohort mode could not solve a clone's probabilities of founding a
-    /// colony (a singular first-step system: a bug, or rates at the edge
-    /// of floating point).
-    Cohorts {
-        /// The clone.
-        clone: CloneId,
-    },
-}
-
-impl fmt::Display for CascadeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CascadeError::Schedule(error) => write!(f, "cannot schedule: {error}"),
-            CascadeError::InvalidRate {
-                rate, described, ..
-            } => write!(
-                f,
-                "{described} has a rate of {} per day, expected a finite number >= 0 \
-                 (cells × rates overflowed, or a modifier is out of range)",
-                crate::rates::number(*rate)
-            ),
-            CascadeError::RateOutOfRange {
-                clone,
-                field,
-                fate,
-                rate,
-                day,
-            } => write!(
-                f,
-                "mutant clone \"{clone}\", arisen on day {}: {field} gives {fate} at {} per \
-                 cell per day, expected a finite rate of at most MAX_RATE = {} (lower the \
-                 mutation_effect σ of this trait, or the mutation probability)",
-                crate::rates::number(*day),
-                crate::rates::number(*rate),
-                crate::rates::number(crate::rates::MAX_RATE)
-            ),
-            CascadeError::MemoryBudget { used, budget, day } => write!(
-                f,
-                "the replicate's state grew past its memory budget of {} on day {}: {used} \
-                 (estimated); raise it with --max-memory, or make the run smaller",
-                memory::bytes(*budget),
-                crate::rates::number(*day)
-            ),
-            CascadeError::Distribution(error) => write!(f, "distribution: {error}"),
-            CascadeError::Extension(message) => write!(f, "extension: {message}"),
-            CascadeError::Cohorts { clone } => write!(
-                f,
-                "cohort mode: the probabilities of founding a colony of clone {} have no \
-                 solution (use pools: PerCell for these rates)",
-                clone.index()
-            ),
-        }
-    }
-}
-
-impl std::error::Error for CascadeError {}
-
-impl From<ScheduleError> for CascadeError {
-    fn from(error: ScheduleError) -> Self {
-        CascadeError::Schedule(error)
-    }
-}
-
-impl From<ParameterError> for CascadeError {
-    fn from(error: ParameterError) -> Self {
-        CascadeError::Distribution(error)
-    }
-}
-
-impl From<TimeError> for CascadeError {
-    fn from(error: TimeError) -> Self {
-        CascadeError::Schedule(error.into())
-    }
-}
-
 /// Everything the cascade knows during a run: configuration, clones, sites,
 /// pools, clumps and observables.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CascadeState {
     config: CascadeConfig,
     lineage: Lineage,
-    sites: Vec<Site>,
-    /// Serialised as a list of (key, pool) pairs: formats such as JSON
-    /// only take strings as map keys.
-    #[serde(with = "map_as_list")]
-    pools: BTreeMap<PoolKey, Pool>,
-    /// Clumps in transit or arrested, by id; a clump leaves the map when it
-    /// extravasates or is down to one cell. Serialised as a list of pairs,
-    /// like the pools.
-    #[serde(with = "map_as_list")]
-    clumps: BTreeMap<ClumpId, Clump>,
-    /// The id of the next clump formed.
-    next_clump: u64,
+    /// What holds cells and their clocks: sites, pools, clumps.
+    places: Places,
+    /// What is recorded: the funnel, the ledgers, the observations and
+    /// the extension's counts.
+    records: Records,
     /// Rate multipliers and levels an extension may change.
     modifiers: Modifiers,
-    /// The extension's records: its counters and its fates' counts.
-    #[serde(default)]
-    own: extension::OwnRecords,
     /// What the model keeps of the extension (rebuilt, never serialised).
     #[serde(skip)]
     attached: extension::Attached,
-    funnel: FunnelTable,
-    ledgers: Vec<Ledger>,
-    harvests: Vec<Harvest>,
-    burden: Vec<BurdenSample>,
-    first_detection: Option<Time>,
     /// Therapy's progress.
     #[serde(default)]
     therapy: therapy::Progress,
@@ -931,6 +221,44 @@ pub struct CascadeState {
     /// budget).
     #[serde(default)]
     memory_budget: Option<u64>,
+}
+
+/// What holds cells and their clocks: every cell is in one of these
+/// places, and each place with cells and a positive rate has one pending
+/// clock (the module doc). Only the state's moving functions
+/// (`add_to_pool`, `take_from_pool`, `move_cell`, `enter_pools`, a site's
+/// `add` and `remove`, the clumps' own) change them, each redrawing the
+/// clocks it affects.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct Places {
+    sites: Vec<Site>,
+    /// Serialised as a list of (key, pool) pairs: formats such as JSON
+    /// only take strings as map keys.
+    #[serde(with = "map_as_list")]
+    pools: BTreeMap<PoolKey, Pool>,
+    /// Clumps in transit or arrested, by id; a clump leaves the map when it
+    /// extravasates or is down to one cell. Serialised as a list of pairs,
+    /// like the pools.
+    #[serde(with = "map_as_list")]
+    clumps: BTreeMap<ClumpId, Clump>,
+    /// The id of the next clump formed.
+    next_clump: u64,
+}
+
+/// What a run records as it goes (never recomputed from a log): the
+/// funnel per clone and organ, the ledger per clone, harvests, burden
+/// samples, the first detection, and the extension's counters and fates.
+/// Read by the state's accessors, and by nothing that moves cells.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Records {
+    funnel: FunnelTable,
+    ledgers: Vec<Ledger>,
+    harvests: Vec<Harvest>,
+    burden: Vec<BurdenSample>,
+    first_detection: Option<Time>,
+    /// The extension's records: its counters and its fates' counts.
+    #[serde(default)]
+    own: extension::OwnRecords,
 }
 
 pub(crate) use growth::Growth;
@@ -1036,20 +364,19 @@ impl CascadeState {
                 .collect(),
         );
         Ok(CascadeState {
-            funnel: FunnelTable::new(organs, lineage.len()),
-            ledgers: vec![Ledger::default(); lineage.len()],
+            records: Records {
+                funnel: FunnelTable::new(organs, lineage.len()),
+                ledgers: vec![Ledger::default(); lineage.len()],
+                harvests: Vec::new(),
+                burden: Vec::new(),
+                first_detection: None,
+                own: extension::OwnRecords::default(),
+            },
+            places: Places::default(),
             modifiers: Modifiers::neutral(organs),
-            own: extension::OwnRecords::default(),
             attached: extension::Attached::default(),
             config,
             lineage,
-            sites: Vec::new(),
-            pools: BTreeMap::new(),
-            clumps: BTreeMap::new(),
-            next_clump: 0,
-            harvests: Vec::new(),
-            burden: Vec::new(),
-            first_detection: None,
             therapy,
             cohorts: cohorts::Cohorts::default(),
             channels: Vec::new(),
@@ -1070,37 +397,40 @@ impl CascadeState {
     /// Every site founded so far (the primary first, if any), extinct ones
     /// included.
     pub fn sites(&self) -> &[Site] {
-        &self.sites
+        &self.places.sites
     }
 
     /// The metastases: every site but the primary.
     pub fn metastases(&self) -> impl Iterator<Item = &Site> {
-        self.sites.iter().filter(|s| s.kind == SiteKind::Metastasis)
+        self.places
+            .sites
+            .iter()
+            .filter(|s| s.kind == SiteKind::Metastasis)
     }
 
     /// The attrition funnel.
     pub fn funnel(&self) -> &FunnelTable {
-        &self.funnel
+        &self.records.funnel
     }
 
     /// The ledger of one clone.
     pub fn ledger(&self, clone: CloneId) -> &Ledger {
-        &self.ledgers[clone.index()]
+        &self.records.ledgers[clone.index()]
     }
 
     /// The harvests so far.
     pub fn harvests(&self) -> &[Harvest] {
-        &self.harvests
+        &self.records.harvests
     }
 
     /// The burden samples so far.
     pub fn burden(&self) -> &[BurdenSample] {
-        &self.burden
+        &self.records.burden
     }
 
     /// When the first metastasis reached the detectable size.
     pub fn first_detection(&self) -> Option<Time> {
-        self.first_detection
+        self.records.first_detection
     }
 
     /// Cells of `clone` in `compartment` of `organ`.
@@ -1110,7 +440,12 @@ impl CascadeState {
             mark: Mark(u8::MAX),
             ..key
         };
-        let followed: u64 = self.pools.range(key..=marked).map(|(_, p)| p.cells).sum();
+        let followed: u64 = self
+            .places
+            .pools
+            .range(key..=marked)
+            .map(|(_, p)| p.cells)
+            .sum();
         followed + self.doomed_cells(key)
     }
 
@@ -1130,18 +465,18 @@ impl CascadeState {
     /// doomed, a pool possibly more than once: for sums, which need no
     /// merging.
     fn pool_entries(&self) -> impl Iterator<Item = (PoolKey, u64)> + '_ {
-        let followed = self.pools.iter().map(|(k, p)| (*k, p.cells));
+        let followed = self.places.pools.iter().map(|(k, p)| (*k, p.cells));
         followed.chain(self.doomed_pools())
     }
 
     /// The clumps in transit or arrested, in order of formation.
     pub fn clumps(&self) -> impl Iterator<Item = &Clump> {
-        self.clumps.values()
+        self.places.clumps.values()
     }
 
     /// The clump `id`, if it is still a clump (in transit or arrested).
     pub fn clump(&self, id: ClumpId) -> Option<&Clump> {
-        self.clumps.get(&id)
+        self.places.clumps.get(&id)
     }
 
     /// Living cells of `clone`, everywhere: in pools, sites and clumps.
@@ -1157,8 +492,8 @@ impl CascadeState {
         for (key, cells) in self.pool_entries() {
             alive[key.clone.index()] += cells;
         }
-        let in_places = self.sites.iter().map(|s| &s.cells);
-        for cells in in_places.chain(self.clumps.values().map(|c| &c.cells)) {
+        let in_places = self.places.sites.iter().map(|s| &s.cells);
+        for cells in in_places.chain(self.places.clumps.values().map(|c| &c.cells)) {
             for &(clone, n) in cells {
                 alive[clone.index()] += n;
             }
@@ -1176,7 +511,7 @@ impl CascadeState {
     pub fn check_conservation(&self) -> Result<(), String> {
         let alive_by_clone = self.alive_by_clone();
         for clone in self.lineage.iter() {
-            let l = self.ledgers[clone.id.index()];
+            let l = self.records.ledgers[clone.id.index()];
             let alive = alive_by_clone[clone.id.index()];
             let fated = self.died_by_own_fates(clone.id);
             if l.seeded + l.born != alive + l.died + l.killed + l.removed + fated {
@@ -1199,9 +534,9 @@ impl CascadeState {
     }
 
     fn new_clone_rows(&mut self) {
-        while self.ledgers.len() < self.lineage.len() {
-            self.ledgers.push(Ledger::default());
-            self.funnel.add_clone();
+        while self.records.ledgers.len() < self.lineage.len() {
+            self.records.ledgers.push(Ledger::default());
+            self.records.funnel.add_clone();
         }
     }
 
@@ -1264,14 +599,14 @@ impl CascadeState {
             // old rates.
             self.split_again(ctx)?;
         }
-        let keys: Vec<PoolKey> = self.pools.keys().copied().collect();
+        let keys: Vec<PoolKey> = self.places.pools.keys().copied().collect();
         for key in keys {
             self.redraw_pool(key, ctx)?;
         }
-        for index in 0..self.sites.len() {
+        for index in 0..self.places.sites.len() {
             self.redraw_site(SiteId(index as u32), ctx)?;
         }
-        let clumps: Vec<ClumpId> = self.clumps.keys().copied().collect();
+        let clumps: Vec<ClumpId> = self.places.clumps.keys().copied().collect();
         for id in clumps {
             self.redraw_clump(id, ctx)?;
         }
@@ -1326,7 +661,7 @@ impl CascadeState {
         key: PoolKey,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let Some(pool) = self.pools.get(&key) else {
+        let Some(pool) = self.places.pools.get(&key) else {
             return Ok(());
         };
         let (cells, clock) = (pool.cells, pool.clock);
@@ -1359,7 +694,7 @@ impl CascadeState {
                     _ => unreachable!("pools have only pool fates"),
                 },
             )?;
-        if let Some(pool) = self.pools.get_mut(&key) {
+        if let Some(pool) = self.places.pools.get_mut(&key) {
             pool.clock = handle;
         }
         Ok(())
@@ -1481,14 +816,21 @@ impl CascadeState {
         } else {
             shed
         };
-        CloneRates {
+        let mut rates = CloneRates {
             clone,
             cells: n,
             birth,
             death: rates.death_rate,
             shed,
             mutation: rates.mutation_probability,
+        };
+        if self.attached.multiplies_in_sites() {
+            let [birth, death, shed] = self.site_multipliers(site, clone);
+            rates.birth *= birth;
+            rates.death *= death;
+            rates.shed *= shed;
         }
+        rates
     }
 
     fn redraw_site<U>(
@@ -1496,7 +838,7 @@ impl CascadeState {
         id: SiteId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let site = &self.sites[id.index()];
+        let site = &self.places.sites[id.index()];
         if site.is_stepped() {
             // Stepped growth: the site's next step is its pending event; in
             // exact steps, also its clones' next emissions, drawn again
@@ -1517,7 +859,7 @@ impl CascadeState {
             channels.push((rates.shed, Channel::Shed(rates.clone)));
         }
         self.channels = channels;
-        let site = &self.sites[id.index()];
+        let site = &self.places.sites[id.index()];
         let size = site.size;
         let place = Place::Site(id);
         let handle = self.draw_clock(place, clock, false, size, ctx, |channel| match channel {
@@ -1528,7 +870,7 @@ impl CascadeState {
                 unreachable!("sites have only site channels")
             }
         })?;
-        self.sites[id.index()].growth = Growth::Events { clock: handle };
+        self.places.sites[id.index()].growth = Growth::Events { clock: handle };
         Ok(())
     }
 
@@ -1544,7 +886,7 @@ impl CascadeState {
         if count == 0 {
             return Ok(());
         }
-        self.pools.entry(key).or_default().cells += count;
+        self.places.pools.entry(key).or_default().cells += count;
         self.redraw_pool(key, ctx)
     }
 
@@ -1555,8 +897,7 @@ impl CascadeState {
         key: PoolKey,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let pool = self
-            .pools
+        let pool = (self.places.pools)
             .get_mut(&key)
             .expect("a pool's clock fired, so it exists");
         pool.cells -= 1;
@@ -1577,14 +918,14 @@ impl CascadeState {
         let in_transit = |organ| PoolKey::in_transit(clone, organ);
         match *entry {
             Entry::Bed(organ) => {
-                self.funnel.entry_mut(clone, organ).injected += count;
+                self.records.funnel.entry_mut(clone, organ).injected += count;
                 self.enter_pools(in_transit(organ), count, ctx)
             }
             Entry::Arterial => {
                 let counts = self.arterial_counts(count, ctx.rng(ROUTING))?;
                 for (index, &n) in counts.iter().enumerate() {
                     let organ = OrganId(index as u16);
-                    self.funnel.entry_mut(clone, organ).injected += n;
+                    self.records.funnel.entry_mut(clone, organ).injected += n;
                     self.enter_pools(in_transit(organ), n, ctx)?;
                 }
                 Ok(())
@@ -1652,12 +993,12 @@ impl CascadeState {
     ) -> Result<(), CascadeError> {
         self.take_from_pool(from, ctx)?;
         let transition = fate.transition();
-        *(transition.counter)(self.funnel.entry_mut(from.clone, from.organ)) += 1;
+        *(transition.counter)(self.records.funnel.entry_mut(from.clone, from.organ)) += 1;
         match transition.next {
             Target::Pool(compartment) => self.move_cell(from, compartment, ctx),
             Target::Downstream => self.send_downstream(from, ctx),
             Target::Died => {
-                self.ledgers[from.clone.index()].died += 1;
+                self.records.ledgers[from.clone.index()].died += 1;
                 Ok(())
             }
             Target::Founded => self.found_by_solitary_cell(from, ctx),
@@ -1675,7 +1016,7 @@ impl CascadeState {
         let capacity = self.config.organs.organ(organ).carrying_capacity;
         let law = self.config.metastasis_growth_law;
         let site = self.found_site(SiteKind::Metastasis, organ, clone, ctx.now(), law, capacity);
-        let s = &mut self.sites[site.index()];
+        let s = &mut self.places.sites[site.index()];
         s.founding_cells = 1;
         s.founding_clones = 1;
         s.add(clone);
@@ -1736,8 +1077,8 @@ impl CascadeState {
         growth_law: GrowthLaw,
         capacity: f64,
     ) -> SiteId {
-        let id = SiteId(self.sites.len() as u32);
-        self.sites.push(Site {
+        let id = SiteId(self.places.sites.len() as u32);
+        self.places.sites.push(Site {
             id,
             kind,
             organ,
@@ -1771,7 +1112,7 @@ impl CascadeState {
         clone: CloneId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let kind = self.sites[site.index()].kind;
+        let kind = self.places.sites[site.index()].kind;
         let mutation = self.rates(clone, kind).mutation_probability;
         let mutates = Bernoulli::new(mutation)?.sample(ctx.rng(MUTATION));
         let daughter = if mutates {
@@ -1779,8 +1120,8 @@ impl CascadeState {
         } else {
             self.resistance_mutations(clone, ctx)?
         };
-        self.ledgers[daughter.index()].born += 1;
-        self.sites[site.index()].add(daughter);
+        self.records.ledgers[daughter.index()].born += 1;
+        self.places.sites[site.index()].add(daughter);
         self.note_sizes_reached(site, ctx)
     }
 
@@ -1827,16 +1168,19 @@ impl CascadeState {
     ) -> Result<(), CascadeError> {
         self.note_therapy_sizes(site, ctx)?;
         self.maybe_start_steps(site, ctx)?;
-        let site_ref = &mut self.sites[site.index()];
+        let site_ref = &mut self.places.sites[site.index()];
         let (size, organ) = (site_ref.size, site_ref.organ);
         if site_ref.kind == SiteKind::Metastasis {
             let now = ctx.now();
             let founder = site_ref.founder;
             if size >= self.config.macrometastasis_size && site_ref.macroscopic_at.is_none() {
                 site_ref.macroscopic_at = Some(now);
-                self.funnel.entry_mut(founder, organ).macrometastases += 1;
+                self.records
+                    .funnel
+                    .entry_mut(founder, organ)
+                    .macrometastases += 1;
             }
-            let site_ref = &mut self.sites[site.index()];
+            let site_ref = &mut self.places.sites[site.index()];
             if size >= self.config.detection_size && site_ref.detected_at.is_none() {
                 site_ref.detected_at = Some(now);
                 ctx.schedule_at(now, CascadeEvent::MetastasisDetected { site })?;
@@ -1863,36 +1207,40 @@ impl CascadeState {
             return self.transition(fate, key, ctx);
         }
         match event {
-            CascadeEvent::CellDivided { site, clone } if self.sites[site.index()].is_stepped() => {
+            CascadeEvent::CellDivided { site, clone }
+                if self.places.sites[site.index()].is_stepped() =>
+            {
                 self.emit(site, clone, ctx)?;
             }
-            CascadeEvent::CellShed { site, clone } if self.sites[site.index()].is_stepped() => {
+            CascadeEvent::CellShed { site, clone }
+                if self.places.sites[site.index()].is_stepped() =>
+            {
                 self.emit(site, clone, ctx)?;
             }
             CascadeEvent::CellDivided { site, clone } => {
-                self.sites[site.index()].growth = Growth::Events { clock: None };
+                self.places.sites[site.index()].growth = Growth::Events { clock: None };
                 self.divide_in_site(site, clone, ctx)?;
                 self.redraw_site(site, ctx)?;
             }
             CascadeEvent::CellDied { site, clone } => {
-                let s = &mut self.sites[site.index()];
+                let s = &mut self.places.sites[site.index()];
                 s.growth = Growth::Events { clock: None };
                 s.remove(clone);
                 if s.size == 0 {
                     s.extinct_at = Some(now);
                 }
-                self.ledgers[clone.index()].died += 1;
+                self.records.ledgers[clone.index()].died += 1;
                 self.redraw_site(site, ctx)?;
             }
             CascadeEvent::CellShed { site, clone } => {
-                let s = &mut self.sites[site.index()];
+                let s = &mut self.places.sites[site.index()];
                 s.growth = Growth::Events { clock: None };
                 s.remove(clone);
                 if s.size == 0 {
                     s.extinct_at = Some(now);
                 }
                 let organ = s.organ;
-                self.funnel.entry_mut(clone, organ).shed += 1;
+                self.records.funnel.entry_mut(clone, organ).shed += 1;
                 self.redraw_site(site, ctx)?;
                 self.shed_to_blood(clone, organ, ctx)?;
             }
@@ -1908,7 +1256,7 @@ impl CascadeState {
                     return self.inject_clumps(&injection, k, ctx);
                 }
                 for &(clone, count) in &injection.cells {
-                    self.ledgers[clone.index()].seeded += count;
+                    self.records.ledgers[clone.index()].seeded += count;
                     self.inject_single_cells(clone, count, &injection.entry, ctx)?;
                 }
             }
@@ -1916,19 +1264,19 @@ impl CascadeState {
                 self.settle(ctx)?;
                 let day = self.config.harvest_days[harvest as usize];
                 let harvest = self.harvest(day);
-                self.harvests.push(harvest);
+                self.records.harvests.push(harvest);
             }
             CascadeEvent::BurdenObserved { observation } => {
                 self.settle(ctx)?;
                 let day = self.config.observation_days[observation as usize];
                 let sample = self.burden_sample(day);
-                self.burden.push(sample);
+                self.records.burden.push(sample);
             }
             CascadeEvent::MetastasisDetected { site } => {
-                let s = &self.sites[site.index()];
-                self.funnel.entry_mut(s.founder, s.organ).detected += 1;
-                if self.first_detection.is_none() {
-                    self.first_detection = Some(now);
+                let s = &self.places.sites[site.index()];
+                self.records.funnel.entry_mut(s.founder, s.organ).detected += 1;
+                if self.records.first_detection.is_none() {
+                    self.records.first_detection = Some(now);
                     self.start_regimens(crate::therapy::RegimenStart::FirstDetection, ctx)?;
                 }
             }
@@ -1980,7 +1328,7 @@ impl CascadeState {
                 Compartment::Dormant => o.dormant_cells += cells,
             }
         }
-        for clump in self.clumps.values() {
+        for clump in self.places.clumps.values() {
             match clump.stage {
                 ClumpStage::InTransit => circulating_cells += clump.size,
                 ClumpStage::Arrested => organs[clump.organ.index()].arrested_cells += clump.size,
@@ -1998,7 +1346,7 @@ impl CascadeState {
         let mut metastatic_cells = vec![0; organs];
         let mut solitary_cells = vec![0; organs];
         let mut primary_cells = 0;
-        for site in &self.sites {
+        for site in &self.places.sites {
             match site.kind {
                 SiteKind::Primary => primary_cells += site.size,
                 SiteKind::Metastasis => metastatic_cells[site.organ.index()] += site.size,
@@ -2065,7 +1413,7 @@ impl<X: Extension> Cascade<X> {
         state.attached = extension::Attached::new(&extension, &state.config)?;
         let declared = &state.attached.declared;
         state.modifiers.levels = declared.levels.iter().map(|&(_, v)| v).collect();
-        state.own.counters = vec![0; declared.counters.len()];
+        state.records.own.counters = vec![0; declared.counters.len()];
         Ok(Cascade { state, extension })
     }
 
@@ -2111,15 +1459,15 @@ impl<X: Extension> Cascade<X> {
                 primary.carrying_capacity,
             );
             for &(clone, count) in &primary.cells {
-                state.ledgers[clone.index()].seeded += count;
-                let s = &mut state.sites[site.index()];
+                state.records.ledgers[clone.index()].seeded += count;
+                let s = &mut state.places.sites[site.index()];
                 if count > 0 {
                     *s.count_mut(clone) += count;
                     s.size += count;
                     s.peak_size = s.size;
                 }
             }
-            let s = &mut state.sites[site.index()];
+            let s = &mut state.places.sites[site.index()];
             s.founding_cells = s.size;
             s.founding_clones = s.cells.len() as u32;
             // A primary already at the stepping threshold steps from the
@@ -2200,7 +1548,10 @@ impl<X: Extension> Model for Cascade<X> {
                 let mut context = ExtensionContext::new(&mut self.state, ctx);
                 self.extension.handle(event, &mut context)?
             }
-            event if self.state.attached.subscribes(event.kind()) => {
+            event
+                if self.state.attached.subscribes_to_any()
+                    && self.state.attached.subscribes(event.kind()) =>
+            {
                 self.state.handle(event.clone(), ctx)?;
                 let mut context = ExtensionContext::new(&mut self.state, ctx);
                 self.extension.after(&event, &mut context)?

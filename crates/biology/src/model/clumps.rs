@@ -167,7 +167,7 @@ impl CascadeState {
         // The urn: cells per clone, sorted by clone.
         let mut urn: Vec<(CloneId, u64)> = Vec::new();
         for &(clone, count) in &injection.cells {
-            self.ledgers[clone.index()].seeded += count;
+            self.records.ledgers[clone.index()].seeded += count;
             match urn.binary_search_by_key(&clone, |&(c, _)| c) {
                 Ok(i) => urn[i].1 += count,
                 Err(i) => urn.insert(i, (clone, count)),
@@ -207,14 +207,15 @@ impl CascadeState {
                 }
             };
             for &(clone, n) in &cells {
-                self.funnel.entry_mut(clone, organ).injected += n;
+                self.records.funnel.entry_mut(clone, organ).injected += n;
             }
-            self.funnel
+            self.records
+                .funnel
                 .entry_mut(leading_clone(&cells), organ)
                 .clumps_injected += 1;
-            let id = ClumpId(self.next_clump);
-            self.next_clump += 1;
-            self.clumps.insert(
+            let id = ClumpId(self.places.next_clump);
+            self.places.next_clump += 1;
+            self.places.clumps.insert(
                 id,
                 Clump {
                     id,
@@ -249,7 +250,7 @@ impl CascadeState {
         id: ClumpId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let Some(clump) = self.clumps.get(&id) else {
+        let Some(clump) = self.places.clumps.get(&id) else {
             return Ok(());
         };
         let (stage, organ_id, size, clock) = (clump.stage, clump.organ, clump.size, clump.clock);
@@ -333,7 +334,7 @@ impl CascadeState {
                 }
             }
         })?;
-        if let Some(clump) = self.clumps.get_mut(&id) {
+        if let Some(clump) = self.places.clumps.get_mut(&id) {
             clump.clock = handle;
         }
         Ok(())
@@ -345,14 +346,17 @@ impl CascadeState {
         id: ClumpId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let clump = fired(&mut self.clumps, id);
+        let clump = fired(&mut self.places.clumps, id);
         clump.stage = ClumpStage::Arrested;
         let organ = clump.organ;
         for &(clone, n) in &clump.cells {
-            self.funnel.entry_mut(clone, organ).arrested += n;
+            self.records.funnel.entry_mut(clone, organ).arrested += n;
         }
         let leading = clump.leading_clone();
-        self.funnel.entry_mut(leading, organ).clumps_arrested += 1;
+        self.records
+            .funnel
+            .entry_mut(leading, organ)
+            .clumps_arrested += 1;
         self.redraw_clump(id, ctx)
     }
 
@@ -363,15 +367,15 @@ impl CascadeState {
         id: ClumpId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let clump = fired(&mut self.clumps, id);
+        let clump = fired(&mut self.places.clumps, id);
         let organ = clump.organ;
         for &(clone, n) in &clump.cells {
-            self.funnel.entry_mut(clone, organ).passed += n;
+            self.records.funnel.entry_mut(clone, organ).passed += n;
         }
         let leading = clump.leading_clone();
-        self.funnel.entry_mut(leading, organ).clumps_passed += 1;
+        self.records.funnel.entry_mut(leading, organ).clumps_passed += 1;
         let next = self.downstream(organ, ctx);
-        if let Some(clump) = self.clumps.get_mut(&id) {
+        if let Some(clump) = self.places.clumps.get_mut(&id) {
             clump.organ = next;
         }
         self.redraw_clump(id, ctx)
@@ -385,11 +389,11 @@ impl CascadeState {
         clone: CloneId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let clump = fired(&mut self.clumps, id);
+        let clump = fired(&mut self.places.clumps, id);
         clump.remove(clone);
         let (organ, stage, size) = (clump.organ, clump.stage, clump.size);
-        self.ledgers[clone.index()].died += 1;
-        let entry = self.funnel.entry_mut(clone, organ);
+        self.records.ledgers[clone.index()].died += 1;
+        let entry = self.records.funnel.entry_mut(clone, organ);
         match stage {
             ClumpStage::InTransit => entry.died_in_circulation += 1,
             ClumpStage::Arrested => entry.died_in_vessel += 1,
@@ -397,9 +401,13 @@ impl CascadeState {
         if size > 1 {
             return self.redraw_clump(id, ctx);
         }
-        let clump = self.clumps.remove(&id).expect("the clump is still there");
+        let clump = self
+            .places
+            .clumps
+            .remove(&id)
+            .expect("the clump is still there");
         let (last, _) = clump.cells[0];
-        self.funnel.entry_mut(last, organ).clumps_dissolved += 1;
+        self.records.funnel.entry_mut(last, organ).clumps_dissolved += 1;
         self.enter_pools(PoolKey::new(last, stage.compartment(), organ), 1, ctx)
     }
 
@@ -410,16 +418,15 @@ impl CascadeState {
         id: ClumpId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let clump = self
-            .clumps
+        let clump = (self.places.clumps)
             .remove(&id)
             .expect("a clump's clock fired, so it exists");
         let organ = clump.organ;
         for &(clone, n) in &clump.cells {
-            self.funnel.entry_mut(clone, organ).extravasated += n;
+            self.records.funnel.entry_mut(clone, organ).extravasated += n;
         }
         let founder = clump.leading_clone();
-        let entry = self.funnel.entry_mut(founder, organ);
+        let entry = self.records.funnel.entry_mut(founder, organ);
         entry.micrometastases += 1;
         entry.clump_metastases += 1;
         let capacity = self.config.organs.organ(organ).carrying_capacity;
@@ -432,7 +439,7 @@ impl CascadeState {
             law,
             capacity,
         );
-        let s = &mut self.sites[site.index()];
+        let s = &mut self.places.sites[site.index()];
         for &(clone, n) in &clump.cells {
             *s.count_mut(clone) += n;
         }

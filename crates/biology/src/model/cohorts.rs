@@ -428,7 +428,7 @@ fn book_move(state: &mut CascadeState, clone: CloneId, from: usize, to: usize, c
     let end = if dead { to - states } else { to };
     let (from_compartment, to_compartment) = (from / organs, end / organs);
     let organ = OrganId((end % organs) as u16);
-    let entry = state.funnel.entry_mut(clone, organ);
+    let entry = state.records.funnel.entry_mut(clone, organ);
     if from_compartment == 0 && to_compartment != 0 {
         entry.arrested += cells;
     }
@@ -437,7 +437,7 @@ fn book_move(state: &mut CascadeState, clone: CloneId, from: usize, to: usize, c
     }
     if dead {
         *(death_in(COMPARTMENTS[to_compartment]).counter)(entry) += cells;
-        state.ledgers[clone.index()].died += cells;
+        state.records.ledgers[clone.index()].died += cells;
     }
 }
 
@@ -1080,7 +1080,7 @@ impl CascadeState {
         self.cohorts.chain_bytes = 0;
         // From now on the counts move under the new rates.
         self.cohorts.modifiers = Some(self.modifiers.clone());
-        let mut clones: Vec<CloneId> = self.pools.keys().map(|k| k.clone).collect();
+        let mut clones: Vec<CloneId> = self.places.pools.keys().map(|k| k.clone).collect();
         clones.extend(
             (0..self.cohorts.doomed.len())
                 .filter(|&i| !self.cohorts.doomed[i].is_empty())
@@ -1093,7 +1093,7 @@ impl CascadeState {
             let states = self.chain(clone).states;
             for state in 0..states {
                 let key = self.state_key(clone, state);
-                let following = self.pools.get(&key).map_or(0, |p| p.cells);
+                let following = self.places.pools.get(&key).map_or(0, |p| p.cells);
                 let doomed = self.doomed_cells(key);
                 let total = following + doomed;
                 if total == 0 {
@@ -1101,8 +1101,8 @@ impl CascadeState {
                 }
                 let h = self.chain(clone).h[state];
                 let founding = super::draw_binomial(total, h, ctx, COHORTS)?;
-                if founding > 0 || self.pools.contains_key(&key) {
-                    self.pools.entry(key).or_default().cells = founding;
+                if founding > 0 || self.places.pools.contains_key(&key) {
+                    self.places.pools.entry(key).or_default().cells = founding;
                 }
                 *self.doomed_mut(clone, state) = total - founding;
             }

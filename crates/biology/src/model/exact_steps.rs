@@ -78,7 +78,7 @@ impl LazyClone {
 impl CascadeState {
     /// Whether `site` steps exactly now.
     pub(super) fn steps_exactly(&self, site: SiteId) -> bool {
-        matches!(self.sites[site.index()].growth, Growth::Exact { .. })
+        matches!(self.places.sites[site.index()].growth, Growth::Exact { .. })
     }
 
     /// Puts `site` (stepped, up to date) into exact steps, with its
@@ -92,7 +92,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let constant = matches!(self.config.shedding, Shedding::PerCell)
-            && self.sites[site.index()].growth_law == GrowthLaw::Exponential;
+            && self.places.sites[site.index()].growth_law == GrowthLaw::Exponential;
         let exact = match self.config.growth_steps {
             Some(GrowthSteps {
                 constant_rates: ConstantRates::Exact,
@@ -104,7 +104,7 @@ impl CascadeState {
                 ..
             }) if constant => {
                 let fresh = self.fresh_clones(site, ctx.now().days());
-                let cells = &self.sites[site.index()].cells;
+                let cells = &self.places.sites[site.index()].cells;
                 let expected: f64 = cells
                     .iter()
                     .zip(&fresh)
@@ -116,7 +116,7 @@ impl CascadeState {
         };
         match exact {
             Some(fresh) => {
-                let growth = &mut self.sites[site.index()].growth;
+                let growth = &mut self.places.sites[site.index()].growth;
                 if let Growth::Leaped { step_from } = *growth {
                     *growth = Growth::Exact {
                         step_from,
@@ -140,7 +140,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) {
         self.drop_emissions(site, ctx);
-        let growth = &mut self.sites[site.index()].growth;
+        let growth = &mut self.places.sites[site.index()].growth;
         if let Growth::Exact { step_from, .. } = *growth {
             *growth = Growth::Leaped { step_from };
         }
@@ -148,7 +148,7 @@ impl CascadeState {
 
     /// Takes `site`'s clones out of it, cancelling their pending emissions.
     fn drop_emissions<U>(&mut self, site: SiteId, ctx: &mut Context<'_, CascadeEvent<U>>) {
-        let lazy = self.sites[site.index()].growth.lazy_mut();
+        let lazy = self.places.sites[site.index()].growth.lazy_mut();
         for clone in lazy.map(std::mem::take).unwrap_or_default() {
             if let Some(handle) = clone.handle {
                 ctx.cancel(handle);
@@ -166,7 +166,7 @@ impl CascadeState {
         &mut self,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        for index in 0..self.sites.len() {
+        for index in 0..self.places.sites.len() {
             let site = SiteId(index as u32);
             if self.steps_exactly(site) {
                 self.catch_up_site(site, ctx)?;
@@ -188,7 +188,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let now = ctx.now().days();
-        let lazy = self.sites[site.index()]
+        let lazy = self.places.sites[site.index()]
             .growth
             .lazy_mut()
             .map(std::mem::take)
@@ -198,7 +198,7 @@ impl CascadeState {
             if tau <= 0.0 {
                 continue;
             }
-            let s = &mut self.sites[site.index()];
+            let s = &mut self.places.sites[site.index()];
             let n = s.count_mut(clone.clone);
             let before = *n;
             let after = clone
@@ -207,7 +207,7 @@ impl CascadeState {
             *n = after;
             self.book_interval(clone, before, after, tau, ctx)?;
         }
-        let s = &mut self.sites[site.index()];
+        let s = &mut self.places.sites[site.index()];
         if let Some(slot) = s.growth.lazy_mut() {
             *slot = lazy;
         }
@@ -244,11 +244,11 @@ impl CascadeState {
         self.drop_emissions(site, ctx);
         let mut lazy = fresh;
         for (index, entry) in lazy.iter_mut().enumerate() {
-            let n = self.sites[site.index()].cells[index].1;
+            let n = self.places.sites[site.index()].cells[index].1;
             entry.next = self.draw_emission(entry, n, ctx)?;
             entry.handle = self.schedule_emission(site, entry, ctx)?;
         }
-        if let Some(slot) = self.sites[site.index()].growth.lazy_mut() {
+        if let Some(slot) = self.places.sites[site.index()].growth.lazy_mut() {
             *slot = lazy;
         }
         Ok(())
@@ -257,7 +257,7 @@ impl CascadeState {
     /// The clones of `site` (in the order of its cells), as of `now`, with
     /// their rates now and no emission drawn yet.
     fn fresh_clones(&self, site: SiteId, now: f64) -> Vec<LazyClone> {
-        self.sites[site.index()]
+        self.places.sites[site.index()]
             .cells
             .iter()
             .map(|&(clone, n)| self.lazy_clone(site, clone, n, now))
@@ -269,7 +269,7 @@ impl CascadeState {
     fn lazy_clone(&self, site: SiteId, clone: CloneId, n: u64, now: f64) -> LazyClone {
         // Per-cell shedding only: the site's total shedding weight is not
         // used.
-        let r = self.rates_in_site(&self.sites[site.index()], clone, n.max(1), 0.0);
+        let r = self.rates_in_site(&self.places.sites[site.index()], clone, n.max(1), 0.0);
         let kept = self.kept_share(clone, r.mutation);
         LazyClone {
             clone,
@@ -366,7 +366,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let now = ctx.now().days();
-        let s = &self.sites[site.index()];
+        let s = &self.places.sites[site.index()];
         let Ok(index) = s.growth.lazy().binary_search_by_key(&clone, |l| l.clone) else {
             return Ok(());
         };
@@ -375,10 +375,10 @@ impl CascadeState {
         let Some((_, kind)) = entry.next else {
             return Ok(());
         };
-        let before = self.sites[site.index()]
+        let before = self.places.sites[site.index()]
             .cells
             .binary_search_by_key(&clone, |&(c, _)| c)
-            .map_or(0, |i| self.sites[site.index()].cells[i].1);
+            .map_or(0, |i| self.places.sites[site.index()].cells[i].1);
         if before == 0 {
             // Cannot happen (a clone without cells has no emission), but a
             // stale event must not create an empty clone.
@@ -389,21 +389,21 @@ impl CascadeState {
             .rates()
             .count_before_emission(before, tau, ctx.rng(EXACT_STEPS))?;
         self.book_interval(&entry, before, at_emission, tau, ctx)?;
-        let organ = self.sites[site.index()].organ;
+        let organ = self.places.sites[site.index()].organ;
         let after = match kind {
             Emission::Shed => at_emission - 1,
             Emission::Daughter => at_emission,
         };
-        *self.sites[site.index()].count_mut(clone) = after;
+        *self.places.sites[site.index()].count_mut(clone) = after;
         let mut daughter = None;
         match kind {
             Emission::Shed => {
-                self.funnel.entry_mut(clone, organ).shed += 1;
+                self.records.funnel.entry_mut(clone, organ).shed += 1;
             }
             Emission::Daughter => {
                 let d = self.other_daughter(site, clone, ctx)?;
-                self.ledgers[d.index()].born += 1;
-                *self.sites[site.index()].count_mut(d) += 1;
+                self.records.ledgers[d.index()].born += 1;
+                *self.places.sites[site.index()].count_mut(d) += 1;
                 daughter = Some(d);
             }
         }
@@ -411,7 +411,7 @@ impl CascadeState {
         entry.as_of = now;
         entry.next = self.draw_emission(&entry, after, ctx)?;
         entry.handle = self.schedule_emission(site, &entry, ctx)?;
-        if let Some(lazy) = self.sites[site.index()].growth.lazy_mut() {
+        if let Some(lazy) = self.places.sites[site.index()].growth.lazy_mut() {
             lazy[index] = entry;
         }
         if let Some(d) = daughter {
@@ -420,12 +420,12 @@ impl CascadeState {
             entry.handle = self.schedule_emission(site, &entry, ctx)?;
             // Every daughter of another clone is a new clone, the newest:
             // it goes last, and the clones stay sorted.
-            if let Some(lazy) = self.sites[site.index()].growth.lazy_mut() {
+            if let Some(lazy) = self.places.sites[site.index()].growth.lazy_mut() {
                 let position = lazy.partition_point(|l| l.clone < d);
                 lazy.insert(position, entry);
             }
         }
-        let s = &mut self.sites[site.index()];
+        let s = &mut self.places.sites[site.index()];
         s.size = s.size + after + u64::from(daughter.is_some()) - before;
         s.peak_size = s.peak_size.max(s.size);
         if after == 0 {
@@ -454,7 +454,7 @@ impl CascadeState {
         clone: CloneId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<CloneId, CascadeError> {
-        let kind = self.sites[site.index()].kind;
+        let kind = self.places.sites[site.index()].kind;
         let mutation = self.rates(clone, kind).mutation_probability;
         // The mutant first, then each drug in order.
         let mut items = vec![(None, mutation)];
@@ -508,7 +508,7 @@ impl CascadeState {
         };
         let died = drawn.max(before.saturating_sub(after));
         let born = died + after - before;
-        let ledger = &mut self.ledgers[clone.clone.index()];
+        let ledger = &mut self.records.ledgers[clone.clone.index()];
         ledger.died += died;
         ledger.born += born;
         Ok(())

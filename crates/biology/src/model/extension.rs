@@ -130,6 +130,16 @@ pub trait Extension: Clone + Send + Sync + fmt::Debug + 'static {
         1.0
     }
 
+    /// The multiplier of a site's fate `fate` (division, death, shedding)
+    /// for the cells of `cell.clone` in `cell.site`, for the fates it
+    /// declared with [`Declarations::multiply_in_sites`] (1: as the model
+    /// says): a per-clone effect on growth (a targeted drug slowing one
+    /// clone's divisions), applied after the growth law.
+    fn site_multiplier(&self, fate: SiteFate, cell: &SiteCell<'_>) -> f64 {
+        let _ = (fate, cell);
+        1.0
+    }
+
     /// The mark of a cell entering a compartment, if it declared
     /// [`Declarations::mark_arrivals`]: [`Mark::NONE`] by default.
     fn mark(&self, arrival: &Arrival<'_>) -> Mark {
@@ -220,6 +230,9 @@ pub struct Declarations {
     pub fates: Vec<FateDeclaration>,
     /// The model's fates whose rates it multiplies.
     pub multiplied: Vec<PoolFate>,
+    /// The sites' fates whose rates it multiplies.
+    #[serde(default)]
+    pub site_multiplied: Vec<SiteFate>,
     /// Whether it marks cells entering a compartment.
     pub marks: bool,
     /// Levels: names and values at the start.
@@ -248,6 +261,13 @@ impl Declarations {
     pub fn multiply(&mut self, fate: PoolFate) {
         if !self.multiplied.contains(&fate) {
             self.multiplied.push(fate);
+        }
+    }
+
+    /// The sites' fate `fate` is multiplied by [`Extension::site_multiplier`].
+    pub fn multiply_in_sites(&mut self, fate: SiteFate) {
+        if !self.site_multiplied.contains(&fate) {
+            self.site_multiplied.push(fate);
         }
     }
 
@@ -396,6 +416,50 @@ impl Cell<'_> {
     }
 }
 
+/// A fate of a cell in a site.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SiteFate {
+    /// It divided.
+    Divided,
+    /// It died.
+    Died,
+    /// It was shed into the blood.
+    Shed,
+}
+
+impl SiteFate {
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The cells of one clone in one site, as [`Extension::site_multiplier`]
+/// sees them.
+#[derive(Copy, Clone, Debug)]
+pub struct SiteCell<'a> {
+    /// The clone.
+    pub clone: CloneId,
+    /// The clone's phenotype.
+    pub phenotype: &'a Phenotype,
+    /// The site (its kind, organ, size, founder, days).
+    pub site: &'a super::Site,
+    /// The model's configuration.
+    pub config: &'a CascadeConfig,
+    /// Every clone so far.
+    pub lineage: &'a Lineage,
+    levels: &'a [f64],
+}
+
+impl SiteCell<'_> {
+    /// The level `level` now (NaN for a level not declared).
+    pub fn level(&self, level: LevelId) -> f64 {
+        self.levels
+            .get(level.0 as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    }
+}
+
 /// A cell entering a compartment, as [`Extension::mark`] sees it.
 #[derive(Copy, Clone, Debug)]
 pub struct Arrival<'a> {
@@ -419,6 +483,8 @@ pub(super) struct Attached {
     by_compartment: [Vec<FateId>; 4],
     /// Per model fate ([`PoolFate::index`]), whether it is multiplied.
     multiplied: [bool; PoolFate::COUNT],
+    /// Per site fate, whether it is multiplied.
+    site_multiplied: [bool; 3],
 }
 
 impl PartialEq for Attached {
@@ -441,6 +507,7 @@ trait Rules: Send + Sync {
     fn hazard(&self, fate: FateId, cell: &Cell<'_>) -> f64;
     fn multiplier(&self, fate: PoolFate, cell: &Cell<'_>) -> f64;
     fn mark(&self, arrival: &Arrival<'_>) -> Mark;
+    fn site_multiplier(&self, fate: SiteFate, cell: &SiteCell<'_>) -> f64;
 }
 
 impl<X: Extension> Rules for X {
@@ -452,6 +519,9 @@ impl<X: Extension> Rules for X {
     }
     fn mark(&self, arrival: &Arrival<'_>) -> Mark {
         Extension::mark(self, arrival)
+    }
+    fn site_multiplier(&self, fate: SiteFate, cell: &SiteCell<'_>) -> f64 {
+        Extension::site_multiplier(self, fate, cell)
     }
 }
 
@@ -472,26 +542,41 @@ impl Attached {
         for fate in &declared.multiplied {
             multiplied[fate.index()] = true;
         }
+        let mut site_multiplied = [false; 3];
+        for fate in &declared.site_multiplied {
+            site_multiplied[fate.index()] = true;
+        }
         let adds_rates = !declared.fates.is_empty() || !declared.multiplied.is_empty();
-        let rules = (adds_rates || declared.marks).then(|| Arc::new(extension.clone()) as _);
+        let asks = adds_rates || declared.marks || !declared.site_multiplied.is_empty();
+        let rules = asks.then(|| Arc::new(extension.clone()) as _);
         Ok(Attached {
             rules,
             declared,
             by_compartment,
             multiplied,
+            site_multiplied,
         })
+    }
+
+    /// Whether it subscribes to any kind of event.
+    pub(super) fn subscribes_to_any(&self) -> bool {
+        !self.declared.subscriptions.is_empty()
     }
 
     /// Whether it subscribes to events of kind `kind`.
     pub(super) fn subscribes(&self, kind: &str) -> bool {
-        !self.declared.subscriptions.is_empty()
-            && self.declared.subscriptions.iter().any(|k| k == kind)
+        self.declared.subscriptions.iter().any(|k| k == kind)
     }
 
     /// Whether it adds fates or multiplies the model's (so the pools'
     /// channels ask it).
     pub(super) fn adds_rates(&self) -> bool {
         self.rules.is_some()
+    }
+
+    /// Whether it multiplies a site's fates (so the sites' rates ask it).
+    pub(super) fn multiplies_in_sites(&self) -> bool {
+        !self.declared.site_multiplied.is_empty()
     }
 }
 
@@ -524,7 +609,8 @@ impl CascadeState {
     /// Cells of `clone` that met the extension's fate `fate` in `organ`.
     pub fn fate_count(&self, fate: FateId, clone: CloneId, organ: OrganId) -> u64 {
         let organs = self.config.organs.len();
-        self.own
+        self.records
+            .own
             .fates
             .get(clone.index())
             .and_then(|counts| counts.get(fate.0 as usize * organs + organ.index()))
@@ -536,7 +622,8 @@ impl CascadeState {
     pub fn fate_total(&self, fate: FateId) -> u64 {
         let organs = self.config.organs.len();
         let range = fate.0 as usize * organs..(fate.0 as usize + 1) * organs;
-        self.own
+        self.records
+            .own
             .fates
             .iter()
             .filter(|counts| !counts.is_empty())
@@ -547,7 +634,7 @@ impl CascadeState {
     /// Cells of `clone` that died by one of the extension's fates (a term
     /// of the clone's balance of cells).
     pub(super) fn died_by_own_fates(&self, clone: CloneId) -> u64 {
-        let Some(counts) = self.own.fates.get(clone.index()) else {
+        let Some(counts) = self.records.own.fates.get(clone.index()) else {
             return 0;
         };
         let organs = self.config.organs.len();
@@ -562,7 +649,8 @@ impl CascadeState {
 
     /// The extension's counter `counter`.
     pub fn counter(&self, counter: CounterId) -> u64 {
-        self.own
+        self.records
+            .own
             .counters
             .get(counter.0 as usize)
             .copied()
@@ -581,10 +669,10 @@ impl CascadeState {
     pub(super) fn book_fate(&mut self, fate: FateId, clone: CloneId, organ: OrganId) {
         let organs = self.config.organs.len();
         let width = self.attached.declared.fates.len() * organs;
-        if self.own.fates.len() <= clone.index() {
-            self.own.fates.resize(clone.index() + 1, Vec::new());
+        if self.records.own.fates.len() <= clone.index() {
+            self.records.own.fates.resize(clone.index() + 1, Vec::new());
         }
-        let counts = &mut self.own.fates[clone.index()];
+        let counts = &mut self.records.own.fates[clone.index()];
         if counts.is_empty() {
             counts.resize(width, 0);
         }
@@ -625,6 +713,35 @@ impl CascadeState {
             channels.push((rules.hazard(fate, &cell), super::Channel::Own(fate)));
         }
         self.channels = channels;
+    }
+
+    /// The extension's multipliers of the rates of `clone`'s cells in
+    /// `site`: (birth, death, shedding), each 1 unless declared.
+    pub(super) fn site_multipliers(&self, site: &super::Site, clone: CloneId) -> [f64; 3] {
+        let Some(rules) = self.attached.rules.as_ref() else {
+            return [1.0; 3];
+        };
+        let cell = SiteCell {
+            clone,
+            phenotype: self.lineage.phenotype(clone),
+            site,
+            config: &self.config,
+            lineage: &self.lineage,
+            levels: &self.modifiers.levels,
+        };
+        let on = &self.attached.site_multiplied;
+        let factor = |fate: SiteFate| {
+            if on[fate.index()] {
+                rules.site_multiplier(fate, &cell)
+            } else {
+                1.0
+            }
+        };
+        [
+            factor(SiteFate::Divided),
+            factor(SiteFate::Died),
+            factor(SiteFate::Shed),
+        ]
     }
 
     /// The pool a cell entering `key` (unmarked) goes to: `key` with the
@@ -786,7 +903,7 @@ impl<'a, 'c, U> ExtensionContext<'a, 'c, U> {
     ///
     /// A counter that was not declared.
     pub fn count(&mut self, counter: CounterId, n: u64) -> Result<(), super::CascadeError> {
-        let slot = self.state.own.counters.get_mut(counter.0 as usize);
+        let slot = self.state.records.own.counters.get_mut(counter.0 as usize);
         let slot = slot.ok_or_else(|| undeclared("counter", counter.0))?;
         *slot += n;
         Ok(())

@@ -143,13 +143,13 @@ impl CascadeState {
         let per_event = size_of::<CascadeEvent<()>>() as u64 + size_of::<EventHandle>() as u64 + 32;
         MemoryUse {
             clones: part(self.lineage.len(), per_clone),
-            sites: part(self.sites.len(), size_of::<Site>() as u64 + 64),
+            sites: part(self.places.sites.len(), size_of::<Site>() as u64 + 64),
             pools: part(
-                self.pools.len(),
+                self.places.pools.len(),
                 MAP_OVERHEAD * (size_of::<PoolKey>() + size_of::<Pool>()) as u64,
             ),
             clumps: part(
-                self.clumps.len(),
+                self.places.clumps.len(),
                 MAP_OVERHEAD * size_of::<Clump>() as u64 + 64,
             ),
             chains: Part {

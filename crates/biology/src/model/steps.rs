@@ -28,7 +28,7 @@ impl CascadeState {
         else {
             return Ok(());
         };
-        let s = &mut self.sites[site.index()];
+        let s = &mut self.places.sites[site.index()];
         if s.is_stepped() || s.size < threshold {
             return Ok(());
         }
@@ -59,19 +59,21 @@ impl CascadeState {
         else {
             return Ok(());
         };
-        if !self.sites[site.index()].is_stepped() {
+        if !self.places.sites[site.index()].is_stepped() {
             return Ok(());
         }
         if self.steps_exactly(site) {
             return self.step_exactly(site, step, threshold, ctx);
         }
-        let rates: Vec<_> = self.site_rates(&self.sites[site.index()]).collect();
-        let organ = self.sites[site.index()].organ;
+        let rates: Vec<_> = self.site_rates(&self.places.sites[site.index()]).collect();
+        let organ = self.places.sites[site.index()].organ;
         let now = ctx.now();
         // The first step of a site runs from its entry into steps to the
         // next point of the grid; the others are whole steps.
-        let interval = now.days() - self.sites[site.index()].growth.step_from();
-        self.sites[site.index()].growth.set_step_from(now.days());
+        let interval = now.days() - self.places.sites[site.index()].growth.step_from();
+        self.places.sites[site.index()]
+            .growth
+            .set_step_from(now.days());
         let mut mutants: Vec<CloneId> = Vec::new();
         for r in &rates {
             let n = r.cells;
@@ -100,13 +102,13 @@ impl CascadeState {
             let mut resistant = Vec::new();
             let kept =
                 self.resistant_daughters(r.clone, births - mutant_births, &mut resistant, ctx)?;
-            let s = &mut self.sites[site.index()];
+            let s = &mut self.places.sites[site.index()];
             let count = s.count_mut(r.clone);
             *count = *count - removed + kept;
-            self.ledgers[r.clone.index()].died += died;
-            self.ledgers[r.clone.index()].born += kept;
+            self.records.ledgers[r.clone.index()].died += died;
+            self.records.ledgers[r.clone.index()].born += kept;
             if shed > 0 {
-                self.funnel.entry_mut(r.clone, organ).shed += shed;
+                self.records.funnel.entry_mut(r.clone, organ).shed += shed;
                 self.shed_count(r.clone, organ, shed, ctx)?;
             }
             for _ in 0..mutant_births {
@@ -117,10 +119,10 @@ impl CascadeState {
             mutants.extend(resistant);
         }
         for daughter in mutants {
-            self.ledgers[daughter.index()].born += 1;
-            *self.sites[site.index()].count_mut(daughter) += 1;
+            self.records.ledgers[daughter.index()].born += 1;
+            *self.places.sites[site.index()].count_mut(daughter) += 1;
         }
-        let s = &mut self.sites[site.index()];
+        let s = &mut self.places.sites[site.index()];
         s.cells.retain(|&(_, n)| n > 0);
         s.size = s.cells.iter().map(|&(_, n)| n).sum();
         s.peak_size = s.peak_size.max(s.size);
@@ -137,7 +139,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         self.catch_up_site(site, ctx)?;
-        self.sites[site.index()]
+        self.places.sites[site.index()]
             .growth
             .set_step_from(ctx.now().days());
         self.after_step(site, step, threshold, ctx)
@@ -156,16 +158,16 @@ impl CascadeState {
         threshold: u64,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        if self.sites[site.index()].size == 0 {
+        if self.places.sites[site.index()].size == 0 {
             self.leave_exact_steps(site, ctx);
-            let s = &mut self.sites[site.index()];
+            let s = &mut self.places.sites[site.index()];
             s.growth = Growth::Events { clock: None };
             s.extinct_at.get_or_insert(ctx.now());
             return Ok(());
         }
-        if self.sites[site.index()].size < (threshold / 2).max(2) {
+        if self.places.sites[site.index()].size < (threshold / 2).max(2) {
             self.leave_exact_steps(site, ctx);
-            self.sites[site.index()].growth = Growth::Events { clock: None };
+            self.places.sites[site.index()].growth = Growth::Events { clock: None };
             self.note_sizes_reached(site, ctx)?;
             return self.redraw_site(site, ctx);
         }

@@ -155,7 +155,8 @@ impl CascadeState {
     }
 
     fn primary(&self) -> Option<SiteId> {
-        self.sites
+        self.places
+            .sites
             .iter()
             .find(|s| s.kind == SiteKind::Primary)
             .map(|s| s.id)
@@ -170,7 +171,7 @@ impl CascadeState {
     ) -> Result<(), CascadeError> {
         let now = ctx.now();
         let treated = self.therapy.every_regimen_dosed();
-        let s = &mut self.sites[site.index()];
+        let s = &mut self.places.sites[site.index()];
         if s.awaiting_relapse && s.size >= self.config.detection_size {
             s.awaiting_relapse = false;
             // Before every regimen has given a dose (say, the detection
@@ -184,7 +185,7 @@ impl CascadeState {
                 ctx.schedule_at(now, CascadeEvent::RelapseDetected { site })?;
             }
         }
-        let s = &self.sites[site.index()];
+        let s = &self.places.sites[site.index()];
         if s.kind != SiteKind::Primary || s.size < self.therapy.next_primary_size {
             return Ok(());
         }
@@ -263,14 +264,14 @@ impl CascadeState {
         let Some(surgery) = self.config.therapy.surgery else {
             return Ok(());
         };
-        if self.sites[site.index()].resected_at.is_some() {
+        if self.places.sites[site.index()].resected_at.is_some() {
             return Ok(());
         }
         self.catch_up_sites(ctx)?;
         self.therapy.started_at.get_or_insert(now);
         let removal = 1.0 - surgery.left_behind;
         self.remove_from_site(site, ctx, &|_, _| removal, Removal::Surgery)?;
-        self.sites[site.index()].resected_at = Some(now);
+        self.places.sites[site.index()].resected_at = Some(now);
         self.redraw_site(site, ctx)?;
         self.await_relapse();
         self.start_regimens(RegimenStart::Surgery, ctx)
@@ -305,9 +306,9 @@ impl CascadeState {
         let kill = |state: &CascadeState, clone: CloneId| {
             kill_probability(log_kill, state.lineage.phenotype(clone).sensitivity(drug))
         };
-        for index in 0..self.sites.len() {
+        for index in 0..self.places.sites.len() {
             let site = SiteId(index as u32);
-            if self.sites[index].size > 0
+            if self.places.sites[index].size > 0
                 && self.remove_from_site(site, ctx, &kill, Removal::Drug)?
             {
                 self.redraw_site(site, ctx)?;
@@ -319,8 +320,7 @@ impl CascadeState {
             |compartment| !cycle_specific || compartment == Compartment::Solitary,
             &kill,
         )?;
-        let keys: Vec<_> = self
-            .pools
+        let keys: Vec<_> = (self.places.pools)
             .iter()
             .filter(|(k, p)| {
                 p.cells > 0 && (!cycle_specific || k.compartment == Compartment::Solitary)
@@ -328,10 +328,10 @@ impl CascadeState {
             .map(|(k, _)| *k)
             .collect();
         for key in keys {
-            let cells = self.pools[&key].cells;
+            let cells = self.places.pools[&key].cells;
             let killed = draw_binomial(cells, kill(self, key.clone), ctx, THERAPY)?;
             if killed > 0 {
-                self.pools.get_mut(&key).expect("listed above").cells -= killed;
+                self.places.pools.get_mut(&key).expect("listed above").cells -= killed;
                 self.book_kills(key, killed);
                 self.redraw_pool(key, ctx)?;
             }
@@ -342,8 +342,8 @@ impl CascadeState {
     /// Books `killed` cells of pool `key` killed by a dose: the clone's
     /// ledger and the funnel's kills in that compartment and organ.
     pub(super) fn book_kills(&mut self, key: PoolKey, killed: u64) {
-        self.ledgers[key.clone.index()].killed += killed;
-        let entry = self.funnel.entry_mut(key.clone, key.organ);
+        self.records.ledgers[key.clone.index()].killed += killed;
+        let entry = self.records.funnel.entry_mut(key.clone, key.organ);
         *match key.compartment {
             Compartment::InTransit => &mut entry.killed_in_circulation,
             Compartment::Arrested => &mut entry.killed_in_vessel,
@@ -364,21 +364,21 @@ impl CascadeState {
     ) -> Result<bool, CascadeError> {
         let now = ctx.now();
         let mut any = false;
-        for j in 0..self.sites[site.index()].cells.len() {
-            let (clone, cells) = self.sites[site.index()].cells[j];
+        for j in 0..self.places.sites[site.index()].cells.len() {
+            let (clone, cells) = self.places.sites[site.index()].cells[j];
             let gone = draw_binomial(cells, probability(self, clone), ctx, THERAPY)?;
             if gone == 0 {
                 continue;
             }
             any = true;
-            self.sites[site.index()].cells[j].1 -= gone;
-            let ledger = &mut self.ledgers[clone.index()];
+            self.places.sites[site.index()].cells[j].1 -= gone;
+            let ledger = &mut self.records.ledgers[clone.index()];
             match removal {
                 Removal::Surgery => ledger.removed += gone,
                 Removal::Drug => ledger.killed += gone,
             }
         }
-        let s = &mut self.sites[site.index()];
+        let s = &mut self.places.sites[site.index()];
         if any {
             s.cells.retain(|&(_, n)| n > 0);
             s.size = s.cells.iter().map(|&(_, n)| n).sum();
@@ -393,7 +393,7 @@ impl CascadeState {
     /// relapses if it reaches it.
     fn await_relapse(&mut self) {
         let detection = self.config.detection_size;
-        for s in &mut self.sites {
+        for s in &mut self.places.sites {
             if s.size < detection {
                 s.awaiting_relapse = true;
             }

@@ -126,12 +126,16 @@ impl PoolFate {
     }
 }
 
-/// The row of the fate by which a cell in `compartment` dies.
+/// The row of the fate by which a cell in `compartment` dies (a lookup,
+/// not a search: cohort mode books doomed cells' deaths by it in bulk).
 pub(super) fn death_in(compartment: Compartment) -> &'static Transition {
-    PoolFate::of(compartment)
-        .iter()
-        .find(|t| t.next == Target::Died)
-        .expect("every compartment has a death")
+    &TABLE[match compartment {
+        InTransit => PoolFate::DiedInCirculation,
+        Arrested => PoolFate::DiedInVessel,
+        Solitary => PoolFate::DiedInParenchyma,
+        Dormant => PoolFate::DormantDied,
+    }
+    .index()]
 }
 
 #[cfg(test)]
@@ -148,6 +152,17 @@ mod tests {
             assert!(rows.iter().all(|t| t.from == compartment));
             let all = TABLE.iter().filter(|t| t.from == compartment).count();
             assert_eq!(rows.len(), all, "{compartment:?}");
+        }
+    }
+
+    #[test]
+    fn each_compartments_death_is_its_one_row_to_death() {
+        for compartment in [InTransit, Arrested, Solitary, Dormant] {
+            let deaths: Vec<PoolFate> = (PoolFate::of(compartment).iter())
+                .filter(|t| t.next == Target::Died)
+                .map(|t| t.fate)
+                .collect();
+            assert_eq!(deaths, vec![death_in(compartment).fate], "{compartment:?}");
         }
     }
 
