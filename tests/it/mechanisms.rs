@@ -408,3 +408,42 @@ fn a_sweep_axis_naming_no_parameter_of_the_extension_lists_those_it_has() {
     );
     assert!(error.message.contains("extension.waning_days"), "{error}");
 }
+
+#[test]
+fn a_run_directory_carries_the_extensions_columns() {
+    let dir = crate::run::scratch("mechanisms-run");
+    let path = dir.join("natural_killers.ron");
+    std::fs::write(&path, NK.replace("replicates: 2", "replicates: 1")).unwrap();
+    let out = dir.join("out");
+    cascade_runner::cli::execute::<NaturalKillers>(cascade_runner::cli::Command::Run {
+        file: path,
+        seed: None,
+        replicates: None,
+        threads: Some(1),
+        max_memory: None,
+        out: Some(out.clone()),
+        resume: false,
+        format: cascade_runner::cli::Format::Json,
+    })
+    .unwrap();
+    let read = |file: &str| std::fs::read_to_string(out.join(file)).unwrap();
+    let manifest = read("manifest.json");
+    assert!(manifest.contains("\"extension_columns\""), "{manifest}");
+    assert!(
+        manifest.contains("\"name\": \"killed_by_nk\""),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("\"name\": \"immunotherapy_doses\""),
+        "{manifest}"
+    );
+    let funnel = read("funnel.csv");
+    assert!(
+        funnel.lines().next().unwrap().ends_with(",killed_by_nk"),
+        "{funnel}"
+    );
+    let summary = read("summary.json");
+    assert!(summary.contains("\"killed_by_nk\""), "{summary}");
+    let record = read("replicates/r000000/record.json");
+    assert!(record.contains("\"immunotherapy_doses\""), "{record}");
+}

@@ -893,6 +893,9 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                         .iter()
                         .map(|t| t.file.to_string())
                         .collect(),
+                    extension_columns: crate::output::ExtensionColumn::of(
+                        &crate::run::declarations(&scenario),
+                    ),
                 };
                 dir.finish(
                     0..replicates,

@@ -153,6 +153,38 @@ pub struct Manifest {
     pub replicate_digests: Vec<ManifestReplicate>,
     /// The tables written.
     pub tables: Vec<String>,
+    /// The columns the extension adds: each of its fates (a column of
+    /// `funnel.csv` and `summary.csv`) and counters (of `summary.csv`), by
+    /// name; left out without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extension_columns: Vec<ExtensionColumn>,
+}
+
+/// A column an extension adds to the tables.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionColumn {
+    /// Its name.
+    pub name: String,
+    /// `fate` (cells that met it) or `counter`.
+    pub kind: String,
+    /// The tables it is a column of.
+    pub tables: Vec<String>,
+}
+
+impl ExtensionColumn {
+    /// The columns of an extension that declares `declarations`.
+    pub fn of(declarations: &cascade_biology::model::Declarations) -> Vec<ExtensionColumn> {
+        let column = |name: &str, kind: &str, tables: &[&str]| ExtensionColumn {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            tables: tables.iter().map(|t| t.to_string()).collect(),
+        };
+        let fates = (declarations.fates.iter())
+            .map(|f| column(&f.name, "fate", &["funnel.csv", "summary.csv"]));
+        let counters =
+            (declarations.counters.iter()).map(|c| column(c, "counter", &["summary.csv"]));
+        fates.chain(counters).collect()
+    }
 }
 
 /// Why the output directory could not be used or written.

@@ -346,6 +346,9 @@ impl<X: ScenarioExtension> Plan<X> {
                 })
                 .collect(),
             tables,
+            extension_columns: crate::output::ExtensionColumn::of(&crate::run::declarations(
+                &self.base,
+            )),
         };
         let headers = crate::run::headers(&crate::run::declarations(&self.base));
         dir.finish(

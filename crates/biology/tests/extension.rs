@@ -1,0 +1,368 @@
+//! Extensions that add fates, marks and multipliers: the balance of cells
+//! holds with the extension's fate as one of its terms, over random
+//! scenarios, and a model without an extension is the model as before.
+
+use cascade_biology::config::{CascadeConfig, PoolMode};
+use cascade_biology::kernel::{RunLimits, Seed, Time, TraceDigest};
+use cascade_biology::model::{
+    Arrival, Cell, Compartment, Declarations, Extension, ExtensionContext, FateId, Mark, NoEvent,
+    Outcome, PoolFate,
+};
+use cascade_biology::strategies::scenario_strategy;
+use cascade_biology::{CascadeError, CloneId, simulation};
+use proptest::prelude::*;
+
+/// A fate of its own on one compartment, with a hazard that depends on
+/// the clone and the organ (0 in every third organ), twice as high for
+/// cells marked on arrival after day 1; it also multiplies one of the
+/// model's fates of the compartment.
+#[derive(Clone, Debug)]
+struct Fated {
+    compartment: Compartment,
+    outcome: Outcome,
+    rate: f64,
+    multiplied: Option<(PoolFate, f64)>,
+}
+
+const FATE: FateId = FateId(0);
+
+impl Extension for Fated {
+    type Event = NoEvent;
+
+    fn declare(&self, declarations: &mut Declarations) {
+        declarations.fate("met_the_test_fate", self.compartment, self.outcome);
+        declarations.mark_arrivals();
+        if let Some((fate, _)) = self.multiplied {
+            declarations.multiply(fate);
+        }
+    }
+
+    fn hazard(&self, _: FateId, cell: &Cell<'_>) -> f64 {
+        if cell.organ.index() % 3 == 2 {
+            return 0.0;
+        }
+        let marked = if cell.mark == Mark(1) { 2.0 } else { 1.0 };
+        self.rate * (1.0 + cell.clone.index() as f64) * marked
+    }
+
+    fn multiplier(&self, _: PoolFate, _: &Cell<'_>) -> f64 {
+        self.multiplied.map_or(1.0, |(_, factor)| factor)
+    }
+
+    fn mark(&self, arrival: &Arrival<'_>) -> Mark {
+        if arrival.day > 1.0 {
+            Mark(1)
+        } else {
+            Mark::NONE
+        }
+    }
+
+    fn handle(
+        &self,
+        event: NoEvent,
+        _: &mut ExtensionContext<'_, '_, NoEvent>,
+    ) -> Result<(), CascadeError> {
+        match event {}
+    }
+}
+
+const COMPARTMENTS: [Compartment; 4] = [
+    Compartment::InTransit,
+    Compartment::Arrested,
+    Compartment::Solitary,
+    Compartment::Dormant,
+];
+
+fn fated_strategy() -> impl Strategy<Value = Fated> {
+    (
+        0..4usize,
+        0..5usize,
+        0.0..20.0f64,
+        proptest::option::of((0..10usize, 0.0..4.0f64)),
+    )
+        .prop_map(|(c, outcome, rate, multiplied)| {
+            let compartment = COMPARTMENTS[c];
+            // Died, or moved to any compartment (its own included).
+            let outcome = match outcome {
+                0 => Outcome::Died,
+                k => Outcome::Moved(COMPARTMENTS[k - 1]),
+            };
+            let fates = [
+                PoolFate::Arrested,
+                PoolFate::Passed,
+                PoolFate::DiedInCirculation,
+                PoolFate::Extravasated,
+                PoolFate::DiedInVessel,
+                PoolFate::DiedInParenchyma,
+                PoolFate::EnteredDormancy,
+                PoolFate::Divided,
+                PoolFate::LeftDormancy,
+                PoolFate::DormantDied,
+            ];
+            Fated {
+                compartment,
+                outcome,
+                rate,
+                multiplied: multiplied.map(|(f, factor)| (fates[f], factor)),
+            }
+        })
+}
+
+/// Runs `config` with `extension` to day 4, checking the balance of cells
+/// every 100 events; the digest, and the cells that met the fate.
+fn run_balanced(
+    config: &CascadeConfig,
+    extension: &Fated,
+    seed: u64,
+) -> Result<(TraceDigest, u64), TestCaseError> {
+    let mut sim = simulation(config.clone(), extension.clone(), Seed::new(seed)).unwrap();
+    let mut digest = TraceDigest::new();
+    let horizon = Time::new(4.0).unwrap();
+    for _ in 0..40 {
+        let limits = RunLimits::until(horizon).with_max_events(100);
+        let stop = sim.run(limits, &mut digest);
+        let state = sim.model().state();
+        if let Err(error) = stop {
+            // Rates pushed past floating point by a random multiplier are
+            // a named error, not a broken balance.
+            prop_assert!(matches!(error, CascadeError::InvalidRate { .. }), "{error}");
+            break;
+        }
+        state.check_conservation().map_err(TestCaseError::fail)?;
+        if sim.now() >= horizon || sim.pending() == 0 {
+            break;
+        }
+    }
+    let state = sim.model().state();
+    let met = state.fate_total(FATE);
+    Ok((digest, met))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// Over random scenarios (every cascade step, mutants, clumps of
+    /// none), an extension's fate on any compartment, with either outcome,
+    /// marks and a multiplier, keeps the balance of cells (with the fate's
+    /// deaths as a term), and the same seed gives the same digest.
+    #[test]
+    fn the_balance_holds_with_an_extension_fate(
+        scenario in scenario_strategy(),
+        extension in fated_strategy(),
+    ) {
+        let mut config = scenario.config.clone();
+        config.pool_mode = PoolMode::PerCell;
+        let first = run_balanced(&config, &extension, scenario.seed)?;
+        let second = run_balanced(&config, &extension, scenario.seed)?;
+        prop_assert_eq!(first, second);
+    }
+}
+
+/// A fate that kills is a term of the balance: without it the cells do
+/// not add up, by exactly the fate's count.
+#[test]
+fn an_extension_fate_is_a_term_of_the_balance() {
+    let organs = cascade_biology::organs::OrganSet::mouse();
+    let phenotype = cascade_biology::config::default_phenotype(&organs);
+    let entry = organs.vein("tail_vein").unwrap().clone();
+    let mut config = CascadeConfig::new(
+        organs,
+        vec![cascade_biology::config::FoundingClone {
+            name: "B16".into(),
+            phenotype,
+        }],
+    );
+    config.transit_time = 0.01;
+    config.injections.push(cascade_biology::config::Injection {
+        day: 0.0,
+        entry,
+        cells: vec![(CloneId(0), 2000)],
+        clump_size: None,
+    });
+    let extension = Fated {
+        compartment: Compartment::InTransit,
+        outcome: Outcome::Died,
+        rate: 50.0,
+        multiplied: None,
+    };
+    let mut sim = simulation(config, extension, Seed::new(3)).unwrap();
+    sim.run_until(Time::new(1.0).unwrap()).unwrap();
+    let state = sim.model().state();
+    state.check_conservation().unwrap();
+    let met = state.fate_total(FATE);
+    assert!(met > 100, "{met}");
+    let ledger = state.ledger(CloneId(0));
+    let alive = state.alive(CloneId(0));
+    let without_the_fate = alive + ledger.died + ledger.killed + ledger.removed;
+    assert_eq!(ledger.seeded + ledger.born, without_the_fate + met);
+    // Its kills are apart from the model's deaths in circulation.
+    let funnel = state.funnel().total();
+    assert!(funnel.died_in_circulation < met, "{funnel:?}");
+}
+
+/// Cohort mode refuses an extension with fates of its own, naming the
+/// field.
+#[test]
+fn cohort_mode_refuses_an_extension_fate() {
+    let organs = cascade_biology::organs::OrganSet::mouse();
+    let phenotype = cascade_biology::config::default_phenotype(&organs);
+    let mut config = CascadeConfig::new(
+        organs,
+        vec![cascade_biology::config::FoundingClone {
+            name: "B16".into(),
+            phenotype,
+        }],
+    );
+    config.pool_mode = PoolMode::Cohorts;
+    let extension = Fated {
+        compartment: Compartment::InTransit,
+        outcome: Outcome::Died,
+        rate: 1.0,
+        multiplied: None,
+    };
+    let Err(cascade_biology::SetupError::Config(error)) =
+        simulation(config, extension, Seed::new(1))
+    else {
+        panic!("cohort mode accepted an extension fate");
+    };
+    assert_eq!(error.path, "pools");
+    assert!(error.expected.contains("PerCell"), "{error}");
+}
+
+/// A subscription to an event kind that does not exist is refused, with
+/// the kind meant.
+#[test]
+fn a_misspelt_subscription_is_refused_with_a_suggestion() {
+    #[derive(Clone, Debug)]
+    struct Listener;
+    impl Extension for Listener {
+        type Event = NoEvent;
+        fn declare(&self, declarations: &mut Declarations) {
+            declarations.subscribe("CellArested");
+        }
+        fn handle(
+            &self,
+            event: NoEvent,
+            _: &mut ExtensionContext<'_, '_, NoEvent>,
+        ) -> Result<(), CascadeError> {
+            match event {}
+        }
+    }
+    let organs = cascade_biology::organs::OrganSet::mouse();
+    let phenotype = cascade_biology::config::default_phenotype(&organs);
+    let config = CascadeConfig::new(
+        organs,
+        vec![cascade_biology::config::FoundingClone {
+            name: "B16".into(),
+            phenotype,
+        }],
+    );
+    let Err(cascade_biology::SetupError::Config(error)) =
+        simulation(config, Listener, Seed::new(1))
+    else {
+        panic!("a misspelt subscription was accepted");
+    };
+    assert_eq!(error.path, "extension.subscriptions");
+    assert!(
+        error.expected.contains("did you mean CellArrested?"),
+        "{error}"
+    );
+}
+
+/// A targeted drug: from the level's value on, clone 0's divisions in the
+/// primary are multiplied by `factor` (a per-clone effect on growth).
+#[derive(Clone, Debug)]
+struct Targeted {
+    factor: f64,
+}
+
+impl Extension for Targeted {
+    type Event = NoEvent;
+
+    fn declare(&self, declarations: &mut Declarations) {
+        declarations.multiply_in_sites(cascade_biology::model::SiteFate::Divided);
+    }
+
+    fn site_multiplier(
+        &self,
+        _: cascade_biology::model::SiteFate,
+        cell: &cascade_biology::model::SiteCell<'_>,
+    ) -> f64 {
+        if cell.clone == CloneId(0) {
+            self.factor
+        } else {
+            1.0
+        }
+    }
+
+    fn handle(
+        &self,
+        event: NoEvent,
+        _: &mut ExtensionContext<'_, '_, NoEvent>,
+    ) -> Result<(), CascadeError> {
+        match event {}
+    }
+}
+
+/// A primary of two clones of 100 cells (birth 1, death 0.5 per day,
+/// exponential growth, no shedding), mouse organs.
+fn two_clone_primary() -> CascadeConfig {
+    let organs = cascade_biology::organs::OrganSet::mouse();
+    let mut phenotype = cascade_biology::config::default_phenotype(&organs);
+    phenotype.in_primary.birth_rate = 1.0;
+    phenotype.in_primary.death_rate = 0.5;
+    phenotype.in_primary.mutation_probability = 0.0;
+    phenotype.shedding_rate = 0.0;
+    let lung = organs.id("lung").unwrap();
+    let clone = |name: &str| cascade_biology::config::FoundingClone {
+        name: name.into(),
+        phenotype: phenotype.clone(),
+    };
+    let mut config = CascadeConfig::new(organs, vec![clone("targeted"), clone("spared")]);
+    config.primary = Some(cascade_biology::config::PrimaryTumour {
+        organ: lung,
+        cells: vec![(CloneId(0), 100), (CloneId(1), 100)],
+        growth_law: cascade_biology::config::GrowthLaw::Exponential,
+        carrying_capacity: 1e12,
+    });
+    config
+}
+
+/// The linear birth–death process: from n₀ cells with birth b and death
+/// d, the mean at t is n₀ e^((b − d)t), and the variance n₀ (b + d)/(b −
+/// d) e^((b − d)t)(e^((b − d)t) − 1), or n₀ 2bt where b = d. With the
+/// targeted clone's births halved (b = 0.5 = d), its mean stays 100 while
+/// the spared clone's grows to 100 e ≈ 272 by day 2; over 200 replicates
+/// each mean is within 4.5 standard errors of theory.
+#[test]
+fn a_per_clone_multiplier_of_divisions_follows_the_birth_death_law() {
+    let config = two_clone_primary();
+    let (replicates, t) = (200u64, 2.0);
+    let mut sums = [0.0f64; 2];
+    for r in 0..replicates {
+        let seed = Seed::new(41).with_replicate(r);
+        let mut sim = simulation(config.clone(), Targeted { factor: 0.5 }, seed).unwrap();
+        sim.run_until(Time::new(t).unwrap()).unwrap();
+        let state = sim.model().state();
+        state.check_conservation().unwrap();
+        for (c, sum) in sums.iter_mut().enumerate() {
+            *sum += state.alive(CloneId(c as u32)) as f64;
+        }
+    }
+    let n0 = 100.0;
+    for (c, (b, d)) in [(0.5f64, 0.5f64), (1.0, 0.5)].into_iter().enumerate() {
+        let r = b - d;
+        let (mean, variance) = if r == 0.0 {
+            (n0, n0 * 2.0 * b * t)
+        } else {
+            let g = libm::exp(r * t);
+            (n0 * g, n0 * (b + d) / r * g * (g - 1.0))
+        };
+        let observed = sums[c] / replicates as f64;
+        let se = (variance / replicates as f64).sqrt();
+        assert!(
+            (observed - mean).abs() < 4.5 * se,
+            "clone {c}: mean {observed:.1}, theory {mean:.1} ± {se:.2}"
+        );
+    }
+}
