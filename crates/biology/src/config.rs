@@ -329,6 +329,16 @@ impl CascadeConfig {
     /// `clones[0].phenotype.in_primary.birth_rate`), its value and what
     /// would be valid.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_clones()?;
+        self.validate_cells()?;
+        self.validate_days_and_laws()?;
+        self.validate_sizes()?;
+        self.validate_therapy()
+    }
+
+    /// The founding clones: named, uniquely and without '.', with valid
+    /// phenotypes.
+    fn validate_clones(&self) -> Result<(), ConfigError> {
         if self.clones.is_empty() {
             return Err(ConfigError::new("clones", "[]", "at least one clone"));
         }
@@ -358,6 +368,13 @@ impl CascadeConfig {
             }
             check_phenotype(&clone.phenotype, &path, organ_count)?;
         }
+        Ok(())
+    }
+
+    /// The primary's and the injections' cells: known clones and organs,
+    /// totals within `MAX_CELLS`, clumps within `MAX_CLUMPED_CELLS`.
+    fn validate_cells(&self) -> Result<(), ConfigError> {
+        let organ_count = self.organs.len();
         let clone_count = self.clones.len();
         // Checks the clones of `cells` and returns its total, at most
         // MAX_CELLS.
@@ -433,6 +450,11 @@ impl CascadeConfig {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// The protocol's days, the shedding law and the mutation effect.
+    fn validate_days_and_laws(&self) -> Result<(), ConfigError> {
         for (i, &day) in self.harvest_days.iter().enumerate() {
             check_day(day, &format!("harvest_days[{i}]"))?;
         }
@@ -476,6 +498,12 @@ impl CascadeConfig {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// The transit time, every rate (`check_rates`), the detection and
+    /// macrometastasis sizes and the growth steps.
+    fn validate_sizes(&self) -> Result<(), ConfigError> {
         if !(self.transit_time.is_finite() && self.transit_time > 0.0) {
             return Err(ConfigError::new(
                 "transit_time",
@@ -510,7 +538,7 @@ impl CascadeConfig {
                 ));
             }
         }
-        self.validate_therapy()
+        Ok(())
     }
 
     fn validate_therapy(&self) -> Result<(), ConfigError> {

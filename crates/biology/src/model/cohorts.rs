@@ -419,6 +419,66 @@ fn solve(mut a: Vec<f64>, mut b: Vec<f64>, n: usize) -> Option<Vec<f64>> {
     Some(x)
 }
 
+/// h: per state, the probability that a cell there ever founds a colony
+/// (first-step analysis over the states from which a cell can be absorbed).
+fn founding_probabilities(
+    moves: &[Vec<(Destination, f64)>],
+    clone: CloneId,
+) -> Result<Vec<f64>, CascadeError> {
+    let states = moves.len();
+    let exit: Vec<f64> = moves
+        .iter()
+        .map(|m| m.iter().map(|(_, r)| r).sum())
+        .collect();
+    // States from which a cell can be absorbed (die or found): only
+    // there is the first-step system non-singular. Elsewhere a cell
+    // stays alive in the pools for ever, and never founds.
+    let mut absorbed = vec![false; states];
+    loop {
+        let mut changed = false;
+        for s in 0..states {
+            if absorbed[s] {
+                continue;
+            }
+            if moves[s].iter().any(|&(d, _)| match d {
+                Destination::State(j) => absorbed[j],
+                _ => true,
+            }) {
+                absorbed[s] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let live: Vec<usize> = (0..states).filter(|&s| absorbed[s]).collect();
+    let mut position = vec![usize::MAX; states];
+    for (k, &s) in live.iter().enumerate() {
+        position[s] = k;
+    }
+    let m = live.len();
+    let mut a = vec![0.0; m * m];
+    let mut b = vec![0.0; m];
+    for (k, &s) in live.iter().enumerate() {
+        a[k * m + k] += 1.0;
+        for &(d, rate) in &moves[s] {
+            let p = rate / exit[s];
+            match d {
+                Destination::State(j) if position[j] != usize::MAX => a[k * m + position[j]] -= p,
+                Destination::Founded => b[k] += p,
+                _ => {}
+            }
+        }
+    }
+    let solution = solve(a, b, m).ok_or(CascadeError::Cohorts { clone })?;
+    let mut h = vec![0.0; states];
+    for (k, &s) in live.iter().enumerate() {
+        h[s] = solution[k].clamp(0.0, 1.0);
+    }
+    Ok(h)
+}
+
 /// The funnel counters a doomed cell's move from state `from` to `to`
 /// (a state, or `states + death`) adds to, in the organ where it ends.
 fn book_move(state: &mut CascadeState, clone: CloneId, from: usize, to: usize, cells: u64) {
@@ -583,101 +643,8 @@ impl CascadeState {
         let organs = self.config.organs.len();
         let states = 4 * organs;
         let shares: Vec<f64> = self.config.organs.arterial_shares().collect();
-        // The unconditioned chain: per state, (destination, rate).
-        let mut moves: Vec<Vec<(Destination, f64)>> = Vec::with_capacity(states);
-        for state in 0..states {
-            let key = self.state_key(clone, state);
-            self.fill_pool_channels(key);
-            let o = key.organ.index();
-            let mut out = Vec::new();
-            for &(rate, channel) in &self.channels {
-                if !(rate.is_finite() && rate >= 0.0) {
-                    let place = super::Place::Pool(key);
-                    return Err(CascadeError::InvalidRate {
-                        place,
-                        rate,
-                        described: self.describe(place),
-                    });
-                }
-                if rate == 0.0 {
-                    continue;
-                }
-                let Channel::Pool(fate) = channel else {
-                    unreachable!("cohort mode refuses an extension's own fates")
-                };
-                let to = |c: Compartment, organ: usize| {
-                    Destination::State(compartment_index(c) * organs + organ)
-                };
-                match fate.transition().next {
-                    Target::Pool(compartment) => out.push((to(compartment, o), rate)),
-                    Target::Downstream => match self.config.organs.drain(key.organ) {
-                        Drain::Organ(next) => out.push((to(InTransit, next.index()), rate)),
-                        Drain::Arterial => {
-                            for (d, &share) in shares.iter().enumerate() {
-                                if share > 0.0 {
-                                    out.push((to(InTransit, d), rate * share));
-                                }
-                            }
-                        }
-                    },
-                    Target::Died => out.push((Destination::Death(state), rate)),
-                    Target::Founded => out.push((Destination::Founded, rate)),
-                }
-            }
-            moves.push(out);
-        }
-        let exit: Vec<f64> = moves
-            .iter()
-            .map(|m| m.iter().map(|(_, r)| r).sum())
-            .collect();
-        // States from which a cell can be absorbed (die or found): only
-        // there is the first-step system non-singular. Elsewhere a cell
-        // stays alive in the pools for ever, and never founds.
-        let mut absorbed = vec![false; states];
-        loop {
-            let mut changed = false;
-            for s in 0..states {
-                if absorbed[s] {
-                    continue;
-                }
-                if moves[s].iter().any(|&(d, _)| match d {
-                    Destination::State(j) => absorbed[j],
-                    _ => true,
-                }) {
-                    absorbed[s] = true;
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-        let live: Vec<usize> = (0..states).filter(|&s| absorbed[s]).collect();
-        let mut position = vec![usize::MAX; states];
-        for (k, &s) in live.iter().enumerate() {
-            position[s] = k;
-        }
-        let m = live.len();
-        let mut a = vec![0.0; m * m];
-        let mut b = vec![0.0; m];
-        for (k, &s) in live.iter().enumerate() {
-            a[k * m + k] += 1.0;
-            for &(d, rate) in &moves[s] {
-                let p = rate / exit[s];
-                match d {
-                    Destination::State(j) if position[j] != usize::MAX => {
-                        a[k * m + position[j]] -= p
-                    }
-                    Destination::Founded => b[k] += p,
-                    _ => {}
-                }
-            }
-        }
-        let solution = solve(a, b, m).ok_or(CascadeError::Cohorts { clone })?;
-        let mut h = vec![0.0; states];
-        for (k, &s) in live.iter().enumerate() {
-            h[s] = solution[k].clamp(0.0, 1.0);
-        }
+        let moves = self.unconditioned_moves(clone, &shares)?;
+        let h = founding_probabilities(&moves, clone)?;
         let arterial_founding: Vec<(OrganId, f64)> = shares
             .iter()
             .zip(&h)
@@ -744,6 +711,61 @@ impl CascadeState {
             cache: Vec::new(),
             cache_bytes: 0,
         })
+    }
+
+    /// The unconditioned chain of `clone`'s cells: per state, (destination,
+    /// rate), from the pools' channels.
+    fn unconditioned_moves(
+        &mut self,
+        clone: CloneId,
+        shares: &[f64],
+    ) -> Result<Vec<Vec<(Destination, f64)>>, CascadeError> {
+        let organs = self.config.organs.len();
+        let states = 4 * organs;
+        // The unconditioned chain: per state, (destination, rate).
+        let mut moves: Vec<Vec<(Destination, f64)>> = Vec::with_capacity(states);
+        for state in 0..states {
+            let key = self.state_key(clone, state);
+            self.fill_pool_channels(key);
+            let o = key.organ.index();
+            let mut out = Vec::new();
+            for &(rate, channel) in &self.channels {
+                if !(rate.is_finite() && rate >= 0.0) {
+                    let place = super::Place::Pool(key);
+                    return Err(CascadeError::InvalidRate {
+                        place,
+                        rate,
+                        described: self.describe(place),
+                    });
+                }
+                if rate == 0.0 {
+                    continue;
+                }
+                let Channel::Pool(fate) = channel else {
+                    unreachable!("cohort mode refuses an extension's own fates")
+                };
+                let to = |c: Compartment, organ: usize| {
+                    Destination::State(compartment_index(c) * organs + organ)
+                };
+                match fate.transition().next {
+                    Target::Pool(compartment) => out.push((to(compartment, o), rate)),
+                    Target::Downstream => match self.config.organs.drain(key.organ) {
+                        Drain::Organ(next) => out.push((to(InTransit, next.index()), rate)),
+                        Drain::Arterial => {
+                            for (d, &share) in shares.iter().enumerate() {
+                                if share > 0.0 {
+                                    out.push((to(InTransit, d), rate * share));
+                                }
+                            }
+                        }
+                    },
+                    Target::Died => out.push((Destination::Death(state), rate)),
+                    Target::Founded => out.push((Destination::Founded, rate)),
+                }
+            }
+            moves.push(out);
+        }
+        Ok(moves)
     }
 
     /// Scales `self.channels` (the fates of a cell in pool `key`) to the
