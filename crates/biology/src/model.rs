@@ -59,6 +59,7 @@ mod exact_steps;
 mod extension;
 mod growth;
 mod memory;
+mod records;
 mod site;
 mod steps;
 mod therapy;
@@ -71,6 +72,7 @@ pub use extension::{
     Arrival, Cell, CounterId, Declarations, Extension, ExtensionContext, FateDeclaration, FateId,
     LevelId, Mark, NoEvent, NoExtension, Outcome, OwnEvent, SiteCell, SiteFate,
 };
+use records::{Count, Observation, Records};
 pub use site::{Site, SiteId, SiteKind};
 use transitions::Target;
 
@@ -245,22 +247,6 @@ struct Places {
     next_clump: u64,
 }
 
-/// What a run records as it goes (never recomputed from a log): the
-/// funnel per clone and organ, the ledger per clone, harvests, burden
-/// samples, the first detection, and the extension's counters and fates.
-/// Read by the state's accessors, and by nothing that moves cells.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Records {
-    funnel: FunnelTable,
-    ledgers: Vec<Ledger>,
-    harvests: Vec<Harvest>,
-    burden: Vec<BurdenSample>,
-    first_detection: Option<Time>,
-    /// The extension's records: its counters and its fates' counts.
-    #[serde(default)]
-    own: extension::OwnRecords,
-}
-
 pub(crate) use growth::Growth;
 pub use growth::GrowthMode;
 pub use memory::{DEFAULT_MEMORY_BUDGET, MemoryUse, Part};
@@ -364,14 +350,7 @@ impl CascadeState {
                 .collect(),
         );
         Ok(CascadeState {
-            records: Records {
-                funnel: FunnelTable::new(organs, lineage.len()),
-                ledgers: vec![Ledger::default(); lineage.len()],
-                harvests: Vec::new(),
-                burden: Vec::new(),
-                first_detection: None,
-                own: extension::OwnRecords::default(),
-            },
+            records: Records::new(organs, lineage.len()),
             places: Places::default(),
             modifiers: Modifiers::neutral(organs),
             attached: extension::Attached::default(),
@@ -410,27 +389,27 @@ impl CascadeState {
 
     /// The attrition funnel.
     pub fn funnel(&self) -> &FunnelTable {
-        &self.records.funnel
+        self.records.funnel()
     }
 
     /// The ledger of one clone.
     pub fn ledger(&self, clone: CloneId) -> &Ledger {
-        &self.records.ledgers[clone.index()]
+        self.records.ledger(clone)
     }
 
     /// The harvests so far.
     pub fn harvests(&self) -> &[Harvest] {
-        &self.records.harvests
+        self.records.harvests()
     }
 
     /// The burden samples so far.
     pub fn burden(&self) -> &[BurdenSample] {
-        &self.records.burden
+        self.records.burden()
     }
 
     /// When the first metastasis reached the detectable size.
     pub fn first_detection(&self) -> Option<Time> {
-        self.records.first_detection
+        self.records.first_detection()
     }
 
     /// Cells of `clone` in `compartment` of `organ`.
@@ -511,7 +490,7 @@ impl CascadeState {
     pub fn check_conservation(&self) -> Result<(), String> {
         let alive_by_clone = self.alive_by_clone();
         for clone in self.lineage.iter() {
-            let l = self.records.ledgers[clone.id.index()];
+            let l = *self.records.ledger(clone.id);
             let alive = alive_by_clone[clone.id.index()];
             let fated = self.died_by_own_fates(clone.id);
             if l.seeded + l.born != alive + l.died + l.killed + l.removed + fated {
@@ -534,9 +513,8 @@ impl CascadeState {
     }
 
     fn new_clone_rows(&mut self) {
-        while self.records.ledgers.len() < self.lineage.len() {
-            self.records.ledgers.push(Ledger::default());
-            self.records.funnel.add_clone();
+        while self.records.clones() < self.lineage.len() {
+            self.records.add_clone();
         }
     }
 
@@ -918,14 +896,16 @@ impl CascadeState {
         let in_transit = |organ| PoolKey::in_transit(clone, organ);
         match *entry {
             Entry::Bed(organ) => {
-                self.records.funnel.entry_mut(clone, organ).injected += count;
+                self.records
+                    .add(Count::Funnel(clone, organ, |f| &mut f.injected), count);
                 self.enter_pools(in_transit(organ), count, ctx)
             }
             Entry::Arterial => {
                 let counts = self.arterial_counts(count, ctx.rng(ROUTING))?;
                 for (index, &n) in counts.iter().enumerate() {
                     let organ = OrganId(index as u16);
-                    self.records.funnel.entry_mut(clone, organ).injected += n;
+                    self.records
+                        .add(Count::Funnel(clone, organ, |f| &mut f.injected), n);
                     self.enter_pools(in_transit(organ), n, ctx)?;
                 }
                 Ok(())
@@ -993,12 +973,14 @@ impl CascadeState {
     ) -> Result<(), CascadeError> {
         self.take_from_pool(from, ctx)?;
         let transition = fate.transition();
-        *(transition.counter)(self.records.funnel.entry_mut(from.clone, from.organ)) += 1;
+        let counter = transition.counter;
+        self.records
+            .add(Count::Funnel(from.clone, from.organ, counter), 1);
         match transition.next {
             Target::Pool(compartment) => self.move_cell(from, compartment, ctx),
             Target::Downstream => self.send_downstream(from, ctx),
             Target::Died => {
-                self.records.ledgers[from.clone.index()].died += 1;
+                self.records.add(Count::Died(from.clone), 1);
                 Ok(())
             }
             Target::Founded => self.found_by_solitary_cell(from, ctx),
@@ -1049,7 +1031,7 @@ impl CascadeState {
         let (compartment, outcome) = (declared.compartment, declared.outcome);
         let from = PoolKey { compartment, ..key };
         self.take_from_pool(from, ctx)?;
-        self.book_fate(fate, key.clone, key.organ);
+        (self.records).add(Count::Fate(fate, key.clone, key.organ), 1);
         match outcome {
             Outcome::Died => Ok(()),
             Outcome::Moved(to) => self.move_cell(from, to, ctx),
@@ -1120,7 +1102,7 @@ impl CascadeState {
         } else {
             self.resistance_mutations(clone, ctx)?
         };
-        self.records.ledgers[daughter.index()].born += 1;
+        self.records.add(Count::Born(daughter), 1);
         self.places.sites[site.index()].add(daughter);
         self.note_sizes_reached(site, ctx)
     }
@@ -1176,9 +1158,7 @@ impl CascadeState {
             if size >= self.config.macrometastasis_size && site_ref.macroscopic_at.is_none() {
                 site_ref.macroscopic_at = Some(now);
                 self.records
-                    .funnel
-                    .entry_mut(founder, organ)
-                    .macrometastases += 1;
+                    .add(Count::Funnel(founder, organ, |f| &mut f.macrometastases), 1);
             }
             let site_ref = &mut self.places.sites[site.index()];
             if size >= self.config.detection_size && site_ref.detected_at.is_none() {
@@ -1229,7 +1209,7 @@ impl CascadeState {
                 if s.size == 0 {
                     s.extinct_at = Some(now);
                 }
-                self.records.ledgers[clone.index()].died += 1;
+                self.records.add(Count::Died(clone), 1);
                 self.redraw_site(site, ctx)?;
             }
             CascadeEvent::CellShed { site, clone } => {
@@ -1240,7 +1220,8 @@ impl CascadeState {
                     s.extinct_at = Some(now);
                 }
                 let organ = s.organ;
-                self.records.funnel.entry_mut(clone, organ).shed += 1;
+                self.records
+                    .add(Count::Funnel(clone, organ, |f| &mut f.shed), 1);
                 self.redraw_site(site, ctx)?;
                 self.shed_to_blood(clone, organ, ctx)?;
             }
@@ -1256,7 +1237,7 @@ impl CascadeState {
                     return self.inject_clumps(&injection, k, ctx);
                 }
                 for &(clone, count) in &injection.cells {
-                    self.records.ledgers[clone.index()].seeded += count;
+                    self.records.add(Count::Seeded(clone), count);
                     self.inject_single_cells(clone, count, &injection.entry, ctx)?;
                 }
             }
@@ -1264,19 +1245,20 @@ impl CascadeState {
                 self.settle(ctx)?;
                 let day = self.config.harvest_days[harvest as usize];
                 let harvest = self.harvest(day);
-                self.records.harvests.push(harvest);
+                self.records.observe(Observation::Harvest(harvest));
             }
             CascadeEvent::BurdenObserved { observation } => {
                 self.settle(ctx)?;
                 let day = self.config.observation_days[observation as usize];
                 let sample = self.burden_sample(day);
-                self.records.burden.push(sample);
+                self.records.observe(Observation::Burden(sample));
             }
             CascadeEvent::MetastasisDetected { site } => {
                 let s = &self.places.sites[site.index()];
-                self.records.funnel.entry_mut(s.founder, s.organ).detected += 1;
-                if self.records.first_detection.is_none() {
-                    self.records.first_detection = Some(now);
+                self.records
+                    .add(Count::Funnel(s.founder, s.organ, |f| &mut f.detected), 1);
+                if self.records.first_detection().is_none() {
+                    self.records.observe(Observation::FirstDetection(now));
                     self.start_regimens(crate::therapy::RegimenStart::FirstDetection, ctx)?;
                 }
             }
@@ -1413,7 +1395,7 @@ impl<X: Extension> Cascade<X> {
         state.attached = extension::Attached::new(&extension, &state.config)?;
         let declared = &state.attached.declared;
         state.modifiers.levels = declared.levels.iter().map(|&(_, v)| v).collect();
-        state.records.own.counters = vec![0; declared.counters.len()];
+        (state.records).declare(declared.fates.len(), declared.counters.len());
         Ok(Cascade { state, extension })
     }
 
@@ -1459,7 +1441,7 @@ impl<X: Extension> Cascade<X> {
                 primary.carrying_capacity,
             );
             for &(clone, count) in &primary.cells {
-                state.records.ledgers[clone.index()].seeded += count;
+                state.records.add(Count::Seeded(clone), count);
                 let s = &mut state.places.sites[site.index()];
                 if count > 0 {
                     *s.count_mut(clone) += count;

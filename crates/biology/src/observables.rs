@@ -134,6 +134,11 @@ impl FunnelTable {
         }
     }
 
+    /// Organs per clone.
+    pub(crate) fn organs(&self) -> usize {
+        self.organs
+    }
+
     pub(crate) fn add_clone(&mut self) {
         self.entries
             .extend(std::iter::repeat_n(Funnel::default(), self.organs));

@@ -32,10 +32,12 @@ use cascade_kernel::{Context, EventHandle, Purpose, Time};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use super::records::Count;
 use super::{CascadeError, CascadeEvent, CascadeState, Channel, Compartment, Place, PoolKey};
 use super::{ROUTING, SiteKind};
 use crate::clones::CloneId;
 use crate::config::Injection;
+use crate::observables::Funnel;
 use crate::organs::{Entry, OrganId};
 
 /// The stream that deals injected cells into clumps.
@@ -167,7 +169,7 @@ impl CascadeState {
         // The urn: cells per clone, sorted by clone.
         let mut urn: Vec<(CloneId, u64)> = Vec::new();
         for &(clone, count) in &injection.cells {
-            self.records.ledgers[clone.index()].seeded += count;
+            self.records.add(Count::Seeded(clone), count);
             match urn.binary_search_by_key(&clone, |&(c, _)| c) {
                 Ok(i) => urn[i].1 += count,
                 Err(i) => urn.insert(i, (clone, count)),
@@ -207,12 +209,13 @@ impl CascadeState {
                 }
             };
             for &(clone, n) in &cells {
-                self.records.funnel.entry_mut(clone, organ).injected += n;
+                self.records
+                    .add(Count::Funnel(clone, organ, |f| &mut f.injected), n);
             }
-            self.records
-                .funnel
-                .entry_mut(leading_clone(&cells), organ)
-                .clumps_injected += 1;
+            self.records.add(
+                Count::Funnel(leading_clone(&cells), organ, |f| &mut f.clumps_injected),
+                1,
+            );
             let id = ClumpId(self.places.next_clump);
             self.places.next_clump += 1;
             self.places.clumps.insert(
@@ -350,13 +353,12 @@ impl CascadeState {
         clump.stage = ClumpStage::Arrested;
         let organ = clump.organ;
         for &(clone, n) in &clump.cells {
-            self.records.funnel.entry_mut(clone, organ).arrested += n;
+            self.records
+                .add(Count::Funnel(clone, organ, |f| &mut f.arrested), n);
         }
         let leading = clump.leading_clone();
         self.records
-            .funnel
-            .entry_mut(leading, organ)
-            .clumps_arrested += 1;
+            .add(Count::Funnel(leading, organ, |f| &mut f.clumps_arrested), 1);
         self.redraw_clump(id, ctx)
     }
 
@@ -370,10 +372,12 @@ impl CascadeState {
         let clump = fired(&mut self.places.clumps, id);
         let organ = clump.organ;
         for &(clone, n) in &clump.cells {
-            self.records.funnel.entry_mut(clone, organ).passed += n;
+            self.records
+                .add(Count::Funnel(clone, organ, |f| &mut f.passed), n);
         }
         let leading = clump.leading_clone();
-        self.records.funnel.entry_mut(leading, organ).clumps_passed += 1;
+        self.records
+            .add(Count::Funnel(leading, organ, |f| &mut f.clumps_passed), 1);
         let next = self.downstream(organ, ctx);
         if let Some(clump) = self.places.clumps.get_mut(&id) {
             clump.organ = next;
@@ -392,12 +396,12 @@ impl CascadeState {
         let clump = fired(&mut self.places.clumps, id);
         clump.remove(clone);
         let (organ, stage, size) = (clump.organ, clump.stage, clump.size);
-        self.records.ledgers[clone.index()].died += 1;
-        let entry = self.records.funnel.entry_mut(clone, organ);
-        match stage {
-            ClumpStage::InTransit => entry.died_in_circulation += 1,
-            ClumpStage::Arrested => entry.died_in_vessel += 1,
-        }
+        self.records.add(Count::Died(clone), 1);
+        let counter: fn(&mut Funnel) -> &mut u64 = match stage {
+            ClumpStage::InTransit => |f| &mut f.died_in_circulation,
+            ClumpStage::Arrested => |f| &mut f.died_in_vessel,
+        };
+        self.records.add(Count::Funnel(clone, organ, counter), 1);
         if size > 1 {
             return self.redraw_clump(id, ctx);
         }
@@ -407,7 +411,8 @@ impl CascadeState {
             .remove(&id)
             .expect("the clump is still there");
         let (last, _) = clump.cells[0];
-        self.records.funnel.entry_mut(last, organ).clumps_dissolved += 1;
+        self.records
+            .add(Count::Funnel(last, organ, |f| &mut f.clumps_dissolved), 1);
         self.enter_pools(PoolKey::new(last, stage.compartment(), organ), 1, ctx)
     }
 
@@ -423,12 +428,16 @@ impl CascadeState {
             .expect("a clump's clock fired, so it exists");
         let organ = clump.organ;
         for &(clone, n) in &clump.cells {
-            self.records.funnel.entry_mut(clone, organ).extravasated += n;
+            self.records
+                .add(Count::Funnel(clone, organ, |f| &mut f.extravasated), n);
         }
         let founder = clump.leading_clone();
-        let entry = self.records.funnel.entry_mut(founder, organ);
-        entry.micrometastases += 1;
-        entry.clump_metastases += 1;
+        self.records
+            .add(Count::Funnel(founder, organ, |f| &mut f.micrometastases), 1);
+        self.records.add(
+            Count::Funnel(founder, organ, |f| &mut f.clump_metastases),
+            1,
+        );
         let capacity = self.config.organs.organ(organ).carrying_capacity;
         let law = self.config.metastasis_growth_law;
         let site = self.found_site(

@@ -54,6 +54,7 @@ use cascade_kernel::distributions::{Distribution, Exponential, sample_binomial};
 use cascade_kernel::{Context, Purpose, RandomStream};
 use serde::{Deserialize, Serialize};
 
+use super::records::Count;
 use super::transitions::{Target, death_in};
 use super::{CascadeError, CascadeEvent, CascadeState, Channel, Compartment, PoolKey};
 use crate::clones::CloneId;
@@ -488,16 +489,17 @@ fn book_move(state: &mut CascadeState, clone: CloneId, from: usize, to: usize, c
     let end = if dead { to - states } else { to };
     let (from_compartment, to_compartment) = (from / organs, end / organs);
     let organ = OrganId((end % organs) as u16);
-    let entry = state.records.funnel.entry_mut(clone, organ);
+    let records = &mut state.records;
     if from_compartment == 0 && to_compartment != 0 {
-        entry.arrested += cells;
+        records.add(Count::Funnel(clone, organ, |f| &mut f.arrested), cells);
     }
     if from_compartment <= 1 && to_compartment >= 2 {
-        entry.extravasated += cells;
+        records.add(Count::Funnel(clone, organ, |f| &mut f.extravasated), cells);
     }
     if dead {
-        *(death_in(COMPARTMENTS[to_compartment]).counter)(entry) += cells;
-        state.records.ledgers[clone.index()].died += cells;
+        let counter = death_in(COMPARTMENTS[to_compartment]).counter;
+        records.add(Count::Funnel(clone, organ, counter), cells);
+        state.records.add(Count::Died(clone), cells);
     }
 }
 

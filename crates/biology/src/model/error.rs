@@ -53,7 +53,7 @@ pub enum CascadeError {
     /// An extension's own error.
     Extension(String),
     /// The state outgrew the replicate's memory budget
-    /// ([`CascadeState::set_memory_budget`]).
+    /// ([`CascadeState::set_memory_budget`](super::CascadeState::set_memory_budget)).
     MemoryBudget {
         /// What it held, by part.
         used: MemoryUse,

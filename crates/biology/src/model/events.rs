@@ -229,7 +229,7 @@ pub enum CascadeEvent<U> {
         /// The site.
         site: SiteId,
     },
-    /// A cell met a fate an extension declared ([`Declarations::fate`]):
+    /// A cell met a fate an extension declared ([`Declarations::fate`](super::Declarations::fate)):
     /// it died or moved, as the fate says.
     CellMetFate {
         /// The fate.
@@ -305,7 +305,7 @@ impl<U> CascadeEvent<U> {
 }
 
 /// The kinds ([`TraceEvent::kind`]) of the built-in events, which an
-/// extension may subscribe to ([`Declarations::subscribe`]).
+/// extension may subscribe to ([`Declarations::subscribe`](super::Declarations::subscribe)).
 pub const BUILT_IN_KINDS: [&str; 28] = [
     "CellShed",
     "CellDivided",

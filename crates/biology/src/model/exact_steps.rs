@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use super::birth_death::LinearRates;
 use super::cohorts::pick;
+use super::records::Count;
 use super::steps::next_step;
 use super::{CascadeError, CascadeEvent, CascadeState, Growth, SiteId};
 use crate::clones::CloneId;
@@ -398,11 +399,12 @@ impl CascadeState {
         let mut daughter = None;
         match kind {
             Emission::Shed => {
-                self.records.funnel.entry_mut(clone, organ).shed += 1;
+                self.records
+                    .add(Count::Funnel(clone, organ, |f| &mut f.shed), 1);
             }
             Emission::Daughter => {
                 let d = self.other_daughter(site, clone, ctx)?;
-                self.records.ledgers[d.index()].born += 1;
+                self.records.add(Count::Born(d), 1);
                 *self.places.sites[site.index()].count_mut(d) += 1;
                 daughter = Some(d);
             }
@@ -508,9 +510,8 @@ impl CascadeState {
         };
         let died = drawn.max(before.saturating_sub(after));
         let born = died + after - before;
-        let ledger = &mut self.records.ledgers[clone.clone.index()];
-        ledger.died += died;
-        ledger.born += born;
+        self.records.add(Count::Died(clone.clone), died);
+        self.records.add(Count::Born(clone.clone), born);
         Ok(())
     }
 }

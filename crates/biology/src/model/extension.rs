@@ -589,17 +589,6 @@ fn compartment_index(compartment: Compartment) -> usize {
     }
 }
 
-/// The extension's own records: its counters, and its fates' counts per
-/// clone and organ.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub(super) struct OwnRecords {
-    /// By [`CounterId`].
-    pub(super) counters: Vec<u64>,
-    /// Per clone (by index; empty for a clone none has met), per fate and
-    /// organ: `fate × organs + organ`.
-    pub(super) fates: Vec<Vec<u64>>,
-}
-
 impl CascadeState {
     /// The extension's declarations (empty without one).
     pub fn declarations(&self) -> &Declarations {
@@ -608,53 +597,27 @@ impl CascadeState {
 
     /// Cells of `clone` that met the extension's fate `fate` in `organ`.
     pub fn fate_count(&self, fate: FateId, clone: CloneId, organ: OrganId) -> u64 {
-        let organs = self.config.organs.len();
-        self.records
-            .own
-            .fates
-            .get(clone.index())
-            .and_then(|counts| counts.get(fate.0 as usize * organs + organ.index()))
-            .copied()
-            .unwrap_or(0)
+        self.records.fate_count(fate, clone, organ)
     }
 
     /// Cells that met the extension's fate `fate`, every clone and organ.
     pub fn fate_total(&self, fate: FateId) -> u64 {
-        let organs = self.config.organs.len();
-        let range = fate.0 as usize * organs..(fate.0 as usize + 1) * organs;
-        self.records
-            .own
-            .fates
-            .iter()
-            .filter(|counts| !counts.is_empty())
-            .map(|counts| counts[range.clone()].iter().sum::<u64>())
-            .sum()
+        self.records.fate_total(fate)
     }
 
     /// Cells of `clone` that died by one of the extension's fates (a term
     /// of the clone's balance of cells).
     pub(super) fn died_by_own_fates(&self, clone: CloneId) -> u64 {
-        let Some(counts) = self.records.own.fates.get(clone.index()) else {
-            return 0;
-        };
-        let organs = self.config.organs.len();
         let fates = &self.attached.declared.fates;
-        counts
-            .chunks(organs.max(1))
-            .zip(fates)
+        (self.records.fates_of(clone).zip(fates))
             .filter(|(_, fate)| fate.outcome == Outcome::Died)
-            .map(|(c, _)| c.iter().sum::<u64>())
+            .map(|(n, _)| n)
             .sum()
     }
 
     /// The extension's counter `counter`.
     pub fn counter(&self, counter: CounterId) -> u64 {
-        self.records
-            .own
-            .counters
-            .get(counter.0 as usize)
-            .copied()
-            .unwrap_or(0)
+        self.records.counter(counter)
     }
 
     /// The level `level` now (NaN for a level not declared).
@@ -664,19 +627,6 @@ impl CascadeState {
             .get(level.0 as usize)
             .copied()
             .unwrap_or(f64::NAN)
-    }
-
-    pub(super) fn book_fate(&mut self, fate: FateId, clone: CloneId, organ: OrganId) {
-        let organs = self.config.organs.len();
-        let width = self.attached.declared.fates.len() * organs;
-        if self.records.own.fates.len() <= clone.index() {
-            self.records.own.fates.resize(clone.index() + 1, Vec::new());
-        }
-        let counts = &mut self.records.own.fates[clone.index()];
-        if counts.is_empty() {
-            counts.resize(width, 0);
-        }
-        counts[fate.0 as usize * organs + organ.index()] += 1;
     }
 
     /// A cell of the pool `key` as the hazards see it.
@@ -903,10 +853,11 @@ impl<'a, 'c, U> ExtensionContext<'a, 'c, U> {
     ///
     /// A counter that was not declared.
     pub fn count(&mut self, counter: CounterId, n: u64) -> Result<(), super::CascadeError> {
-        let slot = self.state.records.own.counters.get_mut(counter.0 as usize);
-        let slot = slot.ok_or_else(|| undeclared("counter", counter.0))?;
-        *slot += n;
-        Ok(())
+        let count = super::records::Count::Counter(counter);
+        match self.state.records.add(count, n) {
+            true => Ok(()),
+            false => Err(undeclared("counter", counter.0)),
+        }
     }
 
     /// Stops the run after this event.

@@ -7,6 +7,7 @@
 use cascade_kernel::distributions::{Distribution, Poisson};
 use cascade_kernel::{Context, Purpose, Time};
 
+use super::records::Count;
 use super::{CascadeError, CascadeEvent, CascadeState, Growth, PoolKey, SiteId, draw_binomial};
 use crate::clones::CloneId;
 use crate::config::{GrowthSteps, PoolMode};
@@ -105,10 +106,11 @@ impl CascadeState {
             let s = &mut self.places.sites[site.index()];
             let count = s.count_mut(r.clone);
             *count = *count - removed + kept;
-            self.records.ledgers[r.clone.index()].died += died;
-            self.records.ledgers[r.clone.index()].born += kept;
+            self.records.add(Count::Died(r.clone), died);
+            self.records.add(Count::Born(r.clone), kept);
             if shed > 0 {
-                self.records.funnel.entry_mut(r.clone, organ).shed += shed;
+                self.records
+                    .add(Count::Funnel(r.clone, organ, |f| &mut f.shed), shed);
                 self.shed_count(r.clone, organ, shed, ctx)?;
             }
             for _ in 0..mutant_births {
@@ -119,7 +121,7 @@ impl CascadeState {
             mutants.extend(resistant);
         }
         for daughter in mutants {
-            self.records.ledgers[daughter.index()].born += 1;
+            self.records.add(Count::Born(daughter), 1);
             *self.places.sites[site.index()].count_mut(daughter) += 1;
         }
         let s = &mut self.places.sites[site.index()];

@@ -9,10 +9,12 @@ use cascade_kernel::distributions::{Bernoulli, Binomial, Distribution};
 use cascade_kernel::{Context, Purpose, Time};
 use serde::{Deserialize, Serialize};
 
+use super::records::Count;
 use super::{
     CascadeError, CascadeEvent, CascadeState, Compartment, PoolKey, SiteId, SiteKind, draw_binomial,
 };
 use crate::clones::CloneId;
+use crate::observables::Funnel;
 use crate::therapy::{DrugId, RegimenStart, SurgeryAt, Therapy, kill_probability};
 
 /// Kills by a dose and cells left behind by surgery.
@@ -342,14 +344,15 @@ impl CascadeState {
     /// Books `killed` cells of pool `key` killed by a dose: the clone's
     /// ledger and the funnel's kills in that compartment and organ.
     pub(super) fn book_kills(&mut self, key: PoolKey, killed: u64) {
-        self.records.ledgers[key.clone.index()].killed += killed;
-        let entry = self.records.funnel.entry_mut(key.clone, key.organ);
-        *match key.compartment {
-            Compartment::InTransit => &mut entry.killed_in_circulation,
-            Compartment::Arrested => &mut entry.killed_in_vessel,
-            Compartment::Solitary => &mut entry.killed_in_parenchyma,
-            Compartment::Dormant => &mut entry.killed_dormant,
-        } += killed;
+        self.records.add(Count::Killed(key.clone), killed);
+        let counter: fn(&mut Funnel) -> &mut u64 = match key.compartment {
+            Compartment::InTransit => |f| &mut f.killed_in_circulation,
+            Compartment::Arrested => |f| &mut f.killed_in_vessel,
+            Compartment::Solitary => |f| &mut f.killed_in_parenchyma,
+            Compartment::Dormant => |f| &mut f.killed_dormant,
+        };
+        self.records
+            .add(Count::Funnel(key.clone, key.organ, counter), killed);
     }
 
     /// Removes each cell of `site` with the probability of its clone
@@ -372,11 +375,11 @@ impl CascadeState {
             }
             any = true;
             self.places.sites[site.index()].cells[j].1 -= gone;
-            let ledger = &mut self.records.ledgers[clone.index()];
-            match removal {
-                Removal::Surgery => ledger.removed += gone,
-                Removal::Drug => ledger.killed += gone,
-            }
+            let count = match removal {
+                Removal::Surgery => Count::Removed(clone),
+                Removal::Drug => Count::Killed(clone),
+            };
+            self.records.add(count, gone);
         }
         let s = &mut self.places.sites[site.index()];
         if any {
