@@ -447,3 +447,83 @@ fn a_run_directory_carries_the_extensions_columns() {
     let record = read("replicates/r000000/record.json");
     assert!(record.contains("\"immunotherapy_doses\""), "{record}");
 }
+
+#[test]
+fn check_refuses_cohort_mode_for_an_extension_with_fates_at_the_pools_field() {
+    let text = NK.replace(
+        "    transit_time: 0.01,",
+        "    transit_time: 0.01,\n    pools: Cohorts,",
+    );
+    let error = cascade_runner::parse::<NaturalKillers>(&text, Path::new("x.ron")).unwrap_err();
+    assert_eq!(error.field, "pools", "{error}");
+    let line = text
+        .lines()
+        .position(|l| l.contains("pools: Cohorts"))
+        .unwrap()
+        + 1;
+    assert_eq!(error.position.map(|p| p.0), Some(line), "{error}");
+    assert!(error.message.contains("PerCell"), "{error}");
+}
+
+/// NK cells whose fate takes the name of a column the tables have.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Colliding(NaturalKillers);
+
+impl Extension for Colliding {
+    type Event = NaturalKillerEvent;
+
+    fn declare(&self, declarations: &mut Declarations) {
+        declarations.fate(
+            "seed",
+            cascade_biology::model::Compartment::InTransit,
+            cascade_biology::model::Outcome::Died,
+        );
+    }
+
+    fn handle(
+        &self,
+        event: NaturalKillerEvent,
+        context: &mut ExtensionContext<'_, '_, NaturalKillerEvent>,
+    ) -> Result<(), CascadeError> {
+        self.0.handle(event, context)
+    }
+}
+
+impl ScenarioExtension for Colliding {
+    type FileEvent = natural_killers::ImmunotherapyEvent;
+
+    fn from_file(event: &Self::FileEvent) -> NaturalKillerEvent {
+        NaturalKillers::from_file(event)
+    }
+}
+
+#[test]
+fn a_fate_named_like_a_column_of_the_tables_is_refused_at_check() {
+    let text = NK.replace(
+        "extension: (clearance_rate: 20.0, waning_days: 7.0, resistant_clones: [\"B16-escape\"]),",
+        "extension: ((clearance_rate: 20.0)),",
+    );
+    let error = cascade_runner::parse::<Colliding>(&text, Path::new("x.ron")).unwrap_err();
+    assert_eq!(error.field, "extension", "{error}");
+    assert!(error.message.contains("\"seed\""), "{error}");
+}
+
+#[test]
+fn a_later_dose_keeps_nk_activity_up_after_the_first_wanes() {
+    // Doses on days 1 and 1.5, each acting for a day: activity 3 until day
+    // 2.5, so cells injected on day 2 meet k = 60.
+    let scenario = nk_scenario(&[
+        (
+            "(day: 0.0, vein: \"tail_vein\", cells: [(\"B16\", 2000), (\"B16-escape\", 2000)]),",
+            "",
+        ),
+        ("waning_days: 7.0", "waning_days: 1.0"),
+        (
+            "(day: 1.0, event: ImmunotherapyGiven(activity: 3.0)),",
+            "(day: 1.0, event: ImmunotherapyGiven(activity: 3.0)),\n        (day: 1.5, event: ImmunotherapyGiven(activity: 3.0)),",
+        ),
+    ]);
+    let events = file_events(&scenario);
+    let nk = (&scenario.file.extension, &events[..]);
+    nk_law(&scenario.config, nk, CloneId(0), 60.0, 2.4).unwrap();
+}

@@ -536,6 +536,18 @@ impl CascadeState {
         change: impl FnOnce(&mut Modifiers),
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
+        // Leaped sites take the part of their step up to now with the old
+        // rates (a site in exact steps is caught up with them by its
+        // redraw).
+        for index in 0..self.places.sites.len() {
+            let site = &self.places.sites[index];
+            if site.growth_mode() == GrowthMode::Leaped
+                && site.growth.step_from() < ctx.now().days()
+            {
+                self.leap_to_now(SiteId(index as u32), ctx)?;
+                (self.places.sites[index].growth).set_step_from(ctx.now().days());
+            }
+        }
         let before = self.modifiers.clone();
         change(&mut self.modifiers);
         let m = &self.modifiers;
@@ -811,6 +823,29 @@ impl CascadeState {
         rates
     }
 
+    /// For a site in steps, whose rates no clock checks: every clone's
+    /// rates finite and >= 0 (only an extension's site multiplier can make
+    /// them otherwise).
+    fn check_site_rates(&self, id: SiteId) -> Result<(), CascadeError> {
+        if !self.attached.multiplies_in_sites() {
+            return Ok(());
+        }
+        let site = &self.places.sites[id.index()];
+        let bad = |r: f64| !(r.is_finite() && r >= 0.0);
+        let invalid = self
+            .site_rates(site)
+            .flat_map(|r| [r.birth, r.death, r.shed])
+            .find(|&r| bad(r));
+        match invalid {
+            None => Ok(()),
+            Some(rate) => Err(CascadeError::InvalidRate {
+                place: Place::Site(id),
+                rate,
+                described: self.describe(Place::Site(id)),
+            }),
+        }
+    }
+
     fn redraw_site<U>(
         &mut self,
         id: SiteId,
@@ -818,6 +853,7 @@ impl CascadeState {
     ) -> Result<(), CascadeError> {
         let site = &self.places.sites[id.index()];
         if site.is_stepped() {
+            self.check_site_rates(id)?;
             // Stepped growth: the site's next step is its pending event; in
             // exact steps, also its clones' next emissions, drawn again
             // from their counts now.

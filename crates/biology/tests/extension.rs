@@ -366,3 +366,129 @@ fn a_per_clone_multiplier_of_divisions_follows_the_birth_death_law() {
         );
     }
 }
+
+/// Raises its level from 1 to `to` on day `day`; the level multiplies
+/// every clone's divisions in every site.
+#[derive(Clone, Debug)]
+struct RaiseDivisions {
+    day: f64,
+    to: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Raised;
+
+impl cascade_biology::kernel::TraceEvent for Raised {
+    fn kind(&self) -> &str {
+        "Raised"
+    }
+}
+
+impl Extension for RaiseDivisions {
+    type Event = Raised;
+
+    fn declare(&self, declarations: &mut Declarations) {
+        declarations.level("divisions", 1.0);
+        declarations.multiply_in_sites(cascade_biology::model::SiteFate::Divided);
+    }
+
+    fn site_multiplier(
+        &self,
+        _: cascade_biology::model::SiteFate,
+        cell: &cascade_biology::model::SiteCell<'_>,
+    ) -> f64 {
+        cell.level(cascade_biology::model::LevelId(0))
+    }
+
+    fn start(&self, context: &mut ExtensionContext<'_, '_, Raised>) -> Result<(), CascadeError> {
+        context.schedule_at(Time::new(self.day)?, Raised)
+    }
+
+    fn handle(
+        &self,
+        _: Raised,
+        context: &mut ExtensionContext<'_, '_, Raised>,
+    ) -> Result<(), CascadeError> {
+        context.set_level(cascade_biology::model::LevelId(0), self.to)
+    }
+}
+
+/// A pure-birth primary of 10⁵ cells (birth 1 per day) in leaped steps of
+/// 0.25 day, observed just after the steps of days 1 and 1.25.
+fn leaped_primary() -> CascadeConfig {
+    let mut config = two_clone_primary();
+    let primary = config.primary.as_mut().unwrap();
+    primary.cells = vec![(CloneId(0), 100_000)];
+    config.clones.truncate(1);
+    config.clones[0].phenotype.in_primary.death_rate = 0.0;
+    config.growth_steps = Some(cascade_biology::config::GrowthSteps {
+        step: 0.25,
+        threshold: 2,
+        constant_rates: cascade_biology::config::ConstantRates::Leaped,
+    });
+    config.observation_days = vec![1.01, 1.26];
+    config
+}
+
+/// A rate changed between two steps of a leaped site applies from the
+/// change on: the step up to the change is leaped with the old rate. With
+/// births raised from 1 to 10 per day at day 1.24, τ-leaping's mean growth
+/// from day 1 to 1.25 is (1 + 0.24)(1 + 10 × 0.01) = 1.364; with the new
+/// rate over the whole step it was 1 + 10 × 0.25 = 3.5. Over 10⁵ cells the
+/// ratio's standard deviation is below 0.5%.
+#[test]
+fn a_rate_changed_within_a_leaped_step_applies_from_the_change() {
+    let extension = RaiseDivisions {
+        day: 1.24,
+        to: 10.0,
+    };
+    let mut sim = simulation(leaped_primary(), extension, Seed::new(5)).unwrap();
+    sim.run_until(Time::new(1.3).unwrap()).unwrap();
+    let burden = sim.model().state().burden();
+    let ratio = burden[1].primary_cells as f64 / burden[0].primary_cells as f64;
+    assert!(
+        (ratio - 1.364).abs() < 0.02,
+        "growth from day 1 to 1.25: {ratio}"
+    );
+}
+
+/// A site multiplier that makes a rate negative or NaN ends the run with
+/// `InvalidRate` in every growth mode, not only with single events.
+#[test]
+fn an_invalid_site_multiplier_is_a_named_error_in_every_mode() {
+    for constant_rates in [
+        None,
+        Some(cascade_biology::config::ConstantRates::Leaped),
+        Some(cascade_biology::config::ConstantRates::Exact),
+    ] {
+        for to in [-0.5, f64::NAN] {
+            let mut config = leaped_primary();
+            config.growth_steps =
+                constant_rates.map(|constant_rates| cascade_biology::config::GrowthSteps {
+                    step: 0.25,
+                    threshold: 2,
+                    constant_rates,
+                });
+            if config.growth_steps.is_none() {
+                config.primary.as_mut().unwrap().cells = vec![(CloneId(0), 100)];
+            }
+            let extension = RaiseDivisions { day: 0.5, to };
+            let mut sim = simulation(config, extension, Seed::new(5)).unwrap();
+            let error = sim.run_until(Time::new(1.3).unwrap()).unwrap_err();
+            assert!(
+                matches!(error, CascadeError::InvalidRate { .. }),
+                "{constant_rates:?}, {to}: {error:?}"
+            );
+        }
+    }
+}
+
+/// Asking for the count of a fate that was not declared gives 0.
+#[test]
+fn an_undeclared_fate_counts_nothing() {
+    let sim = simulation(two_clone_primary(), Targeted { factor: 1.0 }, Seed::new(1)).unwrap();
+    let state = sim.model().state();
+    assert_eq!(state.fate_total(FateId(7)), 0);
+    let lung = state.config().organs.id("lung").unwrap();
+    assert_eq!(state.fate_count(FateId(7), CloneId(0), lung), 0);
+}

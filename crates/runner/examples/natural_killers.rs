@@ -52,8 +52,13 @@ pub enum ImmunotherapyEvent {
 pub enum NaturalKillerEvent {
     /// From the scenario file.
     File(ImmunotherapyEvent),
-    /// The effect of a dose wore off (scheduled by the extension itself).
-    ImmunotherapyWaned,
+    /// The effect of dose `dose` (counted from 1) wore off: scheduled by
+    /// the extension itself. NK activity goes back to 1 unless a later dose
+    /// acts.
+    ImmunotherapyWaned {
+        /// The dose.
+        dose: u64,
+    },
 }
 
 impl TraceEvent for NaturalKillerEvent {
@@ -62,14 +67,16 @@ impl TraceEvent for NaturalKillerEvent {
             NaturalKillerEvent::File(ImmunotherapyEvent::ImmunotherapyGiven { .. }) => {
                 "ImmunotherapyGiven"
             }
-            NaturalKillerEvent::ImmunotherapyWaned => "ImmunotherapyWaned",
+            NaturalKillerEvent::ImmunotherapyWaned { .. } => "ImmunotherapyWaned",
         }
     }
 
     fn write_payload(&self, digest: &mut TraceDigest) {
-        if let NaturalKillerEvent::File(ImmunotherapyEvent::ImmunotherapyGiven { activity }) = self
-        {
-            digest.write_f64(*activity);
+        match self {
+            NaturalKillerEvent::File(ImmunotherapyEvent::ImmunotherapyGiven { activity }) => {
+                digest.write_f64(*activity)
+            }
+            NaturalKillerEvent::ImmunotherapyWaned { dose } => digest.write_u64(*dose),
         }
     }
 }
@@ -136,9 +143,14 @@ impl Extension for NaturalKillers {
                 // Redraws every clock whose rate it changes.
                 context.set_level(NK_ACTIVITY, activity)?;
                 let waned = Time::new(context.now().days() + self.waning_days)?;
-                context.schedule_at(waned, NaturalKillerEvent::ImmunotherapyWaned)
+                let dose = context.counter(DOSES);
+                context.schedule_at(waned, NaturalKillerEvent::ImmunotherapyWaned { dose })
             }
-            NaturalKillerEvent::ImmunotherapyWaned => context.set_level(NK_ACTIVITY, 1.0),
+            // A later dose keeps acting until its own end.
+            NaturalKillerEvent::ImmunotherapyWaned { dose } if dose == context.counter(DOSES) => {
+                context.set_level(NK_ACTIVITY, 1.0)
+            }
+            NaturalKillerEvent::ImmunotherapyWaned { .. } => Ok(()),
         }
     }
 }

@@ -1483,6 +1483,54 @@ fn unknown_name(path: String, kind: &str, name: &str, valid: &[&str]) -> Unplace
     Unplaced::new(path, message)
 }
 
+/// What the extension declares, checked at `check` as the model checks it
+/// when it is built (names, subscriptions, cohort mode), and its fates' and
+/// counters' names against every column of the tables they join.
+fn check_declarations<X: ScenarioExtension>(
+    extension: &X,
+    config: &CascadeConfig,
+) -> Result<(), Unplaced> {
+    let mut declared = cascade_biology::model::Declarations::default();
+    extension.declare(&mut declared);
+    declared.check(config).map_err(|e| {
+        let field = if e.path == "pools" {
+            "pools"
+        } else {
+            "extension"
+        };
+        let what = if e.path == "pools" {
+            String::new()
+        } else {
+            format!("the extension's declaration {}: ", e.path)
+        };
+        Unplaced::new(
+            field,
+            format!("{what}{} is invalid, expected {}", e.value, e.expected),
+        )
+    })?;
+    let taken = |name: &str| {
+        name == "point"
+            || crate::run::TABLES
+                .iter()
+                .any(|t| t.header.split(',').any(|column| column == name))
+    };
+    let names = declared
+        .fates
+        .iter()
+        .map(|f| &f.name)
+        .chain(&declared.counters);
+    if let Some(name) = names.into_iter().find(|name| taken(name)) {
+        return Err(Unplaced::new(
+            "extension",
+            format!(
+                "the extension declares a column {name:?}, which the tables already have; \
+                 expected a name of its own for each fate and counter"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn resolve<X: ScenarioExtension>(
     file: &ScenarioFile<X, X::FileEvent>,
 ) -> Result<CascadeConfig, Unplaced> {
@@ -1892,6 +1940,7 @@ fn resolve<X: ScenarioExtension>(
             format!("{} is invalid, expected {}", e.value, e.expected),
         )
     })?;
+    check_declarations(&file.extension, &config)?;
     for (i, event) in file.events.iter().enumerate() {
         file.extension
             .validate_event(&event.event, &config)

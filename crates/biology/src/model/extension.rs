@@ -297,8 +297,14 @@ impl Declarations {
     }
 
     /// Checks names, levels and subscriptions, and what the configuration
-    /// allows; errors name a field under `extension`.
-    fn validate(&self, config: &CascadeConfig) -> Result<(), ConfigError> {
+    /// allows (no fates or marks in cohort mode, field `pools`); other
+    /// errors name a field under `extension`. Run when the model is built,
+    /// and by the runner at `check`.
+    ///
+    /// # Errors
+    ///
+    /// The first declaration the configuration does not allow.
+    pub fn check(&self, config: &CascadeConfig) -> Result<(), ConfigError> {
         let refuse = |path: String, value: String, expected: &str| ConfigError {
             path,
             value,
@@ -533,7 +539,7 @@ impl Attached {
     ) -> Result<Self, ConfigError> {
         let mut declared = Declarations::default();
         extension.declare(&mut declared);
-        declared.validate(config)?;
+        declared.check(config)?;
         let mut by_compartment: [Vec<FateId>; 4] = Default::default();
         for (i, fate) in declared.fates.iter().enumerate() {
             by_compartment[compartment_index(fate.compartment)].push(FateId(i as u16));
@@ -845,6 +851,11 @@ impl<'a, 'c, U> ExtensionContext<'a, 'c, U> {
         change: impl FnOnce(&mut super::Modifiers),
     ) -> Result<(), super::CascadeError> {
         self.state.change_modifiers(change, self.context)
+    }
+
+    /// The counter `counter` now (0 for one not declared).
+    pub fn counter(&self, counter: CounterId) -> u64 {
+        self.state.counter(counter)
     }
 
     /// Adds `n` to the counter `counter`.

@@ -139,7 +139,10 @@ impl CascadeState {
             // count.
             + 16
             + if self.config.growth_steps.is_some() { 96 } else { 0 }
-            + if cohorts { states * 8 + 8 } else { 0 };
+            + if cohorts { states * 8 + 8 } else { 0 }
+            // The counts of the extension's fates, per organ (a row for
+            // every clone, at most).
+            + (self.attached.declared.fates.len() * 8) as u64 * organs;
         let per_event = size_of::<CascadeEvent<()>>() as u64 + size_of::<EventHandle>() as u64 + 32;
         MemoryUse {
             clones: part(self.lineage.len(), per_clone),

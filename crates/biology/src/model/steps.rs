@@ -63,9 +63,23 @@ impl CascadeState {
         if !self.places.sites[site.index()].is_stepped() {
             return Ok(());
         }
+        self.check_site_rates(site)?;
         if self.steps_exactly(site) {
             return self.step_exactly(site, step, threshold, ctx);
         }
+        self.leap_to_now(site, ctx)?;
+        self.after_step(site, step, threshold, ctx)
+    }
+
+    /// A leaped site's counts from its last step to now, by the rates now:
+    /// the body of a step, without what follows it. Also run when rates
+    /// change between two steps (`change_modifiers`), so that each part of
+    /// a step is leaped with the rates of that part.
+    pub(super) fn leap_to_now<U>(
+        &mut self,
+        site: SiteId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
         let rates: Vec<_> = self.site_rates(&self.places.sites[site.index()]).collect();
         let organ = self.places.sites[site.index()].organ;
         let now = ctx.now();
@@ -128,7 +142,7 @@ impl CascadeState {
         s.cells.retain(|&(_, n)| n > 0);
         s.size = s.cells.iter().map(|&(_, n)| n).sum();
         s.peak_size = s.peak_size.max(s.size);
-        self.after_step(site, step, threshold, ctx)
+        Ok(())
     }
 
     /// A step of the grid for a site in exact steps: its clones brought to
