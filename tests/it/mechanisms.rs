@@ -264,6 +264,25 @@ fn nk_kills_are_a_column_of_their_own_in_the_tables_and_the_summary() {
 }
 
 #[test]
+fn the_niche_example_matches_its_golden_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let examples = root.join("crates/runner/examples");
+    let report = cascade_runner::golden::check_files::<PremetastaticNiche>(
+        &examples,
+        &[examples.join("premetastatic_niche.ron")],
+        &root.join("tests/golden/examples"),
+        cascade_runner::golden::bless_requested(),
+    )
+    .unwrap();
+    assert!(report.failures.is_empty(), "{report}");
+    let golden = std::fs::read_to_string(
+        root.join("tests/golden/examples/premetastatic_niche.ron.golden"),
+    )
+    .unwrap();
+    assert!(golden.contains("\"niche_extravasated\""), "{golden}");
+}
+
+#[test]
 fn the_nk_example_matches_its_golden_file() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let examples = root.join("crates/runner/examples");
