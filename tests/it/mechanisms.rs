@@ -275,10 +275,9 @@ fn the_niche_example_matches_its_golden_file() {
     )
     .unwrap();
     assert!(report.failures.is_empty(), "{report}");
-    let golden = std::fs::read_to_string(
-        root.join("tests/golden/examples/premetastatic_niche.ron.golden"),
-    )
-    .unwrap();
+    let golden =
+        std::fs::read_to_string(root.join("tests/golden/examples/premetastatic_niche.ron.golden"))
+            .unwrap();
     assert!(golden.contains("\"niche_extravasated\""), "{golden}");
 }
 
@@ -545,4 +544,43 @@ fn a_later_dose_keeps_nk_activity_up_after_the_first_wanes() {
     let events = file_events(&scenario);
     let nk = (&scenario.file.extension, &events[..]);
     nk_law(&scenario.config, nk, CloneId(0), 60.0, 2.4).unwrap();
+}
+
+#[test]
+fn a_sweep_over_the_nk_rate_reports_the_kills_per_point() {
+    let dir = crate::run::scratch("mechanisms-sweep");
+    let path = dir.join("nk_sweep.ron");
+    let text = NK.replace("replicates: 2", "replicates: 1").replacen(
+        "    events: [",
+        "    sweep: (axes: [(parameter: \"extension.clearance_rate\", values: [0, 40])]),\n    events: [",
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = dir.join("out");
+    cascade_runner::cli::execute::<NaturalKillers>(cascade_runner::cli::Command::Sweep {
+        file: path,
+        seed: None,
+        replicates: None,
+        shard: None,
+        threads: Some(1),
+        max_memory: None,
+        out: Some(out.clone()),
+        resume: false,
+        format: cascade_runner::output::TableFormat::Csv,
+    })
+    .unwrap();
+    let points = std::fs::read_to_string(out.join("points.csv")).unwrap();
+    let mut lines = points.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = header
+        .iter()
+        .position(|&c| c == "killed_by_nk_mean")
+        .expect("the column");
+    let kills: Vec<f64> = lines
+        .map(|l| l.split(',').nth(column).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(kills.len(), 2, "{points}");
+    assert_eq!(kills[0], 0.0, "{points}");
+    assert!(kills[1] > 100.0, "{points}");
+    assert!(header.contains(&"immunotherapy_doses_mean"), "{points}");
 }

@@ -246,6 +246,16 @@ impl<X: ScenarioExtension> Plan<X> {
                 let _ = write!(text, ",{name},{name}_low,{name}_high");
             }
         }
+        // The extension's fates, then its counters, last.
+        let declared = crate::run::declarations(&self.base);
+        let own = declared
+            .fates
+            .iter()
+            .map(|f| &f.name)
+            .chain(&declared.counters);
+        for name in own {
+            let _ = write!(text, ",{name}_mean,{name}_low,{name}_high");
+        }
         text.push('\n');
         let bound = |b: Option<f64>| b.map_or_else(String::new, |v| v.to_string());
         for (p, chunk) in self.by_point(first, records) {
@@ -261,6 +271,15 @@ impl<X: ScenarioExtension> Plan<X> {
                     let e = Estimate::proportion(k, chunk.len() as u64);
                     let _ = write!(text, ",{},{},{}", e.mean, bound(e.low), bound(e.high));
                 }
+            }
+            let fates = (0..declared.fates.len()).map(|i| (true, i));
+            for (fate, i) in fates.chain((0..declared.counters.len()).map(|i| (false, i))) {
+                let value = |r: &ReplicateRecord| {
+                    let list = if fate { &r.fates } else { &r.counters };
+                    list.get(i).map_or(0.0, |&(_, n)| n as f64)
+                };
+                let e = Estimate::of(&chunk.iter().map(value).collect::<Vec<_>>());
+                let _ = write!(text, ",{},{},{}", e.mean, bound(e.low), bound(e.high));
             }
             text.push('\n');
         }
