@@ -584,3 +584,26 @@ fn a_sweep_over_the_nk_rate_reports_the_kills_per_point() {
     assert!(kills[1] > 100.0, "{points}");
     assert!(header.contains(&"immunotherapy_doses_mean"), "{points}");
 }
+
+#[test]
+fn nk_cells_clear_the_cells_of_clumps_by_the_same_law() {
+    // The day-0 injection as clumps of 4 cells: each cell of a clump in
+    // transit meets NK clearance as a single cell does, and a passage of
+    // the clump ends for it with the same competing risks.
+    let scenario = nk_scenario(&[
+        (
+            "(day: 2.0, vein: \"tail_vein\", cells: [(\"B16\", 2000), (\"B16-escape\", 2000)]),",
+            "",
+        ),
+        (
+            "(day: 0.0, vein: \"tail_vein\", cells: [(\"B16\", 2000), (\"B16-escape\", 2000)]),",
+            "(day: 0.0, vein: \"tail_vein\", cells: [(\"B16\", 2000), (\"B16-escape\", 2000)], clump_size: 4),",
+        ),
+        ("(day: 1.0, event: ImmunotherapyGiven(activity: 3.0)),", ""),
+    ]);
+    assert!(scenario.config.injections[0].clumps_of().is_some());
+    let (config, events) = (&scenario.config, file_events(&scenario));
+    let nk = (&scenario.file.extension, &events[..]);
+    nk_law(config, nk, CloneId(0), 20.0, 0.5).unwrap();
+    nk_law(config, nk, CloneId(1), 0.0, 0.5).unwrap();
+}

@@ -1316,8 +1316,11 @@ impl CascadeState {
             CascadeEvent::ClumpPassedCapillaryBed { clump, .. } => self.clump_passed(clump, ctx)?,
             CascadeEvent::ClumpCellDiedInCirculation { clump, clone, .. }
             | CascadeEvent::ClumpCellDiedInVessel { clump, clone, .. } => {
-                self.clump_cell_died(clump, clone, ctx)?
+                self.clump_cell_died(clump, clone, None, ctx)?
             }
+            CascadeEvent::ClumpCellMetFate {
+                clump, clone, fate, ..
+            } => self.clump_cell_died(clump, clone, Some(fate), ctx)?,
             CascadeEvent::ClumpExtravasated { clump, .. } => self.clump_extravasated(clump, ctx)?,
             CascadeEvent::User(_) => unreachable!("user events go to the extension"),
             _ => unreachable!("pool transitions are handled above"),

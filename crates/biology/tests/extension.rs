@@ -8,7 +8,7 @@ use cascade_biology::model::{
     Arrival, Cell, Compartment, Declarations, Extension, ExtensionContext, FateId, Mark, NoEvent,
     Outcome, PoolFate,
 };
-use cascade_biology::strategies::scenario_strategy;
+use cascade_biology::strategies::{clump_scenario_strategy, scenario_strategy};
 use cascade_biology::{CascadeError, CloneId, simulation};
 use proptest::prelude::*;
 
@@ -148,6 +148,20 @@ proptest! {
     #[test]
     fn the_balance_holds_with_an_extension_fate(
         scenario in scenario_strategy(),
+        extension in fated_strategy(),
+    ) {
+        let mut config = scenario.config.clone();
+        config.pool_mode = PoolMode::PerCell;
+        let first = run_balanced(&config, &extension, scenario.seed)?;
+        let second = run_balanced(&config, &extension, scenario.seed)?;
+        prop_assert_eq!(first, second);
+    }
+
+    /// The same with clumps (an extension's fates that kill act on the
+    /// cells of clumps too).
+    #[test]
+    fn the_balance_holds_with_an_extension_fate_and_clumps(
+        scenario in clump_scenario_strategy(),
         extension in fated_strategy(),
     ) {
         let mut config = scenario.config.clone();

@@ -151,6 +151,8 @@ pub(super) enum ClumpFate {
     Arrested,
     Passed,
     CellDied(CloneId),
+    /// A cell of the clone met an extension's fate (one that kills).
+    CellMetFate(CloneId, crate::model::FateId),
     Extravasated,
 }
 
@@ -311,6 +313,7 @@ impl CascadeState {
                 }
             }
         }
+        self.add_extension_clump_channels(id);
         let organ = organ_id;
         let handle = self.draw_clock(Place::Clump(id), clock, false, size, ctx, |channel| {
             let Channel::Clump(fate) = channel else {
@@ -335,6 +338,12 @@ impl CascadeState {
                         organ,
                     }
                 }
+                (ClumpFate::CellMetFate(clone, fate), _) => CascadeEvent::ClumpCellMetFate {
+                    clump,
+                    clone,
+                    organ,
+                    fate,
+                },
             }
         })?;
         if let Some(clump) = self.places.clumps.get_mut(&id) {
@@ -391,17 +400,23 @@ impl CascadeState {
         &mut self,
         id: ClumpId,
         clone: CloneId,
+        fate: Option<crate::model::FateId>,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let clump = fired(&mut self.places.clumps, id);
         clump.remove(clone);
         let (organ, stage, size) = (clump.organ, clump.stage, clump.size);
-        self.records.add(Count::Died(clone), 1);
-        let counter: fn(&mut Funnel) -> &mut u64 = match stage {
-            ClumpStage::InTransit => |f| &mut f.died_in_circulation,
-            ClumpStage::Arrested => |f| &mut f.died_in_vessel,
-        };
-        self.records.add(Count::Funnel(clone, organ, counter), 1);
+        if let Some(fate) = fate {
+            // Killed by the extension's fate: its count, not the model's.
+            self.records.add(Count::Fate(fate, clone, organ), 1);
+        } else {
+            self.records.add(Count::Died(clone), 1);
+            let counter: fn(&mut Funnel) -> &mut u64 = match stage {
+                ClumpStage::InTransit => |f| &mut f.died_in_circulation,
+                ClumpStage::Arrested => |f| &mut f.died_in_vessel,
+            };
+            self.records.add(Count::Funnel(clone, organ, counter), 1);
+        }
         if size > 1 {
             return self.redraw_clump(id, ctx);
         }

@@ -72,7 +72,8 @@ impl CascadeState {
             | SolitaryCellDivided { clone, organ, .. }
             | ClumpCellDiedInCirculation { clone, organ, .. }
             | ClumpCellDiedInVessel { clone, organ, .. }
-            | CellMetFate { clone, organ, .. } => (Some(clone), Some(organ), None),
+            | CellMetFate { clone, organ, .. }
+            | ClumpCellMetFate { clone, organ, .. } => (Some(clone), Some(organ), None),
             ClumpArrested { organ, .. }
             | ClumpPassedCapillaryBed { organ, .. }
             | ClumpExtravasated { organ, .. } => (None, Some(organ), None),
@@ -83,7 +84,7 @@ impl CascadeState {
             _ => (None, None, None),
         };
         let mut text = event.kind().to_string();
-        if let CellMetFate { fate, .. } = *event
+        if let CellMetFate { fate, .. } | ClumpCellMetFate { fate, .. } = *event
             && let Some(declared) = self.attached.declared.fates.get(fate.0 as usize)
         {
             text.push_str(&format!(" ({})", declared.name));

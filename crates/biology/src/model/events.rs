@@ -192,6 +192,17 @@ pub enum CascadeEvent<U> {
         /// The organ.
         organ: OrganId,
     },
+    /// A cell of a clump met a fate an extension declared (one that kills).
+    ClumpCellMetFate {
+        /// The clump.
+        clump: ClumpId,
+        /// The cell's clone.
+        clone: CloneId,
+        /// The organ (for a clump in transit, the organ it is bound for).
+        organ: OrganId,
+        /// The fate.
+        fate: FateId,
+    },
     /// An arrested clump extravasated as a unit into the organ, founding a
     /// metastasis with all its cells.
     ClumpExtravasated {
@@ -306,7 +317,7 @@ impl<U> CascadeEvent<U> {
 
 /// The kinds ([`TraceEvent::kind`]) of the built-in events, which an
 /// extension may subscribe to ([`Declarations::subscribe`](super::Declarations::subscribe)).
-pub const BUILT_IN_KINDS: [&str; 28] = [
+pub const BUILT_IN_KINDS: [&str; 29] = [
     "CellShed",
     "CellDivided",
     "CellDied",
@@ -335,6 +346,7 @@ pub const BUILT_IN_KINDS: [&str; 28] = [
     "RelapseDetected",
     "SiteStepped",
     "CellMetFate",
+    "ClumpCellMetFate",
 ];
 
 impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
@@ -368,6 +380,7 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
             CascadeEvent::RelapseDetected { .. } => "RelapseDetected",
             CascadeEvent::SiteStepped { .. } => "SiteStepped",
             CascadeEvent::CellMetFate { .. } => "CellMetFate",
+            CascadeEvent::ClumpCellMetFate { .. } => "ClumpCellMetFate",
             CascadeEvent::User(event) => event.kind(),
         }
     }
@@ -441,6 +454,17 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
                 digest.write_u64(clump.0);
                 digest.write_u64(clone.0.into());
                 digest.write_u64(organ.0.into());
+            }
+            CascadeEvent::ClumpCellMetFate {
+                clump,
+                clone,
+                organ,
+                fate,
+            } => {
+                digest.write_u64(clump.0);
+                digest.write_u64(clone.0.into());
+                digest.write_u64(organ.0.into());
+                digest.write_u64(fate.0.into());
             }
             CascadeEvent::User(event) => event.write_payload(digest),
         }

@@ -408,6 +408,9 @@ pub struct Cell<'a> {
     pub config: &'a CascadeConfig,
     /// Every clone so far, with its parent and name.
     pub lineage: &'a Lineage,
+    /// Whether it is a cell of a clump (in transit or arrested with
+    /// others): only fates that kill act on clumps' cells.
+    pub in_clump: bool,
     levels: &'a [f64],
 }
 
@@ -645,6 +648,7 @@ impl CascadeState {
             mark: key.mark,
             config: &self.config,
             lineage: &self.lineage,
+            in_clump: false,
             levels: &self.modifiers.levels,
         }
     }
@@ -698,6 +702,38 @@ impl CascadeState {
             factor(SiteFate::Died),
             factor(SiteFate::Shed),
         ]
+    }
+
+    /// Adds to `self.channels` the extension's fates that kill, for the
+    /// cells of clump `id` (each cell meets them as a single cell of its
+    /// clone in the clump's compartment would, with `Cell::in_clump` set).
+    /// Fates that move a cell and the multipliers do not act on clumps.
+    pub(super) fn add_extension_clump_channels(&mut self, id: super::ClumpId) {
+        let Some(rules) = self.attached.rules.clone() else {
+            return;
+        };
+        let Some(clump) = self.places.clumps.get(&id) else {
+            return;
+        };
+        let compartment = clump.stage.compartment();
+        let fates = &self.attached.by_compartment[compartment_index(compartment)];
+        let mut channels = core::mem::take(&mut self.channels);
+        for &fate in fates {
+            if self.attached.declared.fates[fate.0 as usize].outcome != Outcome::Died {
+                continue;
+            }
+            for &(clone, n) in &clump.cells {
+                let key = super::PoolKey::new(clone, compartment, clump.organ);
+                let cell = Cell {
+                    in_clump: true,
+                    ..self.cell(key)
+                };
+                let rate = n as f64 * rules.hazard(fate, &cell);
+                let channel = super::clumps::ClumpFate::CellMetFate(clone, fate);
+                channels.push((rate, super::Channel::Clump(channel)));
+            }
+        }
+        self.channels = channels;
     }
 
     /// The pool a cell entering `key` (unmarked) goes to: `key` with the
