@@ -826,10 +826,16 @@ impl CascadeState {
     /// For a site in steps, whose rates no clock checks: every clone's
     /// rates finite and >= 0 (only an extension's site multiplier can make
     /// them otherwise).
+    #[inline]
     fn check_site_rates(&self, id: SiteId) -> Result<(), CascadeError> {
-        if !self.attached.multiplies_in_sites() {
-            return Ok(());
+        if self.attached.multiplies_in_sites() {
+            self.check_multiplied_site_rates(id)
+        } else {
+            Ok(())
         }
+    }
+
+    fn check_multiplied_site_rates(&self, id: SiteId) -> Result<(), CascadeError> {
         let site = &self.places.sites[id.index()];
         let bad = |r: f64| !(r.is_finite() && r >= 0.0);
         let invalid = self

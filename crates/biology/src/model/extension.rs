@@ -584,6 +584,7 @@ impl Attached {
     }
 
     /// Whether it multiplies a site's fates (so the sites' rates ask it).
+    #[inline]
     pub(super) fn multiplies_in_sites(&self) -> bool {
         !self.declared.site_multiplied.is_empty()
     }
