@@ -263,40 +263,33 @@ fn nk_kills_are_a_column_of_their_own_in_the_tables_and_the_summary() {
     assert!(summary.contains("\"immunotherapy_doses\""), "{summary}");
 }
 
-#[test]
-fn the_niche_example_matches_its_golden_file() {
+/// Checks (or blesses) the golden file of the runner's example `name`,
+/// and that it holds the column `column`.
+fn example_golden<X: ScenarioExtension>(name: &str, column: &str) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let examples = root.join("crates/runner/examples");
-    let report = cascade_runner::golden::check_files::<PremetastaticNiche>(
+    let golden_dir = root.join("tests/golden/examples");
+    let report = cascade_runner::golden::check_files::<X>(
         &examples,
-        &[examples.join("premetastatic_niche.ron")],
-        &root.join("tests/golden/examples"),
+        &[examples.join(name)],
+        &golden_dir,
         cascade_runner::golden::bless_requested(),
     )
     .unwrap();
     assert!(report.failures.is_empty(), "{report}");
-    let golden =
-        std::fs::read_to_string(root.join("tests/golden/examples/premetastatic_niche.ron.golden"))
-            .unwrap();
-    assert!(golden.contains("\"niche_extravasated\""), "{golden}");
+    let golden = std::fs::read_to_string(golden_dir.join(format!("{name}.golden"))).unwrap();
+    assert!(golden.contains(&format!("\"{column}\"")), "{golden}");
+    golden
+}
+
+#[test]
+fn the_niche_example_matches_its_golden_file() {
+    example_golden::<PremetastaticNiche>("premetastatic_niche.ron", "niche_extravasated");
 }
 
 #[test]
 fn the_nk_example_matches_its_golden_file() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let examples = root.join("crates/runner/examples");
-    let report = cascade_runner::golden::check_files::<NaturalKillers>(
-        &examples,
-        &[examples.join("natural_killers.ron")],
-        &root.join("tests/golden/examples"),
-        cascade_runner::golden::bless_requested(),
-    )
-    .unwrap();
-    assert!(report.failures.is_empty(), "{report}");
-    let golden =
-        std::fs::read_to_string(root.join("tests/golden/examples/natural_killers.ron.golden"))
-            .unwrap();
-    assert!(golden.contains("\"killed_by_nk\""), "{golden}");
+    let golden = example_golden::<NaturalKillers>("natural_killers.ron", "killed_by_nk");
     assert!(
         golden.contains("extension NaturalKillers 1.0.0"),
         "{golden}"
@@ -322,15 +315,22 @@ fn a_resistant_clone_that_is_not_the_scenarios_is_placed_in_the_file() {
         "resistant_clones: [\"B16-escape\"]",
         "resistant_clones: [\"B16-escap\"]",
     );
-    let error = cascade_runner::parse::<NaturalKillers>(&text, Path::new("x.ron")).unwrap_err();
-    assert_eq!(error.field, "extension.resistant_clones[0]", "{error}");
-    let line = text
-        .lines()
-        .position(|l| l.contains("B16-escap\"]"))
-        .unwrap()
-        + 1;
+    refused_at::<NaturalKillers>(
+        &text,
+        "B16-escap\"]",
+        "extension.resistant_clones[0]",
+        "\"B16-escape\"",
+    );
+}
+
+/// Parses `text`, which must be refused at `field` on the line holding
+/// `needle`, with a message that holds `expected`.
+fn refused_at<X: ScenarioExtension>(text: &str, needle: &str, field: &str, expected: &str) {
+    let error = cascade_runner::parse::<X>(text, Path::new("x.ron")).unwrap_err();
+    assert_eq!(error.field, field, "{error}");
+    let line = text.lines().position(|l| l.contains(needle)).unwrap() + 1;
     assert_eq!(error.position.map(|p| p.0), Some(line), "{error}");
-    assert!(error.message.contains("\"B16-escape\""), "{error}");
+    assert!(error.message.contains(expected), "{error}");
 }
 
 fn niche_scenario(replace: &[(&str, &str)]) -> Scenario<PremetastaticNiche> {
@@ -377,11 +377,12 @@ fn cells_arriving_in_the_niche_extravasate_more_and_the_others_as_before() {
 #[test]
 fn a_niche_in_an_organ_that_is_not_the_scenarios_is_placed_in_the_file() {
     let text = NICHE.replace("organ: \"lung\"", "organ: \"lungs\"");
-    let error = cascade_runner::parse::<PremetastaticNiche>(&text, Path::new("x.ron")).unwrap_err();
-    assert_eq!(error.field, "extension.organ", "{error}");
-    let line = text.lines().position(|l| l.contains("\"lungs\"")).unwrap() + 1;
-    assert_eq!(error.position.map(|p| p.0), Some(line), "{error}");
-    assert!(error.message.contains("did you mean \"lung\"?"), "{error}");
+    refused_at::<PremetastaticNiche>(
+        &text,
+        "\"lungs\"",
+        "extension.organ",
+        "did you mean \"lung\"?",
+    );
 }
 
 /// The NK example with a sweep section of `axes` (RON) added.
@@ -472,15 +473,7 @@ fn check_refuses_cohort_mode_for_an_extension_with_fates_at_the_pools_field() {
         "    transit_time: 0.01,",
         "    transit_time: 0.01,\n    pools: Cohorts,",
     );
-    let error = cascade_runner::parse::<NaturalKillers>(&text, Path::new("x.ron")).unwrap_err();
-    assert_eq!(error.field, "pools", "{error}");
-    let line = text
-        .lines()
-        .position(|l| l.contains("pools: Cohorts"))
-        .unwrap()
-        + 1;
-    assert_eq!(error.position.map(|p| p.0), Some(line), "{error}");
-    assert!(error.message.contains("PerCell"), "{error}");
+    refused_at::<NaturalKillers>(&text, "pools: Cohorts", "pools", "PerCell");
 }
 
 /// NK cells whose fate takes the name of a column the tables have.

@@ -90,6 +90,13 @@ pub enum Compartment {
     Dormant,
 }
 
+impl Compartment {
+    /// Its index, in the order above (in transit 0 to dormant 3).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// The cells of one clone in one compartment of one organ.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct PoolKey {

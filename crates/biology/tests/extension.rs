@@ -8,7 +8,7 @@ use cascade_biology::model::{
     Arrival, Cell, Compartment, Declarations, Extension, ExtensionContext, FateId, Mark, NoEvent,
     Outcome, PoolFate,
 };
-use cascade_biology::strategies::{clump_scenario_strategy, scenario_strategy};
+use cascade_biology::strategies::{Scenario, clump_scenario_strategy, scenario_strategy};
 use cascade_biology::{CascadeError, CloneId, simulation};
 use proptest::prelude::*;
 
@@ -138,6 +138,17 @@ fn run_balanced(
     Ok((digest, met))
 }
 
+/// `scenario` with single cells in the pools and `extension`, run twice:
+/// the balance holds, and the two runs are the same.
+fn balanced_twice(scenario: &Scenario, extension: &Fated) -> Result<(), TestCaseError> {
+    let mut config = scenario.config.clone();
+    config.pool_mode = PoolMode::PerCell;
+    let first = run_balanced(&config, extension, scenario.seed)?;
+    let second = run_balanced(&config, extension, scenario.seed)?;
+    prop_assert_eq!(first, second);
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(40))]
 
@@ -150,11 +161,7 @@ proptest! {
         scenario in scenario_strategy(),
         extension in fated_strategy(),
     ) {
-        let mut config = scenario.config.clone();
-        config.pool_mode = PoolMode::PerCell;
-        let first = run_balanced(&config, &extension, scenario.seed)?;
-        let second = run_balanced(&config, &extension, scenario.seed)?;
-        prop_assert_eq!(first, second);
+        balanced_twice(&scenario, &extension)?;
     }
 
     /// The same with clumps (an extension's fates that kill act on the
@@ -164,28 +171,27 @@ proptest! {
         scenario in clump_scenario_strategy(),
         extension in fated_strategy(),
     ) {
-        let mut config = scenario.config.clone();
-        config.pool_mode = PoolMode::PerCell;
-        let first = run_balanced(&config, &extension, scenario.seed)?;
-        let second = run_balanced(&config, &extension, scenario.seed)?;
-        prop_assert_eq!(first, second);
+        balanced_twice(&scenario, &extension)?;
     }
+}
+
+/// The mouse organs and one clone, B16, of the default phenotype.
+fn b16() -> CascadeConfig {
+    let organs = cascade_biology::organs::OrganSet::mouse();
+    let phenotype = cascade_biology::config::default_phenotype(&organs);
+    let clone = cascade_biology::config::FoundingClone {
+        name: "B16".into(),
+        phenotype,
+    };
+    CascadeConfig::new(organs, vec![clone])
 }
 
 /// A fate that kills is a term of the balance: without it the cells do
 /// not add up, by exactly the fate's count.
 #[test]
 fn an_extension_fate_is_a_term_of_the_balance() {
-    let organs = cascade_biology::organs::OrganSet::mouse();
-    let phenotype = cascade_biology::config::default_phenotype(&organs);
-    let entry = organs.vein("tail_vein").unwrap().clone();
-    let mut config = CascadeConfig::new(
-        organs,
-        vec![cascade_biology::config::FoundingClone {
-            name: "B16".into(),
-            phenotype,
-        }],
-    );
+    let mut config = b16();
+    let entry = config.organs.vein("tail_vein").unwrap().clone();
     config.transit_time = 0.01;
     config.injections.push(cascade_biology::config::Injection {
         day: 0.0,
@@ -218,15 +224,7 @@ fn an_extension_fate_is_a_term_of_the_balance() {
 /// field.
 #[test]
 fn cohort_mode_refuses_an_extension_fate() {
-    let organs = cascade_biology::organs::OrganSet::mouse();
-    let phenotype = cascade_biology::config::default_phenotype(&organs);
-    let mut config = CascadeConfig::new(
-        organs,
-        vec![cascade_biology::config::FoundingClone {
-            name: "B16".into(),
-            phenotype,
-        }],
-    );
+    let mut config = b16();
     config.pool_mode = PoolMode::Cohorts;
     let extension = Fated {
         compartment: Compartment::InTransit,
@@ -262,15 +260,7 @@ fn a_misspelt_subscription_is_refused_with_a_suggestion() {
             match event {}
         }
     }
-    let organs = cascade_biology::organs::OrganSet::mouse();
-    let phenotype = cascade_biology::config::default_phenotype(&organs);
-    let config = CascadeConfig::new(
-        organs,
-        vec![cascade_biology::config::FoundingClone {
-            name: "B16".into(),
-            phenotype,
-        }],
-    );
+    let config = b16();
     let Err(cascade_biology::SetupError::Config(error)) =
         simulation(config, Listener, Seed::new(1))
     else {

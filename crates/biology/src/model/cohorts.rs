@@ -90,15 +90,6 @@ const COMPARTMENTS: [Compartment; 4] = [
     Compartment::Dormant,
 ];
 
-fn compartment_index(compartment: Compartment) -> usize {
-    match compartment {
-        Compartment::InTransit => 0,
-        Compartment::Arrested => 1,
-        Compartment::Solitary => 2,
-        Compartment::Dormant => 3,
-    }
-}
-
 /// The doomed cells, as counts.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(super) struct Cohorts {
@@ -575,7 +566,7 @@ impl CascadeState {
     }
 
     fn state_index(&self, key: PoolKey) -> usize {
-        compartment_index(key.compartment) * self.config.organs.len() + key.organ.index()
+        key.compartment.index() * self.config.organs.len() + key.organ.index()
     }
 
     fn state_key(&self, clone: CloneId, state: usize) -> PoolKey {
@@ -746,9 +737,8 @@ impl CascadeState {
                 let Channel::Pool(fate) = channel else {
                     unreachable!("cohort mode refuses an extension's own fates")
                 };
-                let to = |c: Compartment, organ: usize| {
-                    Destination::State(compartment_index(c) * organs + organ)
-                };
+                let to =
+                    |c: Compartment, organ: usize| Destination::State(c.index() * organs + organ);
                 match fate.transition().next {
                     Target::Pool(compartment) => out.push((to(compartment, o), rate)),
                     Target::Downstream => match self.config.organs.drain(key.organ) {
@@ -784,7 +774,7 @@ impl CascadeState {
                 continue;
             };
             let after = match fate.transition().next {
-                Target::Pool(compartment) => chain.h[compartment_index(compartment) * organs + o],
+                Target::Pool(compartment) => chain.h[compartment.index() * organs + o],
                 Target::Downstream => chain.h_after_pass[o],
                 Target::Founded => 1.0,
                 Target::Died => 0.0,

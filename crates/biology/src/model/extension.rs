@@ -545,7 +545,7 @@ impl Attached {
         declared.check(config)?;
         let mut by_compartment: [Vec<FateId>; 4] = Default::default();
         for (i, fate) in declared.fates.iter().enumerate() {
-            by_compartment[compartment_index(fate.compartment)].push(FateId(i as u16));
+            by_compartment[fate.compartment.index()].push(FateId(i as u16));
         }
         let mut multiplied = [false; PoolFate::COUNT];
         for fate in &declared.multiplied {
@@ -587,15 +587,6 @@ impl Attached {
     #[inline]
     pub(super) fn multiplies_in_sites(&self) -> bool {
         !self.declared.site_multiplied.is_empty()
-    }
-}
-
-fn compartment_index(compartment: Compartment) -> usize {
-    match compartment {
-        Compartment::InTransit => 0,
-        Compartment::Arrested => 1,
-        Compartment::Solitary => 2,
-        Compartment::Dormant => 3,
     }
 }
 
@@ -670,7 +661,7 @@ impl CascadeState {
                 *rate *= rules.multiplier(fate, &cell);
             }
         }
-        for &fate in &self.attached.by_compartment[compartment_index(key.compartment)] {
+        for &fate in &self.attached.by_compartment[key.compartment.index()] {
             channels.push((rules.hazard(fate, &cell), super::Channel::Own(fate)));
         }
         self.channels = channels;
@@ -717,7 +708,7 @@ impl CascadeState {
             return;
         };
         let compartment = clump.stage.compartment();
-        let fates = &self.attached.by_compartment[compartment_index(compartment)];
+        let fates = &self.attached.by_compartment[compartment.index()];
         let mut channels = core::mem::take(&mut self.channels);
         for &fate in fates {
             if self.attached.declared.fates[fate.0 as usize].outcome != Outcome::Died {
