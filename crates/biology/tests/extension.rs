@@ -16,7 +16,7 @@ use proptest::prelude::*;
 /// the clone and the organ (0 in every third organ), twice as high for
 /// cells marked on arrival after day 1; it also multiplies one of the
 /// model's fates of the compartment.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Fated {
     compartment: Compartment,
     outcome: Outcome,
@@ -495,4 +495,56 @@ fn an_undeclared_fate_counts_nothing() {
     assert_eq!(state.fate_total(FateId(7)), 0);
     let lung = state.config().organs.id("lung").unwrap();
     assert_eq!(state.fate_count(FateId(7), CloneId(0), lung), 0);
+}
+
+/// A checkpoint of a run with an extension (a fate that moves cells, marks
+/// on arrival, a multiplier), taken mid-run through serde and restored,
+/// runs on to the digest and the settled state of the uninterrupted run:
+/// the extension is attached again on the way back.
+#[test]
+fn a_checkpoint_with_an_extension_continues_the_same_trajectory() {
+    let mut config = b16();
+    let entry = config.organs.vein("tail_vein").unwrap().clone();
+    config.transit_time = 0.01;
+    for day in [0.0, 1.5] {
+        config.injections.push(cascade_biology::config::Injection {
+            day,
+            entry: entry.clone(),
+            cells: vec![(CloneId(0), 500)],
+            clump_size: None,
+        });
+    }
+    let extension = Fated {
+        compartment: Compartment::Arrested,
+        outcome: Outcome::Moved(Compartment::InTransit),
+        rate: 3.0,
+        multiplied: Some((PoolFate::Extravasated, 0.5)),
+    };
+    let horizon = Time::new(3.0).unwrap();
+    let mut whole = simulation(config.clone(), extension.clone(), Seed::new(9)).unwrap();
+    let mut whole_digest = TraceDigest::new();
+    whole
+        .run(RunLimits::until(horizon), &mut whole_digest)
+        .unwrap();
+    let mut sim = simulation(config, extension, Seed::new(9)).unwrap();
+    let mut digest = TraceDigest::new();
+    sim.run(RunLimits::until(horizon).with_max_events(3000), &mut digest)
+        .unwrap();
+    let saved = serde_json::to_string(&(&sim, &digest)).unwrap();
+    drop(sim);
+    type Restored = (
+        cascade_biology::kernel::Simulation<cascade_biology::Cascade<Fated>>,
+        TraceDigest,
+    );
+    let (mut restored, mut digest): Restored = serde_json::from_str(&saved).unwrap();
+    restored
+        .run(RunLimits::until(horizon), &mut digest)
+        .unwrap();
+    assert_eq!(digest, whole_digest);
+    assert!(whole_digest.events() > 3000, "{}", whole_digest.events());
+    let state = |sim: &cascade_biology::kernel::Simulation<cascade_biology::Cascade<Fated>>| {
+        serde_json::to_string(sim.model().state()).unwrap()
+    };
+    assert_eq!(state(&restored), state(&whole));
+    assert!(restored.model().state().fate_total(FATE) > 0);
 }
