@@ -316,6 +316,28 @@ impl CascadeConfig {
         }
     }
 
+    /// The organ named `name`, or the error at `path` saying which organs
+    /// the scenario has (with a did-you-mean): for an organ an extension's
+    /// parameters or events name.
+    ///
+    /// # Errors
+    ///
+    /// A name that is not one of the organs'.
+    pub fn organ_named(&self, name: &str, path: &str) -> Result<OrganId, ConfigError> {
+        self.organs.id(name).ok_or_else(|| {
+            let names = self.organs.names();
+            let hint = crate::organs::nearest(name, &names)
+                .map(|close| format!(" (did you mean \"{close}\"?)"))
+                .unwrap_or_default();
+            let valid: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+            ConfigError::new(
+                path,
+                format!("{name:?}"),
+                format!("an organ of the scenario{hint}: {}", valid.join(", ")),
+            )
+        })
+    }
+
     /// Checks every field. Besides ranges, founding clone names must be
     /// unique, non-empty and without '.' (a mutant is named
     /// `<parent>.<n>`, so a founder named like one could clash with it), the
@@ -744,7 +766,14 @@ fn check_phenotype(p: &Phenotype, path: &str, organ_count: usize) -> Result<(), 
     Ok(())
 }
 
-fn check_rate(value: f64, path: &str) -> Result<(), ConfigError> {
+/// `value` as a rate or a multiplier: a finite number >= 0, or the error
+/// at `path` saying so (the check every rate of the model gets, for an
+/// extension's parameters too).
+///
+/// # Errors
+///
+/// A value that is NaN, infinite or negative.
+pub fn check_rate(value: f64, path: &str) -> Result<(), ConfigError> {
     if value.is_finite() && value >= 0.0 {
         Ok(())
     } else {

@@ -19,10 +19,9 @@
 use std::process::ExitCode;
 
 use cascade_biology::CascadeError;
-use cascade_biology::config::{CascadeConfig, ConfigError};
+use cascade_biology::config::{CascadeConfig, ConfigError, check_rate};
 use cascade_biology::kernel::{TraceDigest, TraceEvent};
 use cascade_biology::model::{Extension, ExtensionContext};
-use cascade_biology::organs::nearest;
 use cascade_runner::ScenarioExtension;
 use serde::{Deserialize, Serialize};
 
@@ -123,16 +122,7 @@ impl ScenarioExtension for CirculationIntervention {
     }
 
     fn validate(&self, _: &CascadeConfig) -> Result<(), ConfigError> {
-        let factor = self.death_rate_factor;
-        if factor.is_finite() && factor >= 0.0 {
-            Ok(())
-        } else {
-            Err(ConfigError {
-                path: "death_rate_factor".into(),
-                value: factor.to_string(),
-                expected: "a finite number >= 0".into(),
-            })
-        }
+        check_rate(self.death_rate_factor, "death_rate_factor")
     }
 
     fn validate_event(
@@ -147,26 +137,8 @@ impl ScenarioExtension for CirculationIntervention {
         else {
             return Ok(());
         };
-        if config.organs.id(organ).is_none() {
-            let names = config.organs.names();
-            let hint = nearest(organ, &names)
-                .map(|close| format!(" (did you mean \"{close}\"?)"))
-                .unwrap_or_default();
-            let valid: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
-            return Err(ConfigError {
-                path: "organ".into(),
-                value: format!("{organ:?}"),
-                expected: format!("an organ of the scenario{hint}: {}", valid.join(", ")),
-            });
-        }
-        if !(growth_factor.is_finite() && *growth_factor >= 0.0) {
-            return Err(ConfigError {
-                path: "growth_factor".into(),
-                value: growth_factor.to_string(),
-                expected: "a finite number >= 0".into(),
-            });
-        }
-        Ok(())
+        config.organ_named(organ, "organ")?;
+        check_rate(*growth_factor, "growth_factor")
     }
 
     /// Bumped whenever a change here moves results, so that `--resume`

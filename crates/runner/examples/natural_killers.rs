@@ -27,7 +27,7 @@
 use std::process::ExitCode;
 
 use cascade_biology::CascadeError;
-use cascade_biology::config::{CascadeConfig, ConfigError};
+use cascade_biology::config::{CascadeConfig, ConfigError, check_rate};
 use cascade_biology::kernel::{Time, TraceDigest, TraceEvent};
 use cascade_biology::model::{
     Cell, Compartment, CounterId, Declarations, Extension, ExtensionContext, FateId, LevelId,
@@ -155,22 +155,6 @@ impl Extension for NaturalKillers {
     }
 }
 
-fn refuse(path: &str, value: String, expected: &str) -> ConfigError {
-    ConfigError {
-        path: path.into(),
-        value,
-        expected: expected.into(),
-    }
-}
-
-fn finite_at_least_zero(value: f64, path: &str) -> Result<(), ConfigError> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(())
-    } else {
-        Err(refuse(path, value.to_string(), "a finite number >= 0"))
-    }
-}
-
 impl ScenarioExtension for NaturalKillers {
     type FileEvent = ImmunotherapyEvent;
 
@@ -179,8 +163,8 @@ impl ScenarioExtension for NaturalKillers {
     }
 
     fn validate(&self, config: &CascadeConfig) -> Result<(), ConfigError> {
-        finite_at_least_zero(self.clearance_rate, "clearance_rate")?;
-        finite_at_least_zero(self.waning_days, "waning_days")?;
+        check_rate(self.clearance_rate, "clearance_rate")?;
+        check_rate(self.waning_days, "waning_days")?;
         for (i, name) in self.resistant_clones.iter().enumerate() {
             if !config.clones.iter().any(|c| &c.name == name) {
                 let names: Vec<String> = config
@@ -188,11 +172,11 @@ impl ScenarioExtension for NaturalKillers {
                     .iter()
                     .map(|c| format!("{:?}", c.name))
                     .collect();
-                return Err(refuse(
-                    &format!("resistant_clones[{i}]"),
-                    format!("{name:?}"),
-                    &format!("a clone of the scenario: {}", names.join(", ")),
-                ));
+                return Err(ConfigError {
+                    path: format!("resistant_clones[{i}]"),
+                    value: format!("{name:?}"),
+                    expected: format!("a clone of the scenario: {}", names.join(", ")),
+                });
             }
         }
         Ok(())
@@ -204,7 +188,7 @@ impl ScenarioExtension for NaturalKillers {
         _: &CascadeConfig,
     ) -> Result<(), ConfigError> {
         let ImmunotherapyEvent::ImmunotherapyGiven { activity } = event;
-        finite_at_least_zero(*activity, "activity")
+        check_rate(*activity, "activity")
     }
 
     fn version() -> &'static str {

@@ -23,12 +23,11 @@
 
 use std::process::ExitCode;
 
-use cascade_biology::config::{CascadeConfig, ConfigError};
+use cascade_biology::config::{CascadeConfig, ConfigError, check_rate};
 use cascade_biology::model::{
     Arrival, CascadeEvent, Cell, Compartment, CounterId, Declarations, Extension, ExtensionContext,
     Mark, NoEvent, PoolFate,
 };
-use cascade_biology::organs::nearest;
 use cascade_biology::{CascadeError, OrganId};
 use cascade_runner::ScenarioExtension;
 use serde::{Deserialize, Serialize};
@@ -133,30 +132,9 @@ impl ScenarioExtension for PremetastaticNiche {
     }
 
     fn validate(&self, config: &CascadeConfig) -> Result<(), ConfigError> {
-        if self.organ_id(config).is_none() {
-            let names = config.organs.names();
-            let hint = nearest(&self.organ, &names)
-                .map(|close| format!(" (did you mean \"{close}\"?)"))
-                .unwrap_or_default();
-            return Err(ConfigError {
-                path: "organ".into(),
-                value: format!("{:?}", self.organ),
-                expected: format!("an organ of the scenario{hint}"),
-            });
-        }
-        for (value, path) in [
-            (self.from_day, "from_day"),
-            (self.extravasation_factor, "extravasation_factor"),
-        ] {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(ConfigError {
-                    path: path.into(),
-                    value: value.to_string(),
-                    expected: "a finite number >= 0".into(),
-                });
-            }
-        }
-        Ok(())
+        config.organ_named(&self.organ, "organ")?;
+        check_rate(self.from_day, "from_day")?;
+        check_rate(self.extravasation_factor, "extravasation_factor")
     }
 
     fn version() -> &'static str {
