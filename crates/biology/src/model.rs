@@ -551,8 +551,8 @@ impl CascadeState {
             if site.growth_mode() == GrowthMode::Leaped
                 && site.growth.step_from() < ctx.now().days()
             {
+                // It leaps to now and steps from now.
                 self.leap_to_now(SiteId(index as u32), ctx)?;
-                (self.places.sites[index].growth).set_step_from(ctx.now().days());
             }
         }
         let before = self.modifiers.clone();
@@ -702,26 +702,57 @@ impl CascadeState {
     /// extension's after them): the one place that says what a pool's cells
     /// do (their clocks, and the cohorts' chains).
     fn fill_pool_channels(&mut self, key: PoolKey) {
-        self.channels.clear();
+        let mut channels = core::mem::take(&mut self.channels);
+        channels.clear();
+        let pool = self.pool_rates(key);
         for transition in PoolFate::of(key.compartment) {
             let fate = transition.fate;
-            let rate = self.hazard(fate, key);
-            self.channels.push((rate, Channel::Pool(fate)));
+            channels.push((pool.hazard(fate), Channel::Pool(fate)));
         }
+        self.channels = channels;
         if self.attached.adds_rates() {
             self.add_extension_channels(key);
         }
     }
 
-    /// The rate per cell of the model's fate `fate` for a cell in pool
-    /// `key`: the hazards of the transition table.
-    fn hazard(&self, fate: PoolFate, key: PoolKey) -> f64 {
-        let organ = self.config.organs.organ(key.organ);
+    /// What the rates of a cell in pool `key` are made of, looked up once
+    /// for all of its fates.
+    fn pool_rates(&self, key: PoolKey) -> PoolRates<'_> {
         let phenotype = self.lineage.phenotype(key.clone);
-        let affinity = phenotype.affinity(key.organ);
-        let o = key.organ.index();
-        let m = &self.modifiers;
-        let arrival = || 1.0 / self.config.transit_time;
+        PoolRates {
+            organ: self.config.organs.organ(key.organ),
+            phenotype,
+            affinity: phenotype.affinity(key.organ),
+            o: key.organ.index(),
+            m: &self.modifiers,
+            transit_time: self.config.transit_time,
+        }
+    }
+}
+
+/// What the rates of a cell in one pool are made of ([`CascadeState::pool_rates`]).
+struct PoolRates<'a> {
+    organ: &'a crate::organs::Organ,
+    phenotype: &'a crate::clones::Phenotype,
+    affinity: &'a crate::clones::OrganAffinity,
+    o: usize,
+    m: &'a Modifiers,
+    transit_time: f64,
+}
+
+impl PoolRates<'_> {
+    /// The rate per cell of the model's fate `fate`: the hazards of the
+    /// transition table.
+    fn hazard(&self, fate: PoolFate) -> f64 {
+        let PoolRates {
+            organ,
+            phenotype,
+            affinity,
+            o,
+            m,
+            transit_time,
+        } = *self;
+        let arrival = || 1.0 / transit_time;
         let arrest = || (organ.arrest_probability * affinity.arrest * m.arrest[o]).min(1.0);
         let rates = &phenotype.in_metastases;
         match fate {
@@ -749,7 +780,9 @@ impl CascadeState {
             PoolFate::DormantDied => organ.dormant_death_rate,
         }
     }
+}
 
+impl CascadeState {
     /// Each clone's rates in `site` now: births and deaths per cell, and
     /// the clone's total shedding (0 from a resected site).
     fn site_rates<'s>(&'s self, site: &'s Site) -> impl Iterator<Item = CloneRates> + 's {
@@ -1068,19 +1101,25 @@ impl CascadeState {
         self.add_to_pool(to, 1, ctx)
     }
 
-    /// A cell of the pool `key` (its compartment to be that of the fate)
-    /// met the extension's fate `fate`: it dies or moves, and is counted.
+    /// A cell of `clone` with `mark` in `organ`, in the compartment of
+    /// the extension's fate `fate`, met it: it dies or moves, and is
+    /// counted.
     fn meet_fate<U>(
         &mut self,
         fate: FateId,
-        key: PoolKey,
+        (clone, organ, mark): (CloneId, OrganId, Mark),
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let declared = &self.attached.declared.fates[fate.0 as usize];
         let (compartment, outcome) = (declared.compartment, declared.outcome);
-        let from = PoolKey { compartment, ..key };
+        let from = PoolKey {
+            clone,
+            compartment,
+            organ,
+            mark,
+        };
         self.take_from_pool(from, ctx)?;
-        (self.records).add(Count::Fate(fate, key.clone, key.organ), 1);
+        (self.records).add(Count::Fate(fate, clone, organ), 1);
         match outcome {
             Outcome::Died => Ok(()),
             Outcome::Moved(to) => self.move_cell(from, to, ctx),
@@ -1226,12 +1265,6 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let now = ctx.now();
-        let pool = |clone, compartment, organ, mark| PoolKey {
-            clone,
-            compartment,
-            organ,
-            mark,
-        };
         if let Some((fate, key)) = event.pool_transition() {
             return self.transition(fate, key, ctx);
         }
@@ -1279,7 +1312,7 @@ impl CascadeState {
                 clone,
                 organ,
                 mark,
-            } => self.meet_fate(fate, pool(clone, Compartment::InTransit, organ, mark), ctx)?,
+            } => self.meet_fate(fate, (clone, organ, mark), ctx)?,
             CascadeEvent::CellsInjected { injection } => {
                 let injection = self.config.injections[injection as usize].clone();
                 if let Some(k) = injection.clumps_of() {

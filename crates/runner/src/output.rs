@@ -179,10 +179,10 @@ impl ExtensionColumn {
             kind: kind.to_string(),
             tables: tables.iter().map(|t| t.to_string()).collect(),
         };
-        let fates = (declarations.fates.iter())
-            .map(|f| column(&f.name, "fate", &["funnel.csv", "summary.csv"]));
-        let counters =
-            (declarations.counters.iter()).map(|c| column(c, "counter", &["summary.csv"]));
+        let fates =
+            (declarations.fates.iter()).map(|f| column(&f.name, "fate", &crate::run::FATE_TABLES));
+        let counters = (declarations.counters.iter())
+            .map(|c| column(c, "counter", &crate::run::COUNTER_TABLES));
         fates.chain(counters).collect()
     }
 }

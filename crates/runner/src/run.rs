@@ -200,18 +200,15 @@ solitary_cells,dormant_cells,arrested_cells,circulating_cells",
 /// `funnel.csv` and `summary.csv` (after the model's), its counters of
 /// `summary.csv` (after its fates).
 pub fn headers(declarations: &Declarations) -> Vec<String> {
-    let fates = declarations.fates.iter().map(|f| f.name.as_str());
-    let counters = declarations.counters.iter().map(String::as_str);
     TABLES
         .iter()
         .map(|table| {
             let mut header = table.header.to_string();
-            let extra: Vec<&str> = match table.file {
-                "funnel.csv" => fates.clone().collect(),
-                "summary.csv" => fates.clone().chain(counters.clone()).collect(),
-                _ => Vec::new(),
-            };
-            for column in extra {
+            let fates = FATE_TABLES.contains(&table.file);
+            let fates = declarations.fates.iter().filter(|_| fates).map(|f| &f.name);
+            let counters = COUNTER_TABLES.contains(&table.file);
+            let counters = declarations.counters.iter().filter(|_| counters);
+            for column in fates.chain(counters) {
                 header.push(',');
                 header.push_str(column);
             }
@@ -219,6 +216,13 @@ pub fn headers(declarations: &Declarations) -> Vec<String> {
         })
         .collect()
 }
+
+/// The tables of [`TABLES`] each of an extension's fates is a column of.
+pub const FATE_TABLES: [&str; 2] = ["funnel.csv", "summary.csv"];
+
+/// The tables of [`TABLES`] each of an extension's counters is a column
+/// of.
+pub const COUNTER_TABLES: [&str; 1] = ["summary.csv"];
 
 /// What the extension of `scenario` declares (the columns it adds).
 pub fn declarations<X: ScenarioExtension>(scenario: &Scenario<X>) -> Declarations {

@@ -33,11 +33,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::records::Count;
+use super::transitions::death_in;
 use super::{CascadeError, CascadeEvent, CascadeState, Channel, Compartment, Place, PoolKey};
 use super::{ROUTING, SiteKind};
 use crate::clones::CloneId;
 use crate::config::Injection;
-use crate::observables::Funnel;
 use crate::organs::{Entry, OrganId};
 
 /// The stream that deals injected cells into clumps.
@@ -411,10 +411,9 @@ impl CascadeState {
             self.records.add(Count::Fate(fate, clone, organ), 1);
         } else {
             self.records.add(Count::Died(clone), 1);
-            let counter: fn(&mut Funnel) -> &mut u64 = match stage {
-                ClumpStage::InTransit => |f| &mut f.died_in_circulation,
-                ClumpStage::Arrested => |f| &mut f.died_in_vessel,
-            };
+            // The death of a cell in the clump's compartment, as for a
+            // single cell there.
+            let counter = death_in(stage.compartment()).counter;
             self.records.add(Count::Funnel(clone, organ, counter), 1);
         }
         if size > 1 {

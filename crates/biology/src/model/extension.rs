@@ -494,6 +494,8 @@ pub(super) struct Attached {
     multiplied: [bool; PoolFate::COUNT],
     /// Per site fate, whether it is multiplied.
     site_multiplied: [bool; 3],
+    /// Whether it declares fates or multiplies the model's pool fates.
+    adds_pool_rates: bool,
 }
 
 impl PartialEq for Attached {
@@ -555,8 +557,8 @@ impl Attached {
         for fate in &declared.site_multiplied {
             site_multiplied[fate.index()] = true;
         }
-        let adds_rates = !declared.fates.is_empty() || !declared.multiplied.is_empty();
-        let asks = adds_rates || declared.marks || !declared.site_multiplied.is_empty();
+        let adds_pool_rates = !declared.fates.is_empty() || !declared.multiplied.is_empty();
+        let asks = adds_pool_rates || declared.marks || !declared.site_multiplied.is_empty();
         let rules = asks.then(|| Arc::new(extension.clone()) as _);
         Ok(Attached {
             rules,
@@ -564,6 +566,7 @@ impl Attached {
             by_compartment,
             multiplied,
             site_multiplied,
+            adds_pool_rates,
         })
     }
 
@@ -580,7 +583,7 @@ impl Attached {
     /// Whether it adds fates or multiplies the model's (so the pools'
     /// channels ask it).
     pub(super) fn adds_rates(&self) -> bool {
-        self.rules.is_some()
+        self.adds_pool_rates
     }
 
     /// Whether it multiplies a site's fates (so the sites' rates ask it).
@@ -649,10 +652,11 @@ impl CascadeState {
     /// `self.channels` (the fates of a cell in pool `key`), and adds its
     /// own fates of the compartment.
     pub(super) fn add_extension_channels(&mut self, key: super::PoolKey) {
-        let Some(rules) = self.attached.rules.clone() else {
+        let mut channels = core::mem::take(&mut self.channels);
+        let Some(rules) = self.attached.rules.as_deref() else {
+            self.channels = channels;
             return;
         };
-        let mut channels = core::mem::take(&mut self.channels);
         let cell = self.cell(key);
         for (rate, channel) in channels.iter_mut() {
             if let super::Channel::Pool(fate) = *channel
@@ -701,15 +705,15 @@ impl CascadeState {
     /// clone in the clump's compartment would, with `Cell::in_clump` set).
     /// Fates that move a cell and the multipliers do not act on clumps.
     pub(super) fn add_extension_clump_channels(&mut self, id: super::ClumpId) {
-        let Some(rules) = self.attached.rules.clone() else {
-            return;
-        };
-        let Some(clump) = self.places.clumps.get(&id) else {
+        let mut channels = core::mem::take(&mut self.channels);
+        let (Some(rules), Some(clump)) =
+            (self.attached.rules.as_deref(), self.places.clumps.get(&id))
+        else {
+            self.channels = channels;
             return;
         };
         let compartment = clump.stage.compartment();
         let fates = &self.attached.by_compartment[compartment.index()];
-        let mut channels = core::mem::take(&mut self.channels);
         for &fate in fates {
             if self.attached.declared.fates[fate.0 as usize].outcome != Outcome::Died {
                 continue;
