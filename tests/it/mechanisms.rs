@@ -68,6 +68,9 @@ fn passages<X: Extension>(
             ctx.schedule_at(Time::new(*day).unwrap(), event).unwrap();
         }
         sim.run_until(Time::new(horizon).unwrap()).unwrap();
+        // Cohort mode's counts, up to the horizon.
+        let (model, mut ctx) = sim.model_and_context();
+        model.settle(&mut ctx).unwrap();
         let state = sim.model().state();
         state.check_conservation().unwrap();
         let funnel = state.funnel().clone_total(clone);
@@ -144,6 +147,49 @@ fn nk_clearance_follows_the_competing_risk_law() {
     nk_law(config, nk, CloneId(0), 20.0, 0.5).unwrap();
     // The clone NK cells cannot see dies at the model's rate alone.
     nk_law(config, nk, CloneId(1), 0.0, 0.5).unwrap();
+}
+
+/// In cohort mode a fate that kills is an absorbing state of the cells'
+/// chain, counted for every cell (`passed` is not, for the doomed ones):
+/// of the cells' ends in the blood, the share by NK cells is k/(δ + k).
+fn nk_share_of_deaths<X: Extension>(
+    config: &CascadeConfig,
+    extension: (&X, &[(f64, X::Event)]),
+    clone: CloneId,
+    k: f64,
+) -> Result<(), String> {
+    let delta = config.clones[clone.index()]
+        .phenotype
+        .circulation_death_rate;
+    let (_, died, cleared) = passages(config, extension, clone, 4, 0.5);
+    share_within(
+        cleared,
+        died + cleared,
+        k / (delta + k),
+        "NK share of deaths",
+    )
+}
+
+#[test]
+fn nk_clearance_in_cohort_mode_follows_the_law_and_a_planted_error_is_caught() {
+    let scenario = nk_scenario(&[
+        (
+            "(day: 2.0, vein: \"tail_vein\", cells: [(\"B16\", 2000), (\"B16-escape\", 2000)]),",
+            "",
+        ),
+        ("(day: 1.0, event: ImmunotherapyGiven(activity: 3.0)),", ""),
+        (
+            "    transit_time: 0.01,",
+            "    transit_time: 0.01,\n    pools: Cohorts,",
+        ),
+    ]);
+    let config = &scenario.config;
+    let nk = (&scenario.file.extension, &[][..]);
+    nk_share_of_deaths(config, nk, CloneId(0), 20.0).unwrap();
+    nk_share_of_deaths(config, nk, CloneId(1), 0.0).unwrap();
+    let planted = Planted(scenario.file.extension.clone());
+    let error = nk_share_of_deaths(config, (&planted, &[]), CloneId(0), 20.0).unwrap_err();
+    assert!(error.contains("NK share"), "{error}");
 }
 
 #[test]
@@ -468,12 +514,9 @@ fn a_run_directory_carries_the_extensions_columns() {
 }
 
 #[test]
-fn check_refuses_cohort_mode_for_an_extension_with_fates_at_the_pools_field() {
-    let text = NK.replace(
-        "    transit_time: 0.01,",
-        "    transit_time: 0.01,\n    pools: Cohorts,",
-    );
-    refused_at::<NaturalKillers>(&text, "pools: Cohorts", "pools", "PerCell");
+fn check_refuses_cohort_mode_for_an_extension_with_marks_at_the_pools_field() {
+    let text = NICHE.replacen("    organs:", "    pools: Cohorts,\n    organs:", 1);
+    refused_at::<PremetastaticNiche>(&text, "pools: Cohorts", "pools", "PerCell");
 }
 
 /// NK cells whose fate takes the name of a column the tables have.

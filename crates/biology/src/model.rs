@@ -59,6 +59,7 @@ mod exact_steps;
 mod extension;
 mod growth;
 mod memory;
+mod places;
 mod records;
 mod site;
 mod steps;
@@ -72,6 +73,7 @@ pub use extension::{
     Arrival, Cell, CounterId, Declarations, Extension, ExtensionContext, FateDeclaration, FateId,
     LevelId, Mark, NoEvent, NoExtension, Outcome, OwnEvent, SiteCell, SiteFate,
 };
+use places::{Places, Stale};
 use records::{Count, Observation, Records};
 pub use site::{Site, SiteId, SiteKind};
 use transitions::Target;
@@ -127,12 +129,6 @@ impl PoolKey {
     pub fn in_transit(clone: CloneId, organ: OrganId) -> Self {
         PoolKey::new(clone, Compartment::InTransit, organ)
     }
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-struct Pool {
-    cells: u64,
-    clock: Option<EventHandle>,
 }
 
 /// Multipliers of the model's rates that an extension may change during a
@@ -232,54 +228,9 @@ pub struct CascadeState {
     memory_budget: Option<u64>,
 }
 
-/// What holds cells and their clocks: every cell is in one of these
-/// places, and each place with cells and a positive rate has one pending
-/// clock (the module doc). Only the state's moving functions
-/// (`add_to_pool`, `take_from_pool`, `move_cell`, `enter_pools`, a site's
-/// `add` and `remove`, the clumps' own) change them, each redrawing the
-/// clocks it affects.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-struct Places {
-    sites: Vec<Site>,
-    /// Serialised as a list of (key, pool) pairs: formats such as JSON
-    /// only take strings as map keys.
-    #[serde(with = "map_as_list")]
-    pools: BTreeMap<PoolKey, Pool>,
-    /// Clumps in transit or arrested, by id; a clump leaves the map when it
-    /// extravasates or is down to one cell. Serialised as a list of pairs,
-    /// like the pools.
-    #[serde(with = "map_as_list")]
-    clumps: BTreeMap<ClumpId, Clump>,
-    /// The id of the next clump formed.
-    next_clump: u64,
-}
-
 pub(crate) use growth::Growth;
 pub use growth::GrowthMode;
 pub use memory::{DEFAULT_MEMORY_BUDGET, MemoryUse, Part};
-
-mod map_as_list {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::collections::BTreeMap;
-
-    pub(super) fn serialize<K: Serialize, V: Serialize, S: Serializer>(
-        map: &BTreeMap<K, V>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(map.iter())
-    }
-
-    pub(super) fn deserialize<'de, K, V, D>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
-    where
-        K: Deserialize<'de> + Ord,
-        V: Deserialize<'de>,
-        D: Deserializer<'de>,
-    {
-        Ok(Vec::<(K, V)>::deserialize(deserializer)?
-            .into_iter()
-            .collect())
-    }
-}
 
 /// One clone's rates in a site (see `CascadeState::site_rates`).
 #[derive(Copy, Clone, Debug)]
@@ -383,15 +334,12 @@ impl CascadeState {
     /// Every site founded so far (the primary first, if any), extinct ones
     /// included.
     pub fn sites(&self) -> &[Site] {
-        &self.places.sites
+        self.places.sites()
     }
 
     /// The metastases: every site but the primary.
     pub fn metastases(&self) -> impl Iterator<Item = &Site> {
-        self.places
-            .sites
-            .iter()
-            .filter(|s| s.kind == SiteKind::Metastasis)
+        (self.places.sites().iter()).filter(|s| s.kind == SiteKind::Metastasis)
     }
 
     /// The attrition funnel.
@@ -426,10 +374,7 @@ impl CascadeState {
             mark: Mark(u8::MAX),
             ..key
         };
-        let followed: u64 = self
-            .places
-            .pools
-            .range(key..=marked)
+        let followed: u64 = (self.places.pools().range(key..=marked))
             .map(|(_, p)| p.cells)
             .sum();
         followed + self.doomed_cells(key)
@@ -451,18 +396,18 @@ impl CascadeState {
     /// doomed, a pool possibly more than once: for sums, which need no
     /// merging.
     fn pool_entries(&self) -> impl Iterator<Item = (PoolKey, u64)> + '_ {
-        let followed = self.places.pools.iter().map(|(k, p)| (*k, p.cells));
+        let followed = self.places.pools().iter().map(|(k, p)| (*k, p.cells));
         followed.chain(self.doomed_pools())
     }
 
     /// The clumps in transit or arrested, in order of formation.
     pub fn clumps(&self) -> impl Iterator<Item = &Clump> {
-        self.places.clumps.values()
+        self.places.clumps().values()
     }
 
     /// The clump `id`, if it is still a clump (in transit or arrested).
     pub fn clump(&self, id: ClumpId) -> Option<&Clump> {
-        self.places.clumps.get(&id)
+        self.places.clumps().get(&id)
     }
 
     /// Living cells of `clone`, everywhere: in pools, sites and clumps.
@@ -478,8 +423,8 @@ impl CascadeState {
         for (key, cells) in self.pool_entries() {
             alive[key.clone.index()] += cells;
         }
-        let in_places = self.places.sites.iter().map(|s| &s.cells);
-        for cells in in_places.chain(self.places.clumps.values().map(|c| &c.cells)) {
+        let in_places = self.places.sites().iter().map(|s| &s.cells);
+        for cells in in_places.chain(self.places.clumps().values().map(|c| &c.cells)) {
             for &(clone, n) in cells {
                 alive[clone.index()] += n;
             }
@@ -543,18 +488,7 @@ impl CascadeState {
         change: impl FnOnce(&mut Modifiers),
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        // Leaped sites take the part of their step up to now with the old
-        // rates (a site in exact steps is caught up with them by its
-        // redraw).
-        for index in 0..self.places.sites.len() {
-            let site = &self.places.sites[index];
-            if site.growth_mode() == GrowthMode::Leaped
-                && site.growth.step_from() < ctx.now().days()
-            {
-                // It leaps to now and steps from now.
-                self.leap_to_now(SiteId(index as u32), ctx)?;
-            }
-        }
+        self.leap_leaped_sites(ctx)?;
         let before = self.modifiers.clone();
         change(&mut self.modifiers);
         let m = &self.modifiers;
@@ -576,6 +510,51 @@ impl CascadeState {
         self.redraw_all(ctx)
     }
 
+    /// Sets the extension's level `level` to `value`, then draws again the
+    /// clocks whose rates the extension enters, the only rates a level
+    /// can change: the pools' and clumps' if it adds fates or multiplies
+    /// pool fates, the sites' if it multiplies theirs (leaped sites first
+    /// take their step so far with the old rates).
+    ///
+    /// # Errors
+    ///
+    /// As [`redraw_all`](Self::redraw_all).
+    pub(super) fn set_level<U>(
+        &mut self,
+        level: LevelId,
+        value: f64,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let (pools, sites) = (
+            self.attached.adds_rates(),
+            self.attached.multiplies_in_sites(),
+        );
+        if sites {
+            self.leap_leaped_sites(ctx)?;
+        }
+        self.modifiers.levels[level.0 as usize] = value;
+        self.redraw_where(pools, sites, ctx)
+    }
+
+    /// Leaped sites take the part of their step up to now with the rates
+    /// so far, before the rates change (a site in exact steps is caught up
+    /// with them by its redraw).
+    fn leap_leaped_sites<U>(
+        &mut self,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        for index in 0..self.places.sites().len() {
+            let site = &self.places.sites()[index];
+            if site.growth_mode() == GrowthMode::Leaped
+                && site.growth.step_from() < ctx.now().days()
+            {
+                // It leaps to now and steps from now.
+                self.leap_to_now(SiteId(index as u32), ctx)?;
+            }
+        }
+        Ok(())
+    }
+
     // -- clocks ----------------------------------------------------------
 
     /// Draws again every pending clock: after a change of
@@ -591,23 +570,54 @@ impl CascadeState {
         &mut self,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        if self.config.pool_mode == PoolMode::Cohorts {
+        self.redraw_where(true, true, ctx)
+    }
+
+    /// Draws again the clocks of the pools and clumps (with `pools`; in
+    /// cohort mode, every cell split again first) and of the sites (with
+    /// `sites`), in the order of [`Places::every_place`].
+    fn redraw_where<U>(
+        &mut self,
+        pools: bool,
+        sites: bool,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let split = if pools && self.config.pool_mode == PoolMode::Cohorts {
             // The labels (will found a colony, or not) were drawn with the
             // old rates.
-            self.split_again(ctx)?;
+            self.split_again(ctx)?
+        } else {
+            Vec::new()
+        };
+        let every = self.places.every_place(|place| match place {
+            Place::Pool(_) | Place::Clump(_) => pools,
+            Place::Site(_) => sites,
+        });
+        for stale in split {
+            stale.covered_by(&every);
         }
-        let keys: Vec<PoolKey> = self.places.pools.keys().copied().collect();
-        for key in keys {
-            self.redraw_pool(key, ctx)?;
-        }
-        for index in 0..self.places.sites.len() {
-            self.redraw_site(SiteId(index as u32), ctx)?;
-        }
-        let clumps: Vec<ClumpId> = self.places.clumps.keys().copied().collect();
-        for id in clumps {
-            self.redraw_clump(id, ctx)?;
+        for stale in every {
+            self.redraw(stale, ctx)?;
         }
         Ok(())
+    }
+
+    /// Draws again the clock of a place whose cells changed: the one
+    /// consumer of [`Stale`], so the one way a place's clock is set.
+    ///
+    /// # Errors
+    ///
+    /// As [`redraw_all`](Self::redraw_all).
+    fn redraw<U>(
+        &mut self,
+        stale: Stale,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        match stale.place() {
+            Place::Pool(key) => self.redraw_pool(key, stale, ctx),
+            Place::Site(id) => self.redraw_site(id, stale, ctx),
+            Place::Clump(id) => self.redraw_clump(id, stale, ctx),
+        }
     }
 
     /// Cancels `clock` if pending, then schedules the next transition of
@@ -656,9 +666,12 @@ impl CascadeState {
     fn redraw_pool<U>(
         &mut self,
         key: PoolKey,
+        stale: Stale,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let Some(pool) = self.places.pools.get(&key) else {
+        let Some(pool) = self.places.pools().get(&key) else {
+            // Gone: nothing to draw.
+            self.places.set_clock(stale, None);
             return Ok(());
         };
         let (cells, clock) = (pool.cells, pool.clock);
@@ -691,9 +704,7 @@ impl CascadeState {
                     _ => unreachable!("pools have only pool fates"),
                 },
             )?;
-        if let Some(pool) = self.places.pools.get_mut(&key) {
-            pool.clock = handle;
-        }
+        self.places.set_clock(stale, handle);
         Ok(())
     }
 
@@ -876,7 +887,7 @@ impl CascadeState {
     }
 
     fn check_multiplied_site_rates(&self, id: SiteId) -> Result<(), CascadeError> {
-        let site = &self.places.sites[id.index()];
+        let site = self.places.site(id);
         let bad = |r: f64| !(r.is_finite() && r >= 0.0);
         let invalid = self
             .site_rates(site)
@@ -895,10 +906,12 @@ impl CascadeState {
     fn redraw_site<U>(
         &mut self,
         id: SiteId,
+        stale: Stale,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let site = &self.places.sites[id.index()];
+        let site = self.places.site(id);
         if site.is_stepped() {
+            stale.kept_by_steps();
             self.check_site_rates(id)?;
             // Stepped growth: the site's next step is its pending event; in
             // exact steps, also its clones' next emissions, drawn again
@@ -919,8 +932,7 @@ impl CascadeState {
             channels.push((rates.shed, Channel::Shed(rates.clone)));
         }
         self.channels = channels;
-        let site = &self.places.sites[id.index()];
-        let size = site.size;
+        let size = self.places.site(id).size;
         let place = Place::Site(id);
         let handle = self.draw_clock(place, clock, false, size, ctx, |channel| match channel {
             Channel::Divided(clone) => CascadeEvent::CellDivided { site: id, clone },
@@ -930,7 +942,7 @@ impl CascadeState {
                 unreachable!("sites have only site channels")
             }
         })?;
-        self.places.sites[id.index()].growth = Growth::Events { clock: handle };
+        self.places.set_clock(stale, handle);
         Ok(())
     }
 
@@ -946,8 +958,8 @@ impl CascadeState {
         if count == 0 {
             return Ok(());
         }
-        self.places.pools.entry(key).or_default().cells += count;
-        self.redraw_pool(key, ctx)
+        let stale = self.places.add_to_pool(key, count);
+        self.redraw(stale, ctx)
     }
 
     /// Removes one cell from the pool whose clock just fired (its handle is
@@ -957,12 +969,8 @@ impl CascadeState {
         key: PoolKey,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let pool = (self.places.pools)
-            .get_mut(&key)
-            .expect("a pool's clock fired, so it exists");
-        pool.cells -= 1;
-        pool.clock = None;
-        self.redraw_pool(key, ctx)
+        let stale = self.places.take_fired_cell(key);
+        self.redraw(stale, ctx)
     }
 
     /// Puts `count` injected single cells of `clone` (already seeded) in
@@ -1080,12 +1088,13 @@ impl CascadeState {
         let capacity = self.config.organs.organ(organ).carrying_capacity;
         let law = self.config.metastasis_growth_law;
         let site = self.found_site(SiteKind::Metastasis, organ, clone, ctx.now(), law, capacity);
-        let s = &mut self.places.sites[site.index()];
-        s.founding_cells = 1;
-        s.founding_clones = 1;
-        s.add(clone);
-        self.divide_in_site(site, clone, ctx)?;
-        self.redraw_site(site, ctx)
+        let founded = self.places.change_site(site, |s| {
+            s.founding_cells = 1;
+            s.founding_clones = 1;
+            s.add(clone);
+        });
+        let divided = self.divide_in_site(site, clone, ctx)?;
+        self.redraw(founded.and(divided), ctx)
     }
 
     /// Moves one cell that left the pool `from` to `compartment` of the
@@ -1147,8 +1156,8 @@ impl CascadeState {
         growth_law: GrowthLaw,
         capacity: f64,
     ) -> SiteId {
-        let id = SiteId(self.places.sites.len() as u32);
-        self.places.sites.push(Site {
+        let id = self.places.next_site();
+        self.places.add_site(Site {
             id,
             kind,
             organ,
@@ -1181,8 +1190,8 @@ impl CascadeState {
         site: SiteId,
         clone: CloneId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
-    ) -> Result<(), CascadeError> {
-        let kind = self.places.sites[site.index()].kind;
+    ) -> Result<Stale, CascadeError> {
+        let kind = self.places.site(site).kind;
         let mutation = self.rates(clone, kind).mutation_probability;
         let mutates = Bernoulli::new(mutation)?.sample(ctx.rng(MUTATION));
         let daughter = if mutates {
@@ -1191,8 +1200,9 @@ impl CascadeState {
             self.resistance_mutations(clone, ctx)?
         };
         self.records.add(Count::Born(daughter), 1);
-        self.places.sites[site.index()].add(daughter);
-        self.note_sizes_reached(site, ctx)
+        let stale = self.places.change_site(site, |s| s.add(daughter));
+        self.note_sizes_reached(site, ctx)?;
+        Ok(stale)
     }
 
     /// A mutant daughter of `clone`, born now: a new clone, its phenotype
@@ -1238,21 +1248,23 @@ impl CascadeState {
     ) -> Result<(), CascadeError> {
         self.note_therapy_sizes(site, ctx)?;
         self.maybe_start_steps(site, ctx)?;
-        let site_ref = &mut self.places.sites[site.index()];
-        let (size, organ) = (site_ref.size, site_ref.organ);
-        if site_ref.kind == SiteKind::Metastasis {
-            let now = ctx.now();
-            let founder = site_ref.founder;
-            if size >= self.config.macrometastasis_size && site_ref.macroscopic_at.is_none() {
-                site_ref.macroscopic_at = Some(now);
-                self.records
-                    .add(Count::Funnel(founder, organ, |f| &mut f.macrometastases), 1);
-            }
-            let site_ref = &mut self.places.sites[site.index()];
-            if size >= self.config.detection_size && site_ref.detected_at.is_none() {
-                site_ref.detected_at = Some(now);
-                ctx.schedule_at(now, CascadeEvent::MetastasisDetected { site })?;
-            }
+        let s = self.places.site(site);
+        if s.kind != SiteKind::Metastasis {
+            return Ok(());
+        }
+        let (size, organ, founder) = (s.size, s.organ, s.founder);
+        let now = ctx.now();
+        let macroscopic = size >= self.config.macrometastasis_size && s.macroscopic_at.is_none();
+        let detected = size >= self.config.detection_size && s.detected_at.is_none();
+        if macroscopic {
+            self.places
+                .note_site(site, |s| s.macroscopic_at = Some(now));
+            self.records
+                .add(Count::Funnel(founder, organ, |f| &mut f.macrometastases), 1);
+        }
+        if detected {
+            self.places.note_site(site, |s| s.detected_at = Some(now));
+            ctx.schedule_at(now, CascadeEvent::MetastasisDetected { site })?;
         }
         Ok(())
     }
@@ -1269,42 +1281,29 @@ impl CascadeState {
             return self.transition(fate, key, ctx);
         }
         match event {
-            CascadeEvent::CellDivided { site, clone }
-                if self.places.sites[site.index()].is_stepped() =>
-            {
-                self.emit(site, clone, ctx)?;
-            }
-            CascadeEvent::CellShed { site, clone }
-                if self.places.sites[site.index()].is_stepped() =>
+            CascadeEvent::CellDivided { site, clone } | CascadeEvent::CellShed { site, clone }
+                if self.places.site(site).is_stepped() =>
             {
                 self.emit(site, clone, ctx)?;
             }
             CascadeEvent::CellDivided { site, clone } => {
-                self.places.sites[site.index()].growth = Growth::Events { clock: None };
-                self.divide_in_site(site, clone, ctx)?;
-                self.redraw_site(site, ctx)?;
+                let fired = self.places.site_clock_fired(site);
+                let divided = self.divide_in_site(site, clone, ctx)?;
+                self.redraw(fired.and(divided), ctx)?;
             }
             CascadeEvent::CellDied { site, clone } => {
-                let s = &mut self.places.sites[site.index()];
-                s.growth = Growth::Events { clock: None };
-                s.remove(clone);
-                if s.size == 0 {
-                    s.extinct_at = Some(now);
-                }
+                let fired = self.places.site_clock_fired(site);
+                let lost = self.places.change_site(site, |s| s.lose(clone, now));
                 self.records.add(Count::Died(clone), 1);
-                self.redraw_site(site, ctx)?;
+                self.redraw(fired.and(lost), ctx)?;
             }
             CascadeEvent::CellShed { site, clone } => {
-                let s = &mut self.places.sites[site.index()];
-                s.growth = Growth::Events { clock: None };
-                s.remove(clone);
-                if s.size == 0 {
-                    s.extinct_at = Some(now);
-                }
-                let organ = s.organ;
+                let fired = self.places.site_clock_fired(site);
+                let stale = fired.and(self.places.change_site(site, |s| s.lose(clone, now)));
+                let organ = self.places.site(site).organ;
                 self.records
                     .add(Count::Funnel(clone, organ, |f| &mut f.shed), 1);
-                self.redraw_site(site, ctx)?;
+                self.redraw(stale, ctx)?;
                 self.shed_to_blood(clone, organ, ctx)?;
             }
             CascadeEvent::CellMetFate {
@@ -1336,7 +1335,7 @@ impl CascadeState {
                 self.records.observe(Observation::Burden(sample));
             }
             CascadeEvent::MetastasisDetected { site } => {
-                let s = &self.places.sites[site.index()];
+                let s = self.places.site(site);
                 self.records
                     .add(Count::Funnel(s.founder, s.organ, |f| &mut f.detected), 1);
                 if self.records.first_detection().is_none() {
@@ -1362,11 +1361,11 @@ impl CascadeState {
             CascadeEvent::ClumpPassedCapillaryBed { clump, .. } => self.clump_passed(clump, ctx)?,
             CascadeEvent::ClumpCellDiedInCirculation { clump, clone, .. }
             | CascadeEvent::ClumpCellDiedInVessel { clump, clone, .. } => {
-                self.clump_cell_died(clump, clone, None, ctx)?
+                self.clump_cell_left(clump, clone, None, ctx)?
             }
             CascadeEvent::ClumpCellMetFate {
                 clump, clone, fate, ..
-            } => self.clump_cell_died(clump, clone, Some(fate), ctx)?,
+            } => self.clump_cell_left(clump, clone, Some(fate), ctx)?,
             CascadeEvent::ClumpExtravasated { clump, .. } => self.clump_extravasated(clump, ctx)?,
             CascadeEvent::User(_) => unreachable!("user events go to the extension"),
             _ => unreachable!("pool transitions are handled above"),
@@ -1395,7 +1394,7 @@ impl CascadeState {
                 Compartment::Dormant => o.dormant_cells += cells,
             }
         }
-        for clump in self.places.clumps.values() {
+        for clump in self.places.clumps().values() {
             match clump.stage {
                 ClumpStage::InTransit => circulating_cells += clump.size,
                 ClumpStage::Arrested => organs[clump.organ.index()].arrested_cells += clump.size,
@@ -1413,7 +1412,7 @@ impl CascadeState {
         let mut metastatic_cells = vec![0; organs];
         let mut solitary_cells = vec![0; organs];
         let mut primary_cells = 0;
-        for site in &self.places.sites {
+        for site in self.places.sites() {
             match site.kind {
                 SiteKind::Primary => primary_cells += site.size,
                 SiteKind::Metastasis => metastatic_cells[site.organ.index()] += site.size,
@@ -1527,20 +1526,20 @@ impl<X: Extension> Cascade<X> {
             );
             for &(clone, count) in &primary.cells {
                 state.records.add(Count::Seeded(clone), count);
-                let s = &mut state.places.sites[site.index()];
-                if count > 0 {
+            }
+            let seeded = state.places.change_site(site, |s| {
+                for &(clone, count) in primary.cells.iter().filter(|&&(_, n)| n > 0) {
                     *s.count_mut(clone) += count;
                     s.size += count;
                     s.peak_size = s.size;
                 }
-            }
-            let s = &mut state.places.sites[site.index()];
-            s.founding_cells = s.size;
-            s.founding_clones = s.cells.len() as u32;
+                s.founding_cells = s.size;
+                s.founding_clones = s.cells.len() as u32;
+            });
             // A primary already at the stepping threshold steps from the
             // start (and draws no clock).
             state.maybe_start_steps(site, ctx)?;
-            state.redraw_site(site, ctx)?;
+            state.redraw(seeded, ctx)?;
         }
         state.schedule_therapy(ctx)?;
         for (i, injection) in state.config.injections.iter().enumerate() {

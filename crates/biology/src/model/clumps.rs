@@ -26,18 +26,31 @@
 //! A clump left with one cell is a clump no more: that cell joins the pool
 //! of its clone in the same compartment and organ (in transit or
 //! arrested), an ordinary single cell from then on.
+//!
+//! An extension acts on a clump's cells as on single cells of their clone
+//! in the clump's compartment, with `Cell::in_clump` set: its fates are
+//! each cell's (one that moves a cell takes it out of the clump, into the
+//! pool of that compartment), its marks are each clone's, given when the
+//! clump arrives at a bed or arrests (a cell that leaves the clump keeps
+//! its mark), and its multipliers scale each cell's deaths, its
+//! extravasation affinity in the clump's mean, and its chance of arrest at
+//! a bed: with multipliers `a` of `Arrested` and `q` of `Passed`, a cell's
+//! `p_c` becomes `a·p_c / (a·p_c + q·(1 − p_c))`, its share of arrest among
+//! the two, while the clump still reaches the bed at `1 / transit time`
+//! (it moves with the blood as a unit).
 
 use cascade_kernel::distributions::{Distribution, UniformInt};
 use cascade_kernel::{Context, EventHandle, Purpose, Time};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
+use super::extension::{FateId, Mark, Outcome};
+use super::places::Stale;
 use super::records::Count;
 use super::transitions::death_in;
 use super::{CascadeError, CascadeEvent, CascadeState, Channel, Compartment, Place, PoolKey};
-use super::{ROUTING, SiteKind};
+use super::{PoolFate, ROUTING, SiteKind};
 use crate::clones::CloneId;
-use crate::config::Injection;
+use crate::config::{Injection, PoolMode};
 use crate::organs::{Entry, OrganId};
 
 /// The stream that deals injected cells into clumps.
@@ -84,7 +97,11 @@ pub struct Clump {
     pub cells: Vec<(CloneId, u64)>,
     /// Total cells, at least 2.
     pub size: u64,
-    clock: Option<EventHandle>,
+    pub(super) clock: Option<EventHandle>,
+    /// The extension's marks of its cells, per clone (sorted by clone,
+    /// only those not [`Mark::NONE`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(super) marks: Vec<(CloneId, Mark)>,
 }
 
 impl Clump {
@@ -108,6 +125,13 @@ impl Clump {
         self.cells.len() > 1
     }
 
+    /// The extension's mark of its cells of `clone`.
+    pub fn mark_of(&self, clone: CloneId) -> Mark {
+        (self.marks.iter())
+            .find(|&&(c, _)| c == clone)
+            .map_or(Mark::NONE, |&(_, mark)| mark)
+    }
+
     /// Removes one cell of `clone`, which the clump holds.
     fn remove(&mut self, clone: CloneId) {
         let index = self
@@ -118,6 +142,7 @@ impl Clump {
         self.cells[index].1 -= 1;
         if self.cells[index].1 == 0 {
             self.cells.remove(index);
+            self.marks.retain(|&(c, _)| c != clone);
         }
         self.size -= 1;
     }
@@ -133,16 +158,6 @@ fn leading_clone(cells: &[(CloneId, u64)]) -> CloneId {
             _ => Some((c, n)),
         })
         .map_or(CloneId(0), |(c, _)| c)
-}
-
-/// The clump `id` of `clumps`, whose clock just fired (its handle is
-/// spent).
-fn fired(clumps: &mut BTreeMap<ClumpId, Clump>, id: ClumpId) -> &mut Clump {
-    let clump = clumps
-        .get_mut(&id)
-        .expect("a clump's clock fired, so it exists");
-    clump.clock = None;
-    clump
 }
 
 /// A fate of a clump, before it becomes an event.
@@ -218,22 +233,19 @@ impl CascadeState {
                 Count::Funnel(leading_clone(&cells), organ, |f| &mut f.clumps_injected),
                 1,
             );
-            let id = ClumpId(self.places.next_clump);
-            self.places.next_clump += 1;
-            self.places.clumps.insert(
+            let (id, formed) = self.places.form_clump(|id| Clump {
                 id,
-                Clump {
-                    id,
-                    stage: ClumpStage::InTransit,
-                    organ,
-                    formed_at: now,
-                    formed_size: k,
-                    cells,
-                    size: k,
-                    clock: None,
-                },
-            );
-            self.redraw_clump(id, ctx)?;
+                stage: ClumpStage::InTransit,
+                organ,
+                formed_at: now,
+                formed_size: k,
+                cells,
+                size: k,
+                clock: None,
+                marks: Vec::new(),
+            });
+            let marked = self.mark_clump(id, None, now.days());
+            self.redraw(formed.and(marked), ctx)?;
         }
         for (clone, count) in urn {
             if count > 0 {
@@ -253,66 +265,16 @@ impl CascadeState {
     pub(super) fn redraw_clump<U>(
         &mut self,
         id: ClumpId,
+        stale: Stale,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let Some(clump) = self.places.clumps.get(&id) else {
+        let Some(clump) = self.places.clumps().get(&id) else {
+            // Gone: nothing to draw.
+            self.places.set_clock(stale, None);
             return Ok(());
         };
         let (stage, organ_id, size, clock) = (clump.stage, clump.organ, clump.size, clump.clock);
-        self.channels.clear();
-        let organ = self.config.organs.organ(organ_id);
-        let o = organ_id.index();
-        let m = &self.modifiers;
-        match stage {
-            ClumpStage::InTransit => {
-                let arrival = 1.0 / self.config.transit_time;
-                // The clump passes only if every one of its cells would.
-                let mut passes = 1.0;
-                for &(clone, n) in &clump.cells {
-                    let affinity = self.lineage.phenotype(clone).affinity(organ_id);
-                    let p = (organ.arrest_probability * affinity.arrest * m.arrest[o]).min(1.0);
-                    passes *= libm::pow(1.0 - p, n as f64);
-                }
-                self.channels.push((
-                    arrival * (1.0 - passes),
-                    Channel::Clump(ClumpFate::Arrested),
-                ));
-                self.channels
-                    .push((arrival * passes, Channel::Clump(ClumpFate::Passed)));
-                for &(clone, n) in &clump.cells {
-                    let death = self.lineage.phenotype(clone).circulation_death_rate;
-                    self.channels.push((
-                        n as f64 * death * m.circulation_death,
-                        Channel::Clump(ClumpFate::CellDied(clone)),
-                    ));
-                }
-            }
-            ClumpStage::Arrested => {
-                let affinity: f64 = clump
-                    .cells
-                    .iter()
-                    .map(|&(clone, n)| {
-                        n as f64
-                            * self
-                                .lineage
-                                .phenotype(clone)
-                                .affinity(organ_id)
-                                .extravasation
-                    })
-                    .sum::<f64>()
-                    / size as f64;
-                self.channels.push((
-                    organ.extravasation_rate * affinity * m.extravasation[o],
-                    Channel::Clump(ClumpFate::Extravasated),
-                ));
-                for &(clone, n) in &clump.cells {
-                    self.channels.push((
-                        n as f64 * organ.arrested_death_rate * m.arrested_death[o],
-                        Channel::Clump(ClumpFate::CellDied(clone)),
-                    ));
-                }
-            }
-        }
+        self.fill_clump_channels(id);
         self.add_extension_clump_channels(id);
         let organ = organ_id;
         let handle = self.draw_clock(Place::Clump(id), clock, false, size, ctx, |channel| {
@@ -346,10 +308,83 @@ impl CascadeState {
                 },
             }
         })?;
-        if let Some(clump) = self.places.clumps.get_mut(&id) {
-            clump.clock = handle;
-        }
+        self.places.set_clock(stale, handle);
         Ok(())
+    }
+
+    /// Fills `self.channels` with the model's fates of clump `id` and
+    /// their rates (the module doc), each cell's scaled by the extension's
+    /// multipliers.
+    fn fill_clump_channels(&mut self, id: ClumpId) {
+        let mut channels = core::mem::take(&mut self.channels);
+        channels.clear();
+        let clump = &self.places.clumps()[&id];
+        let organ = self.config.organs.organ(clump.organ);
+        let o = clump.organ.index();
+        let m = &self.modifiers;
+        let factor = |fate, clone| self.clump_multiplier(fate, clump, clone);
+        let phenotype = |clone| self.lineage.phenotype(clone);
+        match clump.stage {
+            ClumpStage::InTransit => {
+                let arrival = 1.0 / self.config.transit_time;
+                // The clump passes only if every one of its cells would.
+                let mut passes = 1.0;
+                for &(clone, n) in &clump.cells {
+                    let affinity = phenotype(clone).affinity(clump.organ);
+                    let p = (organ.arrest_probability * affinity.arrest * m.arrest[o]).min(1.0);
+                    let p = self.clump_arrest_share(p, clump, clone);
+                    passes *= libm::pow(1.0 - p, n as f64);
+                }
+                let arrested = arrival * (1.0 - passes);
+                channels.push((arrested, Channel::Clump(ClumpFate::Arrested)));
+                channels.push((arrival * passes, Channel::Clump(ClumpFate::Passed)));
+                for &(clone, n) in &clump.cells {
+                    let death = phenotype(clone).circulation_death_rate;
+                    let rate = n as f64 * death * m.circulation_death;
+                    let rate = rate * factor(PoolFate::DiedInCirculation, clone);
+                    channels.push((rate, Channel::Clump(ClumpFate::CellDied(clone))));
+                }
+            }
+            ClumpStage::Arrested => {
+                let affinity: f64 = (clump.cells.iter())
+                    .map(|&(clone, n)| {
+                        let affinity = phenotype(clone).affinity(clump.organ).extravasation;
+                        n as f64 * affinity * factor(PoolFate::Extravasated, clone)
+                    })
+                    .sum::<f64>()
+                    / clump.size as f64;
+                let rate = organ.extravasation_rate * affinity * m.extravasation[o];
+                channels.push((rate, Channel::Clump(ClumpFate::Extravasated)));
+                for &(clone, n) in &clump.cells {
+                    let rate = n as f64 * organ.arrested_death_rate * m.arrested_death[o];
+                    let rate = rate * factor(PoolFate::DiedInVessel, clone);
+                    channels.push((rate, Channel::Clump(ClumpFate::CellDied(clone))));
+                }
+            }
+        }
+        self.channels = channels;
+    }
+
+    /// Marks the cells of clump `id` as the extension marks arrivals (in
+    /// the clump's compartment, coming from `from`, on `day`), if it does.
+    fn mark_clump(&mut self, id: ClumpId, from: Option<Compartment>, day: f64) -> Stale {
+        let clump = &self.places.clumps()[&id];
+        let mut marks = Vec::new();
+        if self.marks_arrivals() {
+            for &(clone, _) in &clump.cells {
+                let key = PoolKey::new(clone, clump.stage.compartment(), clump.organ);
+                let from = from.map(|compartment| PoolKey {
+                    compartment,
+                    mark: clump.mark_of(clone),
+                    ..key
+                });
+                let mark = self.marked(key, from, day).mark;
+                if !mark.is_none() {
+                    marks.push((clone, mark));
+                }
+            }
+        }
+        self.places.change_clump(id, |c| c.marks = marks)
     }
 
     /// A circulating clump was arrested: its cells count as arrested.
@@ -358,8 +393,11 @@ impl CascadeState {
         id: ClumpId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let clump = fired(&mut self.places.clumps, id);
-        clump.stage = ClumpStage::Arrested;
+        let fired = self.places.clump_clock_fired(id);
+        let arrested = self
+            .places
+            .change_clump(id, |c| c.stage = ClumpStage::Arrested);
+        let clump = &self.places.clumps()[&id];
         let organ = clump.organ;
         for &(clone, n) in &clump.cells {
             self.records
@@ -368,7 +406,8 @@ impl CascadeState {
         let leading = clump.leading_clone();
         self.records
             .add(Count::Funnel(leading, organ, |f| &mut f.clumps_arrested), 1);
-        self.redraw_clump(id, ctx)
+        let marked = self.mark_clump(id, Some(Compartment::InTransit), ctx.now().days());
+        self.redraw(fired.and(arrested).and(marked), ctx)
     }
 
     /// A circulating clump passed a bed, whole, to where the organ drains:
@@ -378,7 +417,8 @@ impl CascadeState {
         id: ClumpId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let clump = fired(&mut self.places.clumps, id);
+        let fired = self.places.clump_clock_fired(id);
+        let clump = &self.places.clumps()[&id];
         let organ = clump.organ;
         for &(clone, n) in &clump.cells {
             self.records
@@ -388,46 +428,84 @@ impl CascadeState {
         self.records
             .add(Count::Funnel(leading, organ, |f| &mut f.clumps_passed), 1);
         let next = self.downstream(organ, ctx);
-        if let Some(clump) = self.places.clumps.get_mut(&id) {
-            clump.organ = next;
-        }
-        self.redraw_clump(id, ctx)
+        let passed = self.places.change_clump(id, |c| c.organ = next);
+        let marked = self.mark_clump(id, Some(Compartment::InTransit), ctx.now().days());
+        self.redraw(fired.and(passed).and(marked), ctx)
     }
 
     /// A cell of a clump died (in circulation or in the vessel, by the
-    /// clump's stage); a clump left with one cell becomes a single cell.
-    pub(super) fn clump_cell_died<U>(
+    /// clump's stage), or met the extension's fate `fate`: it leaves the
+    /// clump, dead or (a fate that moves it) into the pool of its clone in
+    /// the fate's compartment, with its mark. A clump left with one cell
+    /// becomes a single cell.
+    pub(super) fn clump_cell_left<U>(
         &mut self,
         id: ClumpId,
         clone: CloneId,
-        fate: Option<crate::model::FateId>,
+        fate: Option<FateId>,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let clump = fired(&mut self.places.clumps, id);
-        clump.remove(clone);
+        let fired = self.places.clump_clock_fired(id);
+        let mark = self.places.clumps()[&id].mark_of(clone);
+        let lost = fired.and(self.places.change_clump(id, |c| c.remove(clone)));
+        let clump = &self.places.clumps()[&id];
         let (organ, stage, size) = (clump.organ, clump.stage, clump.size);
-        if let Some(fate) = fate {
-            // Killed by the extension's fate: its count, not the model's.
-            self.records.add(Count::Fate(fate, clone, organ), 1);
-        } else {
-            self.records.add(Count::Died(clone), 1);
-            // The death of a cell in the clump's compartment, as for a
-            // single cell there.
-            let counter = death_in(stage.compartment()).counter;
-            self.records.add(Count::Funnel(clone, organ, counter), 1);
-        }
+        let compartment = stage.compartment();
+        let moved_to = match fate {
+            Some(fate) => {
+                // The extension's fate: its count, not the model's.
+                self.records.add(Count::Fate(fate, clone, organ), 1);
+                match self.attached.declared.fates[fate.0 as usize].outcome {
+                    Outcome::Died => None,
+                    Outcome::Moved(to) => Some(to),
+                }
+            }
+            None => {
+                self.records.add(Count::Died(clone), 1);
+                // The death of a cell in the clump's compartment, as for a
+                // single cell there.
+                let counter = death_in(compartment).counter;
+                self.records.add(Count::Funnel(clone, organ, counter), 1);
+                None
+            }
+        };
         if size > 1 {
-            return self.redraw_clump(id, ctx);
+            self.redraw(lost, ctx)?;
+        } else {
+            self.dissolve(lost, ctx)?;
         }
-        let clump = self
-            .places
-            .clumps
-            .remove(&id)
-            .expect("the clump is still there");
+        let Some(to) = moved_to else {
+            return Ok(());
+        };
+        if self.config.pool_mode == PoolMode::Cohorts {
+            self.enter_pools(PoolKey::new(clone, to, organ), 1, ctx)
+        } else {
+            let from = PoolKey::new(clone, compartment, organ);
+            self.move_cell(PoolKey { mark, ..from }, to, ctx)
+        }
+    }
+
+    /// The clump of `last_cell`, down to one cell, is a clump no more: the
+    /// cell joins its clone's pool in the clump's compartment (with its
+    /// mark).
+    fn dissolve<U>(
+        &mut self,
+        last_cell: Stale,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        // No longer a clump, and no clock to draw.
+        let clump = self.places.take_clump(last_cell);
         let (last, _) = clump.cells[0];
+        let organ = clump.organ;
         self.records
             .add(Count::Funnel(last, organ, |f| &mut f.clumps_dissolved), 1);
-        self.enter_pools(PoolKey::new(last, stage.compartment(), organ), 1, ctx)
+        let key = PoolKey::new(last, clump.stage.compartment(), organ);
+        if self.marks_arrivals() {
+            let mark = clump.mark_of(last);
+            self.add_to_pool(PoolKey { mark, ..key }, 1, ctx)
+        } else {
+            self.enter_pools(key, 1, ctx)
+        }
     }
 
     /// An arrested clump extravasated as a unit: it founds a metastasis
@@ -437,9 +515,8 @@ impl CascadeState {
         id: ClumpId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let clump = (self.places.clumps)
-            .remove(&id)
-            .expect("a clump's clock fired, so it exists");
+        let fired = self.places.clump_clock_fired(id);
+        let clump = self.places.take_clump(fired);
         let organ = clump.organ;
         for &(clone, n) in &clump.cells {
             self.records
@@ -462,15 +539,16 @@ impl CascadeState {
             law,
             capacity,
         );
-        let s = &mut self.places.sites[site.index()];
-        for &(clone, n) in &clump.cells {
-            *s.count_mut(clone) += n;
-        }
-        s.size = clump.size;
-        s.peak_size = clump.size;
-        s.founding_cells = clump.size;
-        s.founding_clones = clump.cells.len() as u32;
+        let founded = self.places.change_site(site, |s| {
+            for &(clone, n) in &clump.cells {
+                *s.count_mut(clone) += n;
+            }
+            s.size = clump.size;
+            s.peak_size = clump.size;
+            s.founding_cells = clump.size;
+            s.founding_clones = clump.cells.len() as u32;
+        });
         self.note_sizes_reached(site, ctx)?;
-        self.redraw_site(site, ctx)
+        self.redraw(founded, ctx)
     }
 }

@@ -54,6 +54,8 @@ use cascade_kernel::distributions::{Distribution, Exponential, sample_binomial};
 use cascade_kernel::{Context, Purpose, RandomStream};
 use serde::{Deserialize, Serialize};
 
+use super::extension::{FateId, Outcome};
+use super::places::Stale;
 use super::records::Count;
 use super::transitions::{Target, death_in};
 use super::{CascadeError, CascadeEvent, CascadeState, Channel, Compartment, PoolKey};
@@ -162,7 +164,19 @@ enum Destination {
     State(usize),
     /// Death in a compartment of an organ (indexed like the states).
     Death(usize),
+    /// An extension's fate that kills ([`Outcome::Died`]), met in a state.
+    Fate(FateId, usize),
     Founded,
+}
+
+/// An absorbing column of the doomed chain: the state a cell ended in,
+/// and how.
+#[derive(Copy, Clone, Debug, PartialEq)]
+enum Absorbed {
+    /// The model's death there.
+    Died(usize),
+    /// An extension's fate that kills, there.
+    Fate(FateId, usize),
 }
 
 /// One clone's chain over the pools.
@@ -188,8 +202,12 @@ pub(super) struct Chain {
     /// Doomed chain: per state, (destination, cumulative probability);
     /// destinations below `states` are states, the others deaths.
     jumps: Vec<Vec<(usize, f64)>>,
-    /// Doomed chain's generator, `states` rows of 2 × `states` columns
-    /// (states, then deaths).
+    /// Doomed chain's absorbing columns, after the states: the model's
+    /// death in each state (in state order), then the extension's fates
+    /// that kill, each in the states of its compartment.
+    absorbing: Vec<Absorbed>,
+    /// Doomed chain's generator, `states` rows of `states` +
+    /// `absorbing.len()` columns (states, then the absorbing ones).
     generator: Vec<f64>,
     /// (interval, transition rows) pairs, oldest first (first in, first
     /// out).
@@ -239,7 +257,13 @@ impl Chain {
                 .iter()
                 .map(|j| vec_bytes::<(usize, f64)>(j.len()))
                 .sum::<u64>()
+            + vec_bytes::<Absorbed>(self.absorbing.len())
             + vec_bytes::<f64>(self.generator.len())
+    }
+
+    /// Columns of the generator and of the transition rows.
+    fn width(&self) -> usize {
+        self.states + self.absorbing.len()
     }
 
     /// The transition matrix over `tau` days: row i gives the probability
@@ -260,8 +284,8 @@ impl Chain {
                     let (_, oldest) = self.cache.remove(0);
                     self.cache_bytes -= rows_bytes(&oldest);
                 }
-                let matrix = exponential(&self.generator, self.states, tau);
-                let width = 2 * self.states;
+                let width = self.width();
+                let matrix = exponential(&self.generator, self.states, width, tau);
                 let rows = matrix
                     .chunks(width)
                     .map(|row| {
@@ -287,12 +311,13 @@ impl Chain {
     }
 }
 
-/// exp(G τ) for the generator `g` of `n` transient states and `n`
-/// absorbing ones (`n` rows of `2n`), as `n` rows of `2n`: [E | F] with
-/// E = exp(A τ) and F = φ(A τ) B τ, φ(x) = (eˣ − 1)/x, for G = [A | B].
-/// Scaling and squaring of a Taylor polynomial, in `+ − × /` only.
-fn exponential(g: &[f64], n: usize, tau: f64) -> Vec<f64> {
-    let width = 2 * n;
+/// exp(G τ) for the generator `g` of `n` transient states and
+/// `width − n` absorbing ones (`n` rows of `width`), as `n` rows of
+/// `width`: [E | F] with E = exp(A τ) and F = φ(A τ) B τ,
+/// φ(x) = (eˣ − 1)/x, for G = [A | B]. Scaling and squaring of a Taylor
+/// polynomial, in `+ − × /` only.
+fn exponential(g: &[f64], n: usize, width: usize, tau: f64) -> Vec<f64> {
+    let m = width - n;
     let norm = (0..n)
         .map(|i| {
             g[i * width..(i + 1) * width]
@@ -313,8 +338,8 @@ fn exponential(g: &[f64], n: usize, tau: f64) -> Vec<f64> {
     let a: Vec<f64> = (0..n * n)
         .map(|k| g[(k / n) * width + k % n] * scale)
         .collect();
-    let b: Vec<f64> = (0..n * n)
-        .map(|k| g[(k / n) * width + n + k % n] * scale)
+    let b: Vec<f64> = (0..n * m)
+        .map(|k| g[(k / m) * width + n + k % m] * scale)
         .collect();
     let identity = |m: &mut Vec<f64>| {
         for i in 0..n {
@@ -325,43 +350,46 @@ fn exponential(g: &[f64], n: usize, tau: f64) -> Vec<f64> {
     let mut y = vec![0.0; n * n];
     identity(&mut y);
     for k in (2..=TAYLOR_DEGREE).rev() {
-        let mut next = multiply(&a, &y, n);
+        let mut next = multiply(&a, &y, n, n);
         for x in &mut next {
             *x /= k as f64;
         }
         identity(&mut next);
         y = next;
     }
-    let mut e = multiply(&a, &y, n);
+    let mut e = multiply(&a, &y, n, n);
     identity(&mut e);
-    let mut f = multiply(&y, &b, n);
+    let mut f = multiply(&y, &b, n, m);
     for _ in 0..squarings {
-        let ef = multiply(&e, &f, n);
+        let ef = multiply(&e, &f, n, m);
         for (x, add) in f.iter_mut().zip(ef) {
             *x += add;
         }
-        e = multiply(&e, &e, n);
+        e = multiply(&e, &e, n, n);
     }
     let mut out = vec![0.0; n * width];
     for i in 0..n {
         for j in 0..n {
             out[i * width + j] = e[i * n + j].max(0.0);
-            out[i * width + n + j] = f[i * n + j].max(0.0);
+        }
+        for j in 0..m {
+            out[i * width + n + j] = f[i * m + j].max(0.0);
         }
     }
     out
 }
 
-fn multiply(x: &[f64], y: &[f64], n: usize) -> Vec<f64> {
-    let mut out = vec![0.0; n * n];
+/// `x` (`n` × `n`) times `y` (`n` × `m`), row-major.
+fn multiply(x: &[f64], y: &[f64], n: usize, m: usize) -> Vec<f64> {
+    let mut out = vec![0.0; n * m];
     for i in 0..n {
         for k in 0..n {
             let xik = x[i * n + k];
             if xik == 0.0 {
                 continue;
             }
-            let row = &y[k * n..(k + 1) * n];
-            for (o, &ykj) in out[i * n..(i + 1) * n].iter_mut().zip(row) {
+            let row = &y[k * m..(k + 1) * m];
+            for (o, &ykj) in out[i * m..(i + 1) * m].iter_mut().zip(row) {
                 *o += xik * ykj;
             }
         }
@@ -472,12 +500,19 @@ fn founding_probabilities(
 }
 
 /// The funnel counters a doomed cell's move from state `from` to `to`
-/// (a state, or `states + death`) adds to, in the organ where it ends.
+/// (a state, or `states +` an absorbing column) adds to, in the organ
+/// where it ends.
 fn book_move(state: &mut CascadeState, clone: CloneId, from: usize, to: usize, cells: u64) {
     let organs = state.config.organs.len();
     let states = 4 * organs;
+    let (end, fate) = match to.checked_sub(states) {
+        None => (to, None),
+        Some(column) => match state.chain(clone).absorbing[column] {
+            Absorbed::Died(end) => (end, None),
+            Absorbed::Fate(fate, end) => (end, Some(fate)),
+        },
+    };
     let dead = to >= states;
-    let end = if dead { to - states } else { to };
     let (from_compartment, to_compartment) = (from / organs, end / organs);
     let organ = OrganId((end % organs) as u16);
     let records = &mut state.records;
@@ -487,11 +522,30 @@ fn book_move(state: &mut CascadeState, clone: CloneId, from: usize, to: usize, c
     if from_compartment <= 1 && to_compartment >= 2 {
         records.add(Count::Funnel(clone, organ, |f| &mut f.extravasated), cells);
     }
-    if dead {
+    if let Some(fate) = fate {
+        records.add(Count::Fate(fate, clone, organ), cells);
+    } else if dead {
         let counter = death_in(COMPARTMENTS[to_compartment]).counter;
         records.add(Count::Funnel(clone, organ, counter), cells);
-        state.records.add(Count::Died(clone), cells);
+        records.add(Count::Died(clone), cells);
     }
+}
+
+/// The doomed chain's absorbing columns for the unconditioned `moves`:
+/// the model's death in each state, then each of the extension's fates
+/// that kill in each state where it has a rate (in the order first met,
+/// state by state), so that a chain without them has the columns it had
+/// before extensions could add fates.
+fn absorbing_columns(moves: &[Vec<(Destination, f64)>]) -> Vec<Absorbed> {
+    let mut absorbing: Vec<Absorbed> = (0..moves.len()).map(Absorbed::Died).collect();
+    for &(destination, _) in moves.iter().flatten() {
+        if let Destination::Fate(fate, state) = destination
+            && !absorbing.contains(&Absorbed::Fate(fate, state))
+        {
+            absorbing.push(Absorbed::Fate(fate, state));
+        }
+    }
+    absorbing
 }
 
 /// The first item whose running sum of weights exceeds `target` (drawn
@@ -657,7 +711,8 @@ impl CascadeState {
             })
             .collect();
         // The doomed chain.
-        let width = 2 * states;
+        let absorbing = absorbing_columns(&moves);
+        let width = states + absorbing.len();
         let mut generator = vec![0.0; states * width];
         let mut doomed_exit = vec![0.0; states];
         let mut jumps = vec![Vec::new(); states];
@@ -672,6 +727,10 @@ impl CascadeState {
                 let (column, w) = match d {
                     Destination::State(j) => (j, rate * (1.0 - h[j]) / stay),
                     Destination::Death(k) => (states + k, rate / stay),
+                    Destination::Fate(fate, k) => {
+                        let column = absorbing.iter().position(|&a| a == Absorbed::Fate(fate, k));
+                        (states + column.expect("listed"), rate / stay)
+                    }
                     Destination::Founded => continue,
                 };
                 if w > 0.0 {
@@ -700,6 +759,7 @@ impl CascadeState {
             arterial_doomed,
             exit: doomed_exit,
             jumps,
+            absorbing,
             generator,
             cache: Vec::new(),
             cache_bytes: 0,
@@ -734,11 +794,21 @@ impl CascadeState {
                 if rate == 0.0 {
                     continue;
                 }
-                let Channel::Pool(fate) = channel else {
-                    unreachable!("cohort mode refuses an extension's own fates")
-                };
                 let to =
                     |c: Compartment, organ: usize| Destination::State(c.index() * organs + organ);
+                let fate = match channel {
+                    Channel::Pool(fate) => fate,
+                    Channel::Own(fate) => {
+                        out.push(
+                            match self.attached.declared.fates[fate.0 as usize].outcome {
+                                Outcome::Died => (Destination::Fate(fate, state), rate),
+                                Outcome::Moved(c) => (to(c, o), rate),
+                            },
+                        );
+                        continue;
+                    }
+                    _ => unreachable!("pools have only pool fates"),
+                };
                 match fate.transition().next {
                     Target::Pool(compartment) => out.push((to(compartment, o), rate)),
                     Target::Downstream => match self.config.organs.drain(key.organ) {
@@ -769,11 +839,17 @@ impl CascadeState {
         let state = self.state_index(key);
         let chain = &self.cohorts.shared[self.chain_index(key.clone)];
         let here = chain.h[state];
+        let fates = &self.attached.declared.fates;
         for (rate, channel) in self.channels.iter_mut() {
-            let Channel::Pool(fate) = *channel else {
-                continue;
+            let next = match *channel {
+                Channel::Pool(fate) => fate.transition().next,
+                Channel::Own(fate) => match fates[fate.0 as usize].outcome {
+                    Outcome::Died => Target::Died,
+                    Outcome::Moved(compartment) => Target::Pool(compartment),
+                },
+                _ => continue,
             };
-            let after = match fate.transition().next {
+            let after = match next {
                 Target::Pool(compartment) => chain.h[compartment.index() * organs + o],
                 Target::Downstream => chain.h_after_pass[o],
                 Target::Founded => 1.0,
@@ -1086,7 +1162,7 @@ impl CascadeState {
     pub(super) fn split_again<U>(
         &mut self,
         ctx: &mut Context<'_, CascadeEvent<U>>,
-    ) -> Result<(), CascadeError> {
+    ) -> Result<Vec<Stale>, CascadeError> {
         self.settle_pools(ctx)?;
         self.cohorts.chains.clear();
         self.cohorts.shared.clear();
@@ -1094,7 +1170,7 @@ impl CascadeState {
         self.cohorts.chain_bytes = 0;
         // From now on the counts move under the new rates.
         self.cohorts.modifiers = Some(self.modifiers.clone());
-        let mut clones: Vec<CloneId> = self.places.pools.keys().map(|k| k.clone).collect();
+        let mut clones: Vec<CloneId> = self.places.pools().keys().map(|k| k.clone).collect();
         clones.extend(
             (0..self.cohorts.doomed.len())
                 .filter(|&i| !self.cohorts.doomed[i].is_empty())
@@ -1102,12 +1178,13 @@ impl CascadeState {
         );
         clones.sort();
         clones.dedup();
+        let mut split = Vec::new();
         for clone in clones {
             self.ensure_chain(clone)?;
             let states = self.chain(clone).states;
             for state in 0..states {
                 let key = self.state_key(clone, state);
-                let following = self.places.pools.get(&key).map_or(0, |p| p.cells);
+                let following = self.places.pools().get(&key).map_or(0, |p| p.cells);
                 let doomed = self.doomed_cells(key);
                 let total = following + doomed;
                 if total == 0 {
@@ -1115,13 +1192,13 @@ impl CascadeState {
                 }
                 let h = self.chain(clone).h[state];
                 let founding = super::draw_binomial(total, h, ctx, COHORTS)?;
-                if founding > 0 || self.places.pools.contains_key(&key) {
-                    self.places.pools.entry(key).or_default().cells = founding;
+                if founding > 0 || self.places.pools().contains_key(&key) {
+                    split.push(self.places.set_pool_cells(key, founding));
                 }
                 *self.doomed_mut(clone, state) = total - founding;
             }
         }
-        Ok(())
+        Ok(split)
     }
 
     /// Kills doomed cells at a dose: each in a reached compartment with

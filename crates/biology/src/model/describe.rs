@@ -32,7 +32,7 @@ impl CascadeState {
                     organ(key.organ)
                 )
             }
-            Place::Site(id) => match self.places.sites.get(id.index()) {
+            Place::Site(id) => match self.places.sites().get(id.index()) {
                 Some(site) => {
                     let kind = match site.kind {
                         SiteKind::Primary => "the primary",

@@ -192,7 +192,8 @@ pub enum CascadeEvent<U> {
         /// The organ.
         organ: OrganId,
     },
-    /// A cell of a clump met a fate an extension declared (one that kills).
+    /// A cell of a clump met a fate an extension declared: it died, or
+    /// left the clump for the fate's compartment.
     ClumpCellMetFate {
         /// The clump.
         clump: ClumpId,

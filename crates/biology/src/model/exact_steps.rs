@@ -79,7 +79,7 @@ impl LazyClone {
 impl CascadeState {
     /// Whether `site` steps exactly now.
     pub(super) fn steps_exactly(&self, site: SiteId) -> bool {
-        matches!(self.places.sites[site.index()].growth, Growth::Exact { .. })
+        matches!(self.places.site(site).growth, Growth::Exact { .. })
     }
 
     /// Puts `site` (stepped, up to date) into exact steps, with its
@@ -93,7 +93,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let constant = matches!(self.config.shedding, Shedding::PerCell)
-            && self.places.sites[site.index()].growth_law == GrowthLaw::Exponential;
+            && self.places.site(site).growth_law == GrowthLaw::Exponential;
         let exact = match self.config.growth_steps {
             Some(GrowthSteps {
                 constant_rates: ConstantRates::Exact,
@@ -105,7 +105,7 @@ impl CascadeState {
                 ..
             }) if constant => {
                 let fresh = self.fresh_clones(site, ctx.now().days());
-                let cells = &self.places.sites[site.index()].cells;
+                let cells = &self.places.site(site).cells;
                 let expected: f64 = cells
                     .iter()
                     .zip(&fresh)
@@ -117,7 +117,7 @@ impl CascadeState {
         };
         match exact {
             Some(fresh) => {
-                let growth = &mut self.places.sites[site.index()].growth;
+                let growth = &mut self.places.stepped_site_mut(site).growth;
                 if let Growth::Leaped { step_from } = *growth {
                     *growth = Growth::Exact {
                         step_from,
@@ -141,7 +141,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) {
         self.drop_emissions(site, ctx);
-        let growth = &mut self.places.sites[site.index()].growth;
+        let growth = &mut self.places.stepped_site_mut(site).growth;
         if let Growth::Exact { step_from, .. } = *growth {
             *growth = Growth::Leaped { step_from };
         }
@@ -149,7 +149,7 @@ impl CascadeState {
 
     /// Takes `site`'s clones out of it, cancelling their pending emissions.
     fn drop_emissions<U>(&mut self, site: SiteId, ctx: &mut Context<'_, CascadeEvent<U>>) {
-        let lazy = self.places.sites[site.index()].growth.lazy_mut();
+        let lazy = self.places.stepped_site_mut(site).growth.lazy_mut();
         for clone in lazy.map(std::mem::take).unwrap_or_default() {
             if let Some(handle) = clone.handle {
                 ctx.cancel(handle);
@@ -167,7 +167,7 @@ impl CascadeState {
         &mut self,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        for index in 0..self.places.sites.len() {
+        for index in 0..self.places.sites().len() {
             let site = SiteId(index as u32);
             if self.steps_exactly(site) {
                 self.catch_up_site(site, ctx)?;
@@ -189,7 +189,9 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let now = ctx.now().days();
-        let lazy = self.places.sites[site.index()]
+        let lazy = self
+            .places
+            .stepped_site_mut(site)
             .growth
             .lazy_mut()
             .map(std::mem::take)
@@ -199,7 +201,7 @@ impl CascadeState {
             if tau <= 0.0 {
                 continue;
             }
-            let s = &mut self.places.sites[site.index()];
+            let s = self.places.stepped_site_mut(site);
             let n = s.count_mut(clone.clone);
             let before = *n;
             let after = clone
@@ -208,7 +210,7 @@ impl CascadeState {
             *n = after;
             self.book_interval(clone, before, after, tau, ctx)?;
         }
-        let s = &mut self.places.sites[site.index()];
+        let s = self.places.stepped_site_mut(site);
         if let Some(slot) = s.growth.lazy_mut() {
             *slot = lazy;
         }
@@ -245,11 +247,11 @@ impl CascadeState {
         self.drop_emissions(site, ctx);
         let mut lazy = fresh;
         for (index, entry) in lazy.iter_mut().enumerate() {
-            let n = self.places.sites[site.index()].cells[index].1;
+            let n = self.places.site(site).cells[index].1;
             entry.next = self.draw_emission(entry, n, ctx)?;
             entry.handle = self.schedule_emission(site, entry, ctx)?;
         }
-        if let Some(slot) = self.places.sites[site.index()].growth.lazy_mut() {
+        if let Some(slot) = self.places.stepped_site_mut(site).growth.lazy_mut() {
             *slot = lazy;
         }
         Ok(())
@@ -258,7 +260,8 @@ impl CascadeState {
     /// The clones of `site` (in the order of its cells), as of `now`, with
     /// their rates now and no emission drawn yet.
     fn fresh_clones(&self, site: SiteId, now: f64) -> Vec<LazyClone> {
-        self.places.sites[site.index()]
+        self.places
+            .site(site)
             .cells
             .iter()
             .map(|&(clone, n)| self.lazy_clone(site, clone, n, now))
@@ -270,7 +273,7 @@ impl CascadeState {
     fn lazy_clone(&self, site: SiteId, clone: CloneId, n: u64, now: f64) -> LazyClone {
         // Per-cell shedding only: the site's total shedding weight is not
         // used.
-        let r = self.rates_in_site(&self.places.sites[site.index()], clone, n.max(1), 0.0);
+        let r = self.rates_in_site(self.places.site(site), clone, n.max(1), 0.0);
         let kept = self.kept_share(clone, r.mutation);
         LazyClone {
             clone,
@@ -367,7 +370,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let now = ctx.now().days();
-        let s = &self.places.sites[site.index()];
+        let s = self.places.site(site);
         let Ok(index) = s.growth.lazy().binary_search_by_key(&clone, |l| l.clone) else {
             return Ok(());
         };
@@ -376,10 +379,12 @@ impl CascadeState {
         let Some((_, kind)) = entry.next else {
             return Ok(());
         };
-        let before = self.places.sites[site.index()]
+        let before = self
+            .places
+            .site(site)
             .cells
             .binary_search_by_key(&clone, |&(c, _)| c)
-            .map_or(0, |i| self.places.sites[site.index()].cells[i].1);
+            .map_or(0, |i| self.places.site(site).cells[i].1);
         if before == 0 {
             // Cannot happen (a clone without cells has no emission), but a
             // stale event must not create an empty clone.
@@ -390,12 +395,12 @@ impl CascadeState {
             .rates()
             .count_before_emission(before, tau, ctx.rng(EXACT_STEPS))?;
         self.book_interval(&entry, before, at_emission, tau, ctx)?;
-        let organ = self.places.sites[site.index()].organ;
+        let organ = self.places.site(site).organ;
         let after = match kind {
             Emission::Shed => at_emission - 1,
             Emission::Daughter => at_emission,
         };
-        *self.places.sites[site.index()].count_mut(clone) = after;
+        *self.places.stepped_site_mut(site).count_mut(clone) = after;
         let mut daughter = None;
         match kind {
             Emission::Shed => {
@@ -405,7 +410,7 @@ impl CascadeState {
             Emission::Daughter => {
                 let d = self.other_daughter(site, clone, ctx)?;
                 self.records.add(Count::Born(d), 1);
-                *self.places.sites[site.index()].count_mut(d) += 1;
+                *self.places.stepped_site_mut(site).count_mut(d) += 1;
                 daughter = Some(d);
             }
         }
@@ -413,7 +418,7 @@ impl CascadeState {
         entry.as_of = now;
         entry.next = self.draw_emission(&entry, after, ctx)?;
         entry.handle = self.schedule_emission(site, &entry, ctx)?;
-        if let Some(lazy) = self.places.sites[site.index()].growth.lazy_mut() {
+        if let Some(lazy) = self.places.stepped_site_mut(site).growth.lazy_mut() {
             lazy[index] = entry;
         }
         if let Some(d) = daughter {
@@ -422,12 +427,12 @@ impl CascadeState {
             entry.handle = self.schedule_emission(site, &entry, ctx)?;
             // Every daughter of another clone is a new clone, the newest:
             // it goes last, and the clones stay sorted.
-            if let Some(lazy) = self.places.sites[site.index()].growth.lazy_mut() {
+            if let Some(lazy) = self.places.stepped_site_mut(site).growth.lazy_mut() {
                 let position = lazy.partition_point(|l| l.clone < d);
                 lazy.insert(position, entry);
             }
         }
-        let s = &mut self.places.sites[site.index()];
+        let s = self.places.stepped_site_mut(site);
         s.size = s.size + after + u64::from(daughter.is_some()) - before;
         s.peak_size = s.peak_size.max(s.size);
         if after == 0 {
@@ -456,7 +461,7 @@ impl CascadeState {
         clone: CloneId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<CloneId, CascadeError> {
-        let kind = self.places.sites[site.index()].kind;
+        let kind = self.places.site(site).kind;
         let mutation = self.rates(clone, kind).mutation_probability;
         // The mutant first, then each drug in order.
         let mut items = vec![(None, mutation)];

@@ -25,8 +25,9 @@
 //!   Marked cells are a pool of their own, so every clock stays exact.
 //! - **Levels** ([`Declarations::level`]): named numbers the hazards and
 //!   multipliers read, changed only by
-//!   [`ExtensionContext::set_level`], which redraws the clocks (an
-//!   immunotherapy raising natural-killer activity on a day).
+//!   [`ExtensionContext::set_level`], which redraws the clocks whose rates
+//!   the extension enters (an immunotherapy raising natural-killer
+//!   activity on a day).
 //! - **Counters** ([`Declarations::counter`]): numbers of its own that
 //!   reach the outputs.
 //! - **Hooks**: [`Extension::start`] at the start of a run, and
@@ -45,9 +46,15 @@
 //! and shows the state settled (cohort counts and exact steps brought up
 //! to now).
 //!
-//! Fates and marks need single cells in the pools (`pools: PerCell`):
-//! cohort mode keeps doomed cells as counts over the model's own
-//! compartments, and refuses an extension that declares them.
+//! In cohort mode (`pools: Cohorts`) an extension's fates are part of the
+//! cells' chain: a fate that kills is an absorbing state of its own, so
+//! its count is exact for every cell; a fate that moves a cell is a move
+//! of the chain, counted only for the cells followed one by one (the
+//! doomed ones are seen only at the ends of an interval, as for the
+//! model's `passed` and dormancy counters). Marks need single cells
+//! (`pools: PerCell`): a mark is a cell's day of arrival, a path that
+//! cohort counts do not keep, and cohort mode refuses an extension that
+//! declares them.
 
 use cascade_kernel::{Context, EventHandle, Purpose, RandomStream, Time, TraceEvent};
 use serde::{Deserialize, Serialize};
@@ -297,7 +304,7 @@ impl Declarations {
     }
 
     /// Checks names, levels and subscriptions, and what the configuration
-    /// allows (no fates or marks in cohort mode, field `pools`); other
+    /// allows (no marks in cohort mode, field `pools`); other
     /// errors name a field under `extension`. Run when the model is built,
     /// and by the runner at `check`.
     ///
@@ -349,12 +356,12 @@ impl Declarations {
                 ));
             }
         }
-        if config.pool_mode == PoolMode::Cohorts && (!self.fates.is_empty() || self.marks) {
+        if config.pool_mode == PoolMode::Cohorts && self.marks {
             return Err(refuse(
                 "pools".into(),
                 "Cohorts".into(),
-                "PerCell: the extension declares fates or marks of its own, which cohort mode \
-                 (doomed cells kept as counts over the model's compartments) does not follow",
+                "PerCell: the extension marks cells on arrival, a day that cohort mode \
+                 (doomed cells kept as counts, without their paths) does not keep",
             ));
         }
         Ok(())
@@ -409,7 +416,7 @@ pub struct Cell<'a> {
     /// Every clone so far, with its parent and name.
     pub lineage: &'a Lineage,
     /// Whether it is a cell of a clump (in transit or arrested with
-    /// others): only fates that kill act on clumps' cells.
+    /// others).
     pub in_clump: bool,
     levels: &'a [f64],
 }
@@ -700,36 +707,75 @@ impl CascadeState {
         ]
     }
 
-    /// Adds to `self.channels` the extension's fates that kill, for the
-    /// cells of clump `id` (each cell meets them as a single cell of its
-    /// clone in the clump's compartment would, with `Cell::in_clump` set).
-    /// Fates that move a cell and the multipliers do not act on clumps.
+    /// Adds to `self.channels` the extension's fates for the cells of
+    /// clump `id` (each cell meets them as a single cell of its clone and
+    /// mark in the clump's compartment would, with `Cell::in_clump` set).
     pub(super) fn add_extension_clump_channels(&mut self, id: super::ClumpId) {
         let mut channels = core::mem::take(&mut self.channels);
-        let (Some(rules), Some(clump)) =
-            (self.attached.rules.as_deref(), self.places.clumps.get(&id))
-        else {
+        let (Some(rules), Some(clump)) = (
+            self.attached.rules.as_deref(),
+            self.places.clumps().get(&id),
+        ) else {
             self.channels = channels;
             return;
         };
         let compartment = clump.stage.compartment();
-        let fates = &self.attached.by_compartment[compartment.index()];
-        for &fate in fates {
-            if self.attached.declared.fates[fate.0 as usize].outcome != Outcome::Died {
-                continue;
-            }
+        for &fate in &self.attached.by_compartment[compartment.index()] {
             for &(clone, n) in &clump.cells {
-                let key = super::PoolKey::new(clone, compartment, clump.organ);
-                let cell = Cell {
-                    in_clump: true,
-                    ..self.cell(key)
-                };
-                let rate = n as f64 * rules.hazard(fate, &cell);
+                let rate = n as f64 * rules.hazard(fate, &self.clump_cell(clump, clone));
                 let channel = super::clumps::ClumpFate::CellMetFate(clone, fate);
                 channels.push((rate, super::Channel::Clump(channel)));
             }
         }
         self.channels = channels;
+    }
+
+    /// A cell of `clone` in `clump`, as the extension sees it.
+    fn clump_cell(&self, clump: &super::Clump, clone: CloneId) -> Cell<'_> {
+        let key = super::PoolKey {
+            mark: clump.mark_of(clone),
+            ..super::PoolKey::new(clone, clump.stage.compartment(), clump.organ)
+        };
+        Cell {
+            in_clump: true,
+            ..self.cell(key)
+        }
+    }
+
+    /// The extension's multiplier of the model's fate `fate` for a cell
+    /// of `clone` in `clump` (1 unless declared).
+    pub(super) fn clump_multiplier(
+        &self,
+        fate: PoolFate,
+        clump: &super::Clump,
+        clone: CloneId,
+    ) -> f64 {
+        match self.attached.rules.as_deref() {
+            Some(rules) if self.attached.multiplied[fate.index()] => {
+                rules.multiplier(fate, &self.clump_cell(clump, clone))
+            }
+            _ => 1.0,
+        }
+    }
+
+    /// A cell of `clone` in `clump` with arrest probability `p` at the
+    /// clump's bed: with the extension's multipliers `a` of `Arrested` and
+    /// `q` of `Passed`, its share of arrest among the two,
+    /// `a·p / (a·p + q·(1 − p))` (0 when both are 0); `p` itself unless
+    /// either is declared.
+    pub(super) fn clump_arrest_share(&self, p: f64, clump: &super::Clump, clone: CloneId) -> f64 {
+        let multiplied = &self.attached.multiplied;
+        if !(multiplied[PoolFate::Arrested.index()] || multiplied[PoolFate::Passed.index()]) {
+            return p;
+        }
+        let a = p * self.clump_multiplier(PoolFate::Arrested, clump, clone);
+        let q = (1.0 - p) * self.clump_multiplier(PoolFate::Passed, clump, clone);
+        if a + q == 0.0 { 0.0 } else { a / (a + q) }
+    }
+
+    /// Whether the extension marks cells on arrival.
+    pub(super) fn marks_arrivals(&self) -> bool {
+        self.attached.rules.is_some() && self.attached.declared.marks
     }
 
     /// The pool a cell entering `key` (unmarked) goes to: `key` with the
@@ -855,7 +901,10 @@ impl<'a, 'c, U> ExtensionContext<'a, 'c, U> {
         self.state.level(level)
     }
 
-    /// Sets the level `level` and, if it changed, redraws every clock.
+    /// Sets the level `level` and, if it changed, redraws the clocks
+    /// whose rates the extension enters (the only rates a level can
+    /// change): those of the pools and clumps if it declares fates or
+    /// multiplies pool fates, those of the sites if it multiplies theirs.
     ///
     /// # Errors
     ///
@@ -869,8 +918,7 @@ impl<'a, 'c, U> ExtensionContext<'a, 'c, U> {
         if self.state.level(level).to_bits() == value.to_bits() {
             return Ok(());
         }
-        self.state
-            .change_modifiers(|m| m.levels[level.0 as usize] = value, self.context)
+        self.state.set_level(level, value, self.context)
     }
 
     /// Changes the model's rate multipliers, then redraws every clock.

@@ -16,7 +16,8 @@ use std::fmt;
 use cascade_kernel::{Context, EventHandle};
 use serde::{Deserialize, Serialize};
 
-use super::{CascadeError, CascadeEvent, CascadeState, Pool, PoolKey, Site, clumps::Clump};
+use super::places::Pool;
+use super::{CascadeError, CascadeEvent, CascadeState, PoolKey, Site, clumps::Clump};
 use crate::clones::{OrganAffinity, TumourClone};
 use crate::config::PoolMode;
 use crate::observables::{Funnel, Ledger};
@@ -146,13 +147,13 @@ impl CascadeState {
         let per_event = size_of::<CascadeEvent<()>>() as u64 + size_of::<EventHandle>() as u64 + 32;
         MemoryUse {
             clones: part(self.lineage.len(), per_clone),
-            sites: part(self.places.sites.len(), size_of::<Site>() as u64 + 64),
+            sites: part(self.places.sites().len(), size_of::<Site>() as u64 + 64),
             pools: part(
-                self.places.pools.len(),
+                self.places.pools().len(),
                 MAP_OVERHEAD * (size_of::<PoolKey>() + size_of::<Pool>()) as u64,
             ),
             clumps: part(
-                self.places.clumps.len(),
+                self.places.clumps().len(),
                 MAP_OVERHEAD * size_of::<Clump>() as u64 + 64,
             ),
             chains: Part {

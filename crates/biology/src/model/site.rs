@@ -117,6 +117,15 @@ impl Site {
         self.peak_size = self.peak_size.max(self.size);
     }
 
+    /// One cell of `clone` left (died or was shed) at `now`: the site is
+    /// extinct if it was the last.
+    pub(super) fn lose(&mut self, clone: CloneId, now: Time) {
+        self.remove(clone);
+        if self.size == 0 {
+            self.extinct_at = Some(now);
+        }
+    }
+
     pub(super) fn remove(&mut self, clone: CloneId) -> bool {
         let Ok(index) = self.cells.binary_search_by_key(&clone, |&(c, _)| c) else {
             return false;

@@ -29,16 +29,14 @@ impl CascadeState {
         else {
             return Ok(());
         };
-        let s = &mut self.places.sites[site.index()];
+        let s = self.places.site(site);
         if s.is_stepped() || s.size < threshold {
             return Ok(());
         }
-        if let Some(clock) = s.growth.clock() {
+        let step_from = ctx.now().days();
+        if let Some(clock) = self.places.enter_steps(site, Growth::Leaped { step_from }) {
             ctx.cancel(clock);
         }
-        s.growth = Growth::Leaped {
-            step_from: ctx.now().days(),
-        };
         self.choose_steps(site, ctx)?;
         let at = next_step(ctx.now().days(), step)?;
         ctx.schedule_at(at, CascadeEvent::SiteStepped { site })?;
@@ -60,7 +58,7 @@ impl CascadeState {
         else {
             return Ok(());
         };
-        if !self.places.sites[site.index()].is_stepped() {
+        if !self.places.site(site).is_stepped() {
             return Ok(());
         }
         self.check_site_rates(site)?;
@@ -80,15 +78,13 @@ impl CascadeState {
         site: SiteId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let rates: Vec<_> = self.site_rates(&self.places.sites[site.index()]).collect();
-        let organ = self.places.sites[site.index()].organ;
+        let rates: Vec<_> = self.site_rates(self.places.site(site)).collect();
+        let organ = self.places.site(site).organ;
         let now = ctx.now();
         // The first step of a site runs from its entry into steps to the
         // next point of the grid; the others are whole steps.
-        let interval = now.days() - self.places.sites[site.index()].growth.step_from();
-        self.places.sites[site.index()]
-            .growth
-            .set_step_from(now.days());
+        let interval = now.days() - self.places.site(site).growth.step_from();
+        (self.places.stepped_site_mut(site).growth).set_step_from(now.days());
         let mut mutants: Vec<CloneId> = Vec::new();
         for r in &rates {
             let n = r.cells;
@@ -117,7 +113,7 @@ impl CascadeState {
             let mut resistant = Vec::new();
             let kept =
                 self.resistant_daughters(r.clone, births - mutant_births, &mut resistant, ctx)?;
-            let s = &mut self.places.sites[site.index()];
+            let s = self.places.stepped_site_mut(site);
             let count = s.count_mut(r.clone);
             *count = *count - removed + kept;
             self.records.add(Count::Died(r.clone), died);
@@ -136,9 +132,9 @@ impl CascadeState {
         }
         for daughter in mutants {
             self.records.add(Count::Born(daughter), 1);
-            *self.places.sites[site.index()].count_mut(daughter) += 1;
+            *self.places.stepped_site_mut(site).count_mut(daughter) += 1;
         }
-        let s = &mut self.places.sites[site.index()];
+        let s = self.places.stepped_site_mut(site);
         s.cells.retain(|&(_, n)| n > 0);
         s.size = s.cells.iter().map(|&(_, n)| n).sum();
         s.peak_size = s.peak_size.max(s.size);
@@ -155,9 +151,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         self.catch_up_site(site, ctx)?;
-        self.places.sites[site.index()]
-            .growth
-            .set_step_from(ctx.now().days());
+        (self.places.stepped_site_mut(site).growth).set_step_from(ctx.now().days());
         self.after_step(site, step, threshold, ctx)
     }
 
@@ -174,18 +168,22 @@ impl CascadeState {
         threshold: u64,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        if self.places.sites[site.index()].size == 0 {
+        let size = self.places.site(site).size;
+        if size == 0 {
             self.leave_exact_steps(site, ctx);
-            let s = &mut self.places.sites[site.index()];
-            s.growth = Growth::Events { clock: None };
-            s.extinct_at.get_or_insert(ctx.now());
-            return Ok(());
+            let now = ctx.now();
+            self.places.note_site(site, |s| {
+                s.extinct_at.get_or_insert(now);
+            });
+            // Empty: its clock draws nothing.
+            let left = self.places.leave_steps(site);
+            return self.redraw(left, ctx);
         }
-        if self.places.sites[site.index()].size < (threshold / 2).max(2) {
+        if size < (threshold / 2).max(2) {
             self.leave_exact_steps(site, ctx);
-            self.places.sites[site.index()].growth = Growth::Events { clock: None };
+            let left = self.places.leave_steps(site);
             self.note_sizes_reached(site, ctx)?;
-            return self.redraw_site(site, ctx);
+            return self.redraw(left, ctx);
         }
         self.note_sizes_reached(site, ctx)?;
         self.choose_steps(site, ctx)?;

@@ -9,6 +9,7 @@ use cascade_kernel::distributions::{Bernoulli, Binomial, Distribution};
 use cascade_kernel::{Context, Purpose, Time};
 use serde::{Deserialize, Serialize};
 
+use super::places::Stale;
 use super::records::Count;
 use super::{
     CascadeError, CascadeEvent, CascadeState, Compartment, PoolKey, SiteId, SiteKind, draw_binomial,
@@ -157,9 +158,7 @@ impl CascadeState {
     }
 
     fn primary(&self) -> Option<SiteId> {
-        self.places
-            .sites
-            .iter()
+        (self.places.sites().iter())
             .find(|s| s.kind == SiteKind::Primary)
             .map(|s| s.id)
     }
@@ -173,21 +172,23 @@ impl CascadeState {
     ) -> Result<(), CascadeError> {
         let now = ctx.now();
         let treated = self.therapy.every_regimen_dosed();
-        let s = &mut self.places.sites[site.index()];
+        let s = self.places.site(site);
         if s.awaiting_relapse && s.size >= self.config.detection_size {
-            s.awaiting_relapse = false;
             // Before every regimen has given a dose (say, the detection
             // that starts a FirstDetection regimen after surgery) a site
             // reaching the detectable size is disease still to treat, not a
             // relapse after treatment.
-            if treated {
-                if s.relapsed_at.is_none() {
-                    s.relapsed_at = Some(now);
+            self.places.note_site(site, |s| {
+                s.awaiting_relapse = false;
+                if treated {
+                    s.relapsed_at.get_or_insert(now);
                 }
+            });
+            if treated {
                 ctx.schedule_at(now, CascadeEvent::RelapseDetected { site })?;
             }
         }
-        let s = &self.places.sites[site.index()];
+        let s = self.places.site(site);
         if s.kind != SiteKind::Primary || s.size < self.therapy.next_primary_size {
             return Ok(());
         }
@@ -266,15 +267,18 @@ impl CascadeState {
         let Some(surgery) = self.config.therapy.surgery else {
             return Ok(());
         };
-        if self.places.sites[site.index()].resected_at.is_some() {
+        if self.places.site(site).resected_at.is_some() {
             return Ok(());
         }
         self.catch_up_sites(ctx)?;
         self.therapy.started_at.get_or_insert(now);
         let removal = 1.0 - surgery.left_behind;
-        self.remove_from_site(site, ctx, &|_, _| removal, Removal::Surgery)?;
-        self.places.sites[site.index()].resected_at = Some(now);
-        self.redraw_site(site, ctx)?;
+        let removed = self.remove_from_site(site, ctx, &|_, _| removal, Removal::Surgery)?;
+        self.places.note_site(site, |s| s.resected_at = Some(now));
+        // A resected site sheds no more: its clock changes even when no
+        // cell was removed.
+        let resected = removed.unwrap_or_else(|| self.places.change_site(site, |_| {}));
+        self.redraw(resected, ctx)?;
         self.await_relapse();
         self.start_regimens(RegimenStart::Surgery, ctx)
     }
@@ -308,12 +312,13 @@ impl CascadeState {
         let kill = |state: &CascadeState, clone: CloneId| {
             kill_probability(log_kill, state.lineage.phenotype(clone).sensitivity(drug))
         };
-        for index in 0..self.places.sites.len() {
+        for index in 0..self.places.sites().len() {
             let site = SiteId(index as u32);
-            if self.places.sites[index].size > 0
-                && self.remove_from_site(site, ctx, &kill, Removal::Drug)?
-            {
-                self.redraw_site(site, ctx)?;
+            if self.places.site(site).size == 0 {
+                continue;
+            }
+            if let Some(killed) = self.remove_from_site(site, ctx, &kill, Removal::Drug)? {
+                self.redraw(killed, ctx)?;
             }
         }
         // Cohort mode's doomed cells, up to date, then the followed ones.
@@ -322,20 +327,19 @@ impl CascadeState {
             |compartment| !cycle_specific || compartment == Compartment::Solitary,
             &kill,
         )?;
-        let keys: Vec<_> = (self.places.pools)
-            .iter()
+        let keys: Vec<_> = (self.places.pools().iter())
             .filter(|(k, p)| {
                 p.cells > 0 && (!cycle_specific || k.compartment == Compartment::Solitary)
             })
             .map(|(k, _)| *k)
             .collect();
         for key in keys {
-            let cells = self.places.pools[&key].cells;
+            let cells = self.places.pools()[&key].cells;
             let killed = draw_binomial(cells, kill(self, key.clone), ctx, THERAPY)?;
             if killed > 0 {
-                self.places.pools.get_mut(&key).expect("listed above").cells -= killed;
+                let stale = self.places.remove_from_pool(key, killed);
                 self.book_kills(key, killed);
-                self.redraw_pool(key, ctx)?;
+                self.redraw(stale, ctx)?;
             }
         }
         Ok(())
@@ -357,50 +361,55 @@ impl CascadeState {
 
     /// Removes each cell of `site` with the probability of its clone
     /// (surgery's removal share, or the drug's kill probability), and books
-    /// the cells removed. Returns whether any cell went.
+    /// the cells removed. Returns the changed site, if any cell went.
     fn remove_from_site<U>(
         &mut self,
         site: SiteId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
         probability: &dyn Fn(&CascadeState, CloneId) -> f64,
         removal: Removal,
-    ) -> Result<bool, CascadeError> {
+    ) -> Result<Option<Stale>, CascadeError> {
         let now = ctx.now();
-        let mut any = false;
-        for j in 0..self.places.sites[site.index()].cells.len() {
-            let (clone, cells) = self.places.sites[site.index()].cells[j];
-            let gone = draw_binomial(cells, probability(self, clone), ctx, THERAPY)?;
-            if gone == 0 {
-                continue;
-            }
-            any = true;
-            self.places.sites[site.index()].cells[j].1 -= gone;
+        let mut gone = Vec::new();
+        for &(clone, cells) in &self.places.site(site).cells {
+            gone.push(draw_binomial(
+                cells,
+                probability(self, clone),
+                ctx,
+                THERAPY,
+            )?);
+        }
+        if gone.iter().all(|&n| n == 0) {
+            return Ok(None);
+        }
+        for (&(clone, _), &n) in self.places.site(site).cells.iter().zip(&gone) {
             let count = match removal {
                 Removal::Surgery => Count::Removed(clone),
                 Removal::Drug => Count::Killed(clone),
             };
-            self.records.add(count, gone);
+            self.records.add(count, n);
         }
-        let s = &mut self.places.sites[site.index()];
-        if any {
+        Ok(Some(self.places.change_site(site, |s| {
+            for (entry, n) in s.cells.iter_mut().zip(gone) {
+                entry.1 -= n;
+            }
             s.cells.retain(|&(_, n)| n > 0);
             s.size = s.cells.iter().map(|&(_, n)| n).sum();
             if s.size == 0 && s.extinct_at.is_none() {
                 s.extinct_at = Some(now);
             }
-        }
-        Ok(any)
+        })))
     }
 
     /// After surgery or a dose: every site below the detectable size now
     /// relapses if it reaches it.
     fn await_relapse(&mut self) {
         let detection = self.config.detection_size;
-        for s in &mut self.places.sites {
+        self.places.note_sites(|s| {
             if s.size < detection {
                 s.awaiting_relapse = true;
             }
-        }
+        });
     }
 
     /// Of `births` daughters of `clone` in a step of stepped growth, those
