@@ -507,6 +507,9 @@ fn book_move(state: &mut CascadeState, clone: CloneId, from: usize, to: usize, c
     let states = 4 * organs;
     let (end, fate) = match to.checked_sub(states) {
         None => (to, None),
+        // The model's deaths are the first absorbing columns, state by
+        // state (`absorbing_columns`): no lookup on the common path.
+        Some(column) if column < states => (column, None),
         Some(column) => match state.chain(clone).absorbing[column] {
             Absorbed::Died(end) => (end, None),
             Absorbed::Fate(fate, end) => (end, Some(fate)),

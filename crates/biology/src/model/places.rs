@@ -86,21 +86,25 @@ impl Places {
     // -- reading -----------------------------------------------------------
 
     /// Every site, in order of founding.
+    #[inline]
     pub(super) fn sites(&self) -> &[Site] {
         &self.sites
     }
 
     /// The site `id`.
+    #[inline]
     pub(super) fn site(&self, id: SiteId) -> &Site {
         &self.sites[id.index()]
     }
 
     /// Every pool, in key order (empty ones included).
+    #[inline]
     pub(super) fn pools(&self) -> &BTreeMap<PoolKey, Pool> {
         &self.pools
     }
 
     /// Every clump, by id.
+    #[inline]
     pub(super) fn clumps(&self) -> &BTreeMap<ClumpId, Clump> {
         &self.clumps
     }
@@ -120,6 +124,7 @@ impl Places {
 
     /// The clock drawn for `stale`'s place (`None`: none is pending); a
     /// place that is gone keeps nothing.
+    #[inline]
     pub(super) fn set_clock(&mut self, stale: Stale, clock: Option<EventHandle>) {
         match stale.0 {
             Place::Pool(key) => {
@@ -143,6 +148,7 @@ impl Places {
     // -- pools ---------------------------------------------------------------
 
     /// Adds `count` cells to pool `key` (made if new).
+    #[inline]
     pub(super) fn add_to_pool(&mut self, key: PoolKey, count: u64) -> Stale {
         self.pools.entry(key).or_default().cells += count;
         Stale(Place::Pool(key))
@@ -150,6 +156,7 @@ impl Places {
 
     /// Takes one cell from pool `key`, whose clock just fired (its handle
     /// is spent).
+    #[inline]
     pub(super) fn take_fired_cell(&mut self, key: PoolKey) -> Stale {
         let pool = (self.pools)
             .get_mut(&key)
@@ -160,6 +167,7 @@ impl Places {
     }
 
     /// Removes `count` of pool `key`'s cells (killed by a dose).
+    #[inline]
     pub(super) fn remove_from_pool(&mut self, key: PoolKey, count: u64) -> Stale {
         let pool = (self.pools).get_mut(&key).expect("a pool with cells");
         pool.cells -= count;
@@ -168,6 +176,7 @@ impl Places {
 
     /// Sets pool `key`'s cells to `cells` (cohort mode's split of every
     /// cell again), making the pool if new.
+    #[inline]
     pub(super) fn set_pool_cells(&mut self, key: PoolKey, cells: u64) -> Stale {
         self.pools.entry(key).or_default().cells = cells;
         Stale(Place::Pool(key))
@@ -191,12 +200,14 @@ impl Places {
     }
 
     /// Changes site `id`'s cells with `change`.
+    #[inline]
     pub(super) fn change_site(&mut self, id: SiteId, change: impl FnOnce(&mut Site)) -> Stale {
         change(&mut self.sites[id.index()]);
         Stale(Place::Site(id))
     }
 
     /// Site `id`'s clock just fired: its handle is spent.
+    #[inline]
     pub(super) fn site_clock_fired(&mut self, id: SiteId) -> Stale {
         self.sites[id.index()].growth = Growth::Events { clock: None };
         Stale(Place::Site(id))
@@ -260,6 +271,7 @@ impl Places {
     }
 
     /// Clump `id`'s clock just fired: its handle is spent.
+    #[inline]
     pub(super) fn clump_clock_fired(&mut self, id: ClumpId) -> Stale {
         let clump = (self.clumps)
             .get_mut(&id)
@@ -269,6 +281,7 @@ impl Places {
     }
 
     /// Changes clump `id` with `change`.
+    #[inline]
     pub(super) fn change_clump(&mut self, id: ClumpId, change: impl FnOnce(&mut Clump)) -> Stale {
         change(self.clumps.get_mut(&id).expect("the clump exists"));
         Stale(Place::Clump(id))
