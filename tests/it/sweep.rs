@@ -216,6 +216,28 @@ fn broken_sweeps_and_merges_are_refused_with_what_is_wrong() {
     let _ = fs::remove_dir_all(&root);
 }
 
+#[test]
+fn a_merge_refuses_slices_of_an_older_output_format() {
+    let root = scratch("sweep-old-format");
+    let dirs = slices(&root, 1, &["--threads", "1"]);
+    let run_json = Path::new(&dirs[0]).join("run.json");
+    let text = fs::read_to_string(&run_json).unwrap();
+    let current = format!("\"format\": {}", cascade_runner::output::FORMAT);
+    assert!(text.contains(&current), "{text}");
+    fs::write(&run_json, text.replace(&current, "\"format\": 3")).unwrap();
+    let merged = root.join("merged");
+    let e = refused(&["merge", "--out", merged.to_str().unwrap(), &dirs[0]]);
+    assert!(
+        e.contains(&format!(
+            "the slices were written in output format 3 and this cascade writes format {}",
+            cascade_runner::output::FORMAT
+        )),
+        "{e}"
+    );
+    assert!(!merged.exists());
+    let _ = fs::remove_dir_all(&root);
+}
+
 /// With the `parquet` feature: the tables as Parquet, merged slices the
 /// same bytes as one machine's, one row per CSV row.
 #[cfg(feature = "parquet")]

@@ -667,6 +667,15 @@ pub fn merge<X: ScenarioExtension>(
         )));
     }
     let plan = Plan::new(base, identity.seed, identity.replicates)?;
+    if identity.format != FORMAT {
+        return Err(Failure::Input(format!(
+            "the slices were written in output format {} and this cascade writes format \
+             {FORMAT} (the tables' columns or how they are written changed; CHANGELOG.md says \
+             how): run the slices again with this cascade, or merge them with the one that ran \
+             them",
+            identity.format
+        )));
+    }
     if identity != plan.identity(None) {
         let version = |v: &str| {
             if v.is_empty() {
@@ -728,10 +737,15 @@ fn difference(a: &RunIdentity, b: &RunIdentity) -> Option<String> {
             "the replicates differ ({} against {})",
             a.replicates, b.replicates
         ))
-    } else if a.cascade_version != b.cascade_version || a.format != b.format {
+    } else if a.cascade_version != b.cascade_version {
         Some(format!(
             "the cascade version differs ({} against {})",
             a.cascade_version, b.cascade_version
+        ))
+    } else if a.format != b.format {
+        Some(format!(
+            "the output format differs ({} against {})",
+            a.format, b.format
         ))
     } else if a.extension != b.extension {
         Some(format!(
