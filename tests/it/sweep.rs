@@ -56,6 +56,17 @@ fn merged_slices_are_byte_identical_to_one_machine_for_1_2_3_and_7_slices() {
         points
             .starts_with("point,organs.lung.growth_multiplier,injections.0.cells.B16,replicates,")
     );
+    // The dictionary has the point's columns, typed, and points.csv's.
+    let dictionary = fs::read_to_string(whole.join("dictionary.csv")).unwrap();
+    for row in [
+        "\nsummary,point,count,point index,false,",
+        "\nfunnel,organs.lung.growth_multiplier,float,as in the scenario file,false,",
+        "\nmetastases,detected_day,day,days,true,",
+        "\npoints,replicates,count,replicates,false,",
+        "\npoints,shed_low,float,cells,true,",
+    ] {
+        assert!(dictionary.contains(row), "{row} in {dictionary}");
+    }
     for n in [1, 2, 3, 7] {
         let dirs = slices(&root, n, &["--threads", "1"]);
         let merged = root.join(format!("merged-{n}"));
@@ -288,6 +299,23 @@ fn parquet_tables_merge_to_the_same_bytes_and_hold_every_row() {
             rows,
             "{table}"
         );
+    }
+    // Every table has the schema's types, whatever its values: an empty
+    // therapy table (no therapy here) has a Boolean `cured`, a column
+    // empty in every row its day type.
+    use cascade_runner::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let schemas = cascade_runner::schema::sweep_schemas(
+        &Default::default(),
+        &["organs.lung.growth_multiplier", "injections.0.cells.B16"],
+    );
+    for schema in &schemas {
+        let file = fs::File::open(whole.join(format!("{}.parquet", schema.table.name))).unwrap();
+        let found = ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .schema()
+            .clone();
+        let expected = cascade_runner::parquet_tables::arrow_schema(schema);
+        assert_eq!(found.fields(), expected.fields(), "{}", schema.table.file);
     }
     let _ = fs::remove_dir_all(&root);
 }

@@ -120,7 +120,7 @@ pub fn write(schema: &TableSchema, rows: &[Row]) -> Result<Vec<u8>, SchemaError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{METASTASES_TABLE, TABLES, THERAPY, TableSchema, schemas};
+    use crate::schema::{METASTASES, TABLES, THERAPY, TableSchema, schemas};
     use cascade_biology::model::Declarations;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -191,7 +191,7 @@ mod tests {
 
     #[test]
     fn a_column_empty_in_every_row_keeps_its_type() {
-        let schema = TableSchema::of(&TABLES[METASTASES_TABLE], &Declarations::default());
+        let schema = TableSchema::of(&TABLES[METASTASES], &Declarations::default());
         let row = |site: u64| -> Row {
             vec![
                 Value::Count(0),

@@ -136,6 +136,17 @@ pub struct ReplicateOutput {
     pub tables: Vec<Vec<Row>>,
 }
 
+impl ReplicateOutput {
+    /// Puts `prefix` in front of every row of every table: a sweep's
+    /// point ([`schema::point_values`]), for the tables of
+    /// [`schema::sweep_schemas`].
+    pub fn prefix_rows(&mut self, prefix: &[Value]) {
+        for row in self.tables.iter_mut().flatten() {
+            row.splice(0..0, prefix.iter().cloned());
+        }
+    }
+}
+
 /// What the extension of `scenario` declares (the columns it adds).
 pub fn declarations<X: ScenarioExtension>(scenario: &Scenario<X>) -> Declarations {
     let mut declarations = Declarations::default();
@@ -445,7 +456,7 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
     tables[schema::SUMMARY].push(summary);
 
     for site in state.metastases() {
-        tables[schema::METASTASES_TABLE].push(vec![
+        tables[schema::METASTASES].push(vec![
             r.clone(),
             count(site.id.0),
             organ_name(site.organ),
@@ -518,7 +529,7 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
     let alive = state.alive_by_clone();
     for clone in lineage.iter() {
         let ledger = state.ledger(clone.id);
-        tables[schema::CLONES_TABLE].push(vec![
+        tables[schema::CLONES].push(vec![
             r.clone(),
             count(clone.id.0),
             Value::text(&clone.name),

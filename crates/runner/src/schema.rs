@@ -157,7 +157,7 @@ const fn count(name: &'static str, unit: &'static str, meaning: &'static str) ->
 }
 
 const fn day(name: &'static str, meaning: &'static str) -> Column {
-    Column::new(name, ColumnType::Day, DAYS, meaning)
+    Column::new(name, ColumnType::Day, unit::DAYS, meaning)
 }
 
 const fn text(name: &'static str, unit: &'static str, meaning: &'static str) -> Column {
@@ -168,13 +168,16 @@ const fn float(name: &'static str, unit: &'static str, meaning: &'static str) ->
     Column::new(name, ColumnType::Float, unit, meaning)
 }
 
-const DAYS: &str = "days";
-const CELLS: &str = "cells";
-const METASTASES: &str = "metastases";
-const CLUMPS: &str = "clumps";
-const CLONES: &str = "clones";
-const ORGAN_NAME: &str = "organ name";
-const CLONE_NAME: &str = "clone name";
+/// The units most columns are in.
+mod unit {
+    pub const DAYS: &str = "days";
+    pub const CELLS: &str = "cells";
+    pub const METASTASES: &str = "metastases";
+    pub const CLUMPS: &str = "clumps";
+    pub const CLONES: &str = "clones";
+    pub const ORGAN_NAME: &str = "organ name";
+    pub const CLONE_NAME: &str = "clone name";
+}
 
 /// A table of the output directory.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -208,58 +211,58 @@ const REPLICATE: Column = count(
 macro_rules! funnel_counters {
     ($then:ident!($($args:tt)*)) => {
         $then! { $($args)* [
-            (injected, "injected", CELLS,
+            (injected, "injected", unit::CELLS,
              "cells injected, under the organ whose capillary bed they reached first"),
-            (shed, "shed", CELLS,
+            (shed, "shed", unit::CELLS,
              "cells shed into the blood by a site (primary or metastasis), under the site's organ"),
-            (died_in_circulation, "died_in_circulation", CELLS,
+            (died_in_circulation, "died_in_circulation", unit::CELLS,
              "cells that died in the blood, under the organ whose capillary bed they were bound for"),
-            (arrested, "arrested", CELLS,
+            (arrested, "arrested", unit::CELLS,
              "cells mechanically arrested in the organ's capillary bed"),
             (passed, "passed", "passages",
              "passages through the organ's capillary bed without arrest (a cell may pass several \
               beds); with `pools: Cohorts`, only those of the cells that found a colony"),
-            (extravasated, "extravasated", CELLS,
+            (extravasated, "extravasated", unit::CELLS,
              "arrested cells that left the vessel into the organ's parenchyma"),
-            (died_in_vessel, "died_in_vessel", CELLS,
+            (died_in_vessel, "died_in_vessel", unit::CELLS,
              "arrested cells that died in the vessel"),
-            (died_in_parenchyma, "died_in_parenchyma", CELLS,
+            (died_in_parenchyma, "died_in_parenchyma", unit::CELLS,
              "solitary cells that died in the organ's parenchyma"),
-            (entered_dormancy, "entered_dormancy", CELLS,
+            (entered_dormancy, "entered_dormancy", unit::CELLS,
              "solitary cells that became dormant; with `pools: Cohorts`, only those of the cells \
               that found a colony"),
-            (left_dormancy, "left_dormancy", CELLS,
+            (left_dormancy, "left_dormancy", unit::CELLS,
              "dormant cells that became active again; with `pools: Cohorts`, only those of the \
               cells that found a colony"),
-            (died_dormant, "died_dormant", CELLS, "dormant cells that died"),
-            (micrometastases, "micrometastases_founded", METASTASES,
+            (died_dormant, "died_dormant", unit::CELLS, "dormant cells that died"),
+            (micrometastases, "micrometastases_founded", unit::METASTASES,
              "metastases founded (by a solitary cell's first division or by a clump), counted \
               when founded, under the founding clone"),
-            (macrometastases, "macrometastases_reached", METASTASES,
+            (macrometastases, "macrometastases_reached", unit::METASTASES,
              "metastases that first reached `macrometastasis_size` cells (each at most once)"),
-            (detected, "detected", METASTASES,
+            (detected, "detected", unit::METASTASES,
              "metastases that first reached `detection_size` cells (each at most once)"),
-            (clumps_injected, "clumps_injected", CLUMPS,
+            (clumps_injected, "clumps_injected", unit::CLUMPS,
              "clumps injected whose first capillary bed was the organ's, under their leading \
               clone (the most cells, the first in file order on a tie)"),
-            (clumps_arrested, "clumps_arrested", CLUMPS,
+            (clumps_arrested, "clumps_arrested", unit::CLUMPS,
              "clumps arrested in the organ's capillary bed, under their leading clone"),
             (clumps_passed, "clumps_passed", "clump passages",
              "passages of clumps through the organ's capillary bed without arrest"),
-            (clumps_dissolved, "clumps_dissolved", CLUMPS,
+            (clumps_dissolved, "clumps_dissolved", unit::CLUMPS,
              "clumps down to one cell (in transit to the organ's bed or arrested in it), which \
               went on as a single cell"),
-            (clump_metastases, "clump_metastases_founded", CLUMPS,
+            (clump_metastases, "clump_metastases_founded", unit::CLUMPS,
              "clumps that extravasated into the organ, each founding a metastasis (also counted \
               in `micrometastases_founded`)"),
-            (killed_in_circulation, "killed_in_circulation", CELLS,
+            (killed_in_circulation, "killed_in_circulation", unit::CELLS,
              "cells killed by a dose of a drug while in the blood, under the organ whose bed \
               they were bound for"),
-            (killed_in_vessel, "killed_in_vessel", CELLS,
+            (killed_in_vessel, "killed_in_vessel", unit::CELLS,
              "cells killed by a dose while arrested in the organ's capillary bed"),
-            (killed_in_parenchyma, "killed_in_parenchyma", CELLS,
+            (killed_in_parenchyma, "killed_in_parenchyma", unit::CELLS,
              "solitary cells killed by a dose in the organ's parenchyma"),
-            (killed_dormant, "killed_dormant", CELLS, "dormant cells killed by a dose in the organ"),
+            (killed_dormant, "killed_dormant", unit::CELLS, "dormant cells killed by a dose in the organ"),
         ] }
     };
 }
@@ -302,7 +305,7 @@ pub fn funnel_columns() -> &'static [Column] {
 /// The position of `summary.csv` in [`TABLES`].
 pub const SUMMARY: usize = 0;
 /// The position of `metastases.csv` in [`TABLES`].
-pub const METASTASES_TABLE: usize = 1;
+pub const METASTASES: usize = 1;
 /// The position of `funnel.csv` in [`TABLES`].
 pub const FUNNEL: usize = 2;
 /// The position of `harvests.csv` in [`TABLES`].
@@ -310,7 +313,7 @@ pub const HARVESTS: usize = 3;
 /// The position of `timeseries.csv` in [`TABLES`].
 pub const TIMESERIES: usize = 4;
 /// The position of `clones.csv` in [`TABLES`].
-pub const CLONES_TABLE: usize = 5;
+pub const CLONES: usize = 5;
 /// The position of `site_clones.csv` in [`TABLES`].
 pub const SITE_CLONES: usize = 6;
 /// The position of `therapy.csv` in [`TABLES`].
@@ -352,28 +355,28 @@ pub const TABLES: [Table; 9] = [
                 .or_empty(),
             ]
             [
-                count("metastases_alive", METASTASES, "living metastases at the end, all organs"),
-                count("primary_cells", CELLS, "cells in the primary tumour at the end"),
-                count("metastatic_cells", CELLS, "cells in metastases at the end"),
+                count("metastases_alive", unit::METASTASES, "living metastases at the end, all organs"),
+                count("primary_cells", unit::CELLS, "cells in the primary tumour at the end"),
+                count("metastatic_cells", unit::CELLS, "cells in metastases at the end"),
                 count(
                     "solitary_cells",
-                    CELLS,
+                    unit::CELLS,
                     "solitary (not dormant) cells in the parenchyma at the end"
                 ),
-                count("dormant_cells", CELLS, "dormant solitary cells at the end"),
+                count("dormant_cells", unit::CELLS, "dormant solitary cells at the end"),
                 count(
                     "arrested_cells",
-                    CELLS,
+                    unit::CELLS,
                     "cells arrested in capillary beds at the end, single or in clumps"
                 ),
                 count(
                     "circulating_cells",
-                    CELLS,
+                    unit::CELLS,
                     "cells in the blood at the end, single or in clumps"
                 ),
                 count(
                     "clones",
-                    CLONES,
+                    unit::CLONES,
                     "clones that ever existed (founders and mutants)"
                 ),
             ]
@@ -392,10 +395,10 @@ pub const TABLES: [Table; 9] = [
                 "site id",
                 "the site's id in the replicate (the primary, if any, is site 0 and is not listed)",
             ),
-            text("organ", ORGAN_NAME, "its organ"),
+            text("organ", unit::ORGAN_NAME, "its organ"),
             text(
                 "founder_clone",
-                CLONE_NAME,
+                unit::CLONE_NAME,
                 "the clone of the cell that founded it; for a metastasis founded by a clump, the \
                  clump's leading clone (the most cells, the first in file order on a tie)",
             ),
@@ -406,22 +409,26 @@ pub const TABLES: [Table; 9] = [
             ),
             count(
                 "founding_cells",
-                CELLS,
+                unit::CELLS,
                 "cells that founded it: 1 for a solitary cell's first division, the clump's cells \
                  for a clump",
             ),
             count(
                 "founding_clones",
-                CLONES,
+                unit::CLONES,
                 "clones among those cells: 2 or more for a metastasis founded by a mixed clump \
                  (polyclonal from the start); mutants born later are in `clones_ever`",
             ),
-            count("cells", CELLS, "its cells at the end (0 if extinct)"),
-            count("peak_cells", CELLS, "its largest size"),
-            count("clones_now", CLONES, "clones with cells in it at the end"),
+            count("cells", unit::CELLS, "its cells at the end (0 if extinct)"),
+            count("peak_cells", unit::CELLS, "its largest size"),
+            count(
+                "clones_now",
+                unit::CLONES,
+                "clones with cells in it at the end",
+            ),
             count(
                 "clones_ever",
-                CLONES,
+                unit::CLONES,
                 "clones ever present in it (founders and mutants)",
             ),
             day(
@@ -455,12 +462,12 @@ pub const TABLES: [Table; 9] = [
                 REPLICATE,
                 text(
                     "organ",
-                    ORGAN_NAME,
+                    unit::ORGAN_NAME,
                     "the organ the counts are under"
                 ),
                 text(
                     "clone",
-                    CLONE_NAME,
+                    unit::CLONE_NAME,
                     "the clone the counts are under (a clump's leading clone for the clumps' columns)"
                 ),
             ]
@@ -478,32 +485,36 @@ pub const TABLES: [Table; 9] = [
         columns: &[
             REPLICATE,
             day("day", "the harvest day"),
-            text("organ", ORGAN_NAME, "the organ"),
+            text("organ", unit::ORGAN_NAME, "the organ"),
             count(
                 "colonies",
-                METASTASES,
+                unit::METASTASES,
                 "living metastases of at least `macrometastasis_size` cells",
             ),
             count(
                 "micrometastases",
-                METASTASES,
+                unit::METASTASES,
                 "living metastases below `macrometastasis_size` cells",
             ),
-            count("cells_in_metastases", CELLS, "cells in all its metastases"),
+            count(
+                "cells_in_metastases",
+                unit::CELLS,
+                "cells in all its metastases",
+            ),
             count(
                 "solitary_cells",
-                CELLS,
+                unit::CELLS,
                 "solitary extravasated cells, not dormant",
             ),
-            count("dormant_cells", CELLS, "dormant solitary cells"),
+            count("dormant_cells", unit::CELLS, "dormant solitary cells"),
             count(
                 "arrested_cells",
-                CELLS,
+                unit::CELLS,
                 "cells arrested in its capillary bed, single or in clumps",
             ),
             count(
                 "circulating_cells",
-                CELLS,
+                unit::CELLS,
                 "cells in the blood at that moment, single or in clumps, in the whole body (the \
                  same on every organ row of the harvest)",
             ),
@@ -519,20 +530,20 @@ pub const TABLES: [Table; 9] = [
         columns: &[
             REPLICATE,
             day("day", "the observation day"),
-            text("organ", ORGAN_NAME, "the organ"),
+            text("organ", unit::ORGAN_NAME, "the organ"),
             count(
                 "primary_cells",
-                CELLS,
+                unit::CELLS,
                 "cells of the primary tumour, on the primary's organ's row (0 on other rows)",
             ),
             count(
                 "metastatic_cells",
-                CELLS,
+                unit::CELLS,
                 "cells in metastases in the organ",
             ),
             count(
                 "solitary_cells",
-                CELLS,
+                unit::CELLS,
                 "solitary and dormant cells in the organ",
             ),
         ],
@@ -556,22 +567,26 @@ pub const TABLES: [Table; 9] = [
             ),
             text(
                 "name",
-                CLONE_NAME,
+                unit::CLONE_NAME,
                 "the file's name for founders, `<parent>.<n>` for mutants",
             ),
             count("parent", "clone id", "the parent's id; empty for a founder").or_empty(),
             day("born_day", "when it arose (0.0 for founders)"),
             count(
                 "cells_alive",
-                CELLS,
+                unit::CELLS,
                 "its cells alive at the end, everywhere (sites, pools, clumps)",
             ),
             count(
                 "killed_by_drugs",
-                CELLS,
+                unit::CELLS,
                 "its cells killed by doses of drugs",
             ),
-            count("removed_by_surgery", CELLS, "its cells removed by surgery"),
+            count(
+                "removed_by_surgery",
+                unit::CELLS,
+                "its cells removed by surgery",
+            ),
         ],
         fates: false,
         counters: false,
@@ -589,9 +604,13 @@ pub const TABLES: [Table; 9] = [
                 "the site's id (the primary, if any, is site 0, as in `metastases.csv`)",
             ),
             text("kind", "site kind", "`primary` or `metastasis`"),
-            text("organ", ORGAN_NAME, "the site's organ"),
-            text("clone", CLONE_NAME, "the clone"),
-            count("cells", CELLS, "the clone's cells in the site at the end"),
+            text("organ", unit::ORGAN_NAME, "the site's organ"),
+            text("clone", unit::CLONE_NAME, "the clone"),
+            count(
+                "cells",
+                unit::CELLS,
+                "the clone's cells in the site at the end",
+            ),
         ],
         fates: false,
         counters: false,
@@ -620,8 +639,16 @@ pub const TABLES: [Table; 9] = [
                 "`true` if no cell is alive at the end anywhere (sites, solitary, dormant, \
                  arrested and circulating cells, clumps), else `false`",
             ),
-            count("cells_left", CELLS, "cells alive at the end, everywhere"),
-            count("dormant_cells_left", CELLS, "dormant cells at the end"),
+            count(
+                "cells_left",
+                unit::CELLS,
+                "cells alive at the end, everywhere",
+            ),
+            count(
+                "dormant_cells_left",
+                unit::CELLS,
+                "dormant cells at the end",
+            ),
         ],
         fates: false,
         counters: false,
@@ -636,13 +663,13 @@ pub const TABLES: [Table; 9] = [
             text("drug", "drug name", "the drug"),
             count(
                 "resistant_cells",
-                CELLS,
+                unit::CELLS,
                 "cells alive at the end, everywhere, whose clone counts as resistant to the drug \
                  (sensitivity at most the drug's `resistant_sensitivity`)",
             ),
             count(
                 "resistant_clones_alive",
-                CLONES,
+                unit::CLONES,
                 "clones with cells alive at the end that count as resistant to the drug",
             ),
         ],
@@ -712,26 +739,26 @@ const POINTS_COLUMNS: &[Column] = estimates!(
         "the point's replicates in these files"
     )]
     [
-        ("shed", CELLS, "`shed` (`summary.csv`)"),
-        ("extravasated", CELLS, "`extravasated` (`summary.csv`)"),
+        ("shed", unit::CELLS, "`shed` (`summary.csv`)"),
+        ("extravasated", unit::CELLS, "`extravasated` (`summary.csv`)"),
         (
             "micrometastases_founded",
-            METASTASES,
+            unit::METASTASES,
             "`micrometastases_founded` (`summary.csv`)"
         ),
         (
             "macrometastases_reached",
-            METASTASES,
+            unit::METASTASES,
             "`macrometastases_reached` (`summary.csv`)"
         ),
         (
             "metastases_alive",
-            METASTASES,
+            unit::METASTASES,
             "`metastases_alive` (`summary.csv`): living metastases at the end"
         ),
         (
             "macrometastases_alive",
-            METASTASES,
+            unit::METASTASES,
             "living metastases of at least `macrometastasis_size` cells at the end"
         ),
         (
@@ -855,7 +882,7 @@ pub fn fate_column(fate: &FateDeclaration) -> Column {
     Column::owned(
         fate.name.clone(),
         ColumnType::Count,
-        CELLS,
+        unit::CELLS,
         format!(
             "the extension's fate `{}`: {} that met it ({outcome})",
             fate.name,
@@ -1037,6 +1064,14 @@ pub fn point_columns(parameters: &[&str]) -> Vec<Column> {
         )
     }));
     columns
+}
+
+/// The values of the [`point_columns`] for point `point` of a grid whose
+/// axes have `values` there.
+pub fn point_values(point: u64, values: &[f64]) -> Row {
+    let mut row = vec![Value::Count(point)];
+    row.extend(values.iter().copied().map(Value::Float));
+    row
 }
 
 /// The tables of a sweep with axes `parameters`, in [`TABLES`] order: each

@@ -161,9 +161,7 @@ impl<X: ScenarioExtension> Plan<X> {
     /// The values of the point's columns for the rows of point `p`: its
     /// index, then its value on each axis.
     fn point_values(&self, p: u64) -> Vec<Value> {
-        let mut values = vec![Value::Count(p)];
-        values.extend(self.grid.values(p).into_iter().map(Value::Float));
-        values
+        crate::schema::point_values(p, &self.grid.values(p))
     }
 
     /// Runs unit `u` (or reads it back from `dir` if it finished earlier).
@@ -185,10 +183,7 @@ impl<X: ScenarioExtension> Plan<X> {
         let mut output = run_replicate(scenario, self.seed, r, dir.is_some())
             .map_err(|e| Failure::Run(format!("point {p}, replicate {r}: {e}")))?;
         if let Some(dir) = dir {
-            let prefix = self.point_values(p);
-            for row in output.tables.iter_mut().flatten() {
-                row.splice(0..0, prefix.iter().cloned());
-            }
+            output.prefix_rows(&self.point_values(p));
             dir.write_replicate(u, &output, &self.schemas)
                 .map_err(Failure::writing)?;
         }

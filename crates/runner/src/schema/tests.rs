@@ -161,7 +161,7 @@ fn an_extension_joins_the_tables_that_take_its_columns() {
     let header = |k: usize| schemas[k].csv_header();
     assert!(header(SUMMARY).ends_with(",clones,killed_by_nk,immunotherapy_doses"));
     assert!(header(FUNNEL).ends_with(",killed_dormant,killed_by_nk"));
-    assert_eq!(header(METASTASES_TABLE).split(',').count(), 14);
+    assert_eq!(header(METASTASES).split(',').count(), 14);
     for (schema, table) in schemas.iter().zip(&TABLES) {
         assert_eq!(schema.table, table);
         assert_eq!(&schema.columns[..table.columns.len()], table.columns);
@@ -268,7 +268,7 @@ fn a_name_taken_twice_in_any_table_is_a_clash() {
 
 #[test]
 fn rows_are_written_and_read_back_with_their_types() {
-    let schema = TableSchema::of(&TABLES[CLONES_TABLE], &Declarations::default());
+    let schema = TableSchema::of(&TABLES[CLONES], &Declarations::default());
     let rows: Vec<Row> = vec![
         vec![
             Value::Count(0),
