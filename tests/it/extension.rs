@@ -226,3 +226,103 @@ fn the_identity_comparison_names_both_extension_versions() {
     .unwrap();
     assert_eq!(old, identity(""));
 }
+
+/// An extension whose fate and counter are named by the scenario file, to
+/// check the names against the tables' columns.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct Named {
+    fate: String,
+    counter: String,
+}
+
+impl cascade_biology::model::Extension for Named {
+    type Event = cascade_biology::model::NoEvent;
+
+    fn declare(&self, declarations: &mut cascade_biology::model::Declarations) {
+        use cascade_biology::model::{Compartment, Outcome};
+        if !self.fate.is_empty() {
+            declarations.fate(&self.fate, Compartment::Dormant, Outcome::Died);
+        }
+        if !self.counter.is_empty() {
+            declarations.counter(&self.counter);
+        }
+    }
+
+    fn handle(
+        &self,
+        event: Self::Event,
+        _: &mut cascade_biology::model::ExtensionContext<'_, '_, Self::Event>,
+    ) -> Result<(), cascade_biology::CascadeError> {
+        match event {}
+    }
+}
+
+impl cascade_runner::ScenarioExtension for Named {
+    type FileEvent = cascade_biology::model::NoEvent;
+
+    fn from_file(event: &Self::FileEvent) -> Self::Event {
+        match *event {}
+    }
+}
+
+#[test]
+fn check_refuses_an_extension_column_that_a_table_or_a_sweep_already_has() {
+    let scenario = |extension: &str, sweep: &str| {
+        format!(
+            "Scenario(seed: 1, replicates: 1, stop_day: 1.0, organs: (preset: Mouse), \
+             clones: [(name: \"B16\")], \
+             injections: [(day: 0.0, vein: \"tail_vein\", cells: [(\"B16\", 10)])], \
+             extension: ({extension}),{sweep})"
+        )
+    };
+    let refused = |extension: &str, sweep: &str| {
+        let text = scenario(extension, sweep);
+        let error = cascade_runner::parse::<Named>(&text, Path::new("named.ron"))
+            .expect_err("refused")
+            .to_string();
+        assert!(error.contains("extension"), "{error}");
+        error
+    };
+    // Accepted: names of its own.
+    cascade_runner::parse::<Named>(
+        &scenario("fate: \"eaten\", counter: \"doses\"", ""),
+        Path::new("named.ron"),
+    )
+    .unwrap();
+    // A column of summary.csv that the model's funnel does not have.
+    let e = refused("fate: \"primary_cells\"", "");
+    assert!(
+        e.contains(
+            "the extension declares a column \"primary_cells\", which summary.csv already has"
+        ),
+        "{e}"
+    );
+    // The sweep's point, in every table.
+    let e = refused("counter: \"point\"", "");
+    assert!(
+        e.contains("\"point\", which summary.csv already has"),
+        "{e}"
+    );
+    // An axis of the file's sweep.
+    let e = refused(
+        "counter: \"stop_day\"",
+        " sweep: (axes: [(parameter: \"stop_day\", values: [1.0, 2.0])]),",
+    );
+    assert!(
+        e.contains("\"stop_day\", which summary.csv already has, an axis of the sweep"),
+        "{e}"
+    );
+    // A column its means would make twice in points.csv.
+    let e = refused("fate: \"cure_probability\"", "");
+    assert!(
+        e.contains(
+            "\"cure_probability\", whose column \"cure_probability_low\" in points.csv is one \
+             the table already has"
+        ),
+        "{e}"
+    );
+    // The model's own funnel names are refused by the model's check.
+    let e = refused("fate: \"shed\"", "");
+    assert!(e.contains("not a column of the model"), "{e}");
+}

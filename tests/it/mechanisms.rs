@@ -265,38 +265,39 @@ fn nk_kills_are_a_column_of_their_own_in_the_tables_and_the_summary() {
         output.record.counters,
         vec![("immunotherapy_doses".into(), 1)]
     );
-    let headers = cascade_runner::run::headers(&cascade_runner::run::declarations(&scenario));
-    let funnel_header = &headers[2];
+    use cascade_runner::schema::{FUNNEL, SUMMARY, Value};
+    let schemas = cascade_runner::schema::schemas(&cascade_runner::run::declarations(&scenario));
+    let funnel_header = schemas[FUNNEL].csv_header();
     assert!(funnel_header.ends_with(",killed_by_nk"), "{funnel_header}");
-    let columns = funnel_header.split(',').count();
+    let columns = schemas[FUNNEL].columns.len();
     // Every funnel row has the column, and the resistant clone's is 0.
-    let rows = &output.rows[2];
-    assert!(
-        rows.lines().all(|l| l.split(',').count() == columns),
-        "{rows}"
-    );
+    let rows = &output.tables[FUNNEL];
+    for (k, row) in rows.iter().enumerate() {
+        schemas[FUNNEL].check(row, k).unwrap();
+        assert_eq!(row.len(), columns);
+    }
     let in_lung = |clone: &str| {
         let row = rows
-            .lines()
-            .find(|l| l.starts_with(&format!("0,lung,{clone},")))
+            .iter()
+            .find(|r| r[1] == Value::text("lung") && r[2] == Value::text(clone))
             .unwrap();
-        row.rsplit(',').next().unwrap().parse::<u64>().unwrap()
+        match row.last() {
+            Some(Value::Count(n)) => *n,
+            other => panic!("{other:?}"),
+        }
     };
     assert!(in_lung("B16") > 0);
     assert_eq!(in_lung("B16-escape"), 0);
-    let summary_header = &headers[0];
+    let summary_header = schemas[SUMMARY].csv_header();
     assert!(
         summary_header.ends_with(",killed_by_nk,immunotherapy_doses"),
         "{summary_header}"
     );
-    let summary_row = output.rows[0].trim_end();
+    let summary_row = &output.tables[SUMMARY][0];
+    schemas[SUMMARY].check(summary_row, 0).unwrap();
     assert_eq!(
-        summary_row.split(',').count(),
-        summary_header.split(',').count()
-    );
-    assert!(
-        summary_row.ends_with(&format!(",{},1", killed.1)),
-        "{summary_row}"
+        summary_row[summary_row.len() - 2..],
+        [Value::Count(killed.1), Value::Count(1)]
     );
     let summary = cascade_runner::summary::Summary::new(
         "natural_killers.ron",

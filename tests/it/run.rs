@@ -133,22 +133,23 @@ fn one_thread_and_two_threads_write_identical_files() {
     // One header plus one row per replicate.
     let summary = fs::read_to_string(one.join("summary.csv")).unwrap();
     assert_eq!(summary.lines().count(), 6);
-    // Every table: each row has as many fields as its header (the
-    // quick start's names hold no comma, so a split is exact).
-    for table in cascade_runner::run::TABLES {
-        let text = fs::read_to_string(one.join(table.file)).unwrap();
-        let mut lines = text.lines();
-        assert_eq!(lines.next(), Some(table.header));
-        let columns = table.header.split(',').count();
-        for row in lines {
-            assert_eq!(
-                row.split(',').count(),
-                columns,
-                "{}: ragged row {row}",
-                table.file
-            );
-        }
+    // Every table: the schema's header, and rows that read with the
+    // schema's types and are written back to the same bytes (days with a
+    // decimal point).
+    let schemas = cascade_runner::schema::schemas(&Default::default());
+    for schema in &schemas {
+        let text = fs::read_to_string(one.join(schema.table.file)).unwrap();
+        let (header, rows) = text.split_once('\n').unwrap();
+        assert_eq!(header, schema.csv_header());
+        let rows = schema.read_csv_rows(rows).unwrap();
+        assert_eq!(schema.csv(&rows), text, "{}", schema.table.file);
     }
+    let dictionary = fs::read_to_string(one.join("dictionary.csv")).unwrap();
+    assert_eq!(dictionary, cascade_runner::schema::dictionary(&schemas));
+    assert!(
+        dictionary.contains("\nsummary,end_day,day,days,false,"),
+        "{dictionary}"
+    );
     fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -277,6 +278,42 @@ fn resume_refuses_a_directory_of_another_run() {
     assert_eq!(refused.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("different run"), "{stderr}");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn resume_refuses_a_directory_of_an_older_output_format() {
+    // A run directory written before days were decimals (format 3): its
+    // replicates' rows are not mixed with new ones.
+    let dir = scratch("old-format");
+    let out = dir.join("out");
+    let args = [
+        "run",
+        QUICKSTART,
+        "--replicates",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    run_ok(&args, &[]);
+    let run_json = out.join("run.json");
+    let text = fs::read_to_string(&run_json).unwrap();
+    let current = format!("\"format\": {}", cascade_runner::output::FORMAT);
+    assert!(text.contains(&current), "{text}");
+    fs::write(&run_json, text.replace(&current, "\"format\": 3")).unwrap();
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let refused = cascade(&resume, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "holds a run in output format 3 and this cascade writes format {}",
+            cascade_runner::output::FORMAT
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("another --out"), "{stderr}");
     fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -56,6 +56,17 @@ fn merged_slices_are_byte_identical_to_one_machine_for_1_2_3_and_7_slices() {
         points
             .starts_with("point,organs.lung.growth_multiplier,injections.0.cells.B16,replicates,")
     );
+    // The dictionary has the point's columns, typed, and points.csv's.
+    let dictionary = fs::read_to_string(whole.join("dictionary.csv")).unwrap();
+    for row in [
+        "\nsummary,point,count,point index,false,",
+        "\nfunnel,organs.lung.growth_multiplier,float,as in the scenario file,false,",
+        "\nmetastases,detected_day,day,days,true,",
+        "\npoints,replicates,count,replicates,false,",
+        "\npoints,shed_low,float,cells,true,",
+    ] {
+        assert!(dictionary.contains(row), "{row} in {dictionary}");
+    }
     for n in [1, 2, 3, 7] {
         let dirs = slices(&root, n, &["--threads", "1"]);
         let merged = root.join(format!("merged-{n}"));
@@ -216,6 +227,28 @@ fn broken_sweeps_and_merges_are_refused_with_what_is_wrong() {
     let _ = fs::remove_dir_all(&root);
 }
 
+#[test]
+fn a_merge_refuses_slices_of_an_older_output_format() {
+    let root = scratch("sweep-old-format");
+    let dirs = slices(&root, 1, &["--threads", "1"]);
+    let run_json = Path::new(&dirs[0]).join("run.json");
+    let text = fs::read_to_string(&run_json).unwrap();
+    let current = format!("\"format\": {}", cascade_runner::output::FORMAT);
+    assert!(text.contains(&current), "{text}");
+    fs::write(&run_json, text.replace(&current, "\"format\": 3")).unwrap();
+    let merged = root.join("merged");
+    let e = refused(&["merge", "--out", merged.to_str().unwrap(), &dirs[0]]);
+    assert!(
+        e.contains(&format!(
+            "the slices were written in output format 3 and this cascade writes format {}",
+            cascade_runner::output::FORMAT
+        )),
+        "{e}"
+    );
+    assert!(!merged.exists());
+    let _ = fs::remove_dir_all(&root);
+}
+
 /// With the `parquet` feature: the tables as Parquet, merged slices the
 /// same bytes as one machine's, one row per CSV row.
 #[cfg(feature = "parquet")]
@@ -266,6 +299,23 @@ fn parquet_tables_merge_to_the_same_bytes_and_hold_every_row() {
             rows,
             "{table}"
         );
+    }
+    // Every table has the schema's types, whatever its values: an empty
+    // therapy table (no therapy here) has a Boolean `cured`, a column
+    // empty in every row its day type.
+    use cascade_runner::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let schemas = cascade_runner::schema::sweep_schemas(
+        &Default::default(),
+        &["organs.lung.growth_multiplier", "injections.0.cells.B16"],
+    );
+    for schema in &schemas {
+        let file = fs::File::open(whole.join(format!("{}.parquet", schema.table.name))).unwrap();
+        let found = ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .schema()
+            .clone();
+        let expected = cascade_runner::parquet_tables::arrow_schema(schema);
+        assert_eq!(found.fields(), expected.fields(), "{}", schema.table.file);
     }
     let _ = fs::remove_dir_all(&root);
 }

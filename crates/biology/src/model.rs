@@ -70,8 +70,9 @@ pub use clumps::{Clump, ClumpId, ClumpStage};
 pub use error::CascadeError;
 pub use events::{BUILT_IN_KINDS, CascadeEvent};
 pub use extension::{
-    Arrival, Cell, CounterId, Declarations, Extension, ExtensionContext, FateDeclaration, FateId,
-    LevelId, Mark, NoEvent, NoExtension, Outcome, OwnEvent, SiteCell, SiteFate,
+    Arrival, BUILT_IN_COLUMNS, Cell, CounterId, Declarations, Extension, ExtensionContext,
+    FateDeclaration, FateId, LevelId, Mark, NoEvent, NoExtension, Outcome, OwnEvent, SiteCell,
+    SiteFate,
 };
 use places::{Places, Stale};
 use records::{Count, Observation, Records};

@@ -889,7 +889,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                             events: r.events,
                         })
                         .collect(),
-                    tables: crate::run::TABLES
+                    tables: crate::schema::TABLES
                         .iter()
                         .map(|t| t.file.to_string())
                         .collect(),
@@ -899,8 +899,8 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                 };
                 dir.finish(
                     0..replicates,
-                    "",
-                    &crate::run::headers(&crate::run::declarations(&scenario)),
+                    &crate::schema::schemas(&crate::run::declarations(&scenario)),
+                    &[],
                     crate::output::TableFormat::Csv,
                     &summary.to_json(),
                     &manifest,
@@ -955,12 +955,13 @@ fn run_all<X: ScenarioExtension>(
         ),
         None => None,
     };
+    let schemas = crate::schema::schemas(&crate::run::declarations(scenario));
     let records = run_units(
         0..replicates,
         threads,
         &file.display().to_string(),
         "replicate",
-        |r| one_replicate(scenario, seed, r, dir.as_ref()),
+        |r| one_replicate(scenario, seed, r, dir.as_ref().map(|d| (d, &schemas[..]))),
         |_| None,
     )?;
     Ok((records, dir))
@@ -1068,12 +1069,15 @@ pub(crate) fn run_units(
     }
 }
 
+/// Runs replicate `replicate` (or reads it back from the directory, where
+/// its tables have `schemas`, if it finished earlier).
 fn one_replicate<X: ScenarioExtension>(
     scenario: &Scenario<X>,
     seed: u64,
     replicate: u64,
-    dir: Option<&OutputDir>,
+    out: Option<(&OutputDir, &[crate::schema::TableSchema])>,
 ) -> Result<ReplicateRecord, Failure> {
+    let dir = out.map(|(d, _)| d);
     if let Some(dir) = dir
         && let Some(record) = dir
             .finished(
@@ -1088,8 +1092,8 @@ fn one_replicate<X: ScenarioExtension>(
     }
     let output = run_replicate(scenario, seed, replicate, dir.is_some())
         .map_err(|e| Failure::Run(format!("replicate {replicate}: {e}")))?;
-    if let Some(dir) = dir {
-        dir.write_replicate(replicate, &output)
+    if let Some((dir, schemas)) = out {
+        dir.write_replicate(replicate, &output, schemas)
             .map_err(Failure::writing)?;
         simulate_interruption();
     }

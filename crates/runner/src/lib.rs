@@ -20,6 +20,7 @@ pub mod parquet_tables;
 pub use parquet;
 pub mod run;
 pub mod scenario;
+pub mod schema;
 pub mod shards;
 pub mod slurm;
 pub mod summary;

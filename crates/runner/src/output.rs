@@ -9,7 +9,9 @@
 //!     record.json                 its record (for the summary)
 //!     summary.csv, metastases.csv, ...   its rows, no header
 //! DIR/summary.csv, metastases.csv, funnel.csv, harvests.csv,
-//!     timeseries.csv, clones.csv  every replicate's rows, in replicate order
+//!     timeseries.csv, clones.csv, site_clones.csv, therapy.csv,
+//!     resistance.csv              every replicate's rows, in replicate order
+//! DIR/dictionary.csv              every table's columns: type, unit, meaning
 //! DIR/summary.json                the summary (as `--format json` prints it)
 //! DIR/manifest.json               written last: the run is complete
 //! ```
@@ -27,7 +29,17 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::run::{ReplicateOutput, ReplicateRecord, TABLES};
+use crate::run::{ReplicateOutput, ReplicateRecord};
+use crate::schema::{Row, SchemaError, TABLES, Table, TableSchema};
+
+/// The data dictionary's file.
+pub const DICTIONARY_FILE: &str = "dictionary.csv";
+
+fn refused(error: SchemaError) -> OutputError {
+    OutputError::Refused(format!(
+        "a table's rows do not fit its columns (a bug): {error}"
+    ))
+}
 
 /// How the combined tables are written.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -48,20 +60,22 @@ impl TableFormat {
         }
     }
 
-    /// The bytes of CSV text `csv` in this format.
+    /// The table `schema` with `rows` as the bytes of a file in this
+    /// format: CSV with its header, or Parquet with the schema's types.
     ///
     /// # Errors
     ///
-    /// Parquet without the `parquet` feature, or a table Parquet cannot
-    /// hold.
-    pub fn encode(self, csv: Vec<u8>) -> Result<Vec<u8>, OutputError> {
+    /// Parquet without the `parquet` feature, or rows that do not fit the
+    /// schema.
+    pub fn encode(self, schema: &TableSchema, rows: &[Row]) -> Result<Vec<u8>, OutputError> {
+        for (k, row) in rows.iter().enumerate() {
+            schema.check(row, k).map_err(refused)?;
+        }
         match self {
-            TableFormat::Csv => Ok(csv),
+            TableFormat::Csv => Ok(schema.csv(rows).into_bytes()),
             #[cfg(feature = "parquet")]
-            TableFormat::Parquet => {
-                crate::parquet_tables::csv_to_parquet(&String::from_utf8_lossy(&csv))
-                    .map_err(|e| OutputError::Refused(format!("cannot write Parquet: {e}")))
-            }
+            TableFormat::Parquet => crate::parquet_tables::write(schema, rows)
+                .map_err(|e| OutputError::Refused(format!("cannot write Parquet: {e}"))),
             #[cfg(not(feature = "parquet"))]
             TableFormat::Parquet => Err(OutputError::Refused(PARQUET_MISSING.into())),
         }
@@ -77,11 +91,14 @@ impl TableFormat {
 pub const PARQUET_MISSING: &str = "this cascade was built without Parquet: build it with `cargo build --release -p cascade-runner --features parquet`";
 
 /// The version of the output layout, so that `--resume` and `merge` refuse
-/// a directory whose rows have other columns: 2 since the tables gained the
-/// clump columns (`summary.csv`, `funnel.csv`) and the founding cells and
-/// clones (`metastases.csv`); 3 since therapy (`clones.csv`'s killed and
-/// removed cells, and `site_clones.csv`, `therapy.csv`, `resistance.csv`).
-pub const FORMAT: u32 = 3;
+/// a directory whose rows have other columns or are written otherwise: 2
+/// since the tables gained the clump columns (`summary.csv`, `funnel.csv`)
+/// and the founding cells and clones (`metastases.csv`); 3 since therapy
+/// (`clones.csv`'s killed and removed cells, and `site_clones.csv`,
+/// `therapy.csv`, `resistance.csv`); 4 since the tables are written from
+/// one schema ([`crate::schema`]): days always as decimals (`50.0`), and
+/// `dictionary.csv`.
+pub const FORMAT: u32 = 4;
 
 /// What a directory is a run of: everything that decides its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,17 +189,18 @@ pub struct ExtensionColumn {
 }
 
 impl ExtensionColumn {
-    /// The columns of an extension that declares `declarations`.
+    /// The columns of an extension that declares `declarations`, each
+    /// with the tables of [`TABLES`] that take it (in that order).
     pub fn of(declarations: &cascade_biology::model::Declarations) -> Vec<ExtensionColumn> {
-        let column = |name: &str, kind: &str, tables: &[&str]| ExtensionColumn {
+        let column = |name: &str, kind: &str, takes: fn(&Table) -> bool| ExtensionColumn {
             name: name.to_string(),
             kind: kind.to_string(),
-            tables: tables.iter().map(|t| t.to_string()).collect(),
+            tables: (TABLES.iter().filter(|t| takes(t)))
+                .map(|t| t.file.to_string())
+                .collect(),
         };
-        let fates =
-            (declarations.fates.iter()).map(|f| column(&f.name, "fate", &crate::run::FATE_TABLES));
-        let counters = (declarations.counters.iter())
-            .map(|c| column(c, "counter", &crate::run::COUNTER_TABLES));
+        let fates = (declarations.fates.iter()).map(|f| column(&f.name, "fate", |t| t.fates));
+        let counters = (declarations.counters.iter()).map(|c| column(c, "counter", |t| t.counters));
         fates.chain(counters).collect()
     }
 }
@@ -543,13 +561,37 @@ impl OutputDir {
         Ok(Some(record))
     }
 
-    /// Writes a finished unit (a run's replicate `unit`): its directory
-    /// appears whole or not at all.
+    /// Writes a finished unit (a run's replicate `unit`): its record and
+    /// its rows, each table's through its schema of `schemas` (in
+    /// [`TABLES`] order: [`crate::schema::schemas`] for a run,
+    /// [`crate::schema::sweep_schemas`] for a sweep, whose rows start with
+    /// the point's values). Its directory appears whole or not at all.
     ///
     /// # Errors
     ///
-    /// The failed operation.
-    pub fn write_replicate(&self, unit: u64, output: &ReplicateOutput) -> Result<(), OutputError> {
+    /// The failed operation, or rows that do not fit their schema.
+    pub fn write_replicate(
+        &self,
+        unit: u64,
+        output: &ReplicateOutput,
+        schemas: &[TableSchema],
+    ) -> Result<(), OutputError> {
+        if output.tables.len() != schemas.len() {
+            return Err(OutputError::Refused(format!(
+                "a replicate with {} tables, the run {} (a bug)",
+                output.tables.len(),
+                schemas.len()
+            )));
+        }
+        let mut files = Vec::with_capacity(schemas.len());
+        for (schema, rows) in schemas.iter().zip(&output.tables) {
+            let mut text = String::new();
+            for (k, row) in rows.iter().enumerate() {
+                schema.check(row, k).map_err(refused)?;
+                schema.write_csv_row(row, &mut text);
+            }
+            files.push((schema.table.file, text));
+        }
         let target = self.replicate_dir(unit);
         let temporary = self
             .root
@@ -562,8 +604,8 @@ impl OutputDir {
         let record = serde_json::to_string_pretty(&output.record)
             .map_err(|e| OutputError::Refused(format!("cannot encode a record: {e}")))?;
         write_file(&temporary.join("record.json"), record.as_bytes())?;
-        for (table, rows) in TABLES.iter().zip(&output.rows) {
-            write_file(&temporary.join(table.file), rows.as_bytes())?;
+        for (file, text) in &files {
+            write_file(&temporary.join(file), text.as_bytes())?;
         }
         sync_dir(&temporary);
         if target.is_dir() {
@@ -576,36 +618,63 @@ impl OutputDir {
         Ok(())
     }
 
-    /// Writes the combined tables (each of `headers`, in [`TABLES`] order,
-    /// after `header_prefix`, the sweep's columns), the summary and, last,
-    /// the manifest.
+    /// Writes the combined tables (one per schema of `schemas`, in
+    /// [`TABLES`] order, the rows of the replicate directories of `units`
+    /// in unit order), the tables of `whole` (a sweep's `points.csv`), the
+    /// data dictionary of them all, the summary and, last, the manifest.
     ///
     /// # Errors
     ///
-    /// The failed operation.
+    /// The failed operation, or a replicate's file that does not read as
+    /// its table's rows (Parquet).
     pub fn finish(
         &self,
         units: core::ops::Range<u64>,
-        header_prefix: &str,
-        headers: &[String],
+        schemas: &[TableSchema],
+        whole: &[(TableSchema, Vec<Row>)],
         format: TableFormat,
         summary_json: &str,
         manifest: &Manifest,
     ) -> Result<(), OutputError> {
-        for (table, header) in TABLES.iter().zip(headers) {
-            let mut bytes = Vec::new();
-            bytes.extend_from_slice(header_prefix.as_bytes());
-            bytes.extend_from_slice(header.as_bytes());
-            bytes.push(b'\n');
-            for r in units.clone() {
-                let path = self.replicate_dir(r).join(table.file);
-                bytes.extend(fs::read(&path).map_err(io_error(&path))?);
-            }
+        for schema in schemas {
+            let file = schema.table.file;
+            let bytes = match format {
+                // The replicates' lines were written through the schema:
+                // the combined file is its header and theirs.
+                TableFormat::Csv => {
+                    let mut bytes = schema.csv_header().into_bytes();
+                    bytes.push(b'\n');
+                    for r in units.clone() {
+                        let path = self.replicate_dir(r).join(file);
+                        bytes.extend(fs::read(&path).map_err(io_error(&path))?);
+                    }
+                    bytes
+                }
+                TableFormat::Parquet => {
+                    let mut rows = Vec::new();
+                    for r in units.clone() {
+                        let path = self.replicate_dir(r).join(file);
+                        let text = fs::read_to_string(&path).map_err(io_error(&path))?;
+                        rows.extend(schema.read_csv_rows(&text).map_err(|e| {
+                            OutputError::Refused(format!("{}: {e}", path.display()))
+                        })?);
+                    }
+                    format.encode(schema, &rows)?
+                }
+            };
+            write_atomic(&self.root.join(format.file_name(file)), &bytes)?;
+        }
+        for (schema, rows) in whole {
             write_atomic(
-                &self.root.join(format.file_name(table.file)),
-                &format.encode(bytes)?,
+                &self.root.join(format.file_name(schema.table.file)),
+                &format.encode(schema, rows)?,
             )?;
         }
+        let described = schemas.iter().chain(whole.iter().map(|(s, _)| s));
+        write_atomic(
+            &self.root.join(DICTIONARY_FILE),
+            crate::schema::dictionary(described).as_bytes(),
+        )?;
         write_atomic(&self.root.join("summary.json"), summary_json.as_bytes())?;
         let text = serde_json::to_string_pretty(manifest)
             .map_err(|e| OutputError::Refused(format!("cannot encode the manifest: {e}")))?;
@@ -700,6 +769,15 @@ pub fn resume_refusal(found: &RunIdentity, wanted: &RunIdentity) -> Option<Strin
         "" => format!("{} (no version)", identity.extension),
         version => format!("{} version {version}", identity.extension),
     };
+    if found.format != wanted.format {
+        return Some(format!(
+            "holds a run in output format {} and this cascade writes format {} (the tables' \
+             columns or how they are written changed; CHANGELOG.md says how), so its \
+             replicates' rows cannot be mixed with new ones: run again into another --out, or \
+             resume with the cascade that made the run",
+            found.format, wanted.format
+        ));
+    }
     if found.extension != wanted.extension || found.extension_version != wanted.extension_version {
         return Some(format!(
             "holds a different run: made with extension {}, and this binary's is extension {}; \

@@ -1,138 +1,118 @@
-//! The tables as Parquet files (cargo feature `parquet`): the same columns
-//! as the CSV files, typed by their content. A column whose every
-//! non-empty field is a whole number is `Int64` (or `UInt64` beyond
-//! `i64`), one whose every non-empty field is a number is `Float64`, any
-//! other is `Utf8`; an empty field is a null. Values are exactly the CSV's:
-//! floats round-trip, since the CSV holds Rust's shortest exact form.
+//! The tables as Parquet files (cargo feature `parquet`), typed by the
+//! schema ([`crate::schema`]), never by their values: days and floats
+//! `Float64`, counts `UInt64`, integers `Int64`, booleans `Boolean`, text
+//! `Utf8`; a column is nullable where the schema says it may be empty. So
+//! an empty table, or a column that is empty in every row, has the same
+//! types as any other run's, and two runs' files concatenate.
 
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, UInt64Array};
+use arrow_array::{
+    ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt64Array,
+};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
-/// Splits one CSV line into fields (RFC 4180 quoting, as `run::csv_field`
-/// writes it).
-fn fields(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(core::mem::take(&mut field)),
-            _ => field.push(c),
-        }
+use crate::schema::{ColumnType, Row, SchemaError, TableSchema, Value};
+
+/// The Arrow type of a column of type `kind`.
+pub fn data_type(kind: ColumnType) -> DataType {
+    match kind {
+        ColumnType::Day | ColumnType::Float => DataType::Float64,
+        ColumnType::Count => DataType::UInt64,
+        ColumnType::Integer => DataType::Int64,
+        ColumnType::Boolean => DataType::Boolean,
+        ColumnType::Text => DataType::Utf8,
     }
-    out.push(field);
-    out
 }
 
-/// Splits CSV text into records, keeping quoted line breaks inside a field.
-fn records(csv: &str) -> Vec<Vec<String>> {
-    let mut out = Vec::new();
-    let mut pending = String::new();
-    for line in csv.split('\n') {
-        if !pending.is_empty() {
-            pending.push('\n');
-        }
-        pending.push_str(line);
-        if pending.matches('"').count().is_multiple_of(2) {
-            if !pending.is_empty() {
-                out.push(fields(&pending));
-            }
-            pending.clear();
-        }
-    }
-    out
+/// The Arrow schema of `schema`'s table.
+pub fn arrow_schema(schema: &TableSchema) -> Schema {
+    Schema::new(
+        schema
+            .columns
+            .iter()
+            .map(|c| Field::new(c.name.as_ref(), data_type(c.kind), c.nullable))
+            .collect::<Vec<_>>(),
+    )
 }
 
-/// The CSV table `csv` (header line first) as a Parquet file.
+/// Column `k` of `rows` as an Arrow array of its type (rows checked
+/// against the schema first, so a value of another type cannot occur; it
+/// would be a null).
+fn column(kind: ColumnType, rows: &[Row], k: usize) -> ArrayRef {
+    let values = rows.iter().map(|r| &r[k]);
+    match kind {
+        ColumnType::Day | ColumnType::Float => Arc::new(Float64Array::from(
+            values
+                .map(|v| match v {
+                    Value::Day(x) | Value::Float(x) => Some(*x),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        )),
+        ColumnType::Count => Arc::new(UInt64Array::from(
+            values
+                .map(|v| match v {
+                    Value::Count(n) => Some(*n),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        )),
+        ColumnType::Integer => Arc::new(Int64Array::from(
+            values
+                .map(|v| match v {
+                    Value::Integer(n) => Some(*n),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        )),
+        ColumnType::Boolean => Arc::new(BooleanArray::from(
+            values
+                .map(|v| match v {
+                    Value::Boolean(b) => Some(*b),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        )),
+        ColumnType::Text => Arc::new(StringArray::from(
+            values
+                .map(|v| match v {
+                    Value::Text(t) => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        )),
+    }
+}
+
+/// The table `schema` with `rows` as a Parquet file.
 ///
 /// # Errors
 ///
-/// A row with another number of fields than the header, or the writer's
-/// error.
-pub fn csv_to_parquet(csv: &str) -> Result<Vec<u8>, String> {
-    let mut rows = records(csv);
-    if rows.is_empty() {
-        return Err("a table without a header".into());
+/// A row that does not fit the schema, or the writer's error.
+pub fn write(schema: &TableSchema, rows: &[Row]) -> Result<Vec<u8>, SchemaError> {
+    for (k, row) in rows.iter().enumerate() {
+        schema.check(row, k)?;
     }
-    let header = rows.remove(0);
-    if let Some((k, row)) = rows
-        .iter()
-        .enumerate()
-        .find(|(_, r)| r.len() != header.len())
-    {
-        return Err(format!(
-            "row {} has {} fields, the header {}",
-            k + 1,
-            row.len(),
-            header.len()
-        ));
-    }
-    let mut schema_fields = Vec::with_capacity(header.len());
-    let mut columns: Vec<ArrayRef> = Vec::with_capacity(header.len());
-    for (c, name) in header.iter().enumerate() {
-        let cells: Vec<Option<&str>> = rows
-            .iter()
-            .map(|r| Some(r[c].as_str()).filter(|s| !s.is_empty()))
-            .collect();
-        let all = |ok: &dyn Fn(&str) -> bool| cells.iter().flatten().all(|s| ok(s));
-        let (data_type, column): (DataType, ArrayRef) = if all(&|s| s.parse::<i64>().is_ok()) {
-            (
-                DataType::Int64,
-                Arc::new(Int64Array::from(
-                    cells
-                        .iter()
-                        .map(|s| s.and_then(|s| s.parse::<i64>().ok()))
-                        .collect::<Vec<_>>(),
-                )),
-            )
-        } else if all(&|s| s.parse::<u64>().is_ok()) {
-            (
-                DataType::UInt64,
-                Arc::new(UInt64Array::from(
-                    cells
-                        .iter()
-                        .map(|s| s.and_then(|s| s.parse::<u64>().ok()))
-                        .collect::<Vec<_>>(),
-                )),
-            )
-        } else if all(&|s| s.parse::<f64>().is_ok()) {
-            (
-                DataType::Float64,
-                Arc::new(Float64Array::from(
-                    cells
-                        .iter()
-                        .map(|s| s.and_then(|s| s.parse::<f64>().ok()))
-                        .collect::<Vec<_>>(),
-                )),
-            )
-        } else {
-            (DataType::Utf8, Arc::new(StringArray::from(cells.clone())))
-        };
-        schema_fields.push(Field::new(name, data_type, true));
-        columns.push(column);
-    }
-    let schema = Arc::new(Schema::new(schema_fields));
-    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| e.to_string())?;
+    let encoding =
+        |e: &dyn std::fmt::Display| SchemaError::Encoding(format!("{}: {e}", schema.table.file));
+    let arrow = Arc::new(arrow_schema(schema));
+    let columns: Vec<ArrayRef> = (schema.columns.iter().enumerate())
+        .map(|(k, c)| column(c.kind, rows, k))
+        .collect();
+    let batch = RecordBatch::try_new(arrow.clone(), columns).map_err(|e| encoding(&e))?;
     let properties = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .build();
     let mut bytes = Vec::new();
     {
-        let mut writer = ArrowWriter::try_new(&mut bytes, schema, Some(properties))
-            .map_err(|e| e.to_string())?;
-        writer.write(&batch).map_err(|e| e.to_string())?;
-        writer.close().map_err(|e| e.to_string())?;
+        let mut writer =
+            ArrowWriter::try_new(&mut bytes, arrow, Some(properties)).map_err(|e| encoding(&e))?;
+        writer.write(&batch).map_err(|e| encoding(&e))?;
+        writer.close().map_err(|e| encoding(&e))?;
     }
     Ok(bytes)
 }
@@ -140,30 +120,144 @@ pub fn csv_to_parquet(csv: &str) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::{METASTASES, TABLES, THERAPY, TableSchema, schemas};
+    use cascade_biology::model::Declarations;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     use parquet::file::reader::{FileReader, SerializedFileReader};
 
-    #[test]
-    fn a_table_round_trips_with_typed_columns() {
-        let csv = "point,x,name,day\n0,0.25,\"a,b\",\n1,1e-3,c,2.5\n";
-        let bytes = csv_to_parquet(csv).expect("writes");
-        assert_eq!(bytes, csv_to_parquet(csv).expect("writes"), "deterministic");
-        let path =
-            std::env::temp_dir().join(format!("cascade-parquet-{}.parquet", std::process::id()));
-        std::fs::write(&path, &bytes).expect("writes the file");
+    /// `bytes` in a file of their own, opened.
+    fn file(bytes: &[u8]) -> std::fs::File {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "cascade-parquet-{}-{}.parquet",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::write(&path, bytes).expect("writes the file");
+        let file = std::fs::File::open(&path).expect("opens");
+        let _ = std::fs::remove_file(&path);
+        file
+    }
+
+    /// The Arrow schema a reader finds in `bytes`, and its rows.
+    fn read_back(bytes: Vec<u8>) -> (Schema, usize) {
         let reader =
-            SerializedFileReader::new(std::fs::File::open(&path).expect("opens")).expect("reads");
-        let metadata = reader.metadata();
-        assert_eq!(metadata.file_metadata().num_rows(), 2);
-        let schema = metadata.file_metadata().schema_descr();
-        let names: Vec<&str> = schema.columns().iter().map(|c| c.name()).collect();
-        assert_eq!(names, ["point", "x", "name", "day"]);
-        let rows: Vec<String> = reader
+            ParquetRecordBatchReaderBuilder::try_new(file(&bytes)).expect("a Parquet file");
+        let schema = reader.schema().as_ref().clone();
+        let rows = reader
+            .build()
+            .expect("a reader")
+            .map(|b| b.expect("a batch").num_rows())
+            .sum();
+        (schema, rows)
+    }
+
+    fn types(schema: &Schema) -> Vec<(String, DataType, bool)> {
+        (schema.fields().iter())
+            .map(|f| (f.name().clone(), f.data_type().clone(), f.is_nullable()))
+            .collect()
+    }
+
+    #[test]
+    fn an_empty_table_has_the_types_of_its_schema() {
+        for schema in schemas(&Declarations::default()) {
+            let bytes = write(&schema, &[]).expect("writes");
+            let (found, rows) = read_back(bytes);
+            assert_eq!(rows, 0);
+            assert_eq!(
+                types(&found),
+                types(&arrow_schema(&schema)),
+                "{}",
+                schema.table.file
+            );
+        }
+        // therapy.csv without therapy: `cured` is Boolean, the days Float64.
+        let therapy = TableSchema::of(&TABLES[THERAPY], &Declarations::default());
+        let (found, _) = read_back(write(&therapy, &[]).expect("writes"));
+        let names: Vec<(String, DataType, bool)> = types(&found);
+        assert_eq!(
+            names,
+            [
+                ("replicate".into(), DataType::UInt64, false),
+                ("therapy_started_day".into(), DataType::Float64, true),
+                ("relapse_day".into(), DataType::Float64, true),
+                ("cured".into(), DataType::Boolean, false),
+                ("cells_left".into(), DataType::UInt64, false),
+                ("dormant_cells_left".into(), DataType::UInt64, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_column_empty_in_every_row_keeps_its_type() {
+        let schema = TableSchema::of(&TABLES[METASTASES], &Declarations::default());
+        let row = |site: u64| -> Row {
+            vec![
+                Value::Count(0),
+                Value::Count(site),
+                Value::text("lung"),
+                Value::text("a,b"),
+                Value::Day(3.0),
+                Value::Count(1),
+                Value::Count(1),
+                Value::Count(10),
+                Value::Count(12),
+                Value::Count(1),
+                Value::Count(1),
+                Value::Null,
+                Value::Null,
+                Value::Null,
+            ]
+        };
+        let rows = vec![row(1), row(2)];
+        let bytes = write(&schema, &rows).expect("writes");
+        assert_eq!(
+            bytes,
+            write(&schema, &rows).expect("writes"),
+            "deterministic"
+        );
+        let (found, count) = read_back(bytes.clone());
+        assert_eq!(count, 2);
+        let field = found.field_with_name("detected_day").expect("the column");
+        assert_eq!(field.data_type(), &DataType::Float64);
+        assert!(field.is_nullable());
+        assert_eq!(
+            found.field_with_name("organ").expect("organ").data_type(),
+            &DataType::Utf8
+        );
+        assert_eq!(
+            found.field_with_name("site").expect("site").data_type(),
+            &DataType::UInt64
+        );
+        let reader = SerializedFileReader::new(file(&bytes)).expect("reads");
+        let first = reader
             .get_row_iter(None)
             .expect("rows")
-            .map(|r| r.expect("a row").to_string())
-            .collect();
-        assert_eq!(rows[0], "{point: 0, x: 0.25, name: \"a,b\", day: null}");
-        assert_eq!(rows[1], "{point: 1, x: 0.001, name: \"c\", day: 2.5}");
-        let _ = std::fs::remove_file(&path);
+            .next()
+            .expect("a row")
+            .expect("a row")
+            .to_string();
+        assert_eq!(
+            first,
+            "{replicate: 0, site: 1, organ: \"lung\", founder_clone: \"a,b\", founded_day: 3.0, \
+             founding_cells: 1, founding_clones: 1, cells: 10, peak_cells: 12, clones_now: 1, \
+             clones_ever: 1, detected_day: null, macroscopic_day: null, extinct_day: null}"
+        );
+    }
+
+    #[test]
+    fn a_row_that_does_not_fit_is_refused() {
+        let schema = TableSchema::of(&TABLES[THERAPY], &Declarations::default());
+        let row = vec![
+            Value::Count(0),
+            Value::Null,
+            Value::Null,
+            Value::text("true"),
+            Value::Count(0),
+            Value::Count(0),
+        ];
+        let e = write(&schema, &[row]).unwrap_err();
+        assert!(e.to_string().contains("column cured"), "{e}");
     }
 }

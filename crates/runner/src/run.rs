@@ -7,7 +7,6 @@
 //! many threads.
 
 use core::fmt;
-use core::fmt::Write as _;
 
 use cascade_biology::model::{
     CascadeEvent, ClumpStage, Compartment, CounterId, Declarations, FateId, SiteKind,
@@ -19,6 +18,7 @@ use cascade_kernel::{RunLimits, Seed, Simulation, StopReason, Time, TraceDigest}
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::{Scenario, ScenarioExtension};
+use crate::schema::{self, Row, TABLES, Value, funnel_counts};
 
 /// Why a replicate could not finish.
 #[derive(Clone, Debug, PartialEq)]
@@ -125,104 +125,27 @@ pub struct TherapyOutcome {
     pub resistant_cells: Vec<u64>,
 }
 
-/// A finished replicate: its record and its table rows (CSV, no header).
+/// A finished replicate: its record and its tables' rows, typed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReplicateOutput {
     /// The record.
     pub record: ReplicateRecord,
-    /// Rows per table, in [`TABLES`] order.
-    pub rows: Vec<String>,
+    /// Rows per table, in [`TABLES`] order, each of the columns of
+    /// [`schemas`](crate::schema::schemas) for the run's declarations
+    /// (empty for a replicate run without rows).
+    pub tables: Vec<Vec<Row>>,
 }
 
-/// A table of the output directory: its file name and header.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Table {
-    /// File name.
-    pub file: &'static str,
-    /// The CSV header line (no newline).
-    pub header: &'static str,
+impl ReplicateOutput {
+    /// Puts `prefix` in front of every row of every table: a sweep's
+    /// point ([`schema::point_values`]), for the tables of
+    /// [`schema::sweep_schemas`].
+    pub fn prefix_rows(&mut self, prefix: &[Value]) {
+        for row in self.tables.iter_mut().flatten() {
+            row.splice(0..0, prefix.iter().cloned());
+        }
+    }
 }
-
-/// The tables every run writes, in this order.
-pub const TABLES: [Table; 9] = [
-    Table {
-        file: "summary.csv",
-        header: "replicate,seed,digest,events,stopped_by,end_day,first_detection_day,\
-injected,shed,died_in_circulation,arrested,passed,extravasated,died_in_vessel,\
-died_in_parenchyma,entered_dormancy,left_dormancy,died_dormant,micrometastases_founded,\
-macrometastases_reached,detected,clumps_injected,clumps_arrested,clumps_passed,\
-clumps_dissolved,clump_metastases_founded,killed_in_circulation,killed_in_vessel,\
-killed_in_parenchyma,killed_dormant,metastases_alive,primary_cells,metastatic_cells,\
-solitary_cells,dormant_cells,arrested_cells,circulating_cells,clones",
-    },
-    Table {
-        file: "metastases.csv",
-        header: "replicate,site,organ,founder_clone,founded_day,founding_cells,founding_clones,\
-cells,peak_cells,clones_now,clones_ever,detected_day,macroscopic_day,extinct_day",
-    },
-    Table {
-        file: "funnel.csv",
-        header: "replicate,organ,clone,injected,shed,died_in_circulation,arrested,passed,\
-extravasated,died_in_vessel,died_in_parenchyma,entered_dormancy,left_dormancy,died_dormant,\
-micrometastases_founded,macrometastases_reached,detected,clumps_injected,clumps_arrested,\
-clumps_passed,clumps_dissolved,clump_metastases_founded,killed_in_circulation,killed_in_vessel,\
-killed_in_parenchyma,killed_dormant",
-    },
-    Table {
-        file: "harvests.csv",
-        header: "replicate,day,organ,colonies,micrometastases,cells_in_metastases,\
-solitary_cells,dormant_cells,arrested_cells,circulating_cells",
-    },
-    Table {
-        file: "timeseries.csv",
-        header: "replicate,day,organ,primary_cells,metastatic_cells,solitary_cells",
-    },
-    Table {
-        file: "clones.csv",
-        header: "replicate,clone,name,parent,born_day,cells_alive,killed_by_drugs,removed_by_surgery",
-    },
-    Table {
-        file: "site_clones.csv",
-        header: "replicate,site,kind,organ,clone,cells",
-    },
-    Table {
-        file: "therapy.csv",
-        header: "replicate,therapy_started_day,relapse_day,cured,cells_left,dormant_cells_left",
-    },
-    Table {
-        file: "resistance.csv",
-        header: "replicate,drug,resistant_cells,resistant_clones_alive",
-    },
-];
-
-/// The header of each table in [`TABLES`] order, for a run whose
-/// extension declares `declarations`: the extension's fates are columns of
-/// `funnel.csv` and `summary.csv` (after the model's), its counters of
-/// `summary.csv` (after its fates).
-pub fn headers(declarations: &Declarations) -> Vec<String> {
-    TABLES
-        .iter()
-        .map(|table| {
-            let mut header = table.header.to_string();
-            let fates = FATE_TABLES.contains(&table.file);
-            let fates = declarations.fates.iter().filter(|_| fates).map(|f| &f.name);
-            let counters = COUNTER_TABLES.contains(&table.file);
-            let counters = declarations.counters.iter().filter(|_| counters);
-            for column in fates.chain(counters) {
-                header.push(',');
-                header.push_str(column);
-            }
-            header
-        })
-        .collect()
-}
-
-/// The tables of [`TABLES`] each of an extension's fates is a column of.
-pub const FATE_TABLES: [&str; 2] = ["funnel.csv", "summary.csv"];
-
-/// The tables of [`TABLES`] each of an extension's counters is a column
-/// of.
-pub const COUNTER_TABLES: [&str; 1] = ["summary.csv"];
 
 /// What the extension of `scenario` declares (the columns it adds).
 pub fn declarations<X: ScenarioExtension>(scenario: &Scenario<X>) -> Declarations {
@@ -397,12 +320,12 @@ pub fn run_replicate<X: ScenarioExtension>(
         finished.stopped_by,
         end_day,
     );
-    let rows = if rows {
+    let tables = if rows {
         table_rows(state, seed, &record)
     } else {
         Vec::new()
     };
-    Ok(ReplicateOutput { record, rows })
+    Ok(ReplicateOutput { record, tables })
 }
 
 fn record(
@@ -472,11 +395,6 @@ fn record(
     }
 }
 
-/// `,n` for each of `counts`: the extension's columns of a row.
-fn extension_fields(counts: impl Iterator<Item = u64>) -> String {
-    counts.map(|n| format!(",{n}")).collect()
-}
-
 fn therapy_outcome(state: &CascadeState, cells: &CellCounts) -> Option<TherapyOutcome> {
     let therapy = &state.config().therapy;
     if therapy.is_empty() {
@@ -492,98 +410,68 @@ fn therapy_outcome(state: &CascadeState, cells: &CellCounts) -> Option<TherapyOu
     })
 }
 
-/// A CSV field: quoted when it holds a comma, quote or line break.
-pub fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
+/// A count as a value.
+fn count(n: impl Into<u64>) -> Value {
+    Value::Count(n.into())
 }
 
-/// A number, or an empty field for none (read as missing by pandas, polars
-/// and R).
-fn optional(value: Option<f64>) -> String {
-    value.map_or_else(String::new, |v| v.to_string())
-}
-
-fn funnel_fields(f: &Funnel) -> String {
-    format!(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-        f.injected,
-        f.shed,
-        f.died_in_circulation,
-        f.arrested,
-        f.passed,
-        f.extravasated,
-        f.died_in_vessel,
-        f.died_in_parenchyma,
-        f.entered_dormancy,
-        f.left_dormancy,
-        f.died_dormant,
-        f.micrometastases,
-        f.macrometastases,
-        f.detected,
-        f.clumps_injected,
-        f.clumps_arrested,
-        f.clumps_passed,
-        f.clumps_dissolved,
-        f.clump_metastases,
-        f.killed_in_circulation,
-        f.killed_in_vessel,
-        f.killed_in_parenchyma,
-        f.killed_dormant
-    )
-}
-
-fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<String> {
+/// The rows of every table of [`TABLES`] (in its order) for the replicate
+/// whose final state is `state`, run under `seed`, with record `record`:
+/// the columns of [`schemas`](crate::schema::schemas) for the state's
+/// declarations.
+fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<Vec<Row>> {
     let config = state.config();
     let organs = &config.organs;
-    let organ_name = |id: OrganId| csv_field(&organs.organ(id).name);
+    let organ_name = |id: OrganId| Value::text(&organs.organ(id).name);
     let lineage = state.lineage();
-    let clone_name = |id: cascade_biology::CloneId| csv_field(&lineage.clone_of(id).name);
-    let r = record.replicate;
-    let mut tables = vec![String::new(); TABLES.len()];
+    let clone_name = |id: cascade_biology::CloneId| Value::text(&lineage.clone_of(id).name);
+    let r = count(record.replicate);
+    let mut tables: Vec<Vec<Row>> = vec![Vec::new(); TABLES.len()];
 
     let c = &record.cells;
-    let _ = writeln!(
-        tables[0],
-        "{r},{seed},{},{},{},{},{},{},{},{},{},{},{},{},{},{}{}",
-        record.digest,
-        record.events,
-        record.stopped_by,
-        record.end_day,
-        optional(record.first_detection_day),
-        funnel_fields(&record.funnel),
-        record.metastases.iter().sum::<u64>(),
-        c.primary,
-        c.metastatic,
-        c.solitary,
-        c.dormant,
-        c.arrested,
-        c.circulating,
-        record.clones,
-        extension_fields(record.fates.iter().chain(&record.counters).map(|&(_, n)| n))
+    let mut summary = vec![
+        r.clone(),
+        count(seed),
+        Value::text(&record.digest),
+        count(record.events),
+        Value::text(&record.stopped_by),
+        Value::Day(record.end_day),
+        Value::day_or_null(record.first_detection_day),
+    ];
+    summary.extend(funnel_counts(&record.funnel).map(Value::Count));
+    summary.extend(
+        [
+            record.metastases.iter().sum::<u64>(),
+            c.primary,
+            c.metastatic,
+            c.solitary,
+            c.dormant,
+            c.arrested,
+            c.circulating,
+            record.clones,
+        ]
+        .map(Value::Count),
     );
+    summary.extend((record.fates.iter().chain(&record.counters)).map(|&(_, n)| count(n)));
+    tables[schema::SUMMARY].push(summary);
 
     for site in state.metastases() {
-        let _ = writeln!(
-            tables[1],
-            "{r},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            site.id.0,
+        tables[schema::METASTASES].push(vec![
+            r.clone(),
+            count(site.id.0),
             organ_name(site.organ),
             clone_name(site.founder),
-            site.founded_at.days(),
-            site.founding_cells,
-            site.founding_clones,
-            site.size,
-            site.peak_size,
-            site.cells.len(),
-            site.clones_ever,
-            optional(site.detected_at.map(Time::days)),
-            optional(site.macroscopic_at.map(Time::days)),
-            optional(site.extinct_at.map(Time::days)),
-        );
+            Value::Day(site.founded_at.days()),
+            count(site.founding_cells),
+            count(site.founding_clones),
+            count(site.size),
+            count(site.peak_size),
+            count(site.cells.len() as u64),
+            count(site.clones_ever),
+            Value::day_or_null(site.detected_at.map(Time::days)),
+            Value::day_or_null(site.macroscopic_at.map(Time::days)),
+            Value::day_or_null(site.extinct_at.map(Time::days)),
+        ]);
     }
 
     let funnel = state.funnel();
@@ -593,14 +481,10 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
             let entry = funnel.entry(clone.id, organ);
             let met = |f: usize| state.fate_count(FateId(f as u16), clone.id, organ);
             if *entry != Funnel::default() || (0..fates).any(|f| met(f) > 0) {
-                let _ = writeln!(
-                    tables[2],
-                    "{r},{},{},{}{}",
-                    organ_name(organ),
-                    clone_name(clone.id),
-                    funnel_fields(entry),
-                    extension_fields((0..fates).map(met))
-                );
+                let mut row = vec![r.clone(), organ_name(organ), clone_name(clone.id)];
+                row.extend(funnel_counts(entry).map(Value::Count));
+                row.extend((0..fates).map(|f| count(met(f))));
+                tables[schema::FUNNEL].push(row);
             }
         }
     }
@@ -608,19 +492,18 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
     for harvest in state.harvests() {
         for (organ, _) in organs.organs() {
             let h = &harvest.organs[organ.index()];
-            let _ = writeln!(
-                tables[3],
-                "{r},{},{},{},{},{},{},{},{},{}",
-                harvest.day,
+            tables[schema::HARVESTS].push(vec![
+                r.clone(),
+                Value::Day(harvest.day),
                 organ_name(organ),
-                h.colonies,
-                h.micrometastases,
-                h.cells_in_metastases,
-                h.solitary_cells,
-                h.dormant_cells,
-                h.arrested_cells,
-                harvest.circulating_cells
-            );
+                count(h.colonies),
+                count(h.micrometastases),
+                count(h.cells_in_metastases),
+                count(h.solitary_cells),
+                count(h.dormant_cells),
+                count(h.arrested_cells),
+                count(harvest.circulating_cells),
+            ]);
         }
     }
 
@@ -632,32 +515,30 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
             } else {
                 0
             };
-            let _ = writeln!(
-                tables[4],
-                "{r},{},{},{},{},{}",
-                sample.day,
+            tables[schema::TIMESERIES].push(vec![
+                r.clone(),
+                Value::Day(sample.day),
                 organ_name(organ),
-                primary,
-                sample.metastatic_cells[organ.index()],
-                sample.solitary_cells[organ.index()]
-            );
+                count(primary),
+                count(sample.metastatic_cells[organ.index()]),
+                count(sample.solitary_cells[organ.index()]),
+            ]);
         }
     }
 
     let alive = state.alive_by_clone();
     for clone in lineage.iter() {
         let ledger = state.ledger(clone.id);
-        let _ = writeln!(
-            tables[5],
-            "{r},{},{},{},{},{},{},{}",
-            clone.id.0,
-            csv_field(&clone.name),
-            clone.parent.map_or_else(String::new, |p| p.0.to_string()),
-            clone.born_at.days(),
-            alive[clone.id.index()],
-            ledger.killed,
-            ledger.removed
-        );
+        tables[schema::CLONES].push(vec![
+            r.clone(),
+            count(clone.id.0),
+            Value::text(&clone.name),
+            Value::count_or_null(clone.parent.map(|p| u64::from(p.0))),
+            Value::Day(clone.born_at.days()),
+            count(alive[clone.id.index()]),
+            count(ledger.killed),
+            count(ledger.removed),
+        ]);
     }
 
     for site in state.sites() {
@@ -666,38 +547,38 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
             SiteKind::Metastasis => "metastasis",
         };
         for &(clone, n) in &site.cells {
-            let _ = writeln!(
-                tables[6],
-                "{r},{},{kind},{},{},{n}",
-                site.id.0,
+            tables[schema::SITE_CLONES].push(vec![
+                r.clone(),
+                count(site.id.0),
+                Value::text(kind),
                 organ_name(site.organ),
-                clone_name(clone)
-            );
+                clone_name(clone),
+                count(n),
+            ]);
         }
     }
 
     if let Some(t) = &record.therapy {
-        let _ = writeln!(
-            tables[7],
-            "{r},{},{},{},{},{}",
-            optional(t.started_day),
-            optional(t.relapse_day),
-            t.cured,
-            c.total(),
-            c.dormant
-        );
+        tables[schema::THERAPY].push(vec![
+            r.clone(),
+            Value::day_or_null(t.started_day),
+            Value::day_or_null(t.relapse_day),
+            Value::Boolean(t.cured),
+            count(c.total()),
+            count(c.dormant),
+        ]);
         for (d, drug) in config.therapy.drugs.iter().enumerate() {
             let id = DrugId(d as u32);
             let clones = lineage
                 .iter()
                 .filter(|clone| alive[clone.id.index()] > 0 && state.is_resistant(clone.id, id))
                 .count();
-            let _ = writeln!(
-                tables[8],
-                "{r},{},{},{clones}",
-                csv_field(&drug.name),
-                t.resistant_cells[d]
-            );
+            tables[schema::RESISTANCE].push(vec![
+                r.clone(),
+                Value::text(&drug.name),
+                count(t.resistant_cells[d]),
+                count(clones as u64),
+            ]);
         }
     }
     tables

@@ -1485,10 +1485,13 @@ fn unknown_name(path: String, kind: &str, name: &str, valid: &[&str]) -> Unplace
 
 /// What the extension declares, checked at `check` as the model checks it
 /// when it is built (names, subscriptions, cohort mode), and its fates' and
-/// counters' names against every column of the tables they join.
+/// counters' names against every column of the tables they join, of a
+/// sweep's point (`sweep`'s axes) and of `points.csv`
+/// ([`crate::schema::clash`]).
 fn check_declarations<X: ScenarioExtension>(
     extension: &X,
     config: &CascadeConfig,
+    sweep: Option<&SweepSpec>,
 ) -> Result<(), Unplaced> {
     let mut declared = cascade_biology::model::Declarations::default();
     extension.declare(&mut declared);
@@ -1508,23 +1511,40 @@ fn check_declarations<X: ScenarioExtension>(
             format!("{what}{} is invalid, expected {}", e.value, e.expected),
         )
     })?;
-    let taken = |name: &str| {
-        name == "point"
-            || crate::run::TABLES
-                .iter()
-                .any(|t| t.header.split(',').any(|column| column == name))
-    };
-    let names = declared
-        .fates
-        .iter()
-        .map(|f| &f.name)
-        .chain(&declared.counters);
-    if let Some(name) = names.into_iter().find(|name| taken(name)) {
+    // Every table a fate or counter joins, and a sweep's: the point's
+    // columns (the file's axes) and `points.csv`.
+    let axes: Vec<&str> = (sweep.iter().flat_map(|s| &s.axes))
+        .map(|a| a.parameter.as_str())
+        .collect();
+    if let Some(clash) = crate::schema::clash(&declared, &axes) {
+        let own = |name: &String| {
+            *name == clash.column
+                || ["_mean", "_low", "_high"]
+                    .iter()
+                    .any(|end| clash.column == format!("{name}{end}"))
+        };
+        let name = (declared.fates.iter().map(|f| &f.name))
+            .chain(&declared.counters)
+            .find(|name| own(name))
+            .map_or(clash.column.clone(), |name| name.clone());
+        let axis = if axes.contains(&clash.column.as_str()) {
+            ", an axis of the sweep"
+        } else {
+            ""
+        };
+        let what = if name == clash.column {
+            format!("which {} already has{axis}", clash.table)
+        } else {
+            format!(
+                "whose column {:?} in {} is one the table already has",
+                clash.column, clash.table
+            )
+        };
         return Err(Unplaced::new(
             "extension",
             format!(
-                "the extension declares a column {name:?}, which the tables already have; \
-                 expected a name of its own for each fate and counter"
+                "the extension declares a column {name:?}, {what}; expected a name of its own \
+                 for each fate and counter"
             ),
         ));
     }
@@ -1940,7 +1960,7 @@ fn resolve<X: ScenarioExtension>(
             format!("{} is invalid, expected {}", e.value, e.expected),
         )
     })?;
-    check_declarations(&file.extension, &config)?;
+    check_declarations(&file.extension, &config, file.sweep.as_ref())?;
     for (i, event) in file.events.iter().enumerate() {
         file.extension
             .validate_event(&event.event, &config)

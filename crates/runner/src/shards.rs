@@ -20,18 +20,42 @@ use crate::output::{
     FORMAT, Manifest, ManifestReplicate, OutputDir, RunIdentity, SweepIdentity, TableFormat,
     unit_dir,
 };
-use crate::run::{ReplicateRecord, TABLES, csv_field, run_replicate};
+use crate::run::{ReplicateRecord, run_replicate};
 use crate::scenario::{Scenario, ScenarioExtension, load};
+use crate::schema::{Row, TABLES, TableSchema, Value, points_schema, sweep_schemas};
 use crate::summary::{Estimate, Summary, number};
 use crate::sweep::{Grid, Shard, grid, scenario_at};
 
 /// A number taken from a replicate's record.
-type Observable = fn(&ReplicateRecord) -> f64;
+pub(crate) type Observable = fn(&ReplicateRecord) -> f64;
 /// Whether a replicate had an outcome (cure, relapse).
 type Outcome = fn(&ReplicateRecord) -> bool;
 
 /// The file of per-point means.
-pub const POINTS_FILE: &str = "points.csv";
+pub const POINTS_FILE: &str = crate::schema::POINTS.file;
+
+/// How the observable `name` of `points.csv`
+/// ([`crate::schema::point_observables`]) is read from a replicate's
+/// record.
+pub(crate) fn observable(name: &str) -> Option<Observable> {
+    let f: Observable = match name {
+        "shed" => |r| r.funnel.shed as f64,
+        "extravasated" => |r| r.funnel.extravasated as f64,
+        "micrometastases_founded" => |r| r.funnel.micrometastases as f64,
+        "macrometastases_reached" => |r| r.funnel.macrometastases as f64,
+        "metastases_alive" => |r| r.metastases.iter().sum::<u64>() as f64,
+        "macrometastases_alive" => |r| r.macrometastases.iter().sum::<u64>() as f64,
+        "detected" => |r| {
+            if r.first_detection_day.is_some() {
+                1.0
+            } else {
+                0.0
+            }
+        },
+        _ => return None,
+    };
+    Some(f)
+}
 
 /// What `cascade sweep` was asked to do.
 #[derive(Clone, Debug)]
@@ -64,6 +88,8 @@ struct Plan<X: ScenarioExtension> {
     points: Vec<Scenario<X>>,
     seed: u64,
     replicates: u64,
+    /// Every table's columns, the point's first.
+    schemas: Vec<TableSchema>,
 }
 
 impl<X: ScenarioExtension> Plan<X> {
@@ -83,13 +109,33 @@ impl<X: ScenarioExtension> Plan<X> {
                 base.path.display()
             )));
         }
+        let parameters: Vec<&str> = grid.axes.iter().map(|a| a.parameter.as_str()).collect();
+        if let Some(clash) = crate::schema::clash(&declared, &parameters) {
+            return Err(Failure::Input(format!(
+                "{}: sweep: the column {:?} would be in {} twice (an axis and a column of the \
+                 extension's or of the model's); name the extension's fates and counters apart \
+                 from the swept parameters",
+                base.path.display(),
+                clash.column,
+                clash.table
+            )));
+        }
+        let schemas = sweep_schemas(&declared, &parameters);
         Ok(Plan {
             base,
             grid,
             points,
             seed,
             replicates,
+            schemas,
         })
+    }
+
+    /// The axes' parameters, in order.
+    fn parameters(&self) -> Vec<&str> {
+        (self.grid.axes.iter())
+            .map(|a| a.parameter.as_str())
+            .collect()
     }
 
     fn units(&self) -> u64 {
@@ -112,22 +158,10 @@ impl<X: ScenarioExtension> Plan<X> {
         }
     }
 
-    /// `point,<value>,...,` for the rows of point `p`.
-    fn row_prefix(&self, p: u64) -> String {
-        let mut prefix = format!("{p},");
-        for value in self.grid.values(p) {
-            let _ = write!(prefix, "{value},");
-        }
-        prefix
-    }
-
-    /// `point,<parameter>,...,` for the headers.
-    fn header_prefix(&self) -> String {
-        let mut prefix = String::from("point,");
-        for axis in &self.grid.axes {
-            let _ = write!(prefix, "{},", csv_field(&axis.parameter));
-        }
-        prefix
+    /// The values of the point's columns for the rows of point `p`: its
+    /// index, then its value on each axis.
+    fn point_values(&self, p: u64) -> Vec<Value> {
+        crate::schema::point_values(p, &self.grid.values(p))
     }
 
     /// Runs unit `u` (or reads it back from `dir` if it finished earlier).
@@ -149,14 +183,9 @@ impl<X: ScenarioExtension> Plan<X> {
         let mut output = run_replicate(scenario, self.seed, r, dir.is_some())
             .map_err(|e| Failure::Run(format!("point {p}, replicate {r}: {e}")))?;
         if let Some(dir) = dir {
-            let prefix = self.row_prefix(p);
-            for rows in &mut output.rows {
-                *rows = rows.lines().fold(String::new(), |mut all, line| {
-                    let _ = writeln!(all, "{prefix}{line}");
-                    all
-                });
-            }
-            dir.write_replicate(u, &output).map_err(Failure::writing)?;
+            output.prefix_rows(&self.point_values(p));
+            dir.write_replicate(u, &output, &self.schemas)
+                .map_err(Failure::writing)?;
         }
         Ok(output.record)
     }
@@ -200,76 +229,41 @@ impl<X: ScenarioExtension> Plan<X> {
     }
 
     /// `points.csv`: per point, the replicates and the means (95% CI) of
-    /// the main observables.
-    fn points_table(&self, first: u64, records: &[ReplicateRecord]) -> String {
-        let fields: [(&str, Observable); 7] = [
-            ("shed", |r| r.funnel.shed as f64),
-            ("extravasated", |r| r.funnel.extravasated as f64),
-            ("micrometastases_founded", |r| {
-                r.funnel.micrometastases as f64
-            }),
-            ("macrometastases_reached", |r| {
-                r.funnel.macrometastases as f64
-            }),
-            ("metastases_alive", |r| {
-                r.metastases.iter().sum::<u64>() as f64
-            }),
-            ("macrometastases_alive", |r| {
-                r.macrometastases.iter().sum::<u64>() as f64
-            }),
-            ("detected", |r| {
-                if r.first_detection_day.is_some() {
-                    1.0
-                } else {
-                    0.0
-                }
-            }),
-        ];
+    /// the main observables ([`crate::schema::POINTS`]), with therapy the
+    /// cure and relapse probabilities, then the extension's fates and
+    /// counters.
+    fn points_table(&self, first: u64, records: &[ReplicateRecord]) -> (TableSchema, Vec<Row>) {
         // With therapy: the cure and relapse probabilities, with Wilson's
         // interval.
         let therapy = records.iter().any(|r| r.therapy.is_some());
-        let proportions: [(&str, Outcome); 2] = [
-            ("cure_probability", |r| {
-                r.therapy.as_ref().is_some_and(|t| t.cured)
-            }),
-            ("relapse_probability", |r| {
-                r.therapy.as_ref().is_some_and(|t| t.relapse_day.is_some())
-            }),
+        let proportions: [Outcome; 2] = [
+            |r| r.therapy.as_ref().is_some_and(|t| t.cured),
+            |r| r.therapy.as_ref().is_some_and(|t| t.relapse_day.is_some()),
         ];
-        let mut text = self.header_prefix();
-        text.push_str("replicates");
-        for (name, _) in &fields {
-            let _ = write!(text, ",{name}_mean,{name}_low,{name}_high");
-        }
-        if therapy {
-            for (name, _) in &proportions {
-                let _ = write!(text, ",{name},{name}_low,{name}_high");
-            }
-        }
-        // The extension's fates, then its counters, last.
         let declared = crate::run::declarations(&self.base);
-        let own = declared
-            .fates
-            .iter()
-            .map(|f| &f.name)
-            .chain(&declared.counters);
-        for name in own {
-            let _ = write!(text, ",{name}_mean,{name}_low,{name}_high");
-        }
-        text.push('\n');
-        let bound = |b: Option<f64>| b.map_or_else(String::new, |v| v.to_string());
+        let schema = points_schema(&declared, &self.parameters(), therapy);
+        let observables: Vec<Observable> = crate::schema::point_observables()
+            .map(|name| observable(name).unwrap_or(|_| f64::NAN))
+            .collect();
+        let estimate = |e: Estimate| {
+            [
+                Value::Float(e.mean),
+                Value::float_or_null(e.low),
+                Value::float_or_null(e.high),
+            ]
+        };
+        let mut rows = Vec::new();
         for (p, chunk) in self.by_point(first, records) {
-            let _ = write!(text, "{}{}", self.row_prefix(p), chunk.len());
-            for (_, f) in &fields {
+            let mut row = self.point_values(p);
+            row.push(Value::Count(chunk.len() as u64));
+            for f in &observables {
                 let values: Vec<f64> = chunk.iter().map(f).collect();
-                let e = Estimate::of(&values);
-                let _ = write!(text, ",{},{},{}", e.mean, bound(e.low), bound(e.high));
+                row.extend(estimate(Estimate::of(&values)));
             }
             if therapy {
-                for (_, f) in &proportions {
+                for f in &proportions {
                     let k = chunk.iter().filter(|r| f(r)).count() as u64;
-                    let e = Estimate::proportion(k, chunk.len() as u64);
-                    let _ = write!(text, ",{},{},{}", e.mean, bound(e.low), bound(e.high));
+                    row.extend(estimate(Estimate::proportion(k, chunk.len() as u64)));
                 }
             }
             let fates = (0..declared.fates.len()).map(|i| (true, i));
@@ -278,12 +272,13 @@ impl<X: ScenarioExtension> Plan<X> {
                     let list = if fate { &r.fates } else { &r.counters };
                     list.get(i).map_or(0.0, |&(_, n)| n as f64)
                 };
-                let e = Estimate::of(&chunk.iter().map(value).collect::<Vec<_>>());
-                let _ = write!(text, ",{},{},{}", e.mean, bound(e.low), bound(e.high));
+                row.extend(estimate(Estimate::of(
+                    &chunk.iter().map(value).collect::<Vec<_>>(),
+                )));
             }
-            text.push('\n');
+            rows.push(row);
         }
-        text
+        (schema, rows)
     }
 
     /// Writes the tables, `points.csv`, `summary.json` and, last, the
@@ -298,13 +293,7 @@ impl<X: ScenarioExtension> Plan<X> {
         format: TableFormat,
     ) -> Result<(), Failure> {
         let fail = Failure::writing;
-        crate::output::write_atomic(
-            &dir.root().join(format.file_name(POINTS_FILE)),
-            &format
-                .encode(self.points_table(units.start, records).into_bytes())
-                .map_err(fail)?,
-        )
-        .map_err(fail)?;
+        let points = self.points_table(units.start, records);
         let mut summary = String::from("[\n");
         for (k, (p, s)) in self
             .summaries(scenario_name, units.start, records)
@@ -369,16 +358,8 @@ impl<X: ScenarioExtension> Plan<X> {
                 &self.base,
             )),
         };
-        let headers = crate::run::headers(&crate::run::declarations(&self.base));
-        dir.finish(
-            units,
-            &self.header_prefix(),
-            &headers,
-            format,
-            &summary,
-            &manifest,
-        )
-        .map_err(fail)
+        dir.finish(units, &self.schemas, &[points], format, &summary, &manifest)
+            .map_err(fail)
     }
 
     /// The per-point table printed on the terminal.
@@ -681,6 +662,15 @@ pub fn merge<X: ScenarioExtension>(
         )));
     }
     let plan = Plan::new(base, identity.seed, identity.replicates)?;
+    if identity.format != FORMAT {
+        return Err(Failure::Input(format!(
+            "the slices were written in output format {} and this cascade writes format \
+             {FORMAT} (the tables' columns or how they are written changed; CHANGELOG.md says \
+             how): run the slices again with this cascade, or merge them with the one that ran \
+             them",
+            identity.format
+        )));
+    }
     if identity != plan.identity(None) {
         let version = |v: &str| {
             if v.is_empty() {
@@ -742,10 +732,15 @@ fn difference(a: &RunIdentity, b: &RunIdentity) -> Option<String> {
             "the replicates differ ({} against {})",
             a.replicates, b.replicates
         ))
-    } else if a.cascade_version != b.cascade_version || a.format != b.format {
+    } else if a.cascade_version != b.cascade_version {
         Some(format!(
             "the cascade version differs ({} against {})",
             a.cascade_version, b.cascade_version
+        ))
+    } else if a.format != b.format {
+        Some(format!(
+            "the output format differs ({} against {})",
+            a.format, b.format
         ))
     } else if a.extension != b.extension {
         Some(format!(

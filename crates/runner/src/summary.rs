@@ -8,6 +8,7 @@ use serde::Serialize;
 use cascade_biology::config::CascadeConfig;
 
 use crate::run::{ReplicateRecord, TherapyOutcome};
+use crate::schema::{funnel_columns, funnel_counts};
 
 /// A mean over replicates with its 95% confidence interval (Student's t
 /// with n − 1 degrees of freedom, clipped at 0 for values that cannot be
@@ -232,68 +233,24 @@ impl Summary {
         let over = |f: &dyn Fn(&ReplicateRecord) -> f64| -> Estimate {
             Estimate::of(&records.iter().map(f).collect::<Vec<_>>())
         };
-        let mut funnel = vec![
-            ("injected".to_string(), over(&|r| r.funnel.injected as f64)),
-            ("shed".into(), over(&|r| r.funnel.shed as f64)),
-            (
-                "died_in_circulation".into(),
-                over(&|r| r.funnel.died_in_circulation as f64),
-            ),
-            ("arrested".into(), over(&|r| r.funnel.arrested as f64)),
-            ("passed".into(), over(&|r| r.funnel.passed as f64)),
-            (
-                "extravasated".into(),
-                over(&|r| r.funnel.extravasated as f64),
-            ),
-            (
-                "died_in_vessel".into(),
-                over(&|r| r.funnel.died_in_vessel as f64),
-            ),
-            (
-                "died_in_parenchyma".into(),
-                over(&|r| r.funnel.died_in_parenchyma as f64),
-            ),
-            (
-                "entered_dormancy".into(),
-                over(&|r| r.funnel.entered_dormancy as f64),
-            ),
-            (
-                "left_dormancy".into(),
-                over(&|r| r.funnel.left_dormancy as f64),
-            ),
-            (
-                "died_dormant".into(),
-                over(&|r| r.funnel.died_dormant as f64),
-            ),
-            (
-                "micrometastases_founded".into(),
-                over(&|r| r.funnel.micrometastases as f64),
-            ),
-            (
-                "macrometastases_reached".into(),
-                over(&|r| r.funnel.macrometastases as f64),
-            ),
-            ("detected".into(), over(&|r| r.funnel.detected as f64)),
-        ];
+        // The funnel's counters by their columns' names (the schema's):
+        // the cells' steps, with drugs the cells killed, and with clumps
+        // the clumps' counts in a section of their own.
+        let columns = funnel_columns();
+        let counts = |range: core::ops::Range<usize>| {
+            (columns[range.clone()].iter().zip(range))
+                .map(|(c, i)| {
+                    let value = |r: &ReplicateRecord| funnel_counts(&r.funnel)[i] as f64;
+                    (c.name.to_string(), over(&value))
+                })
+                .collect::<Vec<_>>()
+        };
+        let at =
+            |name: &str| (columns.iter().position(|c| c.name == name)).unwrap_or(columns.len());
+        let (clumps_at, killed_at) = (at("clumps_injected"), at("killed_in_circulation"));
+        let mut funnel = counts(0..clumps_at.min(killed_at));
         if !config.therapy.drugs.is_empty() {
-            funnel.extend([
-                (
-                    "killed_in_circulation".to_string(),
-                    over(&|r| r.funnel.killed_in_circulation as f64),
-                ),
-                (
-                    "killed_in_vessel".into(),
-                    over(&|r| r.funnel.killed_in_vessel as f64),
-                ),
-                (
-                    "killed_in_parenchyma".into(),
-                    over(&|r| r.funnel.killed_in_parenchyma as f64),
-                ),
-                (
-                    "killed_dormant".into(),
-                    over(&|r| r.funnel.killed_dormant as f64),
-                ),
-            ]);
+            funnel.extend(counts(killed_at..columns.len()));
         }
         // The extension's fates are steps of the funnel too (after the
         // model's); its counters are a list of their own.
@@ -309,28 +266,7 @@ impl Summary {
         funnel.extend(named(&|r| &r.fates));
         let counters = named(&|r| &r.counters);
         let clumps = if config.injections.iter().any(|i| i.clumps_of().is_some()) {
-            vec![
-                (
-                    "clumps_injected".to_string(),
-                    over(&|r| r.funnel.clumps_injected as f64),
-                ),
-                (
-                    "clumps_arrested".into(),
-                    over(&|r| r.funnel.clumps_arrested as f64),
-                ),
-                (
-                    "clumps_passed".into(),
-                    over(&|r| r.funnel.clumps_passed as f64),
-                ),
-                (
-                    "clumps_dissolved".into(),
-                    over(&|r| r.funnel.clumps_dissolved as f64),
-                ),
-                (
-                    "clump_metastases_founded".into(),
-                    over(&|r| r.funnel.clump_metastases as f64),
-                ),
-            ]
+            counts(clumps_at..killed_at.max(clumps_at))
         } else {
             Vec::new()
         };

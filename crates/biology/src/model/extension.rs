@@ -368,8 +368,11 @@ impl Declarations {
     }
 }
 
-/// Funnel columns of the model, which an extension's names must not take.
-const BUILT_IN_COLUMNS: [&str; 25] = [
+/// Funnel columns of the model, which an extension's names must not take:
+/// the funnel's counters and the `organ` and `clone` of its rows. The
+/// runner's tables spell the same names (its tests check that they stay
+/// the same), and refuse an extension's name that any of its tables has.
+pub const BUILT_IN_COLUMNS: [&str; 25] = [
     "injected",
     "shed",
     "died_in_circulation",
