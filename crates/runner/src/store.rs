@@ -43,6 +43,10 @@ pub const BATCH_UNITS: usize = 256;
 /// ...or once its oldest unit has waited this long (seconds).
 pub const BATCH_SECONDS: f64 = 0.5;
 
+/// Row keys hold the unit in their high bits and the row's index within
+/// the unit in these low bits.
+const ROW_BITS: u32 = 24;
+
 /// The store's own layout version (its tables of identity and units):
 /// a store of another version is refused, not guessed at.
 const LAYOUT: i64 = 1;
@@ -363,7 +367,7 @@ impl Store {
         let connection = self.connection();
         let sqlite = sqlite_error(&self.path, "reading a table");
         let sql = format!(
-            "SELECT unit, {} FROM {} WHERE unit >= ?1 AND unit < ?2 ORDER BY unit, row",
+            "SELECT id, {} FROM {} WHERE id >= ?1 AND id < ?2 ORDER BY id",
             stored
                 .columns
                 .iter()
@@ -374,11 +378,11 @@ impl Store {
         );
         let mut statement = connection.prepare(&sql).map_err(&sqlite)?;
         let mut rows = statement
-            .query(params![units.start as i64, clamp(units.end)])
+            .query(params![first_id(units.start), first_id(units.end)])
             .map_err(&sqlite)?;
         let mut values = Row::with_capacity(stored.columns.len());
         while let Some(found) = rows.next().map_err(&sqlite)? {
-            let unit = found.get::<_, i64>(0).map_err(&sqlite)? as u64;
+            let unit = unit_of(found.get::<_, i64>(0).map_err(&sqlite)?);
             values.clear();
             for (index, column) in stored.columns.iter().enumerate() {
                 let sql: Sql = found.get(index + 1).map_err(&sqlite)?;
@@ -496,7 +500,7 @@ impl Store {
             let name = quoted(&table.name);
             sql.push_str(&format!(
                 "INSERT INTO main.{name} SELECT * FROM part.{name} \
-                 WHERE unit IN (SELECT unit FROM cascade_new);"
+                 WHERE (id >> {ROW_BITS}) IN (SELECT unit FROM cascade_new);"
             ));
         }
         let result = connection.execute_batch(&sql).and_then(|()| {
@@ -605,9 +609,14 @@ impl Store {
                 }
                 for (insert, table_rows) in inserts.iter_mut().zip(&finished.tables) {
                     for (index, row) in table_rows.iter().enumerate() {
-                        let values = [Sql::Integer(finished.unit as i64), Sql::Integer(index as i64)]
-                            .into_iter()
-                            .chain(row.iter().map(to_sql));
+                        let id = row_id(finished.unit, index).ok_or_else(|| {
+                            StoreError::Refused(format!(
+                                "unit {}: more than 2^{ROW_BITS} rows in a table, or a unit \
+                                 number beyond the store's keys",
+                                finished.unit
+                            ))
+                        })?;
+                        let values = [Sql::Integer(id)].into_iter().chain(row.iter().map(to_sql));
                         insert
                             .execute(rusqlite::params_from_iter(values))
                             .map_err(&sqlite)?;
@@ -619,9 +628,10 @@ impl Store {
     }
 }
 
-/// The largest unit bound SQLite's integers hold.
-fn clamp(end: u64) -> i64 {
-    i64::try_from(end).unwrap_or(i64::MAX)
+/// The first row key of unit `unit` (the largest key for units beyond
+/// the keys).
+fn first_id(unit: u64) -> i64 {
+    row_id(unit, 0).unwrap_or(i64::MAX)
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
@@ -671,22 +681,33 @@ fn column_list(table: &StoredTable) -> String {
 }
 
 fn create_table(table: &StoredTable) -> String {
-    let mut sql = format!(
-        "CREATE TABLE {} (unit INTEGER NOT NULL, row INTEGER NOT NULL",
-        quoted(&table.name)
-    );
+    let mut sql = format!("CREATE TABLE {} (id INTEGER PRIMARY KEY", quoted(&table.name));
     for column in &table.columns {
         sql.push_str(&format!(", {} {}", quoted(&column.name), column.kind.sql()));
         if !column.nullable {
             sql.push_str(" NOT NULL");
         }
     }
-    sql.push_str(", PRIMARY KEY (unit, row)) WITHOUT ROWID;");
+    sql.push_str(");");
     sql
 }
 
+/// The key of row `index` of unit `unit` in every table: the rows in key
+/// order are the rows in unit order, and within a unit in the order they
+/// were added, so reading a table back needs no sort.
+fn row_id(unit: u64, index: usize) -> Option<i64> {
+    let index = u64::try_from(index).ok().filter(|&i| i < 1 << ROW_BITS)?;
+    let id = unit.checked_mul(1 << ROW_BITS)?.checked_add(index)?;
+    i64::try_from(id).ok()
+}
+
+/// The unit of row key `id`.
+fn unit_of(id: i64) -> u64 {
+    (id as u64) >> ROW_BITS
+}
+
 fn insert_sql(table: &StoredTable) -> String {
-    let placeholders: Vec<String> = (1..=table.columns.len() + 2).map(|i| format!("?{i}")).collect();
+    let placeholders: Vec<String> = (1..=table.columns.len() + 1).map(|i| format!("?{i}")).collect();
     format!("INSERT INTO {} VALUES ({})", quoted(&table.name), placeholders.join(", "))
 }
 
@@ -977,7 +998,7 @@ mod tests {
         drop(store);
         let editor = Connection::open(&path).unwrap();
         editor
-            .execute("UPDATE counts SET \"clone.b16.cells\" = 99 WHERE unit = 12 AND row = 4", [])
+            .execute("UPDATE counts SET \"clone.b16.cells\" = 99 WHERE id = (12 << 24) + 4", [])
             .unwrap();
         drop(editor);
         let store = Store::open(&path, &tables()).unwrap();
@@ -986,9 +1007,9 @@ mod tests {
         drop(store);
         // A deleted row too.
         let editor = Connection::open(&path).unwrap();
-        editor.execute("DELETE FROM every_type WHERE unit = 7", []).unwrap();
+        editor.execute("DELETE FROM every_type WHERE id >> 24 = 7", []).unwrap();
         editor
-            .execute("UPDATE counts SET \"clone.b16.cells\" = 4 WHERE unit = 12 AND row = 4", [])
+            .execute("UPDATE counts SET \"clone.b16.cells\" = 4 WHERE id = (12 << 24) + 4", [])
             .unwrap();
         drop(editor);
         let error = Store::open(&path, &tables()).unwrap().verify().unwrap_err();
@@ -1051,6 +1072,78 @@ mod tests {
         assert!(same(&rows(&merged, 0), &rows(&whole, 0)));
         assert_eq!(rows(&merged, 1), rows(&whole, 1));
         merged.verify().unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod speed {
+    use super::*;
+    use std::borrow::Cow;
+
+    /// Not a test: `cargo test -p cascade-runner --release --lib store::speed -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn throughput() {
+        let columns = |n: usize| -> Vec<Column> {
+            (0..n)
+                .map(|i| Column {
+                    name: Cow::Owned(format!("c{i}")),
+                    kind: ColumnType::Count,
+                    unit: "",
+                    meaning: Cow::Borrowed(""),
+                    nullable: false,
+                })
+                .collect()
+        };
+        let tables = vec![
+            StoredTable { name: "a".into(), columns: columns(40) },
+            StoredTable { name: "b".into(), columns: columns(26) },
+            StoredTable { name: "c".into(), columns: columns(10) },
+        ];
+        let dir = std::env::temp_dir().join(format!("cascade-store-speed-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let run = StoredRun { identity: "{}".into(), scenario_name: "x".into(), scenario_text: "x".into() };
+        let store = Store::create(&dir.join(STORE_FILE), &run, &tables).unwrap();
+        let record = ReplicateRecord {
+            replicate: 0,
+            digest: "00".into(),
+            events: 1,
+            stopped_by: "stop_day".into(),
+            end_day: 50.0,
+            funnel: Default::default(),
+            metastases: vec![0],
+            macrometastases: vec![0],
+            harvest_colonies: vec![],
+            first_detection_day: None,
+            cells: Default::default(),
+            clones: 1,
+            therapy: None,
+            fates: vec![],
+            counters: vec![],
+        };
+        #[allow(clippy::disallowed_methods)]
+        let start = Instant::now();
+        for u in 0..2000u64 {
+            let row = |n: usize| (0..n as u64).map(|i| Value::Count(i * u)).collect::<Row>();
+            store
+                .add(FinishedUnit {
+                    unit: u,
+                    record: ReplicateRecord { replicate: u, ..record.clone() },
+                    tables: vec![vec![row(40)], (0..10).map(|_| row(26)).collect(), (0..5).map(|_| row(10)).collect()],
+                })
+                .unwrap();
+        }
+        store.flush().unwrap();
+        let added = start.elapsed();
+        let mut n = 0;
+        for t in 0..3 {
+            store.for_each_row(t, 0..u64::MAX, |_, _| { n += 1; Ok(()) }).unwrap();
+        }
+        let read = start.elapsed() - added;
+        let bytes = std::fs::metadata(dir.join(STORE_FILE)).unwrap().len();
+        println!("2000 units, {n} rows: added {added:?}, read {read:?}, {bytes} bytes");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
