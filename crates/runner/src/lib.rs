@@ -23,6 +23,7 @@ pub mod scenario;
 pub mod schema;
 pub mod shards;
 pub mod slurm;
+pub mod store;
 pub mod summary;
 pub mod sweep;
 pub mod therapy_report;

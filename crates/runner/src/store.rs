@@ -1,0 +1,1136 @@
+//! The run store: one SQLite database per run directory (`store.sqlite`)
+//! holding the run's identity, each finished unit's record and digest,
+//! and the rows of every table, typed by the output schema.
+//!
+//! Finished units are committed in batches (group commit): a batch is
+//! written when it holds [`BATCH_UNITS`] units or its oldest unit has
+//! waited [`BATCH_SECONDS`], and at [`Store::flush`]. The database runs in
+//! WAL mode with `synchronous = NORMAL`: a killed process loses at most the
+//! batch it had not committed, never a committed one, and never leaves a
+//! half-written unit (a unit's record and rows are one transaction's).
+//! The wall clock decides only when a batch is written, never what is in
+//! it: the exports are the same bytes however the batches fell.
+//!
+//! Every unit's rows carry a SHA-256 checksum (over its record, digest and
+//! every value of its rows, in table order), so [`Store::verify`] can name
+//! a unit whose rows were damaged or edited after SQLite's own integrity
+//! check passes.
+//!
+//! Values keep their type through the store: counts are SQLite integers
+//! (a `u64` above `i64::MAX` stored as its two's-complement bits), days and
+//! reals are SQLite reals (a NaN, which SQLite would store as NULL, and
+//! -0.0, which it would give back as 0.0, are stored as a blob of their
+//! eight bytes), Booleans are 0 or 1, text is text, and an
+//! empty value is NULL.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use crate::run::ReplicateRecord;
+use crate::schema::{Column, ColumnType, Row, Value};
+
+/// The store's file name in a run directory.
+pub const STORE_FILE: &str = "store.sqlite";
+
+/// A batch is committed once it holds this many units...
+pub const BATCH_UNITS: usize = 256;
+
+/// ...or once its oldest unit has waited this long (seconds).
+pub const BATCH_SECONDS: f64 = 0.5;
+
+/// Row keys hold the unit in their high bits and the row's index within
+/// the unit in these low bits.
+const ROW_BITS: u32 = 24;
+
+/// The store's own layout version (its tables of identity and units):
+/// a store of another version is refused, not guessed at.
+const LAYOUT: i64 = 1;
+
+/// What went wrong with a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// SQLite failed: the store's path, what was being done, SQLite's
+    /// message.
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// What the store was doing.
+        doing: &'static str,
+        /// SQLite's message.
+        message: String,
+    },
+    /// The store exists but is not one this run can use (another run,
+    /// another layout, other tables): the reason.
+    Refused(String),
+    /// The store's contents are damaged: what and where (the unit, when
+    /// one is to blame).
+    Damaged(String),
+}
+
+impl core::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            StoreError::Sqlite {
+                path,
+                doing,
+                message,
+            } => write!(f, "{}: {doing}: {message}", path.display()),
+            StoreError::Refused(why) | StoreError::Damaged(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// A table as the store keeps it: its name and columns (for a sweep, the
+/// point's columns first).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredTable {
+    /// The SQL table's name (the output table's name, such as `summary`).
+    pub name: String,
+    /// Its columns, in order.
+    pub columns: Vec<Column>,
+}
+
+/// What a run's store records about the run itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredRun {
+    /// The run's identity, as the JSON of `run.json`.
+    pub identity: String,
+    /// The scenario file's name as the first run gave it.
+    pub scenario_name: String,
+    /// The scenario file's text.
+    pub scenario_text: String,
+}
+
+/// A finished unit (a run's replicate, or a sweep's replicate at a
+/// point): what the store keeps of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FinishedUnit {
+    /// The unit's number (the replicate for a run).
+    pub unit: u64,
+    /// Its record.
+    pub record: ReplicateRecord,
+    /// Its rows of each table, in the store's table order.
+    pub tables: Vec<Vec<Row>>,
+}
+
+/// One run's store, shared by the threads that finish its units.
+pub struct Store {
+    path: PathBuf,
+    tables: Vec<StoredTable>,
+    /// Units finished and not yet committed, and when the oldest finished.
+    pending: Mutex<(Vec<FinishedUnit>, Option<Instant>)>,
+    connection: Mutex<Connection>,
+}
+
+impl core::fmt::Debug for Store {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Creates a new store at `path` for `run`, with `tables`.
+    ///
+    /// # Errors
+    ///
+    /// A file already at `path`, or SQLite's failure.
+    pub fn create(path: &Path, run: &StoredRun, tables: &[StoredTable]) -> Result<Store, StoreError> {
+        if path.exists() {
+            return Err(StoreError::Refused(format!(
+                "{} exists already: a new run is not written over a store",
+                path.display()
+            )));
+        }
+        let connection = open_connection(path)?;
+        let sqlite = sqlite_error(path, "creating the store");
+        let mut sql = String::from(
+            "BEGIN;
+             CREATE TABLE cascade_store (layout INTEGER NOT NULL, identity TEXT NOT NULL,
+                 scenario_name TEXT NOT NULL, scenario_text TEXT NOT NULL);
+             CREATE TABLE cascade_units (unit INTEGER PRIMARY KEY, replicate INTEGER NOT NULL,
+                 digest TEXT NOT NULL, events INTEGER NOT NULL, record TEXT NOT NULL,
+                 rows INTEGER NOT NULL, checksum TEXT NOT NULL);
+             CREATE TABLE cascade_tables (position INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                 columns TEXT NOT NULL);",
+        );
+        for table in tables {
+            sql.push_str(&create_table(table));
+        }
+        // The identity and the tables in the same transaction: a store is
+        // never without them.
+        connection.execute_batch(&sql).map_err(&sqlite)?;
+        connection
+            .execute(
+                "INSERT INTO cascade_store VALUES (?1, ?2, ?3, ?4)",
+                params![LAYOUT, run.identity, run.scenario_name, run.scenario_text],
+            )
+            .map_err(&sqlite)?;
+        for (position, table) in tables.iter().enumerate() {
+            connection
+                .execute(
+                    "INSERT INTO cascade_tables VALUES (?1, ?2, ?3)",
+                    params![position as i64, table.name, column_list(table)],
+                )
+                .map_err(&sqlite)?;
+        }
+        connection.execute_batch("COMMIT;").map_err(&sqlite)?;
+        Ok(Store::new(path, connection, tables))
+    }
+
+    /// Opens the store at `path`, which must hold `tables` (names, columns
+    /// and types, in order).
+    ///
+    /// # Errors
+    ///
+    /// No store at `path`, another layout or other tables, or SQLite's
+    /// failure.
+    pub fn open(path: &Path, tables: &[StoredTable]) -> Result<Store, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Refused(format!(
+                "{} not found: the directory holds no run store",
+                path.display()
+            )));
+        }
+        let connection = open_connection(path)?;
+        let layout: Option<i64> = connection
+            .query_row("SELECT layout FROM cascade_store", [], |row| row.get(0))
+            .optional()
+            .map_err(|e| StoreError::Refused(format!("{} is not a cascade store ({e})", path.display())))?;
+        if layout != Some(LAYOUT) {
+            return Err(StoreError::Refused(format!(
+                "{} is a store of layout {}, this cascade reads layout {LAYOUT}",
+                path.display(),
+                layout.map_or_else(|| "none".to_string(), |l| l.to_string())
+            )));
+        }
+        let found = stored_columns(&connection, path)?;
+        let wanted: Vec<(String, String)> = tables
+            .iter()
+            .map(|t| (t.name.clone(), column_list(t)))
+            .collect();
+        if found != wanted {
+            return Err(StoreError::Refused(format!(
+                "{} holds other tables or columns than this run writes (made by another \
+                 version or extension?)",
+                path.display()
+            )));
+        }
+        Ok(Store::new(path, connection, tables))
+    }
+
+    fn new(path: &Path, connection: Connection, tables: &[StoredTable]) -> Store {
+        Store {
+            path: path.to_path_buf(),
+            tables: tables.to_vec(),
+            pending: Mutex::new((Vec::new(), None)),
+            connection: Mutex::new(connection),
+        }
+    }
+
+    /// The store's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The run the store belongs to.
+    ///
+    /// # Errors
+    ///
+    /// SQLite's failure.
+    pub fn run(&self) -> Result<StoredRun, StoreError> {
+        let connection = self.connection();
+        connection
+            .query_row(
+                "SELECT identity, scenario_name, scenario_text FROM cascade_store",
+                [],
+                |row| {
+                    Ok(StoredRun {
+                        identity: row.get(0)?,
+                        scenario_name: row.get(1)?,
+                        scenario_text: row.get(2)?,
+                    })
+                },
+            )
+            .map_err(sqlite_error(&self.path, "reading the run's identity"))
+    }
+
+    /// The record of unit `unit`, if it is committed.
+    ///
+    /// # Errors
+    ///
+    /// SQLite's failure, or a record that cannot be read.
+    pub fn record(&self, unit: u64) -> Result<Option<ReplicateRecord>, StoreError> {
+        let text: Option<String> = self
+            .connection()
+            .query_row(
+                "SELECT record FROM cascade_units WHERE unit = ?1",
+                params![unit as i64],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(sqlite_error(&self.path, "reading a record"))?;
+        text.map(|text| {
+            serde_json::from_str(&text).map_err(|e| {
+                StoreError::Damaged(format!(
+                    "{}: the record of unit {unit} is unreadable ({e})",
+                    self.path.display()
+                ))
+            })
+        })
+        .transpose()
+    }
+
+    /// The committed units, in order.
+    ///
+    /// # Errors
+    ///
+    /// SQLite's failure.
+    pub fn units(&self) -> Result<Vec<u64>, StoreError> {
+        let connection = self.connection();
+        let sqlite = sqlite_error(&self.path, "listing the finished units");
+        let mut statement = connection
+            .prepare("SELECT unit FROM cascade_units ORDER BY unit")
+            .map_err(&sqlite)?;
+        let units = statement
+            .query_map([], |row| row.get::<_, i64>(0))
+            .map_err(&sqlite)?
+            .map(|unit| unit.map(|u| u as u64))
+            .collect::<Result<Vec<u64>, _>>()
+            .map_err(&sqlite)?;
+        Ok(units)
+    }
+
+    /// Adds a finished unit; commits the batch when it is full or old
+    /// enough (see the module's documentation).
+    ///
+    /// # Errors
+    ///
+    /// Rows that do not fit the tables, or SQLite's failure.
+    pub fn add(&self, unit: FinishedUnit) -> Result<(), StoreError> {
+        self.fits(&unit)?;
+        let batch = {
+            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let (units, oldest) = &mut *pending;
+            #[allow(clippy::disallowed_methods)] // when to commit, not what
+            let now = Instant::now();
+            let since = *oldest.get_or_insert(now);
+            units.push(unit);
+            let old = now.duration_since(since) >= Duration::from_secs_f64(BATCH_SECONDS);
+            if units.len() >= BATCH_UNITS || old {
+                *oldest = None;
+                core::mem::take(units)
+            } else {
+                return Ok(());
+            }
+        };
+        self.commit(&batch)
+    }
+
+    /// Commits every unit added and not yet committed.
+    ///
+    /// # Errors
+    ///
+    /// SQLite's failure.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        let batch = {
+            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            pending.1 = None;
+            core::mem::take(&mut pending.0)
+        };
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.commit(&batch)
+    }
+
+    /// Calls `row` with every row of table `table` (in the store's order)
+    /// of the committed units in `units`, in unit order and, within a
+    /// unit, in the order they were added.
+    ///
+    /// # Errors
+    ///
+    /// SQLite's failure, or a value that does not fit its column.
+    pub fn for_each_row(
+        &self,
+        table: usize,
+        units: core::ops::Range<u64>,
+        mut row: impl FnMut(u64, &Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let stored = &self.tables[table];
+        let connection = self.connection();
+        let sqlite = sqlite_error(&self.path, "reading a table");
+        let sql = format!(
+            "SELECT id, {} FROM {} WHERE id >= ?1 AND id < ?2 ORDER BY id",
+            stored
+                .columns
+                .iter()
+                .map(|c| quoted(&c.name))
+                .collect::<Vec<_>>()
+                .join(", "),
+            quoted(&stored.name)
+        );
+        let mut statement = connection.prepare(&sql).map_err(&sqlite)?;
+        let mut rows = statement
+            .query(params![first_id(units.start), first_id(units.end)])
+            .map_err(&sqlite)?;
+        let mut values = Row::with_capacity(stored.columns.len());
+        while let Some(found) = rows.next().map_err(&sqlite)? {
+            let unit = unit_of(found.get::<_, i64>(0).map_err(&sqlite)?);
+            values.clear();
+            for (index, column) in stored.columns.iter().enumerate() {
+                let sql: Sql = found.get(index + 1).map_err(&sqlite)?;
+                values.push(from_sql(sql, column).ok_or_else(|| {
+                    StoreError::Damaged(format!(
+                        "{}: table {}, unit {unit}: column {} holds a value of the wrong type",
+                        self.path.display(),
+                        stored.name,
+                        column.name
+                    ))
+                })?);
+            }
+            row(unit, &values)?;
+        }
+        Ok(())
+    }
+
+    /// Checks the store: SQLite's integrity check, then every committed
+    /// unit's rows against the checksum it was committed with.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Damaged`] naming the first damaged unit (or SQLite's
+    /// report), or SQLite's failure.
+    pub fn verify(&self) -> Result<(), StoreError> {
+        {
+            let connection = self.connection();
+            let report: String = connection
+                .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+                .map_err(sqlite_error(&self.path, "checking the store's integrity"))?;
+            if report != "ok" {
+                return Err(StoreError::Damaged(format!(
+                    "{}: SQLite's integrity check failed: {report}",
+                    self.path.display()
+                )));
+            }
+        }
+        let units = self.units()?;
+        let mut hashers: std::collections::BTreeMap<u64, (Sha256, u64)> = units
+            .iter()
+            .map(|&u| (u, (Sha256::new(), 0)))
+            .collect();
+        for (unit, (hasher, _)) in &mut hashers {
+            let (digest, record) = self.unit_header(*unit)?;
+            hash_header(hasher, &digest, &record);
+        }
+        for table in 0..self.tables.len() {
+            let mut orphan = None;
+            self.for_each_row(table, 0..u64::MAX, |unit, row| {
+                match hashers.get_mut(&unit) {
+                    Some((hasher, rows)) => {
+                        hash_row(hasher, table, row);
+                        *rows += 1;
+                    }
+                    None => {
+                        orphan.get_or_insert(unit);
+                    }
+                }
+                Ok(())
+            })?;
+            if let Some(unit) = orphan {
+                return Err(StoreError::Damaged(format!(
+                    "{}: table {} holds rows of unit {unit}, which is not finished",
+                    self.path.display(),
+                    self.tables[table].name
+                )));
+            }
+        }
+        let connection = self.connection();
+        let sqlite = sqlite_error(&self.path, "reading the checksums");
+        let mut statement = connection
+            .prepare("SELECT unit, rows, checksum FROM cascade_units ORDER BY unit")
+            .map_err(&sqlite)?;
+        let mut found = statement.query([]).map_err(&sqlite)?;
+        while let Some(row) = found.next().map_err(&sqlite)? {
+            let unit = row.get::<_, i64>(0).map_err(&sqlite)? as u64;
+            let rows = row.get::<_, i64>(1).map_err(&sqlite)? as u64;
+            let checksum: String = row.get(2).map_err(&sqlite)?;
+            let Some((hasher, counted)) = hashers.remove(&unit) else {
+                continue;
+            };
+            if counted != rows || hex(&hasher.finalize()) != checksum {
+                return Err(StoreError::Damaged(format!(
+                    "{}: the rows of unit {unit} are damaged ({counted} rows found, {rows} \
+                     committed; the checksum differs): remove the store and run again",
+                    self.path.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies every unit of the store at `other` that this one lacks
+    /// (with its rows), in one transaction; the number copied. The caller
+    /// has checked that `other` is a part of the same run.
+    ///
+    /// # Errors
+    ///
+    /// SQLite's failure.
+    pub fn absorb(&self, other: &Path) -> Result<u64, StoreError> {
+        self.flush()?;
+        let connection = self.connection();
+        let sqlite = sqlite_error(&self.path, "merging a store");
+        connection
+            .execute("ATTACH DATABASE ?1 AS part", params![other.display().to_string()])
+            .map_err(&sqlite)?;
+        let mut sql = String::from(
+            "BEGIN;
+             CREATE TEMP TABLE cascade_new AS SELECT unit FROM part.cascade_units
+                 WHERE unit NOT IN (SELECT unit FROM main.cascade_units);
+             INSERT INTO main.cascade_units SELECT * FROM part.cascade_units
+                 WHERE unit IN (SELECT unit FROM cascade_new);",
+        );
+        for table in &self.tables {
+            let name = quoted(&table.name);
+            sql.push_str(&format!(
+                "INSERT INTO main.{name} SELECT * FROM part.{name} \
+                 WHERE (id >> {ROW_BITS}) IN (SELECT unit FROM cascade_new);"
+            ));
+        }
+        let result = connection.execute_batch(&sql).and_then(|()| {
+            let copied: i64 = connection.query_row("SELECT count(*) FROM cascade_new", [], |r| r.get(0))?;
+            connection.execute_batch("DROP TABLE cascade_new; COMMIT;")?;
+            Ok(copied as u64)
+        });
+        if result.is_err() {
+            let _ = connection.execute_batch("ROLLBACK;");
+        }
+        let detached = connection.execute("DETACH DATABASE part", []);
+        let copied = result.map_err(&sqlite)?;
+        detached.map_err(&sqlite)?;
+        Ok(copied)
+    }
+
+    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.connection.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn unit_header(&self, unit: u64) -> Result<(String, String), StoreError> {
+        self.connection()
+            .query_row(
+                "SELECT digest, record FROM cascade_units WHERE unit = ?1",
+                params![unit as i64],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .map_err(sqlite_error(&self.path, "reading a unit"))
+    }
+
+    fn fits(&self, unit: &FinishedUnit) -> Result<(), StoreError> {
+        let wrong = |why: String| Err(StoreError::Refused(format!("unit {}: {why}", unit.unit)));
+        if unit.tables.len() != self.tables.len() {
+            return wrong(format!(
+                "{} tables of rows for a store of {}",
+                unit.tables.len(),
+                self.tables.len()
+            ));
+        }
+        for (table, rows) in self.tables.iter().zip(&unit.tables) {
+            for row in rows {
+                if row.len() != table.columns.len() {
+                    return wrong(format!(
+                        "a row of {} values in table {} of {} columns",
+                        row.len(),
+                        table.name,
+                        table.columns.len()
+                    ));
+                }
+                for (value, column) in row.iter().zip(&table.columns) {
+                    if !value.fits(column) {
+                        return wrong(format!(
+                            "{value:?} in column {} of table {} ({:?}{})",
+                            column.name,
+                            table.name,
+                            column.kind,
+                            if column.nullable { ", may be empty" } else { "" }
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn commit(&self, batch: &[FinishedUnit]) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        let sqlite = sqlite_error(&self.path, "committing finished replicates");
+        let transaction = connection.transaction().map_err(&sqlite)?;
+        {
+            let mut unit_statement = transaction
+                .prepare_cached("INSERT OR IGNORE INTO cascade_units VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                .map_err(&sqlite)?;
+            let mut inserts = Vec::with_capacity(self.tables.len());
+            for table in &self.tables {
+                inserts.push(transaction.prepare_cached(&insert_sql(table)).map_err(&sqlite)?);
+            }
+            for finished in batch {
+                let record = serde_json::to_string(&finished.record).map_err(|e| {
+                    StoreError::Refused(format!("cannot encode the record of unit {}: {e}", finished.unit))
+                })?;
+                let mut hasher = Sha256::new();
+                hash_header(&mut hasher, &finished.record.digest, &record);
+                let mut rows = 0u64;
+                for (table, table_rows) in finished.tables.iter().enumerate() {
+                    for row in table_rows {
+                        hash_row(&mut hasher, table, row);
+                        rows += 1;
+                    }
+                }
+                let added = unit_statement
+                    .execute(params![
+                        finished.unit as i64,
+                        finished.record.replicate as i64,
+                        finished.record.digest,
+                        finished.record.events as i64,
+                        record,
+                        rows as i64,
+                        hex(&hasher.finalize()),
+                    ])
+                    .map_err(&sqlite)?;
+                if added == 0 {
+                    // Committed before (the same unit finished twice: the
+                    // same rows, by determinism).
+                    continue;
+                }
+                for (insert, table_rows) in inserts.iter_mut().zip(&finished.tables) {
+                    for (index, row) in table_rows.iter().enumerate() {
+                        let id = row_id(finished.unit, index).ok_or_else(|| {
+                            StoreError::Refused(format!(
+                                "unit {}: more than 2^{ROW_BITS} rows in a table, or a unit \
+                                 number beyond the store's keys",
+                                finished.unit
+                            ))
+                        })?;
+                        let values = [Sql::Integer(id)].into_iter().chain(row.iter().map(to_sql));
+                        insert
+                            .execute(rusqlite::params_from_iter(values))
+                            .map_err(&sqlite)?;
+                    }
+                }
+            }
+        }
+        transaction.commit().map_err(&sqlite)
+    }
+}
+
+/// The first row key of unit `unit` (the largest key for units beyond
+/// the keys).
+fn first_id(unit: u64) -> i64 {
+    row_id(unit, 0).unwrap_or(i64::MAX)
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let sqlite = sqlite_error(path, "opening the store");
+    let connection = Connection::open(path).map_err(&sqlite)?;
+    connection
+        .execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA busy_timeout = 10000;",
+        )
+        .map_err(&sqlite)?;
+    Ok(connection)
+}
+
+fn sqlite_error<'a>(path: &'a Path, doing: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + 'a {
+    move |e| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        doing,
+        message: e.to_string(),
+    }
+}
+
+/// The tables and columns a store was made with, in order.
+fn stored_columns(connection: &Connection, path: &Path) -> Result<Vec<(String, String)>, StoreError> {
+    let sqlite = sqlite_error(path, "reading the store's tables");
+    let mut statement = connection
+        .prepare("SELECT name, columns FROM cascade_tables ORDER BY position")
+        .map_err(&sqlite)?;
+    let tables = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .map_err(&sqlite)?
+        .collect::<Result<Vec<(String, String)>, _>>()
+        .map_err(&sqlite)?;
+    Ok(tables)
+}
+
+/// A table's columns as one line (`name type nullable`, comma-separated):
+/// how a store says which tables it was made with.
+fn column_list(table: &StoredTable) -> String {
+    table
+        .columns
+        .iter()
+        .map(|c| format!("{} {:?}{}", c.name, c.kind, if c.nullable { " null" } else { "" }))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn create_table(table: &StoredTable) -> String {
+    let mut sql = format!("CREATE TABLE {} (id INTEGER PRIMARY KEY", quoted(&table.name));
+    for column in &table.columns {
+        sql.push_str(&format!(", {} {}", quoted(&column.name), column.kind.sql()));
+        if !column.nullable {
+            sql.push_str(" NOT NULL");
+        }
+    }
+    sql.push_str(");");
+    sql
+}
+
+/// The key of row `index` of unit `unit` in every table: the rows in key
+/// order are the rows in unit order, and within a unit in the order they
+/// were added, so reading a table back needs no sort.
+fn row_id(unit: u64, index: usize) -> Option<i64> {
+    let index = u64::try_from(index).ok().filter(|&i| i < 1 << ROW_BITS)?;
+    let id = unit.checked_mul(1 << ROW_BITS)?.checked_add(index)?;
+    i64::try_from(id).ok()
+}
+
+/// The unit of row key `id`.
+fn unit_of(id: i64) -> u64 {
+    (id as u64) >> ROW_BITS
+}
+
+fn insert_sql(table: &StoredTable) -> String {
+    let placeholders: Vec<String> = (1..=table.columns.len() + 1).map(|i| format!("?{i}")).collect();
+    format!("INSERT INTO {} VALUES ({})", quoted(&table.name), placeholders.join(", "))
+}
+
+/// `name` as an SQL identifier.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn to_sql(value: &Value) -> Sql {
+    match value {
+        Value::Null => Sql::Null,
+        Value::Count(n) => Sql::Integer(*n as i64),
+        Value::Integer(n) => Sql::Integer(*n),
+        // SQLite stores a NaN as NULL, and keeps an integral real as an
+        // integer on disk (so -0.0 would come back as 0.0): both are kept
+        // as their bits.
+        Value::Day(x) | Value::Float(x) if x.is_nan() || (*x == 0.0 && x.is_sign_negative()) => {
+            Sql::Blob(x.to_bits().to_le_bytes().to_vec())
+        }
+        Value::Day(x) | Value::Float(x) => Sql::Real(*x),
+        Value::Boolean(b) => Sql::Integer(i64::from(*b)),
+        Value::Text(text) => Sql::Text(text.clone()),
+    }
+}
+
+/// The value `sql` read from `column`; `None` when it cannot be one.
+fn from_sql(sql: Sql, column: &Column) -> Option<Value> {
+    Some(match (sql, column.kind) {
+        (Sql::Null, _) if column.nullable => Value::Null,
+        (Sql::Integer(n), ColumnType::Count) => Value::Count(n as u64),
+        (Sql::Integer(n), ColumnType::Integer) => Value::Integer(n),
+        (Sql::Real(x), ColumnType::Day) => Value::Day(x),
+        (Sql::Real(x), ColumnType::Float) => Value::Float(x),
+        (Sql::Blob(bits), ColumnType::Day) => Value::Day(real_of_bits(&bits)?),
+        (Sql::Blob(bits), ColumnType::Float) => Value::Float(real_of_bits(&bits)?),
+        (Sql::Integer(0), ColumnType::Boolean) => Value::Boolean(false),
+        (Sql::Integer(1), ColumnType::Boolean) => Value::Boolean(true),
+        (Sql::Text(t), ColumnType::Text) => Value::Text(t),
+        _ => return None,
+    })
+}
+
+/// A real SQLite cannot keep as a real, from its bits.
+fn real_of_bits(bits: &[u8]) -> Option<f64> {
+    Some(f64::from_bits(u64::from_le_bytes(bits.try_into().ok()?)))
+}
+
+fn hash_header(hasher: &mut Sha256, digest: &str, record: &str) {
+    hasher.update((digest.len() as u64).to_le_bytes());
+    hasher.update(digest.as_bytes());
+    hasher.update((record.len() as u64).to_le_bytes());
+    hasher.update(record.as_bytes());
+}
+
+/// Feeds row `row` of table `table` to `hasher`: each value as a tag and
+/// its bits (reals by their bits, so a NaN and every real hash exactly).
+fn hash_row(hasher: &mut Sha256, table: usize, row: &Row) {
+    hasher.update([0xff, table as u8]);
+    for value in row {
+        match value {
+            Value::Null => hasher.update([0]),
+            Value::Count(n) => {
+                hasher.update([1]);
+                hasher.update(n.to_le_bytes());
+            }
+            Value::Integer(n) => {
+                hasher.update([2]);
+                hasher.update(n.to_le_bytes());
+            }
+            Value::Day(x) | Value::Float(x) => {
+                hasher.update([3]);
+                hasher.update(x.to_bits().to_le_bytes());
+            }
+            Value::Boolean(b) => hasher.update([4, u8::from(*b)]),
+            Value::Text(text) => {
+                hasher.update([5]);
+                hasher.update((text.len() as u64).to_le_bytes());
+                hasher.update(text.as_bytes());
+            }
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    fn column(name: &'static str, kind: ColumnType, nullable: bool) -> Column {
+        Column {
+            name: Cow::Borrowed(name),
+            kind,
+            unit: "",
+            meaning: Cow::Borrowed(""),
+            nullable,
+        }
+    }
+
+    fn tables() -> Vec<StoredTable> {
+        vec![
+            StoredTable {
+                name: "every_type".into(),
+                columns: vec![
+                    column("count", ColumnType::Count, false),
+                    column("integer", ColumnType::Integer, false),
+                    column("day", ColumnType::Day, true),
+                    column("real", ColumnType::Float, false),
+                    column("flag", ColumnType::Boolean, false),
+                    column("name \"quoted\"", ColumnType::Text, true),
+                ],
+            },
+            StoredTable {
+                name: "counts".into(),
+                columns: vec![column("clone.b16.cells", ColumnType::Count, false)],
+            },
+        ]
+    }
+
+    fn record(replicate: u64) -> ReplicateRecord {
+        ReplicateRecord {
+            replicate,
+            digest: format!("{replicate:032x}"),
+            events: 10 * replicate,
+            stopped_by: "stop_day".into(),
+            end_day: 50.0,
+            funnel: Default::default(),
+            metastases: vec![replicate],
+            macrometastases: vec![0],
+            harvest_colonies: vec![],
+            first_detection_day: Some(0.1 + replicate as f64),
+            cells: Default::default(),
+            clones: 1,
+            therapy: None,
+            fates: vec![],
+            counters: vec![],
+        }
+    }
+
+    /// Unit `u`'s rows: every type at its extremes, and `u` rows of the
+    /// second table (none for unit 0).
+    fn unit(u: u64) -> FinishedUnit {
+        let every = vec![
+            Value::Count(u64::MAX - u),
+            Value::Integer(i64::MIN + u as i64),
+            if u % 2 == 0 { Value::Null } else { Value::Day(u as f64 / 3.0) },
+            match u % 3 {
+                0 => Value::Float(f64::NAN),
+                1 => Value::Float(f64::INFINITY),
+                _ => Value::Float(-0.0),
+            },
+            Value::Boolean(u % 2 == 1),
+            if u % 2 == 0 { Value::Text(format!("clone \"{u}\", ü")) } else { Value::Null },
+        ];
+        FinishedUnit {
+            unit: u,
+            record: record(u),
+            tables: vec![vec![every], (0..u).map(|i| vec![Value::Count(i)]).collect()],
+        }
+    }
+
+    fn run() -> StoredRun {
+        StoredRun {
+            identity: "{\"seed\": 1}".into(),
+            scenario_name: "x.ron".into(),
+            scenario_text: "(seed: 1)".into(),
+        }
+    }
+
+    fn rows(store: &Store, table: usize) -> Vec<(u64, Row)> {
+        let mut all = Vec::new();
+        store
+            .for_each_row(table, 0..u64::MAX, |u, row| {
+                all.push((u, row.clone()));
+                Ok(())
+            })
+            .unwrap();
+        all
+    }
+
+    /// Compares rows with NaN equal to itself (by bits).
+    fn same(a: &[(u64, Row)], b: &[(u64, Row)]) -> bool {
+        let bits = |rows: &[(u64, Row)]| -> Vec<(u64, Vec<String>)> {
+            rows.iter()
+                .map(|(u, row)| {
+                    let values = row
+                        .iter()
+                        .map(|v| match v {
+                            Value::Day(x) | Value::Float(x) => format!("{:x}", x.to_bits()),
+                            other => format!("{other:?}"),
+                        })
+                        .collect();
+                    (*u, values)
+                })
+                .collect()
+        };
+        bits(a) == bits(b)
+    }
+
+    fn directory(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("cascade-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn rows_come_back_typed_in_unit_order_whatever_order_they_were_added() {
+        let dir = directory("roundtrip");
+        let path = dir.join(STORE_FILE);
+        let store = Store::create(&path, &run(), &tables()).unwrap();
+        // More than a batch, added out of order.
+        let order: Vec<u64> = (0..300).map(|i| (i * 7) % 300).collect();
+        for &u in &order {
+            store.add(unit(u)).unwrap();
+        }
+        store.flush().unwrap();
+        let expected: Vec<(u64, Row)> = (0..300).map(|u| (u, unit(u).tables[0][0].clone())).collect();
+        assert!(same(&rows(&store, 0), &expected));
+        let second: Vec<(u64, Row)> = (0..300)
+            .flat_map(|u| (0..u).map(move |i| (u, vec![Value::Count(i)])))
+            .collect();
+        assert_eq!(rows(&store, 1), second);
+        drop(store);
+        let store = Store::open(&path, &tables()).unwrap();
+        assert_eq!(store.units().unwrap(), (0..300).collect::<Vec<_>>());
+        assert_eq!(store.record(17).unwrap(), Some(record(17)));
+        assert_eq!(store.record(300).unwrap(), None);
+        assert_eq!(store.run().unwrap(), run());
+        store.verify().unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_unit_added_twice_is_kept_once() {
+        let dir = directory("twice");
+        let store = Store::create(&dir.join(STORE_FILE), &run(), &tables()).unwrap();
+        store.add(unit(3)).unwrap();
+        store.flush().unwrap();
+        store.add(unit(3)).unwrap();
+        store.flush().unwrap();
+        assert_eq!(rows(&store, 1).len(), 3);
+        store.verify().unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn units_not_flushed_are_lost_and_committed_ones_kept() {
+        let dir = directory("lost");
+        let path = dir.join(STORE_FILE);
+        let store = Store::create(&path, &run(), &tables()).unwrap();
+        for u in 0..BATCH_UNITS as u64 + 5 {
+            store.add(unit(u)).unwrap();
+        }
+        // As if killed: the last five were never committed.
+        drop(store);
+        let store = Store::open(&path, &tables()).unwrap();
+        assert_eq!(store.units().unwrap(), (0..BATCH_UNITS as u64).collect::<Vec<_>>());
+        store.verify().unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_damaged_row_is_found_and_its_unit_named() {
+        let dir = directory("damaged");
+        let path = dir.join(STORE_FILE);
+        let store = Store::create(&path, &run(), &tables()).unwrap();
+        for u in 0..20 {
+            store.add(unit(u)).unwrap();
+        }
+        store.flush().unwrap();
+        drop(store);
+        let editor = Connection::open(&path).unwrap();
+        editor
+            .execute("UPDATE counts SET \"clone.b16.cells\" = 99 WHERE id = (12 << 24) + 4", [])
+            .unwrap();
+        drop(editor);
+        let store = Store::open(&path, &tables()).unwrap();
+        let error = store.verify().unwrap_err();
+        assert!(error.to_string().contains("unit 12"), "{error}");
+        drop(store);
+        // A deleted row too.
+        let editor = Connection::open(&path).unwrap();
+        editor.execute("DELETE FROM every_type WHERE id >> 24 = 7", []).unwrap();
+        editor
+            .execute("UPDATE counts SET \"clone.b16.cells\" = 4 WHERE id = (12 << 24) + 4", [])
+            .unwrap();
+        drop(editor);
+        let error = Store::open(&path, &tables()).unwrap().verify().unwrap_err();
+        assert!(error.to_string().contains("unit 7"), "{error}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_store_of_other_tables_or_none_is_refused() {
+        let dir = directory("refused");
+        let path = dir.join(STORE_FILE);
+        assert!(matches!(Store::open(&path, &tables()), Err(StoreError::Refused(_))));
+        drop(Store::create(&path, &run(), &tables()).unwrap());
+        let mut other = tables();
+        other[1].columns[0].kind = ColumnType::Integer;
+        let error = Store::open(&path, &other).unwrap_err();
+        assert!(error.to_string().contains("other tables"), "{error}");
+        assert!(matches!(Store::create(&path, &run(), &tables()), Err(StoreError::Refused(_))));
+        std::fs::write(dir.join("junk"), b"not a database at all, just text").unwrap();
+        assert!(Store::open(&dir.join("junk"), &tables()).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn rows_that_do_not_fit_their_columns_are_refused() {
+        let dir = directory("fit");
+        let store = Store::create(&dir.join(STORE_FILE), &run(), &tables()).unwrap();
+        let mut wrong = unit(2);
+        wrong.tables[1][0] = vec![Value::Integer(1)];
+        assert!(store.add(wrong).is_err());
+        let mut null = unit(2);
+        null.tables[0][0][0] = Value::Null;
+        assert!(store.add(null).is_err());
+        let mut short = unit(2);
+        short.tables[1][0].clear();
+        assert!(store.add(short).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn merging_stores_gives_the_rows_of_one_store_of_every_unit() {
+        let dir = directory("merge");
+        let whole = Store::create(&dir.join("whole.sqlite"), &run(), &tables()).unwrap();
+        let parts: Vec<Store> = (0..3)
+            .map(|p| Store::create(&dir.join(format!("part{p}.sqlite")), &run(), &tables()).unwrap())
+            .collect();
+        for u in 0..30 {
+            whole.add(unit(u)).unwrap();
+            parts[(u % 3) as usize].add(unit(u)).unwrap();
+        }
+        // Unit 4 in two parts: copied once.
+        parts[2].add(unit(4)).unwrap();
+        whole.flush().unwrap();
+        for part in &parts {
+            part.flush().unwrap();
+        }
+        let merged = Store::create(&dir.join("merged.sqlite"), &run(), &tables()).unwrap();
+        let copied: u64 = parts.iter().map(|p| merged.absorb(p.path()).unwrap()).sum();
+        assert_eq!(copied, 30);
+        assert!(same(&rows(&merged, 0), &rows(&whole, 0)));
+        assert_eq!(rows(&merged, 1), rows(&whole, 1));
+        merged.verify().unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod speed {
+    use super::*;
+    use std::borrow::Cow;
+
+    /// Not a test: `cargo test -p cascade-runner --release --lib store::speed -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn throughput() {
+        let columns = |n: usize| -> Vec<Column> {
+            (0..n)
+                .map(|i| Column {
+                    name: Cow::Owned(format!("c{i}")),
+                    kind: ColumnType::Count,
+                    unit: "",
+                    meaning: Cow::Borrowed(""),
+                    nullable: false,
+                })
+                .collect()
+        };
+        let tables = vec![
+            StoredTable { name: "a".into(), columns: columns(40) },
+            StoredTable { name: "b".into(), columns: columns(26) },
+            StoredTable { name: "c".into(), columns: columns(10) },
+        ];
+        let dir = std::env::temp_dir().join(format!("cascade-store-speed-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let run = StoredRun { identity: "{}".into(), scenario_name: "x".into(), scenario_text: "x".into() };
+        let store = Store::create(&dir.join(STORE_FILE), &run, &tables).unwrap();
+        let record = ReplicateRecord {
+            replicate: 0,
+            digest: "00".into(),
+            events: 1,
+            stopped_by: "stop_day".into(),
+            end_day: 50.0,
+            funnel: Default::default(),
+            metastases: vec![0],
+            macrometastases: vec![0],
+            harvest_colonies: vec![],
+            first_detection_day: None,
+            cells: Default::default(),
+            clones: 1,
+            therapy: None,
+            fates: vec![],
+            counters: vec![],
+        };
+        #[allow(clippy::disallowed_methods)]
+        let start = Instant::now();
+        for u in 0..2000u64 {
+            let row = |n: usize| (0..n as u64).map(|i| Value::Count(i * u)).collect::<Row>();
+            store
+                .add(FinishedUnit {
+                    unit: u,
+                    record: ReplicateRecord { replicate: u, ..record.clone() },
+                    tables: vec![vec![row(40)], (0..10).map(|_| row(26)).collect(), (0..5).map(|_| row(10)).collect()],
+                })
+                .unwrap();
+        }
+        store.flush().unwrap();
+        let added = start.elapsed();
+        let mut n = 0;
+        for t in 0..3 {
+            store.for_each_row(t, 0..u64::MAX, |_, _| { n += 1; Ok(()) }).unwrap();
+        }
+        let read = start.elapsed() - added;
+        let bytes = std::fs::metadata(dir.join(STORE_FILE)).unwrap().len();
+        println!("2000 units, {n} rows: added {added:?}, read {read:?}, {bytes} bytes");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
