@@ -510,7 +510,14 @@ fn a_run_directory_carries_the_extensions_columns() {
     );
     let summary = read("summary.json");
     assert!(summary.contains("\"killed_by_nk\""), "{summary}");
-    let record = read("replicates/r000000/record.json");
+    let store = rusqlite::Connection::open(out.join("store.sqlite")).unwrap();
+    let record: String = store
+        .query_row(
+            "SELECT record FROM cascade_units WHERE unit = 0",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
     assert!(record.contains("\"immunotherapy_doses\""), "{record}");
 }
 

@@ -943,19 +943,21 @@ fn run_all<X: ScenarioExtension>(
     out: Option<&Path>,
     resume: bool,
 ) -> Result<(Vec<ReplicateRecord>, Option<OutputDir>), Failure> {
+    let schemas = crate::schema::schemas(&crate::run::declarations(scenario));
     let dir = match out {
         Some(out) => Some(
             OutputDir::open(
                 out,
                 &identity(scenario, seed, replicates),
                 &file.display().to_string(),
+                &scenario.text,
+                &schemas,
                 resume,
             )
             .map_err(Failure::opening)?,
         ),
         None => None,
     };
-    let schemas = crate::schema::schemas(&crate::run::declarations(scenario));
     let records = run_units(
         0..replicates,
         threads,
@@ -1092,27 +1094,36 @@ fn one_replicate<X: ScenarioExtension>(
     }
     let output = run_replicate(scenario, seed, replicate, dir.is_some())
         .map_err(|e| Failure::Run(format!("replicate {replicate}: {e}")))?;
+    let record = output.record.clone();
     if let Some((dir, schemas)) = out {
-        dir.write_replicate(replicate, &output, schemas)
+        dir.write_replicate(replicate, output, schemas)
             .map_err(Failure::writing)?;
-        simulate_interruption();
+        simulate_interruption(dir);
     }
-    Ok(output.record)
+    Ok(record)
 }
 
-/// For the tests of `--resume`: with `CASCADE_INTERRUPT_AFTER=n` in the
-/// environment, the process exits abruptly (code 130, as after Ctrl-C,
-/// without unwinding or finishing any file) once `n` replicates have been
-/// written by this process.
-fn simulate_interruption() {
+/// For the tests of `--resume`: once `n` replicates have been kept by
+/// this process, with `CASCADE_INTERRUPT_AFTER=n` in the environment the
+/// process commits what it holds (as an interrupted run does) and exits
+/// with code 130; with `CASCADE_KILL_AFTER=n` it exits at once, committing
+/// nothing more (as after `kill -9`). Neither unwinds or finishes any file.
+fn simulate_interruption(dir: &OutputDir) {
     static WRITTEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let Some(limit) = std::env::var("CASCADE_INTERRUPT_AFTER")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    else {
+    let limit = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let (interrupt, kill) = (
+        limit("CASCADE_INTERRUPT_AFTER"),
+        limit("CASCADE_KILL_AFTER"),
+    );
+    if interrupt.is_none() && kill.is_none() {
         return;
-    };
-    if WRITTEN.fetch_add(1, Ordering::SeqCst) + 1 >= limit {
+    }
+    let written = WRITTEN.fetch_add(1, Ordering::SeqCst) + 1;
+    if kill.is_some_and(|n| written >= n) {
+        std::process::exit(137);
+    }
+    if interrupt.is_some_and(|n| written >= n) {
+        let _ = dir.commit();
         std::process::exit(130);
     }
 }

@@ -1,27 +1,29 @@
-//! The output directory: atomic writes, finished replicates kept, resume.
+//! The output directory: one store of finished replicates, exports, resume.
 //!
 //! ```text
 //! DIR/.lock                       held while a run writes (one run at a time)
 //! DIR/run.json                    what this directory is a run of (written first)
-//! DIR/replicates/r000000/         one directory per finished replicate
-//!                                 (for a sweep, per finished unit: point ×
-//!                                 replicates + replicate):
-//!     record.json                 its record (for the summary)
-//!     summary.csv, metastases.csv, ...   its rows, no header
+//! DIR/store.sqlite                the run store (crate::store): the run's
+//!                                 identity and scenario, and every finished
+//!                                 unit's record, digest and rows (for a sweep,
+//!                                 a unit is point × replicates + replicate);
+//!                                 with store.sqlite-wal and -shm while open
 //! DIR/summary.csv, metastases.csv, funnel.csv, harvests.csv,
 //!     timeseries.csv, clones.csv, site_clones.csv, therapy.csv,
 //!     resistance.csv              every replicate's rows, in replicate order
+//!                                 (exported from the store)
 //! DIR/dictionary.csv              every table's columns: type, unit, meaning
 //! DIR/summary.json                the summary (as `--format json` prints it)
 //! DIR/manifest.json               written last: the run is complete
 //! ```
 //!
-//! Every file is written to a temporary name and renamed; a replicate's
-//! directory is filled under a temporary name and renamed whole. An
-//! interrupted run therefore leaves finished replicates intact and no
-//! truncated file, and `--resume` runs only the missing replicates. The
-//! combined tables are rebuilt from the replicate directories, so a resumed
-//! run writes the same bytes as an uninterrupted one.
+//! A directory holds these files whatever the number of replicates.
+//! Finished replicates are committed to the store in batches; an
+//! interrupted run loses at most the batch it had not committed, and
+//! `--resume` runs only the replicates the store does not hold. Every other
+//! file is written to a temporary name and renamed, and the combined tables
+//! are exported from the store in unit order, so a resumed run writes the
+//! same bytes as an uninterrupted one, whatever `--threads`.
 
 use std::fs;
 use std::io::{self, Write as _};
@@ -31,6 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::run::{ReplicateOutput, ReplicateRecord};
 use crate::schema::{Row, SchemaError, TABLES, Table, TableSchema};
+use crate::store::{FinishedUnit, STORE_FILE, Store, StoreError, StoredRun, StoredTable};
 
 /// The data dictionary's file.
 pub const DICTIONARY_FILE: &str = "dictionary.csv";
@@ -97,8 +100,9 @@ pub const PARQUET_MISSING: &str = "this cascade was built without Parquet: build
 /// (`clones.csv`'s killed and removed cells, and `site_clones.csv`,
 /// `therapy.csv`, `resistance.csv`); 4 since the tables are written from
 /// one schema ([`crate::schema`]): days always as decimals (`50.0`), and
-/// `dictionary.csv`.
-pub const FORMAT: u32 = 4;
+/// `dictionary.csv`; 5 since the run store (`store.sqlite` in place of
+/// one directory per replicate).
+pub const FORMAT: u32 = 5;
 
 /// What a directory is a run of: everything that decides its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -307,6 +311,8 @@ pub struct OutputDir {
     root: PathBuf,
     /// The scenario file as the run that created the directory named it.
     scenario: String,
+    /// The finished units.
+    store: Store,
     /// Held (locked) while the directory is open.
     _lock: fs::File,
 }
@@ -399,6 +405,8 @@ impl OutputDir {
         root: &Path,
         identity: &RunIdentity,
         scenario: &str,
+        scenario_text: &str,
+        schemas: &[TableSchema],
         resume: bool,
     ) -> Result<OutputDir, OutputError> {
         let refuse_dangling = |(link, target): (PathBuf, PathBuf)| {
@@ -477,10 +485,15 @@ impl OutputDir {
                 }
             }
         };
-        match claim(root, identity, scenario, resume) {
-            Ok(scenario) => Ok(OutputDir {
+        let claimed = claim(root, identity, scenario, resume).and_then(|scenario| {
+            let store = open_store(root, identity, &scenario, scenario_text, schemas)?;
+            Ok((scenario, store))
+        });
+        match claimed {
+            Ok((scenario, store)) => Ok(OutputDir {
                 root: root.to_path_buf(),
                 scenario,
+                store,
                 _lock: lock,
             }),
             Err(error) => {
@@ -488,7 +501,9 @@ impl OutputDir {
                 // lock is still held while its file is removed.
                 if !existed {
                     let _ = fs::remove_file(root.join("run.json"));
-                    let _ = fs::remove_dir(root.join("replicates"));
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = fs::remove_file(root.join(format!("{STORE_FILE}{suffix}")));
+                    }
                 }
                 if created_lock {
                     let _ = fs::remove_file(&lock_path);
@@ -514,8 +529,9 @@ impl OutputDir {
         &self.root
     }
 
-    fn replicate_dir(&self, unit: u64) -> PathBuf {
-        unit_dir(&self.root, unit)
+    /// The run's store.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// The record of unit `unit` (replicate `replicate`; the same number
@@ -523,7 +539,8 @@ impl OutputDir {
     ///
     /// # Errors
     ///
-    /// A replicate directory that exists but cannot be read.
+    /// A store that cannot be read, or a record that does not belong to
+    /// this run.
     pub fn finished(
         &self,
         unit: u64,
@@ -531,21 +548,9 @@ impl OutputDir {
         organs: usize,
         harvests: usize,
     ) -> Result<Option<ReplicateRecord>, OutputError> {
-        let dir = self.replicate_dir(unit);
-        if !dir.is_dir() {
+        let Some(record) = self.store.record(unit).map_err(store_error)? else {
             return Ok(None);
-        }
-        let path = dir.join("record.json");
-        // A record is a few numbers per organ and harvest (and per drug,
-        // which the scenario file bounds).
-        let limit = MAX_RUN_FILE_BYTES.saturating_add(
-            64u64
-                .saturating_mul(organs as u64)
-                .saturating_mul(harvests as u64 + 2),
-        );
-        let text = read_limited(&path, limit).map_err(io_error(&path))?;
-        let record: ReplicateRecord = serde_json::from_slice(&text)
-            .map_err(|e| OutputError::Refused(format!("{}: unreadable ({e})", path.display())))?;
+        };
         let consistent = record.replicate == replicate
             && record.metastases.len() == organs
             && record.macrometastases.len() == organs
@@ -553,27 +558,28 @@ impl OutputDir {
             && record.harvest_colonies.iter().all(|h| h.len() == organs);
         if !consistent {
             return Err(OutputError::Refused(format!(
-                "{} does not belong to this run (edited or from another scenario); remove {} and resume",
-                path.display(),
-                dir.display()
+                "{}: the record of unit {unit} does not belong to this run (edited, or from \
+                 another scenario); remove the directory and run again",
+                self.store.path().display(),
             )));
         }
         Ok(Some(record))
     }
 
-    /// Writes a finished unit (a run's replicate `unit`): its record and
-    /// its rows, each table's through its schema of `schemas` (in
+    /// Keeps a finished unit (a run's replicate `unit`): its record and
+    /// its rows, each table's checked against its schema of `schemas` (in
     /// [`TABLES`] order: [`crate::schema::schemas`] for a run,
     /// [`crate::schema::sweep_schemas`] for a sweep, whose rows start with
-    /// the point's values). Its directory appears whole or not at all.
+    /// the point's values). It is committed with the batch it falls in
+    /// (see [`crate::store`]).
     ///
     /// # Errors
     ///
-    /// The failed operation, or rows that do not fit their schema.
+    /// The store's failure, or rows that do not fit their schema.
     pub fn write_replicate(
         &self,
         unit: u64,
-        output: &ReplicateOutput,
+        output: ReplicateOutput,
         schemas: &[TableSchema],
     ) -> Result<(), OutputError> {
         if output.tables.len() != schemas.len() {
@@ -583,50 +589,39 @@ impl OutputDir {
                 schemas.len()
             )));
         }
-        let mut files = Vec::with_capacity(schemas.len());
         for (schema, rows) in schemas.iter().zip(&output.tables) {
-            let mut text = String::new();
             for (k, row) in rows.iter().enumerate() {
                 schema.check(row, k).map_err(refused)?;
-                schema.write_csv_row(row, &mut text);
             }
-            files.push((schema.table.file, text));
         }
-        let target = self.replicate_dir(unit);
-        let temporary = self
-            .root
-            .join("replicates")
-            .join(format!(".r{unit:06}.tmp-{}", std::process::id()));
-        if temporary.exists() {
-            fs::remove_dir_all(&temporary).map_err(io_error(&temporary))?;
-        }
-        fs::create_dir_all(&temporary).map_err(io_error(&temporary))?;
-        let record = serde_json::to_string_pretty(&output.record)
-            .map_err(|e| OutputError::Refused(format!("cannot encode a record: {e}")))?;
-        write_file(&temporary.join("record.json"), record.as_bytes())?;
-        for (file, text) in &files {
-            write_file(&temporary.join(file), text.as_bytes())?;
-        }
-        sync_dir(&temporary);
-        if target.is_dir() {
-            // Finished meanwhile (the same bytes, by determinism).
-            fs::remove_dir_all(&temporary).map_err(io_error(&temporary))?;
-            return Ok(());
-        }
-        fs::rename(&temporary, &target).map_err(io_error(&target))?;
-        sync_dir(&self.root.join("replicates"));
-        Ok(())
+        self.store
+            .add(FinishedUnit {
+                unit,
+                record: output.record,
+                tables: output.tables,
+            })
+            .map_err(store_error)
     }
 
-    /// Writes the combined tables (one per schema of `schemas`, in
-    /// [`TABLES`] order, the rows of the replicate directories of `units`
-    /// in unit order), the tables of `whole` (a sweep's `points.csv`), the
-    /// data dictionary of them all, the summary and, last, the manifest.
+    /// Commits every finished unit to the store (as at the end of a run:
+    /// before an interruption's message says what is kept).
     ///
     /// # Errors
     ///
-    /// The failed operation, or a replicate's file that does not read as
-    /// its table's rows (Parquet).
+    /// The store's failure.
+    pub fn commit(&self) -> Result<(), OutputError> {
+        self.store.flush().map_err(store_error)
+    }
+
+    /// Writes the combined tables (one per schema of `schemas`, in
+    /// [`TABLES`] order, the rows of `units` from the store in unit order),
+    /// the tables of `whole` (a sweep's `points.csv`), the data dictionary
+    /// of them all, the summary and, last, the manifest.
+    ///
+    /// # Errors
+    ///
+    /// The failed operation, or rows in the store that do not fit their
+    /// schema.
     pub fn finish(
         &self,
         units: core::ops::Range<u64>,
@@ -636,33 +631,43 @@ impl OutputDir {
         summary_json: &str,
         manifest: &Manifest,
     ) -> Result<(), OutputError> {
-        for schema in schemas {
-            let file = schema.table.file;
-            let bytes = match format {
-                // The replicates' lines were written through the schema:
-                // the combined file is its header and theirs.
-                TableFormat::Csv => {
-                    let mut bytes = schema.csv_header().into_bytes();
-                    bytes.push(b'\n');
-                    for r in units.clone() {
-                        let path = self.replicate_dir(r).join(file);
-                        bytes.extend(fs::read(&path).map_err(io_error(&path))?);
+        self.commit()?;
+        for (index, schema) in schemas.iter().enumerate() {
+            let path = self.root.join(format.file_name(schema.table.file));
+            match format {
+                TableFormat::Csv => write_atomic_with(&path, |out| {
+                    let mut line = schema.csv_header();
+                    line.push('\n');
+                    let mut failed = None;
+                    let read = self.store.for_each_row(index, units.clone(), |_, row| {
+                        if let Err(error) = out.write_all(line.as_bytes()) {
+                            failed = Some(error);
+                            return Err(StoreError::Refused(String::new()));
+                        }
+                        line.clear();
+                        schema.write_csv_row(row, &mut line);
+                        Ok(())
+                    });
+                    if let Some(error) = failed {
+                        return Err(OutputError::Io {
+                            path: path.clone(),
+                            error,
+                        });
                     }
-                    bytes
-                }
+                    read.map_err(store_error)?;
+                    out.write_all(line.as_bytes()).map_err(io_error(&path))
+                })?,
                 TableFormat::Parquet => {
                     let mut rows = Vec::new();
-                    for r in units.clone() {
-                        let path = self.replicate_dir(r).join(file);
-                        let text = fs::read_to_string(&path).map_err(io_error(&path))?;
-                        rows.extend(schema.read_csv_rows(&text).map_err(|e| {
-                            OutputError::Refused(format!("{}: {e}", path.display()))
-                        })?);
-                    }
-                    format.encode(schema, &rows)?
+                    self.store
+                        .for_each_row(index, units.clone(), |_, row| {
+                            rows.push(row.clone());
+                            Ok(())
+                        })
+                        .map_err(store_error)?;
+                    write_atomic(&path, &format.encode(schema, &rows)?)?;
                 }
-            };
-            write_atomic(&self.root.join(format.file_name(file)), &bytes)?;
+            }
         }
         for (schema, rows) in whole {
             write_atomic(
@@ -682,6 +687,99 @@ impl OutputDir {
         sync_dir(&self.root);
         Ok(())
     }
+}
+
+/// The tables of a store for `schemas`: each table's name and columns.
+pub fn stored_tables(schemas: &[TableSchema]) -> Vec<StoredTable> {
+    schemas
+        .iter()
+        .map(|schema| StoredTable {
+            name: schema.table.name.to_string(),
+            columns: schema.columns.clone(),
+        })
+        .collect()
+}
+
+/// Opens the store of `root` (made by an earlier run, then checked whole:
+/// SQLite's integrity check and every unit's checksum, and its identity
+/// against `identity`), or creates it.
+fn open_store(
+    root: &Path,
+    identity: &RunIdentity,
+    scenario: &str,
+    scenario_text: &str,
+    schemas: &[TableSchema],
+) -> Result<Store, OutputError> {
+    let path = root.join(STORE_FILE);
+    let tables = stored_tables(schemas);
+    if !path.exists() {
+        let identity = serde_json::to_string(identity)
+            .map_err(|e| OutputError::Refused(format!("cannot encode the identity: {e}")))?;
+        let run = StoredRun {
+            identity,
+            scenario_name: scenario.to_string(),
+            scenario_text: scenario_text.to_string(),
+        };
+        return Store::create(&path, &run, &tables).map_err(store_error);
+    }
+    let store = Store::open(&path, &tables).map_err(store_error)?;
+    let stored = store.run().map_err(store_error)?;
+    let found: RunIdentity = serde_json::from_str(&stored.identity).map_err(|e| {
+        OutputError::Refused(format!("{}: unreadable identity ({e})", path.display()))
+    })?;
+    if let Some(why) = resume_refusal(&found, identity) {
+        return Err(OutputError::Refused(format!("{} {why}", path.display())));
+    }
+    store.verify().map_err(store_error)?;
+    Ok(store)
+}
+
+/// A store's error as the output directory's: a refusal, damage (refused,
+/// naming the unit) or SQLite's failure (as I/O, with the store's path).
+fn store_error(error: StoreError) -> OutputError {
+    match error {
+        StoreError::Refused(why) | StoreError::Damaged(why) => OutputError::Refused(why),
+        StoreError::Sqlite {
+            path,
+            doing,
+            message,
+        } => OutputError::Io {
+            path,
+            error: io::Error::other(format!("{doing}: {message}")),
+        },
+    }
+}
+
+/// Writes the file `path` through `write` (buffered): under a temporary
+/// name, synced, then renamed, as [`write_atomic`].
+///
+/// # Errors
+///
+/// The failed operation, or `write`'s.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut io::BufWriter<fs::File>) -> Result<(), OutputError>,
+) -> Result<(), OutputError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let written = (|| {
+        let file = fs::File::create(&temporary).map_err(io_error(&temporary))?;
+        let mut out = io::BufWriter::with_capacity(1 << 20, file);
+        write(&mut out)?;
+        let file = out.into_inner().map_err(|e| OutputError::Io {
+            path: temporary.clone(),
+            error: e.into_error(),
+        })?;
+        file.sync_all().map_err(io_error(&temporary))?;
+        fs::rename(&temporary, path).map_err(io_error(path))
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written
 }
 
 /// Opens (or creates) the lock file; whether this call created it.
@@ -709,10 +807,7 @@ fn claim(
     let mut non_empty = false;
     for entry in fs::read_dir(root).map_err(io_error(root))? {
         let entry = entry.map_err(io_error(root))?;
-        let name = entry.file_name();
-        let empty_replicates = name == "replicates"
-            && fs::read_dir(entry.path()).is_ok_and(|mut d| d.next().is_none());
-        if name != LOCK_FILE && !empty_replicates {
+        if entry.file_name() != LOCK_FILE {
             non_empty = true;
         }
     }
@@ -739,7 +834,6 @@ fn claim(
         }
         recorded = name;
         remove_temporaries(root)?;
-        remove_temporaries(&root.join("replicates"))?;
     }
     let scenario = recorded.unwrap_or_else(|| scenario.to_string());
     // run.json first: a directory with replicates always says whose they
@@ -750,7 +844,6 @@ fn claim(
     })
     .map_err(|e| OutputError::Refused(format!("cannot encode run.json: {e}")))?;
     write_atomic(&run_file, text.as_bytes())?;
-    fs::create_dir_all(root.join("replicates")).map_err(io_error(root))?;
     Ok(scenario)
 }
 
@@ -806,23 +899,6 @@ pub fn resume_refusal(found: &RunIdentity, wanted: &RunIdentity) -> Option<Strin
         wanted.cascade_version,
         wanted.format,
     ))
-}
-
-/// The directory of unit `unit` under the output directory `root`.
-pub fn unit_dir(root: &Path, unit: u64) -> PathBuf {
-    root.join("replicates").join(format!("r{unit:06}"))
-}
-
-/// Writes `bytes` to `path` (not atomically: for files in a directory that
-/// is renamed into place whole).
-///
-/// # Errors
-///
-/// The failed operation.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let mut file = fs::File::create(path).map_err(io_error(path))?;
-    file.write_all(bytes).map_err(io_error(path))?;
-    file.sync_all().map_err(io_error(path))
 }
 
 /// Best effort: make a rename durable (not every platform can open a

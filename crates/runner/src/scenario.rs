@@ -714,6 +714,9 @@ pub struct Scenario<X: ScenarioExtension> {
     pub path: PathBuf,
     /// SHA-256 of the file's bytes, in hex.
     pub sha256: String,
+    /// The file's text (kept in a run's store, so that the store says
+    /// what it is a run of).
+    pub text: std::sync::Arc<str>,
     /// The file as written (defaults filled in).
     pub file: ScenarioFile<X, X::FileEvent>,
     /// The model it resolves to.
@@ -738,6 +741,7 @@ impl<X: ScenarioExtension> Scenario<X> {
         Ok(Scenario {
             path: self.path.clone(),
             sha256: self.sha256.clone(),
+            text: self.text.clone(),
             file,
             config,
             memory_budget: self.memory_budget,
@@ -908,6 +912,7 @@ pub fn parse<X: ScenarioExtension>(
     Ok(Scenario {
         path: path.to_path_buf(),
         sha256: crate::hash::sha256_hex(source.as_bytes()),
+        text: source.into(),
         file,
         config,
         memory_budget: cascade_biology::model::DEFAULT_MEMORY_BUDGET,

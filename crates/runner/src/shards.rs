@@ -11,18 +11,18 @@
 //! as an unsliced sweep, so the bytes are the same.
 
 use core::fmt::Write as _;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::cli::{Failure, run_units};
 use crate::output::{
     FORMAT, Manifest, ManifestReplicate, OutputDir, RunIdentity, SweepIdentity, TableFormat,
-    unit_dir,
+    stored_tables,
 };
 use crate::run::{ReplicateRecord, run_replicate};
 use crate::scenario::{Scenario, ScenarioExtension, load};
 use crate::schema::{Row, TABLES, TableSchema, Value, points_schema, sweep_schemas};
+use crate::store::{STORE_FILE, Store, StoreError};
 use crate::summary::{Estimate, Summary, number};
 use crate::sweep::{Grid, Shard, grid, scenario_at};
 
@@ -182,12 +182,13 @@ impl<X: ScenarioExtension> Plan<X> {
         }
         let mut output = run_replicate(scenario, self.seed, r, dir.is_some())
             .map_err(|e| Failure::Run(format!("point {p}, replicate {r}: {e}")))?;
+        let record = output.record.clone();
         if let Some(dir) = dir {
             output.prefix_rows(&self.point_values(p));
-            dir.write_replicate(u, &output, &self.schemas)
+            dir.write_replicate(u, output, &self.schemas)
                 .map_err(Failure::writing)?;
         }
-        Ok(output.record)
+        Ok(record)
     }
 
     /// Per point (with at least one unit among `records`, which are in
@@ -437,6 +438,8 @@ pub fn sweep<X: ScenarioExtension>(request: &SweepRequest<'_>) -> Result<String,
                 out,
                 &plan.identity(request.shard),
                 &request.file.display().to_string(),
+                &plan.base.text,
+                &plan.schemas,
                 request.resume,
             )
             .map_err(Failure::opening)?,
@@ -689,13 +692,18 @@ pub fn merge<X: ScenarioExtension>(
             version(X::version())
         )));
     }
-    let dir = OutputDir::open(out, &plan.identity(None), &scenario_name, false)
-        .map_err(Failure::opening)?;
+    let dir = OutputDir::open(
+        out,
+        &plan.identity(None),
+        &scenario_name,
+        &plan.base.text,
+        &plan.schemas,
+        false,
+    )
+    .map_err(Failure::opening)?;
     let units = plan.units();
     for (shard, from, _) in &slices {
-        for u in shard.units(units) {
-            copy_unit(&unit_dir(from, u), &unit_dir(out, u), out)?;
-        }
+        absorb(&dir, &plan, *shard, from)?;
     }
     let mut records = Vec::with_capacity(units as usize);
     for u in 0..units {
@@ -759,40 +767,22 @@ fn difference(a: &RunIdentity, b: &RunIdentity) -> Option<String> {
     }
 }
 
-/// Copies a finished unit's directory whole: into a temporary directory,
-/// then renamed into place.
-fn copy_unit(from: &Path, to: &Path, root: &Path) -> Result<(), Failure> {
-    let fail = |e: std::io::Error, p: &Path| Failure::Io(format!("{}: {e}", p.display()));
-    if !from.is_dir() {
-        return Err(Failure::Input(format!(
-            "{} is missing: the slice's directory is incomplete",
-            from.display()
-        )));
-    }
-    let name = to
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = root
-        .join("replicates")
-        .join(format!(".{name}.tmp-{}", std::process::id()));
-    if temporary.exists() {
-        fs::remove_dir_all(&temporary).map_err(|e| fail(e, &temporary))?;
-    }
-    fs::create_dir_all(&temporary).map_err(|e| fail(e, &temporary))?;
-    // Copied, not read into memory: a unit's tables can be large.
-    for file in std::iter::once("record.json").chain(TABLES.iter().map(|t| t.file)) {
-        let (source, target) = (from.join(file), temporary.join(file));
-        let mut reader = fs::File::open(&source).map_err(|e| fail(e, &source))?;
-        let mut writer = fs::File::create(&target).map_err(|e| fail(e, &target))?;
-        std::io::copy(&mut reader, &mut writer).map_err(|e| {
-            Failure::Io(format!(
-                "cannot copy {} to {}: {e}",
-                source.display(),
-                target.display()
-            ))
-        })?;
-        writer.sync_all().map_err(|e| fail(e, &target))?;
-    }
-    fs::rename(&temporary, to).map_err(|e| fail(e, to))
+/// Copies the finished units of the slice `shard` in the directory
+/// `from` into the merged directory's store, after checking the slice's
+/// store whole (SQLite's integrity check and every unit's checksum).
+fn absorb<X: ScenarioExtension>(
+    dir: &OutputDir,
+    plan: &Plan<X>,
+    shard: Shard,
+    from: &Path,
+) -> Result<(), Failure> {
+    let path = from.join(STORE_FILE);
+    let refused = |e: StoreError| Failure::Input(format!("slice {shard}: {e}"));
+    let store = Store::open(&path, &stored_tables(&plan.schemas)).map_err(refused)?;
+    store.verify().map_err(refused)?;
+    drop(store);
+    dir.store()
+        .absorb(&path)
+        .map_err(|e| Failure::Io(e.to_string()))?;
+    Ok(())
 }

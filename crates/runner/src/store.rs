@@ -141,7 +141,11 @@ impl Store {
     /// # Errors
     ///
     /// A file already at `path`, or SQLite's failure.
-    pub fn create(path: &Path, run: &StoredRun, tables: &[StoredTable]) -> Result<Store, StoreError> {
+    pub fn create(
+        path: &Path,
+        run: &StoredRun,
+        tables: &[StoredTable],
+    ) -> Result<Store, StoreError> {
         if path.exists() {
             return Err(StoreError::Refused(format!(
                 "{} exists already: a new run is not written over a store",
@@ -202,7 +206,9 @@ impl Store {
         let layout: Option<i64> = connection
             .query_row("SELECT layout FROM cascade_store", [], |row| row.get(0))
             .optional()
-            .map_err(|e| StoreError::Refused(format!("{} is not a cascade store ({e})", path.display())))?;
+            .map_err(|e| {
+                StoreError::Refused(format!("{} is not a cascade store ({e})", path.display()))
+            })?;
         if layout != Some(LAYOUT) {
             return Err(StoreError::Refused(format!(
                 "{} is a store of layout {}, this cascade reads layout {LAYOUT}",
@@ -421,10 +427,8 @@ impl Store {
             }
         }
         let units = self.units()?;
-        let mut hashers: std::collections::BTreeMap<u64, (Sha256, u64)> = units
-            .iter()
-            .map(|&u| (u, (Sha256::new(), 0)))
-            .collect();
+        let mut hashers: std::collections::BTreeMap<u64, (Sha256, u64)> =
+            units.iter().map(|&u| (u, (Sha256::new(), 0))).collect();
         for (unit, (hasher, _)) in &mut hashers {
             let (digest, record) = self.unit_header(*unit)?;
             hash_header(hasher, &digest, &record);
@@ -487,7 +491,10 @@ impl Store {
         let connection = self.connection();
         let sqlite = sqlite_error(&self.path, "merging a store");
         connection
-            .execute("ATTACH DATABASE ?1 AS part", params![other.display().to_string()])
+            .execute(
+                "ATTACH DATABASE ?1 AS part",
+                params![other.display().to_string()],
+            )
             .map_err(&sqlite)?;
         let mut sql = String::from(
             "BEGIN;
@@ -504,7 +511,8 @@ impl Store {
             ));
         }
         let result = connection.execute_batch(&sql).and_then(|()| {
-            let copied: i64 = connection.query_row("SELECT count(*) FROM cascade_new", [], |r| r.get(0))?;
+            let copied: i64 =
+                connection.query_row("SELECT count(*) FROM cascade_new", [], |r| r.get(0))?;
             connection.execute_batch("DROP TABLE cascade_new; COMMIT;")?;
             Ok(copied as u64)
         });
@@ -557,7 +565,11 @@ impl Store {
                             column.name,
                             table.name,
                             column.kind,
-                            if column.nullable { ", may be empty" } else { "" }
+                            if column.nullable {
+                                ", may be empty"
+                            } else {
+                                ""
+                            }
                         ));
                     }
                 }
@@ -572,15 +584,24 @@ impl Store {
         let transaction = connection.transaction().map_err(&sqlite)?;
         {
             let mut unit_statement = transaction
-                .prepare_cached("INSERT OR IGNORE INTO cascade_units VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO cascade_units VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
                 .map_err(&sqlite)?;
             let mut inserts = Vec::with_capacity(self.tables.len());
             for table in &self.tables {
-                inserts.push(transaction.prepare_cached(&insert_sql(table)).map_err(&sqlite)?);
+                inserts.push(
+                    transaction
+                        .prepare_cached(&insert_sql(table))
+                        .map_err(&sqlite)?,
+                );
             }
             for finished in batch {
                 let record = serde_json::to_string(&finished.record).map_err(|e| {
-                    StoreError::Refused(format!("cannot encode the record of unit {}: {e}", finished.unit))
+                    StoreError::Refused(format!(
+                        "cannot encode the record of unit {}: {e}",
+                        finished.unit
+                    ))
                 })?;
                 let mut hasher = Sha256::new();
                 hash_header(&mut hasher, &finished.record.digest, &record);
@@ -647,7 +668,10 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     Ok(connection)
 }
 
-fn sqlite_error<'a>(path: &'a Path, doing: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + 'a {
+fn sqlite_error<'a>(
+    path: &'a Path,
+    doing: &'static str,
+) -> impl Fn(rusqlite::Error) -> StoreError + 'a {
     move |e| StoreError::Sqlite {
         path: path.to_path_buf(),
         doing,
@@ -656,7 +680,10 @@ fn sqlite_error<'a>(path: &'a Path, doing: &'static str) -> impl Fn(rusqlite::Er
 }
 
 /// The tables and columns a store was made with, in order.
-fn stored_columns(connection: &Connection, path: &Path) -> Result<Vec<(String, String)>, StoreError> {
+fn stored_columns(
+    connection: &Connection,
+    path: &Path,
+) -> Result<Vec<(String, String)>, StoreError> {
     let sqlite = sqlite_error(path, "reading the store's tables");
     let mut statement = connection
         .prepare("SELECT name, columns FROM cascade_tables ORDER BY position")
@@ -675,13 +702,23 @@ fn column_list(table: &StoredTable) -> String {
     table
         .columns
         .iter()
-        .map(|c| format!("{} {:?}{}", c.name, c.kind, if c.nullable { " null" } else { "" }))
+        .map(|c| {
+            format!(
+                "{} {:?}{}",
+                c.name,
+                c.kind,
+                if c.nullable { " null" } else { "" }
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 fn create_table(table: &StoredTable) -> String {
-    let mut sql = format!("CREATE TABLE {} (id INTEGER PRIMARY KEY", quoted(&table.name));
+    let mut sql = format!(
+        "CREATE TABLE {} (id INTEGER PRIMARY KEY",
+        quoted(&table.name)
+    );
     for column in &table.columns {
         sql.push_str(&format!(", {} {}", quoted(&column.name), column.kind.sql()));
         if !column.nullable {
@@ -707,8 +744,14 @@ fn unit_of(id: i64) -> u64 {
 }
 
 fn insert_sql(table: &StoredTable) -> String {
-    let placeholders: Vec<String> = (1..=table.columns.len() + 1).map(|i| format!("?{i}")).collect();
-    format!("INSERT INTO {} VALUES ({})", quoted(&table.name), placeholders.join(", "))
+    let placeholders: Vec<String> = (1..=table.columns.len() + 1)
+        .map(|i| format!("?{i}"))
+        .collect();
+    format!(
+        "INSERT INTO {} VALUES ({})",
+        quoted(&table.name),
+        placeholders.join(", ")
+    )
 }
 
 /// `name` as an SQL identifier.
@@ -856,14 +899,22 @@ mod tests {
         let every = vec![
             Value::Count(u64::MAX - u),
             Value::Integer(i64::MIN + u as i64),
-            if u % 2 == 0 { Value::Null } else { Value::Day(u as f64 / 3.0) },
+            if u.is_multiple_of(2) {
+                Value::Null
+            } else {
+                Value::Day(u as f64 / 3.0)
+            },
             match u % 3 {
                 0 => Value::Float(f64::NAN),
                 1 => Value::Float(f64::INFINITY),
                 _ => Value::Float(-0.0),
             },
             Value::Boolean(u % 2 == 1),
-            if u % 2 == 0 { Value::Text(format!("clone \"{u}\", ü")) } else { Value::Null },
+            if u.is_multiple_of(2) {
+                Value::Text(format!("clone \"{u}\", ü"))
+            } else {
+                Value::Null
+            },
         ];
         FinishedUnit {
             unit: u,
@@ -928,7 +979,9 @@ mod tests {
             store.add(unit(u)).unwrap();
         }
         store.flush().unwrap();
-        let expected: Vec<(u64, Row)> = (0..300).map(|u| (u, unit(u).tables[0][0].clone())).collect();
+        let expected: Vec<(u64, Row)> = (0..300)
+            .map(|u| (u, unit(u).tables[0][0].clone()))
+            .collect();
         assert!(same(&rows(&store, 0), &expected));
         let second: Vec<(u64, Row)> = (0..300)
             .flat_map(|u| (0..u).map(move |i| (u, vec![Value::Count(i)])))
@@ -968,7 +1021,10 @@ mod tests {
         // As if killed: the last five were never committed.
         drop(store);
         let store = Store::open(&path, &tables()).unwrap();
-        assert_eq!(store.units().unwrap(), (0..BATCH_UNITS as u64).collect::<Vec<_>>());
+        assert_eq!(
+            store.units().unwrap(),
+            (0..BATCH_UNITS as u64).collect::<Vec<_>>()
+        );
         store.verify().unwrap();
         std::fs::remove_dir_all(dir).unwrap();
     }
@@ -985,7 +1041,10 @@ mod tests {
         drop(store);
         let editor = Connection::open(&path).unwrap();
         editor
-            .execute("UPDATE counts SET \"clone.b16.cells\" = 99 WHERE id = (12 << 24) + 4", [])
+            .execute(
+                "UPDATE counts SET \"clone.b16.cells\" = 99 WHERE id = (12 << 24) + 4",
+                [],
+            )
             .unwrap();
         drop(editor);
         let store = Store::open(&path, &tables()).unwrap();
@@ -994,9 +1053,14 @@ mod tests {
         drop(store);
         // A deleted row too.
         let editor = Connection::open(&path).unwrap();
-        editor.execute("DELETE FROM every_type WHERE id >> 24 = 7", []).unwrap();
         editor
-            .execute("UPDATE counts SET \"clone.b16.cells\" = 4 WHERE id = (12 << 24) + 4", [])
+            .execute("DELETE FROM every_type WHERE id >> 24 = 7", [])
+            .unwrap();
+        editor
+            .execute(
+                "UPDATE counts SET \"clone.b16.cells\" = 4 WHERE id = (12 << 24) + 4",
+                [],
+            )
             .unwrap();
         drop(editor);
         let error = Store::open(&path, &tables()).unwrap().verify().unwrap_err();
@@ -1008,13 +1072,19 @@ mod tests {
     fn a_store_of_other_tables_or_none_is_refused() {
         let dir = directory("refused");
         let path = dir.join(STORE_FILE);
-        assert!(matches!(Store::open(&path, &tables()), Err(StoreError::Refused(_))));
+        assert!(matches!(
+            Store::open(&path, &tables()),
+            Err(StoreError::Refused(_))
+        ));
         drop(Store::create(&path, &run(), &tables()).unwrap());
         let mut other = tables();
         other[1].columns[0].kind = ColumnType::Integer;
         let error = Store::open(&path, &other).unwrap_err();
         assert!(error.to_string().contains("other tables"), "{error}");
-        assert!(matches!(Store::create(&path, &run(), &tables()), Err(StoreError::Refused(_))));
+        assert!(matches!(
+            Store::create(&path, &run(), &tables()),
+            Err(StoreError::Refused(_))
+        ));
         std::fs::write(dir.join("junk"), b"not a database at all, just text").unwrap();
         assert!(Store::open(&dir.join("junk"), &tables()).is_err());
         std::fs::remove_dir_all(dir).unwrap();
@@ -1041,7 +1111,9 @@ mod tests {
         let dir = directory("merge");
         let whole = Store::create(&dir.join("whole.sqlite"), &run(), &tables()).unwrap();
         let parts: Vec<Store> = (0..3)
-            .map(|p| Store::create(&dir.join(format!("part{p}.sqlite")), &run(), &tables()).unwrap())
+            .map(|p| {
+                Store::create(&dir.join(format!("part{p}.sqlite")), &run(), &tables()).unwrap()
+            })
             .collect();
         for u in 0..30 {
             whole.add(unit(u)).unwrap();
@@ -1084,14 +1156,27 @@ mod speed {
                 .collect()
         };
         let tables = vec![
-            StoredTable { name: "a".into(), columns: columns(40) },
-            StoredTable { name: "b".into(), columns: columns(26) },
-            StoredTable { name: "c".into(), columns: columns(10) },
+            StoredTable {
+                name: "a".into(),
+                columns: columns(40),
+            },
+            StoredTable {
+                name: "b".into(),
+                columns: columns(26),
+            },
+            StoredTable {
+                name: "c".into(),
+                columns: columns(10),
+            },
         ];
         let dir = std::env::temp_dir().join(format!("cascade-store-speed-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let run = StoredRun { identity: "{}".into(), scenario_name: "x".into(), scenario_text: "x".into() };
+        let run = StoredRun {
+            identity: "{}".into(),
+            scenario_name: "x".into(),
+            scenario_text: "x".into(),
+        };
         let store = Store::create(&dir.join(STORE_FILE), &run, &tables).unwrap();
         let record = ReplicateRecord {
             replicate: 0,
@@ -1117,8 +1202,15 @@ mod speed {
             store
                 .add(FinishedUnit {
                     unit: u,
-                    record: ReplicateRecord { replicate: u, ..record.clone() },
-                    tables: vec![vec![row(40)], (0..10).map(|_| row(26)).collect(), (0..5).map(|_| row(10)).collect()],
+                    record: ReplicateRecord {
+                        replicate: u,
+                        ..record.clone()
+                    },
+                    tables: vec![
+                        vec![row(40)],
+                        (0..10).map(|_| row(26)).collect(),
+                        (0..5).map(|_| row(10)).collect(),
+                    ],
                 })
                 .unwrap();
         }
@@ -1126,7 +1218,12 @@ mod speed {
         let added = start.elapsed();
         let mut n = 0;
         for t in 0..3 {
-            store.for_each_row(t, 0..u64::MAX, |_, _| { n += 1; Ok(()) }).unwrap();
+            store
+                .for_each_row(t, 0..u64::MAX, |_, _| {
+                    n += 1;
+                    Ok(())
+                })
+                .unwrap();
         }
         let read = start.elapsed() - added;
         let bytes = std::fs::metadata(dir.join(STORE_FILE)).unwrap().len();
