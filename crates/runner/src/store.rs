@@ -11,8 +11,9 @@
 //! The wall clock decides only when a batch is written, never what is in
 //! it: the exports are the same bytes however the batches fell.
 //!
-//! Every unit's rows carry a SHA-256 checksum (over its record, digest and
-//! every value of its rows, in table order), so [`Store::verify`] can name
+//! Every unit's rows carry a checksum (64-bit FNV-1a over its record,
+//! digest and every value of its rows, in table order: a check against
+//! damage and edits, not against an adversary), so [`Store::verify`] can name
 //! a unit whose rows were damaged or edited after SQLite's own integrity
 //! check passes.
 //!
@@ -27,9 +28,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use rusqlite::types::Value as Sql;
+use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
 
 use crate::run::ReplicateRecord;
 use crate::schema::{Column, ColumnType, Row, Value};
@@ -391,7 +391,7 @@ impl Store {
             let unit = unit_of(found.get::<_, i64>(0).map_err(&sqlite)?);
             values.clear();
             for (index, column) in stored.columns.iter().enumerate() {
-                let sql: Sql = found.get(index + 1).map_err(&sqlite)?;
+                let sql = found.get_ref(index + 1).map_err(&sqlite)?;
                 values.push(from_sql(sql, column).ok_or_else(|| {
                     StoreError::Damaged(format!(
                         "{}: table {}, unit {unit}: column {} holds a value of the wrong type",
@@ -427,8 +427,8 @@ impl Store {
             }
         }
         let units = self.units()?;
-        let mut hashers: std::collections::BTreeMap<u64, (Sha256, u64)> =
-            units.iter().map(|&u| (u, (Sha256::new(), 0))).collect();
+        let mut hashers: std::collections::BTreeMap<u64, (Checksum, u64)> =
+            units.iter().map(|&u| (u, (Checksum::new(), 0))).collect();
         for (unit, (hasher, _)) in &mut hashers {
             let (digest, record) = self.unit_header(*unit)?;
             hash_header(hasher, &digest, &record);
@@ -468,7 +468,7 @@ impl Store {
             let Some((hasher, counted)) = hashers.remove(&unit) else {
                 continue;
             };
-            if counted != rows || hex(&hasher.finalize()) != checksum {
+            if counted != rows || hasher.hex() != checksum {
                 return Err(StoreError::Damaged(format!(
                     "{}: the rows of unit {unit} are damaged ({counted} rows found, {rows} \
                      committed; the checksum differs): remove the store and run again",
@@ -603,7 +603,7 @@ impl Store {
                         finished.unit
                     ))
                 })?;
-                let mut hasher = Sha256::new();
+                let mut hasher = Checksum::new();
                 hash_header(&mut hasher, &finished.record.digest, &record);
                 let mut rows = 0u64;
                 for (table, table_rows) in finished.tables.iter().enumerate() {
@@ -620,7 +620,7 @@ impl Store {
                         finished.record.events as i64,
                         record,
                         rows as i64,
-                        hex(&hasher.finalize()),
+                        hasher.hex(),
                     ])
                     .map_err(&sqlite)?;
                 if added == 0 {
@@ -637,10 +637,11 @@ impl Store {
                                 finished.unit
                             ))
                         })?;
-                        let values = [Sql::Integer(id)].into_iter().chain(row.iter().map(to_sql));
-                        insert
-                            .execute(rusqlite::params_from_iter(values))
-                            .map_err(&sqlite)?;
+                        insert.raw_bind_parameter(1, id).map_err(&sqlite)?;
+                        for (k, value) in row.iter().enumerate() {
+                            bind(insert, k + 2, value).map_err(&sqlite)?;
+                        }
+                        insert.raw_execute().map_err(&sqlite)?;
                     }
                 }
             }
@@ -759,36 +760,42 @@ fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-fn to_sql(value: &Value) -> Sql {
+/// Binds `value` to parameter `index` of `statement` (without copying
+/// text).
+fn bind(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    index: usize,
+    value: &Value,
+) -> rusqlite::Result<()> {
     match value {
-        Value::Null => Sql::Null,
-        Value::Count(n) => Sql::Integer(*n as i64),
-        Value::Integer(n) => Sql::Integer(*n),
+        Value::Null => statement.raw_bind_parameter(index, Sql::Null),
+        Value::Count(n) => statement.raw_bind_parameter(index, *n as i64),
+        Value::Integer(n) => statement.raw_bind_parameter(index, *n),
         // SQLite stores a NaN as NULL, and keeps an integral real as an
         // integer on disk (so -0.0 would come back as 0.0): both are kept
         // as their bits.
         Value::Day(x) | Value::Float(x) if x.is_nan() || (*x == 0.0 && x.is_sign_negative()) => {
-            Sql::Blob(x.to_bits().to_le_bytes().to_vec())
+            statement.raw_bind_parameter(index, &x.to_bits().to_le_bytes()[..])
         }
-        Value::Day(x) | Value::Float(x) => Sql::Real(*x),
-        Value::Boolean(b) => Sql::Integer(i64::from(*b)),
-        Value::Text(text) => Sql::Text(text.clone()),
+        Value::Day(x) | Value::Float(x) => statement.raw_bind_parameter(index, *x),
+        Value::Boolean(b) => statement.raw_bind_parameter(index, i64::from(*b)),
+        Value::Text(text) => statement.raw_bind_parameter(index, text.as_str()),
     }
 }
 
 /// The value `sql` read from `column`; `None` when it cannot be one.
-fn from_sql(sql: Sql, column: &Column) -> Option<Value> {
+fn from_sql(sql: ValueRef<'_>, column: &Column) -> Option<Value> {
     Some(match (sql, column.kind) {
-        (Sql::Null, _) if column.nullable => Value::Null,
-        (Sql::Integer(n), ColumnType::Count) => Value::Count(n as u64),
-        (Sql::Integer(n), ColumnType::Integer) => Value::Integer(n),
-        (Sql::Real(x), ColumnType::Day) => Value::Day(x),
-        (Sql::Real(x), ColumnType::Float) => Value::Float(x),
-        (Sql::Blob(bits), ColumnType::Day) => Value::Day(real_of_bits(&bits)?),
-        (Sql::Blob(bits), ColumnType::Float) => Value::Float(real_of_bits(&bits)?),
-        (Sql::Integer(0), ColumnType::Boolean) => Value::Boolean(false),
-        (Sql::Integer(1), ColumnType::Boolean) => Value::Boolean(true),
-        (Sql::Text(t), ColumnType::Text) => Value::Text(t),
+        (ValueRef::Null, _) if column.nullable => Value::Null,
+        (ValueRef::Integer(n), ColumnType::Count) => Value::Count(n as u64),
+        (ValueRef::Integer(n), ColumnType::Integer) => Value::Integer(n),
+        (ValueRef::Real(x), ColumnType::Day) => Value::Day(x),
+        (ValueRef::Real(x), ColumnType::Float) => Value::Float(x),
+        (ValueRef::Blob(bits), ColumnType::Day) => Value::Day(real_of_bits(bits)?),
+        (ValueRef::Blob(bits), ColumnType::Float) => Value::Float(real_of_bits(bits)?),
+        (ValueRef::Integer(0), ColumnType::Boolean) => Value::Boolean(false),
+        (ValueRef::Integer(1), ColumnType::Boolean) => Value::Boolean(true),
+        (ValueRef::Text(t), ColumnType::Text) => Value::Text(String::from_utf8(t.to_vec()).ok()?),
         _ => return None,
     })
 }
@@ -798,7 +805,26 @@ fn real_of_bits(bits: &[u8]) -> Option<f64> {
     Some(f64::from_bits(u64::from_le_bytes(bits.try_into().ok()?)))
 }
 
-fn hash_header(hasher: &mut Sha256, digest: &str, record: &str) {
+/// 64-bit FNV-1a: a unit's checksum.
+struct Checksum(u64);
+
+impl Checksum {
+    fn new() -> Checksum {
+        Checksum(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn update(&mut self, bytes: impl AsRef<[u8]>) {
+        for &byte in bytes.as_ref() {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+}
+
+fn hash_header(hasher: &mut Checksum, digest: &str, record: &str) {
     hasher.update((digest.len() as u64).to_le_bytes());
     hasher.update(digest.as_bytes());
     hasher.update((record.len() as u64).to_le_bytes());
@@ -807,7 +833,7 @@ fn hash_header(hasher: &mut Sha256, digest: &str, record: &str) {
 
 /// Feeds row `row` of table `table` to `hasher`: each value as a tag and
 /// its bits (reals by their bits, so a NaN and every real hash exactly).
-fn hash_row(hasher: &mut Sha256, table: usize, row: &Row) {
+fn hash_row(hasher: &mut Checksum, table: usize, row: &Row) {
     hasher.update([0xff, table as u8]);
     for value in row {
         match value {
@@ -832,10 +858,6 @@ fn hash_row(hasher: &mut Sha256, table: usize, row: &Row) {
             }
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
