@@ -12,5 +12,6 @@ mod mechanisms;
 mod organs;
 mod run;
 mod sources;
+mod store;
 mod sweep;
 mod therapy;

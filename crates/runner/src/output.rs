@@ -226,6 +226,14 @@ pub enum OutputError {
 impl core::fmt::Display for OutputError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
+            OutputError::Io { path, error } if error.kind() == io::ErrorKind::StorageFull => {
+                write!(
+                    f,
+                    "{}: {error}: the disk is full; free space, then finish the run with --resume \
+                 (the replicates committed are kept)",
+                    path.display()
+                )
+            }
             OutputError::Io { path, error } => write!(f, "{}: {error}", path.display()),
             OutputError::Refused(message) => write!(f, "{message}"),
         }

@@ -673,10 +673,30 @@ fn sqlite_error<'a>(
     path: &'a Path,
     doing: &'static str,
 ) -> impl Fn(rusqlite::Error) -> StoreError + 'a {
-    move |e| StoreError::Sqlite {
-        path: path.to_path_buf(),
-        doing,
-        message: e.to_string(),
+    move |e| {
+        let code = e.sqlite_error_code();
+        if matches!(
+            code,
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        ) {
+            return StoreError::Damaged(format!(
+                "{}: {doing}: {e}: the store is damaged; its replicates cannot be trusted: \
+                 remove the directory and run again",
+                path.display()
+            ));
+        }
+        let full = code == Some(rusqlite::ErrorCode::DiskFull);
+        StoreError::Sqlite {
+            path: path.to_path_buf(),
+            doing,
+            message: if full {
+                format!(
+                    "{e}: free space, then finish the run with --resume (the replicates committed are kept)"
+                )
+            } else {
+                e.to_string()
+            },
+        }
     }
 }
 
