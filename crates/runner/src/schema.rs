@@ -1239,20 +1239,14 @@ impl Value {
         use core::fmt::Write as _;
         match self {
             Value::Null => {}
-            Value::Count(n) => {
-                let _ = write!(out, "{n}");
-            }
-            Value::Integer(n) => {
-                let _ = write!(out, "{n}");
-            }
-            Value::Day(d) => out.push_str(&day_text(*d)),
+            Value::Count(n) => out.push_str(itoa::Buffer::new().format(*n)),
+            Value::Integer(n) => out.push_str(itoa::Buffer::new().format(*n)),
+            Value::Day(d) => write_day(*d, out),
             Value::Float(x) => {
                 let _ = write!(out, "{x}");
             }
-            Value::Boolean(b) => {
-                let _ = write!(out, "{b}");
-            }
-            Value::Text(t) => out.push_str(&csv_field(t)),
+            Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Text(t) => write_csv_field(t, out),
         }
     }
 
@@ -1281,20 +1275,36 @@ impl Value {
 /// A day as CSV text: always with a decimal point (`50.0`, `0.25`), the
 /// shortest digits that read back to the same value, never an exponent.
 pub fn day_text(day: f64) -> String {
-    let text = day.to_string();
-    if day.is_finite() && !text.contains('.') {
-        text + ".0"
-    } else {
-        text
+    let mut text = String::new();
+    write_day(day, &mut text);
+    text
+}
+
+/// Appends [`day_text`] of `day` to `out`.
+fn write_day(day: f64, out: &mut String) {
+    use core::fmt::Write as _;
+    let start = out.len();
+    let _ = write!(out, "{day}");
+    if day.is_finite() && !out[start..].contains('.') {
+        out.push_str(".0");
     }
 }
 
 /// A CSV field: quoted when it holds a comma, quote or line break.
 pub fn csv_field(text: &str) -> String {
+    let mut field = String::new();
+    write_csv_field(text, &mut field);
+    field
+}
+
+/// Appends [`csv_field`] of `text` to `out`.
+fn write_csv_field(text: &str, out: &mut String) {
     if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
+        out.push('"');
+        out.push_str(&text.replace('"', "\"\""));
+        out.push('"');
     } else {
-        text.to_string()
+        out.push_str(text);
     }
 }
 

@@ -367,43 +367,32 @@ impl Store {
         &self,
         table: usize,
         units: core::ops::Range<u64>,
-        mut row: impl FnMut(u64, &Row) -> Result<(), StoreError>,
+        row: impl FnMut(u64, &Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let stored = &self.tables[table];
         let connection = self.connection();
-        let sqlite = sqlite_error(&self.path, "reading a table");
-        let sql = format!(
-            "SELECT id, {} FROM {} WHERE id >= ?1 AND id < ?2 ORDER BY id",
-            stored
-                .columns
-                .iter()
-                .map(|c| quoted(&c.name))
-                .collect::<Vec<_>>()
-                .join(", "),
-            quoted(&stored.name)
-        );
-        let mut statement = connection.prepare(&sql).map_err(&sqlite)?;
-        let mut rows = statement
-            .query(params![first_id(units.start), first_id(units.end)])
-            .map_err(&sqlite)?;
-        let mut values = Row::with_capacity(stored.columns.len());
-        while let Some(found) = rows.next().map_err(&sqlite)? {
-            let unit = unit_of(found.get::<_, i64>(0).map_err(&sqlite)?);
-            values.clear();
-            for (index, column) in stored.columns.iter().enumerate() {
-                let sql = found.get_ref(index + 1).map_err(&sqlite)?;
-                values.push(from_sql(sql, column).ok_or_else(|| {
-                    StoreError::Damaged(format!(
-                        "{}: table {}, unit {unit}: column {} holds a value of the wrong type",
-                        self.path.display(),
-                        stored.name,
-                        column.name
-                    ))
-                })?);
-            }
-            row(unit, &values)?;
-        }
-        Ok(())
+        read_rows(&connection, &self.path, &self.tables[table], units, row)
+    }
+
+    /// [`for_each_row`](Self::for_each_row) through a connection of its
+    /// own, so that several threads can read the store at once (each
+    /// reader sees what was committed when it started).
+    ///
+    /// # Errors
+    ///
+    /// As [`for_each_row`](Self::for_each_row), or a connection that
+    /// cannot be opened.
+    pub fn for_each_row_apart(
+        &self,
+        table: usize,
+        units: core::ops::Range<u64>,
+        row: impl FnMut(u64, &Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let connection = Connection::open_with_flags(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sqlite_error(&self.path, "opening the store to read"))?;
+        read_rows(&connection, &self.path, &self.tables[table], units, row)
     }
 
     /// Checks the store: SQLite's integrity check, then every committed
@@ -648,6 +637,50 @@ impl Store {
         }
         transaction.commit().map_err(&sqlite)
     }
+}
+
+/// Calls `row` with every row of `stored` of the units in `units`, read
+/// through `connection`, in key order.
+fn read_rows(
+    connection: &Connection,
+    path: &Path,
+    stored: &StoredTable,
+    units: core::ops::Range<u64>,
+    mut row: impl FnMut(u64, &Row) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let sqlite = sqlite_error(path, "reading a table");
+    let sql = format!(
+        "SELECT id, {} FROM {} WHERE id >= ?1 AND id < ?2 ORDER BY id",
+        stored
+            .columns
+            .iter()
+            .map(|c| quoted(&c.name))
+            .collect::<Vec<_>>()
+            .join(", "),
+        quoted(&stored.name)
+    );
+    let mut statement = connection.prepare_cached(&sql).map_err(&sqlite)?;
+    let mut rows = statement
+        .query(params![first_id(units.start), first_id(units.end)])
+        .map_err(&sqlite)?;
+    let mut values = Row::with_capacity(stored.columns.len());
+    while let Some(found) = rows.next().map_err(&sqlite)? {
+        let unit = unit_of(found.get::<_, i64>(0).map_err(&sqlite)?);
+        values.clear();
+        for (index, column) in stored.columns.iter().enumerate() {
+            let sql = found.get_ref(index + 1).map_err(&sqlite)?;
+            values.push(from_sql(sql, column).ok_or_else(|| {
+                StoreError::Damaged(format!(
+                    "{}: table {}, unit {unit}: column {} holds a value of the wrong type",
+                    path.display(),
+                    stored.name,
+                    column.name
+                ))
+            })?);
+        }
+        row(unit, &values)?;
+    }
+    Ok(())
 }
 
 /// The first row key of unit `unit` (the largest key for units beyond
