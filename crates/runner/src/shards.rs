@@ -2,11 +2,11 @@
 //! slices joined into exactly the files one machine writes).
 //!
 //! A sweep's output directory is a run's ([`crate::output`]) with units in
-//! place of replicates: `replicates/rNNNNNN/` holds unit `u = point ×
-//! replicates + replicate`; every table starts with the columns `point`
+//! place of replicates: the store holds unit `u = point × replicates +
+//! replicate`; every table starts with the columns `point`
 //! and one per axis; `points.csv` has one row per point (means with 95%
 //! intervals); `summary.json` a summary per point; `run.json` the grid and
-//! the slice. Merging copies every slice's units into a new directory and
+//! the slice. Merging copies every slice's units into a new store and
 //! writes the tables, summaries and manifest from them with the same code
 //! as an unsliced sweep, so the bytes are the same.
 
