@@ -199,6 +199,41 @@ fn a_run_of_another_version_of_the_extension_is_not_resumed() {
 }
 
 #[test]
+fn an_export_by_a_binary_of_another_extension_is_refused_as_resume_refuses_it() {
+    let (path, _) = example_file("export", "replicates: 2", "replicates: 2");
+    let out = path.with_file_name("out");
+    cascade_runner::cli::execute::<CirculationIntervention>(Command::Run {
+        file: path.clone(),
+        seed: None,
+        replicates: Some(2),
+        threads: Some(1),
+        max_memory: None,
+        out: Some(out.clone()),
+        resume: false,
+        format: cascade_runner::cli::Format::Json,
+    })
+    .expect("the example runs");
+    let export = || Command::Export {
+        dir: out.clone(),
+        format: cascade_runner::output::TableFormat::Csv,
+    };
+    // The extension's own binary exports its columns as the run wrote them.
+    let written = std::fs::read(out.join("summary.csv")).unwrap();
+    std::fs::remove_file(out.join("summary.csv")).unwrap();
+    cascade_runner::cli::execute::<CirculationIntervention>(export()).expect("exported");
+    assert!(std::fs::read(out.join("summary.csv")).unwrap() == written);
+    let failure =
+        cascade_runner::cli::execute::<cascade_biology::NoExtension>(export()).unwrap_err();
+    assert_eq!(failure.exit_code(), 2, "{failure:?}");
+    let Failure::Input(message) = failure else {
+        panic!("not an input failure")
+    };
+    assert!(message.contains("holds a different run"), "{message}");
+    assert!(message.contains("CirculationIntervention"), "{message}");
+    assert!(message.contains("NoExtension"), "{message}");
+}
+
+#[test]
 fn the_identity_comparison_names_both_extension_versions() {
     use cascade_runner::output::{RunIdentity, resume_refusal};
     let identity = |version: &str| RunIdentity {

@@ -6,6 +6,7 @@
 mod broken;
 mod cli;
 mod clumps;
+mod export;
 mod extension;
 mod limits;
 mod mechanisms;

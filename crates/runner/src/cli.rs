@@ -204,6 +204,20 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = crate::output::TableFormat::Csv)]
         format: crate::output::TableFormat,
     },
+    /// Rewrite a finished run directory's combined tables, dictionary.csv,
+    /// summary.json and manifest.json from its store (store.sqlite),
+    /// without simulating: the same bytes as the run, sweep or merge wrote
+    /// in that format. The tables of the other format that these replace
+    /// are removed, so the directory holds one format.
+    Export {
+        /// The run directory (the --out of `cascade run`, `cascade sweep`
+        /// or `cascade merge`).
+        dir: PathBuf,
+        /// The combined tables as CSV or Parquet (Parquet needs the cargo
+        /// feature `parquet`).
+        #[arg(long, value_enum, default_value_t = crate::output::TableFormat::Csv)]
+        format: crate::output::TableFormat,
+    },
     /// Validate a scenario without running it and print what it resolves to.
     Check {
         /// The scenario file (RON).
@@ -784,6 +798,10 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             let text = crate::shards::merge::<X>(&slices, &out, format)?;
             emit(&text)
         }
+        Command::Export { dir, format } => {
+            require_format(format)?;
+            emit(&crate::export::export::<X>(&dir, format)?)
+        }
         Command::Validate {
             scenarios,
             doc,
@@ -861,52 +879,21 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                 out.as_deref(),
                 resume,
             )?;
-            // The file as the directory's first run named it: a resumed
-            // run writes the same bytes however it names the file.
-            let name = dir
-                .as_ref()
-                .map_or_else(|| file.display().to_string(), |d| d.scenario().to_string());
-            let summary = Summary::new(&name, seed, &scenario.config, &records);
-            if let Some(dir) = dir {
-                let manifest = Manifest {
-                    identity: identity(&scenario, seed, replicates),
-                    scenario: name.clone(),
-                    command: vec![
-                        "cascade".into(),
-                        "run".into(),
-                        name.clone(),
-                        "--seed".into(),
-                        seed.to_string(),
-                        "--replicates".into(),
-                        replicates.to_string(),
-                    ],
-                    replicate_digests: records
-                        .iter()
-                        .map(|r| ManifestReplicate {
-                            point: None,
-                            replicate: r.replicate,
-                            digest: r.digest.clone(),
-                            events: r.events,
-                        })
-                        .collect(),
-                    tables: crate::schema::TABLES
-                        .iter()
-                        .map(|t| t.file.to_string())
-                        .collect(),
-                    extension_columns: crate::output::ExtensionColumn::of(
-                        &crate::run::declarations(&scenario),
-                    ),
-                };
-                dir.finish(
-                    0..replicates,
-                    &crate::schema::schemas(&crate::run::declarations(&scenario)),
-                    &[],
+            let summary = match &dir {
+                Some(dir) => finish_run(
+                    dir,
+                    &scenario,
+                    seed,
+                    &records,
                     crate::output::TableFormat::Csv,
-                    &summary.to_json(),
-                    &manifest,
-                )
-                .map_err(Failure::writing)?;
-            }
+                )?,
+                None => Summary::new(
+                    &file.display().to_string(),
+                    seed,
+                    &scenario.config,
+                    &records,
+                ),
+            };
             match format {
                 Format::Table => emit(&summary.to_table()),
                 Format::Json => emit(&summary.to_json()),
@@ -915,7 +902,76 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
     }
 }
 
-fn identity<X: ScenarioExtension>(
+/// Writes the exports of a run of `scenario` with `seed` into `dir` (the
+/// combined tables in `format` from the store, `dictionary.csv`,
+/// `summary.json` and, last, `manifest.json`) from `records`, every
+/// replicate's in order; returns the summary. `cascade run --out` and
+/// `cascade export` both finish a run directory here, so their files are
+/// the same bytes. The scenario is named as the directory's first run
+/// named it: a resumed run writes the same bytes however it names the
+/// file.
+///
+/// # Errors
+///
+/// The failed write, or rows in the store that do not fit their schema.
+pub(crate) fn finish_run<X: ScenarioExtension>(
+    dir: &OutputDir,
+    scenario: &Scenario<X>,
+    seed: u64,
+    records: &[ReplicateRecord],
+    format: crate::output::TableFormat,
+) -> Result<Summary, Failure> {
+    let name = dir.scenario();
+    let replicates = records.len() as u64;
+    let summary = Summary::new(name, seed, &scenario.config, records);
+    let declarations = crate::run::declarations(scenario);
+    let manifest = Manifest {
+        identity: identity(scenario, seed, replicates),
+        scenario: name.to_string(),
+        command: run_command(name, seed, replicates),
+        replicate_digests: records
+            .iter()
+            .map(|r| ManifestReplicate {
+                point: None,
+                replicate: r.replicate,
+                digest: r.digest.clone(),
+                events: r.events,
+            })
+            .collect(),
+        tables: (crate::schema::TABLES.iter())
+            .map(|t| format.file_name(t.file))
+            .collect(),
+        extension_columns: crate::output::ExtensionColumn::of(&declarations),
+    };
+    dir.finish(
+        0..replicates,
+        &crate::schema::schemas(&declarations),
+        &[],
+        format,
+        &summary.to_json(),
+        &manifest,
+    )
+    .map_err(Failure::writing)?;
+    Ok(summary)
+}
+
+/// The command that reproduces a run of the scenario file `name` (as the
+/// manifest records it: options that do not change the files left out).
+pub(crate) fn run_command(name: &str, seed: u64, replicates: u64) -> Vec<String> {
+    vec![
+        "cascade".into(),
+        "run".into(),
+        name.to_string(),
+        "--seed".into(),
+        seed.to_string(),
+        "--replicates".into(),
+        replicates.to_string(),
+    ]
+}
+
+/// What a run of `scenario` with `seed` and `replicates` by this binary
+/// is.
+pub(crate) fn identity<X: ScenarioExtension>(
     scenario: &Scenario<X>,
     seed: u64,
     replicates: u64,

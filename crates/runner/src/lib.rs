@@ -1,6 +1,7 @@
 //! The `cascade` command as a library: scenario files ([`scenario`]), one
 //! replicate's run and tables ([`run`]), the output directory ([`output`]),
-//! the summary over replicates ([`summary`]), the validation suite against
+//! the summary over replicates ([`summary`]), the exports rewritten from
+//! a run's store ([`export`]), the validation suite against
 //! published experiments ([`validation`]) and the command line ([`cli`]).
 //!
 //! A lab with its own events implements
@@ -9,6 +10,7 @@
 //! binary of its own; see `examples/custom_events.rs`.
 
 pub mod cli;
+pub mod export;
 pub mod golden;
 pub mod hash;
 pub mod locate;

@@ -23,7 +23,8 @@
 //! `--resume` runs only the replicates the store does not hold. Every other
 //! file is written to a temporary name and renamed, and the combined tables
 //! are exported from the store in unit order, so a resumed run writes the
-//! same bytes as an uninterrupted one, whatever `--threads`.
+//! same bytes as an uninterrupted one, whatever `--threads`. `cascade
+//! export` ([`crate::export`]) exports them again from the store alone.
 
 use std::fs;
 use std::io::{self, Write as _};
@@ -729,6 +730,38 @@ pub fn stored_tables(schemas: &[TableSchema]) -> Vec<StoredTable> {
             columns: schema.columns.clone(),
         })
         .collect()
+}
+
+/// What the run directory `root` holds, read from its store before the
+/// directory is opened for that run (`cascade export`): the identity, the
+/// scenario file's name and text.
+///
+/// # Errors
+///
+/// [`OutputError::Refused`] when `root` is not a run directory (not a
+/// directory, or without `run.json` or `store.sqlite`), or its store
+/// cannot be read.
+pub fn stored_run(root: &Path) -> Result<StoredRun, OutputError> {
+    let what = "a run directory is the --out of `cascade run`, `cascade sweep` or `cascade merge`";
+    if !root.is_dir() {
+        return Err(OutputError::Refused(format!(
+            "{} is not a directory: {what}",
+            root.display()
+        )));
+    }
+    let missing: Vec<&str> = ["run.json", STORE_FILE]
+        .into_iter()
+        .filter(|name| !root.join(name).is_file())
+        .collect();
+    if !missing.is_empty() {
+        return Err(OutputError::Refused(format!(
+            "{} is not a cascade run directory: it has no {} ({what}; a directory of a \
+             cascade older than output format {FORMAT} has no store and cannot be exported)",
+            root.display(),
+            missing.join(" and "),
+        )));
+    }
+    Store::read_run(&root.join(STORE_FILE)).map_err(store_error)
 }
 
 /// Opens the store of `root` (made by an earlier run, then checked whole:

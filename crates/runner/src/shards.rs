@@ -325,19 +325,7 @@ impl<X: ScenarioExtension> Plan<X> {
             );
         }
         summary.push_str("\n]\n");
-        let mut command = vec![
-            "cascade".to_string(),
-            "sweep".to_string(),
-            scenario_name.to_string(),
-            "--seed".to_string(),
-            self.seed.to_string(),
-            "--replicates".to_string(),
-            self.replicates.to_string(),
-        ];
-        if let Some(shard) = shard {
-            command.push("--shard".into());
-            command.push(shard.to_string());
-        }
+        let command = self.command(scenario_name, shard);
         let mut tables: Vec<String> = TABLES.iter().map(|t| format.file_name(t.file)).collect();
         tables.push(format.file_name(POINTS_FILE));
         let manifest = Manifest {
@@ -361,6 +349,50 @@ impl<X: ScenarioExtension> Plan<X> {
         };
         dir.finish(units, &self.schemas, &[points], format, &summary, &manifest)
             .map_err(fail)
+    }
+
+    /// The command that reproduces this sweep (or its slice `shard`) of
+    /// the scenario file `name`, as the manifest records it.
+    fn command(&self, name: &str, shard: Option<Shard>) -> Vec<String> {
+        let mut command = vec![
+            "cascade".to_string(),
+            "sweep".to_string(),
+            name.to_string(),
+            "--seed".to_string(),
+            self.seed.to_string(),
+            "--replicates".to_string(),
+            self.replicates.to_string(),
+        ];
+        if let Some(shard) = shard {
+            command.push("--shard".into());
+            command.push(shard.to_string());
+        }
+        command
+    }
+
+    /// The records of `units` in `dir`'s store, in unit order, each
+    /// checked against its point's scenario; `absent` says why a unit is
+    /// not there.
+    fn stored_records(
+        &self,
+        dir: &OutputDir,
+        units: core::ops::Range<u64>,
+        absent: impl Fn(u64) -> Failure,
+    ) -> Result<Vec<ReplicateRecord>, Failure> {
+        let mut records = Vec::with_capacity(usize::try_from(units.end - units.start).unwrap_or(0));
+        for u in units {
+            let (p, r) = (u / self.replicates, u % self.replicates);
+            let config = &self.points[p as usize].config;
+            let record = dir
+                .finished(u, r, config.organs.len(), config.harvest_days.len())
+                .map_err(|e| match e {
+                    crate::output::OutputError::Refused(m) => Failure::Input(m),
+                    io => Failure::Io(io.to_string()),
+                })?
+                .ok_or_else(|| absent(u))?;
+            records.push(record);
+        }
+        Ok(records)
     }
 
     /// The per-point table printed on the terminal.
@@ -705,25 +737,45 @@ pub fn merge<X: ScenarioExtension>(
     for (shard, from, _) in &slices {
         absorb(&dir, &plan, *shard, from)?;
     }
-    let mut records = Vec::with_capacity(units as usize);
-    for u in 0..units {
+    let records = plan.stored_records(&dir, 0..units, |u| {
         let (p, r) = (u / plan.replicates, u % plan.replicates);
-        let config = &plan.points[p as usize].config;
-        let record = dir
-            .finished(u, r, config.organs.len(), config.harvest_days.len())
-            .map_err(|e| match e {
-                crate::output::OutputError::Refused(m) => Failure::Input(m),
-                io => Failure::Io(io.to_string()),
-            })?
-            .ok_or_else(|| {
-                Failure::Input(format!(
-                    "unit {u} (point {p}, replicate {r}) is in no slice's directory"
-                ))
-            })?;
-        records.push(record);
-    }
+        Failure::Input(format!(
+            "unit {u} (point {p}, replicate {r}) is in no slice's directory"
+        ))
+    })?;
     plan.finish(&dir, &scenario_name, None, 0..units, &records, format)?;
     Ok(plan.overview(0, &records))
+}
+
+/// `cascade export` of the sweep directory `root` (a whole sweep, a slice
+/// or a merged sweep), whose store holds the scenario `base` and the run
+/// `found`: the tables in `format`, `points.csv`, `summary.json` and the
+/// manifest rewritten from the stored units by [`Plan::finish`], as the
+/// sweep or merge wrote them. Returns how many units were exported.
+///
+/// # Errors
+///
+/// [`Failure::Input`] for a directory of another run or with units
+/// missing (naming how many, and the command that finishes it); the
+/// failed write.
+pub(crate) fn export<X: ScenarioExtension>(
+    root: &Path,
+    base: Scenario<X>,
+    found: &RunIdentity,
+    format: TableFormat,
+) -> Result<u64, Failure> {
+    let shard = found.sweep.as_ref().and_then(|s| s.shard);
+    let plan = Plan::new(base, found.seed, found.replicates)?;
+    let units = match shard {
+        Some(shard) => shard.units(plan.units()),
+        None => 0..plan.units(),
+    };
+    let dir = crate::export::open(root, &plan.identity(shard), &plan.base, &plan.schemas)?;
+    let finishing = plan.command(dir.scenario(), shard);
+    crate::export::require_every_unit(&dir, units.clone(), "units", &finishing)?;
+    let records = plan.stored_records(&dir, units.clone(), |u| crate::export::vanished(&dir, u))?;
+    plan.finish(&dir, dir.scenario(), shard, units.clone(), &records, format)?;
+    Ok(units.end - units.start)
 }
 
 /// What differs between two slices' identities (the slice index aside).

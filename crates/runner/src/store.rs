@@ -203,19 +203,7 @@ impl Store {
             )));
         }
         let connection = open_connection(path)?;
-        let layout: Option<i64> = connection
-            .query_row("SELECT layout FROM cascade_store", [], |row| row.get(0))
-            .optional()
-            .map_err(|e| {
-                StoreError::Refused(format!("{} is not a cascade store ({e})", path.display()))
-            })?;
-        if layout != Some(LAYOUT) {
-            return Err(StoreError::Refused(format!(
-                "{} is a store of layout {}, this cascade reads layout {LAYOUT}",
-                path.display(),
-                layout.map_or_else(|| "none".to_string(), |l| l.to_string())
-            )));
-        }
+        check_layout(&connection, path)?;
         let found = stored_columns(&connection, path)?;
         let wanted: Vec<(String, String)> = tables
             .iter()
@@ -251,20 +239,27 @@ impl Store {
     ///
     /// SQLite's failure.
     pub fn run(&self) -> Result<StoredRun, StoreError> {
-        let connection = self.connection();
-        connection
-            .query_row(
-                "SELECT identity, scenario_name, scenario_text FROM cascade_store",
-                [],
-                |row| {
-                    Ok(StoredRun {
-                        identity: row.get(0)?,
-                        scenario_name: row.get(1)?,
-                        scenario_text: row.get(2)?,
-                    })
-                },
-            )
-            .map_err(sqlite_error(&self.path, "reading the run's identity"))
+        stored_run(&self.connection(), &self.path)
+    }
+
+    /// The run the store at `path` belongs to, read without knowing its
+    /// tables: what a directory holds, before it is opened for that run
+    /// (`cascade export`). The run's row never changes once the store is
+    /// made, so it may be read while another process writes units.
+    ///
+    /// # Errors
+    ///
+    /// No store at `path`, another layout, or SQLite's failure.
+    pub fn read_run(path: &Path) -> Result<StoredRun, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Refused(format!(
+                "{} not found: the directory holds no run store",
+                path.display()
+            )));
+        }
+        let connection = open_connection(path)?;
+        check_layout(&connection, path)?;
+        stored_run(&connection, path)
     }
 
     /// The record of unit `unit`, if it is committed.
@@ -700,6 +695,41 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
         )
         .map_err(&sqlite)?;
     Ok(connection)
+}
+
+/// Refuses a database that is not a store of this layout.
+fn check_layout(connection: &Connection, path: &Path) -> Result<(), StoreError> {
+    let layout: Option<i64> = connection
+        .query_row("SELECT layout FROM cascade_store", [], |row| row.get(0))
+        .optional()
+        .map_err(|e| {
+            StoreError::Refused(format!("{} is not a cascade store ({e})", path.display()))
+        })?;
+    if layout != Some(LAYOUT) {
+        return Err(StoreError::Refused(format!(
+            "{} is a store of layout {}, this cascade reads layout {LAYOUT}",
+            path.display(),
+            layout.map_or_else(|| "none".to_string(), |l| l.to_string())
+        )));
+    }
+    Ok(())
+}
+
+/// The run's row of the store.
+fn stored_run(connection: &Connection, path: &Path) -> Result<StoredRun, StoreError> {
+    connection
+        .query_row(
+            "SELECT identity, scenario_name, scenario_text FROM cascade_store",
+            [],
+            |row| {
+                Ok(StoredRun {
+                    identity: row.get(0)?,
+                    scenario_name: row.get(1)?,
+                    scenario_text: row.get(2)?,
+                })
+            },
+        )
+        .map_err(sqlite_error(path, "reading the run's identity"))
 }
 
 fn sqlite_error<'a>(
