@@ -11,7 +11,7 @@
 //! The wall clock decides only when a batch is written, never what is in
 //! it: the exports are the same bytes however the batches fell.
 //!
-//! Every unit's rows carry a checksum (64-bit FNV-1a over its record,
+//! Every unit's rows carry a checksum (a 64-bit hash over its record,
 //! digest and every value of its rows, in table order: a check against
 //! damage and edits, not against an adversary), so [`Store::verify`] can name
 //! a unit whose rows were damaged or edited after SQLite's own integrity
@@ -888,7 +888,9 @@ fn real_of_bits(bits: &[u8]) -> Option<f64> {
     Some(f64::from_bits(u64::from_le_bytes(bits.try_into().ok()?)))
 }
 
-/// 64-bit FNV-1a: a unit's checksum.
+/// A unit's checksum: a 64-bit multiplicative hash over words (the
+/// values' bits, text eight bytes at a time with its length), fast enough
+/// to cost little beside the inserts it guards.
 struct Checksum(u64);
 
 impl Checksum {
@@ -896,9 +898,23 @@ impl Checksum {
         Checksum(0xcbf2_9ce4_8422_2325)
     }
 
-    fn update(&mut self, bytes: impl AsRef<[u8]>) {
-        for &byte in bytes.as_ref() {
-            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+    fn word(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.word(bytes.len() as u64);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.word(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.word(u64::from_le_bytes(word));
         }
     }
 
@@ -908,36 +924,33 @@ impl Checksum {
 }
 
 fn hash_header(hasher: &mut Checksum, digest: &str, record: &str) {
-    hasher.update((digest.len() as u64).to_le_bytes());
-    hasher.update(digest.as_bytes());
-    hasher.update((record.len() as u64).to_le_bytes());
-    hasher.update(record.as_bytes());
+    hasher.bytes(digest.as_bytes());
+    hasher.bytes(record.as_bytes());
 }
 
 /// Feeds row `row` of table `table` to `hasher`: each value as a tag and
 /// its bits (reals by their bits, so a NaN and every real hash exactly).
 fn hash_row(hasher: &mut Checksum, table: usize, row: &Row) {
-    hasher.update([0xff, table as u8]);
+    hasher.word(0xff00 | table as u64);
     for value in row {
         match value {
-            Value::Null => hasher.update([0]),
+            Value::Null => hasher.word(0),
             Value::Count(n) => {
-                hasher.update([1]);
-                hasher.update(n.to_le_bytes());
+                hasher.word(1);
+                hasher.word(*n);
             }
             Value::Integer(n) => {
-                hasher.update([2]);
-                hasher.update(n.to_le_bytes());
+                hasher.word(2);
+                hasher.word(*n as u64);
             }
             Value::Day(x) | Value::Float(x) => {
-                hasher.update([3]);
-                hasher.update(x.to_bits().to_le_bytes());
+                hasher.word(3);
+                hasher.word(x.to_bits());
             }
-            Value::Boolean(b) => hasher.update([4, u8::from(*b)]),
+            Value::Boolean(b) => hasher.word(4 | u64::from(*b) << 8),
             Value::Text(text) => {
-                hasher.update([5]);
-                hasher.update((text.len() as u64).to_le_bytes());
-                hasher.update(text.as_bytes());
+                hasher.word(5);
+                hasher.bytes(text.as_bytes());
             }
         }
     }
