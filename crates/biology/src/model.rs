@@ -50,8 +50,10 @@ const ROUTING: Purpose = Purpose::new("cascade.routing");
 const MUTATION: Purpose = Purpose::new("cascade.mutation");
 
 mod birth_death;
+mod clump;
 pub mod clumps;
 mod cohorts;
+mod declared;
 mod describe;
 mod error;
 mod events;
@@ -66,7 +68,7 @@ mod steps;
 mod therapy;
 mod transitions;
 
-pub use clumps::{Clump, ClumpId, ClumpStage};
+pub use clump::{Clump, ClumpId, ClumpStage};
 pub use error::CascadeError;
 pub use events::{BUILT_IN_KINDS, CascadeEvent};
 pub use extension::{

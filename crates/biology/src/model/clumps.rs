@@ -40,10 +40,11 @@
 //! (it moves with the blood as a unit).
 
 use cascade_kernel::distributions::{Distribution, UniformInt};
-use cascade_kernel::{Context, EventHandle, Purpose, Time};
-use serde::{Deserialize, Serialize};
+use cascade_kernel::{Context, Purpose};
 
-use super::extension::{FateId, Mark, Outcome};
+use super::clump::leading_clone;
+use super::declared::{FateId, Outcome};
+use super::clump::{Clump, ClumpId, ClumpStage};
 use super::places::Stale;
 use super::records::Count;
 use super::transitions::death_in;
@@ -51,114 +52,10 @@ use super::{CascadeError, CascadeEvent, CascadeState, Channel, Compartment, Plac
 use super::{PoolFate, ROUTING, SiteKind};
 use crate::clones::CloneId;
 use crate::config::{Injection, PoolMode};
-use crate::organs::{Entry, OrganId};
+use crate::organs::Entry;
 
 /// The stream that deals injected cells into clumps.
 const CLUMPS: Purpose = Purpose::new("cascade.clumps");
-
-/// A clump's id, in order of formation (over the whole run).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ClumpId(pub u64);
-
-/// Where a clump is.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ClumpStage {
-    /// In the blood, on its way to the organ's capillary bed.
-    InTransit,
-    /// Arrested in the organ's capillary bed.
-    Arrested,
-}
-
-impl ClumpStage {
-    /// The compartment its cells would be in as single cells.
-    pub fn compartment(self) -> Compartment {
-        match self {
-            ClumpStage::InTransit => Compartment::InTransit,
-            ClumpStage::Arrested => Compartment::Arrested,
-        }
-    }
-}
-
-/// Several cells travelling, arresting and extravasating together: always
-/// at least 2 (a clump down to one cell becomes a single cell).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Clump {
-    /// Its id.
-    pub id: ClumpId,
-    /// In transit or arrested.
-    pub stage: ClumpStage,
-    /// The organ: the one whose bed it is bound for, or arrested in.
-    pub organ: OrganId,
-    /// When it was injected.
-    pub formed_at: Time,
-    /// Its cells when injected.
-    pub formed_size: u64,
-    /// Cells per clone, sorted by clone, none 0.
-    pub cells: Vec<(CloneId, u64)>,
-    /// Total cells, at least 2.
-    pub size: u64,
-    pub(super) clock: Option<EventHandle>,
-    /// The extension's marks of its cells, per clone (sorted by clone,
-    /// only those not [`Mark::NONE`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(super) marks: Vec<(CloneId, Mark)>,
-}
-
-impl Clump {
-    /// Its cells of `clone`.
-    pub fn cells_of(&self, clone: CloneId) -> u64 {
-        self.cells
-            .iter()
-            .find(|&&(c, _)| c == clone)
-            .map_or(0, |&(_, n)| n)
-    }
-
-    /// The clone with the most cells in it, the lowest id on a tie: the
-    /// clone a clump's counts in the funnel go under, and the founder of
-    /// the metastasis it founds.
-    pub fn leading_clone(&self) -> CloneId {
-        leading_clone(&self.cells)
-    }
-
-    /// Whether it holds cells of more than one clone.
-    pub fn is_mixed(&self) -> bool {
-        self.cells.len() > 1
-    }
-
-    /// The extension's mark of its cells of `clone`.
-    pub fn mark_of(&self, clone: CloneId) -> Mark {
-        (self.marks.iter())
-            .find(|&&(c, _)| c == clone)
-            .map_or(Mark::NONE, |&(_, mark)| mark)
-    }
-
-    /// Removes one cell of `clone`, which the clump holds.
-    fn remove(&mut self, clone: CloneId) {
-        let index = self
-            .cells
-            .iter()
-            .position(|&(c, _)| c == clone)
-            .expect("a cell of the clump's own clones died");
-        self.cells[index].1 -= 1;
-        if self.cells[index].1 == 0 {
-            self.cells.remove(index);
-            self.marks.retain(|&(c, _)| c != clone);
-        }
-        self.size -= 1;
-    }
-}
-
-/// The clone with the most cells in `cells` (sorted by clone), the first,
-/// so the lowest id, on a tie.
-fn leading_clone(cells: &[(CloneId, u64)]) -> CloneId {
-    cells
-        .iter()
-        .fold(None, |best: Option<(CloneId, u64)>, &(c, n)| match best {
-            Some((_, most)) if most >= n => best,
-            _ => Some((c, n)),
-        })
-        .map_or(CloneId(0), |(c, _)| c)
-}
 
 /// A fate of a clump, before it becomes an event.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -550,5 +447,53 @@ impl CascadeState {
         });
         self.note_sizes_reached(site, ctx)?;
         self.redraw(founded, ctx)
+    }
+}
+
+impl CascadeState {
+    /// Adds to `self.channels` the extension's fates for the cells of
+    /// clump `id` (each cell meets them as a single cell of its clone and
+    /// mark in the clump's compartment would, with `Cell::in_clump` set).
+    fn add_extension_clump_channels(&mut self, id: ClumpId) {
+        let Some(clump) = self.places.clumps().get(&id) else {
+            return;
+        };
+        let compartment = clump.stage.compartment();
+        let mut channels = core::mem::take(&mut self.channels);
+        for &fate in self.extension_fates_in(compartment) {
+            for &(clone, n) in &clump.cells {
+                let rate = n as f64 * self.extension_hazard(fate, clump_cell(clump, clone), true);
+                channels.push((rate, Channel::Clump(ClumpFate::CellMetFate(clone, fate))));
+            }
+        }
+        self.channels = channels;
+    }
+
+    /// The extension's multiplier of the model's fate `fate` for a cell
+    /// of `clone` in `clump` (1 unless declared).
+    fn clump_multiplier(&self, fate: PoolFate, clump: &Clump, clone: CloneId) -> f64 {
+        self.extension_multiplier(fate, clump_cell(clump, clone), true)
+    }
+
+    /// A cell of `clone` in `clump` with arrest probability `p` at the
+    /// clump's bed: with the extension's multipliers `a` of `Arrested` and
+    /// `q` of `Passed`, its share of arrest among the two,
+    /// `a·p / (a·p + q·(1 − p))` (0 when both are 0); `p` itself unless
+    /// either is declared.
+    fn clump_arrest_share(&self, p: f64, clump: &Clump, clone: CloneId) -> f64 {
+        if !(self.multiplies(PoolFate::Arrested) || self.multiplies(PoolFate::Passed)) {
+            return p;
+        }
+        let a = p * self.clump_multiplier(PoolFate::Arrested, clump, clone);
+        let q = (1.0 - p) * self.clump_multiplier(PoolFate::Passed, clump, clone);
+        if a + q == 0.0 { 0.0 } else { a / (a + q) }
+    }
+}
+
+/// The pool a cell of `clone` in `clump` would be in as a single cell.
+fn clump_cell(clump: &Clump, clone: CloneId) -> PoolKey {
+    PoolKey {
+        mark: clump.mark_of(clone),
+        ..PoolKey::new(clone, clump.stage.compartment(), clump.organ)
     }
 }

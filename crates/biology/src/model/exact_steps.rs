@@ -25,9 +25,9 @@
 
 use cascade_kernel::distributions::{Bernoulli, Distribution, Poisson};
 use cascade_kernel::{Context, EventHandle, Purpose, Time};
-use serde::{Deserialize, Serialize};
 
 use super::birth_death::LinearRates;
+use super::growth::{Emission, LazyClone};
 use super::cohorts::pick;
 use super::records::Count;
 use super::steps::next_step;
@@ -38,33 +38,6 @@ use crate::therapy::DrugId;
 
 /// The draws of exact steps.
 const EXACT_STEPS: Purpose = Purpose::new("cascade.exact_steps");
-
-/// A clone of a site in exact steps.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub(crate) struct LazyClone {
-    clone: CloneId,
-    /// The day its count in [`super::Site::cells`] is of.
-    as_of: f64,
-    /// Its per-cell rates since then.
-    birth: f64,
-    death: f64,
-    /// Per-cell rates of the two kinds of emission.
-    shed: f64,
-    daughters: f64,
-    /// Its next emission, if it has one: the day and what it is.
-    next: Option<(f64, Emission)>,
-    /// The event of that emission, if it comes before the next step.
-    handle: Option<EventHandle>,
-}
-
-/// What a clone of a site in exact steps emits.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(super) enum Emission {
-    /// A cell shed into the blood.
-    Shed,
-    /// A division whose daughter is another clone.
-    Daughter,
-}
 
 impl LazyClone {
     fn rates(&self) -> LinearRates {

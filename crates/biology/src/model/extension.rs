@@ -56,6 +56,7 @@
 //! cohort counts do not keep, and cohort mode refuses an extension that
 //! declares them.
 
+pub use super::declared::{CounterId, FateId, LevelId, Mark, Outcome};
 use cascade_kernel::{Context, EventHandle, Purpose, RandomStream, Time, TraceEvent};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -178,45 +179,6 @@ impl Extension for NoExtension {
     ) -> Result<(), super::CascadeError> {
         match event {}
     }
-}
-
-/// A mark given to cells entering a compartment ([`Extension::mark`]); 0
-/// is none. Cells with different marks are separate pools.
-#[derive(
-    Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-pub struct Mark(pub u8);
-
-impl Mark {
-    /// No mark.
-    pub const NONE: Mark = Mark(0);
-
-    /// Whether it is [`Mark::NONE`].
-    pub fn is_none(&self) -> bool {
-        self.0 == 0
-    }
-}
-
-/// A fate the extension declared: the n-th declared is `FateId(n)`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct FateId(pub u16);
-
-/// A level the extension declared: the n-th declared is `LevelId(n)`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct LevelId(pub u16);
-
-/// A counter the extension declared: the n-th declared is `CounterId(n)`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct CounterId(pub u16);
-
-/// What happens to a cell that meets a declared fate.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Outcome {
-    /// It dies (a term of its clone's balance of cells, under the fate's
-    /// name).
-    Died,
-    /// It moves to another compartment of the same organ.
-    Moved(Compartment),
 }
 
 /// A declared fate.
@@ -710,70 +672,43 @@ impl CascadeState {
         ]
     }
 
-    /// Adds to `self.channels` the extension's fates for the cells of
-    /// clump `id` (each cell meets them as a single cell of its clone and
-    /// mark in the clump's compartment would, with `Cell::in_clump` set).
-    pub(super) fn add_extension_clump_channels(&mut self, id: super::ClumpId) {
-        let mut channels = core::mem::take(&mut self.channels);
-        let (Some(rules), Some(clump)) = (
-            self.attached.rules.as_deref(),
-            self.places.clumps().get(&id),
-        ) else {
-            self.channels = channels;
-            return;
-        };
-        let compartment = clump.stage.compartment();
-        for &fate in &self.attached.by_compartment[compartment.index()] {
-            for &(clone, n) in &clump.cells {
-                let rate = n as f64 * rules.hazard(fate, &self.clump_cell(clump, clone));
-                let channel = super::clumps::ClumpFate::CellMetFate(clone, fate);
-                channels.push((rate, super::Channel::Clump(channel)));
-            }
-        }
-        self.channels = channels;
-    }
-
-    /// A cell of `clone` in `clump`, as the extension sees it.
-    fn clump_cell(&self, clump: &super::Clump, clone: CloneId) -> Cell<'_> {
-        let key = super::PoolKey {
-            mark: clump.mark_of(clone),
-            ..super::PoolKey::new(clone, clump.stage.compartment(), clump.organ)
-        };
-        Cell {
-            in_clump: true,
-            ..self.cell(key)
+    /// The extension's fates that the cells of `compartment` face (none
+    /// without an extension that declares some).
+    pub(super) fn extension_fates_in(&self, compartment: Compartment) -> &[FateId] {
+        match self.attached.rules {
+            Some(_) => &self.attached.by_compartment[compartment.index()],
+            None => &[],
         }
     }
 
-    /// The extension's multiplier of the model's fate `fate` for a cell
-    /// of `clone` in `clump` (1 unless declared).
-    pub(super) fn clump_multiplier(
+    /// The hazard of the extension's fate `fate` for the cell `key`, in a
+    /// clump if `in_clump` (0 without an extension).
+    pub(super) fn extension_hazard(&self, fate: FateId, key: super::PoolKey, in_clump: bool) -> f64 {
+        match self.attached.rules.as_deref() {
+            Some(rules) => rules.hazard(fate, &Cell { in_clump, ..self.cell(key) }),
+            None => 0.0,
+        }
+    }
+
+    /// The extension's multiplier of the model's fate `fate` for the cell
+    /// `key`, in a clump if `in_clump` (1 unless declared).
+    pub(super) fn extension_multiplier(
         &self,
         fate: PoolFate,
-        clump: &super::Clump,
-        clone: CloneId,
+        key: super::PoolKey,
+        in_clump: bool,
     ) -> f64 {
         match self.attached.rules.as_deref() {
             Some(rules) if self.attached.multiplied[fate.index()] => {
-                rules.multiplier(fate, &self.clump_cell(clump, clone))
+                rules.multiplier(fate, &Cell { in_clump, ..self.cell(key) })
             }
             _ => 1.0,
         }
     }
 
-    /// A cell of `clone` in `clump` with arrest probability `p` at the
-    /// clump's bed: with the extension's multipliers `a` of `Arrested` and
-    /// `q` of `Passed`, its share of arrest among the two,
-    /// `a·p / (a·p + q·(1 − p))` (0 when both are 0); `p` itself unless
-    /// either is declared.
-    pub(super) fn clump_arrest_share(&self, p: f64, clump: &super::Clump, clone: CloneId) -> f64 {
-        let multiplied = &self.attached.multiplied;
-        if !(multiplied[PoolFate::Arrested.index()] || multiplied[PoolFate::Passed.index()]) {
-            return p;
-        }
-        let a = p * self.clump_multiplier(PoolFate::Arrested, clump, clone);
-        let q = (1.0 - p) * self.clump_multiplier(PoolFate::Passed, clump, clone);
-        if a + q == 0.0 { 0.0 } else { a / (a + q) }
+    /// Whether the extension multiplies the model's fate `fate`.
+    pub(super) fn multiplies(&self, fate: PoolFate) -> bool {
+        self.attached.rules.is_some() && self.attached.multiplied[fate.index()]
     }
 
     /// Whether the extension marks cells on arrival.

@@ -4,7 +4,7 @@
 use cascade_kernel::EventHandle;
 use serde::{Deserialize, Serialize};
 
-use super::exact_steps;
+use crate::clones::CloneId;
 
 /// How a site grows now, as [`Site::growth_mode`](super::Site::growth_mode) tells it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub(crate) enum Growth {
         step_from: f64,
         /// Its clones, in the order of its cells, each with the day its
         /// count is of.
-        lazy: Vec<exact_steps::LazyClone>,
+        lazy: Vec<LazyClone>,
     },
 }
 
@@ -64,7 +64,7 @@ impl Growth {
     }
 
     /// The clones of exact steps (empty in the other modes).
-    pub(super) fn lazy(&self) -> &[exact_steps::LazyClone] {
+    pub(super) fn lazy(&self) -> &[LazyClone] {
         match self {
             Growth::Exact { lazy, .. } => lazy,
             _ => &[],
@@ -72,7 +72,7 @@ impl Growth {
     }
 
     /// The clones of exact steps, mutably (`None` in the other modes).
-    pub(super) fn lazy_mut(&mut self) -> Option<&mut Vec<exact_steps::LazyClone>> {
+    pub(super) fn lazy_mut(&mut self) -> Option<&mut Vec<LazyClone>> {
         match self {
             Growth::Exact { lazy, .. } => Some(lazy),
             _ => None,
@@ -86,4 +86,31 @@ impl Growth {
             _ => None,
         }
     }
+}
+
+/// A clone of a site in exact steps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct LazyClone {
+    pub(super) clone: CloneId,
+    /// The day its count in [`super::Site::cells`] is of.
+    pub(super) as_of: f64,
+    /// Its per-cell rates since then.
+    pub(super) birth: f64,
+    pub(super) death: f64,
+    /// Per-cell rates of the two kinds of emission.
+    pub(super) shed: f64,
+    pub(super) daughters: f64,
+    /// Its next emission, if it has one: the day and what it is.
+    pub(super) next: Option<(f64, Emission)>,
+    /// The event of that emission, if it comes before the next step.
+    pub(super) handle: Option<EventHandle>,
+}
+
+/// What a clone of a site in exact steps emits.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) enum Emission {
+    /// A cell shed into the blood.
+    Shed,
+    /// A division whose daughter is another clone.
+    Daughter,
 }

@@ -17,7 +17,7 @@ use cascade_kernel::{Context, EventHandle};
 use serde::{Deserialize, Serialize};
 
 use super::places::Pool;
-use super::{CascadeError, CascadeEvent, CascadeState, PoolKey, Site, clumps::Clump};
+use super::{CascadeError, CascadeEvent, CascadeState, Clump, PoolKey, Site};
 use crate::clones::{OrganAffinity, TumourClone};
 use crate::config::PoolMode;
 use crate::observables::{Funnel, Ledger};

@@ -21,7 +21,7 @@ use cascade_kernel::EventHandle;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::clumps::{Clump, ClumpId};
+use super::clump::{Clump, ClumpId};
 use super::growth::Growth;
 use super::site::{Site, SiteId};
 use super::{Place, PoolKey};
