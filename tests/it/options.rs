@@ -254,7 +254,9 @@ fn ctrl_c_keeps_the_finished_replicates_and_says_how_to_finish() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Once the run has started, and a little more.
+    // Once the run has started, and a little more (the wall clock decides
+    // only when the signal is sent).
+    #[allow(clippy::disallowed_methods)]
     let started = Instant::now();
     while !stopped.join("store.sqlite").exists() && started.elapsed() < Duration::from_secs(30) {
         std::thread::sleep(Duration::from_millis(20));

@@ -15,7 +15,7 @@
 //! result.
 //!
 //! Ctrl-C (SIGINT, and SIGTERM as Slurm sends at a job's time limit) while
-//! units run only sets a flag ([`interrupted`]): the workers take no new
+//! units run only sets a flag: the workers take no new
 //! unit, those running finish, and the command commits what it holds and
 //! says so. A second signal, or one outside that time, ends the process at
 //! once with exit code 130.
