@@ -79,6 +79,14 @@ fn run_with_set_equals_a_run_of_the_edited_file() {
     assert_ne!(digests(&set), digests(&unchanged));
     let manifest = fs::read_to_string(set.join("manifest.json")).unwrap();
     assert!(manifest.contains("\"--set\",\n    \"clones.B16.birth_rate=0.8\""));
+    // The export applies the run's changes as the run did.
+    let summary = fs::read(set.join("summary.csv")).unwrap();
+    ok(&["export", set_out]);
+    assert_eq!(
+        fs::read_to_string(set.join("manifest.json")).unwrap(),
+        manifest
+    );
+    assert!(fs::read(set.join("summary.csv")).unwrap() == summary);
     assert!(
         !fs::read_to_string(unchanged.join("run.json"))
             .unwrap()
