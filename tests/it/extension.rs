@@ -99,6 +99,7 @@ fn check_refuses_an_event_naming_a_missing_organ_at_its_line_and_column() {
     let (path, text) = example_file("organ", "organ: \"lung\"", "organ: \"lungs\"");
     let failure = cascade_runner::cli::execute::<CirculationIntervention>(Command::Check {
         file: path.clone(),
+        set: Vec::new(),
     })
     .unwrap_err();
     assert_eq!(failure.exit_code(), 2, "{failure:?}");
@@ -117,6 +118,7 @@ fn check_refuses_an_event_naming_a_missing_organ_at_its_line_and_column() {
     // The same file with the organ right is accepted.
     cascade_runner::cli::execute::<CirculationIntervention>(Command::Check {
         file: example_file("organ-right", "growth_factor: 0.5", "growth_factor: 0.25").0,
+        set: Vec::new(),
     })
     .expect("the example checks");
 }
@@ -163,6 +165,8 @@ fn a_run_of_another_version_of_the_extension_is_not_resumed() {
             out: Some(out.clone()),
             resume,
             format: cascade_runner::cli::Format::Json,
+            set: Vec::new(),
+            tables: cascade_runner::output::TableFormat::Csv,
         })
     };
     run(false).expect("the example runs");
@@ -211,6 +215,8 @@ fn an_export_by_a_binary_of_another_extension_is_refused_as_resume_refuses_it() 
         out: Some(out.clone()),
         resume: false,
         format: cascade_runner::cli::Format::Json,
+        set: Vec::new(),
+        tables: cascade_runner::output::TableFormat::Csv,
     })
     .expect("the example runs");
     let export = || Command::Export {
@@ -245,6 +251,7 @@ fn the_identity_comparison_names_both_extension_versions() {
         seed: 1,
         replicates: 2,
         sweep: None,
+        sets: Vec::new(),
     };
     assert_eq!(resume_refusal(&identity("2"), &identity("2")), None);
     let why = resume_refusal(&identity("2"), &identity("3")).unwrap();

@@ -10,6 +10,7 @@ mod export;
 mod extension;
 mod limits;
 mod mechanisms;
+mod options;
 mod organs;
 mod run;
 mod sources;

@@ -490,6 +490,8 @@ fn a_run_directory_carries_the_extensions_columns() {
         out: Some(out.clone()),
         resume: false,
         format: cascade_runner::cli::Format::Json,
+        set: Vec::new(),
+        tables: cascade_runner::output::TableFormat::Csv,
     })
     .unwrap();
     let read = |file: &str| std::fs::read_to_string(out.join(file)).unwrap();

@@ -411,6 +411,7 @@ fn a_second_run_into_a_directory_being_written_is_refused() {
         seed: 1,
         replicates: 1,
         sweep: None,
+        sets: Vec::new(),
     };
     let first = OutputDir::open(&dir.join("out"), &identity, "x.ron", "()", &[], false).unwrap();
     let second =

@@ -9,7 +9,6 @@
 //! }
 //! ```
 
-use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -110,11 +109,26 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Finish an interrupted run in --out: only missing replicates run.
+        /// With a larger --replicates than the run was started with, the
+        /// run is extended (the added replicates are those a run of that
+        /// many from the start has); a smaller one is refused.
         #[arg(long, requires = "out")]
         resume: bool,
-        /// Summary format on stdout.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
+        /// Change a parameter before running, as a sweep axis would
+        /// (`NAME=VALUE`, the names of `docs/scenarios.md`, Sweeps);
+        /// repeatable. With --out the changes are part of the run:
+        /// `--resume` needs the same ones.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        /// The summary on stdout: `table` or `json` (the tables' format is
+        /// --tables).
+        #[arg(long, value_name = "table|json", default_value = "table", value_parser = parse_summary_format)]
         format: Format,
+        /// The combined tables of --out as CSV or Parquet (Parquet needs
+        /// the cargo feature `parquet`), as `sweep --format` and `export
+        /// --format` write them.
+        #[arg(long, value_enum, requires = "out", default_value_t = crate::output::TableFormat::Csv)]
+        tables: crate::output::TableFormat,
     },
     /// Run the grid of a scenario's `sweep` section (points × replicates),
     /// or one slice of it (--shard I/N).
@@ -147,7 +161,7 @@ pub enum Command {
         resume: bool,
         /// The combined tables as CSV or Parquet (Parquet needs the cargo
         /// feature `parquet`).
-        #[arg(long, value_enum, default_value_t = crate::output::TableFormat::Csv)]
+        #[arg(long, visible_alias = "tables", value_enum, default_value_t = crate::output::TableFormat::Csv)]
         format: crate::output::TableFormat,
     },
     /// Write (and with --submit, submit) a Slurm job array of a sweep's
@@ -187,7 +201,7 @@ pub enum Command {
         wait: bool,
         /// The merged tables as CSV or Parquet (Parquet needs the cargo
         /// feature `parquet`).
-        #[arg(long, value_enum, default_value_t = crate::output::TableFormat::Csv)]
+        #[arg(long, visible_alias = "tables", value_enum, default_value_t = crate::output::TableFormat::Csv)]
         format: crate::output::TableFormat,
     },
     /// Join the slices of a sweep (`cascade sweep --shard I/N --out DIR`)
@@ -201,7 +215,7 @@ pub enum Command {
         slices: Vec<PathBuf>,
         /// The combined tables as CSV or Parquet (Parquet needs the cargo
         /// feature `parquet`).
-        #[arg(long, value_enum, default_value_t = crate::output::TableFormat::Csv)]
+        #[arg(long, visible_alias = "tables", value_enum, default_value_t = crate::output::TableFormat::Csv)]
         format: crate::output::TableFormat,
     },
     /// Rewrite a finished run directory's combined tables, dictionary.csv,
@@ -215,13 +229,17 @@ pub enum Command {
         dir: PathBuf,
         /// The combined tables as CSV or Parquet (Parquet needs the cargo
         /// feature `parquet`).
-        #[arg(long, value_enum, default_value_t = crate::output::TableFormat::Csv)]
+        #[arg(long, visible_alias = "tables", value_enum, default_value_t = crate::output::TableFormat::Csv)]
         format: crate::output::TableFormat,
     },
     /// Validate a scenario without running it and print what it resolves to.
     Check {
         /// The scenario file (RON).
         file: PathBuf,
+        /// Change a parameter first, as `run --set` would (`NAME=VALUE`);
+        /// repeatable.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
     },
     /// Re-run the validation suite (the published experiments of
     /// scenarios/validation/) and rewrite its table and figures.
@@ -330,9 +348,16 @@ pub fn main<X: ScenarioExtension>() -> ExitCode {
     };
     match execute::<X>(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Interrupted(line)) => {
+            eprintln!("{line}");
+            ExitCode::from(EXIT_INTERRUPTED)
+        }
         Err(failure) => {
             let code = failure.exit_code();
-            let (Failure::Input(message) | Failure::Run(message) | Failure::Io(message)) = failure;
+            let (Failure::Input(message)
+            | Failure::Run(message)
+            | Failure::Io(message)
+            | Failure::Interrupted(message)) = failure;
             eprintln!("error: {message}");
             ExitCode::from(code)
         }
@@ -347,6 +372,9 @@ pub const EXIT_INPUT: u8 = 2;
 /// The exit code of an I/O failure ([`Failure::Io`]): `EX_IOERR` of
 /// sysexits.h.
 pub const EXIT_IO: u8 = 74;
+/// The exit code of a run stopped by Ctrl-C or SIGTERM
+/// ([`Failure::Interrupted`]): 128 + SIGINT, as a shell reports it.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Why a command failed: the input (exit code 2), the run (exit code 1),
 /// or reading and writing files (exit code 74).
@@ -360,6 +388,9 @@ pub enum Failure {
     /// A file operation: the output cannot be created or written
     /// (permission denied, disk full), standard output cannot be written.
     Io(String),
+    /// Ctrl-C (or SIGTERM): the line saying what was kept and how to
+    /// finish the run.
+    Interrupted(String),
 }
 
 impl Failure {
@@ -370,6 +401,7 @@ impl Failure {
             Failure::Input(_) => EXIT_INPUT,
             Failure::Run(_) => EXIT_RUN,
             Failure::Io(_) => EXIT_IO,
+            Failure::Interrupted(_) => EXIT_INTERRUPTED,
         }
     }
 
@@ -542,6 +574,66 @@ pub enum PoolsArg {
     Cohorts,
 }
 
+/// Applies each `--set NAME=VALUE` of `set` to `file` (whose organs are
+/// `organs`), in order, as a sweep axis would change it.
+///
+/// # Errors
+///
+/// [`Failure::Input`] naming the assignment: not `NAME=VALUE`, a value
+/// that is not a number, or a name that is not a parameter (saying which
+/// would be).
+fn apply_sets<X: ScenarioExtension>(
+    file: &mut crate::scenario::ScenarioFile<X, X::FileEvent>,
+    organs: &[&str],
+    set: &[String],
+) -> Result<(), Failure> {
+    for assignment in set {
+        let Some((name, value)) = assignment.split_once('=') else {
+            return Err(Failure::Input(format!(
+                "--set {assignment} is invalid, expected NAME=VALUE"
+            )));
+        };
+        let value: f64 = value
+            .trim()
+            .parse()
+            .map_err(|_| Failure::Input(format!("--set {assignment}: {value} is not a number")))?;
+        crate::sweep::set(file, organs, name.trim(), value)
+            .map_err(|e| Failure::Input(format!("--set {assignment}: {}", e.0)))?;
+    }
+    Ok(())
+}
+
+/// `scenario` with the `--set` changes of `set` (itself without any).
+///
+/// # Errors
+///
+/// As [`apply_sets`], or a changed scenario that is no longer valid.
+pub(crate) fn with_sets<X: ScenarioExtension>(
+    scenario: Scenario<X>,
+    set: &[String],
+) -> Result<Scenario<X>, Failure> {
+    if set.is_empty() {
+        return Ok(scenario);
+    }
+    let mut changed = scenario.file.clone();
+    apply_sets(&mut changed, &scenario.config.organs.names(), set)?;
+    scenario.with_file(changed).map_err(Failure::Input)
+}
+
+/// `run --format`: the summary's format on stdout. The tables' formats
+/// (`csv`, `parquet`) are refused naming `--tables`, which takes them.
+fn parse_summary_format(text: &str) -> Result<Format, String> {
+    match text {
+        "table" => Ok(Format::Table),
+        "json" => Ok(Format::Json),
+        "csv" | "parquet" => Err(format!(
+            "run's --format is the summary on stdout (table or json); for {text} tables in \
+             --out use --tables {text}"
+        )),
+        _ => Err(format!("{text:?} is invalid, expected table or json")),
+    }
+}
+
 /// `cascade bench`: the scenario with `--pools` and `--set` applied, run
 /// and timed.
 fn bench<X: ScenarioExtension>(
@@ -562,20 +654,7 @@ fn bench<X: ScenarioExtension>(
             PoolsArg::Cohorts => cascade_biology::config::PoolMode::Cohorts,
         };
     }
-    let names = base.config.organs.names();
-    for assignment in set {
-        let Some((name, value)) = assignment.split_once('=') else {
-            return Err(Failure::Input(format!(
-                "--set {assignment} is invalid, expected NAME=VALUE"
-            )));
-        };
-        let value: f64 = value
-            .trim()
-            .parse()
-            .map_err(|_| Failure::Input(format!("--set {assignment}: {value} is not a number")))?;
-        crate::sweep::set(&mut changed, &names, name.trim(), value)
-            .map_err(|e| Failure::Input(format!("--set {assignment}: {}", e.0)))?;
-    }
+    apply_sets(&mut changed, &base.config.organs.names(), set)?;
     let scenario = base.with_file(changed).map_err(Failure::Input)?;
     let seed = seed.unwrap_or(scenario.file.seed);
     let replicates = replicates.unwrap_or(scenario.file.replicates);
@@ -589,14 +668,19 @@ fn bench<X: ScenarioExtension>(
     // Wall time measures the run; it decides nothing in it.
     #[allow(clippy::disallowed_methods)]
     let started = std::time::Instant::now();
+    let asked = Asked {
+        seed,
+        replicates,
+        sets: set,
+    };
     let (records, _) = run_all(
         &scenario,
         file,
-        seed,
-        replicates,
+        asked,
         Some(threads),
         None,
         false,
+        crate::output::TableFormat::Csv,
     )?;
     let seconds = started.elapsed().as_secs_f64();
     let baseline = before.min(baseline_seconds());
@@ -726,9 +810,15 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             set,
             max_memory,
         } => bench::<X>(&file, seed, replicates, threads, pools, &set, max_memory),
-        Command::Check { file } => {
-            let scenario = scenario::<X>(&file)?;
-            emit(&describe(&scenario))
+        Command::Check { file, set } => {
+            let scenario = with_sets(scenario::<X>(&file)?, &set)?;
+            let mut text = describe(&scenario);
+            if !set.is_empty() {
+                // After the first line (`FILE: valid`).
+                let at = text.find('\n').map_or(text.len(), |i| i + 1);
+                text.insert_str(at, &format!("  with --set {}\n", set.join(" --set ")));
+            }
+            emit(&text)
         }
         Command::Sweep {
             file,
@@ -855,50 +945,90 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             max_memory,
             out,
             resume,
+            set,
             format,
-        } => {
-            let scenario = within(scenario::<X>(&file)?, max_memory);
-            let seed = seed.unwrap_or(scenario.file.seed);
-            let replicates = replicates.unwrap_or(scenario.file.replicates);
-            if !(1..=MAX_REPLICATES).contains(&replicates) {
-                return Err(Failure::Input(format!(
-                    "--replicates {replicates} is invalid, expected 1 to {MAX_REPLICATES} (split larger runs by seed)"
-                )));
-            }
-            if let Some(t) = threads {
-                thread_count(Some(t))?;
-            }
-            // More threads than replicates would only idle.
-            let threads = threads.map(|t| t.min(usize::try_from(replicates).unwrap_or(usize::MAX)));
-            let (records, dir) = run_all(
-                &scenario,
-                &file,
-                seed,
-                replicates,
-                threads,
-                out.as_deref(),
-                resume,
-            )?;
-            let summary = match &dir {
-                Some(dir) => finish_run(
-                    dir,
-                    &scenario,
-                    seed,
-                    &records,
-                    crate::output::TableFormat::Csv,
-                )?,
-                None => Summary::new(
-                    &file.display().to_string(),
-                    seed,
-                    &scenario.config,
-                    &records,
-                ),
-            };
-            match format {
-                Format::Table => emit(&summary.to_table()),
-                Format::Json => emit(&summary.to_json()),
-            }
-        }
+            tables,
+        } => run::<X>(&RunRequest {
+            file: &file,
+            seed,
+            replicates,
+            threads,
+            max_memory,
+            out: out.as_deref(),
+            resume,
+            sets: &set,
+            format,
+            tables,
+        }),
+    }
+}
+
+/// `cascade run`'s options.
+struct RunRequest<'a> {
+    file: &'a Path,
+    seed: Option<u64>,
+    replicates: Option<u64>,
+    threads: Option<usize>,
+    max_memory: Option<u64>,
+    out: Option<&'a Path>,
+    resume: bool,
+    sets: &'a [String],
+    format: Format,
+    tables: crate::output::TableFormat,
+}
+
+/// `cascade run`: the replicates run (or read back and extended, with
+/// `--resume`), the directory finished, the summary printed.
+fn run<X: ScenarioExtension>(request: &RunRequest<'_>) -> Result<(), Failure> {
+    require_format(request.tables)?;
+    let file = request.file;
+    let scenario = within(scenario::<X>(file)?, request.max_memory);
+    let scenario = with_sets(scenario, request.sets)?;
+    let seed = request.seed.unwrap_or(scenario.file.seed);
+    let replicates = request.replicates.unwrap_or(scenario.file.replicates);
+    if !(1..=MAX_REPLICATES).contains(&replicates) {
+        return Err(Failure::Input(format!(
+            "--replicates {replicates} is invalid, expected 1 to {MAX_REPLICATES} (split larger runs by seed)"
+        )));
+    }
+    if let Some(t) = request.threads {
+        thread_count(Some(t))?;
+    }
+    // More threads than replicates would only idle.
+    let threads =
+        (request.threads).map(|t| t.min(usize::try_from(replicates).unwrap_or(usize::MAX)));
+    let asked = Asked {
+        seed,
+        replicates,
+        sets: request.sets,
+    };
+    let (records, dir) = run_all(
+        &scenario,
+        file,
+        asked,
+        threads,
+        request.out,
+        request.resume,
+        request.tables,
+    )?;
+    let summary = match &dir {
+        Some(dir) => finish_run(
+            dir,
+            &scenario,
+            (seed, request.sets),
+            &records,
+            request.tables,
+        )?,
+        None => Summary::new(
+            &file.display().to_string(),
+            seed,
+            &scenario.config,
+            &records,
+        ),
+    };
+    match request.format {
+        Format::Table => emit(&summary.to_table()),
+        Format::Json => emit(&summary.to_json()),
     }
 }
 
@@ -917,18 +1047,23 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
 pub(crate) fn finish_run<X: ScenarioExtension>(
     dir: &OutputDir,
     scenario: &Scenario<X>,
-    seed: u64,
+    (seed, sets): (u64, &[String]),
     records: &[ReplicateRecord],
     format: crate::output::TableFormat,
 ) -> Result<Summary, Failure> {
     let name = dir.scenario();
     let replicates = records.len() as u64;
+    let asked = Asked {
+        seed,
+        replicates,
+        sets,
+    };
     let summary = Summary::new(name, seed, &scenario.config, records);
     let declarations = crate::run::declarations(scenario);
     let manifest = Manifest {
-        identity: identity(scenario, seed, replicates),
+        identity: identity(scenario, asked),
         scenario: name.to_string(),
-        command: run_command(name, seed, replicates),
+        command: run_command(name, asked),
         replicate_digests: records
             .iter()
             .map(|r| ManifestReplicate {
@@ -955,27 +1090,35 @@ pub(crate) fn finish_run<X: ScenarioExtension>(
     Ok(summary)
 }
 
-/// The command that reproduces a run of the scenario file `name` (as the
-/// manifest records it: options that do not change the files left out).
-pub(crate) fn run_command(name: &str, seed: u64, replicates: u64) -> Vec<String> {
-    vec![
+/// The command that reproduces the run `asked` of the scenario file
+/// `name` (as the manifest records it: options that do not change the
+/// rows left out).
+pub(crate) fn run_command(name: &str, asked: Asked<'_>) -> Vec<String> {
+    let mut command: Vec<String> = vec![
         "cascade".into(),
         "run".into(),
         name.to_string(),
         "--seed".into(),
-        seed.to_string(),
+        asked.seed.to_string(),
         "--replicates".into(),
-        replicates.to_string(),
-    ]
+        asked.replicates.to_string(),
+    ];
+    for set in asked.sets {
+        command.extend(["--set".to_string(), set.clone()]);
+    }
+    command
 }
 
-/// What a run of `scenario` with `seed` and `replicates` by this binary
-/// is.
+/// What the run `asked` of `scenario` by this binary is.
 pub(crate) fn identity<X: ScenarioExtension>(
     scenario: &Scenario<X>,
-    seed: u64,
-    replicates: u64,
+    asked: Asked<'_>,
 ) -> RunIdentity {
+    let Asked {
+        seed,
+        replicates,
+        sets,
+    } = asked;
     RunIdentity {
         format: FORMAT,
         cascade_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -985,26 +1128,29 @@ pub(crate) fn identity<X: ScenarioExtension>(
         seed,
         replicates,
         sweep: None,
+        sets: sets.to_vec(),
     }
 }
 
-/// Runs every replicate (in parallel), writing each as it finishes when
-/// `out` is given; returns the records in replicate order.
+/// Runs every replicate of `asked` (in parallel), writing each as it
+/// finishes when `out` is given (its tables in `tables`); returns the
+/// records in replicate order. Ctrl-C commits the finished replicates and
+/// is [`Failure::Interrupted`] saying how many are kept and how to finish.
 fn run_all<X: ScenarioExtension>(
     scenario: &Scenario<X>,
     file: &Path,
-    seed: u64,
-    replicates: u64,
+    asked: Asked<'_>,
     threads: Option<usize>,
     out: Option<&Path>,
     resume: bool,
+    tables: crate::output::TableFormat,
 ) -> Result<(Vec<ReplicateRecord>, Option<OutputDir>), Failure> {
     let schemas = crate::schema::schemas(&crate::run::declarations(scenario));
     let dir = match out {
         Some(out) => Some(
             OutputDir::open(
                 out,
-                &identity(scenario, seed, replicates),
+                &identity(scenario, asked),
                 &file.display().to_string(),
                 &scenario.text,
                 &schemas,
@@ -1015,14 +1161,83 @@ fn run_all<X: ScenarioExtension>(
         None => None,
     };
     let records = run_units(
-        0..replicates,
+        0..asked.replicates,
         threads,
         &file.display().to_string(),
         "replicate",
-        |r| one_replicate(scenario, seed, r, dir.as_ref().map(|d| (d, &schemas[..]))),
+        |r| {
+            one_replicate(
+                scenario,
+                asked.seed,
+                r,
+                dir.as_ref().map(|d| (d, &schemas[..])),
+            )
+        },
         |_| None,
-    )?;
+    );
+    let records = match (records, &dir) {
+        (Err(Failure::Interrupted(_)), Some(dir)) => {
+            let mut finishing = run_command(dir.scenario(), asked);
+            finishing.extend(tables_option(tables));
+            return Err(kept_after_interruption(
+                dir,
+                0..asked.replicates,
+                "replicates",
+                &finishing,
+            ));
+        }
+        (records, _) => records?,
+    };
     Ok((records, dir))
+}
+
+/// `--format parquet` (`--tables parquet` for `run`) to add to a command
+/// that finishes a run whose tables are Parquet; nothing for CSV, the
+/// default.
+pub(crate) fn tables_option(format: crate::output::TableFormat) -> Vec<String> {
+    match format {
+        crate::output::TableFormat::Csv => Vec::new(),
+        crate::output::TableFormat::Parquet => vec!["--tables".into(), "parquet".into()],
+    }
+}
+
+/// After Ctrl-C: commits the finished units of `dir` and says how many of
+/// `units` (counted as `noun`) it holds and the command (`finishing`, as
+/// the manifest records it, with `--out DIR --resume`) that finishes the
+/// run.
+pub(crate) fn kept_after_interruption(
+    dir: &OutputDir,
+    units: core::ops::Range<u64>,
+    noun: &str,
+    finishing: &[String],
+) -> Failure {
+    if let Err(e) = dir.commit() {
+        return Failure::Io(format!(
+            "interrupted, and the finished {noun} could not be committed: {e}"
+        ));
+    }
+    let held = match crate::export::held_units(dir, units.clone()) {
+        Ok(held) => held,
+        Err(failure) => return failure,
+    };
+    Failure::Interrupted(format!(
+        "interrupted: {held} of {} {noun} kept in {}; finish with: {}",
+        units.end - units.start,
+        dir.root().display(),
+        crate::export::finishing_command(finishing, dir.root())
+    ))
+}
+
+/// What a run is asked for: the seed, the replicates and the `--set`
+/// changes (everything of its identity that the command line gives).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Asked<'a> {
+    /// The seed.
+    pub seed: u64,
+    /// Replicates.
+    pub replicates: u64,
+    /// `--set NAME=VALUE` changes, in order.
+    pub sets: &'a [String],
 }
 
 /// A pool of `threads` worker threads (all cores by default), for
@@ -1052,61 +1267,63 @@ fn require_format(format: crate::output::TableFormat) -> Result<(), Failure> {
 }
 
 /// Runs `job` for every unit of `units` on `threads` worker threads (all
-/// cores by default), with a progress bar on a terminal counting `noun`s;
-/// the records in unit order, or the first failure in unit order. After
-/// each unit, `message` may give the bar a new message (a sweep's points
-/// done).
+/// cores by default), with progress on standard error counting `noun`s
+/// (see [`crate::progress`]); the records in unit order, or the first
+/// failure in unit order. After each unit, `message` may give the bar a
+/// new message (a sweep's points done). On Ctrl-C no new unit starts,
+/// and the result is [`Failure::Interrupted`] saying nothing was kept
+/// (the caller with an output directory says what it kept).
 pub(crate) fn run_units(
     units: core::ops::Range<u64>,
     threads: Option<usize>,
     label: &str,
     noun: &str,
-    job: impl Fn(u64) -> Result<ReplicateRecord, Failure> + Sync,
+    job: impl Fn(u64) -> Result<Done, Failure> + Sync,
     message: impl Fn(u64) -> Option<String> + Sync,
 ) -> Result<Vec<ReplicateRecord>, Failure> {
     let pool = worker_pool(threads).map_err(Failure::Run)?;
-    let show_progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    let progress = if show_progress {
-        let bar = indicatif::ProgressBar::new(units.end - units.start);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
-            "{{msg}} [{{bar:30}}] {{pos}}/{{len}} {noun}s, {{elapsed}} elapsed, eta {{eta}}"
-        )) {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar.set_message(label.to_string());
-        Some(bar)
-    } else {
-        None
-    };
+    let progress = crate::progress::Progress::new(units.end - units.start, label, noun);
+    let armed = crate::progress::Armed::new();
     let failed = AtomicBool::new(false);
-    // `Ok(None)`: not run because another unit had failed.
+    // `Ok(None)`: not run because another unit had failed, or Ctrl-C.
     let results: Vec<Result<Option<ReplicateRecord>, Failure>> = pool.install(|| {
         units
             .into_par_iter()
             .map(|u| {
-                if failed.load(Ordering::Relaxed) {
+                if failed.load(Ordering::Relaxed) || crate::progress::interrupted() {
                     return Ok(None);
                 }
                 let result = job(u);
-                if result.is_err() {
-                    failed.store(true, Ordering::Relaxed);
+                match &result {
+                    Ok(done) => progress.tick(done.ran, message(u)),
+                    Err(_) => failed.store(true, Ordering::Relaxed),
                 }
-                if let Some(bar) = &progress {
-                    bar.inc(1);
-                    if result.is_ok()
-                        && let Some(text) = message(u)
-                    {
-                        bar.set_message(text);
-                    }
-                }
-                result.map(Some)
+                result.map(|done| Some(done.record))
             })
             .collect()
     });
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
-    // The first failure in unit order, for a stable message.
+    drop(armed);
+    progress.finish();
+    first_failure(results, noun)
+}
+
+/// A unit's record, and whether this process ran it (or read it back
+/// from the store), for the rate that progress reports.
+#[derive(Debug)]
+pub(crate) struct Done {
+    /// The unit's record.
+    pub record: ReplicateRecord,
+    /// Whether it was run now.
+    pub ran: bool,
+}
+
+/// The records of `results` in unit order, or the first failure in unit
+/// order (for a stable message); units not run are Ctrl-C's, or a failure
+/// elsewhere's.
+fn first_failure(
+    results: Vec<Result<Option<ReplicateRecord>, Failure>>,
+    noun: &str,
+) -> Result<Vec<ReplicateRecord>, Failure> {
     let mut records = Vec::with_capacity(results.len());
     let (mut first_error, mut first_skip) = (None, None);
     for result in results {
@@ -1122,6 +1339,11 @@ pub(crate) fn run_units(
     }
     match (first_error, first_skip) {
         (Some(error), _) => Err(error),
+        (None, Some(())) if crate::progress::interrupted() => Err(Failure::Interrupted(
+            "interrupted: nothing was kept (without --out a run writes no files; with \
+             --out DIR its finished replicates are kept and --resume finishes it)"
+                .into(),
+        )),
         (None, Some(())) => Err(Failure::Run(format!("a {noun} failed"))),
         (None, None) => Ok(records),
     }
@@ -1134,7 +1356,7 @@ fn one_replicate<X: ScenarioExtension>(
     seed: u64,
     replicate: u64,
     out: Option<(&OutputDir, &[crate::schema::TableSchema])>,
-) -> Result<ReplicateRecord, Failure> {
+) -> Result<Done, Failure> {
     let dir = out.map(|(d, _)| d);
     if let Some(dir) = dir
         && let Some(record) = dir
@@ -1146,7 +1368,7 @@ fn one_replicate<X: ScenarioExtension>(
             )
             .map_err(Failure::writing)?
     {
-        return Ok(record);
+        return Ok(Done { record, ran: false });
     }
     let output = run_replicate(scenario, seed, replicate, dir.is_some())
         .map_err(|e| Failure::Run(format!("replicate {replicate}: {e}")))?;
@@ -1156,7 +1378,7 @@ fn one_replicate<X: ScenarioExtension>(
             .map_err(Failure::writing)?;
         simulate_interruption(dir);
     }
-    Ok(record)
+    Ok(Done { record, ran: true })
 }
 
 /// For the tests of `--resume`: once `n` replicates have been kept by

@@ -110,11 +110,18 @@ fn export_run<X: ScenarioExtension>(
     found: &RunIdentity,
     format: TableFormat,
 ) -> Result<u64, Failure> {
-    let (seed, replicates) = (found.seed, found.replicates);
+    let asked = crate::cli::Asked {
+        seed: found.seed,
+        replicates: found.replicates,
+        sets: &found.sets,
+    };
+    let replicates = asked.replicates;
+    // The run's `--set` changes, as the run applied them.
+    let scenario = &crate::cli::with_sets(scenario.clone(), &found.sets)?;
     let schemas = crate::schema::schemas(&crate::run::declarations(scenario));
-    let identity = crate::cli::identity(scenario, seed, replicates);
+    let identity = crate::cli::identity(scenario, asked);
     let dir = open(root, &identity, scenario, &schemas)?;
-    let finishing = crate::cli::run_command(dir.scenario(), seed, replicates);
+    let finishing = crate::cli::run_command(dir.scenario(), asked);
     require_every_unit(&dir, 0..replicates, "replicates", &finishing)?;
     let (organs, harvests) = (
         scenario.config.organs.len(),
@@ -127,7 +134,7 @@ fn export_run<X: ScenarioExtension>(
                 .ok_or_else(|| vanished(&dir, r))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    crate::cli::finish_run(&dir, scenario, seed, &records, format)?;
+    crate::cli::finish_run(&dir, scenario, (found.seed, &found.sets), &records, format)?;
     Ok(replicates)
 }
 
@@ -163,27 +170,43 @@ pub(crate) fn require_every_unit(
     noun: &str,
     finishing: &[String],
 ) -> Result<(), Failure> {
-    let stored = dir
-        .store()
-        .units()
-        .map_err(|e| Failure::Io(e.to_string()))?;
-    let held = stored.iter().filter(|u| units.contains(u)).count() as u64;
+    let held = held_units(dir, units.clone())?;
     let total = units.end - units.start;
     if held == total {
         return Ok(());
     }
-    let command: Vec<String> = (finishing.iter().map(String::as_str))
-        .chain(["--out", &dir.root().display().to_string(), "--resume"])
-        .map(shell_word)
-        .collect();
     Err(Failure::Input(format!(
         "{} is not finished: {} of its {total} {noun} are missing from its store; finish the \
          run with `{}` (which writes these files itself), then export it in another format \
          if wanted",
         dir.root().display(),
         total - held,
-        command.join(" ")
+        finishing_command(finishing, dir.root())
     )))
+}
+
+/// How many units of `units` the store of `dir` holds (committed).
+///
+/// # Errors
+///
+/// [`Failure::Io`] when the store cannot be read.
+pub(crate) fn held_units(dir: &OutputDir, units: core::ops::Range<u64>) -> Result<u64, Failure> {
+    let stored = dir
+        .store()
+        .units()
+        .map_err(|e| Failure::Io(e.to_string()))?;
+    Ok(stored.iter().filter(|u| units.contains(u)).count() as u64)
+}
+
+/// The shell command that finishes the run `finishing` (as the manifest
+/// records it) in the directory `root`: it with `--out ROOT --resume`,
+/// each word quoted where the shell needs it.
+pub(crate) fn finishing_command(finishing: &[String], root: &Path) -> String {
+    let command: Vec<String> = (finishing.iter().map(String::as_str))
+        .chain(["--out", &root.display().to_string(), "--resume"])
+        .map(shell_word)
+        .collect();
+    command.join(" ")
 }
 
 /// The failure for unit `unit`, counted in the store a moment ago and

@@ -17,6 +17,7 @@ pub mod locate;
 pub mod output;
 #[cfg(feature = "parquet")]
 pub mod parquet_tables;
+pub mod progress;
 /// The `parquet` crate this build writes with, for reading the files back.
 #[cfg(feature = "parquet")]
 pub use parquet;

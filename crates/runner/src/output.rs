@@ -132,6 +132,11 @@ pub struct RunIdentity {
     /// For `cascade sweep`: the grid and the shard (absent for `run`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepIdentity>,
+    /// The `--set NAME=VALUE` changes of `cascade run`, in the order
+    /// given (left out of the JSON without any, so a run without them
+    /// writes the bytes it wrote before they were recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<String>,
 }
 
 /// What a sweep directory is: the grid, and which slice of it.
@@ -795,6 +800,12 @@ fn open_store(
         return Err(OutputError::Refused(format!("{} {why}", path.display())));
     }
     store.verify().map_err(store_error)?;
+    if found != *identity {
+        // More replicates asked of the same run: the store records them.
+        let text = serde_json::to_string(identity)
+            .map_err(|e| OutputError::Refused(format!("cannot encode the identity: {e}")))?;
+        store.set_identity(&text).map_err(store_error)?;
+    }
     Ok(store)
 }
 
@@ -919,8 +930,11 @@ fn claim(
 /// an extension may move results, and its replicates must not be mixed
 /// with the old ones.
 pub fn resume_refusal(found: &RunIdentity, wanted: &RunIdentity) -> Option<String> {
-    if found == wanted {
+    if found == wanted || raises_replicates(found, wanted) {
         return None;
+    }
+    if let Some(why) = replicates_refusal(found, wanted) {
+        return Some(why);
     }
     let extension = |identity: &RunIdentity| match identity.extension_version.as_str() {
         "" => format!("{} (no version)", identity.extension),
@@ -949,9 +963,18 @@ pub fn resume_refusal(found: &RunIdentity, wanted: &RunIdentity) -> Option<Strin
     } else {
         "; the sweep's grid or slice differs"
     };
+    let sets = if found.sets == wanted.sets {
+        String::new()
+    } else {
+        format!(
+            "; its --set changes are {} and this run's are {}",
+            sets_text(&found.sets),
+            sets_text(&wanted.sets)
+        )
+    };
     Some(format!(
         "holds a different run (scenario sha256 {}, seed {}, {} replicates, cascade {}, output format {}); \
-         this one is scenario sha256 {}, seed {}, {} replicates, cascade {}, output format {}{grid}",
+         this one is scenario sha256 {}, seed {}, {} replicates, cascade {}, output format {}{grid}{sets}",
         found.scenario_sha256,
         found.seed,
         found.replicates,
@@ -963,6 +986,55 @@ pub fn resume_refusal(found: &RunIdentity, wanted: &RunIdentity) -> Option<Strin
         wanted.cascade_version,
         wanted.format,
     ))
+}
+
+/// Whether `wanted` is the run `found` asked for more replicates: a
+/// `cascade run` (not a sweep, whose units would be renumbered) that
+/// `--resume` may extend, since replicate `r` depends only on the
+/// scenario, the seed and `r`.
+pub fn raises_replicates(found: &RunIdentity, wanted: &RunIdentity) -> bool {
+    found.sweep.is_none()
+        && found.replicates < wanted.replicates
+        && RunIdentity {
+            replicates: wanted.replicates,
+            ..found.clone()
+        } == *wanted
+}
+
+/// Why `wanted`, the run `found` but for its replicate count, cannot
+/// resume it: fewer replicates, or another count for a sweep. `None`
+/// when they differ otherwise.
+fn replicates_refusal(found: &RunIdentity, wanted: &RunIdentity) -> Option<String> {
+    let same_otherwise = RunIdentity {
+        replicates: wanted.replicates,
+        ..found.clone()
+    } == *wanted;
+    if !same_otherwise {
+        return None;
+    }
+    Some(if found.sweep.is_some() {
+        format!(
+            "holds a sweep of {} replicates per point, and this one asks for {}: a sweep's \
+             replicates per point cannot change on resume (its units are numbered point × \
+             replicates + replicate); resume with --replicates {}, or run the sweep into another --out",
+            found.replicates, wanted.replicates, found.replicates
+        )
+    } else {
+        format!(
+            "holds a run of {} replicates, and this one asks for {}: --resume may raise the \
+             count but not lower it; resume with --replicates {} or more, or run into another --out",
+            found.replicates, wanted.replicates, found.replicates
+        )
+    })
+}
+
+/// `--set` changes as a message names them: `none`, or `a=1, b=2`.
+fn sets_text(sets: &[String]) -> String {
+    if sets.is_empty() {
+        "none".to_string()
+    } else {
+        sets.join(", ")
+    }
 }
 
 /// Best effort: make a rename durable (not every platform can open a

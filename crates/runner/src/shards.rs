@@ -14,7 +14,7 @@ use core::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::cli::{Failure, run_units};
+use crate::cli::{Done, Failure, run_units};
 use crate::output::{
     FORMAT, Manifest, ManifestReplicate, OutputDir, RunIdentity, SweepIdentity, TableFormat,
     stored_tables,
@@ -155,6 +155,7 @@ impl<X: ScenarioExtension> Plan<X> {
                 axes: self.grid.axes.clone(),
                 shard,
             }),
+            sets: Vec::new(),
         }
     }
 
@@ -165,7 +166,7 @@ impl<X: ScenarioExtension> Plan<X> {
     }
 
     /// Runs unit `u` (or reads it back from `dir` if it finished earlier).
-    fn unit(&self, u: u64, dir: Option<&OutputDir>) -> Result<ReplicateRecord, Failure> {
+    fn unit(&self, u: u64, dir: Option<&OutputDir>) -> Result<Done, Failure> {
         let (p, r) = (u / self.replicates, u % self.replicates);
         let scenario = &self.points[p as usize];
         if let Some(dir) = dir
@@ -178,7 +179,7 @@ impl<X: ScenarioExtension> Plan<X> {
                 )
                 .map_err(Failure::writing)?
         {
-            return Ok(record);
+            return Ok(Done { record, ran: false });
         }
         let mut output = run_replicate(scenario, self.seed, r, dir.is_some())
             .map_err(|e| Failure::Run(format!("point {p}, replicate {r}: {e}")))?;
@@ -188,7 +189,7 @@ impl<X: ScenarioExtension> Plan<X> {
             dir.write_replicate(u, output, &self.schemas)
                 .map_err(Failure::writing)?;
         }
-        Ok(record)
+        Ok(Done { record, ran: true })
     }
 
     /// Per point (with at least one unit among `records`, which are in
@@ -495,7 +496,7 @@ pub fn sweep<X: ScenarioExtension>(request: &SweepRequest<'_>) -> Result<String,
         .collect();
     let points_done = AtomicU64::new(0);
     let points_here = remaining.len() as u64;
-    let records = run_units(
+    let records = match run_units(
         units.clone(),
         request.threads,
         &label,
@@ -508,7 +509,21 @@ pub fn sweep<X: ScenarioExtension>(request: &SweepRequest<'_>) -> Result<String,
                 format!("{label}: {done}/{points_here} points done")
             })
         },
-    )?;
+    ) {
+        Err(Failure::Interrupted(_)) if let Some(dir) = &dir => {
+            let mut finishing = plan.command(dir.scenario(), request.shard);
+            if request.format == TableFormat::Parquet {
+                finishing.extend(["--format".to_string(), "parquet".to_string()]);
+            }
+            return Err(crate::cli::kept_after_interruption(
+                dir,
+                units,
+                "replicates",
+                &finishing,
+            ));
+        }
+        records => records?,
+    };
     if let Some(dir) = &dir {
         // The file as the directory's first run named it, so that a
         // resumed slice writes the same bytes however it names the file.

@@ -245,7 +245,8 @@ impl Store {
     /// The run the store at `path` belongs to, read without knowing its
     /// tables: what a directory holds, before it is opened for that run
     /// (`cascade export`). The run's row never changes once the store is
-    /// made, so it may be read while another process writes units.
+    /// made (but for a resume that raises the replicate count, in one
+    /// statement), so it may be read while another process writes units.
     ///
     /// # Errors
     ///
@@ -260,6 +261,19 @@ impl Store {
         let connection = open_connection(path)?;
         check_layout(&connection, path)?;
         stored_run(&connection, path)
+    }
+
+    /// Records `identity` (the JSON of `run.json`) as the run's: a
+    /// resumed run asked for more replicates than the store was made for.
+    ///
+    /// # Errors
+    ///
+    /// SQLite's failure.
+    pub fn set_identity(&self, identity: &str) -> Result<(), StoreError> {
+        self.connection()
+            .execute("UPDATE cascade_store SET identity = ?1", params![identity])
+            .map_err(sqlite_error(&self.path, "recording the run's identity"))?;
+        Ok(())
     }
 
     /// The record of unit `unit`, if it is committed.

@@ -1,0 +1,244 @@
+//! What a run says on standard error while its units run, and how it
+//! stops on Ctrl-C.
+//!
+//! On a terminal (and without `CI` in the environment) a bar; otherwise
+//! (a Slurm log, a pipe) a line at most every [`DEFAULT_PROGRESS_SECONDS`]
+//! seconds, or every `CASCADE_PROGRESS_SECONDS`:
+//!
+//! ```text
+//! quickstart.ron: 1200/2000 replicates, 3.1 per second, eta 4m 18s
+//! ```
+//!
+//! The rate and the ETA are this process's own: units it ran over the time
+//! since it started them, not counting units a `--resume` read back from
+//! the store. The wall clock decides only what these lines say, never a
+//! result.
+//!
+//! Ctrl-C (SIGINT, and SIGTERM as Slurm sends at a job's time limit) while
+//! units run only sets a flag: the workers take no new
+//! unit, those running finish, and the command commits what it holds and
+//! says so. A second signal, or one outside that time, ends the process at
+//! once with exit code 130.
+
+use std::io::IsTerminal as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// The environment variable that sets the seconds between progress lines
+/// (a decimal number; `0` prints a line after every unit).
+pub const PROGRESS_SECONDS_VARIABLE: &str = "CASCADE_PROGRESS_SECONDS";
+
+/// The seconds between progress lines when standard error is not a
+/// terminal.
+pub const DEFAULT_PROGRESS_SECONDS: f64 = 10.0;
+
+/// The progress of one command's units.
+pub(crate) struct Progress {
+    label: String,
+    noun: String,
+    total: u64,
+    /// Units this process ran.
+    ran: AtomicU64,
+    /// Units read back from the store.
+    stored: AtomicU64,
+    started: Instant,
+    shown: Shown,
+}
+
+enum Shown {
+    Bar(indicatif::ProgressBar),
+    Lines {
+        every: Duration,
+        last: Mutex<Instant>,
+    },
+}
+
+impl Progress {
+    /// Progress of `total` units (counted as `noun`s) of the run `label`.
+    pub(crate) fn new(total: u64, label: &str, noun: &str) -> Progress {
+        let on_terminal = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        // The wall clock, for what progress says only.
+        #[allow(clippy::disallowed_methods)]
+        let started = Instant::now();
+        let shown = if on_terminal {
+            Shown::Bar(bar(total, label, noun))
+        } else {
+            Shown::Lines {
+                every: line_interval(),
+                last: Mutex::new(started),
+            }
+        };
+        Progress {
+            label: label.to_string(),
+            noun: noun.to_string(),
+            total,
+            ran: AtomicU64::new(0),
+            stored: AtomicU64::new(0),
+            started,
+            shown,
+        }
+    }
+
+    /// One more unit done: run by this process (`ran`) or read back from
+    /// the store; `message`, if any, is the bar's new message.
+    pub(crate) fn tick(&self, ran: bool, message: Option<String>) {
+        if ran {
+            self.ran.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.stored.fetch_add(1, Ordering::Relaxed);
+        }
+        match &self.shown {
+            Shown::Bar(bar) => {
+                bar.inc(1);
+                bar.set_prefix(format!("eta {}", self.eta()));
+                if let Some(text) = message {
+                    bar.set_message(text);
+                }
+            }
+            Shown::Lines { every, last } => {
+                #[allow(clippy::disallowed_methods)] // when to print, not what is run
+                let now = Instant::now();
+                let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+                if now.duration_since(*last) >= *every {
+                    *last = now;
+                    eprintln!("{}", self.line());
+                }
+            }
+        }
+    }
+
+    /// Clears the bar.
+    pub(crate) fn finish(self) {
+        if let Shown::Bar(bar) = self.shown {
+            bar.finish_and_clear();
+        }
+    }
+
+    /// `quickstart.ron: 1200/2000 replicates, 3.1 per second, eta 4m 18s`.
+    fn line(&self) -> String {
+        let done = self.ran.load(Ordering::Relaxed) + self.stored.load(Ordering::Relaxed);
+        format!(
+            "{}: {done}/{} {}s, {:.1} per second, eta {}",
+            self.label,
+            self.total,
+            self.noun,
+            self.rate(),
+            self.eta()
+        )
+    }
+
+    /// Units this process ran per second since it started them.
+    fn rate(&self) -> f64 {
+        let seconds = self.started.elapsed().as_secs_f64();
+        if seconds > 0.0 {
+            self.ran.load(Ordering::Relaxed) as f64 / seconds
+        } else {
+            0.0
+        }
+    }
+
+    /// The time left at this process's own rate: `4m 18s`, or `unknown`
+    /// before it has run a unit.
+    fn eta(&self) -> String {
+        let done = self.ran.load(Ordering::Relaxed) + self.stored.load(Ordering::Relaxed);
+        let rate = self.rate();
+        if self.ran.load(Ordering::Relaxed) == 0 || rate <= 0.0 {
+            return "unknown".to_string();
+        }
+        duration_text(self.total.saturating_sub(done) as f64 / rate)
+    }
+}
+
+/// The terminal's bar, with the ETA in its prefix (set by
+/// [`Progress::tick`]: indicatif's own would count the units read back
+/// from the store as progress).
+fn bar(total: u64, label: &str, noun: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+        "{{msg}} [{{bar:30}}] {{pos}}/{{len}} {noun}s, {{elapsed}} elapsed, {{prefix}}"
+    )) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(label.to_string());
+    bar.set_prefix("eta unknown");
+    bar
+}
+
+/// The seconds between lines: `CASCADE_PROGRESS_SECONDS` if it is a
+/// number ≥ 0, else [`DEFAULT_PROGRESS_SECONDS`].
+fn line_interval() -> Duration {
+    let seconds = std::env::var(PROGRESS_SECONDS_VARIABLE)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .unwrap_or(DEFAULT_PROGRESS_SECONDS);
+    Duration::from_secs_f64(seconds)
+}
+
+/// `seconds` as `12s`, `4m 18s` or `2h 05m`.
+pub(crate) fn duration_text(seconds: f64) -> String {
+    let whole = seconds.max(0.0).round().min(u64::MAX as f64) as u64;
+    match whole {
+        0..60 => format!("{whole}s"),
+        60..3600 => format!("{}m {:02}s", whole / 60, whole % 60),
+        _ => format!("{}h {:02}m", whole / 3600, whole % 3600 / 60),
+    }
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static ARMED: AtomicBool = AtomicBool::new(false);
+static HANDLER: std::sync::Once = std::sync::Once::new();
+
+/// Whether Ctrl-C (or SIGTERM) came while units ran: take no new unit.
+pub(crate) fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// While alive, a signal sets [`interrupted`] instead of ending the
+/// process (see the module's documentation).
+pub(crate) struct Armed(());
+
+impl Armed {
+    /// Installs the handler (once per process) and arms it.
+    pub(crate) fn new() -> Armed {
+        HANDLER.call_once(|| {
+            // Without a handler (another one installed by a lab's binary)
+            // a signal ends the process as it always did.
+            let _ = ctrlc::set_handler(on_signal);
+        });
+        ARMED.store(true, Ordering::SeqCst);
+        Armed(())
+    }
+}
+
+impl Drop for Armed {
+    fn drop(&mut self) {
+        ARMED.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Runs on the handler's own thread (not in the signal's context).
+fn on_signal() {
+    if ARMED.load(Ordering::SeqCst) && !INTERRUPTED.swap(true, Ordering::SeqCst) {
+        // The command says what it kept once the running units finish.
+        return;
+    }
+    eprintln!(
+        "interrupted: stopped at once; the replicates committed are kept, and --resume finishes the run"
+    );
+    std::process::exit(i32::from(crate::cli::EXIT_INTERRUPTED));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration_text;
+
+    #[test]
+    fn durations_read_as_a_person_says_them() {
+        assert_eq!(duration_text(0.4), "0s");
+        assert_eq!(duration_text(12.0), "12s");
+        assert_eq!(duration_text(258.0), "4m 18s");
+        assert_eq!(duration_text(7500.0), "2h 05m");
+    }
+}
