@@ -114,4 +114,3 @@ pub(super) fn leading_clone(cells: &[(CloneId, u64)]) -> CloneId {
         })
         .map_or(CloneId(0), |(c, _)| c)
 }
-

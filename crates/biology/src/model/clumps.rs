@@ -43,8 +43,8 @@ use cascade_kernel::distributions::{Distribution, UniformInt};
 use cascade_kernel::{Context, Purpose};
 
 use super::clump::leading_clone;
-use super::declared::{FateId, Outcome};
 use super::clump::{Clump, ClumpId, ClumpStage};
+use super::declared::{FateId, Outcome};
 use super::places::Stale;
 use super::records::Count;
 use super::transitions::death_in;

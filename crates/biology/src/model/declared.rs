@@ -45,4 +45,3 @@ pub enum Outcome {
     /// It moves to another compartment of the same organ.
     Moved(Compartment),
 }
-

@@ -27,8 +27,8 @@ use cascade_kernel::distributions::{Bernoulli, Distribution, Poisson};
 use cascade_kernel::{Context, EventHandle, Purpose, Time};
 
 use super::birth_death::LinearRates;
-use super::growth::{Emission, LazyClone};
 use super::cohorts::pick;
+use super::growth::{Emission, LazyClone};
 use super::records::Count;
 use super::steps::next_step;
 use super::{CascadeError, CascadeEvent, CascadeState, Growth, SiteId};

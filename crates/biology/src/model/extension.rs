@@ -683,9 +683,20 @@ impl CascadeState {
 
     /// The hazard of the extension's fate `fate` for the cell `key`, in a
     /// clump if `in_clump` (0 without an extension).
-    pub(super) fn extension_hazard(&self, fate: FateId, key: super::PoolKey, in_clump: bool) -> f64 {
+    pub(super) fn extension_hazard(
+        &self,
+        fate: FateId,
+        key: super::PoolKey,
+        in_clump: bool,
+    ) -> f64 {
         match self.attached.rules.as_deref() {
-            Some(rules) => rules.hazard(fate, &Cell { in_clump, ..self.cell(key) }),
+            Some(rules) => rules.hazard(
+                fate,
+                &Cell {
+                    in_clump,
+                    ..self.cell(key)
+                },
+            ),
             None => 0.0,
         }
     }
@@ -699,9 +710,13 @@ impl CascadeState {
         in_clump: bool,
     ) -> f64 {
         match self.attached.rules.as_deref() {
-            Some(rules) if self.attached.multiplied[fate.index()] => {
-                rules.multiplier(fate, &Cell { in_clump, ..self.cell(key) })
-            }
+            Some(rules) if self.attached.multiplied[fate.index()] => rules.multiplier(
+                fate,
+                &Cell {
+                    in_clump,
+                    ..self.cell(key)
+                },
+            ),
             _ => 1.0,
         }
     }
