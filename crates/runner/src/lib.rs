@@ -10,6 +10,7 @@
 //! binary of its own; see `examples/custom_events.rs`.
 
 pub mod cli;
+pub mod execute;
 pub mod export;
 pub mod golden;
 pub mod hash;

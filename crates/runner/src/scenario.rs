@@ -814,6 +814,10 @@ fn abbreviate(text: &str) -> std::borrow::Cow<'_, str> {
 
 impl std::error::Error for ScenarioError {}
 
+/// The most replicates one `run` takes (their records are kept in memory
+/// for the summary).
+pub const MAX_REPLICATES: u64 = 10_000_000;
+
 /// The largest scenario file read (64 MiB): a scenario is a few
 /// kilobytes, and a larger file (or a device such as `/dev/zero`) is
 /// refused after reading at most one byte more than this.
@@ -1562,11 +1566,11 @@ fn resolve<X: ScenarioExtension>(
     if !(file.stop_day.is_finite() && file.stop_day > 0.0) {
         return Err(invalid("stop_day", file.stop_day, "a finite day > 0"));
     }
-    if !(1..=crate::cli::MAX_REPLICATES).contains(&file.replicates) {
+    if !(1..=MAX_REPLICATES).contains(&file.replicates) {
         return Err(invalid(
             "replicates",
             file.replicates,
-            &format!("1 to {}", crate::cli::MAX_REPLICATES),
+            &format!("1 to {MAX_REPLICATES}"),
         ));
     }
     if file.max_events == Some(0) {

@@ -403,7 +403,8 @@ pub(crate) fn in_parallel<T: Send>(
     n: u64,
     job: impl Fn(u64) -> Result<T, ValidationError> + Sync,
 ) -> Result<Vec<T>, ValidationError> {
-    let pool = crate::cli::worker_pool(Some(setup.threads.max(1))).map_err(ValidationError::Run)?;
+    let pool =
+        crate::execute::worker_pool(Some(setup.threads.max(1))).map_err(ValidationError::Run)?;
     let results: Vec<Result<T, ValidationError>> =
         pool.install(|| (0..n).into_par_iter().map(&job).collect());
     results.into_iter().collect()
