@@ -836,11 +836,11 @@ pub fn load<X: ScenarioExtension>(path: &Path) -> Result<Scenario<X>, ScenarioEr
         field: String::new(),
         message,
     };
-    let bytes = crate::output::read_limited(path, MAX_SCENARIO_BYTES).map_err(|e| {
+    let bytes = crate::files::read_limited(path, MAX_SCENARIO_BYTES).map_err(|e| {
         if e.kind() == std::io::ErrorKind::FileTooLarge {
             unplaced(format!(
                 "the file is larger than the limit of {} for a scenario file; a scenario is a few kilobytes of RON text",
-                crate::output::bytes_text(MAX_SCENARIO_BYTES)
+                crate::files::bytes_text(MAX_SCENARIO_BYTES)
             ))
         } else {
             unplaced(format!("cannot read the file: {e}"))

@@ -541,7 +541,7 @@ pub fn sweep<X: ScenarioExtension>(request: &SweepRequest<'_>) -> Result<String,
 
 /// Reads the JSON file at `path`, of at most `limit` bytes.
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, limit: u64) -> Result<T, Failure> {
-    let bytes = crate::output::read_limited(path, limit)
+    let bytes = crate::files::read_limited(path, limit)
         .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
     serde_json::from_slice(&bytes)
         .map_err(|e| Failure::Input(format!("{}: unreadable ({e})", path.display())))

@@ -550,7 +550,7 @@ pub(crate) fn replace_section(
 ) -> std::io::Result<()> {
     // A document, at most as large as a scenario file may be (not a
     // device that never ends).
-    let bytes = crate::output::read_limited(doc, crate::scenario::MAX_SCENARIO_BYTES)?;
+    let bytes = crate::files::read_limited(doc, crate::scenario::MAX_SCENARIO_BYTES)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
