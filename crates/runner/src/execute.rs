@@ -1,9 +1,9 @@
 //! Running a scenario's replicates and finishing its run directory: the
 //! execution layer under the sweeps, the shards, the reports and the
 //! command line. Here are a command's [`Failure`] and its exit codes, the
-//! worker pool and [`run_units`] that every parallel command runs its units
+//! worker pool and `run_units` that every parallel command runs its units
 //! with, a run's identity and the command that reproduces it, and
-//! [`finish_run`], which `cascade run --out` and `cascade export` both
+//! `finish_run`, which `cascade run --out` and `cascade export` both
 //! finish a run directory with.
 
 use std::path::Path;
