@@ -7,7 +7,7 @@
 //! The export parses that text, checks its SHA-256 against the identity,
 //! opens the directory as `--resume` does (the lock held, so it never
 //! races a run; a binary with another extension refused) and finishes it
-//! with the code the run itself finishes with (`cli::finish_run`
+//! with the code the run itself finishes with (`execute::finish_run`
 //! for `cascade run`, the sweep's for `cascade sweep` and `cascade
 //! merge`), so the files are the same bytes as the run wrote in that
 //! format. The tables of the other format that the export replaces are
@@ -15,10 +15,10 @@
 
 use std::path::Path;
 
-use crate::cli::Failure;
-use crate::output::{FORMAT, OutputDir, RunIdentity, TableFormat};
+use crate::execute::{Failure, open, require_every_unit, vanished};
+use crate::output::{FORMAT, RunIdentity, TableFormat};
 use crate::scenario::{Scenario, ScenarioExtension};
-use crate::schema::{TABLES, TableSchema};
+use crate::schema::TABLES;
 
 /// Runs `cascade export` of the run directory `root` in `format`; returns
 /// the text for standard output (what was written and removed).
@@ -110,18 +110,18 @@ fn export_run<X: ScenarioExtension>(
     found: &RunIdentity,
     format: TableFormat,
 ) -> Result<u64, Failure> {
-    let asked = crate::cli::Asked {
+    let asked = crate::execute::Asked {
         seed: found.seed,
         replicates: found.replicates,
         sets: &found.sets,
     };
     let replicates = asked.replicates;
     // The run's `--set` changes, as the run applied them.
-    let scenario = &crate::cli::with_sets(scenario.clone(), &found.sets)?;
+    let scenario = &crate::execute::with_sets(scenario.clone(), &found.sets)?;
     let schemas = crate::schema::schemas(&crate::run::declarations(scenario));
-    let identity = crate::cli::identity(scenario, asked);
+    let identity = crate::execute::identity(scenario, asked);
     let dir = open(root, &identity, scenario, &schemas)?;
-    let finishing = crate::cli::run_command(dir.scenario(), asked);
+    let finishing = crate::execute::run_command(dir.scenario(), asked);
     require_every_unit(&dir, 0..replicates, "replicates", &finishing)?;
     let (organs, harvests) = (
         scenario.config.organs.len(),
@@ -134,89 +134,8 @@ fn export_run<X: ScenarioExtension>(
                 .ok_or_else(|| vanished(&dir, r))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    crate::cli::finish_run(&dir, scenario, (found.seed, &found.sets), &records, format)?;
+    crate::execute::finish_run(&dir, scenario, (found.seed, &found.sets), &records, format)?;
     Ok(replicates)
-}
-
-/// Opens the run directory `root` of a run with `identity` of `scenario`
-/// (tables of `schemas`) as `--resume` does: the lock held, the store
-/// checked whole, a directory of another run or binary refused.
-///
-/// # Errors
-///
-/// The refusal or I/O failure of [`OutputDir::open`].
-pub(crate) fn open<X: ScenarioExtension>(
-    root: &Path,
-    identity: &RunIdentity,
-    scenario: &Scenario<X>,
-    schemas: &[TableSchema],
-) -> Result<OutputDir, Failure> {
-    let name = scenario.path.display().to_string();
-    OutputDir::open(root, identity, &name, &scenario.text, schemas, true).map_err(Failure::opening)
-}
-
-/// Refuses to export `dir` unless its store holds every unit of `units`
-/// (`noun`: replicates or units): the message says how many are missing
-/// and the command (`finishing`, as the manifest records it) that
-/// finishes the run.
-///
-/// # Errors
-///
-/// [`Failure::Input`] with units missing; [`Failure::Io`] when the store
-/// cannot be read.
-pub(crate) fn require_every_unit(
-    dir: &OutputDir,
-    units: core::ops::Range<u64>,
-    noun: &str,
-    finishing: &[String],
-) -> Result<(), Failure> {
-    let held = held_units(dir, units.clone())?;
-    let total = units.end - units.start;
-    if held == total {
-        return Ok(());
-    }
-    Err(Failure::Input(format!(
-        "{} is not finished: {} of its {total} {noun} are missing from its store; finish the \
-         run with `{}` (which writes these files itself), then export it in another format \
-         if wanted",
-        dir.root().display(),
-        total - held,
-        finishing_command(finishing, dir.root())
-    )))
-}
-
-/// How many units of `units` the store of `dir` holds (committed).
-///
-/// # Errors
-///
-/// [`Failure::Io`] when the store cannot be read.
-pub(crate) fn held_units(dir: &OutputDir, units: core::ops::Range<u64>) -> Result<u64, Failure> {
-    let stored = dir
-        .store()
-        .units()
-        .map_err(|e| Failure::Io(e.to_string()))?;
-    Ok(stored.iter().filter(|u| units.contains(u)).count() as u64)
-}
-
-/// The shell command that finishes the run `finishing` (as the manifest
-/// records it) in the directory `root`: it with `--out ROOT --resume`,
-/// each word quoted where the shell needs it.
-pub(crate) fn finishing_command(finishing: &[String], root: &Path) -> String {
-    let command: Vec<String> = (finishing.iter().map(String::as_str))
-        .chain(["--out", &root.display().to_string(), "--resume"])
-        .map(shell_word)
-        .collect();
-    command.join(" ")
-}
-
-/// The failure for unit `unit`, counted in the store a moment ago and
-/// now not there (the lock is held: a store changed by hand).
-pub(crate) fn vanished(dir: &OutputDir, unit: u64) -> Failure {
-    Failure::Input(format!(
-        "{}: unit {unit} left the store while it was exported (edited by hand?); check the \
-         directory and export again",
-        dir.store().path().display()
-    ))
 }
 
 /// Removes the files of `tables` (their CSV names) in the format other
@@ -257,19 +176,5 @@ fn format_name(format: TableFormat) -> &'static str {
     match format {
         TableFormat::Csv => "CSV",
         TableFormat::Parquet => "Parquet",
-    }
-}
-
-/// `text` as one word of a shell command: as it is when that is safe,
-/// else single-quoted.
-fn shell_word(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c));
-    if plain {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }

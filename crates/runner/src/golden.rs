@@ -106,7 +106,7 @@ pub fn golden_text<X: ScenarioExtension>(path: &Path, name: &str) -> Result<Stri
         text,
         "# cascade golden file: `cascade digest {name} --seed {seed} --replicate R`, then the summary of `cascade run {name} --format json`."
     );
-    let _ = writeln!(text, "# made by {}", crate::cli::made_by::<X>());
+    let _ = writeln!(text, "# made by {}", crate::execute::made_by::<X>());
     let _ = writeln!(
         text,
         "# Regenerate with {BLESS_VARIABLE}=1 after an intended change."

@@ -1,8 +1,13 @@
 //! The `cascade` command as a library: scenario files ([`scenario`]), one
 //! replicate's run and tables ([`run`]), the output directory ([`output`]),
-//! the summary over replicates ([`summary`]), the exports rewritten from
-//! a run's store ([`export`]), the validation suite against
-//! published experiments ([`validation`]) and the command line ([`cli`]).
+//! the summary over replicates ([`summary`]), running replicates and
+//! finishing a run ([`execute`]), the exports rewritten from a run's store
+//! ([`export`]), the validation suite against published experiments
+//! ([`validation`]) and the command line ([`cli`]).
+//!
+//! Its modules are in layers that import only downwards: the scenario
+//! format, execution and the store, sweeps, shards and Slurm, reports, and
+//! a thin command line on top (`docs/ARCHITECTURE.md`).
 //!
 //! A lab with its own events implements
 //! [`ScenarioExtension`] for its
@@ -10,7 +15,9 @@
 //! binary of its own; see `examples/custom_events.rs`.
 
 pub mod cli;
+pub mod execute;
 pub mod export;
+pub mod files;
 pub mod golden;
 pub mod hash;
 pub mod locate;

@@ -25,6 +25,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// The exit code of a run stopped by Ctrl-C or SIGTERM
+/// (a command's `Failure::Interrupted`): 128 + SIGINT, as a shell reports
+/// it.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
 /// The environment variable that sets the seconds between progress lines
 /// (a decimal number; `0` prints a line after every unit).
 pub const PROGRESS_SECONDS_VARIABLE: &str = "CASCADE_PROGRESS_SECONDS";
@@ -227,7 +232,7 @@ fn on_signal() {
     eprintln!(
         "interrupted: stopped at once; the replicates committed are kept, and --resume finishes the run"
     );
-    std::process::exit(i32::from(crate::cli::EXIT_INTERRUPTED));
+    std::process::exit(i32::from(EXIT_INTERRUPTED));
 }
 
 #[cfg(test)]

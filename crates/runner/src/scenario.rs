@@ -814,6 +814,10 @@ fn abbreviate(text: &str) -> std::borrow::Cow<'_, str> {
 
 impl std::error::Error for ScenarioError {}
 
+/// The most replicates one `run` takes (their records are kept in memory
+/// for the summary).
+pub const MAX_REPLICATES: u64 = 10_000_000;
+
 /// The largest scenario file read (64 MiB): a scenario is a few
 /// kilobytes, and a larger file (or a device such as `/dev/zero`) is
 /// refused after reading at most one byte more than this.
@@ -832,11 +836,11 @@ pub fn load<X: ScenarioExtension>(path: &Path) -> Result<Scenario<X>, ScenarioEr
         field: String::new(),
         message,
     };
-    let bytes = crate::output::read_limited(path, MAX_SCENARIO_BYTES).map_err(|e| {
+    let bytes = crate::files::read_limited(path, MAX_SCENARIO_BYTES).map_err(|e| {
         if e.kind() == std::io::ErrorKind::FileTooLarge {
             unplaced(format!(
                 "the file is larger than the limit of {} for a scenario file; a scenario is a few kilobytes of RON text",
-                crate::output::bytes_text(MAX_SCENARIO_BYTES)
+                crate::files::bytes_text(MAX_SCENARIO_BYTES)
             ))
         } else {
             unplaced(format!("cannot read the file: {e}"))
@@ -1562,11 +1566,11 @@ fn resolve<X: ScenarioExtension>(
     if !(file.stop_day.is_finite() && file.stop_day > 0.0) {
         return Err(invalid("stop_day", file.stop_day, "a finite day > 0"));
     }
-    if !(1..=crate::cli::MAX_REPLICATES).contains(&file.replicates) {
+    if !(1..=MAX_REPLICATES).contains(&file.replicates) {
         return Err(invalid(
             "replicates",
             file.replicates,
-            &format!("1 to {}", crate::cli::MAX_REPLICATES),
+            &format!("1 to {MAX_REPLICATES}"),
         ));
     }
     if file.max_events == Some(0) {

@@ -14,7 +14,7 @@ use core::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::cli::{Done, Failure, run_units};
+use crate::execute::{Done, Failure, run_units};
 use crate::output::{
     FORMAT, Manifest, ManifestReplicate, OutputDir, RunIdentity, SweepIdentity, TableFormat,
     stored_tables,
@@ -451,13 +451,13 @@ impl<X: ScenarioExtension> Plan<X> {
 /// [`Failure`]: the input (scenario, arguments, output directory) or a run.
 pub fn sweep<X: ScenarioExtension>(request: &SweepRequest<'_>) -> Result<String, Failure> {
     let base = load::<X>(request.file).map_err(|e| Failure::Input(e.to_string()))?;
-    let base = crate::cli::within(base, request.max_memory);
+    let base = crate::execute::within(base, request.max_memory);
     let seed = request.seed.unwrap_or(base.file.seed);
     let replicates = request.replicates.unwrap_or(base.file.replicates);
-    if !(1..=crate::cli::MAX_REPLICATES).contains(&replicates) {
+    if !(1..=crate::scenario::MAX_REPLICATES).contains(&replicates) {
         return Err(Failure::Input(format!(
             "--replicates {replicates} is invalid, expected 1 to {}",
-            crate::cli::MAX_REPLICATES
+            crate::scenario::MAX_REPLICATES
         )));
     }
     let plan = Plan::new(base, seed, replicates)?;
@@ -515,7 +515,7 @@ pub fn sweep<X: ScenarioExtension>(request: &SweepRequest<'_>) -> Result<String,
             if request.format == TableFormat::Parquet {
                 finishing.extend(["--format".to_string(), "parquet".to_string()]);
             }
-            return Err(crate::cli::kept_after_interruption(
+            return Err(crate::execute::kept_after_interruption(
                 dir,
                 units,
                 "replicates",
@@ -541,7 +541,7 @@ pub fn sweep<X: ScenarioExtension>(request: &SweepRequest<'_>) -> Result<String,
 
 /// Reads the JSON file at `path`, of at most `limit` bytes.
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, limit: u64) -> Result<T, Failure> {
-    let bytes = crate::output::read_limited(path, limit)
+    let bytes = crate::files::read_limited(path, limit)
         .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
     serde_json::from_slice(&bytes)
         .map_err(|e| Failure::Input(format!("{}: unreadable ({e})", path.display())))
@@ -785,10 +785,11 @@ pub(crate) fn export<X: ScenarioExtension>(
         Some(shard) => shard.units(plan.units()),
         None => 0..plan.units(),
     };
-    let dir = crate::export::open(root, &plan.identity(shard), &plan.base, &plan.schemas)?;
+    let dir = crate::execute::open(root, &plan.identity(shard), &plan.base, &plan.schemas)?;
     let finishing = plan.command(dir.scenario(), shard);
-    crate::export::require_every_unit(&dir, units.clone(), "units", &finishing)?;
-    let records = plan.stored_records(&dir, units.clone(), |u| crate::export::vanished(&dir, u))?;
+    crate::execute::require_every_unit(&dir, units.clone(), "units", &finishing)?;
+    let records =
+        plan.stored_records(&dir, units.clone(), |u| crate::execute::vanished(&dir, u))?;
     plan.finish(&dir, dir.scenario(), shard, units.clone(), &records, format)?;
     Ok(units.end - units.start)
 }

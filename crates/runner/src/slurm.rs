@@ -19,7 +19,7 @@ use core::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-use crate::cli::Failure;
+use crate::execute::Failure;
 use crate::output::write_atomic;
 use crate::scenario::{ScenarioExtension, load};
 use crate::sweep::grid;
@@ -222,7 +222,7 @@ pub fn slurm<X: ScenarioExtension>(request: &SlurmRequest<'_>) -> Result<String,
     );
     if request.wait {
         // `sbatch --wait` returns when the merge ends, with its exit code.
-        crate::cli::emit(&text)?;
+        crate::execute::emit(&text)?;
         text.clear();
         // A merge cancelled because a slice failed can leave sbatch with
         // exit code 0: the merged manifest is what says it succeeded.

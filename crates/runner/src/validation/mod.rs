@@ -403,7 +403,8 @@ pub(crate) fn in_parallel<T: Send>(
     n: u64,
     job: impl Fn(u64) -> Result<T, ValidationError> + Sync,
 ) -> Result<Vec<T>, ValidationError> {
-    let pool = crate::cli::worker_pool(Some(setup.threads.max(1))).map_err(ValidationError::Run)?;
+    let pool =
+        crate::execute::worker_pool(Some(setup.threads.max(1))).map_err(ValidationError::Run)?;
     let results: Vec<Result<T, ValidationError>> =
         pool.install(|| (0..n).into_par_iter().map(&job).collect());
     results.into_iter().collect()
@@ -549,7 +550,7 @@ pub(crate) fn replace_section(
 ) -> std::io::Result<()> {
     // A document, at most as large as a scenario file may be (not a
     // device that never ends).
-    let bytes = crate::output::read_limited(doc, crate::scenario::MAX_SCENARIO_BYTES)?;
+    let bytes = crate::files::read_limited(doc, crate::scenario::MAX_SCENARIO_BYTES)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
