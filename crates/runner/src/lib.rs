@@ -35,7 +35,9 @@ pub mod shards;
 pub mod slurm;
 pub mod store;
 pub mod summary;
-pub mod sweep;
+/// The sweep section of a scenario file (a child of [`scenario`], whose
+/// types it is built on).
+pub use scenario::sweep;
 pub mod therapy_report;
 pub mod validation;
 

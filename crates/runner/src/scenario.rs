@@ -7,6 +7,8 @@
 //! into ids and checks every value, and every error carries the file, line,
 //! column and field path ([`ScenarioError`]).
 
+pub mod sweep;
+
 use core::fmt;
 use std::path::{Path, PathBuf};
 
@@ -1578,7 +1580,7 @@ fn resolve<X: ScenarioExtension>(
     }
     let organs = resolve_organs(&file.organs)?;
     let organ_names = organs.names();
-    crate::sweep::axes(file, &organ_names)?;
+    sweep::axes(file, &organ_names)?;
     let organ_id = |name: &str, path: String| {
         organs
             .id(name)
