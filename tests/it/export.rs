@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::run::{assert_same_tree, cascade, ok, scratch, stored_units};
+use super::run::{assert_same_tree, cascade, ok, refused, scratch, stored_units};
 
 const QUICKSTART: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -66,19 +66,6 @@ fn assert_export_rewrites(dir: &Path, format: Option<&str>) {
     }
     ok(&args);
     assert_same_tree(&written, dir);
-}
-
-/// Runs `cascade ARGS`, asserts that it is refused as bad input (exit
-/// code 2), and returns its standard error.
-fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
-    let output = cascade(args, env);
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "cascade {args:?} should be refused; stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stderr).unwrap()
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::run::{assert_same_tree, cascade, ok, scratch, stored_units};
+use super::run::{assert_same_tree, cascade, ok, refused, scratch, stored_units};
 
 const QUICKSTART: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -31,19 +31,6 @@ fn digests(dir: &Path) -> Vec<String> {
     (manifest["replicate_digests"].as_array().unwrap().iter())
         .map(|r| r["digest"].as_str().unwrap().to_string())
         .collect()
-}
-
-/// Runs `cascade ARGS`, asserts that it is refused as bad input (exit
-/// code 2), and returns its standard error.
-fn refused(args: &[&str]) -> String {
-    let output = cascade(args, &[]);
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "cascade {args:?} should be refused; stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stderr).unwrap()
 }
 
 #[test]
@@ -94,7 +81,7 @@ fn run_with_set_equals_a_run_of_the_edited_file() {
     );
 
     // Resumed with other changes (or none): refused, naming them.
-    let other = refused(&[&base[..], &["--out", set_out, "--resume"]].concat());
+    let other = refused(&[&base[..], &["--out", set_out, "--resume"]].concat(), &[]);
     assert!(
         other.contains("its --set changes are clones.B16.birth_rate=0.8 and this run's are none"),
         "{other}"
@@ -111,7 +98,10 @@ fn run_with_set_equals_a_run_of_the_edited_file() {
         ],
     ]
     .concat());
-    let bad = refused(&[&base[..], &["--set", "clones.B16.birth_rate=fast"]].concat());
+    let bad = refused(
+        &[&base[..], &["--set", "clones.B16.birth_rate=fast"]].concat(),
+        &[],
+    );
     assert!(
         bad.contains("--set clones.B16.birth_rate=fast: fast is not a number"),
         "{bad}"
@@ -126,12 +116,15 @@ fn check_with_set_shows_the_changed_value_and_refuses_a_bad_name() {
         "{text}"
     );
     assert!(text.contains("B16: birth 0.8/d"), "{text}");
-    let bad = refused(&["check", QUICKSTART, "--set", "clones.C26.birth_rate=0.8"]);
+    let bad = refused(
+        &["check", QUICKSTART, "--set", "clones.C26.birth_rate=0.8"],
+        &[],
+    );
     assert!(
         bad.contains("--set clones.C26.birth_rate=0.8: no clone named \"C26\"; clones: B16"),
         "{bad}"
     );
-    let malformed = refused(&["check", QUICKSTART, "--set", "birth_rate"]);
+    let malformed = refused(&["check", QUICKSTART, "--set", "birth_rate"], &[]);
     assert!(malformed.contains("--set birth_rate is invalid, expected NAME=VALUE"));
 }
 
@@ -164,15 +157,18 @@ fn a_resume_with_more_replicates_equals_a_run_of_that_many_from_the_start() {
     ok(&["export", grown_out]);
     assert_same_tree(&grown, &fresh);
 
-    let fewer = refused(&[
-        "run",
-        QUICKSTART,
-        "--replicates",
-        "3",
-        "--out",
-        grown_out,
-        "--resume",
-    ]);
+    let fewer = refused(
+        &[
+            "run",
+            QUICKSTART,
+            "--replicates",
+            "3",
+            "--out",
+            grown_out,
+            "--resume",
+        ],
+        &[],
+    );
     assert!(
         fewer.contains(
             "holds a run of 5 replicates, and this one asks for 3: --resume may raise the count \
@@ -188,15 +184,18 @@ fn a_sweep_resumed_with_other_replicates_is_refused_saying_why() {
     let out = dir.join("sweep");
     let out = out.to_str().unwrap();
     ok(&["sweep", SWEEP, "--replicates", "1", "--out", out]);
-    let more = refused(&[
-        "sweep",
-        SWEEP,
-        "--replicates",
-        "2",
-        "--out",
-        out,
-        "--resume",
-    ]);
+    let more = refused(
+        &[
+            "sweep",
+            SWEEP,
+            "--replicates",
+            "2",
+            "--out",
+            out,
+            "--resume",
+        ],
+        &[],
+    );
     assert!(
         more.contains("a sweep's replicates per point cannot change on resume"),
         "{more}"
@@ -345,14 +344,17 @@ fn run_tables_parquet_equals_an_export_as_parquet() {
 fn run_tables_parquet_without_the_feature_says_how_to_build_it() {
     let dir = scratch("options-no-parquet");
     let out = dir.join("out");
-    let stderr = refused(&[
-        "run",
-        QUICKSTART,
-        "--out",
-        out.to_str().unwrap(),
-        "--tables",
-        "parquet",
-    ]);
+    let stderr = refused(
+        &[
+            "run",
+            QUICKSTART,
+            "--out",
+            out.to_str().unwrap(),
+            "--tables",
+            "parquet",
+        ],
+        &[],
+    );
     assert!(stderr.contains("built without Parquet"), "{stderr}");
     assert!(!out.exists());
     let format = cascade(&["run", QUICKSTART, "--format", "parquet"], &[]);

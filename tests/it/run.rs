@@ -83,6 +83,19 @@ pub(crate) fn assert_same_tree(a: &Path, b: &Path) {
     }
 }
 
+/// Runs `cascade ARGS`, asserts that it is refused as bad input (exit
+/// code 2), and returns its standard error.
+pub(crate) fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
+    let output = cascade(args, env);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "cascade {args:?} should be refused; stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stderr).unwrap()
+}
+
 /// The units the store of the run directory `dir` holds, in order.
 pub(crate) fn stored_units(dir: &Path) -> Vec<u64> {
     let store = rusqlite::Connection::open(dir.join("store.sqlite")).unwrap();

@@ -264,21 +264,7 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
 ///
 /// The failed operation, with its path.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let written = (|| {
-        let mut file = fs::File::create(&temporary).map_err(io_error(&temporary))?;
-        file.write_all(bytes).map_err(io_error(&temporary))?;
-        file.sync_all().map_err(io_error(&temporary))?;
-        fs::rename(&temporary, path).map_err(io_error(path))
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    written
+    write_atomic_with(path, |out| out.write_all(bytes).map_err(io_error(path)))
 }
 
 /// An output directory being filled.
