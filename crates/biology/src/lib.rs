@@ -59,7 +59,7 @@ pub use model::{
 };
 pub use organs::OrganId;
 
-use cascade_kernel::{Seed, Simulation};
+use cascade_kernel::{EventSetLayout, Seed, Simulation};
 
 /// A simulation of `config` with `extension`, its first events scheduled,
 /// ready to run.
@@ -72,8 +72,23 @@ pub fn simulation<X: Extension>(
     extension: X,
     seed: Seed,
 ) -> Result<Simulation<Cascade<X>>, SetupError> {
+    simulation_with_layout(config, extension, seed, EventSetLayout::default())
+}
+
+/// [`simulation`] with the kernel's event set in `layout` (which never
+/// changes a trajectory: tests compare the layouts' digests).
+///
+/// # Errors
+///
+/// As [`simulation`].
+pub fn simulation_with_layout<X: Extension>(
+    config: config::CascadeConfig,
+    extension: X,
+    seed: Seed,
+    layout: EventSetLayout,
+) -> Result<Simulation<Cascade<X>>, SetupError> {
     let model = Cascade::new(config, extension).map_err(SetupError::Config)?;
-    let mut sim = Simulation::new(model, seed);
+    let mut sim = Simulation::with_layout(model, seed, layout);
     let (model, mut ctx) = sim.model_and_context();
     model.start(&mut ctx).map_err(SetupError::Start)?;
     Ok(sim)

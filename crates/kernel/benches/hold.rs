@@ -43,6 +43,7 @@ mod hold {
 mod hold_reschedule {
     use super::*;
 
+    /// The default layout (`Lazy`).
     #[divan::bench(args = SIZES, sample_count = 30)]
     fn kernel(bencher: Bencher, pending: u32) {
         let mut sim = models::kernel_reschedule(pending, 1);
@@ -51,10 +52,11 @@ mod hold_reschedule {
             .bench_local(|| models::run_kernel_reschedule(&mut sim, HOLDS));
     }
 
-    /// The same model with the event set's `Lazy` layout.
+    /// The same model with the reference layout, `Split`
+    /// (`priority-queue`).
     #[divan::bench(args = SIZES, sample_count = 30)]
-    fn kernel_lazy(bencher: Bencher, pending: u32) {
-        let mut sim = models::kernel_reschedule_with(pending, 1, EventSetLayout::Lazy);
+    fn kernel_split(bencher: Bencher, pending: u32) {
+        let mut sim = models::kernel_reschedule_with(pending, 1, EventSetLayout::Split);
         bencher
             .counter(ItemsCount::new(HOLDS))
             .bench_local(|| models::run_kernel_reschedule(&mut sim, HOLDS));

@@ -8,10 +8,12 @@
 //! plain heap does fastest (here a four-ary heap, see `heap.rs`). A few
 //! events must be cancelled or moved by
 //! a handle (a competing clock that loses, a dose that is skipped): those need
-//! an indexed structure. By default it is `priority_queue::PriorityQueue`,
-//! which is measured at 2.1–2.5× the cost of `std::collections::BinaryHeap`
-//! per operation; [`EventSetLayout::Lazy`] offers a faster one for models
-//! that move many events in large queues.
+//! an indexed structure. By default ([`EventSetLayout::Lazy`]) it is a
+//! second four-ary heap with lazy deletion over a dense `Vec` of events by
+//! slot; [`EventSetLayout::Split`] keeps them in
+//! `priority_queue::PriorityQueue` instead, measured at 2.1–2.5× the cost of
+//! `std::collections::BinaryHeap` per operation, and stays as the reference
+//! the default is tested against.
 //!
 //! So the model says, when it schedules, whether the event may be cancelled
 //! or moved: plain events go to the heap, events with a handle go to the
@@ -202,10 +204,11 @@ const NO_SLOT: u32 = u32::MAX;
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventSetLayout {
     /// Events without a handle go to a plain (four-ary) heap, events with a
-    /// handle to the indexed queue (`priority_queue::PriorityQueue`). The
-    /// default: a cancelled or moved event leaves the queue at once, so the
-    /// queue never holds more entries than pending events.
-    #[default]
+    /// handle to the indexed queue (`priority_queue::PriorityQueue`). A
+    /// cancelled or moved event leaves the queue at once, so the queue never
+    /// holds more entries than pending events. The reference layout (the
+    /// default until the hold benchmark showed `Lazy` faster at every size):
+    /// tests run models in it and in `Lazy` and compare their digests.
     Split,
     /// Every event goes to the indexed queue. Same trajectories, slower; kept
     /// to check that the split changes nothing.
@@ -220,12 +223,14 @@ pub enum EventSetLayout {
     /// quarter of the live ones. Same trajectories: only keys decide the
     /// order, and a moved event gets a new key either way.
     ///
-    /// The fast choice for models that move or cancel many events in large
-    /// queues: with 10⁵ and 10⁶ pending events that are moved at random it
-    /// runs within 1.5× of a hand-written `BinaryHeap` loop (about 0.7× and
-    /// 1.0×), where `Split` takes about 1.7× and 3.5× (`docs/performance.md`). It holds up to 1.25
-    /// heap entries (24 bytes each) per pending event with a handle, where
-    /// `Split` frees a cancelled event's memory at once.
+    /// The default, and the fastest layout measured: with 10³, 10⁵ and 10⁶
+    /// pending events that are moved at random it runs at about 0.65×,
+    /// 0.7× and 1.1× the time of a hand-written `BinaryHeap` loop, where
+    /// `Split` takes about 1.0×, 2.2× and 3.9× (`docs/performance.md`); with
+    /// no moves the two are the same code. It holds up to 1.25 heap entries
+    /// (24 bytes each) per pending event with a handle, where `Split` frees
+    /// a cancelled event's memory at once.
+    #[default]
     Lazy,
 }
 

@@ -91,9 +91,9 @@ impl Model for KernelReschedule {
     }
 }
 
-/// A kernel simulation of the reschedule variant.
+/// A kernel simulation of the reschedule variant, in the default layout.
 pub fn kernel_reschedule(pending: u32, seed: u64) -> Simulation<KernelReschedule> {
-    kernel_reschedule_with(pending, seed, EventSetLayout::Split)
+    kernel_reschedule_with(pending, seed, EventSetLayout::default())
 }
 
 /// [`kernel_reschedule`] with the event set's layout chosen.
