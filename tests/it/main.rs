@@ -6,6 +6,7 @@
 mod broken;
 mod cli;
 mod clumps;
+mod diversity;
 mod export;
 mod extension;
 mod limits;

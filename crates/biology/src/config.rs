@@ -161,8 +161,15 @@ pub struct CascadeConfig {
     /// Days at which colonies are counted in every organ (the laboratory
     /// harvest).
     pub harvest_days: Vec<f64>,
-    /// Days at which the burden per organ is recorded.
+    /// Days at which the burden per organ and the clonal composition of
+    /// every site are recorded.
     pub observation_days: Vec<f64>,
+    /// On those days, the clones holding at least this share of their
+    /// site's cells are listed with their cells (what a Muller plot
+    /// draws), in (0, 1]; default
+    /// [`DEFAULT_CLONE_SHARE_OBSERVED`](crate::model::diversity::DEFAULT_CLONE_SHARE_OBSERVED).
+    #[serde(default = "default_clone_share_observed")]
+    pub clone_share_observed: f64,
     /// How metastases grow (their capacity is their organ's).
     pub metastasis_growth_law: GrowthLaw,
     /// How sites shed cells.
@@ -289,6 +296,10 @@ pub fn default_phenotype(organs: &OrganSet) -> Phenotype {
     }
 }
 
+fn default_clone_share_observed() -> f64 {
+    crate::model::diversity::DEFAULT_CLONE_SHARE_OBSERVED
+}
+
 impl CascadeConfig {
     /// A configuration with these organs and founding clones, no primary,
     /// no injections, and the documented defaults for everything else.
@@ -300,6 +311,7 @@ impl CascadeConfig {
             injections: Vec::new(),
             harvest_days: Vec::new(),
             observation_days: Vec::new(),
+            clone_share_observed: default_clone_share_observed(),
             metastasis_growth_law: GrowthLaw::Gompertz,
             shedding: Shedding::PerCell,
             mutation_effect: MutationEffect::NONE,
@@ -482,6 +494,14 @@ impl CascadeConfig {
         }
         for (i, &day) in self.observation_days.iter().enumerate() {
             check_day(day, &format!("observation_days[{i}]"))?;
+        }
+        let share = self.clone_share_observed;
+        if !(share > 0.0 && share <= 1.0) {
+            return Err(ConfigError::new(
+                "clone_share_observed",
+                share.to_string(),
+                "a share in (0, 1], such as 0.01",
+            ));
         }
         if let Shedding::SizePower {
             coefficient,

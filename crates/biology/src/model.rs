@@ -55,6 +55,7 @@ pub mod clumps;
 mod cohorts;
 mod declared;
 mod describe;
+pub mod diversity;
 mod error;
 mod events;
 mod exact_steps;
@@ -363,6 +364,12 @@ impl CascadeState {
     /// The burden samples so far.
     pub fn burden(&self) -> &[BurdenSample] {
         self.records.burden()
+    }
+
+    /// The clonal composition of the sites on each observation day so far
+    /// (the days of [`burden`](Self::burden)).
+    pub fn composition(&self) -> &[diversity::CompositionSample] {
+        self.records.composition()
     }
 
     /// When the first metastasis reached the detectable size.
@@ -1336,6 +1343,9 @@ impl CascadeState {
                 let day = self.config.observation_days[observation as usize];
                 let sample = self.burden_sample(day);
                 self.records.observe(Observation::Burden(sample));
+                let share = self.config.clone_share_observed;
+                let sample = diversity::composition(day, self.places.sites(), share);
+                self.records.observe(Observation::Composition(sample));
             }
             CascadeEvent::MetastasisDetected { site } => {
                 let s = self.places.site(site);

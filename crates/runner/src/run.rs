@@ -542,10 +542,7 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
     }
 
     for site in state.sites() {
-        let kind = match site.kind {
-            SiteKind::Primary => "primary",
-            SiteKind::Metastasis => "metastasis",
-        };
+        let kind = site_kind(site.kind);
         for &(clone, n) in &site.cells {
             tables[schema::SITE_CLONES].push(vec![
                 r.clone(),
@@ -578,8 +575,55 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
                 Value::text(&drug.name),
                 count(t.resistant_cells[d]),
                 count(clones as u64),
+                Value::day_or_null(state.first_resistant_at(id).map(Time::days)),
+                Value::count_or_null(state.resistant_at_first_dose(id)),
+                Value::count_or_null(state.resistant_at_surgery(id)),
             ]);
         }
     }
+    composition_rows(state, &r, &mut tables);
     tables
+}
+
+/// The rows of `diversity.csv` and `composition.csv`: each observation's
+/// sites and their clones above the observed share.
+fn composition_rows(state: &CascadeState, r: &Value, tables: &mut [Vec<Row>]) {
+    let organs = &state.config().organs;
+    let lineage = state.lineage();
+    for sample in state.composition() {
+        for d in &sample.sites {
+            let site = &state.sites()[d.site.index()];
+            tables[schema::DIVERSITY].push(vec![
+                r.clone(),
+                Value::Day(sample.day),
+                count(d.site.0),
+                Value::text(site_kind(site.kind)),
+                Value::text(&organs.organ(site.organ).name),
+                count(d.cells),
+                count(d.clones_alive),
+                count(d.clones_ever),
+                Value::Float(d.largest_share),
+                Value::Float(d.shannon),
+                Value::Float(d.simpson),
+            ]);
+        }
+        for c in &sample.clones {
+            tables[schema::COMPOSITION].push(vec![
+                r.clone(),
+                Value::Day(sample.day),
+                count(c.site.0),
+                Value::text(&lineage.clone_of(c.clone).name),
+                count(c.clone.0),
+                count(c.cells),
+            ]);
+        }
+    }
+}
+
+/// How the tables name a site's kind.
+fn site_kind(kind: SiteKind) -> &'static str {
+    match kind {
+        SiteKind::Primary => "primary",
+        SiteKind::Metastasis => "metastasis",
+    }
 }

@@ -623,6 +623,10 @@ pub struct ScenarioFile<X, E> {
     /// Record the burden every this many days from day 0 to `stop_day` too.
     #[serde(default)]
     pub observe_every: Option<f64>,
+    /// On observation days, list the clones holding at least this share of
+    /// their site (default 0.01).
+    #[serde(default)]
+    pub clone_share_observed: Option<f64>,
     /// Growth law of metastases.
     #[serde(default)]
     pub metastasis_growth_law: GrowthLaw,
@@ -1861,6 +1865,17 @@ fn resolve<X: ScenarioExtension>(
     }
     observation_days.sort_by(f64::total_cmp);
     observation_days.dedup();
+    let clone_share_observed = match file.clone_share_observed {
+        Some(share) if !(share > 0.0 && share <= 1.0) => {
+            return Err(invalid(
+                "clone_share_observed",
+                share,
+                "a share of a site's cells in (0, 1], such as 0.01",
+            ));
+        }
+        Some(share) => share,
+        None => cascade_biology::model::diversity::DEFAULT_CLONE_SHARE_OBSERVED,
+    };
 
     let shedding = match file.shedding {
         SheddingSpec::PerCell => Shedding::PerCell,
@@ -1955,6 +1970,7 @@ fn resolve<X: ScenarioExtension>(
         injections,
         harvest_days,
         observation_days,
+        clone_share_observed,
         metastasis_growth_law: file.metastasis_growth_law,
         shedding,
         mutation_effect,

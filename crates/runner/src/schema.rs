@@ -320,10 +320,14 @@ pub const SITE_CLONES: usize = 6;
 pub const THERAPY: usize = 7;
 /// The position of `resistance.csv` in [`TABLES`].
 pub const RESISTANCE: usize = 8;
+/// The position of `diversity.csv` in [`TABLES`].
+pub const DIVERSITY: usize = 9;
+/// The position of `composition.csv` in [`TABLES`].
+pub const COMPOSITION: usize = 10;
 
 /// The tables every run writes, in this order (a replicate's rows are in
 /// this order too, [`crate::run::ReplicateOutput::tables`]).
-pub const TABLES: [Table; 9] = [
+pub const TABLES: [Table; 11] = [
     Table {
         name: "summary",
         file: "summary.csv",
@@ -672,6 +676,97 @@ pub const TABLES: [Table; 9] = [
                 unit::CLONES,
                 "clones with cells alive at the end that count as resistant to the drug",
             ),
+            day(
+                "first_resistant_day",
+                "when the first clone resistant to the drug arose (0.0 if a founder is; the \
+                 birth of the first resistant mutant otherwise, whether or not it lived on); \
+                 empty if none arose",
+            )
+            .or_empty(),
+            count(
+                "resistant_cells_at_first_dose",
+                unit::CELLS,
+                "cells alive everywhere, just before the drug's first dose, whose clone counts \
+                 as resistant to it (in cohort mode, the doomed cells outside the sites as of \
+                 their last update, at most a step earlier); empty if the drug was never given",
+            )
+            .or_empty(),
+            count(
+                "resistant_cells_at_surgery",
+                unit::CELLS,
+                "the same, just before the surgery; empty without a surgery",
+            )
+            .or_empty(),
+        ],
+        fates: false,
+        counters: false,
+    },
+    Table {
+        name: "diversity",
+        file: "diversity.csv",
+        meaning: "one row per observation day (`observation_days`, `observe_every`) and site \
+                  with cells: the site's clonal diversity (`docs/model.md`, Clonal diversity)",
+        columns: &[
+            REPLICATE,
+            day("day", "the observation day"),
+            count(
+                "site",
+                "site id",
+                "the site's id (the primary, if any, is site 0, as in `metastases.csv`)",
+            ),
+            text("kind", "site kind", "`primary` or `metastasis`"),
+            text("organ", unit::ORGAN_NAME, "the site's organ"),
+            count("cells", unit::CELLS, "the site's cells"),
+            count(
+                "clones_alive",
+                unit::CLONES,
+                "clones with cells in the site",
+            ),
+            count(
+                "clones_ever",
+                unit::CLONES,
+                "clones that have had cells in the site so far (its founders and the mutants \
+                 born in it)",
+            ),
+            float(
+                "largest_clone_share",
+                "fraction",
+                "the largest clone's share of the site's cells",
+            ),
+            float(
+                "shannon",
+                "nats",
+                "Shannon's index -sum p ln p over the clones' shares p (0 for one clone, ln k \
+                 for k equal clones)",
+            ),
+            float(
+                "simpson",
+                "probability",
+                "Simpson's index sum p^2: the probability that two cells drawn at random with \
+                 replacement are of one clone (1 for one clone, 1/k for k equal clones)",
+            ),
+        ],
+        fates: false,
+        counters: false,
+    },
+    Table {
+        name: "composition",
+        file: "composition.csv",
+        meaning: "one row per observation day, site with cells and clone holding at least \
+                  `clone_share_observed` of the site's cells (default 0.01): the clonal \
+                  composition over time, what a Muller plot draws (the clones' parents are in \
+                  `clones.csv`; the rest of a site is its `cells` in `diversity.csv` minus these)",
+        columns: &[
+            REPLICATE,
+            day("day", "the observation day"),
+            count(
+                "site",
+                "site id",
+                "the site's id (the primary, if any, is site 0)",
+            ),
+            text("clone", unit::CLONE_NAME, "the clone"),
+            count("clone_id", "clone id", "the clone's id, as in `clones.csv`"),
+            count("cells", unit::CELLS, "the clone's cells in the site"),
         ],
         fates: false,
         counters: false,
@@ -679,14 +774,14 @@ pub const TABLES: [Table; 9] = [
 ];
 
 /// [`TABLES`] as a static, for references that outlive a call.
-static ALL_TABLES: [Table; 9] = TABLES;
+static ALL_TABLES: [Table; 11] = TABLES;
 
 /// The table of [`TABLES`] at `index` (the constants [`SUMMARY`] …
-/// [`RESISTANCE`]), for as long as the program runs.
+/// [`COMPOSITION`]), for as long as the program runs.
 ///
 /// # Panics
 ///
-/// If `index` is not below 9.
+/// If `index` is not below 11.
 pub fn table(index: usize) -> &'static Table {
     &ALL_TABLES[index]
 }

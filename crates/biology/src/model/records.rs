@@ -11,6 +11,7 @@
 use cascade_kernel::Time;
 use serde::{Deserialize, Serialize};
 
+use super::diversity::CompositionSample;
 use super::{CounterId, FateId};
 use crate::clones::CloneId;
 use crate::observables::{BurdenSample, Funnel, FunnelTable, Harvest, Ledger};
@@ -43,6 +44,9 @@ pub(super) enum Observation {
     Harvest(Harvest),
     /// The burden, on a day of the observation grid.
     Burden(BurdenSample),
+    /// The clonal composition of the sites, on a day of the observation
+    /// grid.
+    Composition(CompositionSample),
     /// The first metastasis reached the detectable size.
     FirstDetection(Time),
 }
@@ -54,6 +58,8 @@ pub(super) struct Records {
     ledgers: Vec<Ledger>,
     harvests: Vec<Harvest>,
     burden: Vec<BurdenSample>,
+    #[serde(default)]
+    composition: Vec<CompositionSample>,
     first_detection: Option<Time>,
     /// The extension's records: its counters and its fates' counts.
     #[serde(default)]
@@ -82,6 +88,7 @@ impl Records {
             ledgers: vec![Ledger::default(); clones],
             harvests: Vec::new(),
             burden: Vec::new(),
+            composition: Vec::new(),
             first_detection: None,
             own: OwnRecords::default(),
         }
@@ -150,6 +157,7 @@ impl Records {
         match observation {
             Observation::Harvest(harvest) => self.harvests.push(harvest),
             Observation::Burden(sample) => self.burden.push(sample),
+            Observation::Composition(sample) => self.composition.push(sample),
             Observation::FirstDetection(day) => self.first_detection = Some(day),
         }
     }
@@ -172,6 +180,11 @@ impl Records {
     /// The burden samples so far.
     pub(super) fn burden(&self) -> &[BurdenSample] {
         &self.burden
+    }
+
+    /// The clonal compositions so far.
+    pub(super) fn composition(&self) -> &[CompositionSample] {
+        &self.composition
     }
 
     /// When the first metastasis reached the detectable size.

@@ -42,6 +42,14 @@ pub(super) struct Progress {
     /// The smallest primary size that starts something not started yet
     /// (`u64::MAX`: none).
     next_primary_size: u64,
+    /// Per drug: the cells resistant to it just before its first dose
+    /// (`None` until it is given).
+    #[serde(default)]
+    resistant_at_first_dose: Vec<Option<u64>>,
+    /// Per drug: the cells resistant to it just before the surgery (`None`
+    /// until then).
+    #[serde(default)]
+    resistant_at_surgery: Option<Vec<u64>>,
 }
 
 impl Progress {
@@ -49,6 +57,7 @@ impl Progress {
         let mut progress = Progress {
             regimens_started: vec![false; therapy.regimens.len()],
             regimens_dosed: vec![false; therapy.regimens.len()],
+            resistant_at_first_dose: vec![None; therapy.drugs.len()],
             ..Progress::default()
         };
         progress.next_primary_size = progress.smallest_pending_size(therapy);
@@ -112,6 +121,33 @@ impl CascadeState {
             .is_some_and(|d| {
                 self.lineage.phenotype(clone).sensitivity(drug) <= d.resistant_sensitivity
             })
+    }
+
+    /// The cells resistant to `drug` just before its first dose (counted as
+    /// [`resistant_cells`](Self::resistant_cells), the sites brought up to
+    /// date); `None` if it has not been given.
+    pub fn resistant_at_first_dose(&self, drug: DrugId) -> Option<u64> {
+        let counts = &self.therapy.resistant_at_first_dose;
+        counts.get(drug.index()).copied().flatten()
+    }
+
+    /// The cells resistant to `drug` just before the surgery (as
+    /// [`resistant_at_first_dose`](Self::resistant_at_first_dose)); `None`
+    /// without a surgery so far.
+    pub fn resistant_at_surgery(&self, drug: DrugId) -> Option<u64> {
+        let counts = self.therapy.resistant_at_surgery.as_ref()?;
+        counts.get(drug.index()).copied()
+    }
+
+    /// When the first clone resistant to `drug` arose: 0 if a founder is
+    /// resistant, the birth of the first resistant mutant otherwise (whether
+    /// or not it lived on); `None` if none has arisen.
+    pub fn first_resistant_at(&self, drug: DrugId) -> Option<Time> {
+        // Clones are in order of appearance: the first resistant one is
+        // the earliest.
+        (self.lineage.iter())
+            .find(|clone| self.is_resistant(clone.id, drug))
+            .map(|clone| clone.born_at)
     }
 
     /// Living cells resistant to `drug`, everywhere (sites, pools, clumps);
@@ -272,6 +308,11 @@ impl CascadeState {
         }
         self.catch_up_sites(ctx)?;
         self.therapy.started_at.get_or_insert(now);
+        if self.therapy.resistant_at_surgery.is_none() {
+            let drugs = 0..self.config.therapy.drugs.len();
+            let counts = drugs.map(|d| self.resistant_cells(DrugId(d as u32)));
+            self.therapy.resistant_at_surgery = Some(counts.collect());
+        }
         let removal = 1.0 - surgery.left_behind;
         let removed = self.remove_from_site(site, ctx, &|_, _| removal, Removal::Surgery)?;
         self.places.note_site(site, |s| s.resected_at = Some(now));
@@ -295,11 +336,27 @@ impl CascadeState {
         self.therapy.regimens_dosed[regimen as usize] = true;
         let cycle = &self.config.therapy.regimens[regimen as usize].cycle;
         let group = cycle[dose as usize % cycle.len()].clone();
+        // Counted for every drug of the dose before any of them kills.
+        for &drug in &group {
+            self.note_first_dose(drug);
+        }
         for drug in group {
             self.apply_drug(drug, ctx)?;
         }
         self.await_relapse();
         Ok(())
+    }
+
+    /// Notes the cells resistant to `drug` if this is its first dose.
+    fn note_first_dose(&mut self, drug: DrugId) {
+        let counts = &mut self.therapy.resistant_at_first_dose;
+        if counts.len() <= drug.index() {
+            counts.resize(drug.index() + 1, None);
+        }
+        if counts[drug.index()].is_none() {
+            let resistant = self.resistant_cells(drug);
+            self.therapy.resistant_at_first_dose[drug.index()] = Some(resistant);
+        }
     }
 
     fn apply_drug<U>(

@@ -24,7 +24,9 @@ fn the_tables_are_named_by_their_files_and_take_no_name_twice() {
             "clones",
             "site_clones",
             "therapy",
-            "resistance"
+            "resistance",
+            "diversity",
+            "composition"
         ]
     );
     let tables = TABLES.iter().chain([&POINTS, &DICTIONARY]);
