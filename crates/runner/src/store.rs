@@ -607,7 +607,9 @@ impl Store {
                         replicate: row.get::<_, i64>(0)? as u64,
                         digest: row.get(1)?,
                         events: row.get::<_, i64>(2)? as u64,
-                        record: row.get(3)?,
+                        // Its bytes, even if an edit made them text:
+                        // the checksum then names the unit as damaged.
+                        record: row.get_ref(3)?.as_bytes()?.to_vec(),
                     })
                 },
             )
