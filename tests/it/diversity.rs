@@ -97,7 +97,10 @@ fn diversity_agrees_with_the_burden_and_the_definitions() {
             "{row:?}"
         );
         assert!(simpson + slack >= 1.0 / alive, "{row:?}");
-        assert!(shannon >= 0.0 && shannon <= libm::log(alive) + slack, "{row:?}");
+        assert!(
+            shannon >= 0.0 && shannon <= libm::log(alive) + slack,
+            "{row:?}"
+        );
         if alive == 1.0 {
             assert_eq!((largest, shannon, simpson), (1.0, 0.0, 1.0), "{row:?}");
         } else {

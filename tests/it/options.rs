@@ -1,6 +1,7 @@
 //! The command line of `cascade run` and `check` (issue 18): `--set`,
 //! `--tables parquet`, a `--resume` that raises the replicate count,
-//! progress lines on a standard error that is not a terminal, and Ctrl-C.
+//! progress lines on a standard error that is not a terminal, and Ctrl-C
+//! and SIGTERM (exit codes 130 and 143) in a run and a sweep.
 
 use std::fs;
 use std::path::Path;
@@ -17,6 +18,11 @@ const QUICKSTART: &str = concat!(
 const MANY_SMALL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../scenarios/bench/many_small.ron"
+);
+
+const MANY_SMALL_SWEEP: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../scenarios/bench/many_small_sweep.ron"
 );
 
 const SWEEP: &str = concat!(
@@ -240,22 +246,12 @@ fn progress_lines_go_to_a_piped_standard_error_and_change_nothing_else() {
     assert_same_tree(&lines, &quiet);
 }
 
-#[test]
-fn ctrl_c_keeps_the_finished_replicates_and_says_how_to_finish() {
-    let dir = scratch("options-ctrl-c");
-    let (stopped, whole) = (dir.join("stopped"), dir.join("whole"));
-    let args = |out: &Path| {
-        vec![
-            "run".to_string(),
-            MANY_SMALL.to_string(),
-            "--replicates".into(),
-            "20000".into(),
-            "--out".into(),
-            out.to_str().unwrap().to_string(),
-        ]
-    };
+/// Runs `cascade ARGS` (writing into `out`), sends it `signal` (`INT`,
+/// `TERM`) once its store exists and a little more, and returns what it
+/// printed on standard error and its exit code.
+fn signalled(args: &[String], out: &Path, signal: &str) -> (String, Option<i32>) {
     let child = Command::new(env!("CARGO_BIN_EXE_cascade"))
-        .args(args(&stopped))
+        .args(args)
         .env_remove("CASCADE_INTERRUPT_AFTER")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -265,18 +261,42 @@ fn ctrl_c_keeps_the_finished_replicates_and_says_how_to_finish() {
     // only when the signal is sent).
     #[allow(clippy::disallowed_methods)]
     let started = Instant::now();
-    while !stopped.join("store.sqlite").exists() && started.elapsed() < Duration::from_secs(30) {
+    while !out.join("store.sqlite").exists() && started.elapsed() < Duration::from_secs(30) {
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(500));
     let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(sent.success());
     let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    (
+        String::from_utf8(output.stderr).unwrap(),
+        output.status.code(),
+    )
+}
+
+/// A run of 20,000 trivial replicates into `out`.
+fn long_run(out: &Path) -> Vec<String> {
+    vec![
+        "run".to_string(),
+        MANY_SMALL.to_string(),
+        "--replicates".into(),
+        "20000".into(),
+        "--out".into(),
+        out.to_str().unwrap().to_string(),
+    ]
+}
+
+/// A signal while a long run runs: the finished replicates are kept, the
+/// line says how many and how to finish, the exit code is `code`, and
+/// `--resume` writes the files of an unbroken run.
+fn stopped_run_keeps_its_replicates(signal: &str, code: i32) {
+    let dir = scratch(&format!("options-signal-{signal}"));
+    let (stopped, whole) = (dir.join("stopped"), dir.join("whole"));
+    let (stderr, status) = signalled(&long_run(&stopped), &stopped, signal);
+    assert_eq!(status, Some(code), "{stderr}");
     let kept = stored_units(&stopped).len();
     assert!(kept > 0 && kept < 20000, "{kept} units kept");
     let line = format!(
@@ -288,11 +308,120 @@ fn ctrl_c_keeps_the_finished_replicates_and_says_how_to_finish() {
     assert_eq!(stderr, line);
     assert!(!stopped.join("manifest.json").exists());
 
+    let mut resume = long_run(&stopped);
+    resume.push("--resume".into());
+    ok(&resume.iter().map(String::as_str).collect::<Vec<_>>());
+    ok(&long_run(&whole)
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>());
+    assert_same_tree(&stopped, &whole);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ctrl_c_keeps_the_finished_replicates_and_says_how_to_finish() {
+    stopped_run_keeps_its_replicates("INT", 130);
+}
+
+#[test]
+fn sigterm_keeps_the_finished_replicates_and_exits_with_143() {
+    stopped_run_keeps_its_replicates("TERM", 143);
+}
+
+#[test]
+fn ctrl_c_in_a_sweep_keeps_the_finished_units_and_resume_finishes_it() {
+    let dir = scratch("options-sweep-ctrl-c");
+    let (stopped, whole) = (dir.join("stopped"), dir.join("whole"));
+    let args = |out: &Path| {
+        vec![
+            "sweep".to_string(),
+            MANY_SMALL_SWEEP.to_string(),
+            "--replicates".into(),
+            "5000".into(),
+            "--out".into(),
+            out.to_str().unwrap().to_string(),
+        ]
+    };
+    let (stderr, status) = signalled(&args(&stopped), &stopped, "INT");
+    assert_eq!(status, Some(130), "{stderr}");
+    let kept = stored_units(&stopped).len();
+    assert!(kept > 0 && kept < 20000, "{kept} units kept");
+    let line = format!(
+        "interrupted: {kept} of 20000 replicates kept in {}; finish with: cascade sweep \
+         {MANY_SMALL_SWEEP} --seed 1 --replicates 5000 --out {} --resume\n",
+        stopped.display(),
+        stopped.display()
+    );
+    assert_eq!(stderr, line);
+    assert!(!stopped.join("manifest.json").exists());
+
     let mut resume = args(&stopped);
     resume.push("--resume".into());
     ok(&resume.iter().map(String::as_str).collect::<Vec<_>>());
     ok(&args(&whole).iter().map(String::as_str).collect::<Vec<_>>());
     assert_same_tree(&stopped, &whole);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_raised_resume_interrupted_leaves_a_directory_that_says_the_raised_count() {
+    let dir = scratch("options-raised-interrupted");
+    let (grown, fresh) = (dir.join("grown"), dir.join("fresh"));
+    let grown_out = grown.to_str().unwrap();
+    ok(&["run", QUICKSTART, "--replicates", "2", "--out", grown_out]);
+    // One thread, so that the interruption after one added replicate
+    // keeps exactly one.
+    let raised = [
+        "run",
+        QUICKSTART,
+        "--replicates",
+        "5",
+        "--out",
+        grown_out,
+        "--resume",
+        "--threads",
+        "1",
+    ];
+    // Interrupted after one of the three added replicates.
+    let out = cascade(&raised, &[("CASCADE_INTERRUPT_AFTER", "1")]);
+    assert_eq!(out.status.code(), Some(130));
+    assert_eq!(stored_units(&grown), (0..3).collect::<Vec<u64>>());
+    let run: serde_json::Value =
+        serde_json::from_slice(&fs::read(grown.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["replicates"], 5, "{run}");
+    let store = rusqlite::Connection::open(grown.join("store.sqlite")).unwrap();
+    let identity: String = store
+        .query_row("SELECT identity FROM cascade_store", [], |r| r.get(0))
+        .unwrap();
+    drop(store);
+    let identity: serde_json::Value = serde_json::from_str(&identity).unwrap();
+    assert_eq!(identity["replicates"], 5, "{identity}");
+    // Its identity is the raised run's: resuming it with fewer is refused.
+    let fewer = refused(
+        &[
+            "run",
+            QUICKSTART,
+            "--replicates",
+            "2",
+            "--out",
+            grown_out,
+            "--resume",
+        ],
+        &[],
+    );
+    assert!(fewer.contains("holds a run of 5 replicates"), "{fewer}");
+    ok(&raised);
+    ok(&[
+        "run",
+        QUICKSTART,
+        "--replicates",
+        "5",
+        "--out",
+        fresh.to_str().unwrap(),
+    ]);
+    assert_same_tree(&grown, &fresh);
+    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -457,7 +457,7 @@ fn an_edited_replicate_record_is_refused_on_resume_not_trusted() {
     let store = rusqlite::Connection::open(out.join("store.sqlite")).unwrap();
     let edited = store
         .execute(
-            "UPDATE cascade_units SET record = replace(record, '\"replicate\":1', '\"replicate\":3') \
+            "UPDATE cascade_units SET record = substr(record, 1, length(record) - 1) || x'01' \
              WHERE unit = 1",
             [],
         )

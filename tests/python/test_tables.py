@@ -29,6 +29,7 @@ POLARS = {
     "integer": pl.Int64,
     "boolean": pl.Boolean,
     "text": pl.String,
+    "name": pl.String,
 }
 
 # pandas with its nullable dtypes (a count column with empty values stays
@@ -40,6 +41,7 @@ PANDAS = {
     "integer": "Int64",
     "boolean": "boolean",
     "text": "string",
+    "name": "string",
 }
 
 # (scenario, replicates, whether it has therapy: one therapy.csv row per

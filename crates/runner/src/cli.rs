@@ -17,9 +17,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::execute::{
     Asked, apply_sets, emit, finish_run, require_format, run_all, thread_count, with_sets, within,
 };
-pub use crate::execute::{
-    EXIT_INPUT, EXIT_INTERRUPTED, EXIT_IO, EXIT_RUN, Failure, MAX_THREADS, made_by,
-};
+pub use crate::execute::{EXIT_INPUT, EXIT_IO, EXIT_RUN, Failure, MAX_THREADS, made_by};
 use crate::run::{ReplicateRecord, run_replicate};
 pub use crate::scenario::MAX_REPLICATES;
 use crate::scenario::{Scenario, ScenarioExtension, load};
@@ -335,9 +333,12 @@ pub fn main<X: ScenarioExtension>() -> ExitCode {
     };
     match execute::<X>(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Interrupted(line)) => {
-            eprintln!("{line}");
-            ExitCode::from(EXIT_INTERRUPTED)
+        Err(failure @ Failure::Interrupted(_)) => {
+            let code = failure.exit_code();
+            if let Failure::Interrupted(line) = failure {
+                eprintln!("{line}");
+            }
+            ExitCode::from(code)
         }
         Err(failure) => {
             let code = failure.exit_code();

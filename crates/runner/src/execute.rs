@@ -7,12 +7,10 @@
 //! finish a run directory with.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::output::{FORMAT, Manifest, ManifestReplicate, OutputDir, RunIdentity};
-pub use crate::progress::EXIT_INTERRUPTED;
+pub use crate::progress::{EXIT_INTERRUPTED, EXIT_TERMINATED};
 use crate::run::{ReplicateRecord, run_replicate};
 use crate::scenario::{Scenario, ScenarioExtension};
 use crate::schema::TableSchema;
@@ -53,19 +51,21 @@ pub enum Failure {
     /// (permission denied, disk full), standard output cannot be written.
     Io(String),
     /// Ctrl-C (or SIGTERM): the line saying what was kept and how to
-    /// finish the run.
+    /// finish the run (exit code 128 + the signal's number: 130, or 143
+    /// for SIGTERM).
     Interrupted(String),
 }
 
 impl Failure {
     /// The process's exit code for this failure: [`EXIT_INPUT`],
-    /// [`EXIT_RUN`] or [`EXIT_IO`].
+    /// [`EXIT_RUN`], [`EXIT_IO`], or for an interruption 128 + the
+    /// signal's number ([`EXIT_INTERRUPTED`], [`EXIT_TERMINATED`]).
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Input(_) => EXIT_INPUT,
             Failure::Run(_) => EXIT_RUN,
             Failure::Io(_) => EXIT_IO,
-            Failure::Interrupted(_) => EXIT_INTERRUPTED,
+            Failure::Interrupted(_) => crate::progress::interrupted_exit_code(),
         }
     }
 
@@ -301,6 +301,9 @@ pub(crate) fn run_all<X: ScenarioExtension>(
         ),
         None => None,
     };
+    if let Some(dir) = &dir {
+        dir.stream_tables(0..asked.replicates, &schemas, tables);
+    }
     let records = run_units(
         0..asked.replicates,
         threads,
@@ -414,6 +417,11 @@ pub(crate) fn require_format(format: crate::output::TableFormat) -> Result<(), F
 /// new message (a sweep's points done). On Ctrl-C no new unit starts,
 /// and the result is [`Failure::Interrupted`] saying nothing was kept
 /// (the caller with an output directory says what it kept).
+///
+/// Each worker takes the next unit not yet taken, so units finish about
+/// in order (an output directory writes its tables as they do,
+/// [`OutputDir::stream_tables`]); which thread runs a unit changes
+/// nothing in it.
 pub(crate) fn run_units(
     units: core::ops::Range<u64>,
     threads: Option<usize>,
@@ -426,27 +434,38 @@ pub(crate) fn run_units(
     let progress = crate::progress::Progress::new(units.end - units.start, label, noun);
     let armed = crate::progress::Armed::new();
     let failed = AtomicBool::new(false);
+    let next = AtomicU64::new(units.start);
     // `Ok(None)`: not run because another unit had failed, or Ctrl-C.
-    let results: Vec<Result<Option<ReplicateRecord>, Failure>> = pool.install(|| {
-        units
-            .into_par_iter()
-            .map(|u| {
-                if failed.load(Ordering::Relaxed) || crate::progress::interrupted() {
-                    return Ok(None);
-                }
-                let result = job(u);
-                match &result {
-                    Ok(done) => progress.tick(done.ran, message(u)),
-                    Err(_) => failed.store(true, Ordering::Relaxed),
-                }
-                result.map(|done| Some(done.record))
-            })
-            .collect()
+    let taken: Vec<Vec<(u64, UnitResult)>> = pool.broadcast(|_| {
+        let mut mine = Vec::new();
+        loop {
+            let u = next.fetch_add(1, Ordering::Relaxed);
+            if u >= units.end {
+                return mine;
+            }
+            if failed.load(Ordering::Relaxed) || crate::progress::interrupted() {
+                mine.push((u, Ok(None)));
+                continue;
+            }
+            let result = job(u);
+            match &result {
+                Ok(done) => progress.tick(done.ran, message(u)),
+                Err(_) => failed.store(true, Ordering::Relaxed),
+            }
+            mine.push((u, result.map(|done| Some(done.record))));
+        }
     });
     drop(armed);
+    let mut results: Vec<(u64, UnitResult)> = taken.into_iter().flatten().collect();
+    results.sort_unstable_by_key(|(u, _)| *u);
+    let results = results.into_iter().map(|(_, result)| result).collect();
     progress.finish();
     first_failure(results, noun)
 }
+
+/// A unit's record; `None` when it was not run (Ctrl-C, or another unit
+/// failed).
+type UnitResult = Result<Option<ReplicateRecord>, Failure>;
 
 /// A unit's record, and whether this process ran it (or read it back
 /// from the store), for the rate that progress reports.

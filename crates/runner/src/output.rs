@@ -29,6 +29,8 @@
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +38,9 @@ pub use crate::files::{bytes_text, read_limited};
 use crate::run::{ReplicateOutput, ReplicateRecord};
 use crate::schema::{Row, SchemaError, TABLES, Table, TableSchema};
 use crate::store::{FinishedUnit, STORE_FILE, Store, StoreError, StoredRun, StoredTable};
+
+mod stream;
+use stream::TableStream;
 
 /// The data dictionary's file.
 pub const DICTIONARY_FILE: &str = "dictionary.csv";
@@ -103,8 +108,10 @@ pub const PARQUET_MISSING: &str = "this cascade was built without Parquet: build
 /// `therapy.csv`, `resistance.csv`); 4 since the tables are written from
 /// one schema ([`crate::schema`]): days always as decimals (`50.0`), and
 /// `dictionary.csv`; 5 since the run store (`store.sqlite` in place of
-/// one directory per replicate).
-pub const FORMAT: u32 = 5;
+/// one directory per replicate); 6 since the store keeps records in a
+/// binary encoding and names ([`ColumnType::Name`](crate::schema::ColumnType::Name))
+/// once, by id.
+pub const FORMAT: u32 = 6;
 
 /// What a directory is a run of: everything that decides its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -275,8 +282,19 @@ pub struct OutputDir {
     scenario: String,
     /// The finished units.
     store: Store,
+    /// The combined CSV tables written while the units run, if they are
+    /// ([`OutputDir::stream_tables`]).
+    stream: Mutex<Option<TableStream>>,
+    /// Whether `stream` holds one (read without its lock).
+    streaming: AtomicBool,
     /// Held (locked) while the directory is open.
     _lock: fs::File,
+}
+
+impl core::fmt::Debug for TableStream {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("TableStream")
+    }
 }
 
 /// The lock file of an output directory.
@@ -456,6 +474,8 @@ impl OutputDir {
                 root: root.to_path_buf(),
                 scenario,
                 store,
+                stream: Mutex::new(None),
+                streaming: AtomicBool::new(false),
                 _lock: lock,
             }),
             Err(error) => {
@@ -513,6 +533,8 @@ impl OutputDir {
         let Some(record) = self.store.record(unit).map_err(store_error)? else {
             return Ok(None);
         };
+        // Read back, not run: the stream cannot have its rows.
+        self.stop_streaming();
         let consistent = record.replicate == replicate
             && record.metastases.len() == organs
             && record.macrometastases.len() == organs
@@ -551,6 +573,9 @@ impl OutputDir {
                 schemas.len()
             )));
         }
+        // Formatted here, on the worker's thread.
+        let texts = (self.streaming.load(Ordering::Relaxed))
+            .then(|| stream::unit_texts(schemas, &output.tables));
         // The store checks every value against its column.
         self.store
             .add(FinishedUnit {
@@ -558,7 +583,57 @@ impl OutputDir {
                 record: output.record,
                 tables: output.tables,
             })
-            .map_err(store_error)
+            .map_err(store_error)?;
+        if let Some(texts) = texts {
+            let mut stream = self.stream.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(taking) = stream.as_mut()
+                && taking.take(unit, texts).is_err()
+            {
+                // Given up: the tables are exported from the store.
+                *stream = None;
+                self.streaming.store(false, Ordering::Relaxed);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the combined tables of `schemas` while the units `units`
+    /// run ([`stream`]), when `format` is CSV and the store holds no unit
+    /// yet (a new run, not a resume): [`OutputDir::finish`] then renames
+    /// them into place instead of exporting them from the store. The bytes
+    /// are the same either way. Without it, or if the stream gives up,
+    /// `finish` exports from the store.
+    pub fn stream_tables(
+        &self,
+        units: core::ops::Range<u64>,
+        schemas: &[TableSchema],
+        format: TableFormat,
+    ) {
+        if format != TableFormat::Csv || !self.store.units().is_ok_and(|u| u.is_empty()) {
+            return;
+        }
+        if let Ok(stream) = TableStream::start(&self.root, schemas, units) {
+            *self.stream.lock().unwrap_or_else(|e| e.into_inner()) = Some(stream);
+            self.streaming.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Gives up the stream, if any (its temporary files removed).
+    fn stop_streaming(&self) {
+        if self.streaming.swap(false, Ordering::Relaxed) {
+            *self.stream.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+    }
+
+    /// The stream, if it holds every unit of `units`.
+    fn complete_stream(&self, units: &core::ops::Range<u64>) -> Option<TableStream> {
+        self.streaming.store(false, Ordering::Relaxed);
+        let stream = self
+            .stream
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()?;
+        stream.complete(units).then_some(stream)
     }
 
     /// Commits every finished unit to the store (as at the end of a run:
@@ -590,9 +665,19 @@ impl OutputDir {
         manifest: &Manifest,
     ) -> Result<(), OutputError> {
         self.commit()?;
+        let streamed = match self.complete_stream(&units) {
+            Some(stream) if format == TableFormat::Csv => {
+                stream
+                    .finish()
+                    .map_err(|(path, error)| OutputError::Io { path, error })?;
+                true
+            }
+            _ => false,
+        };
         for (index, schema) in schemas.iter().enumerate() {
             let path = self.root.join(format.file_name(schema.table.file));
             match format {
+                TableFormat::Csv if streamed => {}
                 TableFormat::Csv => write_atomic_with(&path, |out| {
                     let mut header = schema.csv_header();
                     header.push('\n');
@@ -783,11 +868,7 @@ pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut io::BufWriter<fs::File>) -> Result<(), OutputError>,
 ) -> Result<(), OutputError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let temporary = temporary_path(path);
     let written = (|| {
         let file = fs::File::create(&temporary).map_err(io_error(&temporary))?;
         let mut out = io::BufWriter::with_capacity(1 << 20, file);
@@ -803,6 +884,16 @@ pub fn write_atomic_with(
         let _ = fs::remove_file(&temporary);
     }
     written
+}
+
+/// The temporary name `path` is written under before it is renamed:
+/// `.NAME.tmp-PID` beside it (removed by a later `--resume`).
+fn temporary_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
 /// Opens (or creates) the lock file; whether this call created it.

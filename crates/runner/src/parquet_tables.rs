@@ -1,7 +1,7 @@
 //! The tables as Parquet files (cargo feature `parquet`), typed by the
 //! schema ([`crate::schema`]), never by their values: days and floats
 //! `Float64`, counts `UInt64`, integers `Int64`, booleans `Boolean`, text
-//! `Utf8`; a column is nullable where the schema says it may be empty. So
+//! and names `Utf8`; a column is nullable where the schema says it may be empty. So
 //! an empty table, or a column that is empty in every row, has the same
 //! types as any other run's, and two runs' files concatenate.
 
@@ -24,7 +24,7 @@ pub fn data_type(kind: ColumnType) -> DataType {
         ColumnType::Count => DataType::UInt64,
         ColumnType::Integer => DataType::Int64,
         ColumnType::Boolean => DataType::Boolean,
-        ColumnType::Text => DataType::Utf8,
+        ColumnType::Text | ColumnType::Name => DataType::Utf8,
     }
 }
 
@@ -77,7 +77,7 @@ fn column(kind: ColumnType, rows: &[Row], k: usize) -> ArrayRef {
                 })
                 .collect::<Vec<_>>(),
         )),
-        ColumnType::Text => Arc::new(StringArray::from(
+        ColumnType::Text | ColumnType::Name => Arc::new(StringArray::from(
             values
                 .map(|v| match v {
                     Value::Text(t) => Some(t.as_str()),

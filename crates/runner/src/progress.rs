@@ -14,21 +14,29 @@
 //! the store. The wall clock decides only what these lines say, never a
 //! result.
 //!
-//! Ctrl-C (SIGINT, and SIGTERM as Slurm sends at a job's time limit) while
-//! units run only sets a flag: the workers take no new
+//! Ctrl-C (SIGINT, and SIGTERM as Slurm sends at a job's time limit, and
+//! SIGHUP) while units run only sets a flag: the workers take no new
 //! unit, those running finish, and the command commits what it holds and
 //! says so. A second signal, or one outside that time, ends the process at
-//! once with exit code 130.
+//! once. Either way the exit code is 128 + the first signal's number, as a
+//! shell reports a process the signal ended: 130 for Ctrl-C, 143 for
+//! SIGTERM ([`interrupted_exit_code`]).
 
 use std::io::IsTerminal as _;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// The exit code of a run stopped by Ctrl-C or SIGTERM
-/// (a command's `Failure::Interrupted`): 128 + SIGINT, as a shell reports
-/// it.
+/// The exit code of a run stopped by Ctrl-C (a command's
+/// `Failure::Interrupted`): 128 + SIGINT, as a shell reports it.
 pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// The exit code of a run stopped by SIGTERM: 128 + SIGTERM.
+pub const EXIT_TERMINATED: u8 = 143;
+
+/// SIGINT's number, the signal taken for an interruption whose signal is
+/// not known (a simulated one, or a platform without numbers).
+const SIGINT: i32 = 2;
 
 /// The environment variable that sets the seconds between progress lines
 /// (a decimal number; `0` prints a line after every unit).
@@ -194,10 +202,24 @@ pub(crate) fn duration_text(seconds: f64) -> String {
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static ARMED: AtomicBool = AtomicBool::new(false);
 static HANDLER: std::sync::Once = std::sync::Once::new();
+/// The number of the first signal that interrupted the run.
+static SIGNAL: AtomicI32 = AtomicI32::new(SIGINT);
 
 /// Whether Ctrl-C (or SIGTERM) came while units ran: take no new unit.
 pub(crate) fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// The exit code of an interrupted run: 128 + the number of the signal
+/// that interrupted it ([`EXIT_INTERRUPTED`] for Ctrl-C,
+/// [`EXIT_TERMINATED`] for SIGTERM).
+pub fn interrupted_exit_code() -> u8 {
+    exit_code(SIGNAL.load(Ordering::SeqCst))
+}
+
+/// 128 + `signal`, as a shell reports a process that `signal` ended.
+fn exit_code(signal: i32) -> u8 {
+    u8::try_from(128 + signal.clamp(1, 127)).unwrap_or(EXIT_INTERRUPTED)
 }
 
 /// While alive, a signal sets [`interrupted`] instead of ending the
@@ -207,11 +229,7 @@ pub(crate) struct Armed(());
 impl Armed {
     /// Installs the handler (once per process) and arms it.
     pub(crate) fn new() -> Armed {
-        HANDLER.call_once(|| {
-            // Without a handler (another one installed by a lab's binary)
-            // a signal ends the process as it always did.
-            let _ = ctrlc::set_handler(on_signal);
-        });
+        HANDLER.call_once(install_handler);
         ARMED.store(true, Ordering::SeqCst);
         Armed(())
     }
@@ -223,21 +241,57 @@ impl Drop for Armed {
     }
 }
 
+/// Handles SIGINT, SIGTERM and SIGHUP on a thread of its own. Without a
+/// handler (the signals cannot be caught) a signal ends the process as it
+/// always did.
+#[cfg(unix)]
+fn install_handler() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                on_signal(signal);
+            }
+        });
+}
+
+/// Handles Ctrl-C (and the platform's termination signals) through
+/// ctrlc, which does not tell them apart: each counts as SIGINT.
+#[cfg(not(unix))]
+fn install_handler() {
+    let _ = ctrlc::set_handler(|| on_signal(SIGINT));
+}
+
 /// Runs on the handler's own thread (not in the signal's context).
-fn on_signal() {
+fn on_signal(signal: i32) {
     if ARMED.load(Ordering::SeqCst) && !INTERRUPTED.swap(true, Ordering::SeqCst) {
+        SIGNAL.store(signal, Ordering::SeqCst);
         // The command says what it kept once the running units finish.
         return;
+    }
+    if !INTERRUPTED.load(Ordering::SeqCst) {
+        SIGNAL.store(signal, Ordering::SeqCst);
     }
     eprintln!(
         "interrupted: stopped at once; the replicates committed are kept, and --resume finishes the run"
     );
-    std::process::exit(i32::from(EXIT_INTERRUPTED));
+    std::process::exit(i32::from(interrupted_exit_code()));
 }
 
 #[cfg(test)]
 mod tests {
-    use super::duration_text;
+    use super::{EXIT_INTERRUPTED, EXIT_TERMINATED, duration_text, exit_code};
+
+    #[test]
+    fn a_signal_s_exit_code_is_128_and_its_number() {
+        assert_eq!(exit_code(2), EXIT_INTERRUPTED);
+        assert_eq!(exit_code(15), EXIT_TERMINATED);
+        assert_eq!(exit_code(1), 129);
+    }
 
     #[test]
     fn durations_read_as_a_person_says_them() {

@@ -46,25 +46,34 @@ pub enum ColumnType {
     /// Text (`Utf8`), quoted in CSV when it holds a comma, a quote or a
     /// line break.
     Text,
+    /// A name from a short list that rows repeat (an organ, a clone, a
+    /// drug, a site's kind, why a replicate ended): text as
+    /// [`ColumnType::Text`] in CSV and Parquet (`Utf8`); the run store
+    /// keeps each name once and the rows an integer id of it.
+    Name,
 }
 
 impl ColumnType {
     /// Every type, in declaration order.
-    pub const ALL: [ColumnType; 6] = [
+    pub const ALL: [ColumnType; 7] = [
         ColumnType::Day,
         ColumnType::Count,
         ColumnType::Integer,
         ColumnType::Float,
         ColumnType::Boolean,
         ColumnType::Text,
+        ColumnType::Name,
     ];
 
     /// The SQLite column type: `REAL` for days and floats, `INTEGER` for
-    /// counts, integers and booleans (0 or 1), `TEXT` for text.
+    /// counts, integers, booleans (0 or 1) and names (the id of the name
+    /// in the store's `cascade_names`), `TEXT` for text.
     pub fn sql(self) -> &'static str {
         match self {
             ColumnType::Day | ColumnType::Float => "REAL",
-            ColumnType::Count | ColumnType::Integer | ColumnType::Boolean => "INTEGER",
+            ColumnType::Count | ColumnType::Integer | ColumnType::Boolean | ColumnType::Name => {
+                "INTEGER"
+            }
             ColumnType::Text => "TEXT",
         }
     }
@@ -77,12 +86,12 @@ impl ColumnType {
             ColumnType::Count => "UInt64",
             ColumnType::Integer => "Int64",
             ColumnType::Boolean => "Boolean",
-            ColumnType::Text => "Utf8",
+            ColumnType::Text | ColumnType::Name => "Utf8",
         }
     }
 
     /// Its name in the data dictionary and the docs: `day`, `count`,
-    /// `integer`, `float`, `boolean` or `text`.
+    /// `integer`, `float`, `boolean`, `text` or `name`.
     pub fn name(self) -> &'static str {
         match self {
             ColumnType::Day => "day",
@@ -91,6 +100,7 @@ impl ColumnType {
             ColumnType::Float => "float",
             ColumnType::Boolean => "boolean",
             ColumnType::Text => "text",
+            ColumnType::Name => "name",
         }
     }
 }
@@ -162,6 +172,11 @@ const fn day(name: &'static str, meaning: &'static str) -> Column {
 
 const fn text(name: &'static str, unit: &'static str, meaning: &'static str) -> Column {
     Column::new(name, ColumnType::Text, unit, meaning)
+}
+
+/// A column of names from a short list ([`ColumnType::Name`]).
+const fn name(name: &'static str, unit: &'static str, meaning: &'static str) -> Column {
+    Column::new(name, ColumnType::Name, unit, meaning)
 }
 
 const fn float(name: &'static str, unit: &'static str, meaning: &'static str) -> Column {
@@ -275,13 +290,20 @@ macro_rules! with_funnel {
     };
 }
 
-/// [`funnel_counts`], from the list of counters.
+/// [`funnel_counts`] and [`funnel_of_counts`], from the list of counters.
 macro_rules! funnel_reader {
     ([$(($field:ident, $name:literal, $unit:expr, $meaning:literal)),* $(,)?]) => {
         /// The counters of `funnel` in the order of their columns
         /// ([`funnel_columns`]).
         pub fn funnel_counts(funnel: &Funnel) -> [u64; FUNNEL_COUNTERS] {
             [$(funnel.$field),*]
+        }
+
+        /// The funnel whose counters, in the order of their columns, are
+        /// `counts` (the inverse of [`funnel_counts`]).
+        pub fn funnel_of_counts(counts: [u64; FUNNEL_COUNTERS]) -> Funnel {
+            let [$($field),*] = counts;
+            Funnel { $($field),* }
         }
     };
 }
@@ -344,7 +366,7 @@ pub const TABLES: [Table; 11] = [
                      digest` prints it",
                 ),
                 count("events", "events", "events dispatched"),
-                text(
+                name(
                     "stopped_by",
                     "reason",
                     "why it ended: `stop_day`; `max_events` if the guard cut it short; `relapse` \
@@ -399,8 +421,8 @@ pub const TABLES: [Table; 11] = [
                 "site id",
                 "the site's id in the replicate (the primary, if any, is site 0 and is not listed)",
             ),
-            text("organ", unit::ORGAN_NAME, "its organ"),
-            text(
+            name("organ", unit::ORGAN_NAME, "its organ"),
+            name(
                 "founder_clone",
                 unit::CLONE_NAME,
                 "the clone of the cell that founded it; for a metastasis founded by a clump, the \
@@ -464,12 +486,12 @@ pub const TABLES: [Table; 11] = [
         columns: funnel_counters!(with_funnel!(
             [
                 REPLICATE,
-                text(
+                name(
                     "organ",
                     unit::ORGAN_NAME,
                     "the organ the counts are under"
                 ),
-                text(
+                name(
                     "clone",
                     unit::CLONE_NAME,
                     "the clone the counts are under (a clump's leading clone for the clumps' columns)"
@@ -489,7 +511,7 @@ pub const TABLES: [Table; 11] = [
         columns: &[
             REPLICATE,
             day("day", "the harvest day"),
-            text("organ", unit::ORGAN_NAME, "the organ"),
+            name("organ", unit::ORGAN_NAME, "the organ"),
             count(
                 "colonies",
                 unit::METASTASES,
@@ -534,7 +556,7 @@ pub const TABLES: [Table; 11] = [
         columns: &[
             REPLICATE,
             day("day", "the observation day"),
-            text("organ", unit::ORGAN_NAME, "the organ"),
+            name("organ", unit::ORGAN_NAME, "the organ"),
             count(
                 "primary_cells",
                 unit::CELLS,
@@ -569,7 +591,7 @@ pub const TABLES: [Table; 11] = [
                 "the clone's id (founders first, in file order, then mutants in order of \
                  appearance)",
             ),
-            text(
+            name(
                 "name",
                 unit::CLONE_NAME,
                 "the file's name for founders, `<parent>.<n>` for mutants",
@@ -607,9 +629,9 @@ pub const TABLES: [Table; 11] = [
                 "site id",
                 "the site's id (the primary, if any, is site 0, as in `metastases.csv`)",
             ),
-            text("kind", "site kind", "`primary` or `metastasis`"),
-            text("organ", unit::ORGAN_NAME, "the site's organ"),
-            text("clone", unit::CLONE_NAME, "the clone"),
+            name("kind", "site kind", "`primary` or `metastasis`"),
+            name("organ", unit::ORGAN_NAME, "the site's organ"),
+            name("clone", unit::CLONE_NAME, "the clone"),
             count(
                 "cells",
                 unit::CELLS,
@@ -664,7 +686,7 @@ pub const TABLES: [Table; 11] = [
                   otherwise",
         columns: &[
             REPLICATE,
-            text("drug", "drug name", "the drug"),
+            name("drug", "drug name", "the drug"),
             count(
                 "resistant_cells",
                 unit::CELLS,
@@ -714,8 +736,8 @@ pub const TABLES: [Table; 11] = [
                 "site id",
                 "the site's id (the primary, if any, is site 0, as in `metastases.csv`)",
             ),
-            text("kind", "site kind", "`primary` or `metastasis`"),
-            text("organ", unit::ORGAN_NAME, "the site's organ"),
+            name("kind", "site kind", "`primary` or `metastasis`"),
+            name("organ", unit::ORGAN_NAME, "the site's organ"),
             count("cells", unit::CELLS, "the site's cells"),
             count(
                 "clones_alive",
@@ -764,7 +786,7 @@ pub const TABLES: [Table; 11] = [
                 "site id",
                 "the site's id (the primary, if any, is site 0)",
             ),
-            text("clone", unit::CLONE_NAME, "the clone"),
+            name("clone", unit::CLONE_NAME, "the clone"),
             count("clone_id", "clone id", "the clone's id, as in `clones.csv`"),
             count("cells", unit::CELLS, "the clone's cells in the site"),
         ],
@@ -932,7 +954,9 @@ pub const DICTIONARY: Table = Table {
             "type",
             "type name",
             "`day` (a float of days, always written with a decimal point), `count` (a whole \
-             number ≥ 0), `integer`, `float`, `boolean` (`true` or `false`) or `text`",
+             number ≥ 0), `integer`, `float`, `boolean` (`true` or `false`), `text`, or `name` \
+             (text from a short list: an organ's, a clone's or a drug's name, a site's kind, \
+             why a replicate ended; the run store keeps each name once)",
         ),
         text("unit", "unit", "what its values count or measure"),
         Column::new(
@@ -1280,7 +1304,7 @@ pub enum Value {
     Float(f64),
     /// A [`ColumnType::Boolean`].
     Boolean(bool),
-    /// A [`ColumnType::Text`].
+    /// A [`ColumnType::Text`] or [`ColumnType::Name`].
     Text(String),
 }
 
@@ -1321,10 +1345,12 @@ impl Value {
         }
     }
 
-    /// Whether it may be a value of `column`.
+    /// Whether it may be a value of `column` (text is a name's value
+    /// too).
     pub fn fits(&self, column: &Column) -> bool {
         match self.kind() {
             None => column.nullable,
+            Some(ColumnType::Text) => matches!(column.kind, ColumnType::Text | ColumnType::Name),
             Some(kind) => kind == column.kind,
         }
     }
@@ -1362,7 +1388,7 @@ impl Value {
                 "false" => Some(Value::Boolean(false)),
                 _ => None,
             },
-            ColumnType::Text => Some(Value::Text(field.to_string())),
+            ColumnType::Text | ColumnType::Name => Some(Value::Text(field.to_string())),
         }
     }
 }
@@ -1378,6 +1404,16 @@ pub fn day_text(day: f64) -> String {
 /// Appends [`day_text`] of `day` to `out`.
 fn write_day(day: f64, out: &mut String) {
     use core::fmt::Write as _;
+    // A whole day (most are: observation and stop days) without the float
+    // formatter: its digits and `.0`, as the formatter writes it.
+    if day.trunc() == day && day.abs() < 1e15 {
+        if day == 0.0 && day.is_sign_negative() {
+            out.push('-');
+        }
+        out.push_str(itoa::Buffer::new().format(day as i64));
+        out.push_str(".0");
+        return;
+    }
     let start = out.len();
     let _ = write!(out, "{day}");
     if day.is_finite() && !out[start..].contains('.') {

@@ -479,6 +479,9 @@ pub fn sweep<X: ScenarioExtension>(request: &SweepRequest<'_>) -> Result<String,
         ),
         None => None,
     };
+    if let Some(dir) = &dir {
+        dir.stream_tables(units.clone(), &plan.schemas, request.format);
+    }
     let label = match request.shard {
         Some(shard) => format!("{} (slice {shard})", request.file.display()),
         None => request.file.display().to_string(),

@@ -17,6 +17,11 @@
 //! a unit whose rows were damaged or edited after SQLite's own integrity
 //! check passes.
 //!
+//! A unit's record is kept in a compact binary encoding
+//! ([`record`](self::record)), its digest, replicate and events in
+//! columns of their own. A name ([`ColumnType::Name`]: an organ, a clone)
+//! is kept once, in `cascade_names`, and a row holds its id.
+//!
 //! Values keep their type through the store: counts are SQLite integers
 //! (a `u64` above `i64::MAX` stored as its two's-complement bits), days and
 //! reals are SQLite reals (a NaN, which SQLite would store as NULL, and
@@ -24,6 +29,7 @@
 //! eight bytes), Booleans are 0 or 1, text is text, and an
 //! empty value is NULL.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -33,6 +39,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::run::ReplicateRecord;
 use crate::schema::{Column, ColumnType, Row, Value};
+
+mod record;
 
 /// The store's file name in a run directory.
 pub const STORE_FILE: &str = "store.sqlite";
@@ -47,9 +55,11 @@ pub const BATCH_SECONDS: f64 = 0.5;
 /// the unit in these low bits.
 const ROW_BITS: u32 = 24;
 
-/// The store's own layout version (its tables of identity and units):
-/// a store of another version is refused, not guessed at.
-const LAYOUT: i64 = 1;
+/// The store's own layout version (its tables of identity, units and
+/// names): a store of another version is refused, not guessed at. 2 since
+/// the records are binary ([`record`](self::record)) and names are kept
+/// once (`cascade_names`).
+const LAYOUT: i64 = 2;
 
 /// What went wrong with a store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +137,9 @@ pub struct Store {
     /// Units finished and not yet committed, and when the oldest finished.
     pending: Mutex<(Vec<FinishedUnit>, Option<Instant>)>,
     connection: Mutex<Connection>,
+    /// The id of every name in `cascade_names` (taken after the
+    /// connection, when both are).
+    names: Mutex<BTreeMap<String, i64>>,
 }
 
 impl core::fmt::Debug for Store {
@@ -159,8 +172,9 @@ impl Store {
              CREATE TABLE cascade_store (layout INTEGER NOT NULL, identity TEXT NOT NULL,
                  scenario_name TEXT NOT NULL, scenario_text TEXT NOT NULL);
              CREATE TABLE cascade_units (unit INTEGER PRIMARY KEY, replicate INTEGER NOT NULL,
-                 digest TEXT NOT NULL, events INTEGER NOT NULL, record TEXT NOT NULL,
-                 rows INTEGER NOT NULL, checksum TEXT NOT NULL);
+                 digest TEXT NOT NULL, events INTEGER NOT NULL, record BLOB NOT NULL,
+                 rows INTEGER NOT NULL, checksum INTEGER NOT NULL);
+             CREATE TABLE cascade_names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
              CREATE TABLE cascade_tables (position INTEGER PRIMARY KEY, name TEXT NOT NULL,
                  columns TEXT NOT NULL);",
         );
@@ -185,7 +199,7 @@ impl Store {
                 .map_err(&sqlite)?;
         }
         connection.execute_batch("COMMIT;").map_err(&sqlite)?;
-        Ok(Store::new(path, connection, tables))
+        Store::new(path, connection, tables)
     }
 
     /// Opens the store at `path`, which must hold `tables` (names, columns
@@ -216,16 +230,22 @@ impl Store {
                 path.display()
             )));
         }
-        Ok(Store::new(path, connection, tables))
+        Store::new(path, connection, tables)
     }
 
-    fn new(path: &Path, connection: Connection, tables: &[StoredTable]) -> Store {
-        Store {
+    fn new(
+        path: &Path,
+        connection: Connection,
+        tables: &[StoredTable],
+    ) -> Result<Store, StoreError> {
+        let names = name_ids(stored_names(&connection, path)?);
+        Ok(Store {
             path: path.to_path_buf(),
             tables: tables.to_vec(),
             pending: Mutex::new((Vec::new(), None)),
             connection: Mutex::new(connection),
-        }
+            names: Mutex::new(names),
+        })
     }
 
     /// The store's file.
@@ -282,24 +302,24 @@ impl Store {
     ///
     /// SQLite's failure, or a record that cannot be read.
     pub fn record(&self, unit: u64) -> Result<Option<ReplicateRecord>, StoreError> {
-        let text: Option<String> = self
-            .connection()
-            .query_row(
-                "SELECT record FROM cascade_units WHERE unit = ?1",
-                params![unit as i64],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(sqlite_error(&self.path, "reading a record"))?;
-        text.map(|text| {
-            serde_json::from_str(&text).map_err(|e| {
+        let Some(header) = self.unit_header(unit)? else {
+            return Ok(None);
+        };
+        let UnitHeader {
+            replicate,
+            digest,
+            events,
+            record,
+        } = header;
+        record::decode(&record, digest, replicate, events)
+            .map(Some)
+            .ok_or_else(|| {
                 StoreError::Damaged(format!(
-                    "{}: the record of unit {unit} is unreadable ({e})",
+                    "{}: the record of unit {unit} is unreadable (damaged, or written by \
+                     another version): remove the store and run again",
                     self.path.display()
                 ))
             })
-        })
-        .transpose()
     }
 
     /// The committed units, in order.
@@ -428,8 +448,13 @@ impl Store {
         let mut hashers: std::collections::BTreeMap<u64, (Checksum, u64)> =
             units.iter().map(|&u| (u, (Checksum::new(), 0))).collect();
         for (unit, (hasher, _)) in &mut hashers {
-            let (digest, record) = self.unit_header(*unit)?;
-            hash_header(hasher, &digest, &record);
+            let header = self.unit_header(*unit)?.ok_or_else(|| {
+                StoreError::Damaged(format!(
+                    "{}: unit {unit} left the store while it was checked",
+                    self.path.display()
+                ))
+            })?;
+            hash_header(hasher, &header);
         }
         for table in 0..self.tables.len() {
             let mut orphan = None;
@@ -462,11 +487,11 @@ impl Store {
         while let Some(row) = found.next().map_err(&sqlite)? {
             let unit = row.get::<_, i64>(0).map_err(&sqlite)? as u64;
             let rows = row.get::<_, i64>(1).map_err(&sqlite)? as u64;
-            let checksum: String = row.get(2).map_err(&sqlite)?;
+            let checksum = row.get::<_, i64>(2).map_err(&sqlite)? as u64;
             let Some((hasher, counted)) = hashers.remove(&unit) else {
                 continue;
             };
-            if counted != rows || hasher.hex() != checksum {
+            if counted != rows || hasher.0 != checksum {
                 return Err(StoreError::Damaged(format!(
                     "{}: the rows of unit {unit} are damaged ({counted} rows found, {rows} \
                      committed; the checksum differs): remove the store and run again",
@@ -494,32 +519,72 @@ impl Store {
                 params![other.display().to_string()],
             )
             .map_err(&sqlite)?;
+        // The part's names that are new here get the next ids (as SQL
+        // cannot number them without a window function over a changing
+        // table), and its rows' ids of names are translated to this store's.
         let mut sql = String::from(
-            "BEGIN;
-             CREATE TEMP TABLE cascade_new AS SELECT unit FROM part.cascade_units
+            "CREATE TEMP TABLE cascade_new AS SELECT unit FROM part.cascade_units
                  WHERE unit NOT IN (SELECT unit FROM main.cascade_units);
              INSERT INTO main.cascade_units SELECT * FROM part.cascade_units
                  WHERE unit IN (SELECT unit FROM cascade_new);",
         );
         for table in &self.tables {
             let name = quoted(&table.name);
+            let values: Vec<String> = std::iter::once("t.id".to_string())
+                .chain(table.columns.iter().map(|c| {
+                    let column = format!("t.{}", quoted(&c.name));
+                    if c.kind == ColumnType::Name {
+                        format!(
+                            "(SELECT m.id FROM main.cascade_names m WHERE m.name = \
+                             (SELECT p.name FROM part.cascade_names p WHERE p.id = {column}))"
+                        )
+                    } else {
+                        column
+                    }
+                }))
+                .collect();
             sql.push_str(&format!(
-                "INSERT INTO main.{name} SELECT * FROM part.{name} \
-                 WHERE (id >> {ROW_BITS}) IN (SELECT unit FROM cascade_new);"
+                "INSERT INTO main.{name} SELECT {} FROM part.{name} AS t \
+                 WHERE (t.id >> {ROW_BITS}) IN (SELECT unit FROM cascade_new);",
+                values.join(", ")
             ));
         }
-        let result = connection.execute_batch(&sql).and_then(|()| {
-            let copied: i64 =
-                connection.query_row("SELECT count(*) FROM cascade_new", [], |r| r.get(0))?;
-            connection.execute_batch("DROP TABLE cascade_new; COMMIT;")?;
-            Ok(copied as u64)
-        });
+        let add_names = || -> rusqlite::Result<()> {
+            let known: i64 = connection.query_row(
+                "SELECT coalesce(max(id) + 1, 0) FROM main.cascade_names",
+                [],
+                |r| r.get(0),
+            )?;
+            let mut new = connection.prepare(
+                "SELECT name FROM part.cascade_names
+                 WHERE name NOT IN (SELECT name FROM main.cascade_names) ORDER BY id",
+            )?;
+            let new: Vec<String> = new.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            for (id, name) in (known..).zip(new) {
+                connection.execute(
+                    "INSERT INTO main.cascade_names VALUES (?1, ?2)",
+                    params![id, name],
+                )?;
+            }
+            Ok(())
+        };
+        let result = connection
+            .execute_batch("BEGIN;")
+            .and_then(|()| add_names())
+            .and_then(|()| connection.execute_batch(&sql))
+            .and_then(|()| {
+                let copied: i64 =
+                    connection.query_row("SELECT count(*) FROM cascade_new", [], |r| r.get(0))?;
+                connection.execute_batch("DROP TABLE cascade_new; COMMIT;")?;
+                Ok(copied as u64)
+            });
         if result.is_err() {
             let _ = connection.execute_batch("ROLLBACK;");
         }
         let detached = connection.execute("DETACH DATABASE part", []);
         let copied = result.map_err(&sqlite)?;
         detached.map_err(&sqlite)?;
+        *self.names() = name_ids(stored_names(&connection, &self.path)?);
         Ok(copied)
     }
 
@@ -527,13 +592,28 @@ impl Store {
         self.connection.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn unit_header(&self, unit: u64) -> Result<(String, String), StoreError> {
+    fn names(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, i64>> {
+        self.names.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What `cascade_units` holds of unit `unit`, if it is committed.
+    fn unit_header(&self, unit: u64) -> Result<Option<UnitHeader>, StoreError> {
         self.connection()
             .query_row(
-                "SELECT digest, record FROM cascade_units WHERE unit = ?1",
+                "SELECT replicate, digest, events, record FROM cascade_units WHERE unit = ?1",
                 params![unit as i64],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| {
+                    Ok(UnitHeader {
+                        replicate: row.get::<_, i64>(0)? as u64,
+                        digest: row.get(1)?,
+                        events: row.get::<_, i64>(2)? as u64,
+                        // Its bytes, even if an edit made them text:
+                        // the checksum then names the unit as damaged.
+                        record: row.get_ref(3)?.as_bytes()?.to_vec(),
+                    })
+                },
             )
+            .optional()
             .map_err(sqlite_error(&self.path, "reading a unit"))
     }
 
@@ -578,13 +658,23 @@ impl Store {
 
     fn commit(&self, batch: &[FinishedUnit]) -> Result<(), StoreError> {
         let mut connection = self.connection();
+        let mut names = self.names();
         let sqlite = sqlite_error(&self.path, "committing finished replicates");
         let transaction = connection.transaction().map_err(&sqlite)?;
+        // Names first seen in this batch, numbered on from the known ones:
+        // kept only once the batch is committed.
+        let mut new_names = NewNames {
+            first: names.values().max().map_or(0, |m| m + 1),
+            ids: BTreeMap::new(),
+        };
         {
             let mut unit_statement = transaction
                 .prepare_cached(
                     "INSERT OR IGNORE INTO cascade_units VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
+                .map_err(&sqlite)?;
+            let mut name_statement = transaction
+                .prepare_cached("INSERT INTO cascade_names VALUES (?1, ?2)")
                 .map_err(&sqlite)?;
             let mut inserts = Vec::with_capacity(self.tables.len());
             for table in &self.tables {
@@ -595,14 +685,14 @@ impl Store {
                 );
             }
             for finished in batch {
-                let record = serde_json::to_string(&finished.record).map_err(|e| {
-                    StoreError::Refused(format!(
-                        "cannot encode the record of unit {}: {e}",
-                        finished.unit
-                    ))
-                })?;
+                let header = UnitHeader {
+                    replicate: finished.record.replicate,
+                    digest: finished.record.digest.clone(),
+                    events: finished.record.events,
+                    record: record::encode(&finished.record),
+                };
                 let mut hasher = Checksum::new();
-                hash_header(&mut hasher, &finished.record.digest, &record);
+                hash_header(&mut hasher, &header);
                 let mut rows = 0u64;
                 for (table, table_rows) in finished.tables.iter().enumerate() {
                     for row in table_rows {
@@ -613,12 +703,12 @@ impl Store {
                 let added = unit_statement
                     .execute(params![
                         finished.unit as i64,
-                        finished.record.replicate as i64,
-                        finished.record.digest,
-                        finished.record.events as i64,
-                        record,
+                        header.replicate as i64,
+                        header.digest,
+                        header.events as i64,
+                        header.record,
                         rows as i64,
-                        hasher.hex(),
+                        hasher.0 as i64,
                     ])
                     .map_err(&sqlite)?;
                 if added == 0 {
@@ -626,7 +716,9 @@ impl Store {
                     // same rows, by determinism).
                     continue;
                 }
-                for (insert, table_rows) in inserts.iter_mut().zip(&finished.tables) {
+                for ((insert, table_rows), table) in
+                    inserts.iter_mut().zip(&finished.tables).zip(&self.tables)
+                {
                     for (index, row) in table_rows.iter().enumerate() {
                         let id = row_id(finished.unit, index).ok_or_else(|| {
                             StoreError::Refused(format!(
@@ -636,16 +728,79 @@ impl Store {
                             ))
                         })?;
                         insert.raw_bind_parameter(1, id).map_err(&sqlite)?;
-                        for (k, value) in row.iter().enumerate() {
-                            bind(insert, k + 2, value).map_err(&sqlite)?;
+                        for (k, (value, column)) in row.iter().zip(&table.columns).enumerate() {
+                            match (value, column.kind) {
+                                (Value::Text(name), ColumnType::Name) => {
+                                    let id =
+                                        name_id(name, &names, &mut new_names, &mut name_statement)
+                                            .map_err(&sqlite)?;
+                                    insert.raw_bind_parameter(k + 2, id)
+                                }
+                                _ => bind(insert, k + 2, value),
+                            }
+                            .map_err(&sqlite)?;
                         }
                         insert.raw_execute().map_err(&sqlite)?;
                     }
                 }
             }
         }
-        transaction.commit().map_err(&sqlite)
+        transaction.commit().map_err(&sqlite)?;
+        names.append(&mut new_names.ids);
+        Ok(())
     }
+}
+
+/// What `cascade_units` holds of a unit beside its rows' count and
+/// checksum.
+struct UnitHeader {
+    replicate: u64,
+    digest: String,
+    events: u64,
+    /// The record, encoded ([`record::encode`]).
+    record: Vec<u8>,
+}
+
+/// The names a batch adds: their ids, from `first` on.
+struct NewNames {
+    first: i64,
+    ids: BTreeMap<String, i64>,
+}
+
+/// The id of `name`: known, new in this batch, or added now (to
+/// `cascade_names` through `insert`, and to `new`) with the next id.
+fn name_id(
+    name: &str,
+    known: &BTreeMap<String, i64>,
+    new: &mut NewNames,
+    insert: &mut rusqlite::CachedStatement<'_>,
+) -> rusqlite::Result<i64> {
+    if let Some(&id) = known.get(name).or_else(|| new.ids.get(name)) {
+        return Ok(id);
+    }
+    let next = new.first + new.ids.len() as i64;
+    insert.execute(params![next, name])?;
+    new.ids.insert(name.to_string(), next);
+    Ok(next)
+}
+
+/// The names of `cascade_names` by id.
+fn stored_names(connection: &Connection, path: &Path) -> Result<Vec<(i64, String)>, StoreError> {
+    let sqlite = sqlite_error(path, "reading the names");
+    let mut statement = connection
+        .prepare_cached("SELECT id, name FROM cascade_names ORDER BY id")
+        .map_err(&sqlite)?;
+    let names = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .map_err(&sqlite)?
+        .collect::<Result<Vec<(i64, String)>, _>>()
+        .map_err(&sqlite)?;
+    Ok(names)
+}
+
+/// Each name's id, from [`stored_names`].
+fn name_ids(names: Vec<(i64, String)>) -> BTreeMap<String, i64> {
+    names.into_iter().map(|(id, name)| (name, id)).collect()
 }
 
 /// Calls `row` with every row of `stored` of the units in `units`, read
@@ -668,6 +823,12 @@ fn read_rows(
             .join(", "),
         quoted(&stored.name)
     );
+    let names: BTreeMap<i64, String> = if stored.columns.iter().any(|c| c.kind == ColumnType::Name)
+    {
+        stored_names(connection, path)?.into_iter().collect()
+    } else {
+        BTreeMap::new()
+    };
     let mut statement = connection.prepare_cached(&sql).map_err(&sqlite)?;
     let mut rows = statement
         .query(params![first_id(units.start), first_id(units.end)])
@@ -678,7 +839,7 @@ fn read_rows(
         values.clear();
         for (index, column) in stored.columns.iter().enumerate() {
             let sql = found.get_ref(index + 1).map_err(&sqlite)?;
-            values.push(from_sql(sql, column).ok_or_else(|| {
+            values.push(from_sql(sql, column, &names).ok_or_else(|| {
                 StoreError::Damaged(format!(
                     "{}: table {}, unit {unit}: column {} holds a value of the wrong type",
                     path.display(),
@@ -880,8 +1041,9 @@ fn bind(
     }
 }
 
-/// The value `sql` read from `column`; `None` when it cannot be one.
-fn from_sql(sql: ValueRef<'_>, column: &Column) -> Option<Value> {
+/// The value `sql` read from `column` (a name's through `names`, by id);
+/// `None` when it cannot be one.
+fn from_sql(sql: ValueRef<'_>, column: &Column, names: &BTreeMap<i64, String>) -> Option<Value> {
     Some(match (sql, column.kind) {
         (ValueRef::Null, _) if column.nullable => Value::Null,
         (ValueRef::Integer(n), ColumnType::Count) => Value::Count(n as u64),
@@ -893,6 +1055,7 @@ fn from_sql(sql: ValueRef<'_>, column: &Column) -> Option<Value> {
         (ValueRef::Integer(0), ColumnType::Boolean) => Value::Boolean(false),
         (ValueRef::Integer(1), ColumnType::Boolean) => Value::Boolean(true),
         (ValueRef::Text(t), ColumnType::Text) => Value::Text(String::from_utf8(t.to_vec()).ok()?),
+        (ValueRef::Integer(id), ColumnType::Name) => Value::Text(names.get(&id)?.clone()),
         _ => return None,
     })
 }
@@ -931,15 +1094,13 @@ impl Checksum {
             self.word(u64::from_le_bytes(word));
         }
     }
-
-    fn hex(&self) -> String {
-        format!("{:016x}", self.0)
-    }
 }
 
-fn hash_header(hasher: &mut Checksum, digest: &str, record: &str) {
-    hasher.bytes(digest.as_bytes());
-    hasher.bytes(record.as_bytes());
+fn hash_header(hasher: &mut Checksum, header: &UnitHeader) {
+    hasher.word(header.replicate);
+    hasher.word(header.events);
+    hasher.bytes(header.digest.as_bytes());
+    hasher.bytes(&header.record);
 }
 
 /// Feeds row `row` of table `table` to `hasher`: each value as a tag and
@@ -996,6 +1157,7 @@ mod tests {
                     column("real", ColumnType::Float, false),
                     column("flag", ColumnType::Boolean, false),
                     column("name \"quoted\"", ColumnType::Text, true),
+                    column("organ", ColumnType::Name, true),
                 ],
             },
             StoredTable {
@@ -1046,6 +1208,12 @@ mod tests {
                 Value::Text(format!("clone \"{u}\", ü"))
             } else {
                 Value::Null
+            },
+            // Names a few units share, first seen in different batches
+            // and stores.
+            match u % 5 {
+                0 => Value::Null,
+                k => Value::Text(format!("organ {}", (u / 5 + k) % 7)),
             },
         ];
         FinishedUnit {

@@ -25,6 +25,10 @@ fn written(kind: ColumnType) -> &'static str {
         ColumnType::Float => "a number (`0.25`, `3`, `1e-7`), the shortest that reads back exactly",
         ColumnType::Boolean => "`true` or `false`",
         ColumnType::Text => "text, quoted when it holds a comma, a quote or a line break",
+        ColumnType::Name => {
+            "text from a short list (an organ's, a clone's, a drug's name), written as text; \
+             the run store keeps each name once"
+        }
     }
 }
 

@@ -90,9 +90,17 @@ fn every_day_column_is_a_day_and_days_are_written_as_decimals() {
         (1e-7, "0.0000001"),
         (1e20, "100000000000000000000.0"),
         (1.0 / 3.0, "0.3333333333333333"),
+        (-0.0, "-0.0"),
+        (-3.0, "-3.0"),
+        (999_999_999_999_999.0, "999999999999999.0"),
+        (1e15, "1000000000000000.0"),
     ] {
         assert_eq!(day_text(day), text);
         assert_eq!(text.parse::<f64>().unwrap(), day, "{text} reads back");
+    }
+    // Whole days, written without the float formatter, as it writes them.
+    for day in (0..2000).map(|k| f64::from(k) * 0.5 - 300.0) {
+        assert_eq!(day_text(day), format!("{day:?}"), "{day}");
     }
     let mut out = String::new();
     Value::Day(50.0).write_csv(&mut out);
@@ -392,6 +400,7 @@ fn the_types_name_their_sql_and_parquet_types() {
             ("float", "Float64", "REAL"),
             ("boolean", "Boolean", "INTEGER"),
             ("text", "Utf8", "TEXT"),
+            ("name", "Utf8", "INTEGER"),
         ]
     );
 }
