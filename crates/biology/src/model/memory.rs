@@ -189,7 +189,7 @@ impl CascadeState {
         let used = self.memory_use(ctx.pending());
         if used.total() > budget {
             return Err(CascadeError::MemoryBudget {
-                used,
+                used: Box::new(used),
                 budget,
                 day: ctx.now().days(),
             });
