@@ -292,3 +292,31 @@ fn the_human_scale_benchmark_runs_shortened() {
     // The doomed made no events: far fewer events than cells shed.
     assert!(finished.simulation.dispatched() < f.shed / 5);
 }
+
+/// The heterogeneous benchmark (`scenarios/bench/human_scale_heterogeneous.ron`,
+/// run by `cascade bench`) is valid and runs, cut to its first 60 days:
+/// mutants arise (about 10² by then), every clone's parent exists and was
+/// born no later, every clone's name leads back to it, and cells are
+/// conserved per clone.
+#[test]
+fn the_heterogeneous_benchmark_runs_shortened() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = root.join("scenarios/bench/human_scale_heterogeneous.ron");
+    let text = std::fs::read_to_string(&path).expect("the benchmark is shipped");
+    let shipped = parse::<NoExtension>(&text, &path).expect("a valid scenario");
+    let mut file = shipped.file.clone();
+    file.stop_day = 60.0;
+    let scenario = shipped.with_file(file).expect("valid");
+    let finished = simulate(&scenario, scenario.file.seed, 0).expect("runs");
+    let state = finished.state();
+    let lineage = state.lineage();
+    assert!(lineage.len() > 20, "clones {}", lineage.len());
+    for clone in lineage.iter() {
+        if let Some(parent) = clone.parent {
+            assert!(parent < clone.id);
+            assert!(lineage.clone_of(parent).born_at <= clone.born_at);
+        }
+        assert_eq!(lineage.by_name(&lineage.name(clone.id)), Some(clone.id));
+    }
+    state.check_conservation().expect("cells conserved");
+}

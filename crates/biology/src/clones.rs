@@ -100,14 +100,15 @@ impl Phenotype {
     }
 }
 
-/// A clone: where it came from and what its cells do.
+/// A clone: where it came from and what its cells do. Its name is not
+/// kept but made from the lineage when asked for ([`Lineage::name`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TumourClone {
     /// Its index.
     pub id: CloneId,
-    /// A name: the scenario's for founding clones, `"<parent>.<n>"` for
-    /// mutants.
-    pub name: String,
+    /// Its number among its parent's mutants (from 1; 0 for a founding
+    /// clone): a mutant's name is `"<parent>.<number>"`.
+    pub number: u32,
     /// The clone it arose from; `None` for a founding clone.
     pub parent: Option<CloneId>,
     /// When it arose (time zero for founding clones).
@@ -198,24 +199,49 @@ fn factor(sigma: f64, rng: &mut RandomStream) -> f64 {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Lineage {
     clones: Vec<TumourClone>,
+    /// The founding clones' names, by index.
+    founders: Vec<String>,
 }
 
 impl Lineage {
     /// The founding clones (named, with their phenotypes).
     pub fn new(founders: Vec<(String, Phenotype)>) -> Self {
-        let clones = founders
+        let (names, clones) = founders
             .into_iter()
             .enumerate()
-            .map(|(i, (name, phenotype))| TumourClone {
-                id: CloneId(i as u32),
-                name,
-                parent: None,
-                born_at: Time::ZERO,
-                phenotype,
-                mutants: 0,
+            .map(|(i, (name, phenotype))| {
+                let clone = TumourClone {
+                    id: CloneId(i as u32),
+                    number: 0,
+                    parent: None,
+                    born_at: Time::ZERO,
+                    phenotype,
+                    mutants: 0,
+                };
+                (name, clone)
             })
-            .collect();
-        Lineage { clones }
+            .unzip();
+        Lineage {
+            clones,
+            founders: names,
+        }
+    }
+
+    /// The name of `id`: the scenario's for a founding clone,
+    /// `"<parent>.<n>"` for the parent's n-th mutant.
+    pub fn name(&self, id: CloneId) -> String {
+        let mut numbers = Vec::new();
+        let mut clone = &self.clones[id.index()];
+        while let Some(parent) = clone.parent {
+            numbers.push(clone.number);
+            clone = &self.clones[parent.index()];
+        }
+        let mut name = self.founders[clone.id.index()].clone();
+        for number in numbers.iter().rev() {
+            name.push('.');
+            name.push_str(&number.to_string());
+        }
+        name
     }
 
     /// The clone `id`.
@@ -245,7 +271,18 @@ impl Lineage {
 
     /// The clone with this name.
     pub fn by_name(&self, name: &str) -> Option<CloneId> {
-        self.clones.iter().find(|c| c.name == name).map(|c| c.id)
+        let mut parts = name.split('.');
+        let founder = parts.next()?;
+        let mut id = CloneId(self.founders.iter().position(|f| f == founder)? as u32);
+        for part in parts {
+            let number: u32 = part.parse().ok()?;
+            // A clone's mutants come after it, in the order they arose.
+            id = self.clones[id.index() + 1..]
+                .iter()
+                .find(|c| c.parent == Some(id) && c.number == number)?
+                .id;
+        }
+        Some(id)
     }
 
     /// Adds a mutant of `parent`, born `now`, with phenotype `phenotype`.
@@ -253,10 +290,10 @@ impl Lineage {
         let id = CloneId(self.clones.len() as u32);
         let parent_clone = &mut self.clones[parent.index()];
         parent_clone.mutants += 1;
-        let name = format!("{}.{}", parent_clone.name, parent_clone.mutants);
+        let number = parent_clone.mutants;
         self.clones.push(TumourClone {
             id,
-            name,
+            number,
             parent: Some(parent),
             born_at: now,
             phenotype,

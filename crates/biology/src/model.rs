@@ -459,7 +459,13 @@ impl CascadeState {
                 return Err(format!(
                     "clone {}: seeded {} + born {} != alive {} + died {} + killed {} + removed {} \
                      + died by the extension's fates {fated}",
-                    clone.name, l.seeded, l.born, alive, l.died, l.killed, l.removed
+                    self.lineage.name(clone.id),
+                    l.seeded,
+                    l.born,
+                    alive,
+                    l.died,
+                    l.killed,
+                    l.removed
                 ));
             }
         }
@@ -1235,7 +1241,7 @@ impl CascadeState {
                 .map(|o| format!(" in the {}", self.config.organs.organ(o).name))
                 .unwrap_or_default();
             return Err(CascadeError::RateOutOfRange {
-                clone: self.lineage.clone_of(mutant).name.clone(),
+                clone: self.lineage.name(mutant),
                 field: bad.field.to_string(),
                 fate: format!("{}{place}", bad.fate),
                 rate: bad.rate,

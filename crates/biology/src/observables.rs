@@ -2,6 +2,8 @@
 //! log): the attrition funnel per clone and organ, the cell ledger per
 //! clone, harvests and the burden on a time grid.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::clones::CloneId;
@@ -118,19 +120,56 @@ impl Funnel {
     }
 }
 
-/// The funnel for every (clone, organ) pair.
+impl Funnel {
+    /// Every counter 0.
+    pub const ZERO: Funnel = Funnel {
+        shed: 0,
+        injected: 0,
+        died_in_circulation: 0,
+        arrested: 0,
+        passed: 0,
+        extravasated: 0,
+        died_in_vessel: 0,
+        died_in_parenchyma: 0,
+        entered_dormancy: 0,
+        left_dormancy: 0,
+        died_dormant: 0,
+        micrometastases: 0,
+        macrometastases: 0,
+        detected: 0,
+        clumps_injected: 0,
+        clumps_arrested: 0,
+        clumps_passed: 0,
+        clumps_dissolved: 0,
+        clump_metastases: 0,
+        killed_in_circulation: 0,
+        killed_in_vessel: 0,
+        killed_in_parenchyma: 0,
+        killed_dormant: 0,
+    };
+}
+
+/// The funnel for every (clone, organ) pair, kept only for the pairs that
+/// have counted something: a clone costs its funnel by the organs where
+/// its cells went, not by the organs there are (most clones of a large
+/// tumour never shed a cell).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FunnelTable {
     organs: usize,
-    /// Row-major: clone, then organ.
-    entries: Vec<Funnel>,
+    /// By [`entry_key`]: in clone order, then organ order.
+    entries: BTreeMap<u64, Funnel>,
+}
+
+/// The key of a (clone, organ) pair: clone order, then organ order.
+fn entry_key(clone: CloneId, organ: OrganId) -> u64 {
+    (u64::from(clone.0) << 16) | u64::from(organ.0)
 }
 
 impl FunnelTable {
-    pub(crate) fn new(organs: usize, clones: usize) -> Self {
+    pub(crate) fn new(organs: usize) -> Self {
         FunnelTable {
             organs,
-            entries: vec![Funnel::default(); organs * clones],
+            entries: BTreeMap::new(),
         }
     }
 
@@ -139,24 +178,27 @@ impl FunnelTable {
         self.organs
     }
 
-    pub(crate) fn add_clone(&mut self) {
-        self.entries
-            .extend(std::iter::repeat_n(Funnel::default(), self.organs));
+    /// (Clone, organ) pairs that have counted something (the memory
+    /// budget counts them).
+    pub(crate) fn pairs(&self) -> usize {
+        self.entries.len()
     }
 
     pub(crate) fn entry_mut(&mut self, clone: CloneId, organ: OrganId) -> &mut Funnel {
-        &mut self.entries[clone.index() * self.organs + organ.index()]
+        self.entries.entry(entry_key(clone, organ)).or_default()
     }
 
     /// The funnel of one clone in one organ.
     pub fn entry(&self, clone: CloneId, organ: OrganId) -> &Funnel {
-        &self.entries[clone.index() * self.organs + organ.index()]
+        self.entries
+            .get(&entry_key(clone, organ))
+            .unwrap_or(&Funnel::ZERO)
     }
 
     /// Summed over clones and organs.
     pub fn total(&self) -> Funnel {
         let mut total = Funnel::default();
-        for entry in &self.entries {
+        for entry in self.entries.values() {
             total.add(entry);
         }
         total
@@ -165,8 +207,10 @@ impl FunnelTable {
     /// Summed over clones, for one organ.
     pub fn organ(&self, organ: OrganId) -> Funnel {
         let mut total = Funnel::default();
-        for entry in self.entries.iter().skip(organ.index()).step_by(self.organs) {
-            total.add(entry);
+        for (&key, entry) in &self.entries {
+            if key & 0xffff == u64::from(organ.0) {
+                total.add(entry);
+            }
         }
         total
     }
@@ -174,11 +218,23 @@ impl FunnelTable {
     /// Summed over organs, for one clone.
     pub fn clone_total(&self, clone: CloneId) -> Funnel {
         let mut total = Funnel::default();
-        let start = clone.index() * self.organs;
-        for entry in &self.entries[start..start + self.organs] {
+        let of_clone = entry_key(clone, OrganId(0))..=entry_key(clone, OrganId(u16::MAX));
+        for entry in self.entries.range(of_clone).map(|(_, entry)| entry) {
             total.add(entry);
         }
         total
+    }
+
+    /// Every (clone, organ) pair that has counted something, with its
+    /// funnel, in clone order, then organ order.
+    pub fn pairs_counted(&self) -> impl Iterator<Item = (CloneId, OrganId, &Funnel)> {
+        self.entries.iter().map(|(&key, entry)| {
+            (
+                CloneId((key >> 16) as u32),
+                OrganId((key & 0xffff) as u16),
+                entry,
+            )
+        })
     }
 }
 

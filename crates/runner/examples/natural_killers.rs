@@ -122,11 +122,8 @@ impl Extension for NaturalKillers {
 
     fn hazard(&self, _: FateId, cell: &Cell<'_>) -> f64 {
         // A mutant is as resistant as the founding clone it descends from.
-        let mut clone = cell.lineage.clone_of(cell.clone);
-        while let Some(parent) = clone.parent {
-            clone = cell.lineage.clone_of(parent);
-        }
-        if self.resistant_clones.contains(&clone.name) {
+        let founder = cell.lineage.founder_of(cell.clone);
+        if self.resistant_clones.contains(&cell.lineage.name(founder)) {
             return 0.0;
         }
         self.clearance_rate * cell.level(NK_ACTIVITY)

@@ -424,7 +424,7 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
     let organs = &config.organs;
     let organ_name = |id: OrganId| Value::text(&organs.organ(id).name);
     let lineage = state.lineage();
-    let clone_name = |id: cascade_biology::CloneId| Value::text(&lineage.clone_of(id).name);
+    let clone_name = |id: cascade_biology::CloneId| Value::text(&lineage.name(id));
     let r = count(record.replicate);
     let mut tables: Vec<Vec<Row>> = vec![Vec::new(); TABLES.len()];
 
@@ -532,7 +532,7 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
         tables[schema::CLONES].push(vec![
             r.clone(),
             count(clone.id.0),
-            Value::text(&clone.name),
+            Value::text(&lineage.name(clone.id)),
             Value::count_or_null(clone.parent.map(|p| u64::from(p.0))),
             Value::Day(clone.born_at.days()),
             count(alive[clone.id.index()]),
@@ -612,7 +612,7 @@ fn composition_rows(state: &CascadeState, r: &Value, tables: &mut [Vec<Row>]) {
                 r.clone(),
                 Value::Day(sample.day),
                 count(c.site.0),
-                Value::text(&lineage.clone_of(c.clone).name),
+                Value::text(&lineage.name(c.clone)),
                 count(c.clone.0),
                 count(c.cells),
             ]);

@@ -53,6 +53,7 @@
 use cascade_kernel::distributions::{Distribution, Exponential, sample_binomial};
 use cascade_kernel::{Context, Purpose, RandomStream};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use super::extension::{FateId, Outcome};
 use super::places::Stale;
@@ -80,6 +81,12 @@ const MAX_STRAGGLERS: usize = 4096;
 /// entries off the step grid).
 const CACHED_INTERVALS: usize = 4;
 
+/// The chains kept at a time, with their cached matrices, in bytes: past
+/// this the chain used longest ago is dropped (and built again, the same
+/// bit for bit, when its clone's cells need it). The cache changes only
+/// the speed of a run, never what it draws.
+pub const CHAIN_CACHE_BYTES: u64 = 32 << 20;
+
 /// Degree of the Taylor polynomial, for a scaled generator of norm ≤ 1/2:
 /// the truncation error is below 0.5¹³/13! ≈ 2×10⁻¹⁴.
 const TAYLOR_DEGREE: usize = 12;
@@ -97,28 +104,33 @@ const COMPARTMENTS: [Compartment; 4] = [
 pub(super) struct Cohorts {
     /// The day the counts are up to date at.
     since: f64,
-    /// Per clone (by index), doomed cells per state; empty for a clone
-    /// that has had none.
-    doomed: Vec<Vec<u64>>,
+    /// Doomed cells by clone and state ([`doomed_key`]), only those with
+    /// cells: the counts cost what they hold.
+    doomed: BTreeMap<u64, u64>,
     /// Doomed cells that entered after `since`, to be walked.
     stragglers: Vec<Straggler>,
-    /// Per clone, the index of its chain in `shared` (rebuilt when
-    /// needed: a chain depends only on the configuration, the clone's
-    /// phenotype and the modifiers).
+    /// Per clone whose chain is in the cache (by index), the chain's slot
+    /// in `shared` (built again when needed: a chain depends only on the
+    /// configuration, the clone's phenotype and the modifiers).
     #[serde(skip)]
-    chains: Vec<Option<usize>>,
-    /// The chains, one per distinct set of pool rates: clones whose cells
-    /// do the same out of the sites (mutants whose mutation left those
-    /// rates as they were, for instance) share one.
+    chains: BTreeMap<u32, usize>,
+    /// The cached chains, one per distinct set of pool rates: clones whose
+    /// cells do the same out of the sites (mutants whose mutation left
+    /// those rates as they were, for instance) share one. At most about
+    /// [`CHAIN_CACHE_BYTES`] in all.
     #[serde(skip)]
-    shared: Vec<Chain>,
-    /// Chain index by the bits of every pool rate, in state order.
+    shared: Vec<CachedChain>,
+    /// Chain slot by the bits of every pool rate, in state order.
     #[serde(skip)]
-    by_rates: std::collections::BTreeMap<Vec<u64>, usize>,
-    /// The bytes of the chains and of their keys in `by_rates` (the
-    /// memory budget counts them).
+    by_rates: BTreeMap<Vec<u64>, usize>,
+    /// The bytes of the cached chains, their matrices, their keys in
+    /// `by_rates` and their lists of clones (the memory budget counts
+    /// them).
     #[serde(skip)]
     chain_bytes: u64,
+    /// Uses of the cache so far: the clock of "used longest ago".
+    #[serde(skip)]
+    uses: u64,
     /// The modifiers the counts have moved under since they were last
     /// split (`None`: the state's, unchanged): the chains are built from
     /// them, so that a run restored from a checkpoint rebuilds the chains
@@ -129,14 +141,104 @@ pub(super) struct Cohorts {
 }
 
 impl Cohorts {
-    /// How many chains are built (the memory budget counts them).
+    /// How many chains are in the cache (the memory budget counts them).
     pub(super) fn chain_count(&self) -> usize {
         self.shared.len()
     }
 
-    /// The bytes of the chains, their cached matrices and their keys.
+    /// The bytes of the cached chains, their matrices and their keys.
     pub(super) fn chain_bytes(&self) -> u64 {
         self.chain_bytes
+    }
+
+    /// (Clone, state) pairs with doomed cells (the memory budget counts
+    /// them).
+    pub(super) fn doomed_entries(&self) -> usize {
+        self.doomed.len()
+    }
+
+    /// Drops the chain in slot `slot` and the clones' references to it;
+    /// the last slot takes its place.
+    fn evict(&mut self, slot: usize) {
+        let removed = self.shared.swap_remove(slot);
+        self.chain_bytes -= removed.bytes();
+        for user in &removed.users {
+            self.chains.remove(user);
+        }
+        self.by_rates.retain(|_, s| *s != slot);
+        let moved_from = self.shared.len();
+        if slot < moved_from {
+            for &user in &self.shared[slot].users {
+                self.chains.insert(user, slot);
+            }
+            for s in self.by_rates.values_mut() {
+                if *s == moved_from {
+                    *s = slot;
+                }
+            }
+        }
+    }
+
+    /// Drops the chains used longest ago, but `clone`'s, while the cache
+    /// holds more than [`CHAIN_CACHE_BYTES`].
+    fn trim(&mut self, clone: CloneId) {
+        while self.chain_bytes > CHAIN_CACHE_BYTES && self.shared.len() > 1 {
+            let keep = self.chains.get(&clone.0).copied();
+            let Some(oldest) = (0..self.shared.len())
+                .filter(|&s| Some(s) != keep)
+                .min_by_key(|&s| self.shared[s].last_used)
+            else {
+                return;
+            };
+            self.evict(oldest);
+        }
+    }
+
+    /// Drops every chain (new rates).
+    fn clear_chains(&mut self) {
+        self.chains.clear();
+        self.shared.clear();
+        self.by_rates.clear();
+        self.chain_bytes = 0;
+    }
+}
+
+/// The key of clone `clone`'s doomed cells in state `state`: in clone
+/// order, then state order.
+fn doomed_key(clone: CloneId, state: usize) -> u64 {
+    (u64::from(clone.0) << 32) | state as u64
+}
+
+/// The clone and state of a doomed key.
+fn doomed_of(key: u64) -> (CloneId, usize) {
+    (
+        CloneId((key >> 32) as u32),
+        (key & u64::from(u32::MAX)) as usize,
+    )
+}
+
+/// A chain in the cache, with the clones that use it.
+#[derive(Clone, Debug)]
+struct CachedChain {
+    chain: Chain,
+    /// The clones whose chain it is (by index).
+    users: Vec<u32>,
+    /// The cache's use count when it was last used.
+    last_used: u64,
+    /// The bytes of its key in `by_rates`.
+    key_bytes: u64,
+}
+
+impl CachedChain {
+    /// What it holds, its entry in `by_rates` and its clones' entries in
+    /// `chains` (a map's entry about twice its key and value).
+    fn bytes(&self) -> u64 {
+        self.chain.fixed_bytes()
+            + self.chain.cache_bytes
+            + self.key_bytes
+            + vec_bytes::<u32>(self.users.len())
+            + 2 * 32
+            + 2 * 16 * self.users.len() as u64
     }
 }
 
@@ -199,22 +301,26 @@ pub(super) struct Chain {
     arterial_doomed: Option<Vec<f64>>,
     /// Doomed chain: total rate out of each state.
     exit: Vec<f64>,
-    /// Doomed chain: per state, (destination, cumulative probability);
-    /// destinations below `states` are states, the others deaths.
-    jumps: Vec<Vec<(usize, f64)>>,
+    /// Doomed chain: its moves, state after state, each (column, rate);
+    /// columns below `states` are states, the others absorbing. The
+    /// generator without its diagonal, sparse: the dense one is made from
+    /// it only to compute a matrix exponential.
+    moves: Vec<(u32, f64)>,
+    /// Where each state's moves start in `moves` (and, last, their end).
+    starts: Vec<u32>,
     /// Doomed chain's absorbing columns, after the states: the model's
     /// death in each state (in state order), then the extension's fates
     /// that kill, each in the states of its compartment.
     absorbing: Vec<Absorbed>,
-    /// Doomed chain's generator, `states` rows of `states` +
-    /// `absorbing.len()` columns (states, then the absorbing ones).
-    generator: Vec<f64>,
     /// (interval, transition rows) pairs, oldest first (first in, first
     /// out).
-    cache: Vec<(f64, Vec<SparseRow>)>,
+    cache: Vec<CachedMatrix>,
     /// The bytes of `cache`'s rows (the memory budget counts them).
     cache_bytes: u64,
 }
+
+/// A cached transition matrix: its interval and its rows.
+type CachedMatrix = (f64, Vec<SparseRow>);
 
 /// A row of a transition matrix: its positive entries (column,
 /// probability), the largest first, and their sum.
@@ -252,13 +358,46 @@ impl Chain {
                 .as_ref()
                 .map_or(0, |d| vec_bytes::<f64>(d.len()))
             + vec_bytes::<f64>(self.exit.len())
-            + self
-                .jumps
-                .iter()
-                .map(|j| vec_bytes::<(usize, f64)>(j.len()))
-                .sum::<u64>()
+            + vec_bytes::<(u32, f64)>(self.moves.len())
+            + vec_bytes::<u32>(self.starts.len())
             + vec_bytes::<Absorbed>(self.absorbing.len())
-            + vec_bytes::<f64>(self.generator.len())
+            + vec_bytes::<CachedMatrix>(self.cache.len())
+    }
+
+    /// The doomed chain's moves out of `state`: (column, rate).
+    fn moves_from(&self, state: usize) -> &[(u32, f64)] {
+        &self.moves[self.starts[state] as usize..self.starts[state + 1] as usize]
+    }
+
+    /// Where a doomed cell in `state` jumps, for `u` uniform in [0, 1):
+    /// the first move whose cumulative probability exceeds `u`, the last
+    /// when rounding leaves `u` above them all.
+    fn jump(&self, state: usize, u: f64) -> Option<usize> {
+        let total = self.exit[state];
+        let mut cumulative = 0.0;
+        let mut last = None;
+        for &(column, rate) in self.moves_from(state) {
+            cumulative += rate / total;
+            last = Some(column as usize);
+            if u < cumulative {
+                return last;
+            }
+        }
+        last
+    }
+
+    /// The doomed chain's generator, `states` rows of `states` +
+    /// `absorbing.len()` columns (states, then the absorbing ones), dense.
+    fn generator(&self) -> Vec<f64> {
+        let width = self.width();
+        let mut generator = vec![0.0; self.states * width];
+        for s in 0..self.states {
+            for &(column, rate) in self.moves_from(s) {
+                generator[s * width + column as usize] += rate;
+            }
+            generator[s * width + s] -= self.exit[s];
+        }
+        generator
     }
 
     /// Columns of the generator and of the transition rows.
@@ -285,7 +424,7 @@ impl Chain {
                     self.cache_bytes -= rows_bytes(&oldest);
                 }
                 let width = self.width();
-                let matrix = exponential(&self.generator, self.states, width, tau);
+                let matrix = exponential(&self.generator(), self.states, width, tau);
                 let rows = matrix
                     .chunks(width)
                     .map(|row| {
@@ -638,11 +777,9 @@ impl CascadeState {
     /// Gives `clone` its chain if it has none: the chain of an earlier
     /// clone with the same pool rates, bit for bit, or a new one.
     pub(super) fn ensure_chain(&mut self, clone: CloneId) -> Result<(), CascadeError> {
-        let index = clone.index();
-        if self.cohorts.chains.len() <= index {
-            self.cohorts.chains.resize(index + 1, None);
-        }
-        if self.cohorts.chains[index].is_some() {
+        self.cohorts.uses += 1;
+        if let Some(&slot) = self.cohorts.chains.get(&clone.0) {
+            self.cohorts.shared[slot].last_used = self.cohorts.uses;
             return Ok(());
         }
         // The chain's rates are those the counts move under.
@@ -657,7 +794,14 @@ impl CascadeState {
         if let Some(current) = current {
             self.modifiers = current;
         }
-        self.cohorts.chains[index] = Some(built?);
+        let slot = built?;
+        let cached = &mut self.cohorts.shared[slot];
+        cached.users.push(clone.0);
+        cached.last_used = self.cohorts.uses;
+        // Its clone's entry (`CachedChain::bytes`).
+        self.cohorts.chain_bytes += 4 + 32;
+        self.cohorts.chains.insert(clone.0, slot);
+        self.cohorts.trim(clone);
         Ok(())
     }
 
@@ -673,20 +817,28 @@ impl CascadeState {
         if let Some(&shared) = self.cohorts.by_rates.get(&rates) {
             return Ok(shared);
         }
-        let chain = self.build_chain(clone)?;
-        self.cohorts.chain_bytes += chain.fixed_bytes() + vec_bytes::<u64>(rates.len()) * 2;
-        self.cohorts.shared.push(chain);
+        let cached = CachedChain {
+            chain: self.build_chain(clone)?,
+            users: Vec::new(),
+            last_used: self.cohorts.uses,
+            key_bytes: vec_bytes::<u64>(rates.len()),
+        };
+        self.cohorts.chain_bytes += cached.bytes();
+        self.cohorts.shared.push(cached);
         let shared = self.cohorts.shared.len() - 1;
         self.cohorts.by_rates.insert(rates, shared);
         Ok(shared)
     }
 
+    /// The slot of `clone`'s chain, which `ensure_chain` put in the cache
+    /// (and nothing dropped since: a chain is dropped only by
+    /// `ensure_chain` for another clone).
     fn chain_index(&self, clone: CloneId) -> usize {
-        self.cohorts.chains[clone.index()].expect("ensure_chain was called")
+        self.cohorts.chains[&clone.0]
     }
 
     fn chain(&self, clone: CloneId) -> &Chain {
-        &self.cohorts.shared[self.chain_index(clone)]
+        &self.cohorts.shared[self.chain_index(clone)].chain
     }
 
     fn build_chain(&mut self, clone: CloneId) -> Result<Chain, CascadeError> {
@@ -715,17 +867,16 @@ impl CascadeState {
             .collect();
         // The doomed chain.
         let absorbing = absorbing_columns(&moves);
-        let width = states + absorbing.len();
-        let mut generator = vec![0.0; states * width];
         let mut doomed_exit = vec![0.0; states];
-        let mut jumps = vec![Vec::new(); states];
+        let mut doomed_moves = Vec::new();
+        let mut starts = Vec::with_capacity(states + 1);
         for s in 0..states {
+            starts.push(doomed_moves.len() as u32);
             let stay = 1.0 - h[s];
             if stay <= 0.0 {
                 continue;
             }
             let mut total = 0.0;
-            let mut weighted = Vec::new();
             for &(d, rate) in &moves[s] {
                 let (column, w) = match d {
                     Destination::State(j) => (j, rate * (1.0 - h[j]) / stay),
@@ -737,22 +888,14 @@ impl CascadeState {
                     Destination::Founded => continue,
                 };
                 if w > 0.0 {
-                    generator[s * width + column] += w;
                     total += w;
-                    weighted.push((column, w));
+                    doomed_moves.push((column as u32, w));
                 }
             }
-            generator[s * width + s] -= total;
             doomed_exit[s] = total;
-            let mut cumulative = 0.0;
-            jumps[s] = weighted
-                .into_iter()
-                .map(|(column, w)| {
-                    cumulative += w / total;
-                    (column, cumulative)
-                })
-                .collect();
         }
+        starts.push(doomed_moves.len() as u32);
+        doomed_moves.shrink_to_fit();
         Ok(Chain {
             states,
             h,
@@ -761,9 +904,9 @@ impl CascadeState {
             arterial_founding_total,
             arterial_doomed,
             exit: doomed_exit,
-            jumps,
+            moves: doomed_moves,
+            starts,
             absorbing,
-            generator,
             cache: Vec::new(),
             cache_bytes: 0,
         })
@@ -840,7 +983,7 @@ impl CascadeState {
         let organs = self.config.organs.len();
         let o = key.organ.index();
         let state = self.state_index(key);
-        let chain = &self.cohorts.shared[self.chain_index(key.clone)];
+        let chain = &self.cohorts.shared[self.chain_index(key.clone)].chain;
         let here = chain.h[state];
         let fates = &self.attached.declared.fates;
         for (rate, channel) in self.channels.iter_mut() {
@@ -986,21 +1129,30 @@ impl CascadeState {
             return Ok(());
         }
         self.settle_pools(ctx)?;
-        *self.doomed_mut(key.clone, state) += doomed;
+        self.add_doomed(key.clone, state, doomed);
         Ok(())
     }
 
-    fn doomed_mut(&mut self, clone: CloneId, state: usize) -> &mut u64 {
-        let states = 4 * self.config.organs.len();
-        let doomed = &mut self.cohorts.doomed;
-        if doomed.len() <= clone.index() {
-            doomed.resize(clone.index() + 1, Vec::new());
+    /// Adds `cells` doomed cells of `clone` in `state`.
+    fn add_doomed(&mut self, clone: CloneId, state: usize, cells: u64) {
+        if cells > 0 {
+            *self
+                .cohorts
+                .doomed
+                .entry(doomed_key(clone, state))
+                .or_insert(0) += cells;
         }
-        let counts = &mut doomed[clone.index()];
-        if counts.is_empty() {
-            counts.resize(states, 0);
+    }
+
+    /// Sets the doomed cells of `clone` in `state` to `cells` (none kept
+    /// for 0).
+    fn set_doomed(&mut self, clone: CloneId, state: usize, cells: u64) {
+        let key = doomed_key(clone, state);
+        if cells > 0 {
+            self.cohorts.doomed.insert(key, cells);
+        } else {
+            self.cohorts.doomed.remove(&key);
         }
-        &mut counts[state]
     }
 
     /// Brings what the model keeps up to date only when looked at to now,
@@ -1034,40 +1186,51 @@ impl CascadeState {
         let now = ctx.now().days();
         let tau = now - self.cohorts.since;
         if tau > 0.0 {
-            for index in 0..self.cohorts.doomed.len() {
-                if self.cohorts.doomed[index].iter().all(|&n| n == 0) {
-                    continue;
+            let states = 4 * self.config.organs.len();
+            // Clone by clone, in clone order, each clone's counts in state
+            // order (the map's order).
+            let mut clones: Vec<CloneId> = Vec::new();
+            for &key in self.cohorts.doomed.keys() {
+                let (clone, _) = doomed_of(key);
+                if clones.last() != Some(&clone) {
+                    clones.push(clone);
                 }
-                let clone = CloneId(index as u32);
+            }
+            for clone in clones {
+                let of_clone = doomed_key(clone, 0)..=doomed_key(clone, u32::MAX as usize);
+                let counts: Vec<(usize, u64)> = (self.cohorts.doomed.range(of_clone))
+                    .map(|(&key, &n)| (doomed_of(key).1, n))
+                    .collect();
+                for &(state, _) in &counts {
+                    self.cohorts.doomed.remove(&doomed_key(clone, state));
+                }
                 self.ensure_chain(clone)?;
-                let counts = std::mem::take(&mut self.cohorts.doomed[index]);
-                let states = counts.len();
-                let mut next = vec![0; states];
                 let mut moves: Vec<(usize, usize, u64)> = Vec::new();
                 let shared = self.chain_index(clone);
-                let cached_before = self.cohorts.shared[shared].cache_bytes;
+                let cached_before = self.cohorts.shared[shared].chain.cache_bytes;
                 {
-                    let chain = &mut self.cohorts.shared[shared];
+                    let chain = &mut self.cohorts.shared[shared].chain;
                     let rows = chain.transition(tau);
                     let rng = ctx.rng(COHORTS);
-                    for (from, &n) in counts.iter().enumerate() {
-                        if n == 0 {
-                            continue;
-                        }
+                    for &(from, n) in &counts {
                         split_row(rng, n, &rows[from], |to, x| moves.push((from, to, x)))?;
                     }
                 }
-                let cached_after = self.cohorts.shared[shared].cache_bytes;
+                let cached_after = self.cohorts.shared[shared].chain.cache_bytes;
                 self.cohorts.chain_bytes = self.cohorts.chain_bytes - cached_before + cached_after;
                 for (from, to, x) in moves {
                     if to < states {
-                        next[to] += x;
+                        *self
+                            .cohorts
+                            .doomed
+                            .entry(doomed_key(clone, to))
+                            .or_insert(0) += x;
                     }
                     if to != from {
                         book_move(self, clone, from, to, x);
                     }
                 }
-                self.cohorts.doomed[index] = next;
+                self.cohorts.trim(clone);
             }
         }
         self.cohorts.since = now;
@@ -1102,20 +1265,17 @@ impl CascadeState {
                 break;
             }
             let u = ctx.rng(COHORTS).uniform();
-            let jumps = &self.chain(clone).jumps[state];
-            let next = jumps
-                .iter()
-                .find(|&&(_, cumulative)| u < cumulative)
-                .or(jumps.last())
-                .map(|&(d, _)| d)
-                .expect("a state with a positive exit rate has jumps");
+            let Some(next) = self.chain(clone).jump(state, u) else {
+                // A positive exit rate has moves: never reached.
+                break;
+            };
             book_move(self, clone, state, next, 1);
             if next >= states {
                 return Ok(());
             }
             state = next;
         }
-        *self.doomed_mut(clone, state) += 1;
+        self.add_doomed(clone, state, 1);
         Ok(())
     }
 
@@ -1126,11 +1286,7 @@ impl CascadeState {
             return 0;
         }
         let state = self.state_index(key);
-        let counted = self
-            .cohorts
-            .doomed
-            .get(key.clone.index())
-            .and_then(|c| c.get(state))
+        let counted = (self.cohorts.doomed.get(&doomed_key(key.clone, state)))
             .copied()
             .unwrap_or(0);
         let walking: u64 = self
@@ -1146,12 +1302,9 @@ impl CascadeState {
     /// Every (pool, doomed cells) with cells, counts and stragglers.
     pub(super) fn doomed_pools(&self) -> Vec<(PoolKey, u64)> {
         let mut out = Vec::new();
-        for (index, counts) in self.cohorts.doomed.iter().enumerate() {
-            for (state, &n) in counts.iter().enumerate() {
-                if n > 0 {
-                    out.push((self.state_key(CloneId(index as u32), state), n));
-                }
-            }
+        for (&key, &n) in &self.cohorts.doomed {
+            let (clone, state) = doomed_of(key);
+            out.push((self.state_key(clone, state), n));
         }
         for s in &self.cohorts.stragglers {
             out.push((self.state_key(s.clone, s.state as usize), s.cells));
@@ -1167,18 +1320,11 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<Vec<Stale>, CascadeError> {
         self.settle_pools(ctx)?;
-        self.cohorts.chains.clear();
-        self.cohorts.shared.clear();
-        self.cohorts.by_rates.clear();
-        self.cohorts.chain_bytes = 0;
+        self.cohorts.clear_chains();
         // From now on the counts move under the new rates.
         self.cohorts.modifiers = Some(self.modifiers.clone());
         let mut clones: Vec<CloneId> = self.places.pools().keys().map(|k| k.clone).collect();
-        clones.extend(
-            (0..self.cohorts.doomed.len())
-                .filter(|&i| !self.cohorts.doomed[i].is_empty())
-                .map(|i| CloneId(i as u32)),
-        );
+        clones.extend(self.cohorts.doomed.keys().map(|&key| doomed_of(key).0));
         clones.sort();
         clones.dedup();
         let mut split = Vec::new();
@@ -1198,7 +1344,7 @@ impl CascadeState {
                 if founding > 0 || self.places.pools().contains_key(&key) {
                     split.push(self.places.set_pool_cells(key, founding));
                 }
-                *self.doomed_mut(clone, state) = total - founding;
+                self.set_doomed(clone, state, total - founding);
             }
         }
         Ok(split)
@@ -1217,22 +1363,24 @@ impl CascadeState {
             return Ok(());
         }
         self.settle_pools(ctx)?;
-        for index in 0..self.cohorts.doomed.len() {
-            let clone = CloneId(index as u32);
-            let p = kill(self, clone);
-            for state in 0..self.cohorts.doomed[index].len() {
-                let n = self.cohorts.doomed[index][state];
-                let key = self.state_key(clone, state);
-                if n == 0 || !reached(key.compartment) {
-                    continue;
-                }
-                let killed = super::draw_binomial(n, p, ctx, super::therapy::THERAPY)?;
-                if killed == 0 {
-                    continue;
-                }
-                self.cohorts.doomed[index][state] -= killed;
-                self.book_kills(key, killed);
+        // Clone by clone, each in state order (the map's order).
+        let counts: Vec<(u64, u64)> = self.cohorts.doomed.iter().map(|(&k, &n)| (k, n)).collect();
+        let mut p = (None, 0.0);
+        for (doomed, n) in counts {
+            let (clone, state) = doomed_of(doomed);
+            let key = self.state_key(clone, state);
+            if !reached(key.compartment) {
+                continue;
             }
+            if p.0 != Some(clone) {
+                p = (Some(clone), kill(self, clone));
+            }
+            let killed = super::draw_binomial(n, p.1, ctx, super::therapy::THERAPY)?;
+            if killed == 0 {
+                continue;
+            }
+            self.set_doomed(clone, state, n - killed);
+            self.book_kills(key, killed);
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ impl CascadeState {
     /// `place` in words, with the clone's and the organ's names, for
     /// messages.
     pub fn describe(&self, place: Place) -> String {
-        let clone = |id: CloneId| &self.lineage.clone_of(id).name;
+        let clone = |id: CloneId| self.lineage.name(id);
         let organ = |id: OrganId| &self.config.organs.organ(id).name;
         match place {
             Place::Pool(key) => {
@@ -90,10 +90,7 @@ impl CascadeState {
             text.push_str(&format!(" ({})", declared.name));
         }
         if let Some(clone) = clone.filter(|c| c.index() < self.lineage.len()) {
-            text.push_str(&format!(
-                " of clone \"{}\"",
-                self.lineage.clone_of(clone).name
-            ));
+            text.push_str(&format!(" of clone \"{}\"", self.lineage.name(clone)));
         }
         if let Some(organ) = organ.filter(|o| o.index() < self.config.organs.len()) {
             text.push_str(&format!(" in the {}", self.config.organs.organ(organ).name));

@@ -56,7 +56,7 @@ pub enum CascadeError {
     /// ([`CascadeState::set_memory_budget`](super::CascadeState::set_memory_budget)).
     MemoryBudget {
         /// What it held, by part.
-        used: MemoryUse,
+        used: Box<MemoryUse>,
         /// The budget, in bytes.
         budget: u64,
         /// The day.

@@ -19,7 +19,6 @@ use serde::{Deserialize, Serialize};
 use super::places::Pool;
 use super::{CascadeError, CascadeEvent, CascadeState, Clump, PoolKey, Site};
 use crate::clones::{OrganAffinity, TumourClone};
-use crate::config::PoolMode;
 use crate::observables::{Funnel, Ledger};
 
 /// The budget `cascade run` gives each replicate unless `--max-memory`
@@ -30,9 +29,14 @@ pub const DEFAULT_MEMORY_BUDGET: u64 = 4 << 30;
 /// bytes.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemoryUse {
-    /// Clones ever arisen (lineage entry, ledger, funnel rows, their entry
-    /// in a site, doomed counts in cohort mode).
+    /// Clones ever arisen (lineage entry with its phenotype, ledger, room
+    /// for their entry in a site and, stepped, their lazy count; the
+    /// extension's row of fate counts).
     pub clones: Part,
+    /// Funnel rows (clone × organ pairs that have counted something) and,
+    /// in cohort mode, doomed counts (clone × state pairs with cells).
+    #[serde(default)]
+    pub counts: Part,
     /// Sites ever founded.
     pub sites: Part,
     /// Pools (clone × compartment × organ) with cells.
@@ -59,6 +63,7 @@ impl MemoryUse {
     pub fn total(&self) -> u64 {
         // Checked after every event: no sorting here.
         self.clones.bytes
+            + self.counts.bytes
             + self.sites.bytes
             + self.pools.bytes
             + self.clumps.bytes
@@ -67,9 +72,10 @@ impl MemoryUse {
     }
 
     /// The parts with their names, the largest first.
-    pub fn parts(&self) -> [(&'static str, Part); 6] {
+    pub fn parts(&self) -> [(&'static str, Part); 7] {
         let mut parts = [
             ("clones", self.clones),
+            ("funnel rows and doomed counts", self.counts),
             ("sites", self.sites),
             ("pools", self.pools),
             ("clumps", self.clumps),
@@ -130,23 +136,30 @@ impl CascadeState {
             count: count as u64,
             bytes: count as u64 * each,
         };
-        let cohorts = self.config.pool_mode == PoolMode::Cohorts;
-        // The states of a clone's chain: four compartments per organ.
-        let states = 4 * organs;
         let per_clone = size_of::<TumourClone>() as u64
-            + organs * (size_of::<OrganAffinity>() + size_of::<Funnel>()) as u64
+            + organs * size_of::<OrganAffinity>() as u64
+            + (self.config.therapy.drugs.len() * size_of::<f64>()) as u64
             + size_of::<Ledger>() as u64
             // Its entry in a site's cells, and in exact steps its lazy
             // count.
             + 16
             + if self.config.growth_steps.is_some() { 96 } else { 0 }
-            + if cohorts { states * 8 + 8 } else { 0 }
             // The counts of the extension's fates, per organ (a row for
             // every clone, at most).
             + (self.attached.declared.fates.len() * 8) as u64 * organs;
+        // A funnel row and a doomed count are entries of maps keyed by a
+        // u64.
+        let funnel_pairs = self.records.funnel().pairs() as u64;
+        let doomed_pairs = self.cohorts.doomed_entries() as u64;
+        let counts = Part {
+            count: funnel_pairs + doomed_pairs,
+            bytes: MAP_OVERHEAD
+                * (funnel_pairs * (8 + size_of::<Funnel>()) as u64 + doomed_pairs * 16),
+        };
         let per_event = size_of::<CascadeEvent<()>>() as u64 + size_of::<EventHandle>() as u64 + 32;
         MemoryUse {
             clones: part(self.lineage.len(), per_clone),
+            counts,
             sites: part(self.places.sites().len(), size_of::<Site>() as u64 + 64),
             pools: part(
                 self.places.pools().len(),
@@ -176,7 +189,7 @@ impl CascadeState {
         let used = self.memory_use(ctx.pending());
         if used.total() > budget {
             return Err(CascadeError::MemoryBudget {
-                used,
+                used: Box::new(used),
                 budget,
                 day: ctx.now().days(),
             });

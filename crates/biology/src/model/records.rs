@@ -84,7 +84,7 @@ impl Records {
     /// Empty records of `clones` founding clones in `organs` organs.
     pub(super) fn new(organs: usize, clones: usize) -> Self {
         Records {
-            funnel: FunnelTable::new(organs, clones),
+            funnel: FunnelTable::new(organs),
             ledgers: vec![Ledger::default(); clones],
             harvests: Vec::new(),
             burden: Vec::new(),
@@ -103,7 +103,6 @@ impl Records {
     /// A row for one more clone (a mutant).
     pub(super) fn add_clone(&mut self) {
         self.ledgers.push(Ledger::default());
-        self.funnel.add_clone();
     }
 
     /// How many clones have rows.
