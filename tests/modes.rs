@@ -1,6 +1,6 @@
 //! Stepped growth against single events: the same small scenarios, many
 //! replicates in each mode, and a two-sample test per observable. Stepped
-//! growth is τ-leaping where rates depend on size (Gompertz), and exact
+//! growth is counted steps where rates depend on size (Gompertz), and exact
 //! steps where they do not (exponential growth, per-cell shedding).
 //!
 //! The test: two-sample Kolmogorov–Smirnov at α = 0.01 per observable

@@ -1374,7 +1374,7 @@ extra
 "#,
         at: (3, 35),
         field: "mode.Stepped.constant_rates",
-        words: &["Sometimes", "Auto, Exact, Leaped"],
+        words: &["Sometimes", "Auto, Exact, Counted"],
         absent: &[],
     },
 ];

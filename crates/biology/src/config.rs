@@ -216,13 +216,24 @@ pub enum PoolMode {
 }
 
 /// Stepped growth of large sites: a site of at least `threshold` cells
-/// advances by steps of `step` days, with each clone's births, deaths,
-/// sheddings and mutations over a step drawn as counts from its rates at
-/// the step's start (τ-leaping, Gillespie 2001). Removals are binomial (no
-/// count goes negative), births Poisson. A site that falls below half the
-/// threshold goes back to single events, so small colonies, extinction and
-/// founding stay exact. An approximation for sizes above the threshold:
-/// its error grows with `step` (measured in `docs/performance.md`).
+/// advances by steps of `step` days on a grid shared by every stepped site.
+/// Each step is *counted* (`docs/model.md`, Stepped growth): per clone, its
+/// count at the step's end is drawn from the exact transition law of the
+/// linear birth–death process with the step's rates (divisions that stay
+/// in the clone; deaths and sheddings as removals), those that depend on
+/// the site's size (logistic or Gompertz growth, size-power shedding)
+/// taken at the size of the step's middle on the deterministic path; the
+/// removals, split into deaths and sheddings, and the daughters of other
+/// clones are Poisson counts of their rate times the clone's cell-days on
+/// the exponential path through the step's two ends, and the shed cells
+/// enter the blood at the step's end. Where rates are constant, a site may
+/// instead step exactly, every emission an event of its own
+/// ([`ConstantRates`]). A site that falls below half the threshold goes
+/// back to single events, so small colonies, extinction and founding stay
+/// exact. Approximate where rates depend on the size (they are held over
+/// the step), in the emissions' counts given the ends and in the days
+/// sizes are looked at; the errors are measured in `docs/performance.md`
+/// (Exact-law steps for size-dependent rates).
 #[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GrowthSteps {
     /// Days per step, > 0.
@@ -231,8 +242,7 @@ pub struct GrowthSteps {
     pub threshold: u64,
     /// How a site steps where its clones' rates are constant
     /// (exponential growth and per-cell shedding): exactly where that is
-    /// cheap (the default), always exactly, or by τ-leaping like the
-    /// others.
+    /// cheap (the default), always exactly, or counted like the others.
     #[serde(default)]
     pub constant_rates: ConstantRates,
 }
@@ -243,7 +253,7 @@ pub struct GrowthSteps {
 pub enum ConstantRates {
     /// Exactly while the site's clones are expected to emit (shed cells,
     /// daughters of other clones) at most [`AUTO_EMISSIONS_PER_STEP`] in a
-    /// step, by τ-leaping above: chosen again at every step, from the
+    /// step, by counted steps above: chosen again at every step, from the
     /// counts then.
     #[default]
     Auto,
@@ -255,13 +265,18 @@ pub enum ConstantRates {
     /// every cell it sheds and every daughter of another clone is an event
     /// at its own time. The counts, the shed cells and the mutants have the
     /// law of single events; sizes are looked at on the grid, as in
-    /// τ-leaping; and the ledger's births and deaths inside an interval
+    /// counted steps; and the ledger's births and deaths inside an interval
     /// (which nothing else reads) are drawn around their mean given its
     /// ends. Its cost grows with the cells shed and the mutants, not the
     /// divisions: a site that sheds 10⁸ cells a day costs 10⁸ events a day.
     Exact,
-    /// τ-leaping, as for size-dependent rates.
-    Leaped,
+    /// Counted steps, as for size-dependent rates: where rates are
+    /// constant, each clone's count at a step's end has the law of single
+    /// events at any step; what it emits is counted, and its shed cells
+    /// enter the blood at the step's end. `Leaped`, the name of the
+    /// τ-leaping this replaced, is read as `Counted`.
+    #[serde(alias = "Leaped")]
+    Counted,
 }
 
 /// With [`ConstantRates::Auto`], a site steps exactly while its clones

@@ -504,7 +504,7 @@ impl CascadeState {
         change: impl FnOnce(&mut Modifiers),
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        self.leap_leaped_sites(ctx)?;
+        self.count_counted_sites(ctx)?;
         let before = self.modifiers.clone();
         change(&mut self.modifiers);
         let m = &self.modifiers;
@@ -529,7 +529,7 @@ impl CascadeState {
     /// Sets the extension's level `level` to `value`, then draws again the
     /// clocks whose rates the extension enters, the only rates a level
     /// can change: the pools' and clumps' if it adds fates or multiplies
-    /// pool fates, the sites' if it multiplies theirs (leaped sites first
+    /// pool fates, the sites' if it multiplies theirs (counted sites first
     /// take their step so far with the old rates).
     ///
     /// # Errors
@@ -546,26 +546,26 @@ impl CascadeState {
             self.attached.multiplies_in_sites(),
         );
         if sites {
-            self.leap_leaped_sites(ctx)?;
+            self.count_counted_sites(ctx)?;
         }
         self.modifiers.levels[level.0 as usize] = value;
         self.redraw_where(pools, sites, ctx)
     }
 
-    /// Leaped sites take the part of their step up to now with the rates
+    /// Counted sites take the part of their step up to now with the rates
     /// so far, before the rates change (a site in exact steps is caught up
     /// with them by its redraw).
-    fn leap_leaped_sites<U>(
+    fn count_counted_sites<U>(
         &mut self,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         for index in 0..self.places.sites().len() {
             let site = &self.places.sites()[index];
-            if site.growth_mode() == GrowthMode::Leaped
+            if site.growth_mode() == GrowthMode::Counted
                 && site.growth.step_from() < ctx.now().days()
             {
-                // It leaps to now and steps from now.
-                self.leap_to_now(SiteId(index as u32), ctx)?;
+                // It is counted to now and steps from now.
+                self.count_to_now(SiteId(index as u32), ctx)?;
             }
         }
         Ok(())
@@ -813,6 +813,17 @@ impl CascadeState {
     /// Each clone's rates in `site` now: births and deaths per cell, and
     /// the clone's total shedding (0 from a resected site).
     fn site_rates<'s>(&'s self, site: &'s Site) -> impl Iterator<Item = CloneRates> + 's {
+        self.site_rates_at(site, site.size)
+    }
+
+    /// Each clone's rates in `site` with its cells now, were the site of
+    /// `size` cells: the rates that depend on the size (the growth law,
+    /// size-power shedding) at `size`, the others as now.
+    fn site_rates_at<'s>(
+        &'s self,
+        site: &'s Site,
+        size: u64,
+    ) -> impl Iterator<Item = CloneRates> + 's {
         let total_shedding_weight: f64 = site
             .cells
             .iter()
@@ -820,7 +831,7 @@ impl CascadeState {
             .sum();
         site.cells
             .iter()
-            .map(move |&(clone, n)| self.rates_in_site(site, clone, n, total_shedding_weight))
+            .map(move |&(clone, n)| self.rates_at_size(site, clone, n, total_shedding_weight, size))
     }
 
     /// The rates of `n` cells of `clone` in `site`; `total_shedding_weight`
@@ -832,6 +843,19 @@ impl CascadeState {
         clone: CloneId,
         n: u64,
         total_shedding_weight: f64,
+    ) -> CloneRates {
+        self.rates_at_size(site, clone, n, total_shedding_weight, site.size)
+    }
+
+    /// [`rates_in_site`](Self::rates_in_site) were the site of `size`
+    /// cells.
+    fn rates_at_size(
+        &self,
+        site: &Site,
+        clone: CloneId,
+        n: u64,
+        total_shedding_weight: f64,
+        size: u64,
     ) -> CloneRates {
         let organ = self.config.organs.organ(site.organ);
         let o = site.organ.index();
@@ -851,7 +875,7 @@ impl CascadeState {
         let birth = site.growth_law.birth_rate(
             rates.birth_rate * soil,
             rates.death_rate,
-            site.size,
+            size,
             site.capacity,
         );
         let cells = n as f64;
@@ -862,7 +886,7 @@ impl CascadeState {
                 exponent,
             } if total_shedding_weight > 0.0 => {
                 coefficient
-                    * libm::pow(site.size as f64, exponent)
+                    * libm::pow(size as f64, exponent)
                     * (cells * phenotype.shedding_rate / total_shedding_weight)
             }
             Shedding::SizePower { .. } => 0.0,

@@ -291,7 +291,7 @@ proptest! {
     }
 
     /// The same with stepped growth (steps of 0.01 to 0.3 days from 2 to 60
-    /// cells; auto, exact or leaped where rates are constant, with
+    /// cells; auto, exact or counted where rates are constant, with
     /// exponential metastases or not), and therapy, checked after every
     /// event.
     #[test]
@@ -831,7 +831,7 @@ fn checkpoint_and_restore_continue_the_same_trajectory_in_exact_steps() {
 }
 
 /// Stepped growth from `threshold` cells by `step` days; where rates are
-/// constant, `constant_rates` 0: `Auto`, 1: `Exact`, 2: `Leaped`.
+/// constant, `constant_rates` 0: `Auto`, 1: `Exact`, 2: `Counted`.
 fn growth_steps(
     step: f64,
     threshold: u64,
@@ -844,7 +844,7 @@ fn growth_steps(
         constant_rates: [
             ConstantRates::Auto,
             ConstantRates::Exact,
-            ConstantRates::Leaped,
+            ConstantRates::Counted,
         ][usize::from(constant_rates)],
     }
 }
@@ -1740,7 +1740,7 @@ fn a_runaway_mutant_rate_is_an_error_naming_the_mutant_and_the_field() {
         Some(GrowthSteps {
             step: 0.1,
             threshold: 50,
-            constant_rates: ConstantRates::Leaped,
+            constant_rates: ConstantRates::Counted,
         }),
     ] {
         let mut config = primary_config(GrowthLaw::Exponential, 100, 1e9, 1.0, 0.1);

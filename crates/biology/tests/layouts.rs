@@ -58,7 +58,7 @@ proptest! {
             constant_rates: match constant_rates {
                 0 => ConstantRates::Auto,
                 1 => ConstantRates::Exact,
-                _ => ConstantRates::Leaped,
+                _ => ConstantRates::Counted,
             },
         });
         same_in_every_layout(&scenario)?;

@@ -543,8 +543,10 @@ pub enum Mode {
     #[default]
     Exact,
     /// Sites of at least `threshold` cells grow by steps of `step` days,
-    /// their births, deaths, sheddings and mutations drawn as counts
-    /// (τ-leaping); below half the threshold they go back to single events.
+    /// each clone's count by the exact law of the linear birth–death
+    /// process over a step, its sheddings and mutant daughters as counts
+    /// (counted steps); below half the threshold they go back to single
+    /// events.
     Stepped {
         /// Days per step (default 0.01: its error is measured in
         /// `docs/performance.md`).
@@ -556,8 +558,9 @@ pub enum Mode {
         /// Where a site's rates are constant (`Exponential` growth,
         /// `PerCell` shedding): `Auto` (the default) steps exactly while
         /// the site's clones are expected to emit at most 1,000 cells in a
-        /// step and by τ-leaping above; `Exact` always by the birth–death
-        /// process's transition law; `Leaped` like the others.
+        /// step and by counted steps above; `Exact` always by the
+        /// birth–death process's transition law, every emission an event;
+        /// `Counted` (formerly `Leaped`, still read) like the others.
         #[serde(default)]
         constant_rates: ConstantRates,
     },
@@ -1052,7 +1055,7 @@ fn field_hint(field: &str) -> Option<&'static str> {
         "growth_law" | "metastasis_growth_law" => "`Exponential`, `Logistic` or `Gompertz`",
         "preset" => "`Human`, `Mouse` or `Empty`",
         "mode" => {
-            "`Exact` or `Stepped(step: ..., threshold: ..., constant_rates: Auto | Exact | Leaped)`"
+            "`Exact` or `Stepped(step: ..., threshold: ..., constant_rates: Auto | Exact | Counted)`"
         }
         "pools" => "`PerCell` or `Cohorts`",
         "shedding" => "`PerCell` or `SizePower(coefficient: ..., exponent: ...)`",

@@ -214,6 +214,24 @@ impl LinearRates {
     }
 }
 
+/// The cell-days of a clone over `tau` days from `before` to `after`
+/// cells on the exponential path through both ends (`before·τ/2` for a
+/// clone that died out): the estimate of `∫N` given the ends that the
+/// ledger of exact steps and the emissions of counted steps use. For a
+/// large clone, the path between its ends departs from the exponential by
+/// fluctuations of relative order `1/√n`, so this is `E[∫N | ends]` to
+/// relative order `1/n`.
+pub(crate) fn cell_days_through(before: u64, after: u64, tau: f64) -> f64 {
+    let (n, k) = (before as f64, after as f64);
+    if after == 0 {
+        0.5 * n * tau
+    } else if after == before {
+        n * tau
+    } else {
+        tau * (k - n) / libm::log1p((k - n) / n)
+    }
+}
+
 /// The probability that a line survives, given that it emitted nothing.
 fn survival_given_no_emission(law: &OneCell) -> f64 {
     let total = law.extinct + law.survives;

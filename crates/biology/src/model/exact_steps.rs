@@ -26,7 +26,7 @@
 use cascade_kernel::distributions::{Bernoulli, Distribution, Poisson};
 use cascade_kernel::{Context, EventHandle, Purpose, Time};
 
-use super::birth_death::LinearRates;
+use super::birth_death::{LinearRates, cell_days_through};
 use super::cohorts::pick;
 use super::growth::{Emission, LazyClone};
 use super::records::Count;
@@ -56,7 +56,7 @@ impl CascadeState {
     }
 
     /// Puts `site` (stepped, up to date) into exact steps, with its
-    /// emissions drawn, or into τ-leaping, until its next step: exact if its
+    /// emissions drawn, or into counted steps, until its next step: exact if its
     /// rates are constant (the exponential law, per-cell shedding) and the
     /// scenario asks for exact steps, or for `Auto` and its clones are
     /// expected to emit at most [`AUTO_EMISSIONS_PER_STEP`] cells in a step.
@@ -91,7 +91,7 @@ impl CascadeState {
         match exact {
             Some(fresh) => {
                 let growth = &mut self.places.stepped_site_mut(site).growth;
-                if let Growth::Leaped { step_from } = *growth {
+                if let Growth::Counted { step_from } = *growth {
                     *growth = Growth::Exact {
                         step_from,
                         lazy: Vec::new(),
@@ -116,7 +116,7 @@ impl CascadeState {
         self.drop_emissions(site, ctx);
         let growth = &mut self.places.stepped_site_mut(site).growth;
         if let Growth::Exact { step_from, .. } = *growth {
-            *growth = Growth::Leaped { step_from };
+            *growth = Growth::Counted { step_from };
         }
     }
 
@@ -270,7 +270,11 @@ impl CascadeState {
     /// each as (drug index, probability of becoming resistant to it
     /// first); and the probability that the daughter is `clone` (no
     /// mutant, resistant to none).
-    fn daughter_weights(&self, clone: CloneId, mutation: f64) -> (Vec<(usize, f64)>, f64) {
+    pub(super) fn daughter_weights(
+        &self,
+        clone: CloneId,
+        mutation: f64,
+    ) -> (Vec<(usize, f64)>, f64) {
         let mut not_yet = 1.0 - mutation;
         let mut weights = Vec::new();
         for (index, drug) in self.config.therapy.drugs.iter().enumerate() {
@@ -472,14 +476,7 @@ impl CascadeState {
         if tau <= 0.0 || before == 0 {
             return Ok(());
         }
-        let (n, k) = (before as f64, after as f64);
-        let cell_days = if after == 0 {
-            0.5 * n * tau
-        } else if after == before {
-            n * tau
-        } else {
-            tau * (k - n) / libm::log1p((k - n) / n)
-        };
+        let cell_days = cell_days_through(before, after, tau);
         let mean = clone.death * cell_days;
         let drawn = if mean > 0.0 {
             Poisson::new(mean.min(4.0e15))?.sample(ctx.rng(EXACT_STEPS))

@@ -11,8 +11,9 @@ use crate::clones::CloneId;
 pub enum GrowthMode {
     /// Every birth, death and shedding an event of its own.
     Events,
-    /// τ-leaped steps.
-    Leaped,
+    /// Counted steps: each clone's count by the exact law of a step, what
+    /// it emits as counts.
+    Counted,
     /// Exact steps.
     Exact,
 }
@@ -28,9 +29,9 @@ pub(crate) enum Growth {
         /// The pending clock.
         clock: Option<EventHandle>,
     },
-    /// By τ-leaped steps ([`crate::config::GrowthSteps`]): its next step
-    /// is its pending event, and it has no clock.
-    Leaped {
+    /// By counted steps ([`crate::config::GrowthSteps`], `steps.rs`): its
+    /// next step is its pending event, and it has no clock.
+    Counted {
         /// The day of its last step, or of its entry into steps.
         step_from: f64,
     },
@@ -50,7 +51,7 @@ impl Growth {
     pub(super) fn step_from(&self) -> f64 {
         match *self {
             Growth::Events { .. } => 0.0,
-            Growth::Leaped { step_from } | Growth::Exact { step_from, .. } => step_from,
+            Growth::Counted { step_from } | Growth::Exact { step_from, .. } => step_from,
         }
     }
 
@@ -59,7 +60,7 @@ impl Growth {
     pub(super) fn set_step_from(&mut self, day: f64) {
         match self {
             Growth::Events { .. } => {}
-            Growth::Leaped { step_from } | Growth::Exact { step_from, .. } => *step_from = day,
+            Growth::Counted { step_from } | Growth::Exact { step_from, .. } => *step_from = day,
         }
     }
 

@@ -241,7 +241,7 @@ impl Places {
         site
     }
 
-    /// Puts site `id` into steps (`growth`: `Leaped` or `Exact`); returns
+    /// Puts site `id` into steps (`growth`: `Counted` or `Exact`); returns
     /// its clock, for the caller to cancel.
     pub(super) fn enter_steps(&mut self, id: SiteId, growth: Growth) -> Option<EventHandle> {
         debug_assert!(!matches!(growth, Growth::Events { .. }));

@@ -84,12 +84,12 @@ impl Site {
     pub fn growth_mode(&self) -> GrowthMode {
         match self.growth {
             Growth::Events { .. } => GrowthMode::Events,
-            Growth::Leaped { .. } => GrowthMode::Leaped,
+            Growth::Counted { .. } => GrowthMode::Counted,
             Growth::Exact { .. } => GrowthMode::Exact,
         }
     }
 
-    /// Whether it grows by steps (leaped or exact), not by single events.
+    /// Whether it grows by steps (counted or exact), not by single events.
     pub fn is_stepped(&self) -> bool {
         !matches!(self.growth, Growth::Events { .. })
     }

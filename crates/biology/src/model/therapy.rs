@@ -5,7 +5,7 @@
 //! configuration has a drug, a surgery or a regimen, so a run without
 //! therapy has the trace it had before therapy existed.
 
-use cascade_kernel::distributions::{Bernoulli, Binomial, Distribution};
+use cascade_kernel::distributions::{Bernoulli, Distribution};
 use cascade_kernel::{Context, Purpose, Time};
 use serde::{Deserialize, Serialize};
 
@@ -467,38 +467,6 @@ impl CascadeState {
                 s.awaiting_relapse = true;
             }
         });
-    }
-
-    /// Of `births` daughters of `clone` in a step of stepped growth, those
-    /// made resistant to a drug (each drug in turn, binomially among the
-    /// daughters still of `clone`): returns the daughters left of `clone`
-    /// and pushes a new resistant clone per resistant daughter onto
-    /// `mutants`.
-    pub(super) fn resistant_daughters<U>(
-        &mut self,
-        clone: CloneId,
-        births: u64,
-        mutants: &mut Vec<CloneId>,
-        ctx: &mut Context<'_, CascadeEvent<U>>,
-    ) -> Result<u64, CascadeError> {
-        let mut left = births;
-        for index in 0..self.config.therapy.drugs.len() {
-            let drug = DrugId(index as u32);
-            let probability = self.config.therapy.drugs[index].resistance_probability;
-            if probability == 0.0 || left == 0 || self.is_resistant(clone, drug) {
-                continue;
-            }
-            let count = Binomial::new(left, probability)?.sample(ctx.rng(RESISTANCE));
-            left -= count;
-            for _ in 0..count {
-                let mutant = self.resistant_mutant(clone, drug, ctx.now());
-                // As at a single division, the same daughter may resist
-                // the later drugs too.
-                let daughter = self.resistance_mutations_from(mutant, index + 1, ctx)?;
-                mutants.push(daughter);
-            }
-        }
-        Ok(left)
     }
 
     /// The daughter of a division, made resistant to each drug it is
