@@ -598,7 +598,7 @@ impl OutputDir {
     }
 
     /// Writes the combined tables of `schemas` while the units `units`
-    /// run ([`stream`]), when `format` is CSV and the store holds no unit
+    /// run (`output/stream.rs`), when `format` is CSV and the store holds no unit
     /// yet (a new run, not a resume): [`OutputDir::finish`] then renames
     /// them into place instead of exporting them from the store. The bytes
     /// are the same either way. Without it, or if the stream gives up,

@@ -18,7 +18,7 @@
 //! check passes.
 //!
 //! A unit's record is kept in a compact binary encoding
-//! ([`record`](self::record)), its digest, replicate and events in
+//! (`store/record.rs`), its digest, replicate and events in
 //! columns of their own. A name ([`ColumnType::Name`]: an organ, a clone)
 //! is kept once, in `cascade_names`, and a row holds its id.
 //!
