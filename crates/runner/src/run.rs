@@ -58,14 +58,23 @@ pub struct CellCounts {
 }
 
 impl CellCounts {
+    /// The counts in field order: primary, metastatic, solitary, dormant,
+    /// arrested, circulating (the order of `summary.csv`'s columns and of
+    /// the store's record).
+    pub fn in_order(&self) -> [u64; 6] {
+        [
+            self.primary,
+            self.metastatic,
+            self.solitary,
+            self.dormant,
+            self.arrested,
+            self.circulating,
+        ]
+    }
+
     /// Living cells anywhere.
     pub fn total(&self) -> u64 {
-        self.primary
-            + self.metastatic
-            + self.solitary
-            + self.dormant
-            + self.arrested
-            + self.circulating
+        self.in_order().iter().sum()
     }
 }
 
@@ -439,19 +448,9 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
         Value::day_or_null(record.first_detection_day),
     ];
     summary.extend(funnel_counts(&record.funnel).map(Value::Count));
-    summary.extend(
-        [
-            record.metastases.iter().sum::<u64>(),
-            c.primary,
-            c.metastatic,
-            c.solitary,
-            c.dormant,
-            c.arrested,
-            c.circulating,
-            record.clones,
-        ]
-        .map(Value::Count),
-    );
+    summary.push(count(record.metastases.iter().sum::<u64>()));
+    summary.extend(c.in_order().map(Value::Count));
+    summary.push(count(record.clones));
     summary.extend((record.fates.iter().chain(&record.counters)).map(|&(_, n)| count(n)));
     tables[schema::SUMMARY].push(summary);
 

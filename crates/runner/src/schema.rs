@@ -219,6 +219,13 @@ const REPLICATE: Column = count(
     "the replicate, from 0: its random numbers are drawn from streams keyed by (seed, replicate)",
 );
 
+/// A site, in the tables of sites' contents.
+const SITE: Column = count(
+    "site",
+    "site id",
+    "the site's id (the primary, if any, is site 0, as in `metastases.csv`)",
+);
+
 /// The funnel's counters, each with the field of [`Funnel`] it reads, as
 /// the tokens `$then!(... [(field, "column", unit, "meaning"), ...])`: the
 /// one list both the columns of [`TABLES`] and [`funnel_counts`] are made
@@ -624,11 +631,7 @@ pub const TABLES: [Table; 11] = [
                   therapy)",
         columns: &[
             REPLICATE,
-            count(
-                "site",
-                "site id",
-                "the site's id (the primary, if any, is site 0, as in `metastases.csv`)",
-            ),
+            SITE,
             name("kind", "site kind", "`primary` or `metastasis`"),
             name("organ", unit::ORGAN_NAME, "the site's organ"),
             name("clone", unit::CLONE_NAME, "the clone"),
@@ -731,11 +734,7 @@ pub const TABLES: [Table; 11] = [
         columns: &[
             REPLICATE,
             day("day", "the observation day"),
-            count(
-                "site",
-                "site id",
-                "the site's id (the primary, if any, is site 0, as in `metastases.csv`)",
-            ),
+            SITE,
             name("kind", "site kind", "`primary` or `metastasis`"),
             name("organ", unit::ORGAN_NAME, "the site's organ"),
             count("cells", unit::CELLS, "the site's cells"),
@@ -781,11 +780,7 @@ pub const TABLES: [Table; 11] = [
         columns: &[
             REPLICATE,
             day("day", "the observation day"),
-            count(
-                "site",
-                "site id",
-                "the site's id (the primary, if any, is site 0)",
-            ),
+            SITE,
             name("clone", unit::CLONE_NAME, "the clone"),
             count("clone_id", "clone id", "the clone's id, as in `clones.csv`"),
             count("cells", unit::CELLS, "the clone's cells in the site"),

@@ -36,15 +36,7 @@ pub(crate) fn encode(record: &ReplicateRecord) -> Vec<u8> {
         out.counts(colonies);
     }
     out.optional_real(record.first_detection_day);
-    let c = &record.cells;
-    for count in [
-        c.primary,
-        c.metastatic,
-        c.solitary,
-        c.dormant,
-        c.arrested,
-        c.circulating,
-    ] {
+    for count in record.cells.in_order() {
         out.varint(count);
     }
     out.varint(record.clones);
