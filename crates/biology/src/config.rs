@@ -167,7 +167,7 @@ pub struct CascadeConfig {
     /// On those days, the clones holding at least this share of their
     /// site's cells are listed with their cells (what a Muller plot
     /// draws), in (0, 1]; default
-    /// [`DEFAULT_CLONE_SHARE_OBSERVED`](crate::model::diversity::DEFAULT_CLONE_SHARE_OBSERVED).
+    /// [`DEFAULT_CLONE_SHARE_OBSERVED`].
     #[serde(default = "default_clone_share_observed")]
     pub clone_share_observed: f64,
     /// How metastases grow (their capacity is their organ's).
@@ -311,8 +311,14 @@ pub fn default_phenotype(organs: &OrganSet) -> Phenotype {
     }
 }
 
+/// The share of a site's cells a clone must hold to be listed in the
+/// clonal composition on an observation day
+/// ([`CascadeConfig::clone_share_observed`]) unless the configuration says
+/// otherwise: 1%.
+pub const DEFAULT_CLONE_SHARE_OBSERVED: f64 = 0.01;
+
 fn default_clone_share_observed() -> f64 {
-    crate::model::diversity::DEFAULT_CLONE_SHARE_OBSERVED
+    DEFAULT_CLONE_SHARE_OBSERVED
 }
 
 impl CascadeConfig {

@@ -1877,7 +1877,7 @@ fn resolve<X: ScenarioExtension>(
             ));
         }
         Some(share) => share,
-        None => cascade_biology::model::diversity::DEFAULT_CLONE_SHARE_OBSERVED,
+        None => cascade_biology::config::DEFAULT_CLONE_SHARE_OBSERVED,
     };
 
     let shedding = match file.shedding {

@@ -26,10 +26,6 @@ use serde::{Deserialize, Serialize};
 use super::site::{Site, SiteId};
 use crate::clones::CloneId;
 
-/// The share of a site's cells a clone must hold to be listed in a
-/// [`CompositionSample`] unless the configuration says otherwise: 1%.
-pub const DEFAULT_CLONE_SHARE_OBSERVED: f64 = 0.01;
-
 /// A site's diversity at one observation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SiteDiversity {
