@@ -13,6 +13,7 @@ mod limits;
 mod mechanisms;
 mod options;
 mod organs;
+mod report;
 mod run;
 mod sources;
 mod store;

@@ -227,6 +227,32 @@ pub enum Command {
         #[arg(long, visible_alias = "tables", value_enum, default_value_t = crate::output::TableFormat::Csv)]
         format: crate::output::TableFormat,
     },
+    /// Write one self-contained HTML page (figures as inline SVG, every
+    /// plotted number as JSON) for a finished run directory of `cascade
+    /// run --out`.
+    Report {
+        /// The run directory (the --out of `cascade run`).
+        dir: PathBuf,
+        /// Where the page goes (DIR/report.html by default).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write one figure of the report (`cascade report`) of a finished run
+    /// directory, to standard output or --out.
+    Plot {
+        /// The run directory (the --out of `cascade run`).
+        dir: PathBuf,
+        /// The figure.
+        #[arg(long, value_enum)]
+        figure: crate::report::Figure,
+        /// Its format: svg (png is refused: the figures are drawn as SVG
+        /// only).
+        #[arg(long, value_enum, default_value_t = crate::report::FigureFormat::Svg)]
+        format: crate::report::FigureFormat,
+        /// Where the figure goes (standard output by default).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Validate a scenario without running it and print what it resolves to.
     Check {
         /// The scenario file (RON).
@@ -637,6 +663,18 @@ fn peak_memory_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// A report's failure: a write that failed is I/O (exit code 74),
+/// anything else the input (2).
+fn report_failure(error: crate::report::ReportError) -> Failure {
+    match error {
+        crate::report::ReportError::Io { .. } => Failure::Io(error.to_string()),
+        crate::report::ReportError::Store(crate::store::StoreError::Sqlite { .. }) => {
+            Failure::Io(error.to_string())
+        }
+        _ => Failure::Input(error.to_string()),
+    }
+}
+
 /// Runs one command.
 ///
 /// # Errors
@@ -735,6 +773,18 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             require_format(format)?;
             emit(&crate::export::export::<X>(&dir, format)?)
         }
+        Command::Report { dir, out } => {
+            emit(&crate::report::report::<X>(&dir, out.as_deref()).map_err(report_failure)?)
+        }
+        Command::Plot {
+            dir,
+            figure,
+            format,
+            out,
+        } => emit(
+            &crate::report::plot::<X>(&dir, figure, format, out.as_deref())
+                .map_err(report_failure)?,
+        ),
         Command::Validate {
             scenarios,
             doc,

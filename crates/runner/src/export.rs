@@ -60,7 +60,7 @@ pub fn export<X: ScenarioExtension>(root: &Path, format: TableFormat) -> Result<
 /// The identity and the scenario that the store of `root` holds: the
 /// scenario parsed from the stored text (named as the run named it), its
 /// SHA-256 checked against the identity's.
-fn stored_scenario<X: ScenarioExtension>(
+pub(crate) fn stored_scenario<X: ScenarioExtension>(
     root: &Path,
 ) -> Result<(RunIdentity, Scenario<X>), Failure> {
     let stored = crate::output::stored_run(root).map_err(Failure::opening)?;

@@ -3,7 +3,8 @@
 //! the summary over replicates ([`summary`]), running replicates and
 //! finishing a run ([`execute`]), the exports rewritten from a run's store
 //! ([`export`]), the validation suite against published experiments
-//! ([`validation`]) and the command line ([`cli`]).
+//! ([`validation`]), a run's report and figures ([`report`]) and the
+//! command line ([`cli`]).
 //!
 //! Its modules are in layers that import only downwards: the scenario
 //! format, execution and the store, sweeps, shards and Slurm, reports, and
@@ -25,6 +26,7 @@ pub mod output;
 #[cfg(feature = "parquet")]
 pub mod parquet_tables;
 pub mod progress;
+pub mod report;
 /// The `parquet` crate this build writes with, for reading the files back.
 #[cfg(feature = "parquet")]
 pub use parquet;

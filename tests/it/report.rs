@@ -1,0 +1,458 @@
+//! `cascade report DIR` and `cascade plot DIR --figure NAME`: the page of
+//! a shipped scenario's run holds every figure, and the numbers it plots
+//! are those a reader computes from the exported CSV; the page is the same
+//! bytes for the same run directory; PNG, unknown figures and unfinished
+//! runs are refused saying what would do; and a real browser (headless
+//! Chromium) renders the page without errors, every figure drawn.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use super::run::{cascade, ok, refused, scratch};
+
+const QUICKSTART: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../scenarios/quickstart.ron"
+);
+
+const FIGURES: [&str; 6] = [
+    "funnel",
+    "organs",
+    "burden",
+    "survival",
+    "harvests",
+    "composition",
+];
+
+/// A CSV file as a header and rows of fields (the run's tables quote no
+/// field in the quickstart: no name holds a comma).
+struct Csv {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    fn read(path: &Path) -> Csv {
+        let text = fs::read_to_string(path).unwrap();
+        let mut lines = text.lines();
+        let header = lines.next().unwrap().split(',').map(String::from).collect();
+        let rows = lines
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect();
+        Csv { header, rows }
+    }
+
+    fn at(&self, name: &str) -> usize {
+        (self.header.iter().position(|h| h == name))
+            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.header))
+    }
+
+    fn number(&self, row: &[String], name: &str) -> f64 {
+        row[self.at(name)].parse().unwrap()
+    }
+
+    fn text<'a>(&self, row: &'a [String], name: &str) -> &'a str {
+        &row[self.at(name)]
+    }
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// The JSON block of a report page.
+fn page_data(html: &str) -> Value {
+    let start = r#"<script type="application/json" id="report-data">"#;
+    let from = html
+        .find(start)
+        .expect("the page holds its numbers as JSON")
+        + start.len();
+    let to = from + html[from..].find("</script>").unwrap();
+    serde_json::from_str(&html[from..to]).unwrap()
+}
+
+/// A finished quickstart run (4 replicates) with its report.
+fn reported_run(name: &str) -> (PathBuf, String) {
+    let dir = scratch(name).join("run");
+    ok(&["run", QUICKSTART, "--out", dir.to_str().unwrap()]);
+    let printed = ok(&["report", dir.to_str().unwrap()]);
+    assert!(printed.contains("report.html"), "{printed}");
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    (dir, html)
+}
+
+fn stage<'a>(data: &'a Value, name: &str) -> &'a Value {
+    (data["numbers"]["funnel"].as_array().unwrap().iter())
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no stage {name}"))
+}
+
+#[test]
+fn a_report_holds_every_figure_and_plots_the_numbers_of_the_exported_tables() {
+    let (dir, html) = reported_run("report-numbers");
+    for figure in FIGURES {
+        let marker = format!("data-figure=\"{figure}\">\n<svg");
+        assert!(html.contains(&marker), "no SVG for the figure {figure}");
+    }
+    assert!(
+        !html.contains("src=") && !html.contains("href=\"http"),
+        "the page loads nothing"
+    );
+    let data = page_data(&html);
+    let replicates = data["replicates"].as_u64().unwrap();
+    assert_eq!(replicates, 4);
+
+    // The funnel: means over summary.csv's rows.
+    let summary = Csv::read(&dir.join("summary.csv"));
+    assert_eq!(summary.rows.len() as u64, replicates);
+    let arrested: Vec<f64> = (summary.rows.iter())
+        .map(|r| summary.number(r, "arrested"))
+        .collect();
+    let plotted = stage(&data, "arrested in a capillary bed")["value"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(close(plotted, mean(&arrested)), "{plotted} vs {arrested:?}");
+    let survived: Vec<f64> = (summary.rows.iter())
+        .map(|r| {
+            summary.number(r, "injected") + summary.number(r, "shed")
+                - summary.number(r, "died_in_circulation")
+                - summary.number(r, "killed_in_circulation")
+        })
+        .collect();
+    let plotted = stage(&data, "survived circulation")["value"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(close(plotted, mean(&survived)));
+    // The funnel's figure writes the mean beside its bar.
+    let funnel_svg = ok(&["plot", dir.to_str().unwrap(), "--figure", "funnel"]);
+    assert!(funnel_svg.starts_with("<svg"), "{}", &funnel_svg[..80]);
+    let arrested_mean = mean(&arrested);
+    assert!((100.0..10_000.0).contains(&arrested_mean));
+    assert!(
+        funnel_svg.contains(&format!(">\n{arrested_mean:.0}\n</text>"))
+            || funnel_svg.contains(&format!(">{arrested_mean:.0}</text>")),
+        "the funnel does not write {arrested_mean:.0}"
+    );
+
+    // Metastases per organ, and the share of arrivals.
+    let metastases = Csv::read(&dir.join("metastases.csv"));
+    let funnel = Csv::read(&dir.join("funnel.csv"));
+    let organs = data["numbers"]["organs"].as_array().unwrap();
+    let lung = organs.iter().find(|o| o["organ"] == "lung").unwrap();
+    let in_lung = (metastases.rows.iter())
+        .filter(|r| metastases.text(r, "organ") == "lung")
+        .count() as f64;
+    assert!(in_lung > 0.0);
+    assert!(close(
+        lung["metastases"]["mean"].as_f64().unwrap(),
+        in_lung / replicates as f64
+    ));
+    let arrivals = |organ: Option<&str>| -> f64 {
+        (funnel.rows.iter())
+            .filter(|r| organ.is_none_or(|o| funnel.text(r, "organ") == o))
+            .map(|r| funnel.number(r, "arrested") + funnel.number(r, "passed"))
+            .sum()
+    };
+    assert!(close(
+        lung["share_of_arrivals"].as_f64().unwrap(),
+        arrivals(Some("lung")) / arrivals(None)
+    ));
+    let shares: f64 = organs
+        .iter()
+        .map(|o| o["share_of_metastases"].as_f64().unwrap())
+        .sum();
+    assert!(close(shares, 1.0), "shares of metastases sum to {shares}");
+
+    // The burden: cells in metastases of all organs at the last day.
+    let timeseries = Csv::read(&dir.join("timeseries.csv"));
+    let last_day = (timeseries.rows.iter())
+        .map(|r| timeseries.number(r, "day"))
+        .fold(0.0, f64::max);
+    let by_replicate: Vec<f64> = (0..replicates)
+        .map(|replicate| {
+            (timeseries.rows.iter())
+                .filter(|r| {
+                    timeseries.number(r, "replicate") == replicate as f64
+                        && timeseries.number(r, "day") == last_day
+                })
+                .map(|r| timeseries.number(r, "metastatic_cells"))
+                .sum()
+        })
+        .collect();
+    let all_organs = (data["numbers"]["burden"].as_array().unwrap().iter())
+        .find(|s| s["name"] == "metastases, all organs")
+        .unwrap();
+    let days = all_organs["days"].as_array().unwrap();
+    assert_eq!(days.last().unwrap().as_f64().unwrap(), last_day);
+    let plotted = all_organs["cells"].as_array().unwrap().last().unwrap()["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        close(plotted, mean(&by_replicate)),
+        "{plotted} vs {by_replicate:?}"
+    );
+
+    // The first detection's curve: its events are the replicates with a
+    // first detection day.
+    let detected = (summary.rows.iter())
+        .filter(|r| !summary.text(r, "first_detection_day").is_empty())
+        .count() as u64;
+    let curve = &data["numbers"]["survival"][0];
+    assert_eq!(curve["event"], "first detection of a metastasis");
+    assert_eq!(curve["events"].as_u64().unwrap(), detected);
+    assert_eq!(curve["censored"].as_u64().unwrap(), replicates - detected);
+
+    // Colonies at each harvest, per replicate, all organs.
+    let harvests = Csv::read(&dir.join("harvests.csv"));
+    for day in data["numbers"]["harvests"].as_array().unwrap() {
+        let d = day["day"].as_f64().unwrap();
+        let expected: Vec<u64> = (0..replicates)
+            .map(|replicate| {
+                (harvests.rows.iter())
+                    .filter(|r| {
+                        harvests.number(r, "replicate") == replicate as f64
+                            && harvests.number(r, "day") == d
+                    })
+                    .map(|r| harvests.number(r, "colonies") as u64)
+                    .sum()
+            })
+            .collect();
+        let plotted: Vec<u64> = (day["colonies"].as_array().unwrap().iter())
+            .map(|c| c.as_u64().unwrap())
+            .collect();
+        assert_eq!(plotted, expected, "colonies on day {d}");
+    }
+
+    // The composition of replicate 0: each clone's cells on the last day.
+    let composition = Csv::read(&dir.join("composition.csv"));
+    let plotted = &data["numbers"]["composition"];
+    let days = plotted["days"].as_array().unwrap();
+    let last = days.last().unwrap().as_f64().unwrap();
+    for clone in plotted["clones"].as_array().unwrap() {
+        let id = clone["clone"].as_f64().unwrap();
+        let cells: f64 = (composition.rows.iter())
+            .filter(|r| {
+                composition.number(r, "replicate") == 0.0
+                    && composition.number(r, "day") == last
+                    && composition.number(r, "clone_id") == id
+            })
+            .map(|r| composition.number(r, "cells"))
+            .sum();
+        let cells_plotted = clone["cells"].as_array().unwrap().last().unwrap();
+        assert_eq!(cells_plotted.as_f64().unwrap(), cells, "clone {id}");
+    }
+
+    // The identity: seed, digests, placeholders.
+    let digests: Vec<&str> = (summary.rows.iter())
+        .map(|r| summary.text(r, "digest"))
+        .collect();
+    let shown: Vec<&str> = (data["digests"].as_array().unwrap().iter())
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert_eq!(shown, digests);
+    assert_eq!(data["seed"].as_u64().unwrap(), 2026);
+    let placeholders = data["placeholders"].as_array().unwrap();
+    assert!(
+        placeholders
+            .iter()
+            .any(|p| p["parameter"] == "extravasation_rate"),
+        "the mouse preset's extravasation rate is a placeholder"
+    );
+    assert!(html.contains("Placeholder parameters"));
+}
+
+#[test]
+fn a_report_is_the_same_bytes_for_the_same_run_and_plot_refuses_what_it_cannot_do() {
+    let (dir, html) = reported_run("report-bytes");
+    let again = dir.with_file_name("again.html");
+    ok(&[
+        "report",
+        dir.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert!(
+        fs::read_to_string(&again).unwrap() == html,
+        "two reports differ"
+    );
+    // The same run with other threads: the same page.
+    let other = dir.with_file_name("threads");
+    ok(&[
+        "run",
+        QUICKSTART,
+        "--threads",
+        "1",
+        "--out",
+        other.to_str().unwrap(),
+    ]);
+    ok(&["report", other.to_str().unwrap()]);
+    assert!(
+        fs::read_to_string(other.join("report.html")).unwrap() == html,
+        "the report depends on --threads"
+    );
+
+    let d = dir.to_str().unwrap();
+    let svg = dir.with_file_name("burden.svg");
+    ok(&[
+        "plot",
+        d,
+        "--figure",
+        "burden",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    let text = fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("cells, log scale"));
+    assert!(html.contains(&text), "the page holds the figure as plotted");
+
+    let png = refused(&["plot", d, "--figure", "funnel", "--format", "png"], &[]);
+    assert!(png.contains("--format svg"), "{png}");
+    let unknown = refused(&["plot", d, "--figure", "volcano"], &[]);
+    assert!(
+        unknown.contains("funnel") && unknown.contains("composition"),
+        "{unknown}"
+    );
+    let nothing = scratch("report-nothing");
+    let not_a_run = refused(&["report", nothing.to_str().unwrap()], &[]);
+    assert!(not_a_run.contains("cascade run"), "{not_a_run}");
+}
+
+#[test]
+fn a_report_of_an_unfinished_run_is_refused_naming_the_missing_replicates() {
+    let dir = scratch("report-unfinished").join("run");
+    let output = cascade(
+        &["run", QUICKSTART, "--out", dir.to_str().unwrap()],
+        &[("CASCADE_INTERRUPT_AFTER", "1")],
+    );
+    assert!(!output.status.success());
+    let message = refused(&["report", dir.to_str().unwrap()], &[]);
+    assert!(
+        message.contains("replicates") && message.contains("--resume"),
+        "{message}"
+    );
+}
+
+/// The headless browser: Debian's `chromium`, if installed.
+fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in ["chromium", "chromium-browser"] {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn a_report_renders_in_a_real_browser_with_every_figure_drawn() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CASCADE_REQUIRE_BROWSER").is_none(),
+            "CASCADE_REQUIRE_BROWSER is set and chromium is not installed \
+             (apt-get install chromium)"
+        );
+        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
+        return;
+    };
+    let (dir, _) = reported_run("report-browser");
+    let page = format!("file://{}", dir.join("report.html").display());
+    let profile = dir.with_file_name("profile");
+    let run = |extra: &[&str]| {
+        let output = Command::new(&browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--no-first-run",
+                "--enable-logging=stderr",
+                "--window-size=1100,1600",
+                &format!("--user-data-dir={}", profile.display()),
+            ])
+            .args(extra)
+            .arg(&page)
+            .output()
+            .expect("chromium runs");
+        assert!(
+            output.status.success(),
+            "chromium failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    };
+    let dom = run(&["--dump-dom", "--virtual-time-budget=5000"]);
+    let dom_text = String::from_utf8_lossy(&dom.stdout);
+    let stderr = String::from_utf8_lossy(&dom.stderr);
+    assert!(
+        !stderr.contains("Uncaught") && !stderr.contains("ERROR:CONSOLE"),
+        "the page logged errors: {stderr}"
+    );
+    assert!(
+        dom_text.contains(r#"data-errors="0""#),
+        "the page's scripts failed or did not run"
+    );
+    assert!(
+        dom_text.contains(&format!(r#"data-figures-drawn="{}""#, FIGURES.len())),
+        "not every figure was drawn: {}",
+        dom_text
+            .lines()
+            .filter(|l| l.contains("data-drawn") || l.contains("<body"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    for figure in FIGURES {
+        // Each figure's drawing has a size and elements, as the browser
+        // laid it out (`data-drawn="WxH N"`).
+        let marker = format!(r#"data-figure="{figure}" data-drawn=""#);
+        let at = dom_text
+            .find(&marker)
+            .unwrap_or_else(|| panic!("the browser did not measure the figure {figure}"));
+        let drawn: &str = dom_text[at + marker.len()..].split('"').next().unwrap();
+        let (size, elements) = drawn.split_once(' ').unwrap();
+        let (w, h) = size.split_once('x').unwrap();
+        let (w, h, n): (u32, u32, u32) = (
+            w.parse().unwrap(),
+            h.parse().unwrap(),
+            elements.parse().unwrap(),
+        );
+        assert!(
+            w > 400 && h > 200 && n > 20,
+            "{figure} looks blank: {drawn}"
+        );
+    }
+    let screenshot = dir.with_file_name("report.png");
+    run(&[&format!("--screenshot={}", screenshot.display())]);
+    let png = fs::read(&screenshot).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((width, height), (1100, 1600));
+    // A white page of that size compresses to a few kilobytes; the
+    // report's text and figures do not.
+    assert!(png.len() > 50_000, "the screenshot is nearly blank");
+}
+
+#[test]
+fn a_report_of_a_sweep_directory_is_refused_saying_what_to_report_instead() {
+    const SWEEP: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/sweep_soil.ron"
+    );
+    let dir = scratch("report-sweep").join("sweep");
+    ok(&["sweep", SWEEP, "--out", dir.to_str().unwrap()]);
+    let message = refused(&["report", dir.to_str().unwrap()], &[]);
+    assert!(
+        message.contains("sweep directory") && message.contains("cascade run FILE --set"),
+        "{message}"
+    );
+}
