@@ -5,6 +5,10 @@
 //! Every arm and every point of the two sweeps runs replicates `0..n`
 //! under its file's seed, so the report is a pure function of the files,
 //! `n` and the build, whatever the thread count.
+//!
+//! [`clinical`] runs the clinical-size study (`clinical_*.ron`) point by
+//! point against its formulas, for `tests/therapy.rs` and the table of
+//! `docs/therapy.md` (At clinical sizes).
 
 use core::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -379,4 +383,308 @@ impl Report {
         generated.push_str(END);
         validation::replace_section(doc, BEGIN, END, &generated)
     }
+}
+
+/// The clinical-size study's files (`docs/therapy.md`, At clinical sizes):
+/// the file and the number of drugs its regimen gives together.
+pub const CLINICAL: [(&str, usize); 2] =
+    [("clinical_one_drug.ron", 1), ("clinical_two_drugs.ron", 2)];
+
+/// One point of the clinical-size study: which file (by its number of
+/// drugs), the resistance probability of every drug, the primary size
+/// that starts the drugs, the replicates, and changes to the file.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct ClinicalPoint {
+    /// Drugs given together: 1 (`clinical_one_drug.ron`) or 2
+    /// (`clinical_two_drugs.ron`).
+    pub drugs: usize,
+    /// μ, every drug's resistance probability per division.
+    pub mu: f64,
+    /// The primary size N that starts the regimen.
+    pub size: u64,
+    /// Replicates `0..replicates` of the file's seed.
+    pub replicates: u64,
+    /// Death rate 0 in the primary (a pure-birth tumour) instead of the
+    /// file's.
+    pub pure_birth: bool,
+    /// A last day instead of the file's (a run that need only reach the
+    /// first dose); cure is then not judged.
+    pub stop_day: Option<f64>,
+}
+
+/// What one replicate of the clinical study left.
+#[derive(Copy, Clone, Debug)]
+struct ClinicalOutcome {
+    /// Cells alive just before the first dose.
+    cells_at_dose: Option<u64>,
+    /// No cell resistant to any drug of the file just before the first
+    /// dose.
+    none_resistant: bool,
+    /// No cell alive at the end.
+    cured: bool,
+}
+
+/// A probability against its formula: the simulated count, the sum of
+/// the formula's value over the replicates (each at its own size at the
+/// first dose) and the binomial z.
+#[derive(Copy, Clone, Debug)]
+pub struct AgainstFormula {
+    /// The simulated proportion (Wilson).
+    pub simulated: Estimate,
+    /// The formula's mean over the replicates.
+    pub formula: f64,
+    /// `(successes − Σ pᵢ) / √Σ pᵢ(1 − pᵢ)`, 0 when the formula is 0 or
+    /// 1 in every replicate and the count agrees (infinite when it does
+    /// not).
+    pub z: f64,
+}
+
+impl AgainstFormula {
+    fn new(successes: u64, formula: &[f64]) -> Self {
+        let n = formula.len() as u64;
+        let expected: f64 = formula.iter().sum();
+        let variance: f64 = formula.iter().map(|p| p * (1.0 - p)).sum();
+        let difference = successes as f64 - expected;
+        let z = if variance > 0.0 {
+            difference / libm::sqrt(variance)
+        } else if difference.abs() < 0.5 {
+            0.0
+        } else {
+            f64::INFINITY.copysign(difference)
+        };
+        AgainstFormula {
+            simulated: Estimate::proportion(successes, n),
+            formula: if n > 0 { expected / n as f64 } else { 0.0 },
+            z,
+        }
+    }
+}
+
+/// One point's results.
+#[derive(Clone, Debug)]
+pub struct ClinicalResult {
+    /// The point.
+    pub point: ClinicalPoint,
+    /// Birth rate of the primary.
+    pub birth: f64,
+    /// Death rate of the primary.
+    pub death: f64,
+    /// The primary's cells at day 0 (N₀).
+    pub initial_cells: u64,
+    /// Mean cells just before the first dose.
+    pub cells_at_dose: f64,
+    /// No cell resistant to any of the drugs just before the first dose,
+    /// against `(1 − μ)^(k(N − N₀))` for a pure-birth tumour (k drugs:
+    /// the product rule, exact there) or the Iwasa–Nowak–Michor value
+    /// ([`iwasa_nowak_michor`]) to the power k with death.
+    pub none_resistant: AgainstFormula,
+    /// Cure, against Goldie and Coldman's `exp(−μ(N − N₀))` for one drug
+    /// or the product rule `exp(−μ²(N − N₀))` for two; `None` for a run
+    /// stopped early.
+    pub cure: Option<AgainstFormula>,
+    /// Two drugs: `exp(−m₂)`, m₂ the mean count of doubly resistant
+    /// lineages that never die out ([`doubly_resistant_lineages`]): the
+    /// cure if they were Poisson (their clusters raise the cure above it,
+    /// resistance arising between doses lowers it; `docs/therapy.md`).
+    pub cure_lower: Option<f64>,
+    /// Wall-clock seconds per replicate (measured, it decides nothing).
+    pub seconds_per_replicate: f64,
+}
+
+/// The probability that a tumour grown by a linear birth–death process
+/// (birth `b`, death `d` per cell, `b > d`) from `n0` sensitive cells to
+/// `n` cells holds no cell resistant to one drug, a division giving a
+/// resistant daughter with probability `mu`: `exp(−m)` with
+/// `m = μ·b·n/d · ln((b − d·n₀/n)/(b − d))`, the mean number of resistant
+/// lineages still alive at `n` (Iwasa, Nowak & Michor 2006's neutral
+/// case, α = 1, with the start at `n₀` cells rather than one). Each
+/// resistant daughter born `s` days before the tumour reaches `n` arises
+/// at rate `μ·b·n·e^(−(b−d)s)` and is still alive then with probability
+/// `(b − d)/(b − d·e^(−(b−d)s))`. For `d = 0` it is `exp(−μ(n − n₀))`,
+/// the limit of the exact `(1 − μ)^(n − n₀)`. Valid for μ ≪ 1, n₀ large
+/// enough that the sensitive cells follow their mean path (`n₀ ≫ b/(b −
+/// d)`), and mutants as fit as their parents; exact in none of them (and
+/// not a number for `b ≤ d`).
+pub fn iwasa_nowak_michor(mu: f64, birth: f64, death: f64, n0: f64, n: f64) -> f64 {
+    if death <= 0.0 {
+        return libm::exp(-mu * (n - n0));
+    }
+    let m = mu * birth * n / death * libm::log((birth - death * n0 / n) / (birth - death));
+    libm::exp(-m)
+}
+
+/// The mean number of lineages resistant to both of two drugs (each at
+/// `mu` per division) that never die out, in a tumour grown from `n0`
+/// sensitive cells to `n` by birth `b` and death `d`: those from a
+/// division of a sensitive cell giving a doubly resistant daughter,
+/// `μ²(n − n₀)`, and those from a cell resistant to one drug gaining the
+/// other, `2μ²(b/(b − d))(n·ln(n/n₀) − (n − n₀))` (the cells resistant to
+/// one drug divide `b/(b − d)·(n ln(n/n₀) − (n − n₀))·μ` times in the
+/// mean, and a lineage survives with probability `1 − d/b`).
+pub fn doubly_resistant_lineages(mu: f64, birth: f64, death: f64, n0: f64, n: f64) -> f64 {
+    let net = birth - death;
+    mu * mu * ((n - n0) + 2.0 * birth / net * (n * libm::log(n / n0) - (n - n0)))
+}
+
+/// Runs the points of the clinical-size study from the files in `dir`.
+///
+/// # Errors
+///
+/// A file that does not load, a point it refuses, or a replicate that
+/// fails.
+pub fn clinical(
+    dir: &Path,
+    points: &[ClinicalPoint],
+    threads: usize,
+) -> Result<Vec<ClinicalResult>, ValidationError> {
+    let setup = Setup {
+        scenarios: PathBuf::from(dir),
+        scale: Scale::Full,
+        threads,
+    };
+    let mut results = Vec::new();
+    for point in points {
+        let Some(&(file, drugs)) = CLINICAL.iter().find(|(_, d)| *d == point.drugs) else {
+            return Err(ValidationError::Scenario(format!(
+                "no clinical file gives {} drugs",
+                point.drugs
+            )));
+        };
+        let base = load_from(dir, file)?;
+        let mut changed = base.file.clone();
+        let names = base.config.organs.names();
+        let mut sets: Vec<(String, f64)> =
+            vec![("therapy.regimens.0.start".into(), point.size as f64)];
+        for drug in &base.file.therapy.drugs {
+            sets.push((
+                format!("therapy.drugs.{}.resistance_probability", drug.name),
+                point.mu,
+            ));
+        }
+        let clone = base
+            .file
+            .clones
+            .first()
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        if point.pure_birth {
+            sets.push((format!("clones.{clone}.death_rate"), 0.0));
+        }
+        if let Some(day) = point.stop_day {
+            sets.push(("stop_day".into(), day));
+        }
+        for (parameter, value) in &sets {
+            crate::sweep::set(&mut changed, &names, parameter, *value).map_err(
+                |crate::sweep::SetError(m)| {
+                    ValidationError::Scenario(format!("{file}: {parameter}: {m}"))
+                },
+            )?;
+        }
+        let scenario = base
+            .with_file(changed)
+            .map_err(|m| ValidationError::Scenario(format!("{file}: {m}")))?;
+        let phenotype = scenario
+            .config
+            .clones
+            .first()
+            .map(|c| c.phenotype.in_primary);
+        let (birth, death) = phenotype.map_or((0.0, 0.0), |r| (r.birth_rate, r.death_rate));
+        let initial_cells =
+            (scenario.config.primary.as_ref()).map_or(0, |p| p.cells.iter().map(|&(_, n)| n).sum());
+        let given = drugs.min(scenario.config.therapy.drugs.len());
+        #[allow(clippy::disallowed_methods)] // measures, decides nothing
+        let started = std::time::Instant::now();
+        let outcomes = validation::replicates(&setup, &scenario, point.replicates, |state| {
+            ClinicalOutcome {
+                cells_at_dose: state.cells_at_first_dose(),
+                none_resistant: (0..given)
+                    .all(|d| state.resistant_at_first_dose(DrugId(d as u32)) == Some(0)),
+                cured: state.alive_by_clone().iter().sum::<u64>() == 0,
+            }
+        })?;
+        let seconds = started.elapsed().as_secs_f64() * threads.max(1) as f64
+            / point.replicates.max(1) as f64;
+        if let Some(r) = outcomes.iter().position(|o| o.cells_at_dose.is_none()) {
+            return Err(ValidationError::Scenario(format!(
+                "{file} at N = {}: replicate {r} reached no dose by its last day",
+                point.size
+            )));
+        }
+        let sizes: Vec<f64> = (outcomes.iter())
+            .map(|o| o.cells_at_dose.unwrap_or(0) as f64)
+            .collect();
+        let n0 = initial_cells as f64;
+        let k = given as f64;
+        let none_formula: Vec<f64> = (sizes.iter())
+            .map(|&n| {
+                if death <= 0.0 {
+                    libm::pow(1.0 - point.mu, k * (n - n0))
+                } else {
+                    libm::pow(iwasa_nowak_michor(point.mu, birth, death, n0, n), k)
+                }
+            })
+            .collect();
+        let count =
+            |f: &dyn Fn(&ClinicalOutcome) -> bool| outcomes.iter().filter(|o| f(o)).count() as u64;
+        let judged = point.stop_day.is_none();
+        let cure = judged.then(|| {
+            let formula: Vec<f64> = (sizes.iter())
+                .map(|&n| libm::exp(-libm::pow(point.mu, k) * (n - n0)))
+                .collect();
+            AgainstFormula::new(count(&|o| o.cured), &formula)
+        });
+        let cure_lower = (judged && given == 2).then(|| {
+            let sum: f64 = (sizes.iter())
+                .map(|&n| libm::exp(-doubly_resistant_lineages(point.mu, birth, death, n0, n)))
+                .sum();
+            sum / sizes.len().max(1) as f64
+        });
+        results.push(ClinicalResult {
+            point: *point,
+            birth,
+            death,
+            initial_cells,
+            cells_at_dose: sizes.iter().sum::<f64>() / sizes.len().max(1) as f64,
+            none_resistant: AgainstFormula::new(count(&|o| o.none_resistant), &none_formula),
+            cure,
+            cure_lower,
+            seconds_per_replicate: seconds,
+        });
+    }
+    Ok(results)
+}
+
+/// The clinical-size study's table, as Markdown.
+pub fn clinical_table(results: &[ClinicalResult]) -> String {
+    let mut s = String::from(
+        "| drugs | μ | death | N | replicates | cells at first dose | no resistant cell at first dose | formula | z | cure | Goldie–Coldman / product rule | z | exp(−m₂) | s per replicate |\n\
+         |---:|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---:|---:|---:|\n",
+    );
+    let z = |z: f64| format!("{z:.2}");
+    for r in results {
+        let p = &r.point;
+        let (cure, cure_formula, cure_z) = match &r.cure {
+            Some(c) => (with_interval(&c.simulated), number(c.formula), z(c.z)),
+            None => ("–".into(), "–".into(), "–".into()),
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.3} |",
+            p.drugs,
+            p.mu,
+            r.death,
+            number(p.size as f64),
+            p.replicates,
+            number(r.cells_at_dose),
+            with_interval(&r.none_resistant.simulated),
+            number(r.none_resistant.formula),
+            z(r.none_resistant.z),
+            cure,
+            cure_formula,
+            cure_z,
+            r.cure_lower.map_or_else(|| "–".into(), number),
+            r.seconds_per_replicate,
+        );
+    }
+    s
 }

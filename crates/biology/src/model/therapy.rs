@@ -50,6 +50,10 @@ pub(super) struct Progress {
     /// until then).
     #[serde(default)]
     resistant_at_surgery: Option<Vec<u64>>,
+    /// The cells alive everywhere just before the first dose (`None` until
+    /// a dose is given).
+    #[serde(default)]
+    cells_at_first_dose: Option<u64>,
 }
 
 impl Progress {
@@ -137,6 +141,15 @@ impl CascadeState {
     pub fn resistant_at_surgery(&self, drug: DrugId) -> Option<u64> {
         let counts = self.therapy.resistant_at_surgery.as_ref()?;
         counts.get(drug.index()).copied()
+    }
+
+    /// The cells alive everywhere (sites, pools, clumps) just before the
+    /// first dose of any drug, the sites brought up to date; `None` before
+    /// a dose. With a regimen started at a primary size and stepped growth
+    /// it is the size the tumour had reached at the step that started it,
+    /// a little above the trigger.
+    pub fn cells_at_first_dose(&self) -> Option<u64> {
+        self.therapy.cells_at_first_dose
     }
 
     /// When the first clone resistant to `drug` arose: 0 if a founder is
@@ -334,6 +347,9 @@ impl CascadeState {
         self.catch_up_sites(ctx)?;
         self.therapy.started_at.get_or_insert(ctx.now());
         self.therapy.regimens_dosed[regimen as usize] = true;
+        if self.therapy.cells_at_first_dose.is_none() {
+            self.therapy.cells_at_first_dose = Some(self.alive_by_clone().iter().sum());
+        }
         let cycle = &self.config.therapy.regimens[regimen as usize].cycle;
         let group = cycle[dose as usize % cycle.len()].clone();
         // Counted for every drug of the dose before any of them kills.
