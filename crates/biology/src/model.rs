@@ -1278,16 +1278,29 @@ impl CascadeState {
         self.resistance_mutations(mutant, ctx)
     }
 
-    /// Records that a metastasis reached the macrometastasis or the
-    /// detectable size, the first time it does (a new size: after a birth,
-    /// or at founding by a clump).
+    /// After a site's size changed (a birth, or founding by a clump): a
+    /// metastasis reaching the macrometastasis or the detectable size the
+    /// first time, then what therapy does at a size (a relapse, a surgery
+    /// or regimen at a size of the primary), then stepped growth. The
+    /// detection is scheduled before the relapse at the same instant, so
+    /// that a run stopped at the relapse has recorded the detection.
     fn note_sizes_reached<U>(
         &mut self,
         site: SiteId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
+        self.note_metastasis_sizes(site, ctx)?;
         self.note_therapy_sizes(site, ctx)?;
-        self.maybe_start_steps(site, ctx)?;
+        self.maybe_start_steps(site, ctx)
+    }
+
+    /// Records that a metastasis reached the macrometastasis or the
+    /// detectable size, the first time it does.
+    fn note_metastasis_sizes<U>(
+        &mut self,
+        site: SiteId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
         let s = self.places.site(site);
         if s.kind != SiteKind::Metastasis {
             return Ok(());

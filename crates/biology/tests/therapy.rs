@@ -468,3 +468,39 @@ fn a_relapse_before_the_first_dose_does_not_end_the_run() {
         }
     }
 }
+
+/// With `stop_at_relapse`, a metastasis too small to detect at the surgery
+/// that grows to the detection size both is detected and relapses at that
+/// instant: the detection is recorded (the first detection day, the
+/// funnel's `detected`) before the relapse ends the run.
+#[test]
+fn the_detection_that_ends_a_run_at_a_relapse_is_recorded() {
+    let mut relapsed = 0;
+    for seed in 0..6 {
+        let mut config = two_clone_primary(1.0);
+        config.therapy.surgery = Some(Surgery {
+            at: SurgeryAt::Day(3.0),
+            left_behind: 0.0,
+        });
+        config.therapy.stop_at_relapse = true;
+        let (sim, _) = run(config, seed, 40.0);
+        let state = sim.model().state();
+        let Some(relapse) = state.relapse() else {
+            continue;
+        };
+        assert!(state.stopped_at_relapse(), "seed {seed}");
+        let site = (state.sites().iter())
+            .find(|s| s.relapsed_at == Some(relapse))
+            .expect("a relapsed site");
+        if site.kind != SiteKind::Metastasis || site.detected_at != Some(relapse) {
+            continue;
+        }
+        relapsed += 1;
+        assert_eq!(state.first_detection(), Some(relapse), "seed {seed}");
+        assert!(state.funnel().total().detected >= 1, "seed {seed}");
+    }
+    assert!(
+        relapsed > 0,
+        "no metastasis relapsed at its first detection"
+    );
+}
