@@ -809,6 +809,14 @@ impl PoolRates<'_> {
     }
 }
 
+/// A clone's shedding rate (or size-power weight) in a site of `kind`.
+fn shedding_rate_in(phenotype: &crate::clones::Phenotype, kind: SiteKind) -> f64 {
+    match kind {
+        SiteKind::Primary => phenotype.shedding_rate,
+        SiteKind::Metastasis => phenotype.metastatic_shedding_rate(),
+    }
+}
+
 impl CascadeState {
     /// Each clone's rates in `site` now: births and deaths per cell, and
     /// the clone's total shedding (0 from a resected site).
@@ -827,7 +835,7 @@ impl CascadeState {
         let total_shedding_weight: f64 = site
             .cells
             .iter()
-            .map(|&(c, n)| n as f64 * self.lineage.phenotype(c).shedding_rate)
+            .map(|&(c, n)| n as f64 * shedding_rate_in(self.lineage.phenotype(c), site.kind))
             .sum();
         site.cells
             .iter()
@@ -879,15 +887,16 @@ impl CascadeState {
             site.capacity,
         );
         let cells = n as f64;
+        let shedding_rate = shedding_rate_in(phenotype, site.kind);
         let shed = match self.config.shedding {
-            Shedding::PerCell => cells * phenotype.shedding_rate,
+            Shedding::PerCell => cells * shedding_rate,
             Shedding::SizePower {
                 coefficient,
                 exponent,
             } if total_shedding_weight > 0.0 => {
                 coefficient
                     * libm::pow(size as f64, exponent)
-                    * (cells * phenotype.shedding_rate / total_shedding_weight)
+                    * (cells * shedding_rate / total_shedding_weight)
             }
             Shedding::SizePower { .. } => 0.0,
         } * m.shedding;

@@ -306,6 +306,10 @@ pub struct RatesChange {
     pub death_rate: Option<f64>,
     /// Probability that a division gives a mutant daughter.
     pub mutation_probability: Option<f64>,
+    /// Cells shed per cell per day from metastases (under `SizePower`
+    /// shedding, the clone's weight in a metastasis's shedding); 0 makes
+    /// the clone's metastases non-seeding. Only in `in_metastases`.
+    pub shedding_rate: Option<f64>,
 }
 
 /// A clone's affinity for one organ (seed and soil).
@@ -1657,6 +1661,9 @@ fn resolve<X: ScenarioExtension>(
                 format!("{path}.in_metastases.mutation_probability"),
             )?,
         };
+        let shedding_rate_in_metastases = (m.shedding_rate)
+            .map(|rate| check_rate(rate, format!("{path}.in_metastases.shedding_rate")))
+            .transpose()?;
         let mut affinity = vec![OrganAffinity::NEUTRAL; organs.len()];
         let mut seen = vec![None; organs.len()];
         for (k, a) in spec.affinity.iter().enumerate() {
@@ -1707,6 +1714,7 @@ fn resolve<X: ScenarioExtension>(
                     spec.shedding_rate.unwrap_or(base.shedding_rate),
                     format!("{path}.shedding_rate"),
                 )?,
+                shedding_rate_in_metastases,
                 circulation_death_rate: check_rate(
                     spec.circulation_death_rate
                         .unwrap_or(base.circulation_death_rate),
@@ -2043,6 +2051,7 @@ fn file_field<X, E>(path: &str, file: &ScenarioFile<X, E>, config: &CascadeConfi
         let changed = match rate {
             "birth_rate" => spec.in_metastases.birth_rate.is_some(),
             "death_rate" => spec.in_metastases.death_rate.is_some(),
+            "shedding_rate" => spec.in_metastases.shedding_rate.is_some(),
             _ => spec.in_metastases.mutation_probability.is_some(),
         };
         return if changed { at(field) } else { at(rate) };
