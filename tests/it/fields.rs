@@ -37,3 +37,38 @@ fn in_metastases_sets_the_shedding_rate_of_metastases() {
     );
     assert_eq!(error.position, Some((5, 73)), "{error}");
 }
+
+const SIZE_POWER: &str = r#"Scenario(
+    stop_day: 1.0,
+    organs: (preset: Mouse),
+    shedding: SizePower(coefficient: 0.01, exponent: 0.66),
+    clones: [(name: "A", shedding_rate: 0.0)],
+    primary: (organ: "skin", cells: [("A", 10)]),
+)"#;
+
+/// With `SizePower` shedding a clone's `shedding_rate` is its weight in
+/// its site's shedding, so 0 sheds none of its cells: valid (a non-shedding
+/// clone beside shedding ones), but `check` warns at the field, saying
+/// what it does.
+#[test]
+fn check_warns_of_a_zero_weight_under_size_power_shedding() {
+    let scenario = cascade_runner::parse::<NoExtension>(SIZE_POWER, Path::new("w.ron")).unwrap();
+    let text = cascade_runner::cli::describe(&scenario);
+    assert!(
+        text.contains("warning: w.ron:5:41: clones[0].shedding_rate:"),
+        "{text}"
+    );
+    assert!(text.contains("never shed"), "{text}");
+
+    for quiet in [
+        SIZE_POWER.replace("shedding_rate: 0.0", "shedding_rate: 0.5"),
+        SIZE_POWER.replace(
+            "shedding: SizePower(coefficient: 0.01, exponent: 0.66),",
+            "",
+        ),
+    ] {
+        let scenario = cascade_runner::parse::<NoExtension>(&quiet, Path::new("w.ron")).unwrap();
+        let text = cascade_runner::cli::describe(&scenario);
+        assert!(!text.contains("warning"), "{text}");
+    }
+}

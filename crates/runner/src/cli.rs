@@ -1070,6 +1070,13 @@ therapy:"
         config.metastasis_growth_law,
         config.shedding
     );
+    let warnings = crate::scenario::warnings(scenario);
+    if !warnings.is_empty() {
+        let _ = writeln!(out, "\nwarnings ({}):", warnings.len());
+        for warning in warnings {
+            let _ = writeln!(out, "  warning: {warning}");
+        }
+    }
     out
 }
 

@@ -936,6 +936,37 @@ pub fn parse<X: ScenarioExtension>(
     })
 }
 
+/// What a valid scenario does that its file may not mean, each placed at
+/// its field like an error, for `check` to print as a warning.
+///
+/// With `SizePower` shedding a clone's `shedding_rate` is its weight in
+/// its site's `m·x^α`: a weight of 0 is valid (a clone that is never shed,
+/// beside clones that are), but a site of such cells alone sheds nothing,
+/// silently, where the same 0 under `PerCell` reads as "no shedding" by
+/// design. A clone's `in_metastases.shedding_rate` of 0 is not warned of:
+/// non-seeding metastases are what that field is for.
+pub fn warnings<X: ScenarioExtension>(scenario: &Scenario<X>) -> Vec<ScenarioError> {
+    let mut found = Vec::new();
+    if matches!(scenario.file.shedding, SheddingSpec::SizePower { .. }) {
+        for (i, clone) in scenario.config.clones.iter().enumerate() {
+            if clone.phenotype.shedding_rate == 0.0 {
+                let warning = Unplaced::new(
+                    format!("clones[{i}].shedding_rate"),
+                    format!(
+                        "0 with `SizePower` shedding: the rate is the clone's weight in its site's \
+                         m·x^α, so the cells of \"{}\" are never shed, and a site holding only them \
+                         sheds nothing; give a weight above 0 (only the ratios between clones \
+                         count) unless that is meant",
+                        clone.name
+                    ),
+                );
+                found.push(warning.at(&scenario.text, &scenario.path));
+            }
+        }
+    }
+    found
+}
+
 /// Resolves a scenario file that was changed in memory (a sweep's point):
 /// the same checks as [`parse`], with errors as `field: message` since
 /// the changed values have no place in the file.
