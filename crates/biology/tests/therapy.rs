@@ -504,3 +504,50 @@ fn the_detection_that_ends_a_run_at_a_relapse_is_recorded() {
         "no metastasis relapsed at its first detection"
     );
 }
+
+/// The two definitions of relapse. The model's relapse counts from a
+/// replicate's first dose; a surgery records how many metastases were
+/// detectable at it and the first detection after it. With a
+/// `FirstDetection` regimen after a surgery that found nothing
+/// detectable, the detection that starts the regimen is the detection
+/// after resection (it is the first detection) but not a relapse, which
+/// comes later if at all.
+#[test]
+fn a_surgery_records_what_was_detectable_at_it_and_the_first_detection_after_it() {
+    let (mut clear, mut detected_after) = (0, 0);
+    for seed in 0..8 {
+        let mut config = two_clone_primary(1.0);
+        config.therapy.surgery = Some(Surgery {
+            at: SurgeryAt::Day(3.0),
+            left_behind: 0.0,
+        });
+        config.therapy.regimens = vec![Regimen {
+            start: RegimenStart::FirstDetection,
+            delay: 0.0,
+            offsets: vec![1.0],
+            cycle: vec![vec![A]],
+        }];
+        let (sim, _) = run(config, seed, 30.0);
+        let state = sim.model().state();
+        let detectable = state
+            .detectable_at_surgery()
+            .expect("the surgery counted the detectable metastases");
+        if detectable > 0 {
+            let first = state.first_detection().expect("a detection before surgery");
+            assert!(first.days() <= 3.0, "seed {seed}: {first:?}");
+            continue;
+        }
+        clear += 1;
+        assert!(state.first_detection().is_none_or(|t| t.days() > 3.0));
+        let Some(after) = state.detected_after_surgery() else {
+            assert_eq!(state.first_detection(), None, "seed {seed}");
+            continue;
+        };
+        detected_after += 1;
+        assert_eq!(state.first_detection(), Some(after), "seed {seed}");
+        if let Some(relapse) = state.relapse() {
+            assert!(relapse > after, "seed {seed}: {relapse:?} {after:?}");
+        }
+    }
+    assert!(clear > 0 && detected_after > 0, "{clear} {detected_after}");
+}

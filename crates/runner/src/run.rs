@@ -559,6 +559,12 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
             r.clone(),
             Value::day_or_null(t.started_day),
             Value::day_or_null(t.relapse_day),
+            Value::count_or_null(state.detectable_at_surgery()),
+            Value::day_or_null(
+                (state.detectable_at_surgery() == Some(0))
+                    .then(|| state.detected_after_surgery().map(Time::days))
+                    .flatten(),
+            ),
             Value::Boolean(t.cured),
             count(c.total()),
             count(c.dormant),

@@ -658,7 +658,27 @@ pub const TABLES: [Table; 11] = [
             .or_empty(),
             day(
                 "relapse_day",
-                "the first relapse (`docs/model.md`, Therapy); empty if none",
+                "the first relapse by the model's definition, any detection after therapy: a \
+                 site below the detection size at a surgery or dose (or founded after therapy \
+                 began) that reached it once every regimen had given its first dose \
+                 (`docs/model.md`, Therapy); it counts replicates that held a detectable \
+                 metastasis at the surgery too; empty if none",
+            )
+            .or_empty(),
+            count(
+                "metastases_detectable_at_surgery",
+                unit::METASTASES,
+                "metastases at or above the detection size just before the surgery; empty \
+                 without a surgery",
+            )
+            .or_empty(),
+            day(
+                "relapse_after_clear_surgery_day",
+                "the first relapse by the clinical definition, a detection after resection given \
+                 none detectable at it: the first day after a surgery that found no metastasis \
+                 at the detection size on which a site (a metastasis, or the primary growing back) \
+                 reached that size, whether or not every regimen had given a dose; empty without \
+                 a surgery, if a metastasis was detectable at it, or if none was detected after it",
             )
             .or_empty(),
             Column::new(

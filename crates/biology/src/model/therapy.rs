@@ -50,6 +50,14 @@ pub(super) struct Progress {
     /// until then).
     #[serde(default)]
     resistant_at_surgery: Option<Vec<u64>>,
+    /// The metastases at or above the detection size just before the
+    /// surgery (`None` until then).
+    #[serde(default)]
+    detectable_at_surgery: Option<u64>,
+    /// The first time after the surgery that a site (a metastasis, or the
+    /// primary growing back) reached the detection size from below it.
+    #[serde(default)]
+    detected_after_surgery: Option<Time>,
 }
 
 impl Progress {
@@ -102,6 +110,22 @@ impl CascadeState {
     /// When the first site relapsed (see [`super::Site::relapsed_at`]).
     pub fn relapse(&self) -> Option<Time> {
         self.therapy.relapse
+    }
+
+    /// The metastases at or above the detection size just before the
+    /// surgery; `None` without a surgery so far.
+    pub fn detectable_at_surgery(&self) -> Option<u64> {
+        self.therapy.detectable_at_surgery
+    }
+
+    /// The first time after the surgery that a site below the detection
+    /// size at the surgery (or founded after it) reached that size: a
+    /// metastasis, or the primary growing back from cells left behind;
+    /// counted whether or not it is a [`relapse`](Self::relapse) (say, the
+    /// detection that starts a `FirstDetection` regimen). `None` without a
+    /// surgery or such a detection.
+    pub fn detected_after_surgery(&self) -> Option<Time> {
+        self.therapy.detected_after_surgery
     }
 
     /// Whether the model stopped the run at a relapse
@@ -214,6 +238,9 @@ impl CascadeState {
             // that starts a FirstDetection regimen after surgery) a site
             // reaching the detectable size is disease still to treat, not a
             // relapse after treatment.
+            if self.therapy.detectable_at_surgery.is_some() {
+                self.therapy.detected_after_surgery.get_or_insert(now);
+            }
             self.places.note_site(site, |s| {
                 s.awaiting_relapse = false;
                 if treated {
@@ -312,6 +339,11 @@ impl CascadeState {
             let drugs = 0..self.config.therapy.drugs.len();
             let counts = drugs.map(|d| self.resistant_cells(DrugId(d as u32)));
             self.therapy.resistant_at_surgery = Some(counts.collect());
+        }
+        if self.therapy.detectable_at_surgery.is_none() {
+            let detection = self.config.detection_size;
+            let detectable = self.metastases().filter(|s| s.size >= detection).count();
+            self.therapy.detectable_at_surgery = Some(detectable as u64);
         }
         let removal = 1.0 - surgery.left_behind;
         let removed = self.remove_from_site(site, ctx, &|_, _| removal, Removal::Surgery)?;
