@@ -72,3 +72,119 @@ fn check_warns_of_a_zero_weight_under_size_power_shedding() {
         assert!(!text.contains("warning"), "{text}");
     }
 }
+
+const EXPONENTS: &str = r#"Scenario(
+    stop_day: 1.0,
+    seed: 2.5e3,
+    replicates: 1e1,
+    max_events: 1e9,
+    organs: (preset: Mouse),
+    clones: [(name: "A")],
+    primary: (organ: "skin", cells: [("A", 1e6)]),
+    injections: [(vein: "tail_vein", cells: [("A", 2E3)], clump_size: 1e1)],
+    detection_size: 1e4,
+    macrometastasis_size: 1_000,
+    mode: Stepped(threshold: 1e4),
+    therapy: (
+        drugs: [(name: "D", log_kill: 2.0)],
+        surgery: Some((at: PrimarySize(1e7))),
+        regimens: [(start: PrimarySize(2e6), every: 1.0, doses: 1e1, cycle: [["D"]])],
+    ),
+)"#;
+
+/// A whole-number field takes an exponent where the value is whole
+/// (`1e6`, `2.5e3`), as a float field does (`carrying_capacity: 1e7`).
+#[test]
+fn whole_numbers_may_be_written_with_an_exponent() {
+    let scenario = cascade_runner::parse::<NoExtension>(EXPONENTS, Path::new("e.ron")).unwrap();
+    let file = &scenario.file;
+    assert_eq!((file.seed, file.replicates), (2500, 10));
+    assert_eq!(file.max_events, Some(1_000_000_000));
+    assert_eq!(
+        file.primary.as_ref().unwrap().cells,
+        [("A".into(), 1_000_000)]
+    );
+    assert_eq!(file.injections[0].cells, [("A".into(), 2000)]);
+    assert_eq!(file.injections[0].clump_size, Some(10));
+    assert_eq!(
+        (file.detection_size, file.macrometastasis_size),
+        (10_000, 1000)
+    );
+    let therapy = &scenario.config.therapy;
+    assert_eq!(
+        therapy.surgery.unwrap().at,
+        cascade_biology::therapy::SurgeryAt::PrimarySize(10_000_000)
+    );
+    assert_eq!(
+        therapy.regimens[0].start,
+        cascade_biology::therapy::RegimenStart::PrimarySize(2_000_000)
+    );
+    assert_eq!(therapy.regimens[0].offsets.len(), 10);
+    assert_eq!(scenario.config.growth_steps.unwrap().threshold, 10_000);
+}
+
+/// A whole-number field refuses a value that is not whole, at the field,
+/// saying why: a fraction (`1.5`, `2.5e-1`), or beyond the field's type
+/// (`1e30`, a negative number).
+#[test]
+fn whole_numbers_with_a_fraction_or_out_of_range_are_refused_at_the_field() {
+    for (from, to, field, at, words) in [
+        (
+            "replicates: 1e1",
+            "replicates: 1.5",
+            "replicates",
+            (4, 17),
+            &["1.5 has a fraction", "found `1.5`"][..],
+        ),
+        (
+            "(\"A\", 1e6)",
+            "(\"A\", 2.5e-1)",
+            "primary.cells[0].1",
+            (8, 44),
+            &["0.25 has a fraction", "found `2.5e-1`"],
+        ),
+        (
+            "detection_size: 1e4",
+            "detection_size: 1e30",
+            "detection_size",
+            (10, 21),
+            &[
+                "out of range",
+                "from 0 to 18446744073709551615",
+                "found `1e30`",
+            ],
+        ),
+        (
+            "doses: 1e1",
+            "doses: 1e10",
+            "therapy.regimens[0].doses",
+            (16, 65),
+            &["out of range", "from 0 to 4294967295"],
+        ),
+        (
+            "PrimarySize(1e7)",
+            "PrimarySize(-1e7)",
+            "therapy.surgery.at.PrimarySize",
+            (15, 40),
+            &["out of range"],
+        ),
+        (
+            "seed: 2.5e3",
+            "seed: 2.5e-0",
+            "seed",
+            (3, 11),
+            &["2.5 has a fraction"],
+        ),
+    ] {
+        let bad = EXPONENTS.replace(from, to);
+        assert_ne!(bad, EXPONENTS, "{from}");
+        let error = cascade_runner::parse::<NoExtension>(&bad, Path::new("e.ron")).unwrap_err();
+        let message = error.to_string();
+        assert_eq!(error.field, field, "{message}");
+        assert_eq!(error.position, Some(at), "{message}");
+        assert!(message.contains("expected a whole number"), "{message}");
+        for word in words {
+            assert!(message.contains(word), "{word}: {message}");
+        }
+    }
+}

@@ -8,6 +8,7 @@
 //! column and field path ([`ScenarioError`]).
 
 pub mod sweep;
+mod whole;
 
 use core::fmt;
 use std::path::{Path, PathBuf};
@@ -365,6 +366,7 @@ pub struct PrimarySpec {
     /// The organ it grows in.
     pub organ: String,
     /// Cells per clone at day 0.
+    #[serde(deserialize_with = "whole::cells")]
     pub cells: Cells,
     /// Its growth law.
     #[serde(default)]
@@ -384,11 +386,12 @@ pub struct InjectionSpec {
     /// The vein's name.
     pub vein: String,
     /// Cells per clone.
+    #[serde(deserialize_with = "whole::cells")]
     pub cells: Cells,
     /// Inject the cells as clumps of this many cells (at least 2; 1 or
     /// absent: single cells): the cells of every clone together are dealt
     /// into clumps, the remainder injected as single cells.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::optional_u64")]
     pub clump_size: Option<u64>,
 }
 
@@ -455,6 +458,7 @@ pub struct RangeSpec {
     /// The last value.
     pub to: f64,
     /// How many values (at least 2).
+    #[serde(deserialize_with = "whole::u64")]
     pub points: u64,
     /// Even steps (`Linear`) or even ratios (`Log`).
     #[serde(default)]
@@ -509,6 +513,7 @@ pub struct DrugSpec {
 #[serde(deny_unknown_fields)]
 pub struct SurgerySpec {
     /// `Day(d)` or `PrimarySize(n)`.
+    #[serde(deserialize_with = "whole::surgery_at")]
     pub at: SurgeryAt,
     /// Probability that a cell is left behind.
     #[serde(default)]
@@ -520,6 +525,7 @@ pub struct SurgerySpec {
 #[serde(deny_unknown_fields)]
 pub struct RegimenSpec {
     /// `Day(d)`, `PrimarySize(n)`, `Surgery` or `FirstDetection`.
+    #[serde(deserialize_with = "whole::regimen_start")]
     pub start: RegimenStart,
     /// Days from the start to the day the dose days count from.
     #[serde(default)]
@@ -528,7 +534,7 @@ pub struct RegimenSpec {
     #[serde(default)]
     pub every: Option<f64>,
     /// How many doses, with `every`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::optional_u32")]
     pub doses: Option<u32>,
     /// Days of the doses after `start + delay`, instead of `every`.
     #[serde(default)]
@@ -557,7 +563,7 @@ pub enum Mode {
         #[serde(default = "defaults::step")]
         step: f64,
         /// Cells at which a site starts stepping (default 10,000).
-        #[serde(default = "defaults::step_threshold")]
+        #[serde(default = "defaults::step_threshold", deserialize_with = "whole::u64")]
         threshold: u64,
         /// Where a site's rates are constant (`Exponential` growth,
         /// `PerCell` shedding): `Auto` (the default) steps exactly while
@@ -592,16 +598,16 @@ pub struct ScenarioFile<X, E> {
     #[serde(default)]
     pub description: String,
     /// The default seed (`--seed` overrides it).
-    #[serde(default = "defaults::seed")]
+    #[serde(default = "defaults::seed", deserialize_with = "whole::u64")]
     pub seed: u64,
     /// The default number of replicates (`--replicates` overrides it).
-    #[serde(default = "defaults::replicates")]
+    #[serde(default = "defaults::replicates", deserialize_with = "whole::u64")]
     pub replicates: u64,
     /// The last day simulated.
     pub stop_day: f64,
     /// At most this many events per replicate (a guard; a replicate that
     /// reaches it is reported as cut short).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::optional_u64")]
     pub max_events: Option<u64>,
     /// Simulation mode.
     #[serde(default)]
@@ -647,10 +653,13 @@ pub struct ScenarioFile<X, E> {
     #[serde(default = "defaults::transit_time")]
     pub transit_time: f64,
     /// Cells at which a metastasis is detectable.
-    #[serde(default = "defaults::detection_size")]
+    #[serde(default = "defaults::detection_size", deserialize_with = "whole::u64")]
     pub detection_size: u64,
     /// Cells at which a metastasis is a macrometastasis (a colony).
-    #[serde(default = "defaults::macrometastasis_size")]
+    #[serde(
+        default = "defaults::macrometastasis_size",
+        deserialize_with = "whole::u64"
+    )]
     pub macrometastasis_size: u64,
     /// Surgery, drugs and dose schedules.
     #[serde(default)]
@@ -1303,6 +1312,24 @@ fn ron_error(
             };
             (position, field, message)
         }
+        // A whole-number field's own refusal (`whole`): at the value.
+        E::Message(message) if !field.is_empty() && message.contains("whole number") => {
+            let mut position = value_at(&field);
+            // A variant's value (`PrimarySize(n)`): the `n`, past the `(`.
+            let variant = field.rsplit('.').next().unwrap_or("");
+            if locate::token(source, position).as_deref() == Some(variant) {
+                let step = |at: locate::Position, by: usize| locate::Position {
+                    line: at.line,
+                    column: at.column + by,
+                };
+                let open = locate::next_token(source, step(position, variant.chars().count()));
+                if locate::token(source, open).as_deref() == Some("(") {
+                    position = locate::next_token(source, step(open, 1));
+                }
+            }
+            let message = format!("{message}, {}", found_at(source, position));
+            (position, field, message)
+        }
         E::ExpectedComma
         | E::ExpectedStructLikeEnd
         | E::ExpectedArrayEnd
@@ -1455,7 +1482,7 @@ fn describe_ron(code: &ron::error::Error) -> String {
         E::UnexpectedChar(c) => format!("unexpected character `{c}`"),
         E::InvalidIntegerDigit {
             digit: 'e' | 'E', ..
-        } => "expected a whole number, written without an exponent (1000000 or 1_000_000, not 1e6)"
+        } => "expected a whole number, written without an exponent in this field of the extension's (1000000 or 1_000_000, not 1e6)"
             .to_string(),
         other => other.to_string(),
     }
