@@ -77,6 +77,37 @@ fn a_therapy_run_writes_its_outcomes_per_replicate_and_drug() {
         assert_eq!(fields[5] == "true", alive == 0, "{line}");
         assert_eq!(fields[6], alive.to_string(), "{line}");
     }
+    // Solitary and dormant cells per organ at the surgery, at each dose and
+    // at the end: one row per organ each time.
+    let census = fs::read_to_string(out.join("solitary_cells.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = census
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert!(
+        census.starts_with(
+            "replicate,day,occasion,regimen,dose,organ,solitary_cells,dormant_cells\n"
+        )
+    );
+    let organs = rows.iter().filter(|f| f[0] == "0" && f[2] == "end").count();
+    assert!(organs > 1, "{census}");
+    for r in 0..3 {
+        let of = |occasion: &str| {
+            (rows.iter())
+                .filter(|f| f[0] == r.to_string() && f[2] == occasion)
+                .count()
+        };
+        assert_eq!(
+            (of("surgery"), of("end")),
+            (organs, organs),
+            "replicate {r}"
+        );
+        assert_eq!(of("dose") % organs, 0, "replicate {r}");
+    }
+    for f in &rows {
+        assert_eq!(f[3].is_empty(), f[2] != "dose", "{f:?}");
+    }
     let resistance = fs::read_to_string(out.join("resistance.csv")).unwrap();
     assert_eq!(
         resistance.lines().count(),

@@ -551,3 +551,77 @@ fn a_surgery_records_what_was_detectable_at_it_and_the_first_detection_after_it(
     }
     assert!(clear > 0 && detected_after > 0, "{clear} {detected_after}");
 }
+
+/// The solitary and dormant cells per organ, read from the pools.
+fn solitary_and_dormant(state: &CascadeState) -> (Vec<u64>, Vec<u64>) {
+    let organs = state.config().organs.len();
+    let (mut solitary, mut dormant) = (vec![0; organs], vec![0; organs]);
+    for (key, n) in state.pools() {
+        match key.compartment {
+            Compartment::Solitary => solitary[key.organ.index()] += n,
+            Compartment::Dormant => dormant[key.organ.index()] += n,
+            _ => {}
+        }
+    }
+    (solitary, dormant)
+}
+
+/// The census of solitary and dormant cells is taken at the surgery and
+/// at each dose, just before it acts: per organ, the cells the pools held
+/// at that instant; and `census_now` is the same reading at any time.
+#[test]
+fn solitary_and_dormant_cells_are_counted_at_the_surgery_and_each_dose() {
+    use cascade_biology::observables::Occasion;
+    for seed in 0..3 {
+        let mut config = two_clone_primary(1.0);
+        config.therapy.surgery = Some(Surgery {
+            at: SurgeryAt::Day(2.0),
+            left_behind: 0.0,
+        });
+        config.therapy.regimens = vec![every(3.0, 1.0, 3)];
+        let mut sim = simulation(config, NoExtension, Seed::new(seed)).unwrap();
+        let horizon = Time::new(8.0).unwrap();
+        let mut seen = 0;
+        each_event(
+            &mut sim,
+            horizon,
+            solitary_and_dormant,
+            |before, kind, sim| {
+                if kind == "PrimaryResected" || kind == "DoseGiven" {
+                    let census = sim.model().state().solitary_census();
+                    assert_eq!(census.len(), seen + 1, "seed {seed}");
+                    let last = &census[seen];
+                    assert_eq!(last.day, sim.now().days());
+                    let occasion = if seen == 0 {
+                        Occasion::Surgery
+                    } else {
+                        Occasion::Dose {
+                            regimen: 0,
+                            dose: seen as u32 - 1,
+                        }
+                    };
+                    assert_eq!(last.occasion, occasion);
+                    assert_eq!(
+                        (&last.solitary_cells, &last.dormant_cells),
+                        (&before.0, &before.1)
+                    );
+                    seen += 1;
+                }
+                true
+            },
+        );
+        assert_eq!(seen, 4, "seed {seed}");
+        let state = sim.model().state();
+        let now = state.census_now(Occasion::End, sim.now().days());
+        assert_eq!(
+            (now.solitary_cells, now.dormant_cells),
+            solitary_and_dormant(state)
+        );
+        let solitary: u64 = state
+            .solitary_census()
+            .iter()
+            .flat_map(|c| &c.solitary_cells)
+            .sum();
+        assert!(solitary > 0, "seed {seed}: no solitary cell to count");
+    }
+}

@@ -353,10 +353,12 @@ pub const RESISTANCE: usize = 8;
 pub const DIVERSITY: usize = 9;
 /// The position of `composition.csv` in [`TABLES`].
 pub const COMPOSITION: usize = 10;
+/// The position of `solitary_cells.csv` in [`TABLES`].
+pub const SOLITARY_CELLS: usize = 11;
 
 /// The tables every run writes, in this order (a replicate's rows are in
 /// this order too, [`crate::run::ReplicateOutput::tables`]).
-pub const TABLES: [Table; 11] = [
+pub const TABLES: [Table; 12] = [
     Table {
         name: "summary",
         file: "summary.csv",
@@ -808,10 +810,50 @@ pub const TABLES: [Table; 11] = [
         fates: false,
         counters: false,
     },
+    Table {
+        name: "solitary_cells",
+        file: "solitary_cells.csv",
+        meaning: "one row per organ just before the surgery, just before each dose, and at the \
+                  end: the living cells no site holds, solitary and dormant, which no size of \
+                  a metastasis shows",
+        columns: &[
+            REPLICATE,
+            day(
+                "day",
+                "the day of the surgery, the dose, or the end of the run",
+            ),
+            name(
+                "occasion",
+                "occasion",
+                "`surgery`, `dose` or `end`: when the cells were counted",
+            ),
+            count(
+                "regimen",
+                "regimen index",
+                "for a dose, its regimen (from 0)",
+            )
+            .or_empty(),
+            count(
+                "dose",
+                "dose index",
+                "for a dose, its index in the regimen (from 0)",
+            )
+            .or_empty(),
+            name("organ", unit::ORGAN_NAME, "the organ"),
+            count(
+                "solitary_cells",
+                unit::CELLS,
+                "solitary cells in the organ's parenchyma (extravasated, not dormant)",
+            ),
+            count("dormant_cells", unit::CELLS, "dormant cells in the organ"),
+        ],
+        fates: false,
+        counters: false,
+    },
 ];
 
 /// [`TABLES`] as a static, for references that outlive a call.
-static ALL_TABLES: [Table; 11] = TABLES;
+static ALL_TABLES: [Table; 12] = TABLES;
 
 /// The table of [`TABLES`] at `index` (the constants [`SUMMARY`] …
 /// [`COMPOSITION`]), for as long as the program runs.

@@ -15,7 +15,7 @@ use super::{
     CascadeError, CascadeEvent, CascadeState, Compartment, PoolKey, SiteId, SiteKind, draw_binomial,
 };
 use crate::clones::CloneId;
-use crate::observables::Funnel;
+use crate::observables::{Funnel, Occasion, SolitaryCensus};
 use crate::therapy::{DrugId, RegimenStart, SurgeryAt, Therapy, kill_probability};
 
 /// Kills by a dose and cells left behind by surgery.
@@ -58,6 +58,10 @@ pub(super) struct Progress {
     /// primary growing back) reached the detection size from below it.
     #[serde(default)]
     detected_after_surgery: Option<Time>,
+    /// The solitary and dormant cells per organ just before the surgery
+    /// and each dose, in order.
+    #[serde(default)]
+    solitary_census: Vec<SolitaryCensus>,
 }
 
 impl Progress {
@@ -126,6 +130,46 @@ impl CascadeState {
     /// surgery or such a detection.
     pub fn detected_after_surgery(&self) -> Option<Time> {
         self.therapy.detected_after_surgery
+    }
+
+    /// The solitary and dormant cells per organ just before the surgery and
+    /// each dose, in the order they came.
+    pub fn solitary_census(&self) -> &[SolitaryCensus] {
+        &self.therapy.solitary_census
+    }
+
+    /// The solitary and dormant cells per organ now (the pools as they
+    /// are: in cohort mode, read after a settle), as taken at `occasion`
+    /// on `day`.
+    pub fn census_now(&self, occasion: Occasion, day: f64) -> SolitaryCensus {
+        let organs = self.config.organs.len();
+        let (mut solitary_cells, mut dormant_cells) = (vec![0; organs], vec![0; organs]);
+        for (key, cells) in self.pool_entries() {
+            match key.compartment {
+                Compartment::Solitary => solitary_cells[key.organ.index()] += cells,
+                Compartment::Dormant => dormant_cells[key.organ.index()] += cells,
+                Compartment::InTransit | Compartment::Arrested => {}
+            }
+        }
+        SolitaryCensus {
+            day,
+            occasion,
+            solitary_cells,
+            dormant_cells,
+        }
+    }
+
+    /// Takes the census at `occasion`, now (cohort mode's counts brought
+    /// to now first).
+    fn take_census<U>(
+        &mut self,
+        occasion: Occasion,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        self.settle_pools(ctx)?;
+        let census = self.census_now(occasion, ctx.now().days());
+        self.therapy.solitary_census.push(census);
+        Ok(())
     }
 
     /// Whether the model stopped the run at a relapse
@@ -334,6 +378,7 @@ impl CascadeState {
             return Ok(());
         }
         self.catch_up_sites(ctx)?;
+        self.take_census(Occasion::Surgery, ctx)?;
         self.therapy.started_at.get_or_insert(now);
         if self.therapy.resistant_at_surgery.is_none() {
             let drugs = 0..self.config.therapy.drugs.len();
@@ -364,6 +409,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         self.catch_up_sites(ctx)?;
+        self.take_census(Occasion::Dose { regimen, dose }, ctx)?;
         self.therapy.started_at.get_or_insert(ctx.now());
         self.therapy.regimens_dosed[regimen as usize] = true;
         let cycle = &self.config.therapy.regimens[regimen as usize].cycle;
