@@ -77,7 +77,7 @@ impl<'de> Visitor<'de> for WholeVisitor {
                  the value is whole, such as 1e6 or 2.5e3)"
             )));
         }
-        if value < 0.0 || value >= TWO_TO_THE_64 || value as u64 > self.max {
+        if !(0.0..TWO_TO_THE_64).contains(&value) || value as u64 > self.max {
             return Err(self.out_of_range(shown));
         }
         Ok(value as u64)
