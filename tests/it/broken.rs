@@ -559,7 +559,7 @@ extra
 )
 "#,
         at: (4, 48),
-        field: "primary.cells[0]",
+        field: "primary.cells[0].1",
         words: &["expected a whole number", "found `1.5`"],
         absent: &[],
     },

@@ -9,6 +9,7 @@ mod clumps;
 mod diversity;
 mod export;
 mod extension;
+mod fields;
 mod limits;
 mod mechanisms;
 mod options;

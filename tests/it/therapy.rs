@@ -46,7 +46,8 @@ fn a_therapy_run_writes_its_outcomes_per_replicate_and_drug() {
     let lines: Vec<&str> = therapy.lines().collect();
     assert_eq!(
         lines[0],
-        "replicate,therapy_started_day,relapse_day,cured,cells_left,dormant_cells_left"
+        "replicate,therapy_started_day,relapse_day,metastases_detectable_at_surgery,\
+         relapse_after_clear_surgery_day,cured,cells_left,dormant_cells_left"
     );
     assert_eq!(lines.len(), 1 + 3);
     let clones = fs::read_to_string(out.join("clones.csv")).unwrap();
@@ -56,6 +57,15 @@ fn a_therapy_run_writes_its_outcomes_per_replicate_and_drug() {
         // Surgery at 10^5 cells comes after three weeks of growth.
         let started: f64 = fields[1].parse().unwrap();
         assert!(started > 10.0, "{line}");
+        // The second definition of relapse: only after a surgery that
+        // found no detectable metastasis, and then after the surgery.
+        let detectable: u64 = fields[3].parse().unwrap();
+        if detectable > 0 {
+            assert_eq!(fields[4], "", "{line}");
+        } else if !fields[4].is_empty() {
+            let after: f64 = fields[4].parse().unwrap();
+            assert!(after > started, "{line}");
+        }
         // Cured exactly when no cell of any clone is alive (clones.csv's
         // cells_alive, counted on their own).
         let alive: u64 = clones
@@ -64,8 +74,39 @@ fn a_therapy_run_writes_its_outcomes_per_replicate_and_drug() {
             .filter(|l| l.starts_with(&format!("{r},")))
             .map(|l| l.split(',').nth(5).unwrap().parse::<u64>().unwrap())
             .sum();
-        assert_eq!(fields[3] == "true", alive == 0, "{line}");
-        assert_eq!(fields[4], alive.to_string(), "{line}");
+        assert_eq!(fields[5] == "true", alive == 0, "{line}");
+        assert_eq!(fields[6], alive.to_string(), "{line}");
+    }
+    // Solitary and dormant cells per organ at the surgery, at each dose and
+    // at the end: one row per organ each time.
+    let census = fs::read_to_string(out.join("solitary_cells.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = census
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert!(
+        census.starts_with(
+            "replicate,day,occasion,regimen,dose,organ,solitary_cells,dormant_cells\n"
+        )
+    );
+    let organs = rows.iter().filter(|f| f[0] == "0" && f[2] == "end").count();
+    assert!(organs > 1, "{census}");
+    for r in 0..3 {
+        let of = |occasion: &str| {
+            (rows.iter())
+                .filter(|f| f[0] == r.to_string() && f[2] == occasion)
+                .count()
+        };
+        assert_eq!(
+            (of("surgery"), of("end")),
+            (organs, organs),
+            "replicate {r}"
+        );
+        assert_eq!(of("dose") % organs, 0, "replicate {r}");
+    }
+    for f in &rows {
+        assert_eq!(f[3].is_empty(), f[2] != "dose", "{f:?}");
     }
     let resistance = fs::read_to_string(out.join("resistance.csv")).unwrap();
     assert_eq!(

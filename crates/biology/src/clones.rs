@@ -67,8 +67,16 @@ pub struct Phenotype {
     /// more unstable: a higher mutation probability).
     pub in_metastases: GrowthRates,
     /// Cells shed into the blood per cell per day (per-cell shedding), or the
-    /// clone's relative weight when the site sheds `m·x^α` in total.
+    /// clone's relative weight when the site sheds `m·x^α` in total: in the
+    /// primary, and in metastases unless
+    /// [`shedding_rate_in_metastases`](Self::shedding_rate_in_metastases)
+    /// says otherwise.
     pub shedding_rate: f64,
+    /// The shedding rate (or weight) in metastases, where it differs from
+    /// the primary's; `None`: `shedding_rate`. 0 makes the clone's
+    /// metastases non-seeding: they shed no cell.
+    #[serde(default)]
+    pub shedding_rate_in_metastases: Option<f64>,
     /// Deaths per circulating cell per day.
     pub circulation_death_rate: f64,
     /// Per-organ affinity, indexed by [`OrganId`].
@@ -84,6 +92,12 @@ impl Phenotype {
     /// The affinity for `organ`.
     pub fn affinity(&self, organ: OrganId) -> &OrganAffinity {
         &self.affinity[organ.index()]
+    }
+
+    /// The shedding rate (or weight) of the clone's cells in metastases.
+    pub fn metastatic_shedding_rate(&self) -> f64 {
+        self.shedding_rate_in_metastases
+            .unwrap_or(self.shedding_rate)
     }
 
     /// The sensitivity to `drug` (1 past the end of the list).
@@ -163,7 +177,10 @@ impl MutationEffect {
         };
         let in_primary = rates(&parent.in_primary, rng);
         let in_metastases = rates(&parent.in_metastases, rng);
-        let shedding_rate = parent.shedding_rate * factor(self.shedding_rate, rng);
+        // One factor for both shedding rates: one heritable trait.
+        let shedding = factor(self.shedding_rate, rng);
+        let shedding_rate = parent.shedding_rate * shedding;
+        let shedding_rate_in_metastases = parent.shedding_rate_in_metastases.map(|r| r * shedding);
         let circulation_death_rate =
             parent.circulation_death_rate * factor(self.circulation_death_rate, rng);
         let affinity = parent
@@ -179,6 +196,7 @@ impl MutationEffect {
             in_primary,
             in_metastases,
             shedding_rate,
+            shedding_rate_in_metastases,
             circulation_death_rate,
             affinity,
             sensitivity: parent.sensitivity.clone(),

@@ -302,6 +302,7 @@ pub fn default_phenotype(organs: &OrganSet) -> Phenotype {
         // Butler & Gullino 1975 (`docs/references.md#metastatic-inefficiency`):
         // 3.2e6 cells shed per gram per day, 1 g ≈ 1e9 cells.
         shedding_rate: 3.2e-3,
+        shedding_rate_in_metastases: None,
         // Meng et al. 2004 (`docs/references.md#circulation-dormancy-kinetics`):
         // half-life of circulating tumour cells 1 to 2.4 h; ln 2 / 1.7 h =
         // 9.8 per day.
@@ -785,6 +786,9 @@ fn check_phenotype(p: &Phenotype, path: &str, organ_count: usize) -> Result<(), 
         )?;
     }
     check_rate(p.shedding_rate, &format!("{path}.shedding_rate"))?;
+    if let Some(rate) = p.shedding_rate_in_metastases {
+        check_rate(rate, &format!("{path}.in_metastases.shedding_rate"))?;
+    }
     check_rate(
         p.circulation_death_rate,
         &format!("{path}.circulation_death_rate"),

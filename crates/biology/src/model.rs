@@ -809,6 +809,14 @@ impl PoolRates<'_> {
     }
 }
 
+/// A clone's shedding rate (or size-power weight) in a site of `kind`.
+fn shedding_rate_in(phenotype: &crate::clones::Phenotype, kind: SiteKind) -> f64 {
+    match kind {
+        SiteKind::Primary => phenotype.shedding_rate,
+        SiteKind::Metastasis => phenotype.metastatic_shedding_rate(),
+    }
+}
+
 impl CascadeState {
     /// Each clone's rates in `site` now: births and deaths per cell, and
     /// the clone's total shedding (0 from a resected site).
@@ -827,7 +835,7 @@ impl CascadeState {
         let total_shedding_weight: f64 = site
             .cells
             .iter()
-            .map(|&(c, n)| n as f64 * self.lineage.phenotype(c).shedding_rate)
+            .map(|&(c, n)| n as f64 * shedding_rate_in(self.lineage.phenotype(c), site.kind))
             .sum();
         site.cells
             .iter()
@@ -879,15 +887,16 @@ impl CascadeState {
             site.capacity,
         );
         let cells = n as f64;
+        let shedding_rate = shedding_rate_in(phenotype, site.kind);
         let shed = match self.config.shedding {
-            Shedding::PerCell => cells * phenotype.shedding_rate,
+            Shedding::PerCell => cells * shedding_rate,
             Shedding::SizePower {
                 coefficient,
                 exponent,
             } if total_shedding_weight > 0.0 => {
                 coefficient
                     * libm::pow(size as f64, exponent)
-                    * (cells * phenotype.shedding_rate / total_shedding_weight)
+                    * (cells * shedding_rate / total_shedding_weight)
             }
             Shedding::SizePower { .. } => 0.0,
         } * m.shedding;
@@ -1278,16 +1287,29 @@ impl CascadeState {
         self.resistance_mutations(mutant, ctx)
     }
 
-    /// Records that a metastasis reached the macrometastasis or the
-    /// detectable size, the first time it does (a new size: after a birth,
-    /// or at founding by a clump).
+    /// After a site's size changed (a birth, or founding by a clump): a
+    /// metastasis reaching the macrometastasis or the detectable size the
+    /// first time, then what therapy does at a size (a relapse, a surgery
+    /// or regimen at a size of the primary), then stepped growth. The
+    /// detection is scheduled before the relapse at the same instant, so
+    /// that a run stopped at the relapse has recorded the detection.
     fn note_sizes_reached<U>(
         &mut self,
         site: SiteId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
+        self.note_metastasis_sizes(site, ctx)?;
         self.note_therapy_sizes(site, ctx)?;
-        self.maybe_start_steps(site, ctx)?;
+        self.maybe_start_steps(site, ctx)
+    }
+
+    /// Records that a metastasis reached the macrometastasis or the
+    /// detectable size, the first time it does.
+    fn note_metastasis_sizes<U>(
+        &mut self,
+        site: SiteId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
         let s = self.places.site(site);
         if s.kind != SiteKind::Metastasis {
             return Ok(());

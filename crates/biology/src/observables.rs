@@ -298,3 +298,34 @@ pub struct BurdenSample {
     /// Solitary and dormant cells, per organ.
     pub solitary_cells: Vec<u64>,
 }
+
+/// When a [`SolitaryCensus`] was taken.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Occasion {
+    /// Just before the surgery.
+    Surgery,
+    /// Just before dose `dose` (from 0) of regimen `regimen` (from 0).
+    Dose {
+        /// The regimen's index.
+        regimen: u32,
+        /// The dose's index in the regimen.
+        dose: u32,
+    },
+    /// At the end of the run.
+    End,
+}
+
+/// The solitary and dormant cells per organ at one moment: cells that no
+/// colony holds, so that no size of a site shows them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SolitaryCensus {
+    /// The day it was taken.
+    pub day: f64,
+    /// At what.
+    pub occasion: Occasion,
+    /// Solitary (extravasated, not dormant) cells per organ, by
+    /// [`OrganId`].
+    pub solitary_cells: Vec<u64>,
+    /// Dormant cells per organ, by [`OrganId`].
+    pub dormant_cells: Vec<u64>,
+}

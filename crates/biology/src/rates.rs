@@ -74,6 +74,8 @@ pub enum RateField {
     MetastasisDeath,
     /// `shedding_rate`.
     Shedding,
+    /// `in_metastases.shedding_rate` (`Phenotype::shedding_rate_in_metastases`).
+    MetastasisShedding,
     /// `circulation_death_rate`.
     CirculationDeath,
     /// `affinity[o].growth`.
@@ -94,6 +96,7 @@ impl RateField {
             RateField::MetastasisBirth => phenotype.in_metastases.birth_rate,
             RateField::MetastasisDeath => phenotype.in_metastases.death_rate,
             RateField::Shedding => phenotype.shedding_rate,
+            RateField::MetastasisShedding => phenotype.metastatic_shedding_rate(),
             RateField::CirculationDeath => phenotype.circulation_death_rate,
             RateField::AffinityGrowth(o) => phenotype.affinity(o).growth,
             RateField::AffinityExtravasation(o) => phenotype.affinity(o).extravasation,
@@ -130,6 +133,7 @@ impl fmt::Display for RateField {
             RateField::MetastasisBirth => write!(f, "in_metastases.birth_rate"),
             RateField::MetastasisDeath => write!(f, "in_metastases.death_rate"),
             RateField::Shedding => write!(f, "shedding_rate"),
+            RateField::MetastasisShedding => write!(f, "in_metastases.shedding_rate"),
             RateField::CirculationDeath => write!(f, "circulation_death_rate"),
             RateField::AffinityGrowth(o) => write!(f, "affinity[{}].growth", o.index()),
             RateField::AffinityExtravasation(o) => {
@@ -205,6 +209,12 @@ fn visit_rates(
         ),
     ] {
         if send(field, None, fate, rate).is_break() {
+            return;
+        }
+    }
+    if let Some(rate) = phenotype.shedding_rate_in_metastases {
+        let field = RateField::MetastasisShedding;
+        if send(field, None, "cells shed from metastases", rate).is_break() {
             return;
         }
     }

@@ -56,6 +56,7 @@ pub fn phenotype_strategy(organs: usize) -> impl Strategy<Value = Phenotype> {
                     in_primary,
                     in_metastases,
                     shedding_rate,
+                    shedding_rate_in_metastases: None,
                     circulation_death_rate,
                     affinity,
                     sensitivity: Vec::new(),

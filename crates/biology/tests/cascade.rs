@@ -1765,3 +1765,40 @@ fn a_runaway_mutant_rate_is_an_error_naming_the_mutant_and_the_field() {
         assert!(error.to_string().contains("MAX_RATE"), "{error}");
     }
 }
+
+/// Counts the cells shed from metastases (every site but the primary,
+/// site 0).
+#[derive(Default)]
+struct ShedFromMetastases(u64);
+
+impl<U> Observer<CascadeEvent<U>> for ShedFromMetastases {
+    fn observe(&mut self, _: Time, event: &CascadeEvent<U>) {
+        if let CascadeEvent::CellShed { site, .. } = event
+            && site.0 != 0
+        {
+            self.0 += 1;
+        }
+    }
+}
+
+/// A clone's shedding rate in metastases (`shedding_rate_in_metastases`)
+/// of 0 makes its metastases non-seeding, mutants included (one factor
+/// perturbs both shedding rates), while the primary sheds as before; left
+/// unset, metastases shed at the clone's `shedding_rate`.
+#[test]
+fn a_shedding_rate_of_zero_in_metastases_makes_them_non_seeding() {
+    for (in_metastases, sheds) in [(None, true), (Some(0.0), false)] {
+        let mut config = busy_config();
+        config.clones[0].phenotype.shedding_rate = 0.05;
+        config.clones[0].phenotype.shedding_rate_in_metastases = in_metastases;
+        let mut sim = simulation(config, NoExtension, Seed::new(3)).unwrap();
+        let mut shed = ShedFromMetastases::default();
+        sim.run(RunLimits::until(Time::new(12.0).unwrap()), &mut shed)
+            .unwrap();
+        let state = sim.model().state();
+        state.check_conservation().unwrap();
+        assert!(state.metastases().any(|s| s.size > 0), "no metastasis");
+        assert!(state.funnel().total().shed > 0, "the primary sheds");
+        assert_eq!(shed.0 > 0, sheds, "{in_metastases:?}: {} shed", shed.0);
+    }
+}

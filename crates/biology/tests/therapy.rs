@@ -468,3 +468,160 @@ fn a_relapse_before_the_first_dose_does_not_end_the_run() {
         }
     }
 }
+
+/// With `stop_at_relapse`, a metastasis too small to detect at the surgery
+/// that grows to the detection size both is detected and relapses at that
+/// instant: the detection is recorded (the first detection day, the
+/// funnel's `detected`) before the relapse ends the run.
+#[test]
+fn the_detection_that_ends_a_run_at_a_relapse_is_recorded() {
+    let mut relapsed = 0;
+    for seed in 0..6 {
+        let mut config = two_clone_primary(1.0);
+        config.therapy.surgery = Some(Surgery {
+            at: SurgeryAt::Day(3.0),
+            left_behind: 0.0,
+        });
+        config.therapy.stop_at_relapse = true;
+        let (sim, _) = run(config, seed, 40.0);
+        let state = sim.model().state();
+        let Some(relapse) = state.relapse() else {
+            continue;
+        };
+        assert!(state.stopped_at_relapse(), "seed {seed}");
+        let site = (state.sites().iter())
+            .find(|s| s.relapsed_at == Some(relapse))
+            .expect("a relapsed site");
+        if site.kind != SiteKind::Metastasis || site.detected_at != Some(relapse) {
+            continue;
+        }
+        relapsed += 1;
+        assert_eq!(state.first_detection(), Some(relapse), "seed {seed}");
+        assert!(state.funnel().total().detected >= 1, "seed {seed}");
+    }
+    assert!(
+        relapsed > 0,
+        "no metastasis relapsed at its first detection"
+    );
+}
+
+/// The two definitions of relapse. The model's relapse counts from a
+/// replicate's first dose; a surgery records how many metastases were
+/// detectable at it and the first detection after it. With a
+/// `FirstDetection` regimen after a surgery that found nothing
+/// detectable, the detection that starts the regimen is the detection
+/// after resection (it is the first detection) but not a relapse, which
+/// comes later if at all.
+#[test]
+fn a_surgery_records_what_was_detectable_at_it_and_the_first_detection_after_it() {
+    let (mut clear, mut detected_after) = (0, 0);
+    for seed in 0..8 {
+        let mut config = two_clone_primary(1.0);
+        config.therapy.surgery = Some(Surgery {
+            at: SurgeryAt::Day(3.0),
+            left_behind: 0.0,
+        });
+        config.therapy.regimens = vec![Regimen {
+            start: RegimenStart::FirstDetection,
+            delay: 0.0,
+            offsets: vec![1.0],
+            cycle: vec![vec![A]],
+        }];
+        let (sim, _) = run(config, seed, 30.0);
+        let state = sim.model().state();
+        let detectable = state
+            .detectable_at_surgery()
+            .expect("the surgery counted the detectable metastases");
+        if detectable > 0 {
+            let first = state.first_detection().expect("a detection before surgery");
+            assert!(first.days() <= 3.0, "seed {seed}: {first:?}");
+            continue;
+        }
+        clear += 1;
+        assert!(state.first_detection().is_none_or(|t| t.days() > 3.0));
+        let Some(after) = state.detected_after_surgery() else {
+            assert_eq!(state.first_detection(), None, "seed {seed}");
+            continue;
+        };
+        detected_after += 1;
+        assert_eq!(state.first_detection(), Some(after), "seed {seed}");
+        if let Some(relapse) = state.relapse() {
+            assert!(relapse > after, "seed {seed}: {relapse:?} {after:?}");
+        }
+    }
+    assert!(clear > 0 && detected_after > 0, "{clear} {detected_after}");
+}
+
+/// The solitary and dormant cells per organ, read from the pools.
+fn solitary_and_dormant(state: &CascadeState) -> (Vec<u64>, Vec<u64>) {
+    let organs = state.config().organs.len();
+    let (mut solitary, mut dormant) = (vec![0; organs], vec![0; organs]);
+    for (key, n) in state.pools() {
+        match key.compartment {
+            Compartment::Solitary => solitary[key.organ.index()] += n,
+            Compartment::Dormant => dormant[key.organ.index()] += n,
+            _ => {}
+        }
+    }
+    (solitary, dormant)
+}
+
+/// The census of solitary and dormant cells is taken at the surgery and
+/// at each dose, just before it acts: per organ, the cells the pools held
+/// at that instant; and `census_now` is the same reading at any time.
+#[test]
+fn solitary_and_dormant_cells_are_counted_at_the_surgery_and_each_dose() {
+    use cascade_biology::observables::Occasion;
+    for seed in 0..3 {
+        let mut config = two_clone_primary(1.0);
+        config.therapy.surgery = Some(Surgery {
+            at: SurgeryAt::Day(2.0),
+            left_behind: 0.0,
+        });
+        config.therapy.regimens = vec![every(3.0, 1.0, 3)];
+        let mut sim = simulation(config, NoExtension, Seed::new(seed)).unwrap();
+        let horizon = Time::new(8.0).unwrap();
+        let mut seen = 0;
+        each_event(
+            &mut sim,
+            horizon,
+            solitary_and_dormant,
+            |before, kind, sim| {
+                if kind == "PrimaryResected" || kind == "DoseGiven" {
+                    let census = sim.model().state().solitary_census();
+                    assert_eq!(census.len(), seen + 1, "seed {seed}");
+                    let last = &census[seen];
+                    assert_eq!(last.day, sim.now().days());
+                    let occasion = if seen == 0 {
+                        Occasion::Surgery
+                    } else {
+                        Occasion::Dose {
+                            regimen: 0,
+                            dose: seen as u32 - 1,
+                        }
+                    };
+                    assert_eq!(last.occasion, occasion);
+                    assert_eq!(
+                        (&last.solitary_cells, &last.dormant_cells),
+                        (&before.0, &before.1)
+                    );
+                    seen += 1;
+                }
+                true
+            },
+        );
+        assert_eq!(seen, 4, "seed {seed}");
+        let state = sim.model().state();
+        let now = state.census_now(Occasion::End, sim.now().days());
+        assert_eq!(
+            (now.solitary_cells, now.dormant_cells),
+            solitary_and_dormant(state)
+        );
+        let solitary: u64 = state
+            .solitary_census()
+            .iter()
+            .flat_map(|c| &c.solitary_cells)
+            .sum();
+        assert!(solitary > 0, "seed {seed}: no solitary cell to count");
+    }
+}

@@ -976,7 +976,7 @@ pub fn describe<X: ScenarioExtension>(scenario: &Scenario<X>) -> String {
         let p = &clone.phenotype;
         let _ = writeln!(
             out,
-            "  {}: birth {}/d, death {}/d, mutation {} (primary); birth {}/d, death {}/d, mutation {} (metastases); shedding {}/d; death in circulation {}/d",
+            "  {}: birth {}/d, death {}/d, mutation {} (primary); birth {}/d, death {}/d, mutation {} (metastases); shedding {}/d{}; death in circulation {}/d",
             clone.name,
             p.in_primary.birth_rate,
             p.in_primary.death_rate,
@@ -985,6 +985,8 @@ pub fn describe<X: ScenarioExtension>(scenario: &Scenario<X>) -> String {
             p.in_metastases.death_rate,
             p.in_metastases.mutation_probability,
             p.shedding_rate,
+            p.shedding_rate_in_metastases
+                .map_or_else(String::new, |rate| format!(" ({rate}/d from metastases)")),
             p.circulation_death_rate
         );
         for (organ, a) in p.affinity.iter().enumerate() {
@@ -1118,6 +1120,13 @@ therapy:"
         config.metastasis_growth_law,
         config.shedding
     );
+    let warnings = crate::scenario::warnings(scenario);
+    if !warnings.is_empty() {
+        let _ = writeln!(out, "\nwarnings ({}):", warnings.len());
+        for warning in warnings {
+            let _ = writeln!(out, "  warning: {warning}");
+        }
+    }
     out
 }
 

@@ -110,8 +110,10 @@ pub const PARQUET_MISSING: &str = "this cascade was built without Parquet: build
 /// `dictionary.csv`; 5 since the run store (`store.sqlite` in place of
 /// one directory per replicate); 6 since the store keeps records in a
 /// binary encoding and names ([`ColumnType::Name`](crate::schema::ColumnType::Name))
-/// once, by id.
-pub const FORMAT: u32 = 6;
+/// once, by id; 7 since `therapy.csv` gives both definitions of relapse
+/// (`metastases_detectable_at_surgery`, `relapse_after_clear_surgery_day`)
+/// and `solitary_cells.csv`.
+pub const FORMAT: u32 = 7;
 
 /// What a directory is a run of: everything that decides its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

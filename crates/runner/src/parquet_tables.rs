@@ -182,6 +182,16 @@ mod tests {
                 ("replicate".into(), DataType::UInt64, false),
                 ("therapy_started_day".into(), DataType::Float64, true),
                 ("relapse_day".into(), DataType::Float64, true),
+                (
+                    "metastases_detectable_at_surgery".into(),
+                    DataType::UInt64,
+                    true,
+                ),
+                (
+                    "relapse_after_clear_surgery_day".into(),
+                    DataType::Float64,
+                    true,
+                ),
                 ("cured".into(), DataType::Boolean, false),
                 ("cells_left".into(), DataType::UInt64, false),
                 ("dormant_cells_left".into(), DataType::UInt64, false),

@@ -11,7 +11,7 @@ use core::fmt;
 use cascade_biology::model::{
     CascadeEvent, ClumpStage, Compartment, CounterId, Declarations, FateId, SiteKind,
 };
-use cascade_biology::observables::Funnel;
+use cascade_biology::observables::{Funnel, Occasion};
 use cascade_biology::therapy::DrugId;
 use cascade_biology::{Cascade, CascadeState, OrganId, simulation};
 use cascade_kernel::{RunLimits, Seed, Simulation, StopReason, Time, TraceDigest};
@@ -559,6 +559,12 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
             r.clone(),
             Value::day_or_null(t.started_day),
             Value::day_or_null(t.relapse_day),
+            Value::count_or_null(state.detectable_at_surgery()),
+            Value::day_or_null(
+                (state.detectable_at_surgery() == Some(0))
+                    .then(|| state.detected_after_surgery().map(Time::days))
+                    .flatten(),
+            ),
             Value::Boolean(t.cured),
             count(c.total()),
             count(c.dormant),
@@ -581,6 +587,26 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
         }
     }
     composition_rows(state, &r, &mut tables);
+    let end = state.census_now(Occasion::End, record.end_day);
+    for census in state.solitary_census().iter().chain([&end]) {
+        let (occasion, regimen, dose) = match census.occasion {
+            Occasion::Surgery => ("surgery", None, None),
+            Occasion::Dose { regimen, dose } => ("dose", Some(regimen), Some(dose)),
+            Occasion::End => ("end", None, None),
+        };
+        for (organ, _) in organs.organs() {
+            tables[schema::SOLITARY_CELLS].push(vec![
+                r.clone(),
+                Value::Day(census.day),
+                Value::text(occasion),
+                Value::count_or_null(regimen.map(u64::from)),
+                Value::count_or_null(dose.map(u64::from)),
+                organ_name(organ),
+                count(census.solitary_cells[organ.index()]),
+                count(census.dormant_cells[organ.index()]),
+            ]);
+        }
+    }
     tables
 }
 

@@ -8,6 +8,7 @@
 //! column and field path ([`ScenarioError`]).
 
 pub mod sweep;
+mod whole;
 
 use core::fmt;
 use std::path::{Path, PathBuf};
@@ -306,6 +307,10 @@ pub struct RatesChange {
     pub death_rate: Option<f64>,
     /// Probability that a division gives a mutant daughter.
     pub mutation_probability: Option<f64>,
+    /// Cells shed per cell per day from metastases (under `SizePower`
+    /// shedding, the clone's weight in a metastasis's shedding); 0 makes
+    /// the clone's metastases non-seeding. Only in `in_metastases`.
+    pub shedding_rate: Option<f64>,
 }
 
 /// A clone's affinity for one organ (seed and soil).
@@ -361,6 +366,7 @@ pub struct PrimarySpec {
     /// The organ it grows in.
     pub organ: String,
     /// Cells per clone at day 0.
+    #[serde(deserialize_with = "whole::cells")]
     pub cells: Cells,
     /// Its growth law.
     #[serde(default)]
@@ -380,11 +386,12 @@ pub struct InjectionSpec {
     /// The vein's name.
     pub vein: String,
     /// Cells per clone.
+    #[serde(deserialize_with = "whole::cells")]
     pub cells: Cells,
     /// Inject the cells as clumps of this many cells (at least 2; 1 or
     /// absent: single cells): the cells of every clone together are dealt
     /// into clumps, the remainder injected as single cells.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::optional_u64")]
     pub clump_size: Option<u64>,
 }
 
@@ -451,6 +458,7 @@ pub struct RangeSpec {
     /// The last value.
     pub to: f64,
     /// How many values (at least 2).
+    #[serde(deserialize_with = "whole::u64")]
     pub points: u64,
     /// Even steps (`Linear`) or even ratios (`Log`).
     #[serde(default)]
@@ -505,6 +513,7 @@ pub struct DrugSpec {
 #[serde(deny_unknown_fields)]
 pub struct SurgerySpec {
     /// `Day(d)` or `PrimarySize(n)`.
+    #[serde(deserialize_with = "whole::surgery_at")]
     pub at: SurgeryAt,
     /// Probability that a cell is left behind.
     #[serde(default)]
@@ -516,6 +525,7 @@ pub struct SurgerySpec {
 #[serde(deny_unknown_fields)]
 pub struct RegimenSpec {
     /// `Day(d)`, `PrimarySize(n)`, `Surgery` or `FirstDetection`.
+    #[serde(deserialize_with = "whole::regimen_start")]
     pub start: RegimenStart,
     /// Days from the start to the day the dose days count from.
     #[serde(default)]
@@ -524,7 +534,7 @@ pub struct RegimenSpec {
     #[serde(default)]
     pub every: Option<f64>,
     /// How many doses, with `every`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::optional_u32")]
     pub doses: Option<u32>,
     /// Days of the doses after `start + delay`, instead of `every`.
     #[serde(default)]
@@ -553,7 +563,7 @@ pub enum Mode {
         #[serde(default = "defaults::step")]
         step: f64,
         /// Cells at which a site starts stepping (default 10,000).
-        #[serde(default = "defaults::step_threshold")]
+        #[serde(default = "defaults::step_threshold", deserialize_with = "whole::u64")]
         threshold: u64,
         /// Where a site's rates are constant (`Exponential` growth,
         /// `PerCell` shedding): `Auto` (the default) steps exactly while
@@ -588,16 +598,16 @@ pub struct ScenarioFile<X, E> {
     #[serde(default)]
     pub description: String,
     /// The default seed (`--seed` overrides it).
-    #[serde(default = "defaults::seed")]
+    #[serde(default = "defaults::seed", deserialize_with = "whole::u64")]
     pub seed: u64,
     /// The default number of replicates (`--replicates` overrides it).
-    #[serde(default = "defaults::replicates")]
+    #[serde(default = "defaults::replicates", deserialize_with = "whole::u64")]
     pub replicates: u64,
     /// The last day simulated.
     pub stop_day: f64,
     /// At most this many events per replicate (a guard; a replicate that
     /// reaches it is reported as cut short).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::optional_u64")]
     pub max_events: Option<u64>,
     /// Simulation mode.
     #[serde(default)]
@@ -643,10 +653,13 @@ pub struct ScenarioFile<X, E> {
     #[serde(default = "defaults::transit_time")]
     pub transit_time: f64,
     /// Cells at which a metastasis is detectable.
-    #[serde(default = "defaults::detection_size")]
+    #[serde(default = "defaults::detection_size", deserialize_with = "whole::u64")]
     pub detection_size: u64,
     /// Cells at which a metastasis is a macrometastasis (a colony).
-    #[serde(default = "defaults::macrometastasis_size")]
+    #[serde(
+        default = "defaults::macrometastasis_size",
+        deserialize_with = "whole::u64"
+    )]
     pub macrometastasis_size: u64,
     /// Surgery, drugs and dose schedules.
     #[serde(default)]
@@ -930,6 +943,37 @@ pub fn parse<X: ScenarioExtension>(
         config,
         memory_budget: cascade_biology::model::DEFAULT_MEMORY_BUDGET,
     })
+}
+
+/// What a valid scenario does that its file may not mean, each placed at
+/// its field like an error, for `check` to print as a warning.
+///
+/// With `SizePower` shedding a clone's `shedding_rate` is its weight in
+/// its site's `m·x^α`: a weight of 0 is valid (a clone that is never shed,
+/// beside clones that are), but a site of such cells alone sheds nothing,
+/// silently, where the same 0 under `PerCell` reads as "no shedding" by
+/// design. A clone's `in_metastases.shedding_rate` of 0 is not warned of:
+/// non-seeding metastases are what that field is for.
+pub fn warnings<X: ScenarioExtension>(scenario: &Scenario<X>) -> Vec<ScenarioError> {
+    let mut found = Vec::new();
+    if matches!(scenario.file.shedding, SheddingSpec::SizePower { .. }) {
+        for (i, clone) in scenario.config.clones.iter().enumerate() {
+            if clone.phenotype.shedding_rate == 0.0 {
+                let warning = Unplaced::new(
+                    format!("clones[{i}].shedding_rate"),
+                    format!(
+                        "0 with `SizePower` shedding: the rate is the clone's weight in its site's \
+                         m·x^α, so the cells of \"{}\" are never shed, and a site holding only them \
+                         sheds nothing; give a weight above 0 (only the ratios between clones \
+                         count) unless that is meant",
+                        clone.name
+                    ),
+                );
+                found.push(warning.at(&scenario.text, &scenario.path));
+            }
+        }
+    }
+    found
 }
 
 /// Resolves a scenario file that was changed in memory (a sweep's point):
@@ -1268,6 +1312,24 @@ fn ron_error(
             };
             (position, field, message)
         }
+        // A whole-number field's own refusal (`whole`): at the value.
+        E::Message(message) if !field.is_empty() && message.contains("whole number") => {
+            let mut position = value_at(&field);
+            // A variant's value (`PrimarySize(n)`): the `n`, past the `(`.
+            let variant = field.rsplit('.').next().unwrap_or("");
+            if locate::token(source, position).as_deref() == Some(variant) {
+                let step = |at: locate::Position, by: usize| locate::Position {
+                    line: at.line,
+                    column: at.column + by,
+                };
+                let open = locate::next_token(source, step(position, variant.chars().count()));
+                if locate::token(source, open).as_deref() == Some("(") {
+                    position = locate::next_token(source, step(open, 1));
+                }
+            }
+            let message = format!("{message}, {}", found_at(source, position));
+            (position, field, message)
+        }
         E::ExpectedComma
         | E::ExpectedStructLikeEnd
         | E::ExpectedArrayEnd
@@ -1420,7 +1482,7 @@ fn describe_ron(code: &ron::error::Error) -> String {
         E::UnexpectedChar(c) => format!("unexpected character `{c}`"),
         E::InvalidIntegerDigit {
             digit: 'e' | 'E', ..
-        } => "expected a whole number, written without an exponent (1000000 or 1_000_000, not 1e6)"
+        } => "expected a whole number, written without an exponent in this field of the extension's (1000000 or 1_000_000, not 1e6)"
             .to_string(),
         other => other.to_string(),
     }
@@ -1657,6 +1719,9 @@ fn resolve<X: ScenarioExtension>(
                 format!("{path}.in_metastases.mutation_probability"),
             )?,
         };
+        let shedding_rate_in_metastases = (m.shedding_rate)
+            .map(|rate| check_rate(rate, format!("{path}.in_metastases.shedding_rate")))
+            .transpose()?;
         let mut affinity = vec![OrganAffinity::NEUTRAL; organs.len()];
         let mut seen = vec![None; organs.len()];
         for (k, a) in spec.affinity.iter().enumerate() {
@@ -1707,6 +1772,7 @@ fn resolve<X: ScenarioExtension>(
                     spec.shedding_rate.unwrap_or(base.shedding_rate),
                     format!("{path}.shedding_rate"),
                 )?,
+                shedding_rate_in_metastases,
                 circulation_death_rate: check_rate(
                     spec.circulation_death_rate
                         .unwrap_or(base.circulation_death_rate),
@@ -2043,6 +2109,7 @@ fn file_field<X, E>(path: &str, file: &ScenarioFile<X, E>, config: &CascadeConfi
         let changed = match rate {
             "birth_rate" => spec.in_metastases.birth_rate.is_some(),
             "death_rate" => spec.in_metastases.death_rate.is_some(),
+            "shedding_rate" => spec.in_metastases.shedding_rate.is_some(),
             _ => spec.in_metastases.mutation_probability.is_some(),
         };
         return if changed { at(field) } else { at(rate) };

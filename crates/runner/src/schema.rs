@@ -353,10 +353,12 @@ pub const RESISTANCE: usize = 8;
 pub const DIVERSITY: usize = 9;
 /// The position of `composition.csv` in [`TABLES`].
 pub const COMPOSITION: usize = 10;
+/// The position of `solitary_cells.csv` in [`TABLES`].
+pub const SOLITARY_CELLS: usize = 11;
 
 /// The tables every run writes, in this order (a replicate's rows are in
 /// this order too, [`crate::run::ReplicateOutput::tables`]).
-pub const TABLES: [Table; 11] = [
+pub const TABLES: [Table; 12] = [
     Table {
         name: "summary",
         file: "summary.csv",
@@ -658,7 +660,27 @@ pub const TABLES: [Table; 11] = [
             .or_empty(),
             day(
                 "relapse_day",
-                "the first relapse (`docs/model.md`, Therapy); empty if none",
+                "the first relapse by the model's definition, any detection after therapy: a \
+                 site below the detection size at a surgery or dose (or founded after therapy \
+                 began) that reached it once every regimen had given its first dose \
+                 (`docs/model.md`, Therapy); it counts replicates that held a detectable \
+                 metastasis at the surgery too; empty if none",
+            )
+            .or_empty(),
+            count(
+                "metastases_detectable_at_surgery",
+                unit::METASTASES,
+                "metastases at or above the detection size just before the surgery; empty \
+                 without a surgery",
+            )
+            .or_empty(),
+            day(
+                "relapse_after_clear_surgery_day",
+                "the first relapse by the clinical definition, a detection after resection given \
+                 none detectable at it: the first day after a surgery that found no metastasis \
+                 at the detection size on which a site (a metastasis, or the primary growing back) \
+                 reached that size, whether or not every regimen had given a dose; empty without \
+                 a surgery, if a metastasis was detectable at it, or if none was detected after it",
             )
             .or_empty(),
             Column::new(
@@ -788,10 +810,50 @@ pub const TABLES: [Table; 11] = [
         fates: false,
         counters: false,
     },
+    Table {
+        name: "solitary_cells",
+        file: "solitary_cells.csv",
+        meaning: "one row per organ just before the surgery, just before each dose, and at the \
+                  end: the living cells no site holds, solitary and dormant, which no size of \
+                  a metastasis shows",
+        columns: &[
+            REPLICATE,
+            day(
+                "day",
+                "the day of the surgery, the dose, or the end of the run",
+            ),
+            name(
+                "occasion",
+                "occasion",
+                "`surgery`, `dose` or `end`: when the cells were counted",
+            ),
+            count(
+                "regimen",
+                "regimen index",
+                "for a dose, its regimen (from 0)",
+            )
+            .or_empty(),
+            count(
+                "dose",
+                "dose index",
+                "for a dose, its index in the regimen (from 0)",
+            )
+            .or_empty(),
+            name("organ", unit::ORGAN_NAME, "the organ"),
+            count(
+                "solitary_cells",
+                unit::CELLS,
+                "solitary cells in the organ's parenchyma (extravasated, not dormant)",
+            ),
+            count("dormant_cells", unit::CELLS, "dormant cells in the organ"),
+        ],
+        fates: false,
+        counters: false,
+    },
 ];
 
 /// [`TABLES`] as a static, for references that outlive a call.
-static ALL_TABLES: [Table; 11] = TABLES;
+static ALL_TABLES: [Table; 12] = TABLES;
 
 /// The table of [`TABLES`] at `index` (the constants [`SUMMARY`] …
 /// [`COMPOSITION`]), for as long as the program runs.

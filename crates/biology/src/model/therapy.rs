@@ -15,7 +15,7 @@ use super::{
     CascadeError, CascadeEvent, CascadeState, Compartment, PoolKey, SiteId, SiteKind, draw_binomial,
 };
 use crate::clones::CloneId;
-use crate::observables::Funnel;
+use crate::observables::{Funnel, Occasion, SolitaryCensus};
 use crate::therapy::{DrugId, RegimenStart, SurgeryAt, Therapy, kill_probability};
 
 /// Kills by a dose and cells left behind by surgery.
@@ -54,6 +54,18 @@ pub(super) struct Progress {
     /// a dose is given).
     #[serde(default)]
     cells_at_first_dose: Option<u64>,
+    /// The metastases at or above the detection size just before the
+    /// surgery (`None` until then).
+    #[serde(default)]
+    detectable_at_surgery: Option<u64>,
+    /// The first time after the surgery that a site (a metastasis, or the
+    /// primary growing back) reached the detection size from below it.
+    #[serde(default)]
+    detected_after_surgery: Option<Time>,
+    /// The solitary and dormant cells per organ just before the surgery
+    /// and each dose, in order.
+    #[serde(default)]
+    solitary_census: Vec<SolitaryCensus>,
 }
 
 impl Progress {
@@ -106,6 +118,62 @@ impl CascadeState {
     /// When the first site relapsed (see [`super::Site::relapsed_at`]).
     pub fn relapse(&self) -> Option<Time> {
         self.therapy.relapse
+    }
+
+    /// The metastases at or above the detection size just before the
+    /// surgery; `None` without a surgery so far.
+    pub fn detectable_at_surgery(&self) -> Option<u64> {
+        self.therapy.detectable_at_surgery
+    }
+
+    /// The first time after the surgery that a site below the detection
+    /// size at the surgery (or founded after it) reached that size: a
+    /// metastasis, or the primary growing back from cells left behind;
+    /// counted whether or not it is a [`relapse`](Self::relapse) (say, the
+    /// detection that starts a `FirstDetection` regimen). `None` without a
+    /// surgery or such a detection.
+    pub fn detected_after_surgery(&self) -> Option<Time> {
+        self.therapy.detected_after_surgery
+    }
+
+    /// The solitary and dormant cells per organ just before the surgery and
+    /// each dose, in the order they came.
+    pub fn solitary_census(&self) -> &[SolitaryCensus] {
+        &self.therapy.solitary_census
+    }
+
+    /// The solitary and dormant cells per organ now (the pools as they
+    /// are: in cohort mode, read after a settle), as taken at `occasion`
+    /// on `day`.
+    pub fn census_now(&self, occasion: Occasion, day: f64) -> SolitaryCensus {
+        let organs = self.config.organs.len();
+        let (mut solitary_cells, mut dormant_cells) = (vec![0; organs], vec![0; organs]);
+        for (key, cells) in self.pool_entries() {
+            match key.compartment {
+                Compartment::Solitary => solitary_cells[key.organ.index()] += cells,
+                Compartment::Dormant => dormant_cells[key.organ.index()] += cells,
+                Compartment::InTransit | Compartment::Arrested => {}
+            }
+        }
+        SolitaryCensus {
+            day,
+            occasion,
+            solitary_cells,
+            dormant_cells,
+        }
+    }
+
+    /// Takes the census at `occasion`, now (cohort mode's counts brought
+    /// to now first).
+    fn take_census<U>(
+        &mut self,
+        occasion: Occasion,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        self.settle_pools(ctx)?;
+        let census = self.census_now(occasion, ctx.now().days());
+        self.therapy.solitary_census.push(census);
+        Ok(())
     }
 
     /// Whether the model stopped the run at a relapse
@@ -227,6 +295,9 @@ impl CascadeState {
             // that starts a FirstDetection regimen after surgery) a site
             // reaching the detectable size is disease still to treat, not a
             // relapse after treatment.
+            if self.therapy.detectable_at_surgery.is_some() {
+                self.therapy.detected_after_surgery.get_or_insert(now);
+            }
             self.places.note_site(site, |s| {
                 s.awaiting_relapse = false;
                 if treated {
@@ -320,11 +391,17 @@ impl CascadeState {
             return Ok(());
         }
         self.catch_up_sites(ctx)?;
+        self.take_census(Occasion::Surgery, ctx)?;
         self.therapy.started_at.get_or_insert(now);
         if self.therapy.resistant_at_surgery.is_none() {
             let drugs = 0..self.config.therapy.drugs.len();
             let counts = drugs.map(|d| self.resistant_cells(DrugId(d as u32)));
             self.therapy.resistant_at_surgery = Some(counts.collect());
+        }
+        if self.therapy.detectable_at_surgery.is_none() {
+            let detection = self.config.detection_size;
+            let detectable = self.metastases().filter(|s| s.size >= detection).count();
+            self.therapy.detectable_at_surgery = Some(detectable as u64);
         }
         let removal = 1.0 - surgery.left_behind;
         let removed = self.remove_from_site(site, ctx, &|_, _| removal, Removal::Surgery)?;
@@ -345,6 +422,7 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         self.catch_up_sites(ctx)?;
+        self.take_census(Occasion::Dose { regimen, dose }, ctx)?;
         self.therapy.started_at.get_or_insert(ctx.now());
         self.therapy.regimens_dosed[regimen as usize] = true;
         if self.therapy.cells_at_first_dose.is_none() {

@@ -39,7 +39,12 @@ const CLONE_TRAITS: [&str; 5] = [
     "circulation_death_rate",
 ];
 /// `clones.<clone>.in_metastases.<trait>`.
-const METASTASIS_TRAITS: [&str; 3] = ["birth_rate", "death_rate", "mutation_probability"];
+const METASTASIS_TRAITS: [&str; 4] = [
+    "birth_rate",
+    "death_rate",
+    "mutation_probability",
+    "shedding_rate",
+];
 /// `clones.<clone>.affinity.<organ>.<kind>`.
 const AFFINITIES: [&str; 3] = ["arrest", "extravasation", "growth"];
 /// `organs.<organ>.<field>` and `organs.every.<field>` (without the share).
@@ -268,6 +273,9 @@ pub fn set<X: Serialize + DeserializeOwned, E>(
                 ["in_metastases", "death_rate"] => clone.in_metastases.death_rate = Some(value),
                 ["in_metastases", "mutation_probability"] => {
                     clone.in_metastases.mutation_probability = Some(value);
+                }
+                ["in_metastases", "shedding_rate"] => {
+                    clone.in_metastases.shedding_rate = Some(value);
                 }
                 ["sensitivity", drug] => {
                     if !file.therapy.drugs.iter().any(|d| d.name == *drug) {

@@ -26,7 +26,8 @@ fn the_tables_are_named_by_their_files_and_take_no_name_twice() {
             "therapy",
             "resistance",
             "diversity",
-            "composition"
+            "composition",
+            "solitary_cells"
         ]
     );
     let tables = TABLES.iter().chain([&POINTS, &DICTIONARY]);
