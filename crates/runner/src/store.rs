@@ -140,6 +140,13 @@ pub struct Store {
     /// The id of every name in `cascade_names` (taken after the
     /// connection, when both are).
     names: Mutex<BTreeMap<String, i64>>,
+    /// Each table's `INSERT` statements, in table order.
+    inserts: Vec<Inserts>,
+    /// The committed units (read at opening, then kept up to date): a
+    /// unit not among them is not looked for in the database, so a
+    /// worker asking whether its unit finished earlier never waits for
+    /// another's commit.
+    committed: Mutex<UnitRuns>,
 }
 
 impl core::fmt::Debug for Store {
@@ -239,12 +246,15 @@ impl Store {
         tables: &[StoredTable],
     ) -> Result<Store, StoreError> {
         let names = name_ids(stored_names(&connection, path)?);
+        let committed = UnitRuns::of(committed_units(&connection, path)?);
         Ok(Store {
             path: path.to_path_buf(),
             tables: tables.to_vec(),
             pending: Mutex::new((Vec::new(), None)),
             connection: Mutex::new(connection),
             names: Mutex::new(names),
+            inserts: tables.iter().map(Inserts::new).collect(),
+            committed: Mutex::new(committed),
         })
     }
 
@@ -302,6 +312,9 @@ impl Store {
     ///
     /// SQLite's failure, or a record that cannot be read.
     pub fn record(&self, unit: u64) -> Result<Option<ReplicateRecord>, StoreError> {
+        if !self.committed().contains(unit) {
+            return Ok(None);
+        }
         let Some(header) = self.unit_header(unit)? else {
             return Ok(None);
         };
@@ -328,18 +341,7 @@ impl Store {
     ///
     /// SQLite's failure.
     pub fn units(&self) -> Result<Vec<u64>, StoreError> {
-        let connection = self.connection();
-        let sqlite = sqlite_error(&self.path, "listing the finished units");
-        let mut statement = connection
-            .prepare("SELECT unit FROM cascade_units ORDER BY unit")
-            .map_err(&sqlite)?;
-        let units = statement
-            .query_map([], |row| row.get::<_, i64>(0))
-            .map_err(&sqlite)?
-            .map(|unit| unit.map(|u| u as u64))
-            .collect::<Result<Vec<u64>, _>>()
-            .map_err(&sqlite)?;
-        Ok(units)
+        committed_units(&self.connection(), &self.path)
     }
 
     /// Adds a finished unit; commits the batch when it is full or old
@@ -585,6 +587,7 @@ impl Store {
         let copied = result.map_err(&sqlite)?;
         detached.map_err(&sqlite)?;
         *self.names() = name_ids(stored_names(&connection, &self.path)?);
+        *self.committed() = UnitRuns::of(committed_units(&connection, &self.path)?);
         Ok(copied)
     }
 
@@ -594,6 +597,10 @@ impl Store {
 
     fn names(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, i64>> {
         self.names.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn committed(&self) -> std::sync::MutexGuard<'_, UnitRuns> {
+        self.committed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// What `cascade_units` holds of unit `unit`, if it is committed.
@@ -676,14 +683,9 @@ impl Store {
             let mut name_statement = transaction
                 .prepare_cached("INSERT INTO cascade_names VALUES (?1, ?2)")
                 .map_err(&sqlite)?;
-            let mut inserts = Vec::with_capacity(self.tables.len());
-            for table in &self.tables {
-                inserts.push(
-                    transaction
-                        .prepare_cached(&insert_sql(table))
-                        .map_err(&sqlite)?,
-                );
-            }
+            // The units not committed before (a unit finished twice has
+            // the same rows, by determinism: its second copy is dropped).
+            let mut added = Vec::with_capacity(batch.len());
             for finished in batch {
                 let header = UnitHeader {
                     replicate: finished.record.replicate,
@@ -700,7 +702,7 @@ impl Store {
                         rows += 1;
                     }
                 }
-                let added = unit_statement
+                let inserted = unit_statement
                     .execute(params![
                         finished.unit as i64,
                         header.replicate as i64,
@@ -711,43 +713,117 @@ impl Store {
                         hasher.0 as i64,
                     ])
                     .map_err(&sqlite)?;
-                if added == 0 {
-                    // Committed before (the same unit finished twice: the
-                    // same rows, by determinism).
-                    continue;
+                if inserted > 0 {
+                    added.push(finished);
                 }
-                for ((insert, table_rows), table) in
-                    inserts.iter_mut().zip(&finished.tables).zip(&self.tables)
-                {
-                    for (index, row) in table_rows.iter().enumerate() {
-                        let id = row_id(finished.unit, index).ok_or_else(|| {
+            }
+            // Each table's rows of the batch, in key order, many rows to
+            // a statement (one statement's step appends them all).
+            let mut keyed: Vec<(i64, &Row)> = Vec::new();
+            for (index, (table, inserts)) in self.tables.iter().zip(&self.inserts).enumerate() {
+                keyed.clear();
+                for finished in &added {
+                    for (position, row) in finished.tables[index].iter().enumerate() {
+                        let id = row_id(finished.unit, position).ok_or_else(|| {
                             StoreError::Refused(format!(
                                 "unit {}: more than 2^{ROW_BITS} rows in a table, or a unit \
                                  number beyond the store's keys",
                                 finished.unit
                             ))
                         })?;
-                        insert.raw_bind_parameter(1, id).map_err(&sqlite)?;
-                        for (k, (value, column)) in row.iter().zip(&table.columns).enumerate() {
+                        keyed.push((id, row));
+                    }
+                }
+                let width = table.columns.len() + 1;
+                let mut rest = &keyed[..];
+                while let Some((rows, sql)) = inserts.next_statement(rest.len()) {
+                    let (now, later) = rest.split_at(rows);
+                    rest = later;
+                    let mut insert = transaction.prepare_cached(sql).map_err(&sqlite)?;
+                    for (k, (id, row)) in now.iter().enumerate() {
+                        let first = k * width + 1;
+                        insert.raw_bind_parameter(first, *id).map_err(&sqlite)?;
+                        for (j, (value, column)) in row.iter().zip(&table.columns).enumerate() {
                             match (value, column.kind) {
                                 (Value::Text(name), ColumnType::Name) => {
                                     let id =
                                         name_id(name, &names, &mut new_names, &mut name_statement)
                                             .map_err(&sqlite)?;
-                                    insert.raw_bind_parameter(k + 2, id)
+                                    insert.raw_bind_parameter(first + 1 + j, id)
                                 }
-                                _ => bind(insert, k + 2, value),
+                                _ => bind(&mut insert, first + 1 + j, value),
                             }
                             .map_err(&sqlite)?;
                         }
-                        insert.raw_execute().map_err(&sqlite)?;
                     }
+                    insert.raw_execute().map_err(&sqlite)?;
                 }
             }
         }
         transaction.commit().map_err(&sqlite)?;
         names.append(&mut new_names.ids);
+        let mut committed = self.committed();
+        for finished in batch {
+            committed.insert(finished.unit);
+        }
         Ok(())
+    }
+}
+
+/// The committed units of the store behind `connection`, in order.
+fn committed_units(connection: &Connection, path: &Path) -> Result<Vec<u64>, StoreError> {
+    let sqlite = sqlite_error(path, "listing the finished units");
+    let mut statement = connection
+        .prepare("SELECT unit FROM cascade_units ORDER BY unit")
+        .map_err(&sqlite)?;
+    let units = statement
+        .query_map([], |row| row.get::<_, i64>(0))
+        .map_err(&sqlite)?
+        .map(|unit| unit.map(|u| u as u64))
+        .collect::<Result<Vec<u64>, _>>()
+        .map_err(&sqlite)?;
+    Ok(units)
+}
+
+/// A set of units kept as runs of consecutive units (`first..=last`, by
+/// `first`): a run's units are committed about in order, so a few runs
+/// hold them all, however many.
+#[derive(Debug, Default)]
+struct UnitRuns(BTreeMap<u64, u64>);
+
+impl UnitRuns {
+    fn of(units: impl IntoIterator<Item = u64>) -> UnitRuns {
+        let mut runs = UnitRuns::default();
+        for unit in units {
+            runs.insert(unit);
+        }
+        runs
+    }
+
+    fn contains(&self, unit: u64) -> bool {
+        self.0
+            .range(..=unit)
+            .next_back()
+            .is_some_and(|(_, &last)| unit <= last)
+    }
+
+    fn insert(&mut self, unit: u64) {
+        if self.contains(unit) {
+            return;
+        }
+        let mut first = unit;
+        let mut last = unit;
+        if let Some((&before, &before_last)) = self.0.range(..unit).next_back()
+            && before_last.checked_add(1) == Some(unit)
+        {
+            first = before;
+        }
+        if let Some(after) = unit.checked_add(1)
+            && let Some(after_last) = self.0.remove(&after)
+        {
+            last = after_last;
+        }
+        self.0.insert(first, last);
     }
 }
 
@@ -862,6 +938,8 @@ fn first_id(unit: u64) -> i64 {
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let sqlite = sqlite_error(path, "opening the store");
     let connection = Connection::open(path).map_err(&sqlite)?;
+    // Every table's `INSERT` statements (`Inserts`) stay prepared.
+    connection.set_prepared_statement_cache_capacity(256);
     connection
         .execute_batch(
             "PRAGMA journal_mode = WAL;
@@ -1002,15 +1080,59 @@ fn unit_of(id: i64) -> u64 {
     (id as u64) >> ROW_BITS
 }
 
-fn insert_sql(table: &StoredTable) -> String {
-    let placeholders: Vec<String> = (1..=table.columns.len() + 1)
-        .map(|i| format!("?{i}"))
-        .collect();
-    format!(
-        "INSERT INTO {} VALUES ({})",
-        quoted(&table.name),
-        placeholders.join(", ")
-    )
+/// The most rows one `INSERT` statement writes.
+const ROWS_PER_INSERT: usize = 64;
+
+/// The most parameters a statement may have (SQLite's
+/// `SQLITE_MAX_VARIABLE_NUMBER` since 3.32).
+const MAX_PARAMETERS: usize = 32_766;
+
+/// A table's `INSERT` statements, each writing several rows (SQLite
+/// appends a statement's rows in one step, without seeking its table
+/// again for each): one of the most rows a statement takes, and one of
+/// each power of two below it for the rows left at the end of a batch.
+struct Inserts {
+    /// Rows per statement and its SQL, most rows first, the last of one.
+    statements: Vec<(usize, String)>,
+}
+
+impl Inserts {
+    fn new(table: &StoredTable) -> Inserts {
+        let width = table.columns.len() + 1;
+        let most = ROWS_PER_INSERT.min(MAX_PARAMETERS / width).max(1);
+        // `most`, then every power of two below it.
+        let mut sizes = vec![most];
+        let mut size = most.next_power_of_two();
+        while size > 1 {
+            size /= 2;
+            if size < most {
+                sizes.push(size);
+            }
+        }
+        let one = format!("({})", vec!["?"; width].join(","));
+        Inserts {
+            statements: sizes
+                .into_iter()
+                .map(|rows| {
+                    let sql = format!(
+                        "INSERT INTO {} VALUES {}",
+                        quoted(&table.name),
+                        vec![one.as_str(); rows].join(",")
+                    );
+                    (rows, sql)
+                })
+                .collect(),
+        }
+    }
+
+    /// The statement for the next rows of `left` still to write: its
+    /// rows and SQL (`None` when none are left).
+    fn next_statement(&self, left: usize) -> Option<(usize, &str)> {
+        self.statements
+            .iter()
+            .find(|(rows, _)| *rows <= left)
+            .map(|(rows, sql)| (*rows, sql.as_str()))
+    }
 }
 
 /// `name` as an SQL identifier.
@@ -1432,5 +1554,50 @@ mod tests {
         assert_eq!(rows(&merged, 1), rows(&whole, 1));
         merged.verify().unwrap();
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn inserts_write_any_number_of_rows_in_few_statements() {
+        let wide = StoredTable {
+            name: "wide".into(),
+            columns: (0..999)
+                .map(|_| column("count", ColumnType::Count, false))
+                .collect(),
+        };
+        let narrow = &tables()[0];
+        // 64 rows a statement, or fewer when a row has many columns.
+        for (table, most) in [(narrow, 64), (&wide, 32)] {
+            let inserts = Inserts::new(table);
+            let width = table.columns.len() + 1;
+            for rows in 0..300 {
+                let (mut left, mut statements) = (rows, 0);
+                while let Some((taken, sql)) = inserts.next_statement(left) {
+                    assert!(taken >= 1 && taken <= left.min(most));
+                    assert_eq!(sql.matches('?').count(), taken * width);
+                    left -= taken;
+                    statements += 1;
+                }
+                assert_eq!(left, 0);
+                // Full statements, then at most one of each smaller size.
+                assert!(statements <= rows / most + most.ilog2() as usize);
+            }
+        }
+    }
+
+    #[test]
+    fn unit_runs_hold_exactly_the_units_inserted() {
+        let inserted = [5u64, 3, 4, 9, 0, 1, 7, 8, u64::MAX, 2];
+        let mut runs = UnitRuns::default();
+        let mut set = std::collections::BTreeSet::new();
+        for unit in inserted {
+            runs.insert(unit);
+            runs.insert(unit);
+            set.insert(unit);
+            for probe in (0..12).chain([u64::MAX - 1, u64::MAX]) {
+                assert_eq!(runs.contains(probe), set.contains(&probe), "{probe}");
+            }
+        }
+        // 0..=5, 7..=9 and u64::MAX.
+        assert_eq!(runs.0.len(), 3);
     }
 }
