@@ -2,14 +2,17 @@
 //! holding the run's identity, each finished unit's record and digest,
 //! and the rows of every table, typed by the output schema.
 //!
-//! Finished units are committed in batches (group commit): a batch is
-//! written when it holds [`BATCH_UNITS`] units or its oldest unit has
-//! waited [`BATCH_SECONDS`], and at [`Store::flush`]. The database runs in
-//! WAL mode with `synchronous = NORMAL`: a killed process loses at most the
-//! batch it had not committed, never a committed one, and never leaves a
-//! half-written unit (a unit's record and rows are one transaction's).
-//! The wall clock decides only when a batch is written, never what is in
-//! it: the exports are the same bytes however the batches fell.
+//! Finished units are committed in batches (group commit): each unit is
+//! written as it finishes, by the worker that ran it, into the batch's
+//! open transaction (each table's rows by multi-row `INSERT`s), and the
+//! batch is committed when it holds [`BATCH_UNITS`] units or its oldest
+//! unit has waited [`BATCH_SECONDS`], and at [`Store::flush`]. The
+//! database runs in WAL mode with `synchronous = NORMAL`: a killed process
+//! loses at most the batch it had not committed, never a committed one,
+//! and never leaves a half-written unit (a unit's record and rows are one
+//! transaction's). The wall clock decides only when a batch is committed,
+//! never what is in it: the exports are the same bytes however the
+//! batches fell.
 //!
 //! Every unit's rows carry a checksum (a 64-bit hash over its record,
 //! digest and every value of its rows, in table order: a check against
@@ -32,7 +35,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -134,12 +137,15 @@ pub struct FinishedUnit {
 pub struct Store {
     path: PathBuf,
     tables: Vec<StoredTable>,
-    /// Units finished and not yet committed, and when the oldest finished.
-    pending: Mutex<(Vec<FinishedUnit>, Option<Instant>)>,
-    connection: Mutex<Connection>,
-    /// The id of every name in `cascade_names` (taken after the
-    /// connection, when both are).
-    names: Mutex<BTreeMap<String, i64>>,
+    /// The connection, with the transaction it has open.
+    connection: Mutex<Writer>,
+    /// Each table's `INSERT` statements, in table order.
+    inserts: Vec<Inserts>,
+    /// The committed units (read at opening, then kept up to date): a
+    /// unit not among them is not looked for in the database, so a
+    /// worker asking whether its unit finished earlier never waits for
+    /// another's commit.
+    committed: Mutex<UnitRuns>,
 }
 
 impl core::fmt::Debug for Store {
@@ -239,12 +245,17 @@ impl Store {
         tables: &[StoredTable],
     ) -> Result<Store, StoreError> {
         let names = name_ids(stored_names(&connection, path)?);
+        let committed = UnitRuns::of(committed_units(&connection, path)?);
         Ok(Store {
             path: path.to_path_buf(),
             tables: tables.to_vec(),
-            pending: Mutex::new((Vec::new(), None)),
-            connection: Mutex::new(connection),
-            names: Mutex::new(names),
+            connection: Mutex::new(Writer {
+                connection,
+                names,
+                batch: None,
+            }),
+            inserts: tables.iter().map(Inserts::new).collect(),
+            committed: Mutex::new(committed),
         })
     }
 
@@ -302,6 +313,9 @@ impl Store {
     ///
     /// SQLite's failure, or a record that cannot be read.
     pub fn record(&self, unit: u64) -> Result<Option<ReplicateRecord>, StoreError> {
+        if !self.committed().contains(unit) {
+            return Ok(None);
+        }
         let Some(header) = self.unit_header(unit)? else {
             return Ok(None);
         };
@@ -328,44 +342,34 @@ impl Store {
     ///
     /// SQLite's failure.
     pub fn units(&self) -> Result<Vec<u64>, StoreError> {
-        let connection = self.connection();
-        let sqlite = sqlite_error(&self.path, "listing the finished units");
-        let mut statement = connection
-            .prepare("SELECT unit FROM cascade_units ORDER BY unit")
-            .map_err(&sqlite)?;
-        let units = statement
-            .query_map([], |row| row.get::<_, i64>(0))
-            .map_err(&sqlite)?
-            .map(|unit| unit.map(|u| u as u64))
-            .collect::<Result<Vec<u64>, _>>()
-            .map_err(&sqlite)?;
-        Ok(units)
+        committed_units(&self.connection(), &self.path)
     }
 
-    /// Adds a finished unit; commits the batch when it is full or old
+    /// Adds a finished unit: its record and rows are written at once
+    /// (into the batch's open transaction, while they are still in the
+    /// worker's cache), and the batch is committed when it is full or old
     /// enough (see the module's documentation).
     ///
     /// # Errors
     ///
-    /// Rows that do not fit the tables, or SQLite's failure.
+    /// Rows that do not fit the tables, or SQLite's failure (the batch's
+    /// other units, not committed, are then lost, as after a kill).
     pub fn add(&self, unit: FinishedUnit) -> Result<(), StoreError> {
         self.fits(&unit)?;
-        let batch = {
-            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            let (units, oldest) = &mut *pending;
-            #[allow(clippy::disallowed_methods)] // when to commit, not what
-            let now = Instant::now();
-            let since = *oldest.get_or_insert(now);
-            units.push(unit);
-            let old = now.duration_since(since) >= Duration::from_secs_f64(BATCH_SECONDS);
-            if units.len() >= BATCH_UNITS || old {
-                *oldest = None;
-                core::mem::take(units)
+        let mut writer = self.connection();
+        let done = self.insert(&mut writer, &unit).and_then(|()| {
+            let batch = writer.batch.as_ref();
+            let old = batch.is_some_and(|b| b.opened.elapsed().as_secs_f64() >= BATCH_SECONDS);
+            if old || batch.is_some_and(|b| b.units.len() >= BATCH_UNITS) {
+                self.commit(&mut writer)
             } else {
-                return Ok(());
+                Ok(())
             }
-        };
-        self.commit(&batch)
+        });
+        if done.is_err() {
+            writer.roll_back();
+        }
+        done
     }
 
     /// Commits every unit added and not yet committed.
@@ -374,15 +378,12 @@ impl Store {
     ///
     /// SQLite's failure.
     pub fn flush(&self) -> Result<(), StoreError> {
-        let batch = {
-            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            pending.1 = None;
-            core::mem::take(&mut pending.0)
-        };
-        if batch.is_empty() {
-            return Ok(());
+        let mut writer = self.connection();
+        let done = self.commit(&mut writer);
+        if done.is_err() {
+            writer.roll_back();
         }
-        self.commit(&batch)
+        done
     }
 
     /// Calls `row` with every row of table `table` (in the store's order)
@@ -511,7 +512,7 @@ impl Store {
     /// SQLite's failure.
     pub fn absorb(&self, other: &Path) -> Result<u64, StoreError> {
         self.flush()?;
-        let connection = self.connection();
+        let mut connection = self.connection();
         let sqlite = sqlite_error(&self.path, "merging a store");
         connection
             .execute(
@@ -584,16 +585,17 @@ impl Store {
         let detached = connection.execute("DETACH DATABASE part", []);
         let copied = result.map_err(&sqlite)?;
         detached.map_err(&sqlite)?;
-        *self.names() = name_ids(stored_names(&connection, &self.path)?);
+        connection.names = name_ids(stored_names(&connection, &self.path)?);
+        *self.committed() = UnitRuns::of(committed_units(&connection, &self.path)?);
         Ok(copied)
     }
 
-    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+    fn connection(&self) -> std::sync::MutexGuard<'_, Writer> {
         self.connection.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn names(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, i64>> {
-        self.names.lock().unwrap_or_else(|e| e.into_inner())
+    fn committed(&self) -> std::sync::MutexGuard<'_, UnitRuns> {
+        self.committed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// What `cascade_units` holds of unit `unit`, if it is committed.
@@ -656,98 +658,225 @@ impl Store {
         Ok(())
     }
 
-    fn commit(&self, batch: &[FinishedUnit]) -> Result<(), StoreError> {
-        let mut connection = self.connection();
-        let mut names = self.names();
+    /// Writes `finished` into the open transaction (opened first if
+    /// none is).
+    fn insert(&self, writer: &mut Writer, finished: &FinishedUnit) -> Result<(), StoreError> {
         let sqlite = sqlite_error(&self.path, "committing finished replicates");
-        let transaction = connection.transaction().map_err(&sqlite)?;
-        // Names first seen in this batch, numbered on from the known ones:
-        // kept only once the batch is committed.
-        let mut new_names = NewNames {
-            first: names.values().max().map_or(0, |m| m + 1),
-            ids: BTreeMap::new(),
+        if writer.batch.is_none() {
+            writer.connection.execute_batch("BEGIN").map_err(&sqlite)?;
+            // Names first seen in this batch are numbered on from the
+            // known ones, and known only once the batch is committed.
+            #[allow(clippy::disallowed_methods)] // when to commit, not what
+            let opened = Instant::now();
+            writer.batch = Some(Batch {
+                units: Vec::with_capacity(BATCH_UNITS),
+                opened,
+                new_names: NewNames {
+                    first: writer.names.values().max().map_or(0, |m| m + 1),
+                    ids: BTreeMap::new(),
+                },
+            });
+        }
+        let Writer {
+            connection,
+            names,
+            batch,
+        } = writer;
+        let Some(batch) = batch.as_mut() else {
+            return Ok(());
         };
-        {
-            let mut unit_statement = transaction
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO cascade_units VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(&sqlite)?;
-            let mut name_statement = transaction
-                .prepare_cached("INSERT INTO cascade_names VALUES (?1, ?2)")
-                .map_err(&sqlite)?;
-            let mut inserts = Vec::with_capacity(self.tables.len());
-            for table in &self.tables {
-                inserts.push(
-                    transaction
-                        .prepare_cached(&insert_sql(table))
-                        .map_err(&sqlite)?,
-                );
-            }
-            for finished in batch {
-                let header = UnitHeader {
-                    replicate: finished.record.replicate,
-                    digest: finished.record.digest.clone(),
-                    events: finished.record.events,
-                    record: record::encode(&finished.record),
-                };
-                let mut hasher = Checksum::new();
-                hash_header(&mut hasher, &header);
-                let mut rows = 0u64;
-                for (table, table_rows) in finished.tables.iter().enumerate() {
-                    for row in table_rows {
-                        hash_row(&mut hasher, table, row);
-                        rows += 1;
-                    }
-                }
-                let added = unit_statement
-                    .execute(params![
-                        finished.unit as i64,
-                        header.replicate as i64,
-                        header.digest,
-                        header.events as i64,
-                        header.record,
-                        rows as i64,
-                        hasher.0 as i64,
-                    ])
-                    .map_err(&sqlite)?;
-                if added == 0 {
-                    // Committed before (the same unit finished twice: the
-                    // same rows, by determinism).
-                    continue;
-                }
-                for ((insert, table_rows), table) in
-                    inserts.iter_mut().zip(&finished.tables).zip(&self.tables)
-                {
-                    for (index, row) in table_rows.iter().enumerate() {
-                        let id = row_id(finished.unit, index).ok_or_else(|| {
-                            StoreError::Refused(format!(
-                                "unit {}: more than 2^{ROW_BITS} rows in a table, or a unit \
-                                 number beyond the store's keys",
-                                finished.unit
-                            ))
-                        })?;
-                        insert.raw_bind_parameter(1, id).map_err(&sqlite)?;
-                        for (k, (value, column)) in row.iter().zip(&table.columns).enumerate() {
-                            match (value, column.kind) {
-                                (Value::Text(name), ColumnType::Name) => {
-                                    let id =
-                                        name_id(name, &names, &mut new_names, &mut name_statement)
-                                            .map_err(&sqlite)?;
-                                    insert.raw_bind_parameter(k + 2, id)
-                                }
-                                _ => bind(insert, k + 2, value),
-                            }
-                            .map_err(&sqlite)?;
-                        }
-                        insert.raw_execute().map_err(&sqlite)?;
-                    }
-                }
+        batch.units.push(finished.unit);
+        let header = UnitHeader {
+            replicate: finished.record.replicate,
+            digest: finished.record.digest.clone(),
+            events: finished.record.events,
+            record: record::encode(&finished.record),
+        };
+        let mut hasher = Checksum::new();
+        hash_header(&mut hasher, &header);
+        let mut rows = 0u64;
+        for (table, table_rows) in finished.tables.iter().enumerate() {
+            for row in table_rows {
+                hash_row(&mut hasher, table, row);
+                rows += 1;
             }
         }
-        transaction.commit().map_err(&sqlite)?;
-        names.append(&mut new_names.ids);
+        let inserted = connection
+            .prepare_cached(
+                "INSERT OR IGNORE INTO cascade_units VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    finished.unit as i64,
+                    header.replicate as i64,
+                    header.digest,
+                    header.events as i64,
+                    header.record,
+                    rows as i64,
+                    hasher.0 as i64,
+                ])
+            })
+            .map_err(&sqlite)?;
+        if inserted == 0 {
+            // Committed before (the same unit finished twice: the same
+            // rows, by determinism).
+            return Ok(());
+        }
+        let mut name_statement = connection
+            .prepare_cached("INSERT INTO cascade_names VALUES (?1, ?2)")
+            .map_err(&sqlite)?;
+        // Each table's rows, many to a statement (one statement's step
+        // appends them all).
+        for ((table, inserts), table_rows) in
+            self.tables.iter().zip(&self.inserts).zip(&finished.tables)
+        {
+            let width = table.columns.len() + 1;
+            let mut rest = &table_rows[..];
+            let mut first_row = 0;
+            while let Some((count, sql)) = inserts.next_statement(rest.len()) {
+                let (now, later) = rest.split_at(count);
+                rest = later;
+                let mut insert = connection.prepare_cached(sql).map_err(&sqlite)?;
+                for (k, row) in now.iter().enumerate() {
+                    let id = row_id(finished.unit, first_row + k).ok_or_else(|| {
+                        StoreError::Refused(format!(
+                            "unit {}: more than 2^{ROW_BITS} rows in a table, or a unit \
+                             number beyond the store's keys",
+                            finished.unit
+                        ))
+                    })?;
+                    let first = k * width + 1;
+                    insert.raw_bind_parameter(first, id).map_err(&sqlite)?;
+                    for (j, (value, column)) in row.iter().zip(&table.columns).enumerate() {
+                        match (value, column.kind) {
+                            (Value::Text(name), ColumnType::Name) => {
+                                let id =
+                                    name_id(name, names, &mut batch.new_names, &mut name_statement)
+                                        .map_err(&sqlite)?;
+                                insert.raw_bind_parameter(first + 1 + j, id)
+                            }
+                            _ => bind(&mut insert, first + 1 + j, value),
+                        }
+                        .map_err(&sqlite)?;
+                    }
+                }
+                insert.raw_execute().map_err(&sqlite)?;
+                first_row += count;
+            }
+        }
         Ok(())
+    }
+
+    /// Commits the open transaction, if any: its units are then known as
+    /// committed, and its new names as known.
+    fn commit(&self, writer: &mut Writer) -> Result<(), StoreError> {
+        let Some(batch) = writer.batch.as_mut() else {
+            return Ok(());
+        };
+        writer
+            .connection
+            .execute_batch("COMMIT")
+            .map_err(sqlite_error(&self.path, "committing finished replicates"))?;
+        writer.names.append(&mut batch.new_names.ids);
+        let mut committed = self.committed();
+        for &unit in &batch.units {
+            committed.insert(unit);
+        }
+        writer.batch = None;
+        Ok(())
+    }
+}
+
+/// The store's connection, the names it knows and the batch its open
+/// transaction holds.
+struct Writer {
+    connection: Connection,
+    /// The id of every committed name of `cascade_names`.
+    names: BTreeMap<String, i64>,
+    /// The batch being written (`None`: no transaction is open).
+    batch: Option<Batch>,
+}
+
+impl core::ops::Deref for Writer {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+impl Writer {
+    /// Gives up the open transaction, if any (its units were not
+    /// committed).
+    fn roll_back(&mut self) {
+        if self.batch.take().is_some() {
+            let _ = self.connection.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// The units written into the open transaction, when it was opened and
+/// the names it added.
+struct Batch {
+    units: Vec<u64>,
+    opened: Instant,
+    new_names: NewNames,
+}
+
+/// The committed units of the store behind `connection`, in order.
+fn committed_units(connection: &Connection, path: &Path) -> Result<Vec<u64>, StoreError> {
+    let sqlite = sqlite_error(path, "listing the finished units");
+    let mut statement = connection
+        .prepare("SELECT unit FROM cascade_units ORDER BY unit")
+        .map_err(&sqlite)?;
+    let units = statement
+        .query_map([], |row| row.get::<_, i64>(0))
+        .map_err(&sqlite)?
+        .map(|unit| unit.map(|u| u as u64))
+        .collect::<Result<Vec<u64>, _>>()
+        .map_err(&sqlite)?;
+    Ok(units)
+}
+
+/// A set of units kept as runs of consecutive units (`first..=last`, by
+/// `first`): a run's units are committed about in order, so a few runs
+/// hold them all, however many.
+#[derive(Debug, Default)]
+struct UnitRuns(BTreeMap<u64, u64>);
+
+impl UnitRuns {
+    fn of(units: impl IntoIterator<Item = u64>) -> UnitRuns {
+        let mut runs = UnitRuns::default();
+        for unit in units {
+            runs.insert(unit);
+        }
+        runs
+    }
+
+    fn contains(&self, unit: u64) -> bool {
+        self.0
+            .range(..=unit)
+            .next_back()
+            .is_some_and(|(_, &last)| unit <= last)
+    }
+
+    fn insert(&mut self, unit: u64) {
+        if self.contains(unit) {
+            return;
+        }
+        let mut first = unit;
+        let mut last = unit;
+        if let Some((&before, &before_last)) = self.0.range(..unit).next_back()
+            && before_last.checked_add(1) == Some(unit)
+        {
+            first = before;
+        }
+        if let Some(after) = unit.checked_add(1)
+            && let Some(after_last) = self.0.remove(&after)
+        {
+            last = after_last;
+        }
+        self.0.insert(first, last);
     }
 }
 
@@ -862,6 +991,8 @@ fn first_id(unit: u64) -> i64 {
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let sqlite = sqlite_error(path, "opening the store");
     let connection = Connection::open(path).map_err(&sqlite)?;
+    // Every table's `INSERT` statements (`Inserts`) stay prepared.
+    connection.set_prepared_statement_cache_capacity(256);
     connection
         .execute_batch(
             "PRAGMA journal_mode = WAL;
@@ -1002,15 +1133,59 @@ fn unit_of(id: i64) -> u64 {
     (id as u64) >> ROW_BITS
 }
 
-fn insert_sql(table: &StoredTable) -> String {
-    let placeholders: Vec<String> = (1..=table.columns.len() + 1)
-        .map(|i| format!("?{i}"))
-        .collect();
-    format!(
-        "INSERT INTO {} VALUES ({})",
-        quoted(&table.name),
-        placeholders.join(", ")
-    )
+/// The most rows one `INSERT` statement writes.
+const ROWS_PER_INSERT: usize = 64;
+
+/// The most parameters a statement may have (SQLite's
+/// `SQLITE_MAX_VARIABLE_NUMBER` since 3.32).
+const MAX_PARAMETERS: usize = 32_766;
+
+/// A table's `INSERT` statements, each writing several rows (SQLite
+/// appends a statement's rows in one step, without seeking its table
+/// again for each): one of the most rows a statement takes, and one of
+/// each power of two below it for the rows left at the end of a batch.
+struct Inserts {
+    /// Rows per statement and its SQL, most rows first, the last of one.
+    statements: Vec<(usize, String)>,
+}
+
+impl Inserts {
+    fn new(table: &StoredTable) -> Inserts {
+        let width = table.columns.len() + 1;
+        let most = ROWS_PER_INSERT.min(MAX_PARAMETERS / width).max(1);
+        // `most`, then every power of two below it.
+        let mut sizes = vec![most];
+        let mut size = most.next_power_of_two();
+        while size > 1 {
+            size /= 2;
+            if size < most {
+                sizes.push(size);
+            }
+        }
+        let one = format!("({})", vec!["?"; width].join(","));
+        Inserts {
+            statements: sizes
+                .into_iter()
+                .map(|rows| {
+                    let sql = format!(
+                        "INSERT INTO {} VALUES {}",
+                        quoted(&table.name),
+                        vec![one.as_str(); rows].join(",")
+                    );
+                    (rows, sql)
+                })
+                .collect(),
+        }
+    }
+
+    /// The statement for the next rows of `left` still to write: its
+    /// rows and SQL (`None` when none are left).
+    fn next_statement(&self, left: usize) -> Option<(usize, &str)> {
+        self.statements
+            .iter()
+            .find(|(rows, _)| *rows <= left)
+            .map(|(rows, sql)| (*rows, sql.as_str()))
+    }
 }
 
 /// `name` as an SQL identifier.
@@ -1432,5 +1607,50 @@ mod tests {
         assert_eq!(rows(&merged, 1), rows(&whole, 1));
         merged.verify().unwrap();
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn inserts_write_any_number_of_rows_in_few_statements() {
+        let wide = StoredTable {
+            name: "wide".into(),
+            columns: (0..999)
+                .map(|_| column("count", ColumnType::Count, false))
+                .collect(),
+        };
+        let narrow = &tables()[0];
+        // 64 rows a statement, or fewer when a row has many columns.
+        for (table, most) in [(narrow, 64), (&wide, 32)] {
+            let inserts = Inserts::new(table);
+            let width = table.columns.len() + 1;
+            for rows in 0..300 {
+                let (mut left, mut statements) = (rows, 0);
+                while let Some((taken, sql)) = inserts.next_statement(left) {
+                    assert!(taken >= 1 && taken <= left.min(most));
+                    assert_eq!(sql.matches('?').count(), taken * width);
+                    left -= taken;
+                    statements += 1;
+                }
+                assert_eq!(left, 0);
+                // Full statements, then at most one of each smaller size.
+                assert!(statements <= rows / most + most.ilog2() as usize);
+            }
+        }
+    }
+
+    #[test]
+    fn unit_runs_hold_exactly_the_units_inserted() {
+        let inserted = [5u64, 3, 4, 9, 0, 1, 7, 8, u64::MAX, 2];
+        let mut runs = UnitRuns::default();
+        let mut set = std::collections::BTreeSet::new();
+        for unit in inserted {
+            runs.insert(unit);
+            runs.insert(unit);
+            set.insert(unit);
+            for probe in (0..12).chain([u64::MAX - 1, u64::MAX]) {
+                assert_eq!(runs.contains(probe), set.contains(&probe), "{probe}");
+            }
+        }
+        // 0..=5, 7..=9 and u64::MAX.
+        assert_eq!(runs.0.len(), 3);
     }
 }
