@@ -17,5 +17,6 @@ mod report;
 mod run;
 mod sources;
 mod store;
+mod summary;
 mod sweep;
 mod therapy;
