@@ -18,5 +18,6 @@ mod report;
 mod run;
 mod sources;
 mod store;
+mod summary;
 mod sweep;
 mod therapy;

@@ -920,9 +920,59 @@ fn run<X: ScenarioExtension>(request: &RunRequest<'_>) -> Result<(), Failure> {
         ),
     };
     match request.format {
-        Format::Table => emit(&summary.to_table()),
+        Format::Table => {
+            let mut text = summary.to_table();
+            text.push_str(&crate::report::placeholders::warning(
+                &crate::report::placeholders::placeholders(
+                    &scenario.config,
+                    scenario.file.organs.preset,
+                ),
+            ));
+            if let Some(out) = request.out {
+                text.push_str(&files_written(out, request.tables));
+            }
+            emit(&text)
+        }
         Format::Json => emit(&summary.to_json()),
     }
+}
+
+/// The section under `cascade run --out DIR`'s summary: the files written
+/// in `dir` (as the command line named it) and how to make the report.
+fn files_written(dir: &Path, tables: crate::output::TableFormat) -> String {
+    use core::fmt::Write as _;
+    let in_dir = |name: &str| dir.join(name).display().to_string();
+    let mut rows: Vec<(String, String)> = vec![("run directory".into(), dir.display().to_string())];
+    let names: Vec<String> = (crate::schema::TABLES.iter())
+        .map(|t| tables.file_name(t.file))
+        .collect();
+    rows.push((
+        "tables".into(),
+        format!("{} ({})", in_dir(""), names.join(", ")),
+    ));
+    rows.push((
+        "columns' meanings".into(),
+        in_dir(crate::output::DICTIONARY_FILE),
+    ));
+    rows.push(("summary".into(), in_dir("summary.json")));
+    rows.push(("store".into(), in_dir("store.sqlite")));
+    rows.push(("manifest".into(), in_dir("manifest.json")));
+    let shell = dir.display().to_string();
+    let quoted = if shell
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,".contains(c))
+    {
+        shell
+    } else {
+        format!("'{}'", shell.replace('\'', "'\\''"))
+    };
+    rows.push(("the report".into(), format!("cascade report {quoted}")));
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut out = String::from("\nfiles written\n");
+    for (k, v) in rows {
+        let _ = writeln!(out, "  {k:<width$}  {v}");
+    }
+    out
 }
 
 /// What `check` prints: the scenario as resolved.

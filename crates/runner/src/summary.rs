@@ -110,6 +110,26 @@ impl Estimate {
         }
     }
 
+    /// The estimate of a count for people: a value that is a whole
+    /// number (one replicate's count, a mean that happens to be whole, an
+    /// interval's end at 0) written as an integer, a mean of counts that is
+    /// not as a decimal.
+    fn count_cell(&self) -> String {
+        let count = |x: f64| {
+            if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
+                format!("{x:.0}")
+            } else {
+                number(x)
+            }
+        };
+        match (self.low, self.high) {
+            (Some(low), Some(high)) => {
+                format!("{} [{}, {}]", count(self.mean), count(low), count(high))
+            }
+            _ => count(self.mean),
+        }
+    }
+
     fn cell(&self) -> String {
         match (self.low, self.high) {
             (Some(low), Some(high)) => {
@@ -138,6 +158,18 @@ pub(crate) fn number(x: f64) -> String {
         format!("{x:.4}")
     }
 }
+
+/// The line under the funnel when more cells arrested than were injected.
+pub const ARRESTED_NOTE: &str = "(arrested exceeds injected: cells shed by the primary tumour and by colonies circulate and arrest too)";
+
+/// The line under the metastases: which organs are listed.
+pub const ORGANS_LISTED_NOTE: &str = "(organs listed: those with a metastasis or a colony at a harvest in any replicate; every other organ had none)";
+
+/// A harvest's row when no organ had a colony in any replicate.
+pub const NO_COLONIES: &str = "no colonies in any organ";
+
+/// A harvest's row when every replicate was cut short before it.
+pub const NOT_REACHED: &str = "not reached (every replicate ended before it)";
 
 /// One organ's metastases at the end of the run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -172,10 +204,14 @@ pub struct Summary {
     pub replicates: u64,
     /// Each funnel step, summed over organs and clones.
     pub funnel: Vec<(String, Estimate)>,
-    /// Organs with any metastasis in any replicate.
+    /// The organs with a metastasis at the end or a colony at a harvest in
+    /// any replicate (the others had none), zeros included.
     pub metastases: Vec<OrganRow>,
-    /// Organs with any colony at a harvest.
+    /// The same organs at each harvest, zeros included.
     pub harvests: Vec<HarvestRow>,
+    /// The harvest days (a day with no organ listed had no colony).
+    #[serde(skip)]
+    pub harvest_days: Vec<f64>,
     /// Replicates in which a metastasis became detectable.
     pub detected_replicates: u64,
     /// Day of first detection, over those replicates.
@@ -270,35 +306,44 @@ impl Summary {
         } else {
             Vec::new()
         };
+        // The organs listed (ORGANS_LISTED_NOTE): those with a metastasis at
+        // the end or a colony at a harvest in any replicate; each is listed
+        // at the end and at every harvest, with its zeros.
+        let alive = |r: &ReplicateRecord, i: usize| r.metastases.get(i).copied().unwrap_or(0);
+        let colonies = |r: &ReplicateRecord, h: usize, i: usize| {
+            r.harvest_colonies.get(h).and_then(|c| c.get(i)).copied()
+        };
+        let listed: Vec<usize> = (0..organs.len())
+            .filter(|&i| {
+                records.iter().any(|r| {
+                    alive(r, i) > 0
+                        || (0..harvest_days.len()).any(|h| colonies(r, h, i).unwrap_or(0) > 0)
+                })
+            })
+            .collect();
         let mut metastases = Vec::new();
-        for (i, organ) in organs.iter().enumerate() {
-            let alive = |r: &ReplicateRecord| r.metastases.get(i).copied().unwrap_or(0);
+        for &i in &listed {
             let macroscopic = |r: &ReplicateRecord| r.macrometastases.get(i).copied().unwrap_or(0);
-            if records.iter().any(|r| alive(r) > 0) {
-                metastases.push(OrganRow {
-                    organ: organ.to_string(),
-                    metastases: over(&|r| alive(r) as f64),
-                    macrometastases: over(&|r| macroscopic(r) as f64),
-                });
-            }
+            metastases.push(OrganRow {
+                organ: organs[i].to_string(),
+                metastases: over(&|r| alive(r, i) as f64),
+                macrometastases: over(&|r| macroscopic(r) as f64),
+            });
         }
         let mut harvests = Vec::new();
         for (h, &day) in harvest_days.iter().enumerate() {
-            for (i, organ) in organs.iter().enumerate() {
+            for &i in &listed {
                 // Replicates cut short before this harvest are left out of
                 // its estimate (not counted as 0 colonies).
-                let counts: Vec<f64> = records
-                    .iter()
-                    .filter_map(|r| r.harvest_colonies.get(h).and_then(|c| c.get(i)))
-                    .map(|&c| c as f64)
+                let counts: Vec<f64> = (records.iter())
+                    .filter_map(|r| colonies(r, h, i))
+                    .map(|c| c as f64)
                     .collect();
-                if counts.iter().any(|&c| c > 0.0) {
-                    harvests.push(HarvestRow {
-                        day,
-                        organ: organ.to_string(),
-                        colonies: Estimate::of(&counts),
-                    });
-                }
+                harvests.push(HarvestRow {
+                    day,
+                    organ: organs[i].to_string(),
+                    colonies: Estimate::of(&counts),
+                });
             }
         }
         let detections: Vec<f64> = records
@@ -320,6 +365,7 @@ impl Summary {
             funnel,
             metastases,
             harvests,
+            harvest_days: harvest_days.clone(),
             detected_replicates: detections.len() as u64,
             first_detection_day: Estimate::of(&detections),
             clumps,
@@ -361,43 +407,64 @@ impl Summary {
                 let _ = writeln!(out, "  {k:<width$}  {v}");
             }
         };
-        let rows: Vec<(String, String)> = self
-            .funnel
-            .iter()
-            .filter(|(_, e)| e.mean != 0.0)
-            .map(|(k, e)| (k.clone(), e.cell()))
+        let rows: Vec<(String, String)> = (self.funnel.iter())
+            .map(|(k, e)| (k.clone(), e.count_cell()))
             .collect();
         section(&mut out, "funnel (cells)", &rows);
+        let mean = |name: &str| {
+            (self.funnel.iter())
+                .find(|(k, _)| k == name)
+                .map(|(_, e)| e.mean)
+        };
+        if let (Some(arrested), Some(injected)) = (mean("arrested"), mean("injected"))
+            && arrested > injected
+        {
+            let _ = writeln!(out, "  {ARRESTED_NOTE}");
+        }
         let rows: Vec<(String, String)> = self
             .clumps
             .iter()
-            .map(|(k, e)| (k.clone(), e.cell()))
+            .map(|(k, e)| (k.clone(), e.count_cell()))
             .collect();
         section(&mut out, "clumps (clumps, not cells)", &rows);
         let rows: Vec<(String, String)> = (self.counters.iter())
-            .map(|(k, e)| (k.clone(), e.cell()))
+            .map(|(k, e)| (k.clone(), e.count_cell()))
             .collect();
         section(&mut out, "the extension's counters", &rows);
-        let rows: Vec<(String, String)> = self
-            .metastases
-            .iter()
+        let mut rows: Vec<(String, String)> = (self.metastases.iter())
             .map(|m| {
                 (
                     m.organ.clone(),
                     format!(
                         "{}   macroscopic: {}",
-                        m.metastases.cell(),
-                        m.macrometastases.cell()
+                        m.metastases.count_cell(),
+                        m.macrometastases.count_cell()
                     ),
                 )
             })
             .collect();
+        if rows.is_empty() {
+            rows.push(("every organ".to_string(), "0".to_string()));
+        }
         section(&mut out, "metastases alive at the end, per organ", &rows);
-        let rows: Vec<(String, String)> = self
-            .harvests
-            .iter()
-            .map(|h| (format!("day {} {}", h.day, h.organ), h.colonies.cell()))
-            .collect();
+        let _ = writeln!(out, "  {ORGANS_LISTED_NOTE}");
+        let mut rows: Vec<(String, String)> = Vec::new();
+        for &day in &self.harvest_days {
+            let at_day: Vec<&HarvestRow> =
+                (self.harvests.iter()).filter(|h| h.day == day).collect();
+            if !at_day.is_empty() && at_day.iter().all(|h| h.colonies.n == 0) {
+                rows.push((format!("day {day}"), NOT_REACHED.to_string()));
+            } else if at_day.iter().all(|h| h.colonies.mean == 0.0) {
+                rows.push((format!("day {day}"), NO_COLONIES.to_string()));
+            } else {
+                for h in at_day {
+                    rows.push((
+                        format!("day {} {}", h.day, h.organ),
+                        h.colonies.count_cell(),
+                    ));
+                }
+            }
+        }
         section(&mut out, "colonies at harvest", &rows);
         let detection = if self.detected_replicates == 0 {
             "none detected".to_string()
@@ -414,11 +481,8 @@ impl Summary {
             "detection",
             &[("detected".to_string(), detection)],
         );
-        let rows: Vec<(String, String)> = self
-            .cells_at_end
-            .iter()
-            .filter(|(_, e)| e.mean != 0.0)
-            .map(|(k, e)| (k.clone(), e.cell()))
+        let rows: Vec<(String, String)> = (self.cells_at_end.iter())
+            .map(|(k, e)| (k.clone(), e.count_cell()))
             .collect();
         section(&mut out, "living cells at the end", &rows);
         if let Some(t) = &self.therapy {
@@ -445,13 +509,13 @@ impl Summary {
             if t.relapsed_replicates > 0 {
                 rows.push(("first relapse day".to_string(), t.relapse_day.cell()));
             }
-            rows.push(("cells left".to_string(), t.cells_left.cell()));
+            rows.push(("cells left".to_string(), t.cells_left.count_cell()));
             for (drug, e) in &t.resistant_cells {
-                rows.push((format!("resistant to {drug}"), e.cell()));
+                rows.push((format!("resistant to {drug}"), e.count_cell()));
             }
             section(&mut out, "therapy", &rows);
         }
-        let mut rows = vec![("events per replicate".to_string(), self.events.cell())];
+        let mut rows = vec![("events per replicate".to_string(), self.events.count_cell())];
         if self.cut_short > 0 {
             rows.push((
                 "cut short by max_events".to_string(),
@@ -512,6 +576,17 @@ fn therapy_summary(config: &CascadeConfig, records: &[ReplicateRecord]) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_written_as_integers_where_they_are_whole() {
+        assert_eq!(Estimate::of(&[3.0]).count_cell(), "3");
+        assert_eq!(Estimate::of(&[2_000_000.0]).count_cell(), "2000000");
+        assert_eq!(Estimate::of(&[2.0, 2.0]).count_cell(), "2 [2, 2]");
+        assert_eq!(Estimate::of(&[0.0, 0.0, 3.0]).count_cell(), "1 [0, 5.30]");
+        assert_eq!(Estimate::of(&[1.0, 2.0]).count_cell(), "1.50 [0, 7.85]");
+        // Days and probabilities keep the decimals of `cell`.
+        assert_eq!(Estimate::of(&[3.0]).cell(), "3.00");
+    }
 
     #[test]
     fn interval_of_known_values() {

@@ -187,3 +187,38 @@ pub fn placeholders(config: &CascadeConfig, preset: Preset) -> Vec<Placeholder> 
     }
     found
 }
+
+/// The warning `cascade run` prints under its summary when `placeholders`
+/// is not empty (empty text otherwise): one line per parameter, with
+/// where it holds a placeholder.
+pub fn warning(placeholders: &[Placeholder]) -> String {
+    use core::fmt::Write as _;
+    let mut out = String::new();
+    if placeholders.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\nwarning: placeholder parameters in use (values no published measurement stands behind): read the numbers above as qualitative"
+    );
+    let width = (placeholders.iter())
+        .map(|p| p.parameter.len())
+        .max()
+        .unwrap_or(0);
+    for p in placeholders {
+        let plural = if p.of == 1 { "" } else { "s" };
+        let where_ = if p.holders.len() == p.of {
+            format!("every {} ({} of {})", p.kind, p.of, p.of)
+        } else {
+            format!(
+                "{} of {} {}{plural}: {}",
+                p.holders.len(),
+                p.of,
+                p.kind,
+                p.holders.join(", ")
+            )
+        };
+        let _ = writeln!(out, "  {:<width$}  {}, {}", p.parameter, p.unit, where_);
+    }
+    out
+}
