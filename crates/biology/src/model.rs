@@ -40,7 +40,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::clones::{CloneId, GrowthRates, Lineage};
-use crate::config::{CascadeConfig, ConfigError, GrowthLaw, PoolMode, Shedding};
+use crate::config::{CascadeConfig, ConfigError, GrowthLaw, PoolMode, Shedding, SizeTerms};
 use crate::observables::{BurdenSample, FunnelTable, Harvest, Ledger, OrganHarvest};
 use crate::organs::{Drain, Entry, OrganId};
 
@@ -79,6 +79,7 @@ pub use extension::{
 };
 use places::{Places, Stale};
 use records::{Count, Observation, Records};
+use site::Capacity;
 pub use site::{Site, SiteId, SiteKind};
 use transitions::Target;
 
@@ -809,6 +810,15 @@ impl PoolRates<'_> {
     }
 }
 
+/// What a site's size gives every clone's rates there
+/// ([`CascadeState::size_terms`]).
+#[derive(Copy, Clone, Debug)]
+struct SiteSizeTerms {
+    growth: SizeTerms,
+    /// `x^α` of size-power shedding (0 with per-cell shedding).
+    shedding_power: f64,
+}
+
 impl CascadeState {
     /// Each clone's rates in `site` now: births and deaths per cell, and
     /// the clone's total shedding (0 from a resected site).
@@ -824,14 +834,39 @@ impl CascadeState {
         site: &'s Site,
         size: u64,
     ) -> impl Iterator<Item = CloneRates> + 's {
-        let total_shedding_weight: f64 = site
-            .cells
-            .iter()
-            .map(|&(c, n)| n as f64 * self.lineage.phenotype(c).shedding_rate)
-            .sum();
+        let total_shedding_weight = self.total_shedding_weight(site);
+        let terms = self.size_terms(site, size);
         site.cells
             .iter()
-            .map(move |&(clone, n)| self.rates_at_size(site, clone, n, total_shedding_weight, size))
+            .map(move |&(clone, n)| self.rates_at_size(site, clone, n, total_shedding_weight, &terms))
+    }
+
+    /// The sum over `site`'s clones of cells × shedding rate, which
+    /// size-power shedding splits the site's shedding by (0, unused,
+    /// with per-cell shedding).
+    fn total_shedding_weight(&self, site: &Site) -> f64 {
+        match self.config.shedding {
+            Shedding::PerCell => 0.0,
+            Shedding::SizePower { .. } => site
+                .cells
+                .iter()
+                .map(|&(c, n)| n as f64 * self.lineage.phenotype(c).shedding_rate)
+                .sum(),
+        }
+    }
+
+    /// What the rates that depend on a site's size need of it, were the
+    /// site of `size` cells: the growth law's terms and size-power
+    /// shedding's `x^α`, the same for all the site's clones.
+    fn size_terms(&self, site: &Site, size: u64) -> SiteSizeTerms {
+        let shedding_power = match self.config.shedding {
+            Shedding::PerCell => 0.0,
+            Shedding::SizePower { exponent, .. } => libm::pow(size as f64, exponent),
+        };
+        SiteSizeTerms {
+            growth: (site.growth_law).size_terms(size, site.capacity.cells, site.capacity.log),
+            shedding_power,
+        }
     }
 
     /// The rates of `n` cells of `clone` in `site`; `total_shedding_weight`
@@ -844,18 +879,19 @@ impl CascadeState {
         n: u64,
         total_shedding_weight: f64,
     ) -> CloneRates {
-        self.rates_at_size(site, clone, n, total_shedding_weight, site.size)
+        let terms = self.size_terms(site, site.size);
+        self.rates_at_size(site, clone, n, total_shedding_weight, &terms)
     }
 
-    /// [`rates_in_site`](Self::rates_in_site) were the site of `size`
-    /// cells.
+    /// [`rates_in_site`](Self::rates_in_site) were the site of the size
+    /// `terms` are of.
     fn rates_at_size(
         &self,
         site: &Site,
         clone: CloneId,
         n: u64,
         total_shedding_weight: f64,
-        size: u64,
+        terms: &SiteSizeTerms,
     ) -> CloneRates {
         let organ = self.config.organs.organ(site.organ);
         let o = site.organ.index();
@@ -872,21 +908,14 @@ impl CascadeState {
                 organ.growth_multiplier * phenotype.affinity(site.organ).growth * m.growth[o]
             }
         };
-        let birth = site.growth_law.birth_rate(
-            rates.birth_rate * soil,
-            rates.death_rate,
-            size,
-            site.capacity,
-        );
+        let birth =
+            (site.growth_law).birth_rate_at(rates.birth_rate * soil, rates.death_rate, &terms.growth);
         let cells = n as f64;
         let shed = match self.config.shedding {
             Shedding::PerCell => cells * phenotype.shedding_rate,
-            Shedding::SizePower {
-                coefficient,
-                exponent,
-            } if total_shedding_weight > 0.0 => {
+            Shedding::SizePower { coefficient, .. } if total_shedding_weight > 0.0 => {
                 coefficient
-                    * libm::pow(size as f64, exponent)
+                    * terms.shedding_power
                     * (cells * phenotype.shedding_rate / total_shedding_weight)
             }
             Shedding::SizePower { .. } => 0.0,
@@ -1217,7 +1246,7 @@ impl CascadeState {
             awaiting_relapse: self.therapy.started_at.is_some(),
             growth: Growth::Events { clock: None },
             growth_law,
-            capacity,
+            capacity: Capacity::from(capacity),
         });
         id
     }
