@@ -169,6 +169,8 @@ pub struct FunnelTable {
     dense: Vec<Funnel>,
     /// Which of `dense`'s rows have counted something.
     counted: Vec<bool>,
+    /// How many of them (`counted`'s trues).
+    dense_pairs: usize,
     /// The other clones' pairs that have counted something, by
     /// [`entry_key`]: in clone order, then organ order.
     entries: BTreeMap<u64, Funnel>,
@@ -228,6 +230,7 @@ impl<'de> Deserialize<'de> for FunnelTable {
             dense_clones: read.dense_clones,
             dense: vec![Funnel::ZERO; rows],
             counted: vec![false; rows],
+            dense_pairs: 0,
             entries: BTreeMap::new(),
         };
         for (key, entry) in read.entries {
@@ -260,6 +263,7 @@ impl FunnelTable {
             dense_clones: dense_clones as u32,
             dense: vec![Funnel::ZERO; rows],
             counted: vec![false; rows],
+            dense_pairs: 0,
             entries: BTreeMap::new(),
         }
     }
@@ -272,7 +276,7 @@ impl FunnelTable {
     /// (Clone, organ) pairs that have counted something (the memory
     /// budget counts them).
     pub(crate) fn pairs(&self) -> usize {
-        self.counted.iter().filter(|&&c| c).count() + self.entries.len()
+        self.dense_pairs + self.entries.len()
     }
 
     /// The dense row of a pair, if its clone has dense rows.
@@ -286,7 +290,10 @@ impl FunnelTable {
     pub(crate) fn entry_mut(&mut self, clone: CloneId, organ: OrganId) -> &mut Funnel {
         match self.dense_row(clone, organ) {
             Some(row) => {
-                self.counted[row] = true;
+                if !self.counted[row] {
+                    self.counted[row] = true;
+                    self.dense_pairs += 1;
+                }
                 &mut self.dense[row]
             }
             None => self.entries.entry(entry_key(clone, organ)).or_default(),
