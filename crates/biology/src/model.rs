@@ -836,9 +836,9 @@ impl CascadeState {
     ) -> impl Iterator<Item = CloneRates> + 's {
         let total_shedding_weight = self.total_shedding_weight(site);
         let terms = self.size_terms(site, size);
-        site.cells
-            .iter()
-            .map(move |&(clone, n)| self.rates_at_size(site, clone, n, total_shedding_weight, &terms))
+        site.cells.iter().map(move |&(clone, n)| {
+            self.rates_at_size(site, clone, n, total_shedding_weight, &terms)
+        })
     }
 
     /// The sum over `site`'s clones of cells × shedding rate, which
@@ -908,8 +908,11 @@ impl CascadeState {
                 organ.growth_multiplier * phenotype.affinity(site.organ).growth * m.growth[o]
             }
         };
-        let birth =
-            (site.growth_law).birth_rate_at(rates.birth_rate * soil, rates.death_rate, &terms.growth);
+        let birth = (site.growth_law).birth_rate_at(
+            rates.birth_rate * soil,
+            rates.death_rate,
+            &terms.growth,
+        );
         let cells = n as f64;
         let shed = match self.config.shedding {
             Shedding::PerCell => cells * phenotype.shedding_rate,
