@@ -50,13 +50,44 @@ impl GrowthLaw {
     /// `capacity`: the formula of the law, never negative, and above
     /// capacity never above `birth` (see [`GrowthLaw`]).
     pub fn birth_rate(self, birth: f64, death: f64, size: u64, capacity: f64) -> f64 {
+        let log_capacity = match self {
+            GrowthLaw::Gompertz => libm::log(capacity),
+            GrowthLaw::Exponential | GrowthLaw::Logistic => 0.0,
+        };
+        self.birth_rate_at(birth, death, &self.size_terms(size, capacity, log_capacity))
+    }
+
+    /// What [`birth_rate_at`](Self::birth_rate_at) needs of a site's size
+    /// and capacity, computed once for all the site's clones at that size
+    /// (`log_capacity` is `ln capacity`, used by Gompertz growth only).
+    pub(crate) fn size_terms(self, size: u64, capacity: f64, log_capacity: f64) -> SizeTerms {
         let x = size.max(1) as f64;
+        let log_ratio = match self {
+            GrowthLaw::Gompertz => libm::log(capacity / x),
+            GrowthLaw::Exponential | GrowthLaw::Logistic => 0.0,
+        };
+        SizeTerms {
+            x,
+            capacity,
+            log_ratio,
+            log_capacity,
+        }
+    }
+
+    /// [`birth_rate`](Self::birth_rate) with the size's terms computed
+    /// beforehand: the same formula, operation by operation, so the same
+    /// bits.
+    pub(crate) fn birth_rate_at(self, birth: f64, death: f64, terms: &SizeTerms) -> f64 {
+        let SizeTerms {
+            x,
+            capacity,
+            log_ratio,
+            log_capacity,
+        } = *terms;
         let rate = match self {
             GrowthLaw::Exponential => return birth.max(0.0),
             GrowthLaw::Logistic => death + (birth - death) * (1.0 - x / capacity),
-            GrowthLaw::Gompertz => {
-                death + (birth - death) * libm::log(capacity / x) / libm::log(capacity)
-            }
+            GrowthLaw::Gompertz => death + (birth - death) * log_ratio / log_capacity,
         };
         if x > capacity {
             rate.min(birth).max(0.0)
@@ -64,6 +95,17 @@ impl GrowthLaw {
             rate.max(0.0)
         }
     }
+}
+
+/// A site's size and capacity as a growth law's birth rate reads them:
+/// the size as a float (at least 1), and for Gompertz growth `ln(K / x)`
+/// and `ln K` (the same for every clone of a site at one size).
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct SizeTerms {
+    x: f64,
+    capacity: f64,
+    log_ratio: f64,
+    log_capacity: f64,
 }
 
 /// How cells leave a site for the blood.

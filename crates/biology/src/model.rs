@@ -40,7 +40,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::clones::{CloneId, GrowthRates, Lineage};
-use crate::config::{CascadeConfig, ConfigError, GrowthLaw, PoolMode, Shedding};
+use crate::config::{CascadeConfig, ConfigError, GrowthLaw, PoolMode, Shedding, SizeTerms};
 use crate::observables::{BurdenSample, FunnelTable, Harvest, Ledger, OrganHarvest};
 use crate::organs::{Drain, Entry, OrganId};
 
@@ -79,6 +79,7 @@ pub use extension::{
 };
 use places::{Places, Stale};
 use records::{Count, Observation, Records};
+use site::Capacity;
 pub use site::{Site, SiteId, SiteKind};
 use transitions::Target;
 
@@ -817,6 +818,15 @@ fn shedding_rate_in(phenotype: &crate::clones::Phenotype, kind: SiteKind) -> f64
     }
 }
 
+/// What a site's size gives every clone's rates there
+/// ([`CascadeState::size_terms`]).
+#[derive(Copy, Clone, Debug)]
+struct SiteSizeTerms {
+    growth: SizeTerms,
+    /// `x^α` of size-power shedding (0 with per-cell shedding).
+    shedding_power: f64,
+}
+
 impl CascadeState {
     /// Each clone's rates in `site` now: births and deaths per cell, and
     /// the clone's total shedding (0 from a resected site).
@@ -832,14 +842,39 @@ impl CascadeState {
         site: &'s Site,
         size: u64,
     ) -> impl Iterator<Item = CloneRates> + 's {
-        let total_shedding_weight: f64 = site
-            .cells
-            .iter()
-            .map(|&(c, n)| n as f64 * shedding_rate_in(self.lineage.phenotype(c), site.kind))
-            .sum();
-        site.cells
-            .iter()
-            .map(move |&(clone, n)| self.rates_at_size(site, clone, n, total_shedding_weight, size))
+        let total_shedding_weight = self.total_shedding_weight(site);
+        let terms = self.size_terms(site, size);
+        site.cells.iter().map(move |&(clone, n)| {
+            self.rates_at_size(site, clone, n, total_shedding_weight, &terms)
+        })
+    }
+
+    /// The sum over `site`'s clones of cells × shedding rate, which
+    /// size-power shedding splits the site's shedding by (0, unused,
+    /// with per-cell shedding).
+    fn total_shedding_weight(&self, site: &Site) -> f64 {
+        match self.config.shedding {
+            Shedding::PerCell => 0.0,
+            Shedding::SizePower { .. } => site
+                .cells
+                .iter()
+                .map(|&(c, n)| n as f64 * shedding_rate_in(self.lineage.phenotype(c), site.kind))
+                .sum(),
+        }
+    }
+
+    /// What the rates that depend on a site's size need of it, were the
+    /// site of `size` cells: the growth law's terms and size-power
+    /// shedding's `x^α`, the same for all the site's clones.
+    fn size_terms(&self, site: &Site, size: u64) -> SiteSizeTerms {
+        let shedding_power = match self.config.shedding {
+            Shedding::PerCell => 0.0,
+            Shedding::SizePower { exponent, .. } => libm::pow(size as f64, exponent),
+        };
+        SiteSizeTerms {
+            growth: (site.growth_law).size_terms(size, site.capacity.cells, site.capacity.log),
+            shedding_power,
+        }
     }
 
     /// The rates of `n` cells of `clone` in `site`; `total_shedding_weight`
@@ -852,18 +887,19 @@ impl CascadeState {
         n: u64,
         total_shedding_weight: f64,
     ) -> CloneRates {
-        self.rates_at_size(site, clone, n, total_shedding_weight, site.size)
+        let terms = self.size_terms(site, site.size);
+        self.rates_at_size(site, clone, n, total_shedding_weight, &terms)
     }
 
-    /// [`rates_in_site`](Self::rates_in_site) were the site of `size`
-    /// cells.
+    /// [`rates_in_site`](Self::rates_in_site) were the site of the size
+    /// `terms` are of.
     fn rates_at_size(
         &self,
         site: &Site,
         clone: CloneId,
         n: u64,
         total_shedding_weight: f64,
-        size: u64,
+        terms: &SiteSizeTerms,
     ) -> CloneRates {
         let organ = self.config.organs.organ(site.organ);
         let o = site.organ.index();
@@ -880,23 +916,17 @@ impl CascadeState {
                 organ.growth_multiplier * phenotype.affinity(site.organ).growth * m.growth[o]
             }
         };
-        let birth = site.growth_law.birth_rate(
+        let birth = (site.growth_law).birth_rate_at(
             rates.birth_rate * soil,
             rates.death_rate,
-            size,
-            site.capacity,
+            &terms.growth,
         );
         let cells = n as f64;
         let shedding_rate = shedding_rate_in(phenotype, site.kind);
         let shed = match self.config.shedding {
             Shedding::PerCell => cells * shedding_rate,
-            Shedding::SizePower {
-                coefficient,
-                exponent,
-            } if total_shedding_weight > 0.0 => {
-                coefficient
-                    * libm::pow(size as f64, exponent)
-                    * (cells * shedding_rate / total_shedding_weight)
+            Shedding::SizePower { coefficient, .. } if total_shedding_weight > 0.0 => {
+                coefficient * terms.shedding_power * (cells * shedding_rate / total_shedding_weight)
             }
             Shedding::SizePower { .. } => 0.0,
         } * m.shedding;
@@ -1226,7 +1256,7 @@ impl CascadeState {
             awaiting_relapse: self.therapy.started_at.is_some(),
             growth: Growth::Events { clock: None },
             growth_law,
-            capacity,
+            capacity: Capacity::from(capacity),
         });
         id
     }

@@ -153,10 +153,26 @@ impl Funnel {
 /// have counted something: a clone costs its funnel by the organs where
 /// its cells went, not by the organs there are (most clones of a large
 /// tumour never shed a cell).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// The founding clones (numbers below `dense_clones`), few and holding
+/// most cells, have dense rows, indexed without a search; the mutants
+/// have a map holding only their pairs that have counted something. The
+/// two are one table: every method, the equality and the serialised form
+/// see the pairs that have counted, in clone order, then organ order,
+/// whichever part holds them.
+#[derive(Clone, Debug)]
 pub struct FunnelTable {
     organs: usize,
-    /// By [`entry_key`]: in clone order, then organ order.
+    /// Clones with a number below this have their rows in `dense`.
+    dense_clones: u32,
+    /// `dense_clones × organs` rows: clone, then organ.
+    dense: Vec<Funnel>,
+    /// Which of `dense`'s rows have counted something.
+    counted: Vec<bool>,
+    /// How many of them (`counted`'s trues).
+    dense_pairs: usize,
+    /// The other clones' pairs that have counted something, by
+    /// [`entry_key`]: in clone order, then organ order.
     entries: BTreeMap<u64, Funnel>,
 }
 
@@ -165,10 +181,89 @@ fn entry_key(clone: CloneId, organ: OrganId) -> u64 {
     (u64::from(clone.0) << 16) | u64::from(organ.0)
 }
 
+/// The (clone, organ) pair of a key.
+fn pair_of(key: u64) -> (CloneId, OrganId) {
+    (CloneId((key >> 16) as u32), OrganId((key & 0xffff) as u16))
+}
+
+/// The serialised table: every pair that has counted in one map, as
+/// before the founding clones' rows were dense (a checkpoint without
+/// `dense_clones` reads with every row in the map).
+#[derive(Serialize)]
+struct FunnelTableOut<'a> {
+    organs: usize,
+    entries: BTreeMap<u64, &'a Funnel>,
+    dense_clones: u32,
+}
+
+#[derive(Deserialize)]
+struct FunnelTableIn {
+    organs: usize,
+    entries: BTreeMap<u64, Funnel>,
+    #[serde(default)]
+    dense_clones: u32,
+}
+
+impl Serialize for FunnelTable {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        FunnelTableOut {
+            organs: self.organs,
+            entries: self
+                .pairs_counted()
+                .map(|(clone, organ, entry)| (entry_key(clone, organ), entry))
+                .collect(),
+            dense_clones: self.dense_clones,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for FunnelTable {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let read = FunnelTableIn::deserialize(deserializer)?;
+        let rows = (read.dense_clones as usize)
+            .checked_mul(read.organs)
+            .filter(|&rows| rows <= MAX_DENSE_ROWS)
+            .ok_or_else(|| serde::de::Error::custom("too many dense funnel rows"))?;
+        let mut table = FunnelTable {
+            organs: read.organs,
+            dense_clones: read.dense_clones,
+            dense: vec![Funnel::ZERO; rows],
+            counted: vec![false; rows],
+            dense_pairs: 0,
+            entries: BTreeMap::new(),
+        };
+        for (key, entry) in read.entries {
+            let (clone, organ) = pair_of(key);
+            *table.entry_mut(clone, organ) = entry;
+        }
+        Ok(table)
+    }
+}
+
+/// The most dense rows a table read from a checkpoint may ask for (a
+/// guard against a corrupt file, far above any scenario's founding
+/// clones × organs).
+const MAX_DENSE_ROWS: usize = 1 << 24;
+
+impl PartialEq for FunnelTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.organs == other.organs && self.pairs_counted().eq(other.pairs_counted())
+    }
+}
+
 impl FunnelTable {
-    pub(crate) fn new(organs: usize) -> Self {
+    /// An empty table of `organs` organs whose clones below
+    /// `dense_clones` (the founding clones) have dense rows.
+    pub(crate) fn new(organs: usize, dense_clones: usize) -> Self {
+        let dense_clones = dense_clones.min(MAX_DENSE_ROWS / organs.max(1));
+        let rows = dense_clones * organs;
         FunnelTable {
             organs,
+            dense_clones: dense_clones as u32,
+            dense: vec![Funnel::ZERO; rows],
+            counted: vec![false; rows],
+            dense_pairs: 0,
             entries: BTreeMap::new(),
         }
     }
@@ -181,24 +276,45 @@ impl FunnelTable {
     /// (Clone, organ) pairs that have counted something (the memory
     /// budget counts them).
     pub(crate) fn pairs(&self) -> usize {
-        self.entries.len()
+        self.dense_pairs + self.entries.len()
     }
 
+    /// The dense row of a pair, if its clone has dense rows.
+    #[inline]
+    fn dense_row(&self, clone: CloneId, organ: OrganId) -> Option<usize> {
+        (clone.0 < self.dense_clones && organ.index() < self.organs)
+            .then(|| clone.index() * self.organs + organ.index())
+    }
+
+    #[inline]
     pub(crate) fn entry_mut(&mut self, clone: CloneId, organ: OrganId) -> &mut Funnel {
-        self.entries.entry(entry_key(clone, organ)).or_default()
+        match self.dense_row(clone, organ) {
+            Some(row) => {
+                if !self.counted[row] {
+                    self.counted[row] = true;
+                    self.dense_pairs += 1;
+                }
+                &mut self.dense[row]
+            }
+            None => self.entries.entry(entry_key(clone, organ)).or_default(),
+        }
     }
 
     /// The funnel of one clone in one organ.
     pub fn entry(&self, clone: CloneId, organ: OrganId) -> &Funnel {
-        self.entries
-            .get(&entry_key(clone, organ))
-            .unwrap_or(&Funnel::ZERO)
+        match self.dense_row(clone, organ) {
+            Some(row) => &self.dense[row],
+            None => self
+                .entries
+                .get(&entry_key(clone, organ))
+                .unwrap_or(&Funnel::ZERO),
+        }
     }
 
     /// Summed over clones and organs.
     pub fn total(&self) -> Funnel {
         let mut total = Funnel::default();
-        for entry in self.entries.values() {
+        for (_, _, entry) in self.pairs_counted() {
             total.add(entry);
         }
         total
@@ -207,8 +323,8 @@ impl FunnelTable {
     /// Summed over clones, for one organ.
     pub fn organ(&self, organ: OrganId) -> Funnel {
         let mut total = Funnel::default();
-        for (&key, entry) in &self.entries {
-            if key & 0xffff == u64::from(organ.0) {
+        for (_, of, entry) in self.pairs_counted() {
+            if of == organ {
                 total.add(entry);
             }
         }
@@ -218,6 +334,13 @@ impl FunnelTable {
     /// Summed over organs, for one clone.
     pub fn clone_total(&self, clone: CloneId) -> Funnel {
         let mut total = Funnel::default();
+        if clone.0 < self.dense_clones {
+            let row = clone.index() * self.organs;
+            for entry in &self.dense[row..row + self.organs] {
+                total.add(entry);
+            }
+            return total;
+        }
         let of_clone = entry_key(clone, OrganId(0))..=entry_key(clone, OrganId(u16::MAX));
         for entry in self.entries.range(of_clone).map(|(_, entry)| entry) {
             total.add(entry);
@@ -228,13 +351,21 @@ impl FunnelTable {
     /// Every (clone, organ) pair that has counted something, with its
     /// funnel, in clone order, then organ order.
     pub fn pairs_counted(&self) -> impl Iterator<Item = (CloneId, OrganId, &Funnel)> {
-        self.entries.iter().map(|(&key, entry)| {
-            (
-                CloneId((key >> 16) as u32),
-                OrganId((key & 0xffff) as u16),
-                entry,
-            )
-        })
+        let organs = self.organs.max(1);
+        let dense = (self.dense.iter().zip(&self.counted).enumerate())
+            .filter(|&(_, (_, &counted))| counted)
+            .map(move |(row, (entry, _))| {
+                (
+                    CloneId((row / organs) as u32),
+                    OrganId((row % organs) as u16),
+                    entry,
+                )
+            });
+        let sparse = self.entries.iter().map(|(&key, entry)| {
+            let (clone, organ) = pair_of(key);
+            (clone, organ, entry)
+        });
+        dense.chain(sparse)
     }
 }
 

@@ -653,7 +653,6 @@ struct Btrd {
     alpha: f64,
     vr: f64,
     urvr: f64,
-    h: f64,
 }
 
 impl Binomial {
@@ -788,9 +787,6 @@ impl Btrd {
         let alpha = (2.83 + 5.1 / b) * spq;
         let vr = 0.92 - 4.2 / b;
         let urvr = 0.86 * vr;
-        // Step 3.3, which depends on nothing random.
-        let nm = n - m + 1.0;
-        let h = (m + 0.5) * libm::log((m + 1.0) / (r * nm)) + fc(m) + fc(n - m);
         Btrd {
             n_int,
             flip,
@@ -805,8 +801,15 @@ impl Btrd {
             alpha,
             vr,
             urvr,
-            h,
         }
+    }
+
+    /// Step 3.3, which depends on nothing random: computed only by the
+    /// samples that reach step 3.4 (few), the same bits as in the set-up.
+    fn step_3_3(&self) -> f64 {
+        let Btrd { n, m, r, .. } = *self;
+        let nm = n - m + 1.0;
+        (m + 0.5) * libm::log((m + 1.0) / (r * nm)) + fc(m) + fc(n - m)
     }
 
     /// Hörmann (1993), algorithm BTRD, steps 1–3.4. The result is a count
@@ -824,9 +827,9 @@ impl Btrd {
             alpha,
             vr,
             urvr,
-            h,
             ..
         } = *self;
+        let mut step_3_3: Option<f64> = None;
         loop {
             // Step 1: the box in the centre, accepted at once.
             let mut v = rng.uniform();
@@ -885,6 +888,7 @@ impl Btrd {
             }
             // Step 3.4, with ln(nm/nk) written as log1p((k − m)/nk) (the
             // difference nm − nk = k − m is exact).
+            let h = *step_3_3.get_or_insert_with(|| self.step_3_3());
             let nk = n - k + 1.0;
             let bound = h
                 + (n + 1.0) * libm::log1p((k - m) / nk)

@@ -84,7 +84,7 @@ impl Records {
     /// Empty records of `clones` founding clones in `organs` organs.
     pub(super) fn new(organs: usize, clones: usize) -> Self {
         Records {
-            funnel: FunnelTable::new(organs),
+            funnel: FunnelTable::new(organs, clones),
             ledgers: vec![Ledger::default(); clones],
             harvests: Vec::new(),
             burden: Vec::new(),

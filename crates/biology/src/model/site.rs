@@ -76,7 +76,7 @@ pub struct Site {
     /// How it grows now: by single events on its clock, or by steps.
     pub(super) growth: Growth,
     pub(super) growth_law: GrowthLaw,
-    pub(super) capacity: f64,
+    pub(super) capacity: Capacity,
 }
 
 impl Site {
@@ -146,4 +146,31 @@ pub enum SiteKind {
     Primary,
     /// A metastasis.
     Metastasis,
+}
+
+/// A site's carrying capacity, with its logarithm (which Gompertz growth
+/// divides by at every rate, computed once). Serialised as the capacity
+/// alone.
+#[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "f64", into = "f64")]
+pub(super) struct Capacity {
+    /// The capacity, cells.
+    pub(super) cells: f64,
+    /// Its natural logarithm.
+    pub(super) log: f64,
+}
+
+impl From<f64> for Capacity {
+    fn from(cells: f64) -> Self {
+        Capacity {
+            cells,
+            log: libm::log(cells),
+        }
+    }
+}
+
+impl From<Capacity> for f64 {
+    fn from(capacity: Capacity) -> Self {
+        capacity.cells
+    }
 }

@@ -159,15 +159,14 @@ impl CascadeState {
     /// start); otherwise the rates now.
     fn step_rates(&self, site: SiteId, interval: f64) -> Vec<CloneRates> {
         let s = self.places.site(site);
-        let at_start: Vec<CloneRates> = self.site_rates(s).collect();
         let depends_on_size = s.growth_law != GrowthLaw::Exponential
             || matches!(self.config.shedding, Shedding::SizePower { .. });
         if !depends_on_size || s.size == 0 || interval <= 0.0 {
-            return at_start;
+            return self.site_rates(s).collect();
         }
         let cells = s.size as f64;
-        let net: f64 = at_start
-            .iter()
+        let net: f64 = self
+            .site_rates(s)
             .map(|r| r.cells as f64 * (r.birth - r.death) - r.shed)
             .sum::<f64>()
             / cells;
