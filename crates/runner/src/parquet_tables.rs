@@ -263,6 +263,8 @@ mod tests {
             Value::Count(0),
             Value::Null,
             Value::Null,
+            Value::Null,
+            Value::Null,
             Value::text("true"),
             Value::Count(0),
             Value::Count(0),
