@@ -122,20 +122,21 @@ impl Estimate {
                 number(x)
             }
         };
-        match (self.low, self.high) {
-            (Some(low), Some(high)) => {
-                format!("{} [{}, {}]", count(self.mean), count(low), count(high))
-            }
-            _ => count(self.mean),
-        }
+        self.written_with(count)
     }
 
     fn cell(&self) -> String {
+        self.written_with(number)
+    }
+
+    /// `mean [low, high]` (the mean alone without an interval), each
+    /// number written by `write`.
+    pub(crate) fn written_with(&self, write: impl Fn(f64) -> String) -> String {
         match (self.low, self.high) {
             (Some(low), Some(high)) => {
-                format!("{} [{}, {}]", number(self.mean), number(low), number(high))
+                format!("{} [{}, {}]", write(self.mean), write(low), write(high))
             }
-            _ => number(self.mean),
+            _ => write(self.mean),
         }
     }
 }

@@ -48,12 +48,7 @@ pub fn escape(text: &str) -> String {
 
 /// An estimate as the page writes it: `mean [low, high]`.
 fn estimate(e: &Estimate) -> String {
-    match (e.low, e.high) {
-        (Some(low), Some(high)) => {
-            format!("{} [{}, {}]", number(e.mean), number(low), number(high))
-        }
-        _ => number(e.mean),
-    }
+    e.written_with(number)
 }
 
 const STYLE: &str = "body{font-family:sans-serif;color:#1e1e1e;max-width:1000px;margin:24px auto;\
@@ -265,23 +260,12 @@ fn placeholders_section(html: &mut String, placeholders: &[Placeholder]) {
          <tr><th>parameter</th><th>unit</th><th>where</th></tr>\n",
     );
     for p in placeholders {
-        let holders = if p.holders.len() == p.of {
-            format!("every {} ({})", p.kind, p.of)
-        } else {
-            format!(
-                "{} of {} {}s: {}",
-                p.holders.len(),
-                p.of,
-                p.kind,
-                p.holders.join(", ")
-            )
-        };
         let _ = writeln!(
             html,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
             p.parameter,
             p.unit,
-            escape(&holders)
+            escape(&p.where_held())
         );
     }
     html.push_str("</table>\n");

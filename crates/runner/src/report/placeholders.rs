@@ -28,6 +28,25 @@ pub struct Placeholder {
     pub kind: &'static str,
 }
 
+impl Placeholder {
+    /// Where it holds a placeholder, as the terminal and the report write
+    /// it: `every organ (11 of 11)` or `2 of 11 organs: kidneys, lung`.
+    pub fn where_held(&self) -> String {
+        if self.holders.len() == self.of {
+            format!("every {} ({} of {})", self.kind, self.of, self.of)
+        } else {
+            let plural = if self.of == 1 { "" } else { "s" };
+            format!(
+                "{} of {} {}{plural}: {}",
+                self.holders.len(),
+                self.of,
+                self.kind,
+                self.holders.join(", ")
+            )
+        }
+    }
+}
+
 /// An organ's parameter: its name, its unit, and how to read it from the
 /// run's organ and from the preset's.
 struct OrganParameter {
@@ -206,19 +225,13 @@ pub fn warning(placeholders: &[Placeholder]) -> String {
         .max()
         .unwrap_or(0);
     for p in placeholders {
-        let plural = if p.of == 1 { "" } else { "s" };
-        let where_ = if p.holders.len() == p.of {
-            format!("every {} ({} of {})", p.kind, p.of, p.of)
-        } else {
-            format!(
-                "{} of {} {}{plural}: {}",
-                p.holders.len(),
-                p.of,
-                p.kind,
-                p.holders.join(", ")
-            )
-        };
-        let _ = writeln!(out, "  {:<width$}  {}, {}", p.parameter, p.unit, where_);
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {}, {}",
+            p.parameter,
+            p.unit,
+            p.where_held()
+        );
     }
     out
 }
