@@ -368,3 +368,65 @@ fn check_refuses_an_extension_column_that_a_table_or_a_sweep_already_has() {
     let e = refused("fate: \"shed\"", "");
     assert!(e.contains("not a column of the model"), "{e}");
 }
+
+/// An extension with whole-number fields of its own, one read through
+/// `cascade_runner::scenario::whole` and one plain.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct Doses {
+    #[serde(deserialize_with = "cascade_runner::scenario::whole::u64")]
+    doses: u64,
+    plain: u64,
+}
+
+impl cascade_biology::model::Extension for Doses {
+    type Event = cascade_biology::model::NoEvent;
+
+    fn handle(
+        &self,
+        event: Self::Event,
+        _: &mut cascade_biology::model::ExtensionContext<'_, '_, Self::Event>,
+    ) -> Result<(), cascade_biology::CascadeError> {
+        match event {}
+    }
+}
+
+impl cascade_runner::ScenarioExtension for Doses {
+    type FileEvent = cascade_biology::model::NoEvent;
+
+    fn from_file(event: &Self::FileEvent) -> Self::Event {
+        match *event {}
+    }
+}
+
+/// An extension's whole-number field read through `whole::u64` takes an
+/// exponent where the value is whole and refuses a fraction at the field;
+/// a plain `u64` field's refusal of `1e6` says how to accept it.
+#[test]
+fn an_extension_field_takes_an_exponent_when_read_as_a_whole_number() {
+    let scenario = |extension: &str| {
+        format!(
+            "Scenario(seed: 1, replicates: 1, stop_day: 1.0, organs: (preset: Mouse),\n\
+             clones: [(name: \"B16\")],\n\
+             injections: [(day: 0.0, vein: \"tail_vein\", cells: [(\"B16\", 10)])],\n\
+             extension: ({extension}))"
+        )
+    };
+    let parse = |extension: &str| {
+        cascade_runner::parse::<Doses>(&scenario(extension), Path::new("doses.ron"))
+    };
+    let accepted = parse("doses: 2.5e3, plain: 7").unwrap();
+    assert_eq!(
+        (accepted.file.extension.doses, accepted.file.extension.plain),
+        (2500, 7)
+    );
+    let fraction = parse("doses: 2.5e-1").expect_err("a fraction").to_string();
+    assert!(fraction.contains("doses.ron:4:"), "{fraction}");
+    assert!(fraction.contains("has a fraction"), "{fraction}");
+    let plain = parse("plain: 1e6").expect_err("plain u64").to_string();
+    assert!(plain.contains("doses.ron:4:"), "{plain}");
+    assert!(
+        plain.contains("cascade_runner::scenario::whole::u64"),
+        "{plain}"
+    );
+}

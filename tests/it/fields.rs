@@ -73,6 +73,23 @@ fn check_warns_of_a_zero_weight_under_size_power_shedding() {
     }
 }
 
+/// `run` warns of what `check` warns of, on stderr before it runs, so a
+/// run of a scenario that never sheds says so at the field.
+#[test]
+fn run_warns_as_check_does() {
+    let dir = super::run::scratch("run-warns");
+    let file = dir.join("w.ron");
+    std::fs::write(&file, SIZE_POWER).unwrap();
+    let output = super::run::cascade(&["run", file.to_str().unwrap(), "--replicates", "1"], &[]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("w.ron:5:41: clones[0].shedding_rate:") && stderr.contains("never shed"),
+        "{stderr}"
+    );
+    assert!(stderr.starts_with("warning: "), "{stderr}");
+}
+
 const EXPONENTS: &str = r#"Scenario(
     stop_day: 1.0,
     seed: 2.5e3,

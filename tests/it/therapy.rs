@@ -77,6 +77,22 @@ fn a_therapy_run_writes_its_outcomes_per_replicate_and_drug() {
         assert_eq!(fields[5] == "true", alive == 0, "{line}");
         assert_eq!(fields[6], alive.to_string(), "{line}");
     }
+    // summary.json's clinical relapse counts therapy.csv's rows: over the
+    // replicates whose surgery found nothing detectable, those with a
+    // detection after it.
+    let rows: Vec<Vec<&str>> = lines[1..].iter().map(|l| l.split(',').collect()).collect();
+    let clear = rows.iter().filter(|f| f[3] == "0").count() as u64;
+    let relapsed = rows.iter().filter(|f| !f[4].is_empty()).count() as u64;
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let clinical = &summary["therapy"]["after_clear_surgery"];
+    assert_eq!(clinical["clear_replicates"], clear, "{clinical}");
+    assert_eq!(clinical["relapsed_replicates"], relapsed, "{clinical}");
+    if clear > 0 {
+        let p = clinical["relapse_probability"]["mean"].as_f64().unwrap();
+        assert_eq!(p, relapsed as f64 / clear as f64, "{clinical}");
+    }
+    assert!(text.contains("relapsed after a clear surgery"), "{text}");
     // Solitary and dormant cells per organ at the surgery, at each dose and
     // at the end: one row per organ each time.
     let census = fs::read_to_string(out.join("solitary_cells.csv")).unwrap();
@@ -151,14 +167,28 @@ fn a_sweep_over_the_size_at_treatment_reports_cure_probabilities() {
         column("cure_probability_low"),
         column("cure_probability_high"),
     );
+    // Without a surgery the clinical relapse has no replicates to count
+    // over: its cells are empty.
+    let clinical = column("relapse_after_clear_surgery_probability");
     let rows: Vec<Vec<f64>> = points
         .lines()
         .skip(1)
-        .map(|l| l.split(',').map(|f| f.parse().unwrap()).collect())
+        .map(|l| {
+            l.split(',')
+                .map(|f| {
+                    if f.is_empty() {
+                        f64::NAN
+                    } else {
+                        f.parse().unwrap()
+                    }
+                })
+                .collect()
+        })
         .collect();
     assert_eq!(rows.len(), 2);
     for row in &rows {
         assert!(row[low] <= row[cure] && row[cure] <= row[high]);
+        assert!(row[clinical].is_nan() && row[clinical + 2].is_nan());
     }
     assert_eq!(rows[0][1], 50.0);
     assert_eq!(rows[1][1], 2000.0);

@@ -877,6 +877,7 @@ fn run<X: ScenarioExtension>(request: &RunRequest<'_>) -> Result<(), Failure> {
     let file = request.file;
     let scenario = within(scenario::<X>(file)?, request.max_memory);
     let scenario = with_sets(scenario, request.sets)?;
+    warn_of(&scenario);
     let seed = request.seed.unwrap_or(scenario.file.seed);
     let replicates = request.replicates.unwrap_or(scenario.file.replicates);
     if !(1..=MAX_REPLICATES).contains(&replicates) {
@@ -934,6 +935,14 @@ fn run<X: ScenarioExtension>(request: &RunRequest<'_>) -> Result<(), Failure> {
             emit(&text)
         }
         Format::Json => emit(&summary.to_json()),
+    }
+}
+
+/// Prints on stderr what `check` warns of in `scenario`, each at its
+/// field, before the run starts: a run is where the surprise would cost.
+fn warn_of<X: ScenarioExtension>(scenario: &Scenario<X>) {
+    for warning in crate::scenario::warnings(scenario) {
+        eprintln!("warning: {warning}");
     }
 }
 

@@ -130,8 +130,24 @@ pub struct TherapyOutcome {
     /// The first relapse: a site below the detectable size after therapy
     /// began grew back to it.
     pub relapse_day: Option<f64>,
+    /// Metastases at or above the detection size just before the surgery;
+    /// `None` without a surgery.
+    pub detectable_at_surgery: Option<u64>,
+    /// The first relapse by the clinical definition: a detection after a
+    /// surgery that found no metastasis at the detection size. `None`
+    /// without a surgery, when one was detectable at it, or when none was
+    /// detected after it.
+    pub relapse_after_clear_surgery_day: Option<f64>,
     /// Living cells resistant to each drug (drug order).
     pub resistant_cells: Vec<u64>,
+}
+
+impl TherapyOutcome {
+    /// Whether a surgery found no metastasis at the detection size: the
+    /// replicates the clinical definition of relapse is counted over.
+    pub fn clear_at_surgery(&self) -> bool {
+        self.detectable_at_surgery == Some(0)
+    }
 }
 
 /// A finished replicate: its record and its tables' rows, typed.
@@ -413,6 +429,10 @@ fn therapy_outcome(state: &CascadeState, cells: &CellCounts) -> Option<TherapyOu
         cured: cells.total() == 0,
         started_day: state.therapy_started_at().map(Time::days),
         relapse_day: state.relapse().map(Time::days),
+        detectable_at_surgery: state.detectable_at_surgery(),
+        relapse_after_clear_surgery_day: (state.detectable_at_surgery() == Some(0))
+            .then(|| state.detected_after_surgery().map(Time::days))
+            .flatten(),
         resistant_cells: (0..therapy.drugs.len())
             .map(|d| state.resistant_cells(DrugId(d as u32)))
             .collect(),
@@ -559,12 +579,8 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
             r.clone(),
             Value::day_or_null(t.started_day),
             Value::day_or_null(t.relapse_day),
-            Value::count_or_null(state.detectable_at_surgery()),
-            Value::day_or_null(
-                (state.detectable_at_surgery() == Some(0))
-                    .then(|| state.detected_after_surgery().map(Time::days))
-                    .flatten(),
-            ),
+            Value::count_or_null(t.detectable_at_surgery),
+            Value::day_or_null(t.relapse_after_clear_surgery_day),
             Value::Boolean(t.cured),
             count(c.total()),
             count(c.dormant),

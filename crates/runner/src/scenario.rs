@@ -8,7 +8,7 @@
 //! column and field path ([`ScenarioError`]).
 
 pub mod sweep;
-mod whole;
+pub mod whole;
 
 use core::fmt;
 use std::path::{Path, PathBuf};
@@ -1482,7 +1482,7 @@ fn describe_ron(code: &ron::error::Error) -> String {
         E::UnexpectedChar(c) => format!("unexpected character `{c}`"),
         E::InvalidIntegerDigit {
             digit: 'e' | 'E', ..
-        } => "expected a whole number, written without an exponent in this field of the extension's (1000000 or 1_000_000, not 1e6)"
+        } => "expected a whole number, written without an exponent in this field of the extension's (1000000 or 1_000_000, not 1e6); an extension takes 1e6 in a field it reads with `#[serde(deserialize_with = \"cascade_runner::scenario::whole::u64\")]`"
             .to_string(),
         other => other.to_string(),
     }

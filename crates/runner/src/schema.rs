@@ -987,6 +987,29 @@ pub const POINTS_THERAPY: &[Column] = &[
         "probability",
         "the upper end of Wilson's 95% score interval of `relapse_probability`",
     ),
+    float(
+        "relapse_after_clear_surgery_probability",
+        "probability",
+        "the clinical relapse: of the point's replicates whose surgery found no metastasis at \
+         the detection size (`therapy.csv`'s `metastases_detectable_at_surgery` 0), the share \
+         with a detection after it (`relapse_after_clear_surgery_day` not empty); empty \
+         without a surgery or when every surgery found one",
+    )
+    .or_empty(),
+    float(
+        "relapse_after_clear_surgery_probability_low",
+        "probability",
+        "the lower end of Wilson's 95% score interval of \
+         `relapse_after_clear_surgery_probability`",
+    )
+    .or_empty(),
+    float(
+        "relapse_after_clear_surgery_probability_high",
+        "probability",
+        "the upper end of Wilson's 95% score interval of \
+         `relapse_after_clear_surgery_probability`",
+    )
+    .or_empty(),
 ];
 
 /// The data dictionary, `dictionary.csv`: one row per column of every table

@@ -57,6 +57,29 @@ pub(crate) fn observable(name: &str) -> Option<Observable> {
     Some(f)
 }
 
+/// The clinical relapse of a point's replicates, `points.csv`'s three
+/// `relapse_after_clear_surgery_probability` cells: the share, with
+/// Wilson's interval, of those whose surgery found no detectable
+/// metastasis that had a detection after it; empty cells when none had
+/// such a surgery.
+fn clinical_relapse(chunk: &[ReplicateRecord]) -> [Value; 3] {
+    let outcomes = chunk.iter().filter_map(|r| r.therapy.as_ref());
+    let clear: Vec<&crate::run::TherapyOutcome> =
+        outcomes.filter(|t| t.clear_at_surgery()).collect();
+    if clear.is_empty() {
+        return [Value::Null, Value::Null, Value::Null];
+    }
+    let relapsed = (clear.iter())
+        .filter(|t| t.relapse_after_clear_surgery_day.is_some())
+        .count() as u64;
+    let e = Estimate::proportion(relapsed, clear.len() as u64);
+    [
+        Value::Float(e.mean),
+        Value::float_or_null(e.low),
+        Value::float_or_null(e.high),
+    ]
+}
+
 /// What `cascade sweep` was asked to do.
 #[derive(Clone, Debug)]
 pub struct SweepRequest<'a> {
@@ -267,6 +290,7 @@ impl<X: ScenarioExtension> Plan<X> {
                     let k = chunk.iter().filter(|r| f(r)).count() as u64;
                     row.extend(estimate(Estimate::proportion(k, chunk.len() as u64)));
                 }
+                row.extend(clinical_relapse(chunk));
             }
             let fates = (0..declared.fates.len()).map(|i| (true, i));
             for (fate, i) in fates.chain((0..declared.counters.len()).map(|i| (false, i))) {

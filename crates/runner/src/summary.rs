@@ -250,10 +250,50 @@ pub struct TherapySummary {
     pub relapse_probability: Estimate,
     /// The first relapse's day, over the replicates that relapsed.
     pub relapse_day: Estimate,
+    /// Relapse by the clinical definition, for a scenario with a surgery.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_clear_surgery: Option<ClinicalRelapse>,
     /// Living cells at the end, everywhere.
     pub cells_left: Estimate,
     /// Living cells resistant to each drug at the end.
     pub resistant_cells: Vec<(String, Estimate)>,
+}
+
+/// Relapse by the clinical definition: a detection after a resection
+/// that found no metastasis at the detection size, counted over the
+/// replicates whose surgery found none.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClinicalRelapse {
+    /// Replicates whose surgery found no metastasis at the detection size.
+    pub clear_replicates: u64,
+    /// Of those, the replicates with a detection after the surgery.
+    pub relapsed_replicates: u64,
+    /// `relapsed_replicates` over `clear_replicates`, with Wilson's 95%
+    /// interval.
+    pub relapse_probability: Estimate,
+    /// The first detection's day after the surgery, over the replicates
+    /// that relapsed by this definition.
+    pub relapse_day: Estimate,
+}
+
+impl ClinicalRelapse {
+    /// The clinical relapse over `outcomes`; `None` when no outcome had a
+    /// surgery.
+    fn of(outcomes: &[&TherapyOutcome]) -> Option<ClinicalRelapse> {
+        if outcomes.iter().all(|t| t.detectable_at_surgery.is_none()) {
+            return None;
+        }
+        let clear = outcomes.iter().filter(|t| t.clear_at_surgery()).count() as u64;
+        let days: Vec<f64> = (outcomes.iter())
+            .filter_map(|t| t.relapse_after_clear_surgery_day)
+            .collect();
+        Some(ClinicalRelapse {
+            clear_replicates: clear,
+            relapsed_replicates: days.len() as u64,
+            relapse_probability: Estimate::proportion(days.len() as u64, clear),
+            relapse_day: Estimate::of(&days),
+        })
+    }
 }
 
 impl Summary {
@@ -510,6 +550,24 @@ impl Summary {
             if t.relapsed_replicates > 0 {
                 rows.push(("first relapse day".to_string(), t.relapse_day.cell()));
             }
+            if let Some(c) = &t.after_clear_surgery {
+                rows.push((
+                    "relapsed after a clear surgery".to_string(),
+                    format!(
+                        "{} of {} replicates with no metastasis detectable at surgery; \
+                         probability {}",
+                        c.relapsed_replicates,
+                        c.clear_replicates,
+                        c.relapse_probability.cell()
+                    ),
+                ));
+                if c.relapsed_replicates > 0 {
+                    rows.push((
+                        "first detection after a clear surgery".to_string(),
+                        c.relapse_day.cell(),
+                    ));
+                }
+            }
             rows.push(("cells left".to_string(), t.cells_left.count_cell()));
             for (drug, e) in &t.resistant_cells {
                 rows.push((format!("resistant to {drug}"), e.count_cell()));
@@ -569,6 +627,7 @@ fn therapy_summary(config: &CascadeConfig, records: &[ReplicateRecord]) -> Optio
         relapsed_replicates: relapses.len() as u64,
         relapse_probability: Estimate::proportion(relapses.len() as u64, n),
         relapse_day: Estimate::of(&relapses),
+        after_clear_surgery: ClinicalRelapse::of(&outcomes),
         cells_left: Estimate::of(&cells_left),
         resistant_cells,
     })

@@ -4,6 +4,22 @@
 //! fraction (`1.5`, `2.5e-1`), a negative one, or one beyond the field's
 //! type (`1e30`) is refused, the message saying which and why; the
 //! scenario's error placement puts it at the field.
+//!
+//! An extension's own whole-number fields read the same way when they
+//! name these functions:
+//!
+//! ```
+//! #[derive(serde::Deserialize)]
+//! struct Schedule {
+//!     #[serde(deserialize_with = "cascade_runner::scenario::whole::u64")]
+//!     doses: u64,
+//!     #[serde(default, deserialize_with = "cascade_runner::scenario::whole::optional_u32")]
+//!     cycles: Option<u32>,
+//! }
+//! let schedule: Schedule = ron::from_str("(doses: 1e3, cycles: Some(2.5e1))").unwrap();
+//! assert_eq!((schedule.doses, schedule.cycles), (1000, Some(25)));
+//! assert!(ron::from_str::<Schedule>("(doses: 1.5)").is_err());
+//! ```
 
 use core::fmt;
 
@@ -90,12 +106,20 @@ fn whole<'de, D: Deserializer<'de>>(deserializer: D, max: u64) -> Result<u64, D:
 }
 
 /// A `u64`, written whole (with an exponent or not).
-pub(crate) fn u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+///
+/// # Errors
+///
+/// A value with a fraction, negative or above `u64::MAX`, saying which.
+pub fn u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     whole(deserializer, u64::MAX)
 }
 
 /// A `u32`, written whole (with an exponent or not).
-pub(crate) fn u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+///
+/// # Errors
+///
+/// A value with a fraction, negative or above `u32::MAX`, saying which.
+pub fn u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
     // At most u32::MAX, so the conversion cannot fail.
     whole(deserializer, u64::from(u32::MAX)).map(|n| n as u32)
 }
@@ -109,17 +133,21 @@ impl<'de> Deserialize<'de> for Whole {
     }
 }
 
-/// An optional `u64`.
-pub(crate) fn optional_u64<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<u64>, D::Error> {
+/// An optional `u64`, written whole (with an exponent or not).
+///
+/// # Errors
+///
+/// As [`u64()`].
+pub fn optional_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
     Ok(Option::<Whole>::deserialize(deserializer)?.map(|w| w.0))
 }
 
-/// An optional `u32`.
-pub(crate) fn optional_u32<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<u32>, D::Error> {
+/// An optional `u32`, written whole (with an exponent or not).
+///
+/// # Errors
+///
+/// As [`u32()`].
+pub fn optional_u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
     struct Whole32(u32);
     impl<'de> Deserialize<'de> for Whole32 {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -107,7 +107,7 @@ pub fn output_section() -> String {
     let _ = writeln!(out, "After the point's columns:\n");
     columns_table(&mut out, POINTS.columns.iter().chain(POINTS_THERAPY));
     out.push_str(
-        "\nThe `cure_probability` and `relapse_probability` columns are there only for a \
+        "\nThe `cure_probability`, `relapse_probability` and `relapse_after_clear_surgery_probability` columns are there only for a \
          scenario with therapy. Then, for each of the extension's fates and counters `<name>`, \
          `<name>_mean`, `<name>_low` and `<name>_high`.\n\n",
     );

@@ -17,8 +17,9 @@ use crate::run::{CellCounts, ReplicateRecord, TherapyOutcome};
 use crate::schema::{FUNNEL_COUNTERS, funnel_counts, funnel_of_counts};
 
 /// The encoding's version, its first byte: a record of another version
-/// is refused as damaged, not guessed at.
-const VERSION: u8 = 1;
+/// is refused as damaged, not guessed at: 2 since a therapy outcome
+/// holds the metastases detectable at surgery and the clinical relapse.
+const VERSION: u8 = 2;
 
 /// `record` encoded (without its digest, replicate and events).
 pub(crate) fn encode(record: &ReplicateRecord) -> Vec<u8> {
@@ -47,6 +48,14 @@ pub(crate) fn encode(record: &ReplicateRecord) -> Vec<u8> {
             out.byte(u8::from(t.cured));
             out.optional_real(t.started_day);
             out.optional_real(t.relapse_day);
+            match t.detectable_at_surgery {
+                None => out.byte(0),
+                Some(n) => {
+                    out.byte(1);
+                    out.varint(n);
+                }
+            }
+            out.optional_real(t.relapse_after_clear_surgery_day);
             out.counts(&t.resistant_cells);
         }
     }
@@ -106,6 +115,12 @@ pub(crate) fn decode(
             },
             started_day: r.optional_real()?,
             relapse_day: r.optional_real()?,
+            detectable_at_surgery: match r.byte()? {
+                0 => None,
+                1 => Some(r.varint()?),
+                _ => return None,
+            },
+            relapse_after_clear_surgery_day: r.optional_real()?,
             resistant_cells: r.counts()?,
         }),
         _ => return None,
@@ -276,6 +291,8 @@ mod tests {
                 cured: true,
                 started_day: None,
                 relapse_day: Some(f64::INFINITY),
+                detectable_at_surgery: Some(u64::MAX),
+                relapse_after_clear_surgery_day: Some(-1.5),
                 resistant_cells: vec![9, 0],
             }),
             fates: vec![("killed by NK, ü".into(), 3)],
