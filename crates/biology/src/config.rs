@@ -13,6 +13,8 @@ use crate::clones::{CloneId, GrowthRates, MutationEffect, OrganAffinity, Phenoty
 use crate::organs::{Entry, OrganId, OrganSet};
 use crate::therapy::{RegimenStart, SurgeryAt, Therapy};
 
+pub use crate::clump_behaviour::ClumpBehaviour;
+
 /// How a site's birth rate depends on its size `x` (total cells) and its
 /// carrying capacity `K`. With `b` the clone's birth rate times the soil's
 /// multipliers and `d` its death rate, the per-cell birth rate is:
@@ -237,6 +239,10 @@ pub struct CascadeConfig {
     /// default) or as exact cohorts.
     #[serde(default)]
     pub pool_mode: PoolMode,
+    /// What clumps' cells do differently from single cells (default: the
+    /// same; `docs/tumour-cell-clusters.md`).
+    #[serde(default)]
+    pub clumps: ClumpBehaviour,
 }
 
 /// How the cells outside the sites (in the blood and in the organs, before
@@ -389,6 +395,7 @@ impl CascadeConfig {
             therapy: Therapy::default(),
             growth_steps: None,
             pool_mode: PoolMode::PerCell,
+            clumps: ClumpBehaviour::default(),
         }
     }
 
@@ -431,6 +438,7 @@ impl CascadeConfig {
         self.validate_cells()?;
         self.validate_days_and_laws()?;
         self.validate_sizes()?;
+        self.clumps.validate()?;
         self.validate_therapy()
     }
 
@@ -916,7 +924,11 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(path: impl Into<String>, value: impl Into<String>, expected: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        path: impl Into<String>,
+        value: impl Into<String>,
+        expected: impl Into<String>,
+    ) -> Self {
         ConfigError {
             path: path.into(),
             value: value.into(),

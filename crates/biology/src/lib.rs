@@ -42,6 +42,7 @@
 //! ```
 
 pub mod clones;
+mod clump_behaviour;
 pub mod config;
 pub mod model;
 pub mod observables;

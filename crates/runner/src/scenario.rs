@@ -616,6 +616,10 @@ pub struct ScenarioFile<X, E> {
     /// default) or `Cohorts`.
     #[serde(default)]
     pub pools: cascade_biology::config::PoolMode,
+    /// What clumps' cells do differently from single cells
+    /// (`docs/tumour-cell-clusters.md`); by default nothing.
+    #[serde(default)]
+    pub clumps: cascade_biology::config::ClumpBehaviour,
     /// Organs and the vascular graph.
     #[serde(default)]
     pub organs: OrgansSection,
@@ -2049,6 +2053,7 @@ fn resolve<X: ScenarioExtension>(
         therapy,
         growth_steps,
         pool_mode: file.pools,
+        clumps: file.clumps,
     };
     file.extension.validate(&config).map_err(|e| {
         Unplaced::new(
