@@ -48,6 +48,8 @@ fn routed(pools: &str) -> Scenario<NoExtension> {
 fn arrivals(scenario: &Scenario<NoExtension>) -> Vec<u64> {
     let finished = simulate(scenario, 5, 0).unwrap();
     let state = finished.state();
+    // Every cell put in is in a place or counted as dead, removed or killed.
+    state.check_conservation().unwrap();
     let organs = &state.config().organs;
     SHARES
         .iter()
@@ -118,6 +120,12 @@ fn an_organ_without_routes_keeps_its_one_drain() {
     assert_eq!(routes[0].share, 1.0);
     let prostate = organs.id("prostate").unwrap();
     assert_eq!(organs.routes(prostate).len(), 3);
+    // The specs give the same set back, routes included.
+    let (specs, veins) = organs.specs();
+    assert_eq!(specs[prostate.index()].venous_routes.len(), 3);
+    assert!(specs[liver.index()].venous_routes.is_empty());
+    let again = cascade_biology::organs::OrganSet::new(specs, veins).unwrap();
+    assert_eq!(&again, organs);
 }
 
 /// `check`'s message for the routes of `routes`, and its field.

@@ -22,7 +22,7 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Drain, DrainSpec, GraphError, OrganId, OrganSpec, SHARE_SUM_TOLERANCE, organ_id};
+use super::{Drain, DrainSpec, GraphError, OrganSpec, SHARE_SUM_TOLERANCE, organ_id};
 
 /// One venous route of an organ, validated: the bed a share of its venous
 /// blood goes to.
@@ -324,12 +324,4 @@ pub fn pick(routes: &[Route], u: f64) -> &Drain {
         .rposition(|r| r.share > 0.0)
         .unwrap_or(routes.len().saturating_sub(1));
     &routes[last].to
-}
-
-/// The organ a route leads to, if it leads to one.
-pub fn bed(route: &Route) -> Option<OrganId> {
-    match route.to {
-        Drain::Organ(id) => Some(id),
-        Drain::Arterial => None,
-    }
 }
