@@ -966,10 +966,11 @@ impl CascadeState {
                     Target::Pool(compartment) => out.push((to(compartment, o), rate)),
                     Target::Downstream => {
                         for route in self.config.organs.routes(key.organ) {
-                            let rate = rate * route.share;
-                            if rate <= 0.0 {
+                            // One route (share 1): the move as before routes.
+                            if route.share <= 0.0 {
                                 continue;
                             }
+                            let rate = rate * route.share;
                             match route.to {
                                 Drain::Organ(next) => {
                                     out.push((to(InTransit, next.index()), rate));
