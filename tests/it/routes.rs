@@ -109,6 +109,42 @@ fn arrivals_per_bed_follow_the_routes_shares_in_cohorts() {
     );
 }
 
+/// The same routes, but 2×10^4 cells injected into the prostate's bed,
+/// which arrests none: every cell passes the bed and takes a route one by
+/// one (the passage, not the shedding, path).
+fn injected(pools: &str) -> Scenario<NoExtension> {
+    let text = ROUTED
+        .replace("POOLS", pools)
+        .replace(
+            r#"primary: (organ: "prostate", cells: [("A", 20000)]),"#,
+            r#"injections: [(vein: "prostate_vein", cells: [("A", 20000)])],"#,
+        )
+        .replace(
+            r#"        preset: Human,"#,
+            r#"        preset: Human,
+        veins: [(name: "prostate_vein", leads_to: Organ("prostate"))],"#,
+        )
+        .replace(
+            r#"(organ: "prostate", venous_routes"#,
+            r#"(organ: "prostate", arrest_probability: 0.0, venous_routes"#,
+        );
+    cascade_runner::parse::<NoExtension>(&text, Path::new("routes.ron")).unwrap()
+}
+
+#[test]
+fn cells_passing_the_bed_follow_the_routes_shares_in_both_pool_modes() {
+    for pools in ["pools: PerCell,", "pools: Cohorts,"] {
+        let counts = arrivals(&injected(pools));
+        let (statistic, n) = chi_square(&counts);
+        eprintln!("{pools} passing: arrivals {counts:?} of {n}, chi-square {statistic:.3}");
+        assert!(n > 15_000, "{counts:?}");
+        assert!(
+            statistic < CHI_SQUARE_2DF_9999,
+            "{pools} chi-square {statistic} for {counts:?} against shares {SHARES:?}"
+        );
+    }
+}
+
 #[test]
 fn an_organ_without_routes_keeps_its_one_drain() {
     let scenario = routed("");
