@@ -15,6 +15,7 @@ mod mechanisms;
 mod options;
 mod organs;
 mod report;
+mod routes;
 mod run;
 mod sources;
 mod store;

@@ -879,10 +879,17 @@ impl CascadeState {
         let doomed_total: f64 = doomed_weights.iter().sum();
         let arterial_doomed =
             (doomed_total > 0.0).then(|| doomed_weights.iter().map(|w| w / doomed_total).collect());
+        let founding_after = |drain: &Drain| match drain {
+            Drain::Organ(next) => h[next.index()],
+            Drain::Arterial => arterial_founding_total,
+        };
         let h_after_pass = (0..organs)
-            .map(|o| match self.config.organs.drain(OrganId(o as u16)) {
-                Drain::Organ(next) => h[next.index()],
-                Drain::Arterial => arterial_founding_total,
+            .map(|o| match self.config.organs.routes(OrganId(o as u16)) {
+                [only] => founding_after(&only.to),
+                several => several
+                    .iter()
+                    .map(|route| route.share * founding_after(&route.to))
+                    .sum(),
             })
             .collect();
         // The doomed chain.
@@ -977,16 +984,27 @@ impl CascadeState {
                 };
                 match fate.transition().next {
                     Target::Pool(compartment) => out.push((to(compartment, o), rate)),
-                    Target::Downstream => match self.config.organs.drain(key.organ) {
-                        Drain::Organ(next) => out.push((to(InTransit, next.index()), rate)),
-                        Drain::Arterial => {
-                            for (d, &share) in shares.iter().enumerate() {
-                                if share > 0.0 {
-                                    out.push((to(InTransit, d), rate * share));
+                    Target::Downstream => {
+                        for route in self.config.organs.routes(key.organ) {
+                            // One route (share 1): the move as before routes.
+                            if route.share <= 0.0 {
+                                continue;
+                            }
+                            let rate = rate * route.share;
+                            match route.to {
+                                Drain::Organ(next) => {
+                                    out.push((to(InTransit, next.index()), rate));
+                                }
+                                Drain::Arterial => {
+                                    for (d, &share) in shares.iter().enumerate() {
+                                        if share > 0.0 {
+                                            out.push((to(InTransit, d), rate * share));
+                                        }
+                                    }
                                 }
                             }
                         }
-                    },
+                    }
                     Target::Died => out.push((Destination::Death(state), rate)),
                     Target::Founded => out.push((Destination::Founded, rate)),
                 }
@@ -1039,7 +1057,28 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<OrganId, CascadeError> {
         self.ensure_chain(clone)?;
-        Ok(match self.config.organs.drain(organ) {
+        let drain = match self.config.organs.routes(organ) {
+            [only] => &only.to,
+            several => {
+                // A route weighted by its share times the chance of
+                // founding past it.
+                let chain = self.chain(clone);
+                let weighted: Vec<(&Drain, f64)> = several
+                    .iter()
+                    .map(|route| {
+                        let founding = match &route.to {
+                            Drain::Organ(next) => chain.h[next.index()],
+                            Drain::Arterial => chain.arterial_founding_total,
+                        };
+                        (&route.to, route.share * founding)
+                    })
+                    .collect();
+                let total: f64 = weighted.iter().map(|&(_, w)| w).sum();
+                let target = ctx.rng(super::ROUTING).uniform() * total;
+                pick(target, &weighted).unwrap_or(&several[0].to)
+            }
+        };
+        Ok(match drain {
             Drain::Organ(next) => *next,
             Drain::Arterial => {
                 let chain = self.chain(clone);
