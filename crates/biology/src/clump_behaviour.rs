@@ -13,7 +13,7 @@ use crate::config::ConfigError;
 pub struct ClumpBehaviour {
     /// Multiplies the death rate of every cell of a clump, in the blood
     /// and arrested in a bed, in `[0, 1]`: below 1, a clump's cells resist
-    /// anoikis (Aceto et al. 2014, `docs/references.md#clusters`, where
+    /// anoikis (Aceto et al. 2014, `docs/references.md#circulation-dormancy-kinetics`, where
     /// clusters keep their cell–cell adhesion). Default 1, a placeholder:
     /// the cells die as single cells do.
     pub death_rate_factor: f64,
