@@ -41,6 +41,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod angiogenesis;
 pub mod clones;
 pub mod config;
 pub mod model;
