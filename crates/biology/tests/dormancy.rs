@@ -99,7 +99,8 @@ fn avascular_colonies_go_extinct_as_a_critical_birth_death_process() {
     let probabilities: Vec<f64> = (colonies.iter())
         .map(|s| {
             let x = b * (day - s.founded_at.days());
-            (x / (1.0 + x)).powi(2)
+            let p = x / (1.0 + x);
+            p * p
         })
         .collect();
     let extinct = colonies.iter().filter(|s| s.extinct_at.is_some()).count();
