@@ -126,3 +126,40 @@ fn mixed_clumps_are_reported_in_check_the_summary_and_the_tables() {
     assert!(founded_by("4", "1") > 5, "some clumps hold one line");
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `clumps.death_rate_factor` outside [0, 1] is refused at its line, with
+/// what would be valid; 0 and 1 are accepted (`docs/tumour-cell-clusters.md`).
+#[test]
+fn a_clump_death_rate_factor_outside_0_to_1_is_refused_at_its_line() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let original =
+        fs::read_to_string(root.join("scenarios/validation/b16_mixed_clumps.ron")).unwrap();
+    let anchor = "    injections: [";
+    assert!(original.contains(anchor));
+    let with = |factor: &str| {
+        original.replace(
+            anchor,
+            &format!("    clumps: (death_rate_factor: {factor}),\n{anchor}"),
+        )
+    };
+    let parse = |text: &str| {
+        cascade_runner::parse::<cascade_biology::NoExtension>(text, std::path::Path::new("x.ron"))
+    };
+    for factor in ["0.0", "1.0", "0.25"] {
+        let scenario = parse(&with(factor)).unwrap();
+        let parsed: f64 = factor.parse().unwrap();
+        assert_eq!(scenario.config.clumps.death_rate_factor, parsed);
+    }
+    for factor in ["-0.5", "2.0"] {
+        let text = with(factor);
+        let error = parse(&text).unwrap_err();
+        assert_eq!(error.field, "clumps.death_rate_factor", "{error}");
+        let line = text
+            .lines()
+            .position(|l| l.contains("death_rate_factor"))
+            .unwrap()
+            + 1;
+        assert_eq!(error.position.map(|p| p.0), Some(line), "{error}");
+        assert!(error.message.contains("a factor in [0, 1]"), "{error}");
+    }
+}

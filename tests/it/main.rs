@@ -16,6 +16,7 @@ mod mechanisms;
 mod options;
 mod organs;
 mod report;
+mod routes;
 mod run;
 mod sources;
 mod store;

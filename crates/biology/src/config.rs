@@ -14,6 +14,8 @@ use crate::clones::{CloneId, GrowthRates, MutationEffect, OrganAffinity, Phenoty
 use crate::organs::{Entry, OrganId, OrganSet};
 use crate::therapy::{RegimenStart, SurgeryAt, Therapy};
 
+pub use crate::clump_behaviour::ClumpBehaviour;
+
 /// How a site's birth rate depends on its size `x` (total cells) and its
 /// carrying capacity `K`. With `b` the clone's birth rate times the soil's
 /// multipliers and `d` its death rate, the per-cell birth rate is:
@@ -243,6 +245,10 @@ pub struct CascadeConfig {
     /// grows from its founding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub angiogenic_switch: Option<AngiogenicSwitch>,
+    /// What clumps' cells do differently from single cells (default: the
+    /// same; `docs/tumour-cell-clusters.md`).
+    #[serde(default)]
+    pub clumps: ClumpBehaviour,
 }
 
 /// How the cells outside the sites (in the blood and in the organs, before
@@ -396,6 +402,7 @@ impl CascadeConfig {
             growth_steps: None,
             pool_mode: PoolMode::PerCell,
             angiogenic_switch: None,
+            clumps: ClumpBehaviour::default(),
         }
     }
 
@@ -439,6 +446,7 @@ impl CascadeConfig {
         self.validate_days_and_laws()?;
         self.validate_sizes()?;
         self.validate_angiogenic_switch()?;
+        self.clumps.validate()?;
         self.validate_therapy()
     }
 

@@ -43,6 +43,7 @@
 
 pub mod angiogenesis;
 pub mod clones;
+mod clump_behaviour;
 pub mod config;
 pub mod model;
 pub mod observables;

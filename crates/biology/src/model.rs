@@ -1225,10 +1225,12 @@ impl CascadeState {
         }
     }
 
-    /// The next bed after `organ`'s: the organ it drains to, or, from the
-    /// arterial side, one drawn by cardiac-output share.
+    /// The next bed after `organ`'s: the organ it drains to (a venous
+    /// route drawn by share when it has several), or, from the arterial
+    /// side, one drawn by cardiac-output share.
     fn downstream<U>(&self, organ: OrganId, ctx: &mut Context<'_, CascadeEvent<U>>) -> OrganId {
-        match self.config.organs.drain(organ) {
+        let organs = &self.config.organs;
+        match organs.venous_destination(organ, || ctx.rng(ROUTING).uniform()) {
             Drain::Organ(next) => *next,
             Drain::Arterial => {
                 let u = ctx.rng(ROUTING).uniform();

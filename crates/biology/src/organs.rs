@@ -82,6 +82,10 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub mod routes;
+
+pub use routes::{Route, RouteError, RouteSpec};
+
 /// An organ of an [`OrganSet`]: its index, in the order the organs were
 /// given to [`OrganSet::new`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -175,6 +179,10 @@ pub struct Organ {
     pub solitary_division_multiplier: f64,
     /// Size limit of a colony in the organ, in cells: finite and > 1.
     pub carrying_capacity: f64,
+    /// Every bed the organ's venous blood drains to, with its share, as
+    /// given ([`routes`]); empty when it all goes to
+    /// [`drains_to`](Self::drains_to).
+    pub venous_routes: Vec<Route>,
 }
 
 /// An organ as given, unvalidated, with its drain given by name: what a
@@ -211,6 +219,12 @@ pub struct OrganSpec {
     pub solitary_division_multiplier: f64,
     /// Colony size limit, in cells: finite and > 1.
     pub carrying_capacity: f64,
+    /// Every bed the organ's venous blood drains to, with its share
+    /// ([`routes`]): the shares sum to 1 and `drains_to` is one of the
+    /// beds. Empty (the default, and when absent from a serialised spec):
+    /// all of it goes to `drains_to`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub venous_routes: Vec<RouteSpec>,
 }
 
 /// The neutral multiplier, 1: the serde default of
@@ -236,6 +250,9 @@ pub struct OrganSet {
     cumulative: Vec<f64>,
     /// The last organ with a positive share.
     last_positive: OrganId,
+    /// `routes[i]`: where organ `i`'s venous blood goes, never empty (its
+    /// drain with share 1 when it has no venous routes).
+    routes: Vec<Vec<Route>>,
 }
 
 /// Tolerance on the sum of cardiac output shares.
@@ -263,7 +280,9 @@ impl OrganSet {
     /// ([`GraphError::DuplicateOrgan`]), a parameter out of range
     /// ([`GraphError::InvalidParameter`]), a drain to an unknown organ
     /// ([`GraphError::UnknownDrain`]), drains that never reach the arterial
-    /// side ([`GraphError::DrainCycle`]), no positive cardiac output share
+    /// side ([`GraphError::DrainCycle`]), invalid venous routes
+    /// ([`GraphError::Route`]) or routes that can loop
+    /// ([`GraphError::DrainCycle`]), no positive cardiac output share
     /// ([`GraphError::NoArterialDestination`]), shares whose sum is not 1
     /// within [`SHARE_SUM_TOLERANCE`] ([`GraphError::SharesDoNotSumToOne`]),
     /// a vein given twice ([`GraphError::DuplicateVein`]) or leading to an
@@ -315,6 +334,8 @@ impl OrganSet {
             drains.push(drain);
         }
         check_acyclic(&names, &drains)?;
+        let routes = routes::resolve(&organs, &names, &drains)?;
+        routes::check_acyclic(&names, &routes)?;
 
         let Some(last_positive) = organs.iter().rposition(|o| o.cardiac_output_share > 0.0) else {
             return Err(GraphError::NoArterialDestination);
@@ -354,7 +375,8 @@ impl OrganSet {
         let organs = organs
             .into_iter()
             .zip(drains)
-            .map(|(spec, drains_to)| Organ {
+            .zip(&routes)
+            .map(|((spec, drains_to), routes)| Organ {
                 name: spec.name,
                 cardiac_output_share: spec.cardiac_output_share,
                 drains_to,
@@ -368,6 +390,11 @@ impl OrganSet {
                 growth_multiplier: spec.growth_multiplier,
                 solitary_division_multiplier: spec.solitary_division_multiplier,
                 carrying_capacity: spec.carrying_capacity,
+                venous_routes: if spec.venous_routes.is_empty() {
+                    Vec::new()
+                } else {
+                    routes.clone()
+                },
             })
             .collect();
         Ok(OrganSet {
@@ -375,6 +402,7 @@ impl OrganSet {
             veins: resolved_veins,
             cumulative,
             last_positive: organ_id(last_positive),
+            routes,
         })
     }
 
@@ -601,6 +629,17 @@ impl OrganSet {
                 growth_multiplier: o.growth_multiplier,
                 solitary_division_multiplier: o.solitary_division_multiplier,
                 carrying_capacity: o.carrying_capacity,
+                venous_routes: o
+                    .venous_routes
+                    .iter()
+                    .map(|route| RouteSpec {
+                        to: match route.to {
+                            Drain::Organ(id) => DrainSpec::Organ(name(id)),
+                            Drain::Arterial => DrainSpec::Arterial,
+                        },
+                        share: route.share,
+                    })
+                    .collect(),
             })
             .collect();
         let veins = self
@@ -713,6 +752,22 @@ impl OrganSet {
     /// If `organ` is not an organ of this set.
     pub fn drain(&self, organ: OrganId) -> &Drain {
         &self.organ(organ).drains_to
+    }
+
+    /// Where `organ`'s venous blood goes: its venous routes, or its drain
+    /// with share 1 when it has none (never empty).
+    pub fn routes(&self, organ: OrganId) -> &[Route] {
+        &self.routes[organ.index()]
+    }
+
+    /// The bed a cell leaving `organ`'s bed goes to: its drain when it has
+    /// one route, without calling `uniform`; otherwise a route picked by
+    /// share with one number from `uniform`.
+    pub fn venous_destination(&self, organ: OrganId, uniform: impl FnOnce() -> f64) -> &Drain {
+        match self.routes(organ) {
+            [only] => &only.to,
+            several => routes::pick(several, uniform()),
+        }
     }
 }
 
@@ -831,6 +886,8 @@ fn default_spec(
         // Neutral: no organ of the presets has a published value.
         solitary_division_multiplier: 1.0,
         carrying_capacity,
+        // The main drainage only.
+        venous_routes: Vec::new(),
     }
 }
 
@@ -1128,6 +1185,8 @@ pub enum GraphError {
         /// The organs' names (the arterial side is valid too).
         valid: Vec<String>,
     },
+    /// An organ's venous routes are invalid ([`routes`]).
+    Route(RouteError),
 }
 
 /// Writes `, did you mean "x"?` if a valid name is close to `target`, then
@@ -1203,6 +1262,7 @@ impl fmt::Display for GraphError {
                 write!(f, "vein \"{vein}\" leads to unknown organ \"{target}\"")?;
                 write_unknown_target(f, target, valid)
             }
+            GraphError::Route(error) => error.fmt(f),
         }
     }
 }

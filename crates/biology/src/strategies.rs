@@ -205,7 +205,8 @@ pub fn scenario_strategy() -> impl Strategy<Value = Scenario> {
 ///
 /// Drawn in this order: a [`scenario_strategy`] scenario; three pairs of a
 /// clump size in 1..=6 and a number of extra cells in 0..=59; a day in
-/// [0, 3). A scenario without injections gets one at that day: 40 cells of
+/// [0, 3); a death-rate factor of clumps' cells in [0, 1]
+/// (`clumps.death_rate_factor`). A scenario without injections gets one at that day: 40 cells of
 /// `clone0` into the tail vein. Injection `i` (there are at most 2) is
 /// given as clumps of the `i`-th size and, where there are several clones,
 /// with the `i`-th number of extra cells (if above 0) of the clone after its
@@ -215,9 +216,11 @@ pub fn clump_scenario_strategy() -> impl Strategy<Value = Scenario> {
         scenario_strategy(),
         proptest::collection::vec((1u64..7, 0u64..60), 3),
         0.0..3.0f64,
+        0.0..=1.0f64,
     )
-        .prop_map(|(mut scenario, clumps, day)| {
+        .prop_map(|(mut scenario, clumps, day, death_rate_factor)| {
             let config = &mut scenario.config;
+            config.clumps.death_rate_factor = death_rate_factor;
             if config.injections.is_empty() {
                 let entry = config.organs.vein("tail_vein").unwrap().clone();
                 config.injections.push(Injection {

@@ -1028,6 +1028,20 @@ pub fn describe<X: ScenarioExtension>(scenario: &Scenario<X>) -> String {
             organ.solitary_division_multiplier,
             organ.carrying_capacity
         );
+        if !organ.venous_routes.is_empty() {
+            let routes: Vec<String> = (organ.venous_routes.iter())
+                .map(|route| {
+                    let bed = match &route.to {
+                        cascade_biology::organs::Drain::Organ(id) => {
+                            config.organs.organ(*id).name.clone()
+                        }
+                        cascade_biology::organs::Drain::Arterial => "arterial".to_string(),
+                    };
+                    format!("{bed} {}", route.share)
+                })
+                .collect();
+            let _ = writeln!(out, "    venous routes: {}", routes.join(", "));
+        }
     }
     let _ = writeln!(out, "  veins: {}", config.organs.vein_names().join(", "));
     let _ = writeln!(out, "\nclones ({}):", config.clones.len());

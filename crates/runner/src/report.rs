@@ -26,6 +26,7 @@ use crate::scenario::{Scenario, ScenarioExtension};
 use crate::schema::{self, Row, TableSchema, Value};
 use crate::store::{STORE_FILE, Store, StoreError};
 
+pub mod bars;
 pub mod data;
 pub mod figures;
 pub mod page;

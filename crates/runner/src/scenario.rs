@@ -18,7 +18,9 @@ use cascade_biology::config::{
     CascadeConfig, ConfigError, ConstantRates, FoundingClone, GrowthLaw, Injection, MAX_CELLS,
     PrimaryTumour, Shedding, default_phenotype,
 };
-use cascade_biology::organs::{DrainSpec, GraphError, OrganSet, OrganSpec, VeinSpec, nearest};
+use cascade_biology::organs::{
+    DrainSpec, GraphError, OrganSet, OrganSpec, RouteError, RouteSpec, VeinSpec, nearest,
+};
 use cascade_biology::therapy::{Drug, DrugId, Regimen, Surgery, Therapy};
 pub use cascade_biology::therapy::{RegimenStart, SurgeryAt};
 use cascade_biology::{CloneId, Extension};
@@ -164,6 +166,29 @@ pub enum DrainTo {
     Arterial,
 }
 
+/// A venous route of an organ: a bed its venous blood drains to, with the
+/// share of the blood that goes there (`docs/scenarios.md`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRoute {
+    /// The bed: an organ by name, or the arterial side.
+    pub to: DrainTo,
+    /// The share of the organ's venous blood, in [0, 1].
+    pub share: f64,
+}
+
+impl NewRoute {
+    fn specs(routes: &[NewRoute]) -> Vec<RouteSpec> {
+        routes
+            .iter()
+            .map(|route| RouteSpec {
+                to: route.to.spec(),
+                share: route.share,
+            })
+            .collect()
+    }
+}
+
 impl DrainTo {
     fn spec(&self) -> DrainSpec {
         match self {
@@ -183,6 +208,9 @@ pub struct OrganChange {
     pub organ: String,
     pub cardiac_output_share: Option<f64>,
     pub drains_to: Option<DrainTo>,
+    /// Every bed the organ's venous blood drains to, with shares summing
+    /// to 1; `drains_to` is one of them.
+    pub venous_routes: Option<Vec<NewRoute>>,
     pub arrest_probability: Option<f64>,
     pub extravasation_rate: Option<f64>,
     pub arrested_death_rate: Option<f64>,
@@ -284,6 +312,10 @@ pub struct NewOrgan {
     pub solitary_division_multiplier: f64,
     #[serde(default = "defaults::capacity")]
     pub carrying_capacity: f64,
+    /// Every bed its venous blood drains to, with shares summing to 1
+    /// (empty, the default: all of it to `drains_to`).
+    #[serde(default)]
+    pub venous_routes: Vec<NewRoute>,
 }
 
 /// A vein added to the set.
@@ -616,6 +648,10 @@ pub struct ScenarioFile<X, E> {
     /// default) or `Cohorts`.
     #[serde(default)]
     pub pools: cascade_biology::config::PoolMode,
+    /// What clumps' cells do differently from single cells
+    /// (`docs/tumour-cell-clusters.md`); by default nothing.
+    #[serde(default)]
+    pub clumps: cascade_biology::config::ClumpBehaviour,
     /// Organs and the vascular graph.
     #[serde(default)]
     pub organs: OrgansSection,
@@ -1164,6 +1200,9 @@ fn field_hint(field: &str) -> Option<&'static str> {
     }
     Some(match named(0)? {
         "drains_to" | "leads_to" => "`Organ(\"organ name\")` or `Arterial`",
+        "venous_routes" => {
+            "a list `[(to: Organ(\"organ name\"), share: 0.5), ...]` whose shares sum to 1"
+        }
         "growth_law" | "metastasis_growth_law" => "`Exponential`, `Logistic` or `Gompertz`",
         "preset" => "`Human`, `Mouse` or `Empty`",
         "mode" => {
@@ -2122,6 +2161,7 @@ fn resolve<X: ScenarioExtension>(
         growth_steps,
         pool_mode: file.pools,
         angiogenic_switch,
+        clumps: file.clumps,
     };
     file.extension.validate(&config).map_err(|e| {
         Unplaced::new(
@@ -2431,6 +2471,7 @@ fn resolve_organs(section: &OrgansSection) -> Result<OrganSet, Unplaced> {
             growth_multiplier: organ.growth_multiplier,
             solitary_division_multiplier: organ.solitary_division_multiplier,
             carrying_capacity: organ.carrying_capacity,
+            venous_routes: NewRoute::specs(&organ.venous_routes),
         });
         organ_paths.push(format!("organs.add[{i}]"));
     }
@@ -2505,6 +2546,9 @@ fn resolve_organs(section: &OrgansSection) -> Result<OrganSet, Unplaced> {
         if let Some(drain) = &change.drains_to {
             spec.drains_to = drain.spec();
         }
+        if let Some(routes) = &change.venous_routes {
+            spec.venous_routes = NewRoute::specs(routes);
+        }
         change.microenvironment().apply(spec);
     }
     let path_of_organ = |name: &str| -> String {
@@ -2566,9 +2610,19 @@ fn resolve_organs(section: &OrgansSection) -> Result<OrganSet, Unplaced> {
                     let index = specs.iter().position(|s| &s.name == name)?;
                     let base = &organ_paths[index];
                     let change = changed_by[index].map(|i| &section.change[i]);
+                    let sets_routes = change.is_some_and(|c| c.venous_routes.is_some())
+                        || (base.starts_with("organs.add")
+                            && section
+                                .add
+                                .iter()
+                                .any(|o| &o.name == name && !o.venous_routes.is_empty()));
                     let sets_drain = base.starts_with("organs.add")
                         || change.is_some_and(|c| c.drains_to.is_some());
-                    sets_drain.then(|| format!("{base}.drains_to"))
+                    if sets_routes {
+                        Some(format!("{base}.venous_routes"))
+                    } else {
+                        sets_drain.then(|| format!("{base}.drains_to"))
+                    }
                 });
                 written.unwrap_or_else(|| field_of(path_of_organ(organ), "drains_to"))
             }
@@ -2627,6 +2681,16 @@ fn resolve_organs(section: &OrgansSection) -> Result<OrganSet, Unplaced> {
                     format!("{base}.name")
                 } else {
                     base
+                }
+            }
+            GraphError::Route(route) => {
+                let base = field_of(path_of_organ(route.organ()), "venous_routes");
+                match route {
+                    RouteError::InvalidShare { route, .. } => format!("{base}[{route}].share"),
+                    RouteError::UnknownBed { route, .. }
+                    | RouteError::BedGivenTwice { route, .. } => format!("{base}[{route}].to"),
+                    RouteError::SharesDoNotSumToOne { .. }
+                    | RouteError::MainDrainageMissing { .. } => base,
                 }
             }
             GraphError::UnknownVeinTarget { vein: name, .. } => {

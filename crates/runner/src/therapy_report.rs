@@ -16,10 +16,10 @@ use std::path::{Path, PathBuf};
 use cascade_biology::NoExtension;
 use cascade_biology::therapy::DrugId;
 
+use crate::report::bars::{Bar, BarChart};
 use crate::scenario::{Scenario, load};
 use crate::summary::{Estimate, number};
 use crate::sweep::{grid, scenario_at};
-use crate::validation::svg::{Bar, BarChart};
 use crate::validation::{self, Scale, Setup, ValidationError};
 
 /// The five arms: file, strategy and drugs, in the order of the table.
@@ -313,8 +313,8 @@ impl Report {
             })
             .collect();
         BarChart {
-            title: "Cure after removing a primary of 10^5 cells".into(),
-            y_label: "cure probability (95% CI)".into(),
+            title: "Cure after removing a primary of 10⁵ cells".into(),
+            value_label: "cure probability (95% CI)".into(),
             log_scale: false,
             series: vec!["no drug".into(), "A".into(), "A and B together".into()],
             groups,
@@ -325,7 +325,7 @@ impl Report {
     fn sweep_figure(&self) -> String {
         BarChart {
             title: "Cure against the size at which the drugs start".into(),
-            y_label: "cure probability (95% CI)".into(),
+            value_label: "cure probability (95% CI)".into(),
             log_scale: false,
             series: vec![
                 "A alone".into(),

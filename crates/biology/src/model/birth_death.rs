@@ -58,7 +58,7 @@
 
 use cascade_kernel::RandomStream;
 use cascade_kernel::distributions::{
-    Distribution, Gamma, ParameterError, Poisson, sample_binomial,
+    Distribution, Gamma, Normal, ParameterError, Poisson, sample_binomial,
 };
 
 /// A clone's per-cell rates in a site, constant between two changes.
@@ -176,7 +176,7 @@ impl LinearRates {
         }
         let law = self.one_cell(t);
         let lines = sample_binomial(rng, n, survival_given_no_emission(&law))?;
-        Ok(lines + negative_binomial(lines, &law, rng)?)
+        Ok(lines.saturating_add(negative_binomial(lines, &law, rng)?))
     }
 
     /// The time, in days from now, of the clone's next emission from `n`
@@ -210,7 +210,7 @@ impl LinearRates {
         debug_assert!(n > 0);
         let law = self.one_cell(t.max(0.0));
         let lines = sample_binomial(rng, n - 1, survival_given_no_emission(&law))?;
-        Ok(lines + 1 + negative_binomial(lines + 2, &law, rng)?)
+        Ok((lines + 1).saturating_add(negative_binomial(lines + 2, &law, rng)?))
     }
 }
 
@@ -242,9 +242,29 @@ fn survival_given_no_emission(law: &OneCell) -> f64 {
     }
 }
 
+/// The largest mean drawn as a Poisson count (the kernel's sampler takes
+/// means up to 2⁵²); above it, [`poisson_count`] draws the normal
+/// approximation.
+const LARGEST_POISSON_MEAN: f64 = 4.0e15;
+
+/// A Poisson count of mean `mean`; past [`LARGEST_POISSON_MEAN`] (a clone
+/// of some 10¹⁵ cells), the nearest integer to a normal of mean `mean`
+/// and variance `mean`, whose error (the Poisson's skewness, `1/√mean`,
+/// below 2×10⁻⁸ there) is far under the count's own fluctuation. Means
+/// below the cap are drawn exactly as before, so no digest changes.
+fn poisson_count(mean: f64, rng: &mut RandomStream) -> Result<u64, ParameterError> {
+    if mean <= LARGEST_POISSON_MEAN {
+        return Ok(Poisson::new(mean)?.sample(rng));
+    }
+    let count = Normal::new(mean, libm::sqrt(mean))?.sample(rng);
+    // `as` saturates: a count past u64::MAX (a mean no configuration
+    // reaches) is held at u64::MAX rather than wrapping.
+    Ok(libm::round(count.max(0.0)) as u64)
+}
+
 /// The cells beyond one per line of `lines` surviving lines: the sum of
 /// `lines` geometric counts of failures, `P(k) = (1 − q)qᵏ`, drawn as
-/// `Poisson(Gamma(lines, q/(1 − q)))`.
+/// `Poisson(Gamma(lines, q/(1 − q)))` ([`poisson_count`] for a huge mean).
 fn negative_binomial(
     lines: u64,
     law: &OneCell,
@@ -255,7 +275,7 @@ fn negative_binomial(
     }
     let scale = law.q / law.one_minus_q;
     let mean = Gamma::new(lines as f64, scale)?.sample(rng);
-    Ok(Poisson::new(mean)?.sample(rng))
+    poisson_count(mean, rng)
 }
 
 #[cfg(test)]

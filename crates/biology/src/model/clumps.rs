@@ -27,6 +27,10 @@
 //! of its clone in the same compartment and organ (in transit or
 //! arrested), an ordinary single cell from then on.
 //!
+//! With `clumps.death_rate_factor` `f` ([`ClumpBehaviour`]), every
+//! cell's death rate above, in transit and arrested, is `f` times a single
+//! cell's (cells in a cluster resist anoikis; `docs/tumour-cell-clusters.md`).
+//!
 //! An extension acts on a clump's cells as on single cells of their clone
 //! in the clump's compartment, with `Cell::in_clump` set: its fates are
 //! each cell's (one that moves a cell takes it out of the clump, into the
@@ -51,6 +55,8 @@ use super::transitions::death_in;
 use super::{CascadeError, CascadeEvent, CascadeState, Channel, Compartment, Place, PoolKey};
 use super::{PoolFate, ROUTING, SiteKind};
 use crate::clones::CloneId;
+#[cfg(doc)]
+use crate::config::ClumpBehaviour;
 use crate::config::{Injection, PoolMode};
 use crate::organs::Entry;
 
@@ -221,6 +227,9 @@ impl CascadeState {
         let m = &self.modifiers;
         let factor = |fate, clone| self.clump_multiplier(fate, clump, clone);
         let phenotype = |clone| self.lineage.phenotype(clone);
+        // Resistance to anoikis: a clump's cells die at this share of a
+        // single cell's rate (1 by default, which leaves the rate exact).
+        let clustered = self.config.clumps.death_rate_factor;
         match clump.stage {
             ClumpStage::InTransit => {
                 let arrival = 1.0 / self.config.transit_time;
@@ -238,7 +247,7 @@ impl CascadeState {
                 for &(clone, n) in &clump.cells {
                     let death = phenotype(clone).circulation_death_rate;
                     let rate = n as f64 * death * m.circulation_death;
-                    let rate = rate * factor(PoolFate::DiedInCirculation, clone);
+                    let rate = rate * factor(PoolFate::DiedInCirculation, clone) * clustered;
                     channels.push((rate, Channel::Clump(ClumpFate::CellDied(clone))));
                 }
             }
@@ -254,7 +263,7 @@ impl CascadeState {
                 channels.push((rate, Channel::Clump(ClumpFate::Extravasated)));
                 for &(clone, n) in &clump.cells {
                     let rate = n as f64 * organ.arrested_death_rate * m.arrested_death[o];
-                    let rate = rate * factor(PoolFate::DiedInVessel, clone);
+                    let rate = rate * factor(PoolFate::DiedInVessel, clone) * clustered;
                     channels.push((rate, Channel::Clump(ClumpFate::CellDied(clone))));
                 }
             }

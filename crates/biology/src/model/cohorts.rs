@@ -485,26 +485,32 @@ fn exponential(g: &[f64], n: usize, width: usize, tau: f64) -> Vec<f64> {
             m[i * n + i] += 1.0;
         }
     };
-    // φ(A) by Horner: Y = I + A Y / k for k = K..2.
+    // φ(A) by Horner: Y = I + A Y / k for k = K..2. The products go into
+    // buffers allocated once per exponential.
     let mut y = vec![0.0; n * n];
     identity(&mut y);
+    let mut next = vec![0.0; n * n];
     for k in (2..=TAYLOR_DEGREE).rev() {
-        let mut next = multiply(&a, &y, n, n);
+        multiply_into(&a, &y, n, n, &mut next);
         for x in &mut next {
             *x /= k as f64;
         }
         identity(&mut next);
-        y = next;
+        std::mem::swap(&mut y, &mut next);
     }
-    let mut e = multiply(&a, &y, n, n);
+    let mut e = vec![0.0; n * n];
+    multiply_into(&a, &y, n, n, &mut e);
     identity(&mut e);
-    let mut f = multiply(&y, &b, n, m);
+    let mut f = vec![0.0; n * m];
+    multiply_into(&y, &b, n, m, &mut f);
+    let (mut ef, mut squared) = (vec![0.0; n * m], next);
     for _ in 0..squarings {
-        let ef = multiply(&e, &f, n, m);
-        for (x, add) in f.iter_mut().zip(ef) {
+        multiply_into(&e, &f, n, m, &mut ef);
+        for (x, add) in f.iter_mut().zip(&ef) {
             *x += add;
         }
-        e = multiply(&e, &e, n, n);
+        multiply_into(&e, &e, n, n, &mut squared);
+        std::mem::swap(&mut e, &mut squared);
     }
     let mut out = vec![0.0; n * width];
     for i in 0..n {
@@ -518,22 +524,36 @@ fn exponential(g: &[f64], n: usize, width: usize, tau: f64) -> Vec<f64> {
     out
 }
 
-/// `x` (`n` × `n`) times `y` (`n` × `m`), row-major.
-fn multiply(x: &[f64], y: &[f64], n: usize, m: usize) -> Vec<f64> {
-    let mut out = vec![0.0; n * m];
+/// `x` (`n` × `n`) times `y` (`n` × `m`), row-major, into `out` (`n` ×
+/// `m`, overwritten). Each row starts from its first nonzero term rather
+/// than from a zeroed row: `0 + p = p`, so the sums are those of a product
+/// into zeros, up to the sign of a zero (which no use of the matrices
+/// sees: entries are clamped at 0 and only positive ones kept).
+fn multiply_into(x: &[f64], y: &[f64], n: usize, m: usize, out: &mut [f64]) {
     for i in 0..n {
+        let out_row = &mut out[i * m..(i + 1) * m];
+        let mut started = false;
         for k in 0..n {
             let xik = x[i * n + k];
             if xik == 0.0 {
                 continue;
             }
             let row = &y[k * m..(k + 1) * m];
-            for (o, &ykj) in out[i * m..(i + 1) * m].iter_mut().zip(row) {
-                *o += xik * ykj;
+            if started {
+                for (o, &ykj) in out_row.iter_mut().zip(row) {
+                    *o += xik * ykj;
+                }
+            } else {
+                for (o, &ykj) in out_row.iter_mut().zip(row) {
+                    *o = xik * ykj;
+                }
+                started = true;
             }
         }
+        if !started {
+            out_row.fill(0.0);
+        }
     }
-    out
 }
 
 /// Solves `a x = b` (`n` × `n`, row-major) by Gaussian elimination with
@@ -859,10 +879,17 @@ impl CascadeState {
         let doomed_total: f64 = doomed_weights.iter().sum();
         let arterial_doomed =
             (doomed_total > 0.0).then(|| doomed_weights.iter().map(|w| w / doomed_total).collect());
+        let founding_after = |drain: &Drain| match drain {
+            Drain::Organ(next) => h[next.index()],
+            Drain::Arterial => arterial_founding_total,
+        };
         let h_after_pass = (0..organs)
-            .map(|o| match self.config.organs.drain(OrganId(o as u16)) {
-                Drain::Organ(next) => h[next.index()],
-                Drain::Arterial => arterial_founding_total,
+            .map(|o| match self.config.organs.routes(OrganId(o as u16)) {
+                [only] => founding_after(&only.to),
+                several => several
+                    .iter()
+                    .map(|route| route.share * founding_after(&route.to))
+                    .sum(),
             })
             .collect();
         // The doomed chain.
@@ -957,16 +984,27 @@ impl CascadeState {
                 };
                 match fate.transition().next {
                     Target::Pool(compartment) => out.push((to(compartment, o), rate)),
-                    Target::Downstream => match self.config.organs.drain(key.organ) {
-                        Drain::Organ(next) => out.push((to(InTransit, next.index()), rate)),
-                        Drain::Arterial => {
-                            for (d, &share) in shares.iter().enumerate() {
-                                if share > 0.0 {
-                                    out.push((to(InTransit, d), rate * share));
+                    Target::Downstream => {
+                        for route in self.config.organs.routes(key.organ) {
+                            // One route (share 1): the move as before routes.
+                            if route.share <= 0.0 {
+                                continue;
+                            }
+                            let rate = rate * route.share;
+                            match route.to {
+                                Drain::Organ(next) => {
+                                    out.push((to(InTransit, next.index()), rate));
+                                }
+                                Drain::Arterial => {
+                                    for (d, &share) in shares.iter().enumerate() {
+                                        if share > 0.0 {
+                                            out.push((to(InTransit, d), rate * share));
+                                        }
+                                    }
                                 }
                             }
                         }
-                    },
+                    }
                     Target::Died => out.push((Destination::Death(state), rate)),
                     Target::Founded => out.push((Destination::Founded, rate)),
                 }
@@ -1019,7 +1057,28 @@ impl CascadeState {
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<OrganId, CascadeError> {
         self.ensure_chain(clone)?;
-        Ok(match self.config.organs.drain(organ) {
+        let drain = match self.config.organs.routes(organ) {
+            [only] => &only.to,
+            several => {
+                // A route weighted by its share times the chance of
+                // founding past it.
+                let chain = self.chain(clone);
+                let weighted: Vec<(&Drain, f64)> = several
+                    .iter()
+                    .map(|route| {
+                        let founding = match &route.to {
+                            Drain::Organ(next) => chain.h[next.index()],
+                            Drain::Arterial => chain.arterial_founding_total,
+                        };
+                        (&route.to, route.share * founding)
+                    })
+                    .collect();
+                let total: f64 = weighted.iter().map(|&(_, w)| w).sum();
+                let target = ctx.rng(super::ROUTING).uniform() * total;
+                pick(target, &weighted).unwrap_or(&several[0].to)
+            }
+        };
+        Ok(match drain {
             Drain::Organ(next) => *next,
             Drain::Arterial => {
                 let chain = self.chain(clone);
@@ -1383,5 +1442,57 @@ impl CascadeState {
             self.book_kills(key, killed);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cascade_kernel::{Purpose, Seed};
+
+    /// The product into zeros, term by term: what `multiply_into` must
+    /// equal.
+    fn multiply_into_zeros(x: &[f64], y: &[f64], n: usize, m: usize) -> Vec<f64> {
+        let mut out = vec![0.0; n * m];
+        for i in 0..n {
+            for k in 0..n {
+                let xik = x[i * n + k];
+                if xik == 0.0 {
+                    continue;
+                }
+                for j in 0..m {
+                    out[i * m + j] += xik * y[k * m + j];
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn products_into_reused_buffers_equal_products_into_zeros() {
+        // Sparse random matrices (half the entries zero, whole zero rows),
+        // into a buffer holding the previous product's values.
+        let mut rng = Seed::new(9).stream(Purpose::new("test.multiply"));
+        let (n, m) = (13, 7);
+        let mut out = vec![f64::MAX; n * m];
+        for _ in 0..50 {
+            let mut entry = |zero_row: bool| {
+                let u = rng.uniform();
+                if zero_row || u < 0.5 {
+                    0.0
+                } else {
+                    rng.uniform() - 0.3
+                }
+            };
+            let x: Vec<f64> = (0..n * n).map(|k| entry(k / n == 3)).collect();
+            let y: Vec<f64> = (0..n * m).map(|_| entry(false)).collect();
+            multiply_into(&x, &y, n, m, &mut out);
+            let expected = multiply_into_zeros(&x, &y, n, m);
+            for (got, want) in out.iter().zip(&expected) {
+                // Equal as numbers: at most the sign of a zero differs.
+                assert!(got == want, "{got} vs {want}");
+                assert!(got.to_bits() == want.to_bits() || *want == 0.0);
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@
 //! Nothing here draws a random number or schedules an event unless the
 //! configuration asks for stepped growth.
 
-use cascade_kernel::distributions::{Distribution, Poisson};
+use cascade_kernel::distributions::{Distribution, Poisson, sample_multinomial_into};
 use cascade_kernel::{Context, Purpose, Time};
 
 use super::birth_death::{LinearRates, cell_days_through};
@@ -317,8 +317,10 @@ impl CascadeState {
     }
 
     /// Sends `count` cells of `clone` shed from a site in `organ` to where
-    /// the organ drains; from the arterial side, split among the organs by a
-    /// multinomial draw over the cardiac-output shares.
+    /// the organ drains: split among its venous routes by a multinomial
+    /// draw over their shares when it has several; from the arterial side,
+    /// split among the organs by a multinomial draw over the cardiac-output
+    /// shares.
     fn shed_count<U>(
         &mut self,
         clone: CloneId,
@@ -326,8 +328,33 @@ impl CascadeState {
         count: u64,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
+        let routes = self.config.organs.routes(organ);
+        if let [only] = routes {
+            let drain = only.to.clone();
+            return self.shed_along(clone, &drain, count, ctx);
+        }
+        let drains: Vec<Drain> = routes.iter().map(|route| route.to.clone()).collect();
+        let shares: Vec<f64> = routes.iter().map(|route| route.share).collect();
+        let mut counts = vec![0; shares.len()];
+        sample_multinomial_into(ctx.rng(STEPS), count, &shares, &mut counts)?;
+        for (drain, n) in drains.iter().zip(counts) {
+            if n > 0 {
+                self.shed_along(clone, drain, n, ctx)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends `count` cells of `clone` into the blood of `drain`.
+    fn shed_along<U>(
+        &mut self,
+        clone: CloneId,
+        drain: &Drain,
+        count: u64,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
         let in_transit = |organ| PoolKey::in_transit(clone, organ);
-        match self.config.organs.drain(organ) {
+        match drain {
             Drain::Organ(next) => {
                 let next = *next;
                 self.enter_pools(in_transit(next), count, ctx)

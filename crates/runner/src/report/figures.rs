@@ -15,17 +15,17 @@ use super::data::{Numbers, Series, Survival};
 use super::{Figure, ReportError};
 
 /// A figure's size in pixels.
-const WIDTH: u32 = 960;
-const HEIGHT: u32 = 480;
+pub(super) const WIDTH: u32 = 960;
+pub(super) const HEIGHT: u32 = 480;
 /// The width of the legend beside the plot.
-const LEGEND: u32 = 270;
+pub(super) const LEGEND: u32 = 270;
 /// The fonts: axis titles, tick labels, legends, captions, in plotters'
 /// sizes (its SVG writes a size of n / 1.24 px: 18 is 14.5 px).
 const FAMILY: &str = "sans-serif";
-const AXIS_TITLE: u32 = 21;
-const TICKS: u32 = 18;
+pub(super) const AXIS_TITLE: u32 = 21;
+pub(super) const TICKS: u32 = 18;
 const LEGEND_TEXT: u32 = 18;
-const CAPTION: u32 = 24;
+pub(super) const CAPTION: u32 = 24;
 
 /// The colours (Okabe and Ito's, told apart with any colour vision).
 const PALETTE: [RGBColor; 8] = [
@@ -38,16 +38,16 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(120, 120, 120),
     RGBColor(240, 228, 66),
 ];
-const GRID: RGBColor = RGBColor(225, 225, 225);
-const INK: RGBColor = RGBColor(30, 30, 30);
+pub(super) const GRID: RGBColor = RGBColor(225, 225, 225);
+pub(super) const INK: RGBColor = RGBColor(30, 30, 30);
 
-type Drawn = Result<(), Box<dyn std::error::Error>>;
+pub(super) type Drawn = Result<(), Box<dyn std::error::Error>>;
 /// A point in a chart's coordinates.
 type Point = (f64, f64);
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+pub(super) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
 /// The colour of the `index`-th series.
-fn colour(index: usize) -> RGBColor {
+pub(super) fn colour(index: usize) -> RGBColor {
     PALETTE[index % PALETTE.len()]
 }
 
@@ -122,11 +122,11 @@ pub fn number(x: f64) -> String {
 }
 
 /// The label of a tick of a log10 axis at `value` (a whole power).
-fn power_tick(value: f64) -> String {
+pub(super) fn power_tick(value: f64) -> String {
     format!("10{}", superscript(libm::round(value) as i32))
 }
 
-fn font(size: u32) -> TextStyle<'static> {
+pub(super) fn font(size: u32) -> TextStyle<'static> {
     (FAMILY, size).into_font().color(&INK)
 }
 
@@ -162,7 +162,7 @@ pub fn draw(figure: Figure, numbers: &Numbers) -> Result<String, ReportError> {
 
 /// What a legend's entry shows.
 #[derive(Clone, Copy)]
-enum Key {
+pub(super) enum Key {
     /// A filled box (bars, bands).
     Fill(RGBColor),
     /// A line (a series).
@@ -189,7 +189,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// Draws `entries` as a legend in `area` (beside the plot).
-fn legend(area: &Area<'_>, entries: &[(Key, String)]) -> Drawn {
+pub(super) fn legend(area: &Area<'_>, entries: &[(Key, String)]) -> Drawn {
     let line_height = 19;
     let mut y = 56;
     for (key, label) in entries {
@@ -228,13 +228,13 @@ fn legend(area: &Area<'_>, entries: &[(Key, String)]) -> Drawn {
 }
 
 /// The plot and legend areas of `root`.
-fn with_legend<'a>(root: &Area<'a>) -> (Area<'a>, Area<'a>) {
+pub(super) fn with_legend<'a>(root: &Area<'a>) -> (Area<'a>, Area<'a>) {
     root.split_horizontally(WIDTH - LEGEND)
 }
 
 /// The range of log10 of the positive `values`, widened to whole powers;
 /// `None` if none is positive.
-fn log_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+pub(super) fn log_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     let positive: Vec<f64> = values.filter(|v| *v > 0.0 && v.is_finite()).collect();
     let low = positive.iter().copied().reduce(f64::min)?;
     let high = positive.iter().copied().reduce(f64::max)?;
@@ -244,7 +244,7 @@ fn log_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
 
 /// The ticks of a log10 axis from `low` to `high` (whole numbers): one
 /// per power of ten, so plotters places them at the whole numbers.
-fn ticks(low: f64, high: f64) -> usize {
+pub(super) fn ticks(low: f64, high: f64) -> usize {
     (libm::round(high - low) as usize) + 1
 }
 

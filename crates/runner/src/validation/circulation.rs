@@ -3,11 +3,12 @@
 
 use cascade_biology::CascadeState;
 
-use super::svg::{Bar, BarChart};
 use super::{
     Expect, Experiment, Figure, Published, Role, Setup, Tolerance, Unit, ValidationError, bar,
     estimate, replicates, scenario,
 };
+use crate::report::bars::{Bar, TimeCourses};
+use crate::report::figures::number;
 
 const FILE: &str = "circulating_cells.ron";
 
@@ -108,36 +109,34 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
         }
         .simulated(ratio, FILE, s.file.seed),
     ];
-    // The decay curve: mean count per hour, with its interval.
+    // The decay curve: mean count per hour, with its interval, next to
+    // Meng's shortest and longest half-lives.
     let hours = boluses.first().map_or(0, |b| b.counts.len());
-    let groups = (0..hours)
+    let injected = boluses.first().map_or(0.0, |b| b.injected);
+    let times: Vec<f64> = (0..hours).map(|k| boluses[0].counts[k].0).collect();
+    let simulated = (0..hours)
         .map(|k| {
             let e = estimate(boluses.iter().map(|b| b.counts[k].1 as f64));
-            let t = boluses[0].counts[k].0;
-            let meng = |half: f64| boluses[0].injected * libm::exp2(-t / half);
-            (
-                format!("{t:.0} h"),
-                vec![
-                    Some(bar(&e, 1.0)),
-                    Some(Bar::value(meng(1.0))),
-                    Some(Bar::value(meng(2.4))),
-                ],
-            )
+            (times[k], bar(&e, 1.0))
         })
         .collect();
-    let chart = BarChart {
-        title: format!(
-            "Circulating cells after a bolus of {}",
-            boluses.first().map_or(0.0, |b| b.injected)
-        ),
-        y_label: "cells in the blood (log scale)".into(),
-        log_scale: true,
+    let meng = |half: f64| {
+        (times.iter())
+            .map(|&t| (t, Bar::value(injected * libm::exp2(-t / half))))
+            .collect()
+    };
+    let chart = TimeCourses {
+        title: format!("Circulating cells after a bolus of {}", number(injected)),
+        time_label: "hours after the bolus".into(),
+        value_label: "cells in the blood, log scale".into(),
         series: vec![
-            "simulated (mean, 95% CI)".into(),
-            "half-life 1 h".into(),
-            "half-life 2.4 h".into(),
+            ("simulated (mean, 95% CI)".into(), simulated),
+            ("exponential decay, half-life 1 h (Meng)".into(), meng(1.0)),
+            (
+                "exponential decay, half-life 2.4 h (Meng)".into(),
+                meng(2.4),
+            ),
         ],
-        groups,
     };
     Ok(Experiment {
         title: "Circulating cells (Butler & Gullino 1975; Meng et al. 2004)",

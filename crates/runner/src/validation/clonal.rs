@@ -5,11 +5,11 @@
 use cascade_biology::model::SiteKind;
 use cascade_biology::{CascadeState, NoExtension};
 
-use super::svg::{Bar, BarChart};
 use super::{
     Expect, Experiment, Figure, Published, Role, Setup, Tolerance, Unit, ValidationError, bar,
     estimate, replicates, scenario, share,
 };
+use crate::report::bars::{Bar, BarChart};
 use crate::scenario::Scenario;
 use crate::summary::Estimate;
 use crate::sweep::{grid, scenario_at, set};
@@ -154,20 +154,20 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
     ];
     let chart = BarChart {
         title: "Lung colonies of one marked line, after injecting a 1:1 mix".into(),
-        y_label: "share of lung colonies (95% CI)".into(),
+        value_label: "share of lung colonies (95% CI)".into(),
         log_scale: false,
         series: vec!["simulated".into(), "published".into()],
         groups: vec![
             (
-                "single cells, 5×10^4".into(),
+                "single cells, 5×10⁴".into(),
                 vec![Some(bar(&mono_single, 1.0)), None],
             ),
             (
-                "single cells, 5×10^5".into(),
+                "single cells, 5×10⁵".into(),
                 vec![Some(bar(&mono_crowded, 1.0)), None],
             ),
             (
-                "clumps of 4, 5×10^4 cells".into(),
+                "clumps of 4, 5×10⁴ cells".into(),
                 vec![Some(bar(&mono_clumps, 1.0)), Some(Bar::value(1.0))],
             ),
         ],

@@ -23,11 +23,11 @@ use cascade_kernel::distributions::{Distribution, UniformInt};
 use cascade_kernel::random::{Purpose, RandomStream};
 
 use super::stats::{chi_square_upper_tail, f_upper_tail, mean_and_variance};
-use super::svg::{Bar, BarChart};
 use super::{
     Expect, Experiment, Figure, Published, Role, Setup, Tolerance, Unit, ValidationError, bar,
     estimate, in_parallel, run_error, scenario, short,
 };
+use crate::report::bars::{Bar, BarChart};
 use crate::run::simulate;
 use crate::scenario::Scenario;
 use crate::summary::Estimate;
@@ -559,7 +559,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
     let (hc, ha) = (histogram(&all_clones), histogram(&all_aliquots));
     let distributions = BarChart {
         title: "Lung colonies per mouse: clones against aliquots of the parental line".into(),
-        y_label: "mice (% of the group)".into(),
+        value_label: "mice (% of the group)".into(),
         log_scale: false,
         series: vec![
             format!("clones ({n_clones} mice)"),
@@ -582,7 +582,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
     let rates = BarChart {
         title: "The rate at which variants arise: what the cultures did and what the counts say"
             .into(),
-        y_label: "variants per division (log scale)".into(),
+        value_label: "variants per division (log scale)".into(),
         log_scale: true,
         series: vec!["published".into(), "simulated (95% CI)".into()],
         groups: vec![

@@ -4,11 +4,11 @@
 use cascade_biology::CascadeState;
 use cascade_biology::observables::Harvest;
 
-use super::svg::{Bar, BarChart};
 use super::{
     Expect, Experiment, Figure, Published, Role, Setup, Tolerance, Unit, ValidationError, bar,
     estimate, replicates, scenario, share,
 };
+use crate::report::bars::{Bar, BarChart};
 use crate::summary::Estimate;
 
 const F1: &str = "b16f1_intravenous.ron";
@@ -187,8 +187,8 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
     };
     let injected = mean(&|a| a.injected);
     let funnel = BarChart {
-        title: "5×10^4 B16-F1 cells into the tail vein: how many are left at each step".into(),
-        y_label: "cells (log scale)".into(),
+        title: "5×10⁴ B16-F1 cells into the tail vein: how many are left at each step".into(),
+        value_label: "cells (log scale)".into(),
         log_scale: true,
         series: vec!["simulated (mean, 95% CI)".into(), "published".into()],
         groups: vec![
@@ -223,7 +223,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
     };
     let lines = BarChart {
         title: "Lung colonies per injected cell: B16-F1 and B16-F10".into(),
-        y_label: "colonies per injected cell (%)".into(),
+        value_label: "colonies per injected cell (%)".into(),
         log_scale: false,
         series: vec!["simulated (mean, 95% CI)".into(), "published".into()],
         groups: vec![

@@ -4,11 +4,11 @@
 use cascade_biology::CascadeState;
 use cascade_biology::observables::OrganHarvest;
 
-use super::svg::{Bar, BarChart};
 use super::{
     Expect, Experiment, Figure, Published, Role, Setup, Tolerance, Unit, ValidationError, bar,
     estimate, replicates, scenario, share,
 };
+use crate::report::bars::{Bar, BarChart};
 
 const FILE: &str = "b16f1_mesenteric_liver.ron";
 
@@ -194,7 +194,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
     ];
     let chart = BarChart {
         title: "B16-F1 in the mouse liver: the fate of injected cells".into(),
-        y_label: "share of injected cells (log scale)".into(),
+        value_label: "share of injected cells (log scale)".into(),
         log_scale: true,
         series: vec!["simulated (mean, 95% CI)".into(), "published".into()],
         groups: vec![

@@ -38,7 +38,6 @@ mod intravenous;
 mod liver;
 mod soil;
 mod stats;
-pub mod svg;
 
 /// How many replicates: a quick version for the default tests, the full
 /// one for the published table.
@@ -428,10 +427,12 @@ pub(crate) fn estimate(values: impl Iterator<Item = f64>) -> Estimate {
 }
 
 /// A bar for `e` times `scale`, with its interval if it has one.
-pub(crate) fn bar(e: &Estimate, scale: f64) -> svg::Bar {
+pub(crate) fn bar(e: &Estimate, scale: f64) -> crate::report::bars::Bar {
     match (e.low, e.high) {
-        (Some(l), Some(h)) => svg::Bar::with_interval(e.mean * scale, l * scale, h * scale),
-        _ => svg::Bar::value(e.mean * scale),
+        (Some(l), Some(h)) => {
+            crate::report::bars::Bar::with_interval(e.mean * scale, l * scale, h * scale)
+        }
+        _ => crate::report::bars::Bar::value(e.mean * scale),
     }
 }
 

@@ -6,11 +6,11 @@
 use cascade_biology::CascadeState;
 use cascade_biology::model::SiteKind;
 
-use super::svg::{Bar, BarChart};
 use super::{
     Expect, Experiment, Figure, Published, Role, Setup, Tolerance, Unit, ValidationError, bar,
     estimate, replicates, scenario, share,
 };
+use crate::report::bars::{Bar, BarChart};
 use crate::summary::Estimate;
 
 const GRAFTS: &str = "b16_organ_grafts.ron";
@@ -152,7 +152,7 @@ fn distribution(
 fn chart(title: &str, d: &Distribution) -> BarChart {
     BarChart {
         title: title.into(),
-        y_label: "share over the organs shown".into(),
+        value_label: "share over the organs shown".into(),
         log_scale: false,
         series: vec![
             "arriving cells (blood flow, arrest)".into(),
@@ -309,7 +309,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
     };
     let graft_chart = BarChart {
         title: "B16 in lung and kidney grafts: arrest alike, growth only in lung".into(),
-        y_label: "per mouse (log scale)".into(),
+        value_label: "per mouse (log scale)".into(),
         log_scale: true,
         series: vec!["lung graft".into(), "kidney graft".into()],
         groups: vec![

@@ -270,3 +270,40 @@ fn large_clones_keep_their_mean() {
     assert!((average - mean).abs() < 5e3, "{average} vs {mean}");
     assert!((mean / n as f64 - libm::exp(0.4 * 0.1)).abs() < 1e-5);
 }
+
+#[test]
+fn clones_of_a_quadrillion_cells_keep_the_law_of_the_process() {
+    // 10¹⁵ cells over 5 days at b = 0.7, d = 0.3: the negative binomial's
+    // Poisson mean is about 7×10¹⁵, past the kernel's Poisson sampler
+    // (2⁵²), which once stopped the run with a typed error. The count has
+    // the classical moments of the linear birth–death process (no
+    // emission): mean n·e^(rt), variance n·(b + d)/(b − d)·e^(rt)(e^(rt) − 1).
+    let rates = LinearRates {
+        birth: 0.7,
+        death: 0.3,
+        emission: 0.0,
+    };
+    let (n, t) = (1_000_000_000_000_000_u64, 5.0);
+    let growth = libm::exp(0.4 * t);
+    let mean = n as f64 * growth;
+    let variance = n as f64 * (1.0 / 0.4) * growth * (growth - 1.0);
+    let mut rng = Seed::new(6).stream(Purpose::new("test.huge"));
+    let draws: Vec<f64> = (0..400)
+        .map(|_| rates.count_without_emission(n, t, &mut rng).unwrap() as f64)
+        .collect();
+    let average = draws.iter().sum::<f64>() / draws.len() as f64;
+    let spread = draws
+        .iter()
+        .map(|x| (x - average) * (x - average))
+        .sum::<f64>()
+        / 399.0;
+    // The sd of the average is √(variance/400) ≈ 1.4×10⁷: 5 of them.
+    let tolerance = 5.0 * (variance / 400.0).sqrt();
+    assert!((average - mean).abs() < tolerance, "{average} vs {mean}");
+    // The sample variance of 400 normal-like draws has relative sd
+    // √(2/399) ≈ 7%: within 25% (3.5 sd).
+    assert!(
+        (spread / variance - 1.0).abs() < 0.25,
+        "{spread} vs {variance}"
+    );
+}
