@@ -7,6 +7,7 @@ mod broken;
 mod cli;
 mod clumps;
 mod diversity;
+mod dormancy;
 mod export;
 mod extension;
 mod fields;

@@ -9,6 +9,7 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::angiogenesis::AngiogenicSwitch;
 use crate::clones::{CloneId, GrowthRates, MutationEffect, OrganAffinity, Phenotype};
 use crate::organs::{Entry, OrganId, OrganSet};
 use crate::therapy::{RegimenStart, SurgeryAt, Therapy};
@@ -239,6 +240,11 @@ pub struct CascadeConfig {
     /// default) or as exact cohorts.
     #[serde(default)]
     pub pool_mode: PoolMode,
+    /// Micrometastatic dormancy and the angiogenic switch
+    /// ([`crate::angiogenesis`]); `None` (the default): every metastasis
+    /// grows from its founding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub angiogenic_switch: Option<AngiogenicSwitch>,
     /// What clumps' cells do differently from single cells (default: the
     /// same; `docs/tumour-cell-clusters.md`).
     #[serde(default)]
@@ -395,6 +401,7 @@ impl CascadeConfig {
             therapy: Therapy::default(),
             growth_steps: None,
             pool_mode: PoolMode::PerCell,
+            angiogenic_switch: None,
             clumps: ClumpBehaviour::default(),
         }
     }
@@ -438,8 +445,27 @@ impl CascadeConfig {
         self.validate_cells()?;
         self.validate_days_and_laws()?;
         self.validate_sizes()?;
+        self.validate_angiogenic_switch()?;
         self.clumps.validate()?;
         self.validate_therapy()
+    }
+
+    /// The angiogenic switch's fields, and the refusal of a switch with
+    /// stepped growth (which does not do it).
+    fn validate_angiogenic_switch(&self) -> Result<(), ConfigError> {
+        let Some(switch) = &self.angiogenic_switch else {
+            return Ok(());
+        };
+        if self.growth_steps.is_some() {
+            return Err(ConfigError::new(
+                "angiogenic_switch",
+                "a switch with stepped growth",
+                "no angiogenic switch, or mode: Exact (only the exact mode does \
+                 dormant avascular colonies and their switch)",
+            ));
+        }
+        let clones = self.clones.len();
+        switch.validate("angiogenic_switch", self.organs.len(), clones)
     }
 
     /// The founding clones: named, uniquely and without '.', with valid

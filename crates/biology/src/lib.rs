@@ -41,6 +41,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod angiogenesis;
 pub mod clones;
 mod clump_behaviour;
 pub mod config;

@@ -56,6 +56,7 @@ mod cohorts;
 mod declared;
 mod describe;
 pub mod diversity;
+mod dormancy;
 mod error;
 mod events;
 mod exact_steps;
@@ -262,6 +263,8 @@ enum Channel {
     /// A fate an extension declared.
     Own(FateId),
     Clump(clumps::ClumpFate),
+    /// An avascular colony's angiogenic switch.
+    Vascularised,
 }
 
 /// A fate of a single cell outside the sites, as the model gives it: the
@@ -936,11 +939,15 @@ impl CascadeState {
         } else {
             shed
         };
+        let (birth, death) = match self.avascular(site) {
+            Some(switch) => switch.avascular_rates(site.size, birth, rates.death_rate),
+            None => (birth, rates.death_rate),
+        };
         let mut rates = CloneRates {
             clone,
             cells: n,
             birth,
-            death: rates.death_rate,
+            death,
             shed,
             mutation: rates.mutation_probability,
         };
@@ -1010,6 +1017,9 @@ impl CascadeState {
             channels.push((cells * rates.death, Channel::Died(rates.clone)));
             channels.push((rates.shed, Channel::Shed(rates.clone)));
         }
+        if let Some(rate) = self.switch_rate(site) {
+            channels.push((rate, Channel::Vascularised));
+        }
         self.channels = channels;
         let size = self.places.site(id).size;
         let place = Place::Site(id);
@@ -1017,6 +1027,7 @@ impl CascadeState {
             Channel::Divided(clone) => CascadeEvent::CellDivided { site: id, clone },
             Channel::Died(clone) => CascadeEvent::CellDied { site: id, clone },
             Channel::Shed(clone) => CascadeEvent::CellShed { site: id, clone },
+            Channel::Vascularised => CascadeEvent::ColonyVascularised { site: id },
             Channel::Pool(_) | Channel::Own(_) | Channel::Clump(_) => {
                 unreachable!("sites have only site channels")
             }
@@ -1255,6 +1266,7 @@ impl CascadeState {
             extinct_at: None,
             resected_at: None,
             relapsed_at: None,
+            vascularised_at: None,
             awaiting_relapse: self.therapy.started_at.is_some(),
             growth: Growth::Events { clock: None },
             growth_law,
@@ -1440,6 +1452,7 @@ impl CascadeState {
                     self.start_regimens(crate::therapy::RegimenStart::FirstDetection, ctx)?;
                 }
             }
+            CascadeEvent::ColonyVascularised { site } => self.vascularise(site, ctx)?,
             CascadeEvent::PrimaryResected { site } => self.resect(site, ctx)?,
             CascadeEvent::SiteStepped { site } => self.step_site(site, ctx)?,
             CascadeEvent::RegimenStarted { regimen } => self.schedule_doses(regimen, ctx)?,

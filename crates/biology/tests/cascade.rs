@@ -1,13 +1,14 @@
 //! Tests of the cascade model: invariants over random small scenarios
 //! (proptest), and cases with a known answer.
 
+use cascade_biology::angiogenesis::AngiogenicSwitch;
 use cascade_biology::clones::{GrowthRates, MutationEffect, Phenotype};
 use cascade_biology::config::{
     CascadeConfig, ConstantRates, FoundingClone, GrowthLaw, GrowthSteps, Injection, MAX_CELLS,
     MAX_CLUMPED_CELLS, PrimaryTumour, default_phenotype,
 };
-use cascade_biology::model::{Cascade, ClumpId, ClumpStage, Compartment, Place, PoolKey};
-use cascade_biology::organs::{Entry, OrganSet};
+use cascade_biology::model::{Cascade, ClumpId, ClumpStage, Compartment, Place, PoolKey, SiteKind};
+use cascade_biology::organs::{Entry, OrganId, OrganSet};
 use cascade_biology::strategies::{
     Scenario, clump_scenario_strategy, scenario_strategy, therapy_scenario_strategy,
 };
@@ -58,6 +59,18 @@ fn check_invariants(sim: &Simulation<Cascade>) -> Result<(), TestCaseError> {
         prop_assert!(site.peak_size >= site.size);
         prop_assert!(site.founding_cells >= 1 && site.founding_clones >= 1);
         prop_assert!(u64::from(site.founding_clones) <= site.founding_cells);
+        // The angiogenic switch: only metastases are vascularised, after
+        // their founding; an avascular one never outgrows its limit (or
+        // its founding: a clump's cells, or the 2 of a solitary cell's
+        // division, were they more).
+        if let Some(t) = site.vascularised_at {
+            prop_assert!(site.kind == SiteKind::Metastasis && t >= site.founded_at);
+        }
+        if let Some(switch) = &state.config().angiogenic_switch {
+            let limit = switch.avascular_limit.max(site.founding_cells).max(2);
+            let avascular = site.kind == SiteKind::Metastasis && site.vascularised_at.is_none();
+            prop_assert!(!avascular || site.peak_size <= limit);
+        }
     }
     // Every clump has at least 2 cells, sorted by clone, and they add up.
     for clump in state.clumps() {
@@ -261,6 +274,29 @@ proptest! {
     /// digest.
     #[test]
     fn random_scenarios_keep_the_invariants(scenario in scenario_strategy()) {
+        let first = run_checked(&scenario)?;
+        let second = run_checked(&scenario)?;
+        prop_assert_eq!(first, second);
+    }
+
+    /// The same with an angiogenic switch (an avascular limit of 1 to 30
+    /// cells, a switch rate in [0, 3) per day, an organ's multiplier in
+    /// [0, 4)), with single cells and with clumps.
+    #[test]
+    fn random_scenarios_with_an_angiogenic_switch_keep_the_invariants(
+        scenario in prop_oneof![scenario_strategy(), clump_scenario_strategy()],
+        avascular_limit in 1u64..30,
+        switch_rate in 0.0..3.0f64,
+        organ in 0u16..4,
+        multiplier in 0.0..4.0f64,
+    ) {
+        let mut scenario = scenario;
+        scenario.config.angiogenic_switch = Some(AngiogenicSwitch {
+            avascular_limit,
+            switch_rate,
+            in_organs: vec![(OrganId(organ), multiplier)],
+            in_clones: vec![(CloneId(0), 0.5)],
+        });
         let first = run_checked(&scenario)?;
         let second = run_checked(&scenario)?;
         prop_assert_eq!(first, second);

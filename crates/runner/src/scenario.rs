@@ -700,6 +700,10 @@ pub struct ScenarioFile<X, E> {
     /// Surgery, drugs and dose schedules.
     #[serde(default)]
     pub therapy: TherapySpec,
+    /// Micrometastatic dormancy and the angiogenic switch
+    /// (`docs/dormancy.md`); none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub angiogenic_switch: Option<AngiogenicSwitchSpec>,
     /// A parameter sweep, for `cascade sweep`.
     #[serde(default)]
     pub sweep: Option<SweepSpec>,
@@ -709,6 +713,70 @@ pub struct ScenarioFile<X, E> {
     /// The extension's events at set days.
     #[serde(default = "Vec::new")]
     pub events: Vec<EventAt<E>>,
+}
+
+/// The angiogenic switch as a scenario file writes it
+/// ([`cascade_biology::angiogenesis::AngiogenicSwitch`], with organs and
+/// founding clones by name).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AngiogenicSwitchSpec {
+    /// Cells at which an avascular colony stops growing, at least 1.
+    #[serde(deserialize_with = "whole::u64")]
+    pub avascular_limit: u64,
+    /// Switches per avascular colony per day, >= 0.
+    pub switch_rate: f64,
+    /// The switch rate's multiplier per organ, by name (1 if not listed).
+    #[serde(default)]
+    pub in_organs: Vec<(String, f64)>,
+    /// The switch rate's multiplier per founding clone, by name (1 if not
+    /// listed; a mutant has its founder's).
+    #[serde(default)]
+    pub in_clones: Vec<(String, f64)>,
+}
+
+/// The model's angiogenic switch from the file's: names resolved, each
+/// listed once (the values are checked by the model's `validate`, at the
+/// same paths).
+fn resolve_angiogenic_switch(
+    spec: &AngiogenicSwitchSpec,
+    organs: &OrganSet,
+    clone_names: &[&str],
+) -> Result<cascade_biology::angiogenesis::AngiogenicSwitch, Unplaced> {
+    let organ_names = organs.names();
+    let mut in_organs = Vec::with_capacity(spec.in_organs.len());
+    for (k, (name, value)) in spec.in_organs.iter().enumerate() {
+        let path = format!("angiogenic_switch.in_organs[{k}].0");
+        let id = (organs.id(name))
+            .ok_or_else(|| unknown_name(path.clone(), "organ", name, &organ_names))?;
+        if spec.in_organs[..k].iter().any(|(n, _)| n == name) {
+            return Err(Unplaced::new(
+                path,
+                format!("organ \"{name}\" is listed twice"),
+            ));
+        }
+        in_organs.push((id, *value));
+    }
+    let mut in_clones = Vec::with_capacity(spec.in_clones.len());
+    for (k, (name, value)) in spec.in_clones.iter().enumerate() {
+        let path = format!("angiogenic_switch.in_clones[{k}].0");
+        let Some(index) = clone_names.iter().position(|n| n == name) else {
+            return Err(unknown_name(path, "founding clone", name, clone_names));
+        };
+        if spec.in_clones[..k].iter().any(|(n, _)| n == name) {
+            return Err(Unplaced::new(
+                path,
+                format!("clone \"{name}\" is listed twice"),
+            ));
+        }
+        in_clones.push((CloneId(index as u32), *value));
+    }
+    Ok(cascade_biology::angiogenesis::AngiogenicSwitch {
+        avascular_limit: spec.avascular_limit,
+        switch_rate: spec.switch_rate,
+        in_organs,
+        in_clones,
+    })
 }
 
 /// Defaults of the schema, documented in `docs/scenarios.md`.
@@ -2071,6 +2139,10 @@ fn resolve<X: ScenarioExtension>(
             })
         }
     };
+    let clone_names: Vec<&str> = file.clones.iter().map(|c| c.name.as_str()).collect();
+    let angiogenic_switch = (file.angiogenic_switch.as_ref())
+        .map(|spec| resolve_angiogenic_switch(spec, &organs, &clone_names))
+        .transpose()?;
     let config = CascadeConfig {
         organs,
         clones,
@@ -2088,6 +2160,7 @@ fn resolve<X: ScenarioExtension>(
         therapy,
         growth_steps,
         pool_mode: file.pools,
+        angiogenic_switch,
         clumps: file.clumps,
     };
     file.extension.validate(&config).map_err(|e| {

@@ -212,6 +212,13 @@ pub enum CascadeEvent<U> {
         /// The organ.
         organ: OrganId,
     },
+    /// An avascular colony was vascularised (the angiogenic switch,
+    /// [`crate::angiogenesis`]): from now on it grows as a vascular
+    /// metastasis.
+    ColonyVascularised {
+        /// The site.
+        site: SiteId,
+    },
     /// The primary tumour was removed (surgery).
     PrimaryResected {
         /// The primary.
@@ -318,7 +325,7 @@ impl<U> CascadeEvent<U> {
 
 /// The kinds ([`TraceEvent::kind`]) of the built-in events, which an
 /// extension may subscribe to ([`Declarations::subscribe`](super::Declarations::subscribe)).
-pub const BUILT_IN_KINDS: [&str; 29] = [
+pub const BUILT_IN_KINDS: [&str; 30] = [
     "CellShed",
     "CellDivided",
     "CellDied",
@@ -348,6 +355,7 @@ pub const BUILT_IN_KINDS: [&str; 29] = [
     "SiteStepped",
     "CellMetFate",
     "ClumpCellMetFate",
+    "ColonyVascularised",
 ];
 
 impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
@@ -375,6 +383,7 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
             CascadeEvent::ClumpCellDiedInCirculation { .. } => "ClumpCellDiedInCirculation",
             CascadeEvent::ClumpCellDiedInVessel { .. } => "ClumpCellDiedInVessel",
             CascadeEvent::ClumpExtravasated { .. } => "ClumpExtravasated",
+            CascadeEvent::ColonyVascularised { .. } => "ColonyVascularised",
             CascadeEvent::PrimaryResected { .. } => "PrimaryResected",
             CascadeEvent::RegimenStarted { .. } => "RegimenStarted",
             CascadeEvent::DoseGiven { .. } => "DoseGiven",
@@ -429,6 +438,7 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
             }
             CascadeEvent::MetastasisDetected { site }
             | CascadeEvent::PrimaryResected { site }
+            | CascadeEvent::ColonyVascularised { site }
             | CascadeEvent::RelapseDetected { site }
             | CascadeEvent::SiteStepped { site } => digest.write_u64(site.0.into()),
             CascadeEvent::RegimenStarted { regimen } => digest.write_u64((*regimen).into()),

@@ -73,6 +73,11 @@ pub struct Site {
     /// is a relapse.
     #[serde(default)]
     pub(super) awaiting_relapse: bool,
+    /// When it was vascularised (the angiogenic switch,
+    /// [`crate::angiogenesis`]); `None` for a site that never was, and for
+    /// every site without the switch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vascularised_at: Option<Time>,
     /// How it grows now: by single events on its clock, or by steps.
     pub(super) growth: Growth,
     pub(super) growth_law: GrowthLaw,
