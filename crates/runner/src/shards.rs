@@ -23,7 +23,7 @@ use crate::run::{ReplicateRecord, run_replicate};
 use crate::scenario::{Scenario, ScenarioExtension, load};
 use crate::schema::{Row, TABLES, TableSchema, Value, points_schema, sweep_schemas};
 use crate::store::{STORE_FILE, Store, StoreError};
-use crate::summary::{Estimate, Summary, number};
+use crate::summary::{ClinicalRelapse, Estimate, Summary, number};
 use crate::sweep::{Grid, Shard, grid, scenario_at};
 
 /// A number taken from a replicate's record.
@@ -57,27 +57,17 @@ pub(crate) fn observable(name: &str) -> Option<Observable> {
     Some(f)
 }
 
-/// The clinical relapse of a point's replicates, `points.csv`'s three
-/// `relapse_after_clear_surgery_probability` cells: the share, with
-/// Wilson's interval, of those whose surgery found no detectable
-/// metastasis that had a detection after it; empty cells when none had
-/// such a surgery.
-fn clinical_relapse(chunk: &[ReplicateRecord]) -> [Value; 3] {
-    let outcomes = chunk.iter().filter_map(|r| r.therapy.as_ref());
-    let clear: Vec<&crate::run::TherapyOutcome> =
-        outcomes.filter(|t| t.clear_at_surgery()).collect();
-    if clear.is_empty() {
-        return [Value::Null, Value::Null, Value::Null];
-    }
-    let relapsed = (clear.iter())
-        .filter(|t| t.relapse_after_clear_surgery_day.is_some())
-        .count() as u64;
-    let e = Estimate::proportion(relapsed, clear.len() as u64);
-    [
-        Value::Float(e.mean),
-        Value::float_or_null(e.low),
-        Value::float_or_null(e.high),
-    ]
+/// The clinical relapse of a point's replicates
+/// ([`ClinicalRelapse`], as `summary.json` gives it): the share of those
+/// whose surgery found no detectable metastasis that had a detection
+/// after it; `None`, `points.csv`'s cells empty, when none had such a
+/// surgery.
+fn clinical_relapse(chunk: &[ReplicateRecord]) -> Option<Estimate> {
+    let outcomes: Vec<&crate::run::TherapyOutcome> =
+        chunk.iter().filter_map(|r| r.therapy.as_ref()).collect();
+    ClinicalRelapse::of(&outcomes)
+        .filter(|c| c.clear_replicates > 0)
+        .map(|c| c.relapse_probability)
 }
 
 /// What `cascade sweep` was asked to do.
@@ -290,7 +280,10 @@ impl<X: ScenarioExtension> Plan<X> {
                     let k = chunk.iter().filter(|r| f(r)).count() as u64;
                     row.extend(estimate(Estimate::proportion(k, chunk.len() as u64)));
                 }
-                row.extend(clinical_relapse(chunk));
+                row.extend(match clinical_relapse(chunk) {
+                    Some(e) => estimate(e),
+                    None => [Value::Null, Value::Null, Value::Null],
+                });
             }
             let fates = (0..declared.fates.len()).map(|i| (true, i));
             for (fate, i) in fates.chain((0..declared.counters.len()).map(|i| (false, i))) {

@@ -279,7 +279,7 @@ pub struct ClinicalRelapse {
 impl ClinicalRelapse {
     /// The clinical relapse over `outcomes`; `None` when no outcome had a
     /// surgery.
-    fn of(outcomes: &[&TherapyOutcome]) -> Option<ClinicalRelapse> {
+    pub(crate) fn of(outcomes: &[&TherapyOutcome]) -> Option<ClinicalRelapse> {
         if outcomes.iter().all(|t| t.detectable_at_surgery.is_none()) {
             return None;
         }
