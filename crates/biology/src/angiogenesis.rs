@@ -21,7 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clones::CloneId;
-use crate::config::ConfigError;
+use crate::config::error::ConfigError;
 use crate::organs::OrganId;
 use crate::rates::MAX_RATE;
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::ConfigError;
+use crate::config::error::ConfigError;
 
 /// How clumps of circulating tumour cells behave, beyond travelling,
 /// arresting and extravasating together. The defaults keep clumps'

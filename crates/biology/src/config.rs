@@ -5,8 +5,6 @@
 //! from a scenario file; [`CascadeConfig::validate`] refuses anything the
 //! model cannot run, naming the field.
 
-use core::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::angiogenesis::AngiogenicSwitch;
@@ -15,6 +13,9 @@ use crate::organs::{Entry, OrganId, OrganSet};
 use crate::therapy::{RegimenStart, SurgeryAt, Therapy};
 
 pub use crate::clump_behaviour::ClumpBehaviour;
+pub use error::ConfigError;
+
+pub(crate) mod error;
 
 /// How a site's birth rate depends on its size `x` (total cells) and its
 /// carrying capacity `K`. With `b` the clone's birth rate times the soil's
@@ -937,43 +938,6 @@ fn check_capacity(value: f64, path: &str) -> Result<(), ConfigError> {
         ))
     }
 }
-
-/// A field of a [`CascadeConfig`] that the model cannot run.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
-    /// Where: a path such as `clones[0].phenotype.shedding_rate`.
-    pub path: String,
-    /// The value found.
-    pub value: String,
-    /// What would be valid.
-    pub expected: String,
-}
-
-impl ConfigError {
-    pub(crate) fn new(
-        path: impl Into<String>,
-        value: impl Into<String>,
-        expected: impl Into<String>,
-    ) -> Self {
-        ConfigError {
-            path: path.into(),
-            value: value.into(),
-            expected: expected.into(),
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} = {} is invalid, expected {}",
-            self.path, self.value, self.expected
-        )
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 // -- the bounds on rates and time scales (`crate::rates`) ------------------
 
