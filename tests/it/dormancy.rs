@@ -90,3 +90,78 @@ fn the_switch_is_refused_with_stepped_growth_and_at_its_wrong_fields() {
         "at least 1",
     );
 }
+
+/// `metastases.csv`'s `vascularised_day`: the day of the colony's switch
+/// (`Site::vascularised_at`), between its founding and the end (and before
+/// its extinction, if it died out); empty for a colony that never switched,
+/// and in every row without the switch.
+#[test]
+fn metastases_csv_gives_the_day_each_colony_was_vascularised() {
+    use std::fs;
+
+    use super::run::{ok, scratch};
+
+    let text = r#"Scenario(
+    stop_day: 10.0,
+    organs: (preset: Mouse),
+    clones: [(name: "B16F1")],
+    injections: [(day: 0.0, vein: "tail_vein", cells: [("B16F1", 2000)])],
+    angiogenic_switch: Some((avascular_limit: 50, switch_rate: 0.3)),
+)"#;
+    let dir = scratch("vascularised-day");
+    let rows = |text: &str, name: &str| -> Vec<Vec<String>> {
+        let file = dir.join(format!("{name}.ron"));
+        fs::write(&file, text).unwrap();
+        let out = dir.join(name);
+        let args = ["run", file.to_str().unwrap(), "--replicates", "1"];
+        ok(&[&args[..], &["--out", out.to_str().unwrap()]].concat());
+        let csv = fs::read_to_string(out.join("metastases.csv")).unwrap();
+        csv.lines()
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect()
+    };
+    let table = rows(text, "switch");
+    let column = |name: &str| {
+        table[0]
+            .iter()
+            .position(|c| c == name)
+            .unwrap_or_else(|| panic!("no column {name} in {:?}", table[0]))
+    };
+    let (founded, extinct, vascularised) = (
+        column("founded_day"),
+        column("extinct_day"),
+        column("vascularised_day"),
+    );
+    let day = |cell: &str| cell.parse::<f64>().unwrap();
+    let mut switched = 0;
+    for row in &table[1..] {
+        assert_eq!(row.len(), table[0].len(), "{row:?}");
+        if row[vascularised].is_empty() {
+            continue;
+        }
+        switched += 1;
+        let at = day(&row[vascularised]);
+        assert!(day(&row[founded]) <= at && at <= 10.0, "{row:?}");
+        if !row[extinct].is_empty() {
+            assert!(at <= day(&row[extinct]), "{row:?}");
+        }
+    }
+    let colonies = table.len() - 1;
+    assert!(switched > 10, "{switched} of {colonies} colonies switched");
+    assert!(
+        switched < colonies,
+        "{switched} of {colonies}: some never did"
+    );
+
+    let without = text.replace(
+        "    angiogenic_switch: Some((avascular_limit: 50, switch_rate: 0.3)),\n",
+        "",
+    );
+    let table = rows(&without, "plain");
+    assert!(table.len() > 10, "colonies without the switch");
+    assert!(
+        table[1..].iter().all(|row| row[vascularised].is_empty()),
+        "no day without the switch"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}

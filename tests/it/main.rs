@@ -6,6 +6,7 @@
 mod broken;
 mod cli;
 mod clumps;
+mod colonisation;
 mod diversity;
 mod dormancy;
 mod export;

@@ -21,7 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clones::CloneId;
-use crate::config::error::ConfigError;
+use crate::config::error::{ConfigError, check_non_negative};
 use crate::organs::OrganId;
 use crate::rates::MAX_RATE;
 
@@ -80,7 +80,11 @@ impl AngiogenicSwitch {
                 "at least 1 cell",
             ));
         }
-        check_rate(self.switch_rate, format!("{path}.switch_rate"))?;
+        check_non_negative(
+            self.switch_rate,
+            format!("{path}.switch_rate"),
+            "a finite rate per colony per day >= 0",
+        )?;
         for (i, &(organ, value)) in self.in_organs.iter().enumerate() {
             if organ.index() >= organs {
                 return Err(ConfigError::new(
@@ -89,7 +93,7 @@ impl AngiogenicSwitch {
                     format!("an organ of the scenario (fewer than {organs})"),
                 ));
             }
-            check_multiplier(value, format!("{path}.in_organs[{i}].1"))?;
+            check_non_negative(value, format!("{path}.in_organs[{i}].1"), MULTIPLIER)?;
         }
         for (i, &(clone, value)) in self.in_clones.iter().enumerate() {
             if clone.index() >= clones {
@@ -99,7 +103,7 @@ impl AngiogenicSwitch {
                     format!("a founding clone (fewer than {clones})"),
                 ));
             }
-            check_multiplier(value, format!("{path}.in_clones[{i}].1"))?;
+            check_non_negative(value, format!("{path}.in_clones[{i}].1"), MULTIPLIER)?;
         }
         let rate = self.switch_rate * largest(&self.in_organs) * largest(&self.in_clones);
         if rate > MAX_RATE {
@@ -116,6 +120,9 @@ impl AngiogenicSwitch {
     }
 }
 
+/// What a multiplier of the switch's rate must be.
+const MULTIPLIER: &str = "a finite multiplier >= 0";
+
 /// The largest multiplier of `list`, or 1 (that of what is not listed).
 fn largest<K>(list: &[(K, f64)]) -> f64 {
     list.iter().map(|&(_, v)| v).fold(1.0, f64::max)
@@ -125,30 +132,6 @@ fn multiplier<K: PartialEq>(list: &[(K, f64)], key: K) -> f64 {
     list.iter()
         .find(|(k, _)| *k == key)
         .map_or(1.0, |&(_, value)| value)
-}
-
-fn check_rate(value: f64, path: String) -> Result<(), ConfigError> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(())
-    } else {
-        Err(ConfigError::new(
-            path,
-            crate::rates::number(value),
-            "a rate per colony per day >= 0",
-        ))
-    }
-}
-
-fn check_multiplier(value: f64, path: String) -> Result<(), ConfigError> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(())
-    } else {
-        Err(ConfigError::new(
-            path,
-            crate::rates::number(value),
-            "a multiplier >= 0",
-        ))
-    }
 }
 
 #[cfg(test)]
@@ -204,5 +187,24 @@ mod tests {
         let mut s = switch();
         s.switch_rate = 1e7;
         assert_eq!(path(s), "angiogenic_switch.switch_rate");
+    }
+
+    /// One check (`config::error::check_non_negative`) with the field's
+    /// unit in what it expects.
+    #[test]
+    fn refusals_say_the_unit_of_their_field() {
+        let error = |s: AngiogenicSwitch| s.validate("angiogenic_switch", 2, 1).unwrap_err();
+        let mut s = switch();
+        s.switch_rate = -2.0;
+        assert_eq!(
+            error(s).to_string(),
+            "angiogenic_switch.switch_rate = -2 is invalid, expected a finite rate per colony per day >= 0"
+        );
+        let mut s = switch();
+        s.in_clones[0].1 = f64::NAN;
+        assert_eq!(
+            error(s).to_string(),
+            "angiogenic_switch.in_clones[0].1 = NaN is invalid, expected a finite multiplier >= 0"
+        );
     }
 }

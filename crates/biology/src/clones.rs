@@ -81,11 +81,25 @@ pub struct Phenotype {
     pub circulation_death_rate: f64,
     /// Per-organ affinity, indexed by [`OrganId`].
     pub affinity: Vec<OrganAffinity>,
+    /// The clone's colonisation: the multiplier of its solitary cells'
+    /// first division only, in every organ, on top of the organ's
+    /// [`solitary_division_multiplier`](crate::organs::Organ::solitary_division_multiplier);
+    /// finite and >= 0, 1 by default (and when absent from a serialised
+    /// phenotype). It sets how often the clone's solitary cells start a
+    /// colony apart from how fast its colonies grow (`docs/colonisation.md`).
+    #[serde(default = "neutral")]
+    pub solitary_division_multiplier: f64,
     /// Sensitivity to each drug, indexed by [`DrugId`]: the multiplier of
     /// the drug's logs of kill (1 fully sensitive, 0 untouched). A drug
     /// past the end of the list counts as 1.
     #[serde(default)]
     pub sensitivity: Vec<f64>,
+}
+
+/// The neutral multiplier, 1: the serde default of
+/// [`Phenotype::solitary_division_multiplier`].
+fn neutral() -> f64 {
+    1.0
 }
 
 impl Phenotype {
@@ -151,6 +165,10 @@ pub struct MutationEffect {
     pub affinity: f64,
     /// σ for the mutation probabilities.
     pub mutation_probability: f64,
+    /// σ for the solitary division multiplier (colonisation); 0 when
+    /// absent from a serialised effect.
+    #[serde(default)]
+    pub solitary_division_multiplier: f64,
 }
 
 impl MutationEffect {
@@ -162,12 +180,14 @@ impl MutationEffect {
         circulation_death_rate: 0.0,
         affinity: 0.0,
         mutation_probability: 0.0,
+        solitary_division_multiplier: 0.0,
     };
 
     /// The parent's phenotype, perturbed. Draws from `rng` in a fixed order
     /// (value-stable): birth, death, mutation for the primary, the same for
-    /// metastases, shedding, circulation death, then each organ's arrest,
-    /// extravasation and growth. A trait whose σ is 0 draws nothing.
+    /// metastases, shedding, circulation death, each organ's arrest,
+    /// extravasation and growth, then the solitary division multiplier. A
+    /// trait whose σ is 0 draws nothing.
     pub fn mutate(&self, parent: &Phenotype, rng: &mut RandomStream) -> Phenotype {
         let rates = |r: &GrowthRates, rng: &mut RandomStream| GrowthRates {
             birth_rate: r.birth_rate * factor(self.birth_rate, rng),
@@ -192,6 +212,9 @@ impl MutationEffect {
                 growth: a.growth * factor(self.affinity, rng),
             })
             .collect();
+        // Drawn last, so that an effect without it draws as before.
+        let solitary_division_multiplier =
+            parent.solitary_division_multiplier * factor(self.solitary_division_multiplier, rng);
         Phenotype {
             in_primary,
             in_metastases,
@@ -199,6 +222,7 @@ impl MutationEffect {
             shedding_rate_in_metastases,
             circulation_death_rate,
             affinity,
+            solitary_division_multiplier,
             sensitivity: parent.sensitivity.clone(),
         }
     }
@@ -326,5 +350,69 @@ impl Lineage {
             id = parent;
         }
         id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cascade_kernel::{Purpose, Seed};
+
+    fn parent() -> Phenotype {
+        let rates = GrowthRates {
+            birth_rate: 0.7,
+            death_rate: 0.3,
+            mutation_probability: 1e-3,
+        };
+        Phenotype {
+            in_primary: rates,
+            in_metastases: rates,
+            shedding_rate: 0.01,
+            shedding_rate_in_metastases: None,
+            circulation_death_rate: 10.0,
+            affinity: vec![OrganAffinity::NEUTRAL; 3],
+            solitary_division_multiplier: 2.0,
+            sensitivity: Vec::new(),
+        }
+    }
+
+    fn mutant(effect: &MutationEffect) -> Phenotype {
+        let mut rng = Seed::new(5).stream(Purpose::new("mutation"));
+        effect.mutate(&parent(), &mut rng)
+    }
+
+    /// The solitary division multiplier is inherited, and its σ, drawn
+    /// last, perturbs it alone: every other trait is what the same stream
+    /// gives without it.
+    #[test]
+    fn colonisation_is_inherited_and_perturbed_last() {
+        let others = MutationEffect {
+            birth_rate: 0.3,
+            affinity: 0.3,
+            ..MutationEffect::NONE
+        };
+        let without = mutant(&others);
+        assert_eq!(without.solitary_division_multiplier, 2.0);
+        let with = mutant(&MutationEffect {
+            solitary_division_multiplier: 0.5,
+            ..others
+        });
+        assert_ne!(with.solitary_division_multiplier, 2.0);
+        assert!(with.solitary_division_multiplier > 0.0);
+        let same = Phenotype {
+            solitary_division_multiplier: without.solitary_division_multiplier,
+            ..with
+        };
+        assert_eq!(same, without);
+    }
+
+    /// A phenotype serialised before the field existed reads as neutral.
+    #[test]
+    fn colonisation_defaults_to_one_when_absent() {
+        let json = serde_json::to_string(&parent()).unwrap();
+        let old = json.replace(",\"solitary_division_multiplier\":2.0", "");
+        assert!(!old.contains("solitary_division_multiplier"), "{old}");
+        let read: Phenotype = serde_json::from_str(&old).unwrap();
+        assert_eq!(read.solitary_division_multiplier, 1.0);
     }
 }

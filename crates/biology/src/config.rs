@@ -363,6 +363,8 @@ pub fn default_phenotype(organs: &OrganSet) -> Phenotype {
         // 9.8 per day.
         circulation_death_rate: core::f64::consts::LN_2 / (1.7 / 24.0),
         affinity: vec![OrganAffinity::NEUTRAL; organs.len()],
+        // Neutral: colonisation as the organ's alone (`docs/colonisation.md`).
+        solitary_division_multiplier: 1.0,
         sensitivity: Vec::new(),
     }
 }
@@ -885,6 +887,10 @@ fn check_phenotype(p: &Phenotype, path: &str, organ_count: usize) -> Result<(), 
         )?;
         check_rate(a.growth, &format!("{path}.affinity[{i}].growth"))?;
     }
+    check_rate(
+        p.solitary_division_multiplier,
+        &format!("{path}.solitary_division_multiplier"),
+    )?;
     Ok(())
 }
 
@@ -896,15 +902,7 @@ fn check_phenotype(p: &Phenotype, path: &str, organ_count: usize) -> Result<(), 
 ///
 /// A value that is NaN, infinite or negative.
 pub fn check_rate(value: f64, path: &str) -> Result<(), ConfigError> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(())
-    } else {
-        Err(ConfigError::new(
-            path,
-            value.to_string(),
-            "a finite number >= 0",
-        ))
-    }
+    error::check_non_negative(value, path, "a finite number >= 0")
 }
 
 fn check_probability(value: f64, path: &str) -> Result<(), ConfigError> {

@@ -798,14 +798,16 @@ impl PoolRates<'_> {
                 organ.solitary_death_rate * m.solitary_death[o] + rates.death_rate
             }
             PoolFate::EnteredDormancy => organ.dormancy_entry_rate,
-            // The solitary division multiplier last: at its default of 1
-            // the product is bit for bit the colony birth rate's.
+            // The solitary division multipliers (the organ's, then the
+            // clone's) last: at their defaults of 1 the product is bit for
+            // bit the colony birth rate's.
             PoolFate::Divided => {
                 rates.birth_rate
                     * organ.growth_multiplier
                     * affinity.growth
                     * m.growth[o]
                     * organ.solitary_division_multiplier
+                    * phenotype.solitary_division_multiplier
             }
             PoolFate::LeftDormancy => organ.dormancy_exit_rate,
             PoolFate::DormantDied => organ.dormant_death_rate,

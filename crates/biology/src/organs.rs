@@ -503,7 +503,13 @@ impl OrganSet {
             // observed bone tropism
             // (`docs/references.md#organ-distributions-in-patients`: prostate,
             // bone 90%; breast luminal A, bone 66%).
-            default_spec("skeleton", 0.075, lung(), OTHER_ARREST, BONE_GROWTH, 1e11),
+            // Solitary division multiplier (its colonisation, apart from
+            // growth): no published figure, a placeholder at 1
+            // (`BONE_SOLITARY_DIVISION_MULTIPLIER`, `docs/colonisation.md`).
+            OrganSpec {
+                solitary_division_multiplier: BONE_SOLITARY_DIVISION_MULTIPLIER,
+                ..default_spec("skeleton", 0.075, lung(), OTHER_ARREST, BONE_GROWTH, 1e11)
+            },
             // Shares: Williams & Leggett 1989.
             default_spec("skin", 0.05, lung(), OTHER_ARREST, 1.0, 1e11),
             default_spec("adipose", 0.05, lung(), OTHER_ARREST, 1.0, 1e11),
@@ -855,6 +861,15 @@ pub const KIDNEY_GROWTH: f64 = 0.1;
 /// (`docs/references.md#organ-distributions-in-patients`: prostate, bone
 /// 90%; breast luminal A, bone 66%), to be calibrated (issue 5).
 pub const BONE_GROWTH: f64 = 1.5;
+
+/// Default solitary division multiplier (colonisation, apart from growth)
+/// of the human skeleton: how often a solitary cell in bone starts a
+/// colony. No published figure gives it (the organ distributions of
+/// `docs/references.md#organ-distributions-in-patients` are what
+/// validation rows 16–17 test, so they cannot set it): a placeholder at 1,
+/// listed as one by the runner's warning of placeholder parameters
+/// (`docs/colonisation.md`, Bone's soil).
+pub const BONE_SOLITARY_DIVISION_MULTIPLIER: f64 = 1.0;
 
 // Carrying capacities (the last argument of `default_spec`) are
 // placeholders, to be calibrated (issue 5): 1 g of tissue is about 10^9

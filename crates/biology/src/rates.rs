@@ -9,7 +9,7 @@
 //! where it is made, with a bound:
 //!
 //! - every per-cell rate, after the organ's rates, the clone's affinities
-//!   and the solitary division multiplier are multiplied in, is finite and
+//!   and the solitary division multipliers are multiplied in, is finite and
 //!   at most [`MAX_RATE`] per cell per day (once per 0.0864 s of simulated
 //!   time): checked for the founding clones by
 //!   [`CascadeConfig::validate`](crate::config::CascadeConfig::validate),
@@ -82,6 +82,8 @@ pub enum RateField {
     AffinityGrowth(OrganId),
     /// `affinity[o].extravasation`.
     AffinityExtravasation(OrganId),
+    /// `solitary_division_multiplier` (the clone's colonisation).
+    SolitaryDivision,
     /// A field of organ `o`'s own (`extravasation_rate`): not the clone's,
     /// but named through it.
     Organ(OrganId, &'static str),
@@ -100,6 +102,7 @@ impl RateField {
             RateField::CirculationDeath => phenotype.circulation_death_rate,
             RateField::AffinityGrowth(o) => phenotype.affinity(o).growth,
             RateField::AffinityExtravasation(o) => phenotype.affinity(o).extravasation,
+            RateField::SolitaryDivision => phenotype.solitary_division_multiplier,
             RateField::Organ(o, field) => organ_value(organs.organ(o), field),
         }
     }
@@ -139,6 +142,7 @@ impl fmt::Display for RateField {
             RateField::AffinityExtravasation(o) => {
                 write!(f, "affinity[{}].extravasation", o.index())
             }
+            RateField::SolitaryDivision => write!(f, "solitary_division_multiplier"),
             RateField::Organ(o, field) => write!(f, "organ[{}].{field}", o.index()),
         }
     }
@@ -229,9 +233,16 @@ fn visit_rates(
         } else {
             RateField::Organ(id, "growth_multiplier")
         };
-        let solitary_growth = if growth == RateField::Organ(id, "growth_multiplier")
-            && is_allowed(metastases.birth_rate * organ.growth_multiplier * affinity.growth)
-        {
+        // A solitary cell's first division: where the colonies' births are
+        // in range, blame the clone's multiplier if it lifts the rate, else
+        // the organ's; else the colonies' births' field.
+        let births_allowed =
+            is_allowed(metastases.birth_rate * organ.growth_multiplier * affinity.growth);
+        let clone_lifts = phenotype.solitary_division_multiplier > 1.0
+            || !phenotype.solitary_division_multiplier.is_finite();
+        let solitary_growth = if births_allowed && clone_lifts {
+            RateField::SolitaryDivision
+        } else if births_allowed && growth == RateField::Organ(id, "growth_multiplier") {
             RateField::Organ(id, "solitary_division_multiplier")
         } else {
             growth
@@ -252,7 +263,9 @@ fn visit_rates(
             (
                 solitary_growth,
                 "divisions of solitary cells",
-                births * organ.solitary_division_multiplier,
+                births
+                    * organ.solitary_division_multiplier
+                    * phenotype.solitary_division_multiplier,
             ),
             (
                 solitary_death,

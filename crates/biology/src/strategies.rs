@@ -25,8 +25,9 @@ use proptest::prelude::*;
 /// mutation probability in [0, 0.05) per division; then a shedding rate in
 /// [0, 0.2) cells per cell per day, a circulation death rate in [0, 20)
 /// per circulating cell per day, and for each organ the [`OrganAffinity`]
-/// multipliers of arrest, extravasation and growth, each in [0, 2). No drug
-/// sensitivities (1 for every drug).
+/// multipliers of arrest, extravasation and growth, each in [0, 2); last,
+/// the clone's solitary division multiplier (its colonisation) in [0, 3).
+/// No drug sensitivities (1 for every drug).
 pub fn phenotype_strategy(organs: usize) -> impl Strategy<Value = Phenotype> {
     let rates = (0.0..2.0f64, 0.0..1.0f64, 0.0..0.05f64).prop_map(
         |(birth_rate, death_rate, mutation_probability)| GrowthRates {
@@ -49,9 +50,17 @@ pub fn phenotype_strategy(organs: usize) -> impl Strategy<Value = Phenotype> {
         0.0..0.2f64,
         0.0..20.0f64,
         proptest::collection::vec(affinity, organs),
+        0.0..3.0f64,
     )
         .prop_map(
-            |(in_primary, in_metastases, shedding_rate, circulation_death_rate, affinity)| {
+            |(
+                in_primary,
+                in_metastases,
+                shedding_rate,
+                circulation_death_rate,
+                affinity,
+                solitary_division_multiplier,
+            )| {
                 Phenotype {
                     in_primary,
                     in_metastases,
@@ -59,6 +68,7 @@ pub fn phenotype_strategy(organs: usize) -> impl Strategy<Value = Phenotype> {
                     shedding_rate_in_metastases: None,
                     circulation_death_rate,
                     affinity,
+                    solitary_division_multiplier,
                     sensitivity: Vec::new(),
                 }
             },
@@ -79,8 +89,16 @@ pub struct Scenario {
 /// in the order of [`OrganSet::mouse_specs`]: an arrest probability in
 /// [0, 1); extravasation, arrested-death and solitary-death rates in
 /// [0, 3) per day; dormancy entry, dormancy exit and dormant-death rates in
-/// [0, 2) per day. The drainage and the veins are the mouse's.
+/// [0, 2) per day; a solitary division multiplier (the organ's
+/// colonisation) in [0, 3); and, at even odds, venous routes
+/// ([`crate::organs::routes`]): shares `w` in [0, 1) and `v` in [0, 1), the
+/// organ's venous blood going `w` to its main drainage, `(1 − w)·v` to the
+/// skeleton (as the vertebral venous plexus does) and the rest to the
+/// arterial side. The lung (whose main drainage is the arterial side) and
+/// the skeleton get no routes, so no route makes a cycle. The main
+/// drainage and the veins are the mouse's.
 pub fn organs_strategy() -> impl Strategy<Value = OrganSet> {
+    use crate::organs::{DrainSpec, routes::RouteSpec};
     let (specs, _) = OrganSet::mouse_specs();
     let rates = (
         0.0..1.0f64,
@@ -90,12 +108,24 @@ pub fn organs_strategy() -> impl Strategy<Value = OrganSet> {
         0.0..2.0f64,
         0.0..2.0f64,
         0.0..2.0f64,
+        0.0..3.0f64,
+        proptest::option::of((0.0..1.0f64, 0.0..1.0f64)),
     );
     proptest::collection::vec(rates, specs.len()).prop_map(|draws| {
         let (mut specs, veins) = OrganSet::mouse_specs();
         for (
             spec,
-            (arrest, extravasation, arrested_death, solitary_death, entry, exit, dormant_death),
+            (
+                arrest,
+                extravasation,
+                arrested_death,
+                solitary_death,
+                entry,
+                exit,
+                dormant_death,
+                solitary_division,
+                routes,
+            ),
         ) in specs.iter_mut().zip(draws)
         {
             spec.arrest_probability = arrest;
@@ -105,8 +135,18 @@ pub fn organs_strategy() -> impl Strategy<Value = OrganSet> {
             spec.dormancy_entry_rate = entry;
             spec.dormancy_exit_rate = exit;
             spec.dormant_death_rate = dormant_death;
+            spec.solitary_division_multiplier = solitary_division;
+            let plexus = ["lung", "skeleton"].contains(&spec.name.as_str());
+            if let Some((w, v)) = routes.filter(|_| !plexus) {
+                let route = |to, share| RouteSpec { to, share };
+                spec.venous_routes = vec![
+                    route(spec.drains_to.clone(), w),
+                    route(DrainSpec::Organ("skeleton".into()), (1.0 - w) * v),
+                    route(DrainSpec::Arterial, (1.0 - w) * (1.0 - v)),
+                ];
+            }
         }
-        OrganSet::new(specs, veins).expect("rates in range")
+        OrganSet::new(specs, veins).expect("rates and routes in range")
     })
 }
 
@@ -120,7 +160,8 @@ pub fn organs_strategy() -> impl Strategy<Value = OrganSet> {
 /// the number of clones); per-cell shedding or, at even odds, a site's
 /// shedding of `0.5 · size^(2/3)` in total; any `u64` seed.
 ///
-/// Fixed: a mutation effect of 0.2 on every field, a transit time of 0.01
+/// Fixed: a mutation effect of 0.2 on every field (the solitary division
+/// multiplier's included), a transit time of 0.01
 /// days, a detection size of 30 and a macrometastasis size of 10 cells, a
 /// harvest at day 2 and observations at days 1 and 3; every other field
 /// as [`CascadeConfig::new`] leaves it.
@@ -158,6 +199,7 @@ pub fn scenario_strategy() -> impl Strategy<Value = Scenario> {
                     circulation_death_rate: 0.2,
                     affinity: 0.2,
                     mutation_probability: 0.2,
+                    solitary_division_multiplier: 0.2,
                 };
                 config.transit_time = 0.01;
                 config.detection_size = 30;

@@ -779,6 +779,8 @@ fn busy_config() -> CascadeConfig {
         circulation_death_rate: 0.1,
         affinity: 0.1,
         mutation_probability: 0.1,
+        // Drawn last, after the others: 0 keeps the pinned digests' draws.
+        solitary_division_multiplier: 0.0,
     };
     config.harvest_days = vec![5.0];
     config.observation_days = vec![2.0, 4.0, 6.0];

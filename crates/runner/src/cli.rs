@@ -1049,7 +1049,7 @@ pub fn describe<X: ScenarioExtension>(scenario: &Scenario<X>) -> String {
         let p = &clone.phenotype;
         let _ = writeln!(
             out,
-            "  {}: birth {}/d, death {}/d, mutation {} (primary); birth {}/d, death {}/d, mutation {} (metastases); shedding {}/d{}; death in circulation {}/d",
+            "  {}: birth {}/d, death {}/d, mutation {} (primary); birth {}/d, death {}/d, mutation {} (metastases); shedding {}/d{}; death in circulation {}/d{}",
             clone.name,
             p.in_primary.birth_rate,
             p.in_primary.death_rate,
@@ -1060,7 +1060,12 @@ pub fn describe<X: ScenarioExtension>(scenario: &Scenario<X>) -> String {
             p.shedding_rate,
             p.shedding_rate_in_metastases
                 .map_or_else(String::new, |rate| format!(" ({rate}/d from metastases)")),
-            p.circulation_death_rate
+            p.circulation_death_rate,
+            if p.solitary_division_multiplier == 1.0 {
+                String::new()
+            } else {
+                format!("; solitary division ×{}", p.solitary_division_multiplier)
+            }
         );
         for (organ, a) in p.affinity.iter().enumerate() {
             if *a != cascade_biology::clones::OrganAffinity::NEUTRAL {

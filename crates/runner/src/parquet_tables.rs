@@ -218,6 +218,7 @@ mod tests {
                 Value::Null,
                 Value::Null,
                 Value::Null,
+                Value::Null,
             ]
         };
         let rows = vec![row(1), row(2)];
@@ -252,7 +253,8 @@ mod tests {
             first,
             "{replicate: 0, site: 1, organ: \"lung\", founder_clone: \"a,b\", founded_day: 3.0, \
              founding_cells: 1, founding_clones: 1, cells: 10, peak_cells: 12, clones_now: 1, \
-             clones_ever: 1, detected_day: null, macroscopic_day: null, extinct_day: null}"
+             clones_ever: 1, detected_day: null, macroscopic_day: null, extinct_day: null, \
+             vascularised_day: null}"
         );
     }
 

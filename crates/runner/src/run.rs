@@ -490,6 +490,7 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
             Value::day_or_null(site.detected_at.map(Time::days)),
             Value::day_or_null(site.macroscopic_at.map(Time::days)),
             Value::day_or_null(site.extinct_at.map(Time::days)),
+            Value::day_or_null(site.vascularised_at.map(Time::days)),
         ]);
     }
 

@@ -381,6 +381,10 @@ pub struct CloneSpec {
     pub shedding_rate: Option<f64>,
     /// Deaths per circulating cell per day.
     pub circulation_death_rate: Option<f64>,
+    /// The clone's colonisation: the multiplier of its solitary cells'
+    /// first division only, in every organ, on top of the organ's
+    /// `solitary_division_multiplier` (default 1).
+    pub solitary_division_multiplier: Option<f64>,
     /// Per-organ affinities; organs not listed are neutral.
     pub affinity: Vec<AffinitySpec>,
     /// Sensitivity to named drugs (the multiplier of a drug's logs of
@@ -454,6 +458,7 @@ pub struct MutationEffectSpec {
     pub circulation_death_rate: f64,
     pub affinity: f64,
     pub mutation_probability: f64,
+    pub solitary_division_multiplier: f64,
 }
 
 /// A parameter sweep: the grid of values `cascade sweep` runs (`run`
@@ -1886,6 +1891,11 @@ fn resolve<X: ScenarioExtension>(
                     format!("{path}.circulation_death_rate"),
                 )?,
                 affinity,
+                solitary_division_multiplier: check_rate(
+                    spec.solitary_division_multiplier
+                        .unwrap_or(base.solitary_division_multiplier),
+                    format!("{path}.solitary_division_multiplier"),
+                )?,
             },
         });
     }
@@ -2092,6 +2102,10 @@ fn resolve<X: ScenarioExtension>(
         circulation_death_rate: sigma(m.circulation_death_rate, "circulation_death_rate")?,
         affinity: sigma(m.affinity, "affinity")?,
         mutation_probability: sigma(m.mutation_probability, "mutation_probability")?,
+        solitary_division_multiplier: sigma(
+            m.solitary_division_multiplier,
+            "solitary_division_multiplier",
+        )?,
     };
     if !(file.transit_time.is_finite() && file.transit_time > 0.0) {
         return Err(invalid(

@@ -481,6 +481,12 @@ pub const TABLES: [Table; 12] = [
                 "when it lost its last cell; empty if alive at the end",
             )
             .or_empty(),
+            day(
+                "vascularised_day",
+                "when it was vascularised (the angiogenic switch, `docs/dormancy.md`); empty \
+                 without the switch and for a colony that never switched",
+            )
+            .or_empty(),
         ],
         fates: false,
         counters: false,

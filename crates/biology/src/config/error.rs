@@ -40,3 +40,28 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// `value` as a rate or a multiplier: a finite number >= 0, or the error at
+/// `path` with `expected`, which says what would be valid in the field's
+/// own unit (`a finite number >= 0`, `a finite rate per colony per day >=
+/// 0`). The one check behind [`check_rate`](super::check_rate) and the
+/// angiogenic switch's rates and multipliers.
+///
+/// # Errors
+///
+/// A value that is NaN, infinite or negative.
+pub(crate) fn check_non_negative(
+    value: f64,
+    path: impl Into<String>,
+    expected: &str,
+) -> Result<(), ConfigError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            path,
+            crate::rates::number(value),
+            expected,
+        ))
+    }
+}

@@ -57,18 +57,24 @@ struct OrganParameter {
     /// Whether the preset's value is a placeholder even when it is 1 (a
     /// neutral multiplier is not).
     neutral_is_placeholder: bool,
+    /// The organs of the human preset whose neutral value is a
+    /// placeholder all the same (a 1 standing in for a value no source
+    /// gives).
+    neutral_placeholder_in_human: &'static [&'static str],
 }
 
 /// The organs' parameters whose preset values are placeholders (every
 /// microenvironment rate; the growth multipliers that are not neutral;
-/// the carrying capacities).
-const ORGAN_PARAMETERS: [OrganParameter; 9] = [
+/// the human skeleton's solitary division multiplier; the carrying
+/// capacities).
+const ORGAN_PARAMETERS: [OrganParameter; 10] = [
     OrganParameter {
         name: "arrest_probability",
         unit: "probability",
         run: |o| o.arrest_probability,
         preset: |o| o.arrest_probability,
         neutral_is_placeholder: true,
+        neutral_placeholder_in_human: &[],
     },
     OrganParameter {
         name: "extravasation_rate",
@@ -76,6 +82,7 @@ const ORGAN_PARAMETERS: [OrganParameter; 9] = [
         run: |o| o.extravasation_rate,
         preset: |o| o.extravasation_rate,
         neutral_is_placeholder: true,
+        neutral_placeholder_in_human: &[],
     },
     OrganParameter {
         name: "arrested_death_rate",
@@ -83,6 +90,7 @@ const ORGAN_PARAMETERS: [OrganParameter; 9] = [
         run: |o| o.arrested_death_rate,
         preset: |o| o.arrested_death_rate,
         neutral_is_placeholder: true,
+        neutral_placeholder_in_human: &[],
     },
     OrganParameter {
         name: "solitary_death_rate",
@@ -90,6 +98,7 @@ const ORGAN_PARAMETERS: [OrganParameter; 9] = [
         run: |o| o.solitary_death_rate,
         preset: |o| o.solitary_death_rate,
         neutral_is_placeholder: true,
+        neutral_placeholder_in_human: &[],
     },
     OrganParameter {
         name: "dormancy_entry_rate",
@@ -97,6 +106,7 @@ const ORGAN_PARAMETERS: [OrganParameter; 9] = [
         run: |o| o.dormancy_entry_rate,
         preset: |o| o.dormancy_entry_rate,
         neutral_is_placeholder: true,
+        neutral_placeholder_in_human: &[],
     },
     OrganParameter {
         name: "dormancy_exit_rate",
@@ -104,6 +114,7 @@ const ORGAN_PARAMETERS: [OrganParameter; 9] = [
         run: |o| o.dormancy_exit_rate,
         preset: |o| o.dormancy_exit_rate,
         neutral_is_placeholder: true,
+        neutral_placeholder_in_human: &[],
     },
     OrganParameter {
         name: "dormant_death_rate",
@@ -111,6 +122,7 @@ const ORGAN_PARAMETERS: [OrganParameter; 9] = [
         run: |o| o.dormant_death_rate,
         preset: |o| o.dormant_death_rate,
         neutral_is_placeholder: true,
+        neutral_placeholder_in_human: &[],
     },
     OrganParameter {
         name: "growth_multiplier",
@@ -118,6 +130,17 @@ const ORGAN_PARAMETERS: [OrganParameter; 9] = [
         run: |o| o.growth_multiplier,
         preset: |o| o.growth_multiplier,
         neutral_is_placeholder: false,
+        neutral_placeholder_in_human: &[],
+    },
+    // The human skeleton's colonisation (`BONE_SOLITARY_DIVISION_MULTIPLIER`,
+    // `docs/colonisation.md`, Bone's soil): 1 for want of a figure.
+    OrganParameter {
+        name: "solitary_division_multiplier",
+        unit: "multiplier",
+        run: |o| o.solitary_division_multiplier,
+        preset: |o| o.solitary_division_multiplier,
+        neutral_is_placeholder: false,
+        neutral_placeholder_in_human: &["skeleton"],
     },
     OrganParameter {
         name: "carrying_capacity",
@@ -125,6 +148,7 @@ const ORGAN_PARAMETERS: [OrganParameter; 9] = [
         run: |o| o.carrying_capacity,
         preset: |o| o.carrying_capacity,
         neutral_is_placeholder: true,
+        neutral_placeholder_in_human: &[],
     },
 ];
 
@@ -147,8 +171,10 @@ pub fn placeholders(config: &CascadeConfig, preset: Preset) -> Vec<Placeholder> 
                     return false;
                 };
                 let value = (parameter.preset)(spec);
-                (parameter.run)(organ) == value
-                    && (parameter.neutral_is_placeholder || value != 1.0)
+                let neutral_is_placeholder = parameter.neutral_is_placeholder
+                    || (preset == Preset::Human
+                        && (parameter.neutral_placeholder_in_human).contains(&organ.name.as_str()));
+                (parameter.run)(organ) == value && (neutral_is_placeholder || value != 1.0)
             })
             .map(|organ| organ.name.clone())
             .collect();

@@ -31,12 +31,13 @@ pub struct Axis {
 }
 
 /// A clone's traits an axis may name: `clones.<clone>.<trait>`.
-const CLONE_TRAITS: [&str; 5] = [
+const CLONE_TRAITS: [&str; 6] = [
     "birth_rate",
     "death_rate",
     "mutation_probability",
     "shedding_rate",
     "circulation_death_rate",
+    "solitary_division_multiplier",
 ];
 /// `clones.<clone>.in_metastases.<trait>`.
 const METASTASIS_TRAITS: [&str; 4] = [
@@ -48,7 +49,7 @@ const METASTASIS_TRAITS: [&str; 4] = [
 /// `clones.<clone>.affinity.<organ>.<kind>`.
 const AFFINITIES: [&str; 3] = ["arrest", "extravasation", "growth"];
 /// `organs.<organ>.<field>` and `organs.every.<field>` (without the share).
-const ORGAN_FIELDS: [&str; 10] = [
+const ORGAN_FIELDS: [&str; 11] = [
     "cardiac_output_share",
     "arrest_probability",
     "extravasation_rate",
@@ -58,16 +59,18 @@ const ORGAN_FIELDS: [&str; 10] = [
     "dormancy_exit_rate",
     "dormant_death_rate",
     "growth_multiplier",
+    "solitary_division_multiplier",
     "carrying_capacity",
 ];
 /// `mutation_effect.<field>`.
-const MUTATION_EFFECTS: [&str; 6] = [
+const MUTATION_EFFECTS: [&str; 7] = [
     "birth_rate",
     "death_rate",
     "shedding_rate",
     "circulation_death_rate",
     "affinity",
     "mutation_probability",
+    "solitary_division_multiplier",
 ];
 
 /// The parameters an axis may name in `file`, as patterns with the file's
@@ -269,6 +272,9 @@ pub fn set<X: Serialize + DeserializeOwned, E>(
                 ["mutation_probability"] => clone.mutation_probability = Some(value),
                 ["shedding_rate"] => clone.shedding_rate = Some(value),
                 ["circulation_death_rate"] => clone.circulation_death_rate = Some(value),
+                ["solitary_division_multiplier"] => {
+                    clone.solitary_division_multiplier = Some(value);
+                }
                 ["in_metastases", "birth_rate"] => clone.in_metastases.birth_rate = Some(value),
                 ["in_metastases", "death_rate"] => clone.in_metastases.death_rate = Some(value),
                 ["in_metastases", "mutation_probability"] => {
@@ -323,6 +329,7 @@ pub fn set<X: Serialize + DeserializeOwned, E>(
                 "dormancy_exit_rate" => &mut every.dormancy_exit_rate,
                 "dormant_death_rate" => &mut every.dormant_death_rate,
                 "growth_multiplier" => &mut every.growth_multiplier,
+                "solitary_division_multiplier" => &mut every.solitary_division_multiplier,
                 _ => &mut every.carrying_capacity,
             };
             *slot = Some(value);
@@ -352,6 +359,7 @@ pub fn set<X: Serialize + DeserializeOwned, E>(
                 "dormancy_exit_rate" => &mut change.dormancy_exit_rate,
                 "dormant_death_rate" => &mut change.dormant_death_rate,
                 "growth_multiplier" => &mut change.growth_multiplier,
+                "solitary_division_multiplier" => &mut change.solitary_division_multiplier,
                 _ => &mut change.carrying_capacity,
             };
             *slot = Some(value);
@@ -364,6 +372,7 @@ pub fn set<X: Serialize + DeserializeOwned, E>(
                 "shedding_rate" => &mut m.shedding_rate,
                 "circulation_death_rate" => &mut m.circulation_death_rate,
                 "affinity" => &mut m.affinity,
+                "solitary_division_multiplier" => &mut m.solitary_division_multiplier,
                 _ => &mut m.mutation_probability,
             };
             *slot = value;

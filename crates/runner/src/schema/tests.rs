@@ -172,7 +172,7 @@ fn an_extension_joins_the_tables_that_take_its_columns() {
     let header = |k: usize| schemas[k].csv_header();
     assert!(header(SUMMARY).ends_with(",clones,killed_by_nk,immunotherapy_doses"));
     assert!(header(FUNNEL).ends_with(",killed_dormant,killed_by_nk"));
-    assert_eq!(header(METASTASES).split(',').count(), 14);
+    assert_eq!(header(METASTASES).split(',').count(), 15);
     for (schema, table) in schemas.iter().zip(&TABLES) {
         assert_eq!(schema.table, table);
         assert_eq!(&schema.columns[..table.columns.len()], table.columns);
