@@ -869,7 +869,7 @@ impl CascadeState {
     }
 
     /// Bounds cohort mode's cache of chains at `bytes` (by default
-    /// [`CHAIN_CACHE_BYTES`]). A chain dropped is built again, the same bit
+    /// `CHAIN_CACHE_BYTES`, 32 MiB). A chain dropped is built again, the same bit
     /// for bit, when needed: the bound changes the speed and the memory of
     /// a run, never what it draws.
     pub fn set_chain_cache_limit(&mut self, bytes: u64) {
@@ -880,7 +880,7 @@ impl CascadeState {
     /// Walks the doomed cells of every clone that has at most `cells` of
     /// them at an update one by one, instead of splitting them by the
     /// matrix exponential of its chain (0: never; by default
-    /// [`WALK_LIMIT`] in a run with a mutation effect, 0 otherwise). Both
+    /// `WALK_LIMIT`, 64, in a run with a mutation effect, 0 otherwise). Both
     /// give each cell the exact law of its chain; they draw differently.
     pub fn set_doomed_walk_limit(&mut self, cells: u64) {
         self.cohorts.walk_limit = Some(cells);
