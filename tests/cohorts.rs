@@ -16,11 +16,17 @@
 //! Not compared: the funnel's passes, entries into dormancy and exits from
 //! it, which cohort mode counts only for the cells it follows
 //! (`docs/model.md`, Cohorts).
+//!
+//! Within cohort mode, the same test compares the doomed cells walked one
+//! by one with the same cells split by their chain's matrix exponential
+//! (`CascadeState::set_doomed_walk_limit`), and a run with a chain cache of
+//! a few chains is compared with one whose cache is unbounded (the same
+//! digest and state: the cache never changes a draw).
 
 use std::path::Path;
 
 use cascade_biology::NoExtension;
-use cascade_biology::model::SiteKind;
+use cascade_biology::model::{CascadeState, SiteKind};
 use cascade_biology::organs::OrganId;
 use cascade_runner::run::simulate;
 use cascade_runner::scenario::{Scenario, parse};
@@ -83,7 +89,40 @@ fn scenario(text: &str, pools: &str) -> Scenario<NoExtension> {
 /// The observables of one replicate, by name.
 fn observe(scenario: &Scenario<NoExtension>, r: u64) -> Vec<(&'static str, f64)> {
     let finished = simulate(scenario, scenario.file.seed, r).expect("runs");
-    let state = finished.state();
+    observe_state(finished.state(), scenario.file.stop_day)
+}
+
+/// Replicate `r` of `scenario` run to its stop day and settled, on the
+/// model itself, with `tune` applied to its state before it starts; and
+/// its trace digest.
+fn run_tuned(
+    scenario: &Scenario<NoExtension>,
+    r: u64,
+    tune: impl Fn(&mut CascadeState),
+) -> (
+    cascade_kernel::Simulation<cascade_biology::Cascade<NoExtension>>,
+    cascade_kernel::TraceDigest,
+) {
+    use cascade_kernel::{RunLimits, Seed, Time, TraceDigest};
+    let seed = Seed::new(scenario.file.seed).with_replicate(r);
+    let mut sim = cascade_biology::simulation(scenario.config.clone(), NoExtension, seed)
+        .expect("a valid scenario");
+    tune(sim.model_mut().state_mut());
+    let mut digest = TraceDigest::new();
+    let horizon = Time::new(scenario.file.stop_day).expect("a day");
+    sim.run(RunLimits::until(horizon), &mut digest)
+        .expect("runs");
+    let (model, mut ctx) = sim.model_and_context();
+    model.settle(&mut ctx).expect("settles");
+    sim.model()
+        .state()
+        .check_conservation()
+        .expect("cells conserved");
+    (sim, digest)
+}
+
+/// The observables of a finished replicate's state, by name.
+fn observe_state(state: &CascadeState, stop_day: f64) -> Vec<(&'static str, f64)> {
     let f = state.funnel().total();
     let lung = state
         .config()
@@ -137,9 +176,7 @@ fn observe(scenario: &Scenario<NoExtension>, r: u64) -> Vec<(&'static str, f64)>
         ("cells shed", f.shed as f64),
         (
             "first detection day (stop day + 1 if none)",
-            state
-                .first_detection()
-                .map_or(scenario.file.stop_day + 1.0, |t| t.days()),
+            state.first_detection().map_or(stop_day + 1.0, |t| t.days()),
         ),
         ("all dead", if alive == 0 { 1.0 } else { 0.0 }),
     ];
@@ -181,6 +218,17 @@ fn compare(text: &str, skip: &[&str]) {
     let cohorts = scenario(text, "Cohorts");
     let a: Vec<_> = (0..replicates()).map(|r| observe(&per_cell, r)).collect();
     let b: Vec<_> = (0..replicates()).map(|r| observe(&cohorts, r)).collect();
+    compare_observed(&a, &b, skip, ("per cell", "cohorts"));
+}
+
+/// Two-sample KS (Bonferroni over the observables that vary, α = 0.01
+/// for the family) of every observable of `a` against `b`.
+fn compare_observed(
+    a: &[Vec<(&'static str, f64)>],
+    b: &[Vec<(&'static str, f64)>],
+    skip: &[&str],
+    labels: (&str, &str),
+) {
     let names: Vec<&str> = a[0]
         .iter()
         .map(|(n, _)| *n)
@@ -194,7 +242,7 @@ fn compare(text: &str, skip: &[&str]) {
     let varying: Vec<&str> = names
         .into_iter()
         .filter(|name| {
-            let (x, y) = (column(&a, name), column(&b, name));
+            let (x, y) = (column(a, name), column(b, name));
             x.iter().chain(&y).any(|v| *v != x[0])
         })
         .collect();
@@ -204,9 +252,108 @@ fn compare(text: &str, skip: &[&str]) {
     let c = (-libm::log(0.01 / (2.0 * k)) / 2.0).sqrt();
     let critical = c * ((n + m) / (n * m)).sqrt();
     for name in varying {
-        let (x, y) = (column(&a, name), column(&b, name));
-        assert_same_distribution(name, &x, &y, critical, ("per cell", "cohorts"));
+        let (x, y) = (column(a, name), column(b, name));
+        assert_same_distribution(name, &x, &y, critical, labels);
     }
+}
+
+/// A heterogeneous growing primary in cohort mode: mutants with shedding
+/// and affinities of their own (so chains of their own), most with few
+/// doomed cells, the founder with many. Observed twice a day, so that the
+/// doomed counts (the stragglers walked at one observation) are brought
+/// up to date at the next by the walk or the matrix: without the
+/// observations only stragglers would ever move, walked either way.
+fn heterogeneous_growing() -> Scenario<NoExtension> {
+    let text = GROWING
+        .replacen(
+            "mutation_probability: 1e-4",
+            "mutation_probability: 2e-3",
+            1,
+        )
+        .replacen("seed: 22", "seed: 25", 1)
+        .replacen(
+            "macrometastasis_size: 20,",
+            "macrometastasis_size: 20,\n    observe_every: 0.5,\n    mutation_effect: (shedding_rate: 0.5, affinity: 0.3),",
+            1,
+        );
+    assert!(text.contains("mutation_effect") && text.contains("2e-3"));
+    scenario(&text, "Cohorts")
+}
+
+/// The doomed cells walked one by one (every clone, whatever its count)
+/// against the same cells split by the matrix exponential of their chain
+/// (none walked): the same distributions of every observable, by the
+/// family's KS test at α = 0.01 (120 replicates per way by default, 1,000
+/// with `CASCADE_COHORTS=full`). Both on the injection (one clone, many
+/// doomed cells, a harvest and a dose) and on the heterogeneous primary.
+#[test]
+fn walking_the_doomed_cells_gives_the_law_of_the_matrix_exponential() {
+    for (name, scenario, skip) in [
+        (
+            "injection",
+            scenario(INJECTED, "Cohorts"),
+            &["all dead"][..],
+        ),
+        (
+            "heterogeneous primary",
+            heterogeneous_growing(),
+            &["all dead", "killed"][..],
+        ),
+    ] {
+        let observed = |limit: u64| -> Vec<_> {
+            (0..replicates())
+                .map(|r| {
+                    let (sim, _) = run_tuned(&scenario, r, |s| s.set_doomed_walk_limit(limit));
+                    observe_state(sim.model().state(), scenario.file.stop_day)
+                })
+                .collect()
+        };
+        let (walked, split) = (observed(u64::MAX), observed(0));
+        eprintln!("{name}: {} replicates each way", walked.len());
+        // The two ways draw differently: a test of two identical samples
+        // would pass whatever the walk did.
+        assert!(walked != split, "{name}: the walk changed nothing");
+        compare_observed(&walked, &split, skip, ("walked", "matrix"));
+    }
+}
+
+/// The heterogeneous primary with a chain cache that holds one chain (a
+/// bound of one byte: every other chain is dropped as soon as another is
+/// used) against an unbounded one, with the doomed cells walked where few
+/// (the default) and with every clone's cells split by its matrix
+/// exponential (so matrices are dropped and computed again): the same
+/// digest and state (the cache changes the speed, never a draw), and the
+/// small cache did drop chains.
+#[test]
+fn a_small_chain_cache_gives_the_results_of_an_unbounded_one() {
+    let scenario = heterogeneous_growing();
+    let mut dropped = false;
+    for walk in [None, Some(0)] {
+        for r in 0..3 {
+            let tuned = |limit: u64| {
+                run_tuned(&scenario, r, move |s: &mut CascadeState| {
+                    s.set_chain_cache_limit(limit);
+                    if let Some(walk) = walk {
+                        s.set_doomed_walk_limit(walk);
+                    }
+                })
+            };
+            let ((small, small_digest), (whole, whole_digest)) = (tuned(1), tuned(u64::MAX));
+            assert_eq!(small_digest, whole_digest, "replicate {r}, walk {walk:?}");
+            let (small, whole) = (small.model().state(), whole.model().state());
+            // Through serde, as the checkpoint tests compare (scratch space
+            // left out).
+            let text = |s: &CascadeState| serde_json::to_string(s).expect("serialises");
+            assert!(
+                text(small) == text(whole),
+                "replicate {r}, walk {walk:?}: the states differ"
+            );
+            let chains = |s: &CascadeState| s.memory_use(0).chains.count;
+            assert!(chains(small) <= 1, "{} chains kept", chains(small));
+            dropped |= chains(small) < chains(whole);
+        }
+    }
+    assert!(dropped, "the small cache never dropped a chain");
 }
 
 #[test]

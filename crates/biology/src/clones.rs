@@ -4,7 +4,10 @@
 //! founding ones has a parent: it arose when a cell of the parent divided
 //! and one daughter mutated. Its phenotype is the parent's, perturbed by the
 //! scenario's [`MutationEffect`]. Clones are never removed, so the lineage
-//! tree is complete at the end of a run.
+//! tree is complete at the end of a run; a mutant whose cells have all
+//! died keeps only its lineage entry (its parent, number, birth day and
+//! mutants: [`TumourClone`], 40 bytes), its phenotype forgotten
+//! ([`Lineage::forget_phenotype`]): no cell of it can ever be born again.
 
 use cascade_kernel::distributions::{Distribution, LogNormal};
 use cascade_kernel::{RandomStream, Time};
@@ -130,6 +133,8 @@ impl Phenotype {
 
 /// A clone: where it came from and what its cells do. Its name is not
 /// kept but made from the lineage when asked for ([`Lineage::name`]).
+/// Its phenotype is held behind a pointer, so that a clone that died out
+/// costs its entry alone once the phenotype is forgotten.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TumourClone {
     /// Its index.
@@ -141,10 +146,19 @@ pub struct TumourClone {
     pub parent: Option<CloneId>,
     /// When it arose (time zero for founding clones).
     pub born_at: Time,
-    /// What its cells do.
-    pub phenotype: Phenotype,
     /// Mutants it has given rise to so far.
     pub mutants: u32,
+    /// What its cells do; `None` once the clone has died out and its
+    /// phenotype was forgotten ([`Lineage::forget_phenotype`]).
+    phenotype: Option<Box<Phenotype>>,
+}
+
+impl TumourClone {
+    /// What its cells do, unless the clone died out and its phenotype was
+    /// forgotten.
+    pub fn phenotype(&self) -> Option<&Phenotype> {
+        self.phenotype.as_deref()
+    }
 }
 
 /// How a mutant's phenotype differs from its parent's: each trait is
@@ -243,6 +257,9 @@ pub struct Lineage {
     clones: Vec<TumourClone>,
     /// The founding clones' names, by index.
     founders: Vec<String>,
+    /// Clones whose phenotype was forgotten.
+    #[serde(default)]
+    forgotten: usize,
 }
 
 impl Lineage {
@@ -257,8 +274,8 @@ impl Lineage {
                     number: 0,
                     parent: None,
                     born_at: Time::ZERO,
-                    phenotype,
                     mutants: 0,
+                    phenotype: Some(Box::new(phenotype)),
                 };
                 (name, clone)
             })
@@ -266,6 +283,7 @@ impl Lineage {
         Lineage {
             clones,
             founders: names,
+            forgotten: 0,
         }
     }
 
@@ -291,9 +309,37 @@ impl Lineage {
         &self.clones[id.index()]
     }
 
-    /// The phenotype of `id`.
+    /// The phenotype of `id`, a clone that has living cells (or has not
+    /// been checked for them since it last had some).
+    ///
+    /// # Panics
+    ///
+    /// If its phenotype was forgotten: only a clone with no living cell
+    /// left loses it, and nothing asks for the phenotype of such a clone.
     pub fn phenotype(&self, id: CloneId) -> &Phenotype {
-        &self.clones[id.index()].phenotype
+        self.clones[id.index()]
+            .phenotype
+            .as_deref()
+            .expect("a clone with living cells keeps its phenotype")
+    }
+
+    /// Forgets the phenotype of `id`, a mutant whose cells have all died
+    /// (its caller checks that: a mutant's cells are born only of its own,
+    /// so it can never have cells again). A founding clone keeps it (an
+    /// injection can bring new cells of it). Whether it was forgotten now.
+    pub fn forget_phenotype(&mut self, id: CloneId) -> bool {
+        let clone = &mut self.clones[id.index()];
+        if clone.parent.is_none() || clone.phenotype.is_none() {
+            return false;
+        }
+        clone.phenotype = None;
+        self.forgotten += 1;
+        true
+    }
+
+    /// How many clones have had their phenotype forgotten.
+    pub fn forgotten(&self) -> usize {
+        self.forgotten
     }
 
     /// How many clones there are.
@@ -338,8 +384,8 @@ impl Lineage {
             number,
             parent: Some(parent),
             born_at: now,
-            phenotype,
             mutants: 0,
+            phenotype: Some(Box::new(phenotype)),
         });
         id
     }
@@ -356,6 +402,7 @@ impl Lineage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observables::Ledger;
     use cascade_kernel::{Purpose, Seed};
 
     fn parent() -> Phenotype {
@@ -414,5 +461,55 @@ mod tests {
         assert!(!old.contains("solitary_division_multiplier"), "{old}");
         let read: Phenotype = serde_json::from_str(&old).unwrap();
         assert_eq!(read.solitary_division_multiplier, 1.0);
+    }
+
+    fn phenotype(organs: usize) -> Phenotype {
+        let rates = GrowthRates {
+            birth_rate: 1.0,
+            death_rate: 0.5,
+            mutation_probability: 0.01,
+        };
+        Phenotype {
+            in_primary: rates,
+            in_metastases: rates,
+            shedding_rate: 0.1,
+            shedding_rate_in_metastases: None,
+            circulation_death_rate: 1.0,
+            affinity: vec![OrganAffinity::NEUTRAL; organs],
+            solitary_division_multiplier: 1.0,
+            sensitivity: Vec::new(),
+        }
+    }
+
+    /// What a clone that died out costs: its lineage entry and its ledger
+    /// (the rows of `clones.csv`), tens of bytes whatever the organs;
+    /// against what its phenotype cost while it had cells.
+    #[test]
+    fn a_dead_clone_costs_its_entry_and_ledger() {
+        let entry = core::mem::size_of::<TumourClone>();
+        let ledger = core::mem::size_of::<Ledger>();
+        assert_eq!(entry, 40, "lineage entry");
+        assert_eq!(ledger, 40);
+        // Human organs: 13.
+        let organs = 13;
+        let kept =
+            core::mem::size_of::<Phenotype>() + organs * core::mem::size_of::<OrganAffinity>();
+        assert!(kept >= 400, "a phenotype with 13 organs, {kept} B");
+
+        let mut lineage = Lineage::new(vec![("T".to_string(), phenotype(organs))]);
+        let mutant = lineage.add_mutant(CloneId(0), Time::new(1.0).unwrap(), phenotype(organs));
+        let grandchild = lineage.add_mutant(mutant, Time::new(2.0).unwrap(), phenotype(organs));
+        // A founding clone keeps its phenotype (injections bring cells).
+        assert!(!lineage.forget_phenotype(CloneId(0)));
+        assert!(lineage.forget_phenotype(mutant));
+        assert!(!lineage.forget_phenotype(mutant), "forgotten once");
+        assert_eq!(lineage.forgotten(), 1);
+        // The lineage stays whole: names, parents, birth days.
+        assert_eq!(lineage.name(grandchild), "T.1.1");
+        assert_eq!(lineage.clone_of(grandchild).parent, Some(mutant));
+        assert_eq!(lineage.clone_of(mutant).born_at.days(), 1.0);
+        assert!(lineage.clone_of(mutant).phenotype().is_none());
+        assert!(lineage.clone_of(grandchild).phenotype().is_some());
+        assert_eq!(lineage.by_name("T.1.1"), Some(grandchild));
     }
 }

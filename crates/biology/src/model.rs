@@ -1444,6 +1444,7 @@ impl CascadeState {
                 let share = self.config.clone_share_observed;
                 let sample = diversity::composition(day, self.places.sites(), share);
                 self.records.observe(Observation::Composition(sample));
+                self.forget_dead_clones();
             }
             CascadeEvent::MetastasisDetected { site } => {
                 let s = self.places.site(site);

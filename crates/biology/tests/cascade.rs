@@ -43,13 +43,33 @@ fn check_invariants(sim: &Simulation<Cascade>) -> Result<(), TestCaseError> {
     if let Err(message) = state.check_conservation() {
         return Err(TestCaseError::fail(message));
     }
-    // Lineage: every parent exists and was born no later than its child.
-    for clone in state.lineage().iter() {
+    // Lineage: every parent exists and was born no later than its child,
+    // the child's number is one of its parent's mutants, every clone leads
+    // back to a founding clone, and a clone whose phenotype was forgotten
+    // is a mutant with no living cell.
+    let lineage = state.lineage();
+    let alive = state.alive_by_clone();
+    let founders = state.config().clones.len();
+    prop_assert!(lineage.len() >= founders);
+    for clone in lineage.iter() {
+        prop_assert_eq!(clone.id.index() < founders, clone.parent.is_none());
         if let Some(parent) = clone.parent {
             prop_assert!(parent < clone.id);
-            prop_assert!(state.lineage().clone_of(parent).born_at <= clone.born_at);
+            let parent = lineage.clone_of(parent);
+            prop_assert!(parent.born_at <= clone.born_at);
+            prop_assert!(clone.number >= 1 && clone.number <= parent.mutants);
         }
         prop_assert!(clone.born_at <= sim.now());
+        prop_assert!(lineage.founder_of(clone.id).index() < founders);
+        if clone.phenotype().is_none() {
+            prop_assert!(clone.parent.is_some());
+            prop_assert_eq!(alive[clone.id.index()], 0);
+        }
+    }
+    if lineage.len() <= 200 {
+        for clone in lineage.iter() {
+            prop_assert_eq!(lineage.by_name(&lineage.name(clone.id)), Some(clone.id));
+        }
     }
     // Every metastasis's founder existed when it was founded; sizes add up.
     for site in state.sites() {
@@ -866,6 +886,53 @@ fn checkpoint_and_restore_continue_the_same_trajectory_in_exact_steps() {
     let first = RunLimits::until(horizon).with_max_events(150);
     let digest = check_checkpoint(config, 8, horizon, first);
     assert!(digest.events() > 300, "a busy run: {}", digest.events());
+}
+
+/// Mutants that died out keep their lineage entry and ledger but not their
+/// phenotype (forgotten at the observations), in per-cell mode and in
+/// cohort mode with steps (the busy scenario with ten times its mutation
+/// probabilities, four seeds each): the lineage stays whole, cells are
+/// conserved, and the estimate counts every clone.
+#[test]
+fn mutants_that_died_out_keep_only_their_lineage_entry() {
+    for cohorts in [false, true] {
+        let mut forgotten_in_all = 0;
+        for seed in 1..=4 {
+            let mut config = busy_config();
+            config.clones[0].phenotype.in_primary.mutation_probability = 0.02;
+            config.clones[0]
+                .phenotype
+                .in_metastases
+                .mutation_probability = 0.1;
+            if cohorts {
+                config.pool_mode = cascade_biology::config::PoolMode::Cohorts;
+                config.growth_steps = Some(growth_steps(0.05, 40, 2));
+            }
+            let mut sim = simulation(config, NoExtension, Seed::new(seed)).unwrap();
+            sim.run(RunLimits::until(Time::new(8.0).unwrap()), &mut ())
+                .unwrap();
+            let state = sim.model().state();
+            state.check_conservation().unwrap();
+            let lineage = state.lineage();
+            let alive = state.alive_by_clone();
+            let forgotten: Vec<_> = lineage.iter().filter(|c| c.phenotype().is_none()).collect();
+            assert_eq!(forgotten.len(), lineage.forgotten());
+            forgotten_in_all += forgotten.len();
+            for clone in forgotten {
+                assert_eq!(alive[clone.id.index()], 0);
+                let l = state.ledger(clone.id);
+                assert_eq!(l.seeded + l.born, l.died + l.killed + l.removed);
+                assert!(l.born > 0, "a mutant is born with one cell");
+                assert_eq!(lineage.by_name(&lineage.name(clone.id)), Some(clone.id));
+            }
+            let used = state.memory_use(0).clones;
+            assert_eq!(used.count, lineage.len() as u64);
+        }
+        assert!(
+            forgotten_in_all > 0,
+            "cohorts {cohorts}: no mutant died out"
+        );
+    }
 }
 
 /// Stepped growth from `threshold` cells by `step` days; where rates are

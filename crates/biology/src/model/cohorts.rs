@@ -26,7 +26,10 @@
 //! - **Stragglers.** Fewer than [`STRAGGLER_LIMIT`] doomed cells entering
 //!   between two updates are walked one by one up to the next update,
 //!   exactly (exponential holding times, conditioned jumps), instead of
-//!   forcing an update; at most `MAX_STRAGGLERS` wait at a time.
+//!   forcing an update; at most `MAX_STRAGGLERS` wait at a time. In a
+//!   run with a mutation effect, a clone with at most [`WALK_LIMIT`]
+//!   doomed cells at an update is walked the same way, from the last
+//!   update, instead of split by its matrix exponential.
 //!
 //! The counts are brought up to date when cells enter in numbers (a step of
 //! a stepped site), before anything reads or changes them (a harvest, a
@@ -72,6 +75,14 @@ const COHORTS: Purpose = Purpose::new("cascade.cohorts");
 /// are walked one by one; more force an update.
 pub const STRAGGLER_LIMIT: u64 = 64;
 
+/// In a heterogeneous run (a mutation effect, so mutants have rates and
+/// chains of their own), a clone with at most this many doomed cells at an
+/// update has them walked one by one (exact, as stragglers are) instead of
+/// split by its chain's matrix exponential: the same law, without the
+/// exponential (about 5×10⁶ instructions for the human organs' 52 states,
+/// against about 10³ per walked cell).
+pub const WALK_LIMIT: u64 = 64;
+
 /// At most this many stragglers wait for an update; one more brings the
 /// counts up to date (so memory stays bounded when nothing looks for a
 /// long time).
@@ -82,9 +93,11 @@ const MAX_STRAGGLERS: usize = 4096;
 const CACHED_INTERVALS: usize = 4;
 
 /// The chains kept at a time, with their cached matrices, in bytes: past
-/// this the chain used longest ago is dropped (and built again, the same
-/// bit for bit, when its clone's cells need it). The cache changes only
-/// the speed of a run, never what it draws.
+/// this the chain whose clones held the fewest doomed cells when last
+/// brought up to date is dropped (the one used longest ago among equals),
+/// and built again, the same bit for bit, when its clone's cells need it.
+/// The cache changes only the speed of a run, never what it draws
+/// ([`CascadeState::set_chain_cache_limit`]).
 pub const CHAIN_CACHE_BYTES: u64 = 32 << 20;
 
 /// Degree of the Taylor polynomial, for a scaled generator of norm ≤ 1/2:
@@ -131,6 +144,14 @@ pub(super) struct Cohorts {
     /// Uses of the cache so far: the clock of "used longest ago".
     #[serde(skip)]
     uses: u64,
+    /// The cache's bound in bytes (`None`: [`CHAIN_CACHE_BYTES`]).
+    #[serde(skip)]
+    cache_limit: Option<u64>,
+    /// Clones with at most this many doomed cells at an update are walked
+    /// one by one (`None`: [`WALK_LIMIT`] in a heterogeneous run, none
+    /// otherwise).
+    #[serde(default)]
+    walk_limit: Option<u64>,
     /// The modifiers the counts have moved under since they were last
     /// split (`None`: the state's, unchanged): the chains are built from
     /// them, so that a run restored from a checkpoint rebuilds the chains
@@ -179,18 +200,33 @@ impl Cohorts {
         }
     }
 
-    /// Drops the chains used longest ago, but `clone`'s, while the cache
-    /// holds more than [`CHAIN_CACHE_BYTES`].
+    /// Drops chains, but `clone`'s, while the cache holds more than its
+    /// bound: first those whose clones held the fewest doomed cells when
+    /// last brought up to date, among equals the one used longest ago.
     fn trim(&mut self, clone: CloneId) {
-        while self.chain_bytes > CHAIN_CACHE_BYTES && self.shared.len() > 1 {
+        let limit = self.cache_limit.unwrap_or(CHAIN_CACHE_BYTES);
+        while self.chain_bytes > limit && self.shared.len() > 1 {
             let keep = self.chains.get(&clone.0).copied();
-            let Some(oldest) = (0..self.shared.len())
+            let Some(lightest) = (0..self.shared.len())
                 .filter(|&s| Some(s) != keep)
-                .min_by_key(|&s| self.shared[s].last_used)
+                .min_by_key(|&s| (self.shared[s].weight, self.shared[s].last_used))
             else {
                 return;
             };
-            self.evict(oldest);
+            self.evict(lightest);
+        }
+    }
+
+    /// `cells` doomed cells of a clone using the chain in `slot` were
+    /// brought up to date on `day`: the chain's weight is the doomed cells
+    /// of its clones at their last update.
+    fn weigh(&mut self, slot: usize, cells: u64, day: f64) {
+        let cached = &mut self.shared[slot];
+        if cached.weighed_at == day {
+            cached.weight += cells;
+        } else {
+            cached.weight = cells;
+            cached.weighed_at = day;
         }
     }
 
@@ -225,6 +261,10 @@ struct CachedChain {
     users: Vec<u32>,
     /// The cache's use count when it was last used.
     last_used: u64,
+    /// The doomed cells of its clones when they were last brought up to
+    /// date (on `weighed_at`): the cache keeps the heaviest chains.
+    weight: u64,
+    weighed_at: f64,
     /// The bytes of its key in `by_rates`.
     key_bytes: u64,
 }
@@ -249,6 +289,7 @@ impl PartialEq for Cohorts {
             && self.doomed == other.doomed
             && self.stragglers == other.stragglers
             && self.modifiers == other.modifiers
+            && self.walk_limit == other.walk_limit
     }
 }
 
@@ -320,29 +361,77 @@ pub(super) struct Chain {
 }
 
 /// A cached transition matrix: its interval and its rows.
-type CachedMatrix = (f64, Vec<SparseRow>);
+type CachedMatrix = (f64, SparseRows);
+
+/// A transition matrix's rows, sparse: each row's positive entries
+/// (column, probability), the largest first, one row after another in one
+/// buffer, with where each row starts and each row's sum.
+#[derive(Clone, Debug)]
+struct SparseRows {
+    entries: Vec<(usize, f64)>,
+    /// Where each row starts in `entries` (and, last, their end).
+    starts: Vec<u32>,
+    /// Each row's sum.
+    masses: Vec<f64>,
+}
 
 /// A row of a transition matrix: its positive entries (column,
 /// probability), the largest first, and their sum.
-#[derive(Clone, Debug)]
-struct SparseRow {
-    entries: Vec<(usize, f64)>,
+#[derive(Copy, Clone, Debug)]
+struct SparseRow<'a> {
+    entries: &'a [(usize, f64)],
     mass: f64,
+}
+
+impl SparseRows {
+    /// The sparse rows of the dense `matrix` (rows of `width`): no
+    /// allocation per row (one buffer for every row's entries, each row
+    /// sorted in place).
+    fn from_dense(matrix: &[f64], width: usize) -> SparseRows {
+        let positive = matrix.iter().filter(|&&p| p > 0.0).count();
+        let rows = matrix.len() / width;
+        let mut entries: Vec<(usize, f64)> = Vec::with_capacity(positive);
+        let mut starts = Vec::with_capacity(rows + 1);
+        let mut masses = Vec::with_capacity(rows);
+        for row in matrix.chunks(width) {
+            let start = entries.len();
+            starts.push(start as u32);
+            entries.extend(row.iter().copied().enumerate().filter(|&(_, p)| p > 0.0));
+            let row_entries = &mut entries[start..];
+            // Largest first (ties by column): the cells run out sooner.
+            // Columns are distinct, so the order is total and an unstable
+            // sort gives the stable one's order.
+            row_entries.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            masses.push(row_entries.iter().map(|&(_, p)| p).sum());
+        }
+        starts.push(entries.len() as u32);
+        SparseRows {
+            entries,
+            starts,
+            masses,
+        }
+    }
+
+    /// Row `i`.
+    fn row(&self, i: usize) -> SparseRow<'_> {
+        SparseRow {
+            entries: &self.entries[self.starts[i] as usize..self.starts[i + 1] as usize],
+            mass: self.masses[i],
+        }
+    }
+
+    /// The bytes of its buffers.
+    fn bytes(&self) -> u64 {
+        vec_bytes::<(usize, f64)>(self.entries.len())
+            + vec_bytes::<u32>(self.starts.len())
+            + vec_bytes::<f64>(self.masses.len())
+    }
 }
 
 /// The bytes of a vector of `len` elements of `T` (its buffer and its
 /// header).
 fn vec_bytes<T>(len: usize) -> u64 {
     (len * core::mem::size_of::<T>() + core::mem::size_of::<Vec<T>>()) as u64
-}
-
-/// The bytes of a matrix's sparse rows.
-fn rows_bytes(rows: &[SparseRow]) -> u64 {
-    vec_bytes::<SparseRow>(rows.len())
-        + rows
-            .iter()
-            .map(|row| vec_bytes::<(usize, f64)>(row.entries.len()))
-            .sum::<u64>()
 }
 
 impl Chain {
@@ -407,7 +496,7 @@ impl Chain {
 
     /// The transition matrix over `tau` days: row i gives the probability
     /// of each state and each death at the end, starting in state i.
-    fn transition(&mut self, tau: f64) -> &[SparseRow] {
+    fn transition(&mut self, tau: f64) -> &SparseRows {
         // The interval with its last 22 bits of mantissa cleared (a
         // relative change below 10⁻⁹): intervals that differ only by the
         // rounding of their end points (k·Δ − (k − 1)·Δ) get one matrix,
@@ -421,27 +510,12 @@ impl Chain {
             None => {
                 if self.cache.len() == CACHED_INTERVALS {
                     let (_, oldest) = self.cache.remove(0);
-                    self.cache_bytes -= rows_bytes(&oldest);
+                    self.cache_bytes -= oldest.bytes();
                 }
                 let width = self.width();
                 let matrix = exponential(&self.generator(), self.states, width, tau);
-                let rows = matrix
-                    .chunks(width)
-                    .map(|row| {
-                        let mut entries: Vec<(usize, f64)> = row
-                            .iter()
-                            .copied()
-                            .enumerate()
-                            .filter(|&(_, p)| p > 0.0)
-                            .collect();
-                        // Largest first (ties by column): the cells run out
-                        // sooner.
-                        entries.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                        let mass = entries.iter().map(|&(_, p)| p).sum();
-                        SparseRow { entries, mass }
-                    })
-                    .collect::<Vec<SparseRow>>();
-                self.cache_bytes += rows_bytes(&rows);
+                let rows = SparseRows::from_dense(&matrix, width);
+                self.cache_bytes += rows.bytes();
                 self.cache.push((tau, rows));
                 self.cache.len() - 1
             }
@@ -739,7 +813,7 @@ const FEW_CELLS: u64 = 8;
 fn split_row(
     rng: &mut RandomStream,
     n: u64,
-    row: &SparseRow,
+    row: SparseRow<'_>,
     mut out: impl FnMut(usize, u64),
 ) -> Result<(), CascadeError> {
     let mut mass = row.mass;
@@ -794,6 +868,35 @@ impl CascadeState {
         )
     }
 
+    /// Bounds cohort mode's cache of chains at `bytes` (by default
+    /// `CHAIN_CACHE_BYTES`, 32 MiB). A chain dropped is built again, the same bit
+    /// for bit, when needed: the bound changes the speed and the memory of
+    /// a run, never what it draws.
+    pub fn set_chain_cache_limit(&mut self, bytes: u64) {
+        self.cohorts.cache_limit = Some(bytes);
+        self.cohorts.trim(CloneId(u32::MAX));
+    }
+
+    /// Walks the doomed cells of every clone that has at most `cells` of
+    /// them at an update one by one, instead of splitting them by the
+    /// matrix exponential of its chain (0: never; by default
+    /// `WALK_LIMIT`, 64, in a run with a mutation effect, 0 otherwise). Both
+    /// give each cell the exact law of its chain; they draw differently.
+    pub fn set_doomed_walk_limit(&mut self, cells: u64) {
+        self.cohorts.walk_limit = Some(cells);
+    }
+
+    /// Clones with at most this many doomed cells at an update are walked.
+    fn doomed_walk_limit(&self) -> u64 {
+        self.cohorts.walk_limit.unwrap_or(
+            if self.config.mutation_effect == crate::clones::MutationEffect::NONE {
+                0
+            } else {
+                WALK_LIMIT
+            },
+        )
+    }
+
     /// Gives `clone` its chain if it has none: the chain of an earlier
     /// clone with the same pool rates, bit for bit, or a new one.
     pub(super) fn ensure_chain(&mut self, clone: CloneId) -> Result<(), CascadeError> {
@@ -841,6 +944,8 @@ impl CascadeState {
             chain: self.build_chain(clone)?,
             users: Vec::new(),
             last_used: self.cohorts.uses,
+            weight: 0,
+            weighed_at: f64::NAN,
             key_bytes: vec_bytes::<u64>(rates.len()),
         };
         self.cohorts.chain_bytes += cached.bytes();
@@ -1246,6 +1351,7 @@ impl CascadeState {
         let tau = now - self.cohorts.since;
         if tau > 0.0 {
             let states = 4 * self.config.organs.len();
+            let (since, walk_limit) = (self.cohorts.since, self.doomed_walk_limit());
             // Clone by clone, in clone order, each clone's counts in state
             // order (the map's order).
             let mut clones: Vec<CloneId> = Vec::new();
@@ -1266,13 +1372,24 @@ impl CascadeState {
                 self.ensure_chain(clone)?;
                 let mut moves: Vec<(usize, usize, u64)> = Vec::new();
                 let shared = self.chain_index(clone);
+                let cells = counts.iter().map(|&(_, n)| n).sum();
+                self.cohorts.weigh(shared, cells, now);
+                if cells <= walk_limit {
+                    for &(state, n) in &counts {
+                        for _ in 0..n {
+                            self.walk(clone, state, since, now, ctx)?;
+                        }
+                    }
+                    self.cohorts.trim(clone);
+                    continue;
+                }
                 let cached_before = self.cohorts.shared[shared].chain.cache_bytes;
                 {
                     let chain = &mut self.cohorts.shared[shared].chain;
                     let rows = chain.transition(tau);
                     let rng = ctx.rng(COHORTS);
                     for &(from, n) in &counts {
-                        split_row(rng, n, &rows[from], |to, x| moves.push((from, to, x)))?;
+                        split_row(rng, n, rows.row(from), |to, x| moves.push((from, to, x)))?;
                     }
                 }
                 let cached_after = self.cohorts.shared[shared].chain.cache_bytes;

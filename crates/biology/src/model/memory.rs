@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::places::Pool;
 use super::{CascadeError, CascadeEvent, CascadeState, Clump, PoolKey, Site};
-use crate::clones::{OrganAffinity, TumourClone};
+use crate::clones::{CloneId, OrganAffinity, Phenotype, TumourClone};
 use crate::observables::{Funnel, Ledger};
 
 /// The budget `cascade run` gives each replicate unless `--max-memory`
@@ -136,17 +136,25 @@ impl CascadeState {
             count: count as u64,
             bytes: count as u64 * each,
         };
-        let per_clone = size_of::<TumourClone>() as u64
+        // Every clone ever: its lineage entry, its ledger and the counts
+        // of the extension's fates, per organ (a row for every clone, at
+        // most).
+        let per_entry = size_of::<TumourClone>() as u64
+            + size_of::<Ledger>() as u64
+            + (self.attached.declared.fates.len() * 8) as u64 * organs;
+        // A clone whose phenotype is kept (every clone that may have cells)
+        // adds the phenotype, its entry in a site's cells and in exact
+        // steps its lazy count.
+        let per_phenotype = size_of::<Phenotype>() as u64
             + organs * size_of::<OrganAffinity>() as u64
             + (self.config.therapy.drugs.len() * size_of::<f64>()) as u64
-            + size_of::<Ledger>() as u64
-            // Its entry in a site's cells, and in exact steps its lazy
-            // count.
             + 16
-            + if self.config.growth_steps.is_some() { 96 } else { 0 }
-            // The counts of the extension's fates, per organ (a row for
-            // every clone, at most).
-            + (self.attached.declared.fates.len() * 8) as u64 * organs;
+            + if self.config.growth_steps.is_some() {
+                96
+            } else {
+                0
+            };
+        let with_phenotype = (self.lineage.len() - self.lineage.forgotten()) as u64;
         // A funnel row and a doomed count are entries of maps keyed by a
         // u64.
         let funnel_pairs = self.records.funnel().pairs() as u64;
@@ -158,7 +166,10 @@ impl CascadeState {
         };
         let per_event = size_of::<CascadeEvent<()>>() as u64 + size_of::<EventHandle>() as u64 + 32;
         MemoryUse {
-            clones: part(self.lineage.len(), per_clone),
+            clones: Part {
+                count: self.lineage.len() as u64,
+                bytes: self.lineage.len() as u64 * per_entry + with_phenotype * per_phenotype,
+            },
             counts,
             sites: part(self.places.sites().len(), size_of::<Site>() as u64 + 64),
             pools: part(
@@ -174,6 +185,37 @@ impl CascadeState {
                 bytes: self.cohorts.chain_bytes(),
             },
             events: part(pending, per_event),
+        }
+    }
+
+    /// Forgets the phenotype of every mutant that has died out: no living
+    /// cell anywhere (sites, pools, doomed counts, clumps) and a ledger
+    /// that balances (`seeded + born = died + killed + removed + died by
+    /// the extension's fates`). Such a clone can never have cells again
+    /// (a mutant's cells are born of its own), so only its lineage entry
+    /// and its ledger stay ([`Lineage::forget_phenotype`]). Called when
+    /// the state is settled (an observation), never between a division
+    /// and the placing of its daughters. Draws nothing.
+    ///
+    /// [`Lineage::forget_phenotype`]: crate::clones::Lineage::forget_phenotype
+    pub(super) fn forget_dead_clones(&mut self) {
+        let founders = self.config.clones.len();
+        if self.lineage.len() - self.lineage.forgotten() <= founders {
+            return;
+        }
+        let alive = self.alive_by_clone();
+        for (index, &cells) in alive.iter().enumerate().skip(founders) {
+            let id = CloneId(index as u32);
+            if cells > 0 || self.lineage.clone_of(id).phenotype().is_none() {
+                continue;
+            }
+            let l = *self.records.ledger(id);
+            let fated = self.died_by_own_fates(id);
+            if l.seeded + l.born != l.died + l.killed + l.removed + fated {
+                continue;
+            }
+            self.remember_resistance(id);
+            self.lineage.forget_phenotype(id);
         }
     }
 

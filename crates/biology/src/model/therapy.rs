@@ -66,6 +66,10 @@ pub(super) struct Progress {
     /// and each dose, in order.
     #[serde(default)]
     solitary_census: Vec<SolitaryCensus>,
+    /// Per drug: the birth of the first clone resistant to it among those
+    /// whose phenotype was forgotten (`None`: none such).
+    #[serde(default)]
+    forgotten_resistant_at: Vec<Option<Time>>,
 }
 
 impl Progress {
@@ -184,15 +188,36 @@ impl CascadeState {
 
     /// Whether cells of `clone` count as resistant to `drug`: the clone's
     /// sensitivity is at most the drug's resistant sensitivity (false for a
-    /// drug the configuration does not have).
+    /// drug the configuration does not have, and for a clone that died out
+    /// and whose phenotype was forgotten: it has no cells to count).
     pub fn is_resistant(&self, clone: CloneId, drug: DrugId) -> bool {
+        let phenotype = self.lineage.clone_of(clone).phenotype();
         self.config
             .therapy
             .drugs
             .get(drug.index())
-            .is_some_and(|d| {
-                self.lineage.phenotype(clone).sensitivity(drug) <= d.resistant_sensitivity
-            })
+            .zip(phenotype)
+            .is_some_and(|(d, p)| p.sensitivity(drug) <= d.resistant_sensitivity)
+    }
+
+    /// Before `clone`'s phenotype is forgotten: the drugs it resists keep
+    /// its birth if it is the first resistant clone among the forgotten
+    /// ([`first_resistant_at`](Self::first_resistant_at)).
+    pub(super) fn remember_resistance(&mut self, clone: CloneId) {
+        let drugs = self.config.therapy.drugs.len();
+        let born_at = self.lineage.clone_of(clone).born_at;
+        for d in 0..drugs {
+            if !self.is_resistant(clone, DrugId(d as u32)) {
+                continue;
+            }
+            let first = &mut self.therapy.forgotten_resistant_at;
+            if first.len() < drugs {
+                first.resize(drugs, None);
+            }
+            if first[d].is_none_or(|t| born_at < t) {
+                first[d] = Some(born_at);
+            }
+        }
     }
 
     /// The cells resistant to `drug` just before its first dose (counted as
@@ -225,10 +250,18 @@ impl CascadeState {
     /// or not it lived on); `None` if none has arisen.
     pub fn first_resistant_at(&self, drug: DrugId) -> Option<Time> {
         // Clones are in order of appearance: the first resistant one is
-        // the earliest.
-        (self.lineage.iter())
+        // the earliest; those whose phenotype was forgotten kept theirs.
+        let kept = (self.lineage.iter())
             .find(|clone| self.is_resistant(clone.id, drug))
-            .map(|clone| clone.born_at)
+            .map(|clone| clone.born_at);
+        let forgotten = (self.therapy.forgotten_resistant_at)
+            .get(drug.index())
+            .copied()
+            .flatten();
+        match (kept, forgotten) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Living cells resistant to `drug`, everywhere (sites, pools, clumps);
