@@ -265,3 +265,15 @@ fn clump_fields_out_of_range_are_refused_at_their_line() {
         );
     }
 }
+
+/// `validate --experiment` refuses a name that is no experiment, listing
+/// the ones there are (running one is what the clusters doc's what-if
+/// does; at full size it takes tens of seconds, too long for a test).
+#[test]
+fn validate_refuses_an_unknown_experiment_with_the_names_there_are() {
+    let message = super::run::refused(&["validate", "--experiment", "clonel"], &[]);
+    assert!(message.contains("--experiment clonel"), "{message}");
+    for name in ["intravenous", "clonal", "circulation"] {
+        assert!(message.contains(name), "{message}");
+    }
+}

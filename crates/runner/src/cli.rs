@@ -809,7 +809,13 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             quick,
             threads,
             experiment,
-        } => validate(&scenarios, (&doc, &figures), quick, threads, experiment.as_deref()),
+        } => validate(
+            &scenarios,
+            (&doc, &figures),
+            quick,
+            threads,
+            experiment.as_deref(),
+        ),
         Command::TherapyReport {
             scenarios,
             doc,
