@@ -163,3 +163,117 @@ fn a_clump_death_rate_factor_outside_0_to_1_is_refused_at_its_line() {
         assert!(error.message.contains("a factor in [0, 1]"), "{error}");
     }
 }
+
+/// The mixed-clump validation scenario with `clumps: (FIELDS)` before its
+/// injections.
+fn mixed_clumps_with(fields: &str) -> String {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let original =
+        fs::read_to_string(root.join("scenarios/validation/b16_mixed_clumps.ron")).unwrap();
+    let anchor = "    injections: [";
+    assert!(original.contains(anchor));
+    original.replace(anchor, &format!("    clumps: ({fields}),\n{anchor}"))
+}
+
+fn parse(
+    text: &str,
+) -> Result<cascade_runner::Scenario<cascade_biology::NoExtension>, cascade_runner::ScenarioError> {
+    cascade_runner::parse::<cascade_biology::NoExtension>(text, std::path::Path::new("x.ron"))
+}
+
+/// The 1-based line of the first line of `text` holding `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+/// Every new field of `clumps` is read from a scenario file
+/// (`docs/tumour-cell-clusters.md`): arrest by size, dissociation in the
+/// blood and at arrest, clumps of one clone, lesions founded by one cell.
+#[test]
+fn the_clump_fields_are_read_from_a_scenario_file() {
+    use cascade_biology::config::{ClumpFormation, ClumpFounding, OtherCells};
+    let text = mixed_clumps_with(
+        "size_arrest_probability: 0.25, dissociation_rate: 2.0, \
+         dissociates_at_arrest: true, formation: OneClone, \
+         founding: OneCell(others: Dormant)",
+    );
+    let clumps = parse(&text).unwrap().config.clumps;
+    assert_eq!(clumps.size_arrest_probability, 0.25);
+    assert_eq!(clumps.dissociation_rate, 2.0);
+    assert!(clumps.dissociates_at_arrest);
+    assert_eq!(clumps.formation, ClumpFormation::OneClone);
+    assert_eq!(
+        clumps.founding,
+        ClumpFounding::OneCell {
+            others: OtherCells::Dormant
+        }
+    );
+    let text = mixed_clumps_with("founding: OneCell(others: Die)");
+    assert_eq!(
+        parse(&text).unwrap().config.clumps.founding,
+        ClumpFounding::OneCell {
+            others: OtherCells::Die
+        }
+    );
+}
+
+/// `check` refuses a size-arrest probability outside [0, 1] and a
+/// dissociation rate below 0 or above the largest rate, at their line and
+/// field, saying what would be valid; an unknown way of forming or
+/// founding is refused at its line.
+#[test]
+fn clump_fields_out_of_range_are_refused_at_their_line() {
+    for (fields, field, valid) in [
+        (
+            "size_arrest_probability: 1.5",
+            "clumps.size_arrest_probability",
+            "a probability in [0, 1]",
+        ),
+        (
+            "size_arrest_probability: -0.1",
+            "clumps.size_arrest_probability",
+            "a probability in [0, 1]",
+        ),
+        (
+            "dissociation_rate: -1.0",
+            "clumps.dissociation_rate",
+            "a rate per clump per day",
+        ),
+        (
+            "dissociation_rate: 1e7",
+            "clumps.dissociation_rate",
+            "a rate per clump per day",
+        ),
+    ] {
+        let text = mixed_clumps_with(fields);
+        let error = parse(&text).unwrap_err();
+        assert_eq!(error.field, field, "{error}");
+        assert_eq!(
+            error.position.map(|p| p.0),
+            Some(line_of(&text, fields)),
+            "{error}"
+        );
+        assert!(error.message.contains(valid), "{error}");
+    }
+    for fields in ["formation: Homotypic", "founding: OneCell(others: Sleep)"] {
+        let text = mixed_clumps_with(fields);
+        let error = parse(&text).unwrap_err();
+        assert_eq!(
+            error.position.map(|p| p.0),
+            Some(line_of(&text, fields)),
+            "{error}"
+        );
+    }
+}
+
+/// `validate --experiment` refuses a name that is no experiment, listing
+/// the ones there are (running one is what the clusters doc's what-if
+/// does; at full size it takes tens of seconds, too long for a test).
+#[test]
+fn validate_refuses_an_unknown_experiment_with_the_names_there_are() {
+    let message = super::run::refused(&["validate", "--experiment", "clonel"], &[]);
+    assert!(message.contains("--experiment clonel"), "{message}");
+    for name in ["intravenous", "clonal", "circulation"] {
+        assert!(message.contains(name), "{message}");
+    }
+}

@@ -12,7 +12,7 @@ use crate::clones::{CloneId, GrowthRates, MutationEffect, OrganAffinity, Phenoty
 use crate::organs::{Entry, OrganId, OrganSet};
 use crate::therapy::{RegimenStart, SurgeryAt, Therapy};
 
-pub use crate::clump_behaviour::ClumpBehaviour;
+pub use crate::clump_behaviour::{ClumpBehaviour, ClumpFormation, ClumpFounding, OtherCells};
 pub use error::ConfigError;
 
 pub(crate) mod error;
@@ -1055,6 +1055,14 @@ pub fn check_time_scales(config: &CascadeConfig, horizon: f64) -> Result<(), Con
             path: "transit_time".into(),
             value: number(config.transit_time),
             expected: expected("a transit time"),
+        });
+    }
+    let dissociation = config.clumps.dissociation_rate;
+    if dissociation > 0.0 && vanishes(1.0 / dissociation) {
+        return Err(ConfigError {
+            path: "clumps.dissociation_rate".into(),
+            value: number(dissociation),
+            expected: expected("a dissociation rate whose reciprocal is a time"),
         });
     }
     if let Some(steps) = config.growth_steps

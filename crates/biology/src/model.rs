@@ -1480,6 +1480,7 @@ impl CascadeState {
                 clump, clone, fate, ..
             } => self.clump_cell_left(clump, clone, Some(fate), ctx)?,
             CascadeEvent::ClumpExtravasated { clump, .. } => self.clump_extravasated(clump, ctx)?,
+            CascadeEvent::ClumpDissociated { clump, .. } => self.clump_dissociated(clump, ctx)?,
             CascadeEvent::User(_) => unreachable!("user events go to the extension"),
             _ => unreachable!("pool transitions are handled above"),
         }

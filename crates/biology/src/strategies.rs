@@ -15,7 +15,10 @@
 
 use crate::CloneId;
 use crate::clones::{GrowthRates, MutationEffect, OrganAffinity, Phenotype};
-use crate::config::{CascadeConfig, FoundingClone, GrowthLaw, Injection, PrimaryTumour, Shedding};
+use crate::config::{
+    CascadeConfig, ClumpBehaviour, ClumpFormation, ClumpFounding, FoundingClone, GrowthLaw,
+    Injection, OtherCells, PrimaryTumour, Shedding,
+};
 use crate::organs::OrganSet;
 use proptest::prelude::*;
 
@@ -248,7 +251,8 @@ pub fn scenario_strategy() -> impl Strategy<Value = Scenario> {
 /// Drawn in this order: a [`scenario_strategy`] scenario; three pairs of a
 /// clump size in 1..=6 and a number of extra cells in 0..=59; a day in
 /// [0, 3); a death-rate factor of clumps' cells in [0, 1]
-/// (`clumps.death_rate_factor`). A scenario without injections gets one at that day: 40 cells of
+/// (`clumps.death_rate_factor`); then the other fields of `clumps`
+/// ([`clump_behaviour_strategy`]). A scenario without injections gets one at that day: 40 cells of
 /// `clone0` into the tail vein. Injection `i` (there are at most 2) is
 /// given as clumps of the `i`-th size and, where there are several clones,
 /// with the `i`-th number of extra cells (if above 0) of the clone after its
@@ -259,10 +263,14 @@ pub fn clump_scenario_strategy() -> impl Strategy<Value = Scenario> {
         proptest::collection::vec((1u64..7, 0u64..60), 3),
         0.0..3.0f64,
         0.0..=1.0f64,
+        clump_behaviour_strategy(),
     )
-        .prop_map(|(mut scenario, clumps, day, death_rate_factor)| {
+        .prop_map(|(mut scenario, clumps, day, factor, behaviour)| {
             let config = &mut scenario.config;
-            config.clumps.death_rate_factor = death_rate_factor;
+            config.clumps = ClumpBehaviour {
+                death_rate_factor: factor,
+                ..behaviour
+            };
             if config.injections.is_empty() {
                 let entry = config.organs.vein("tail_vein").unwrap().clone();
                 config.injections.push(Injection {
@@ -283,6 +291,45 @@ pub fn clump_scenario_strategy() -> impl Strategy<Value = Scenario> {
             }
             scenario
         })
+}
+
+/// The fields of `clumps` beyond the death-rate factor (which is left at
+/// 1), each off or on at even odds: a size-arrest probability of 0 or in
+/// [0, 1]; a dissociation rate of 0 or in [0, 5) per day; dissociation at
+/// arrest or not; clumps of one clone or mixed; founding by all cells
+/// together, by one cell with the others dying, or by one cell with the
+/// others dormant (a third each).
+pub fn clump_behaviour_strategy() -> impl Strategy<Value = ClumpBehaviour> {
+    let off_or = |range: core::ops::Range<f64>| prop_oneof![Just(0.0), range];
+    (
+        off_or(0.0..1.0),
+        off_or(0.0..5.0),
+        any::<bool>(),
+        any::<bool>(),
+        0u8..3,
+    )
+        .prop_map(
+            |(size, dissociation, at_arrest, one_clone, founding)| ClumpBehaviour {
+                death_rate_factor: 1.0,
+                size_arrest_probability: size,
+                dissociation_rate: dissociation,
+                dissociates_at_arrest: at_arrest,
+                formation: if one_clone {
+                    ClumpFormation::OneClone
+                } else {
+                    ClumpFormation::Mixed
+                },
+                founding: match founding {
+                    0 => ClumpFounding::Together,
+                    1 => ClumpFounding::OneCell {
+                        others: OtherCells::Die,
+                    },
+                    _ => ClumpFounding::OneCell {
+                        others: OtherCells::Dormant,
+                    },
+                },
+            },
+        )
 }
 
 /// `scenario_strategy`'s scenarios with a primary tumour and random

@@ -281,6 +281,10 @@ pub enum Command {
         /// Worker threads (default: all cores); results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
+        /// Only this experiment (intravenous, liver, soil, clonal,
+        /// fluctuation or circulation): prints its rows and writes nothing.
+        #[arg(long, value_name = "NAME")]
+        experiment: Option<String>,
     },
     /// Run the therapy scenarios (scenarios/therapy/) and rewrite the
     /// generated section of docs/therapy.md and its figures.
@@ -439,10 +443,10 @@ fn write_generated(
 
 fn validate(
     scenarios: &Path,
-    doc: &Path,
-    figures: &Path,
+    (doc, figures): (&Path, &Path),
     quick: bool,
     threads: Option<usize>,
+    only: Option<&str>,
 ) -> Result<(), Failure> {
     let threads = thread_count(threads)?;
     let setup = validation::Setup {
@@ -454,12 +458,25 @@ fn validate(
         },
         threads,
     };
-    let experiments = validation::run_all(&setup).map_err(|e| match e {
+    let experiments = match only {
+        None => validation::run_all(&setup),
+        Some(name) => {
+            let names: Vec<&str> = validation::EXPERIMENTS.iter().map(|(n, _)| *n).collect();
+            let Some((_, run)) = validation::EXPERIMENTS.iter().find(|(n, _)| *n == name) else {
+                return Err(Failure::Input(format!(
+                    "--experiment {name}: no such experiment, expected one of {}",
+                    names.join(", ")
+                )));
+            };
+            run(&setup).map(|experiment| vec![experiment])
+        }
+    }
+    .map_err(|e| match e {
         validation::ValidationError::Scenario(m) => Failure::Input(m),
         validation::ValidationError::Run(m) => Failure::Run(m),
     })?;
     emit(&validation::table(&experiments))?;
-    if !quick {
+    if !quick && only.is_none() {
         write_generated(doc, figures, || {
             validation::write(&experiments, doc, figures)
         })?;
@@ -791,7 +808,14 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             figures,
             quick,
             threads,
-        } => validate(&scenarios, &doc, &figures, quick, threads),
+            experiment,
+        } => validate(
+            &scenarios,
+            (&doc, &figures),
+            quick,
+            threads,
+            experiment.as_deref(),
+        ),
         Command::TherapyReport {
             scenarios,
             doc,

@@ -30,6 +30,21 @@
 //! With `clumps.death_rate_factor` `f` ([`ClumpBehaviour`]), every
 //! cell's death rate above, in transit and arrested, is `f` times a single
 //! cell's (cells in a cluster resist anoikis; `docs/tumour-cell-clusters.md`).
+//! The other fields of `clumps`, each off by default (and then drawing
+//! nothing and adding no channel):
+//!
+//! * `size_arrest_probability` `s`: a clump of `k` cells passes a bed with
+//!   probability `(1 − s)^(k − 1) · Π (1 − p_c)^{n_c}` (arrest by size);
+//! * `dissociation_rate` `δ`: a clump in transit breaks into single cells
+//!   at rate `δ` (the event `ClumpDissociated`), which go on in transit to
+//!   the same bed; `dissociates_at_arrest`: a clump held in a bed breaks
+//!   into single arrested cells at once;
+//! * `formation: OneClone`: an injection deals each clone's cells into
+//!   clumps of their own (no draw), not clumps drawn from the mix;
+//! * `founding: OneCell(others)`: an extravasated clump's lesion is
+//!   founded by one of its cells, drawn uniformly (stream
+//!   `cascade.clumps.founder`), the others dying in the tissue or
+//!   becoming dormant in the organ.
 //!
 //! An extension acts on a clump's cells as on single cells of their clone
 //! in the clump's compartment, with `Cell::in_clump` set: its fates are
@@ -57,11 +72,15 @@ use super::{PoolFate, ROUTING, SiteKind};
 use crate::clones::CloneId;
 #[cfg(doc)]
 use crate::config::ClumpBehaviour;
-use crate::config::{Injection, PoolMode};
+use crate::config::{ClumpFormation, ClumpFounding, Injection, OtherCells, PoolMode};
 use crate::organs::Entry;
 
 /// The stream that deals injected cells into clumps.
 const CLUMPS: Purpose = Purpose::new("cascade.clumps");
+
+/// The stream that draws the one cell of an extravasated clump that
+/// founds its lesion (`clumps.founding: OneCell`).
+const FOUNDER: Purpose = Purpose::new("cascade.clumps.founder");
 
 /// A fate of a clump, before it becomes an event.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -72,6 +91,8 @@ pub(super) enum ClumpFate {
     /// A cell of the clone met an extension's fate (one that kills).
     CellMetFate(CloneId, crate::model::FateId),
     Extravasated,
+    /// It broke into single cells in the blood (`clumps.dissociation_rate`).
+    Dissociated,
 }
 
 impl CascadeState {
@@ -95,8 +116,10 @@ impl CascadeState {
                 Err(i) => urn.insert(i, (clone, count)),
             }
         }
+        if self.config.clumps.formation == ClumpFormation::OneClone {
+            return self.inject_clumps_of_one_clone(injection, urn, k, ctx);
+        }
         let mut left: u64 = urn.iter().map(|&(_, n)| n).sum();
-        let now = ctx.now();
         for _ in 0..left / k {
             let mut cells: Vec<(CloneId, u64)> = Vec::new();
             for _ in 0..k {
@@ -121,35 +144,79 @@ impl CascadeState {
                     Err(i) => cells.insert(i, (entry.0, 1)),
                 }
             }
-            let organ = match injection.entry {
-                Entry::Bed(organ) => organ,
-                Entry::Arterial => {
-                    let u = ctx.rng(ROUTING).uniform();
-                    self.config.organs.arterial_destination(u)
-                }
-            };
-            for &(clone, n) in &cells {
-                self.records
-                    .add(Count::Funnel(clone, organ, |f| &mut f.injected), n);
-            }
-            self.records.add(
-                Count::Funnel(leading_clone(&cells), organ, |f| &mut f.clumps_injected),
-                1,
-            );
-            let (id, formed) = self.places.form_clump(|id| Clump {
-                id,
-                stage: ClumpStage::InTransit,
-                organ,
-                formed_at: now,
-                formed_size: k,
-                cells,
-                size: k,
-                clock: None,
-                marks: Vec::new(),
-            });
-            let marked = self.mark_clump(id, None, now.days());
-            self.redraw(formed.and(marked), ctx)?;
+            self.send_clump(injection, cells, k, ctx)?;
         }
+        self.inject_left_over(injection, urn, ctx)
+    }
+
+    /// Homotypic aggregation (`clumps.formation: OneClone`): `injection`
+    /// (its cells already seeded, per clone in `urn`) as `⌊n_c / k⌋` clumps
+    /// of each clone `c` in turn, its `n_c mod k` cells left over as single
+    /// cells. No random number is drawn to deal them.
+    fn inject_clumps_of_one_clone<U>(
+        &mut self,
+        injection: &Injection,
+        mut urn: Vec<(CloneId, u64)>,
+        k: u64,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        for entry in &mut urn {
+            for _ in 0..entry.1 / k {
+                self.send_clump(injection, vec![(entry.0, k)], k, ctx)?;
+            }
+            entry.1 %= k;
+        }
+        self.inject_left_over(injection, urn, ctx)
+    }
+
+    /// Forms a clump of `cells` (`k` in all, sorted by clone) and sends it
+    /// to the entry's bed (for the arterial side, an organ drawn by
+    /// cardiac-output share).
+    fn send_clump<U>(
+        &mut self,
+        injection: &Injection,
+        cells: Vec<(CloneId, u64)>,
+        k: u64,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let now = ctx.now();
+        let organ = match injection.entry {
+            Entry::Bed(organ) => organ,
+            Entry::Arterial => {
+                let u = ctx.rng(ROUTING).uniform();
+                self.config.organs.arterial_destination(u)
+            }
+        };
+        for &(clone, n) in &cells {
+            self.records
+                .add(Count::Funnel(clone, organ, |f| &mut f.injected), n);
+        }
+        self.records.add(
+            Count::Funnel(leading_clone(&cells), organ, |f| &mut f.clumps_injected),
+            1,
+        );
+        let (id, formed) = self.places.form_clump(|id| Clump {
+            id,
+            stage: ClumpStage::InTransit,
+            organ,
+            formed_at: now,
+            formed_size: k,
+            cells,
+            size: k,
+            clock: None,
+            marks: Vec::new(),
+        });
+        let marked = self.mark_clump(id, None, now.days());
+        self.redraw(formed.and(marked), ctx)
+    }
+
+    /// The cells of `urn` not dealt into clumps, injected as single cells.
+    fn inject_left_over<U>(
+        &mut self,
+        injection: &Injection,
+        urn: Vec<(CloneId, u64)>,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
         for (clone, count) in urn {
             if count > 0 {
                 self.inject_single_cells(clone, count, &injection.entry, ctx)?;
@@ -203,6 +270,7 @@ impl CascadeState {
                         organ,
                     }
                 }
+                (ClumpFate::Dissociated, _) => CascadeEvent::ClumpDissociated { clump, organ },
                 (ClumpFate::CellMetFate(clone, fate), _) => CascadeEvent::ClumpCellMetFate {
                     clump,
                     clone,
@@ -241,6 +309,13 @@ impl CascadeState {
                     let p = self.clump_arrest_share(p, clump, clone);
                     passes *= libm::pow(1.0 - p, n as f64);
                 }
+                // Arrest by size: each cell beyond the first another chance
+                // of being too big for the bed (skipped at 0, which leaves
+                // the rate exact).
+                let size_arrest = self.config.clumps.size_arrest_probability;
+                if size_arrest > 0.0 {
+                    passes *= libm::pow(1.0 - size_arrest, (clump.size - 1) as f64);
+                }
                 let arrested = arrival * (1.0 - passes);
                 channels.push((arrested, Channel::Clump(ClumpFate::Arrested)));
                 channels.push((arrival * passes, Channel::Clump(ClumpFate::Passed)));
@@ -249,6 +324,12 @@ impl CascadeState {
                     let rate = n as f64 * death * m.circulation_death;
                     let rate = rate * factor(PoolFate::DiedInCirculation, clone) * clustered;
                     channels.push((rate, Channel::Clump(ClumpFate::CellDied(clone))));
+                }
+                // Dissociation in the blood: a channel only when on, so
+                // that clumps' clocks are as before without it.
+                let dissociation = self.config.clumps.dissociation_rate;
+                if dissociation > 0.0 {
+                    channels.push((dissociation, Channel::Clump(ClumpFate::Dissociated)));
                 }
             }
             ClumpStage::Arrested => {
@@ -313,7 +394,47 @@ impl CascadeState {
         self.records
             .add(Count::Funnel(leading, organ, |f| &mut f.clumps_arrested), 1);
         let marked = self.mark_clump(id, Some(Compartment::InTransit), ctx.now().days());
+        if self.config.clumps.dissociates_at_arrest {
+            return self.break_up(fired.and(arrested).and(marked), ctx);
+        }
         self.redraw(fired.and(arrested).and(marked), ctx)
+    }
+
+    /// A circulating clump broke into single cells in the blood
+    /// (`clumps.dissociation_rate`): they go on in transit to its bed.
+    pub(super) fn clump_dissociated<U>(
+        &mut self,
+        id: ClumpId,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let fired = self.places.clump_clock_fired(id);
+        self.break_up(fired, ctx)
+    }
+
+    /// The clump of `gone` (its clock spent or stale) breaks into single
+    /// cells: each joins its clone's pool in the clump's compartment and
+    /// organ, with its mark, and the clump counts as dissolved.
+    fn break_up<U>(
+        &mut self,
+        gone: Stale,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let clump = self.places.take_clump(gone);
+        let organ = clump.organ;
+        self.records.add(
+            Count::Funnel(clump.leading_clone(), organ, |f| &mut f.clumps_dissolved),
+            1,
+        );
+        for &(clone, n) in &clump.cells {
+            let key = PoolKey::new(clone, clump.stage.compartment(), organ);
+            if self.marks_arrivals() {
+                let mark = clump.mark_of(clone);
+                self.add_to_pool(PoolKey { mark, ..key }, n, ctx)?;
+            } else {
+                self.enter_pools(key, n, ctx)?;
+            }
+        }
+        Ok(())
     }
 
     /// A circulating clump passed a bed, whole, to where the organ drains:
@@ -428,6 +549,9 @@ impl CascadeState {
             self.records
                 .add(Count::Funnel(clone, organ, |f| &mut f.extravasated), n);
         }
+        if let ClumpFounding::OneCell { others } = self.config.clumps.founding {
+            return self.found_with_one_cell(&clump, others, ctx);
+        }
         let founder = clump.leading_clone();
         self.records
             .add(Count::Funnel(founder, organ, |f| &mut f.micrometastases), 1);
@@ -456,6 +580,97 @@ impl CascadeState {
         });
         self.note_sizes_reached(site, ctx)?;
         self.redraw(founded, ctx)
+    }
+
+    /// `clumps.founding: OneCell`: of the extravasated `clump`'s cells,
+    /// one drawn uniformly founds a metastasis alone (one cell, one
+    /// clone); the others die in the tissue or become dormant cells in the
+    /// organ, as `others` says.
+    fn found_with_one_cell<U>(
+        &mut self,
+        clump: &Clump,
+        others: OtherCells,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let organ = clump.organ;
+        let mut j = UniformInt::new(clump.size)?.sample(ctx.rng(FOUNDER));
+        let mut founder = clump.cells[0].0;
+        for &(clone, n) in &clump.cells {
+            if j < n {
+                founder = clone;
+                break;
+            }
+            j -= n;
+        }
+        self.records
+            .add(Count::Funnel(founder, organ, |f| &mut f.micrometastases), 1);
+        self.records.add(
+            Count::Funnel(founder, organ, |f| &mut f.clump_metastases),
+            1,
+        );
+        for &(clone, n) in &clump.cells {
+            let rest = if clone == founder { n - 1 } else { n };
+            if rest > 0 {
+                self.release_other_cells(clump, clone, rest, others, ctx)?;
+            }
+        }
+        let capacity = self.config.organs.organ(organ).carrying_capacity;
+        let law = self.config.metastasis_growth_law;
+        let site = self.found_site(
+            SiteKind::Metastasis,
+            organ,
+            founder,
+            ctx.now(),
+            law,
+            capacity,
+        );
+        let founded = self.places.change_site(site, |s| {
+            *s.count_mut(founder) += 1;
+            s.size = 1;
+            s.peak_size = 1;
+            s.founding_cells = 1;
+            s.founding_clones = 1;
+        });
+        self.note_sizes_reached(site, ctx)?;
+        self.redraw(founded, ctx)
+    }
+
+    /// `n` cells of `clone` of the extravasated `clump` that did not found
+    /// its lesion: they die in the tissue, or become dormant in its organ.
+    fn release_other_cells<U>(
+        &mut self,
+        clump: &Clump,
+        clone: CloneId,
+        n: u64,
+        others: OtherCells,
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let organ = clump.organ;
+        match others {
+            OtherCells::Die => {
+                self.records.add(Count::Died(clone), n);
+                self.records.add(
+                    Count::Funnel(clone, organ, |f| &mut f.died_in_parenchyma),
+                    n,
+                );
+                Ok(())
+            }
+            OtherCells::Dormant => {
+                self.records
+                    .add(Count::Funnel(clone, organ, |f| &mut f.entered_dormancy), n);
+                let key = PoolKey::new(clone, Compartment::Dormant, organ);
+                if self.marks_arrivals() {
+                    let from = PoolKey {
+                        mark: clump.mark_of(clone),
+                        ..PoolKey::new(clone, Compartment::Arrested, organ)
+                    };
+                    let key = self.marked(key, Some(from), ctx.now().days());
+                    self.add_to_pool(key, n, ctx)
+                } else {
+                    self.enter_pools(key, n, ctx)
+                }
+            }
+        }
     }
 }
 

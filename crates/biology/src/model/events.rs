@@ -212,6 +212,15 @@ pub enum CascadeEvent<U> {
         /// The organ.
         organ: OrganId,
     },
+    /// A circulating clump broke into single cells in the blood
+    /// (`clumps.dissociation_rate`), which go on in transit to the organ's
+    /// bed.
+    ClumpDissociated {
+        /// The clump.
+        clump: ClumpId,
+        /// The organ the clump was bound for.
+        organ: OrganId,
+    },
     /// An avascular colony was vascularised (the angiogenic switch,
     /// [`crate::angiogenesis`]): from now on it grows as a vascular
     /// metastasis.
@@ -325,7 +334,7 @@ impl<U> CascadeEvent<U> {
 
 /// The kinds ([`TraceEvent::kind`]) of the built-in events, which an
 /// extension may subscribe to ([`Declarations::subscribe`](super::Declarations::subscribe)).
-pub const BUILT_IN_KINDS: [&str; 30] = [
+pub const BUILT_IN_KINDS: [&str; 31] = [
     "CellShed",
     "CellDivided",
     "CellDied",
@@ -356,6 +365,7 @@ pub const BUILT_IN_KINDS: [&str; 30] = [
     "CellMetFate",
     "ClumpCellMetFate",
     "ColonyVascularised",
+    "ClumpDissociated",
 ];
 
 impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
@@ -384,6 +394,7 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
             CascadeEvent::ClumpCellDiedInVessel { .. } => "ClumpCellDiedInVessel",
             CascadeEvent::ClumpExtravasated { .. } => "ClumpExtravasated",
             CascadeEvent::ColonyVascularised { .. } => "ColonyVascularised",
+            CascadeEvent::ClumpDissociated { .. } => "ClumpDissociated",
             CascadeEvent::PrimaryResected { .. } => "PrimaryResected",
             CascadeEvent::RegimenStarted { .. } => "RegimenStarted",
             CascadeEvent::DoseGiven { .. } => "DoseGiven",
@@ -448,7 +459,8 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
             }
             CascadeEvent::ClumpArrested { clump, organ }
             | CascadeEvent::ClumpPassedCapillaryBed { clump, organ }
-            | CascadeEvent::ClumpExtravasated { clump, organ } => {
+            | CascadeEvent::ClumpExtravasated { clump, organ }
+            | CascadeEvent::ClumpDissociated { clump, organ } => {
                 digest.write_u64(clump.0);
                 digest.write_u64(organ.0.into());
             }
