@@ -52,8 +52,8 @@ use super::declared::{FateId, Outcome};
 use super::places::Stale;
 use super::records::Count;
 use super::transitions::death_in;
+use super::{ArrivalKind, CellArrival, PoolFate, ROUTING, SiteKind};
 use super::{CascadeError, CascadeEvent, CascadeState, Channel, Compartment, Place, PoolKey};
-use super::{PoolFate, ROUTING, SiteKind};
 use crate::clones::CloneId;
 #[cfg(doc)]
 use crate::config::ClumpBehaviour;
@@ -82,7 +82,7 @@ impl CascadeState {
     /// as single cells.
     pub(super) fn inject_clumps<U>(
         &mut self,
-        injection: &Injection,
+        (index, injection): (u32, &Injection),
         k: u64,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
@@ -142,6 +142,7 @@ impl CascadeState {
                 organ,
                 formed_at: now,
                 formed_size: k,
+                injection: index,
                 cells,
                 size: k,
                 clock: None,
@@ -152,7 +153,8 @@ impl CascadeState {
         }
         for (clone, count) in urn {
             if count > 0 {
-                self.inject_single_cells(clone, count, &injection.entry, ctx)?;
+                let entry = (index, &injection.entry);
+                self.inject_single_cells((clone, count), entry, ctx)?;
             }
         }
         Ok(())
@@ -353,6 +355,7 @@ impl CascadeState {
     ) -> Result<(), CascadeError> {
         let fired = self.places.clump_clock_fired(id);
         let mark = self.places.clumps()[&id].mark_of(clone);
+        let origin = Some(self.places.clumps()[&id].origin());
         let lost = fired.and(self.places.change_clump(id, |c| c.remove(clone)));
         let clump = &self.places.clumps()[&id];
         let (organ, stage, size) = (clump.organ, clump.stage, clump.size);
@@ -384,10 +387,10 @@ impl CascadeState {
             return Ok(());
         };
         if self.config.pool_mode == PoolMode::Cohorts {
-            self.enter_pools(PoolKey::new(clone, to, organ), 1, ctx)
+            self.enter_pools(PoolKey::new(clone, to, organ), 1, origin, ctx)
         } else {
             let from = PoolKey::new(clone, compartment, organ);
-            self.move_cell(PoolKey { mark, ..from }, to, ctx)
+            self.move_cell(PoolKey { mark, ..from }, to, origin, ctx)
         }
     }
 
@@ -406,11 +409,12 @@ impl CascadeState {
         self.records
             .add(Count::Funnel(last, organ, |f| &mut f.clumps_dissolved), 1);
         let key = PoolKey::new(last, clump.stage.compartment(), organ);
+        let origin = Some(clump.origin());
         if self.marks_arrivals() {
             let mark = clump.mark_of(last);
-            self.add_to_pool(PoolKey { mark, ..key }, 1, ctx)
+            self.add_to_pool(PoolKey { mark, ..key }, 1, origin, ctx)
         } else {
-            self.enter_pools(key, 1, ctx)
+            self.enter_pools(key, 1, origin, ctx)
         }
     }
 
@@ -454,6 +458,17 @@ impl CascadeState {
             s.founding_cells = clump.size;
             s.founding_clones = clump.cells.len() as u32;
         });
+        for &(clone, cells) in &clump.cells {
+            self.records.arrived(CellArrival {
+                site,
+                organ,
+                clone,
+                cells,
+                origin: Some(clump.origin()),
+                day: ctx.now().days(),
+                kind: ArrivalKind::Founded,
+            });
+        }
         self.note_sizes_reached(site, ctx)?;
         self.redraw(founded, ctx)
     }

@@ -219,6 +219,15 @@ pub enum CascadeEvent<U> {
         /// The site.
         site: SiteId,
     },
+    /// A circulating cell that extravasated in an organ holding a lesion
+    /// joined it (reseeding, or the primary's self-seeding:
+    /// [`crate::reseeding`]) instead of becoming a solitary cell.
+    CellJoinedLesion {
+        /// The lesion (a metastasis, or the primary).
+        site: SiteId,
+        /// The cell's clone.
+        clone: CloneId,
+    },
     /// The primary tumour was removed (surgery).
     PrimaryResected {
         /// The primary.
@@ -325,7 +334,7 @@ impl<U> CascadeEvent<U> {
 
 /// The kinds ([`TraceEvent::kind`]) of the built-in events, which an
 /// extension may subscribe to ([`Declarations::subscribe`](super::Declarations::subscribe)).
-pub const BUILT_IN_KINDS: [&str; 30] = [
+pub const BUILT_IN_KINDS: [&str; 31] = [
     "CellShed",
     "CellDivided",
     "CellDied",
@@ -356,6 +365,7 @@ pub const BUILT_IN_KINDS: [&str; 30] = [
     "CellMetFate",
     "ClumpCellMetFate",
     "ColonyVascularised",
+    "CellJoinedLesion",
 ];
 
 impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
@@ -384,6 +394,7 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
             CascadeEvent::ClumpCellDiedInVessel { .. } => "ClumpCellDiedInVessel",
             CascadeEvent::ClumpExtravasated { .. } => "ClumpExtravasated",
             CascadeEvent::ColonyVascularised { .. } => "ColonyVascularised",
+            CascadeEvent::CellJoinedLesion { .. } => "CellJoinedLesion",
             CascadeEvent::PrimaryResected { .. } => "PrimaryResected",
             CascadeEvent::RegimenStarted { .. } => "RegimenStarted",
             CascadeEvent::DoseGiven { .. } => "DoseGiven",
@@ -399,7 +410,8 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
         match self {
             CascadeEvent::CellShed { site, clone }
             | CascadeEvent::CellDivided { site, clone }
-            | CascadeEvent::CellDied { site, clone } => {
+            | CascadeEvent::CellDied { site, clone }
+            | CascadeEvent::CellJoinedLesion { site, clone } => {
                 digest.write_u64(site.0.into());
                 digest.write_u64(clone.0.into());
             }
