@@ -170,7 +170,7 @@ fn primaries_become_polyclonal_with_the_probability_that_one_visitor_joins() {
         let primary = &sim.model().state().sites()[0];
         polyclonal += u64::from(primary.cells.len() > 1);
     }
-    let q = 1.0 - (1.0 - p).powi(n as i32);
+    let q = 1.0 - libm::pow(1.0 - p, n as f64);
     let expected = replicates as f64 * q;
     let se = (replicates as f64 * q * (1.0 - q)).sqrt();
     assert!(
