@@ -216,6 +216,29 @@ fn check_arrivals(state: &CascadeState) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The reseeding property tests are not vacuous: among 60 scenarios of
+/// their strategy (a fixed sequence), run as they run them (to day 4, at
+/// most 4000 events), cells join a lesion in at least 5.
+#[test]
+fn the_reseeding_strategy_makes_cells_join_lesions() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let strategy = with_reseeding(prop_oneof![scenario_strategy(), clump_scenario_strategy()]);
+    let mut runner = TestRunner::deterministic();
+    let mut with_joins = 0;
+    for _ in 0..60 {
+        let scenario = strategy.new_tree(&mut runner).unwrap().current();
+        let mut sim = simulation(scenario.config, NoExtension, Seed::new(scenario.seed)).unwrap();
+        let limits = RunLimits::until(Time::new(4.0).unwrap()).with_max_events(4000);
+        sim.run(limits, &mut TraceDigest::new()).unwrap();
+        with_joins += u32::from(sim.model().state().joined_cells() > 0);
+    }
+    assert!(
+        with_joins >= 5,
+        "cells joined a lesion in {with_joins} of 60"
+    );
+}
+
 fn run_checked(scenario: &Scenario) -> Result<TraceDigest, TestCaseError> {
     run_checked_every(scenario, 100, 40).map(|(digest, _)| digest)
 }
