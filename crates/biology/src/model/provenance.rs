@@ -147,6 +147,12 @@ impl Origins {
             None => 0,
         };
         debug_assert!(pick < cells.max(1) && self.known() <= cells);
+        if self.0.len() as u64 == cells {
+            // One cell a run (shed cells, each of its own day): the pick
+            // is the run, found at once.
+            let at = pick as usize;
+            return Some(self.0.swap_remove(at).0);
+        }
         for i in 0..self.0.len() {
             let (origin, n) = self.0[i];
             if pick < n {
@@ -210,6 +216,17 @@ mod tests {
         assert_eq!(origins.take(1, None), Some(origin(0, 1.0)));
         assert!(origins.is_empty());
         assert_eq!(origins.take(0, None), None);
+    }
+
+    #[test]
+    fn with_one_cell_a_run_the_pick_is_the_run() {
+        let mut origins = Origins::default();
+        for site in 0..3 {
+            origins.add(origin(site, f64::from(site)), 1);
+        }
+        assert_eq!(origins.take(3, Some(1)), Some(origin(1, 1.0)));
+        assert_eq!(origins.take(2, Some(1)), Some(origin(2, 2.0)));
+        assert_eq!(origins.take(1, None), Some(origin(0, 0.0)));
     }
 
     #[test]
