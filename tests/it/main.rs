@@ -17,6 +17,7 @@ mod mechanisms;
 mod options;
 mod organs;
 mod report;
+mod reseeding;
 mod routes;
 mod run;
 mod sources;

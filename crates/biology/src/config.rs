@@ -13,6 +13,7 @@ use crate::organs::{Entry, OrganId, OrganSet};
 use crate::therapy::{RegimenStart, SurgeryAt, Therapy};
 
 pub use crate::clump_behaviour::{ClumpBehaviour, ClumpFormation, ClumpFounding, OtherCells};
+pub use crate::reseeding::Reseeding;
 pub use error::ConfigError;
 
 pub(crate) mod error;
@@ -250,6 +251,10 @@ pub struct CascadeConfig {
     /// same; `docs/tumour-cell-clusters.md`).
     #[serde(default)]
     pub clumps: ClumpBehaviour,
+    /// Reseeding and the primary's self-seeding ([`crate::reseeding`]);
+    /// `None` (the default): no circulating cell joins a lesion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reseeding: Option<Reseeding>,
 }
 
 /// How the cells outside the sites (in the blood and in the organs, before
@@ -406,6 +411,7 @@ impl CascadeConfig {
             pool_mode: PoolMode::PerCell,
             angiogenic_switch: None,
             clumps: ClumpBehaviour::default(),
+            reseeding: None,
         }
     }
 
@@ -450,6 +456,7 @@ impl CascadeConfig {
         self.validate_sizes()?;
         self.validate_angiogenic_switch()?;
         self.clumps.validate()?;
+        self.validate_reseeding()?;
         self.validate_therapy()
     }
 
@@ -469,6 +476,32 @@ impl CascadeConfig {
         }
         let clones = self.clones.len();
         switch.validate("angiogenic_switch", self.organs.len(), clones)
+    }
+
+    /// Reseeding's fields, and its refusal with cohort pools and stepped
+    /// growth (`docs/reseeding.md` says why).
+    fn validate_reseeding(&self) -> Result<(), ConfigError> {
+        let Some(reseeding) = &self.reseeding else {
+            return Ok(());
+        };
+        if self.pool_mode == PoolMode::Cohorts {
+            return Err(ConfigError::new(
+                "reseeding",
+                "reseeding with cohort pools",
+                "no reseeding, or pools: PerCell (cohort pools follow only the cells that \
+                 will found a colony, by chains that cannot know whether a lesion will be \
+                 in the bed when a cell extravasates)",
+            ));
+        }
+        if self.growth_steps.is_some() {
+            return Err(ConfigError::new(
+                "reseeding",
+                "reseeding with stepped growth",
+                "no reseeding, or mode: Exact (a site in steps changes its cells only at \
+                 its steps)",
+            ));
+        }
+        reseeding.validate("reseeding")
     }
 
     /// The founding clones: named, uniquely and without '.', with valid

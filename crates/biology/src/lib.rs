@@ -49,6 +49,7 @@ pub mod model;
 pub mod observables;
 pub mod organs;
 pub mod rates;
+pub mod reseeding;
 /// Random small scenarios for property tests (with the feature `strategies`).
 #[cfg(feature = "strategies")]
 pub mod strategies;

@@ -33,7 +33,7 @@
 //! pool, or a clump.
 
 use cascade_kernel::clock::{ClockError, Next, next_reaction};
-use cascade_kernel::distributions::{Bernoulli, Distribution, sample_multinomial_into};
+use cascade_kernel::distributions::{Bernoulli, Distribution, UniformInt, sample_multinomial_into};
 use cascade_kernel::{Context, EventHandle, Model, Purpose, Time, TraceEvent};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -48,6 +48,9 @@ const CLOCKS: Purpose = Purpose::new("cascade.clocks");
 const FATES: Purpose = Purpose::new("cascade.fates");
 const ROUTING: Purpose = Purpose::new("cascade.routing");
 const MUTATION: Purpose = Purpose::new("cascade.mutation");
+/// Which cell of a pool a fate took, when its cells differ in origin
+/// (`model/provenance.rs`): no other stream moves with it.
+const PROVENANCE: Purpose = Purpose::new("cascade.provenance");
 
 mod birth_death;
 mod clump;
@@ -64,7 +67,9 @@ mod extension;
 mod growth;
 mod memory;
 mod places;
+mod provenance;
 mod records;
+mod reseeding;
 mod site;
 mod steps;
 mod therapy;
@@ -79,6 +84,7 @@ pub use extension::{
     SiteFate,
 };
 use places::{Places, Stale};
+pub use provenance::{ArrivalKind, CellArrival, Origin, Source};
 use records::{Count, Observation, Records};
 use site::Capacity;
 pub use site::{Site, SiteId, SiteKind};
@@ -379,6 +385,18 @@ impl CascadeState {
     /// When the first metastasis reached the detectable size.
     pub fn first_detection(&self) -> Option<Time> {
         self.records.first_detection()
+    }
+
+    /// Every founding or joining of a lesion so far, in order, with where
+    /// its cells came from (`arrivals.csv`).
+    pub fn arrivals(&self) -> &[CellArrival] {
+        self.records.arrivals()
+    }
+
+    /// Cells that joined an existing lesion so far (reseeding,
+    /// [`CascadeEvent::CellJoinedLesion`]).
+    pub fn joined_cells(&self) -> u64 {
+        self.records.joined()
     }
 
     /// Cells of `clone` in `compartment` of `organ`.
@@ -1040,47 +1058,55 @@ impl CascadeState {
 
     // -- moving cells ------------------------------------------------------
 
-    /// Adds `count` cells of `clone` to a pool and redraws its clock.
+    /// Adds `count` cells of `clone` (of `origin`, if known) to a pool
+    /// and redraws its clock.
     fn add_to_pool<U>(
         &mut self,
         key: PoolKey,
         count: u64,
+        origin: Option<Origin>,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         if count == 0 {
             return Ok(());
         }
-        let stale = self.places.add_to_pool(key, count);
+        let stale = self.places.add_to_pool(key, count, origin);
         self.redraw(stale, ctx)
     }
 
     /// Removes one cell from the pool whose clock just fired (its handle is
-    /// spent) and redraws the clock.
+    /// spent) and redraws the clock: any of its cells with the same
+    /// chance, drawn from `cascade.provenance` when they differ in origin.
+    /// Returns the cell's origin.
     fn take_from_pool<U>(
         &mut self,
         key: PoolKey,
         ctx: &mut Context<'_, CascadeEvent<U>>,
-    ) -> Result<(), CascadeError> {
-        let stale = self.places.take_fired_cell(key);
-        self.redraw(stale, ctx)
+    ) -> Result<Option<Origin>, CascadeError> {
+        let pick =
+            (self.places.choice_in_pool(key)).map(|cells| pick_below(cells, ctx.rng(PROVENANCE)));
+        let (stale, origin) = self.places.take_fired_cell(key, pick);
+        self.redraw(stale, ctx)?;
+        Ok(origin)
     }
 
-    /// Puts `count` injected single cells of `clone` (already seeded) in
-    /// transit to the entry's bed; into the arterial side, split among the
-    /// organs by a multinomial draw over the cardiac-output shares.
+    /// Puts `count` injected single cells of `clone` (already seeded), of
+    /// injection `injection`, in transit to the entry's bed; into the
+    /// arterial side, split among the organs by a multinomial draw over
+    /// the cardiac-output shares.
     fn inject_single_cells<U>(
         &mut self,
-        clone: CloneId,
-        count: u64,
-        entry: &Entry,
+        (clone, count): (CloneId, u64),
+        (injection, entry): (u32, &Entry),
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let in_transit = |organ| PoolKey::in_transit(clone, organ);
+        let origin = Some(Origin::injected(injection, ctx.now()));
         match *entry {
             Entry::Bed(organ) => {
                 self.records
                     .add(Count::Funnel(clone, organ, |f| &mut f.injected), count);
-                self.enter_pools(in_transit(organ), count, ctx)
+                self.enter_pools(in_transit(organ), count, origin, ctx)
             }
             Entry::Arterial => {
                 let counts = self.arterial_counts(count, ctx.rng(ROUTING))?;
@@ -1088,7 +1114,7 @@ impl CascadeState {
                     let organ = OrganId(index as u16);
                     self.records
                         .add(Count::Funnel(clone, organ, |f| &mut f.injected), n);
-                    self.enter_pools(in_transit(organ), n, ctx)?;
+                    self.enter_pools(in_transit(organ), n, origin, ctx)?;
                 }
                 Ok(())
             }
@@ -1111,16 +1137,17 @@ impl CascadeState {
         Ok(counts)
     }
 
-    /// Sends a cell shed from a site in `organ` to where that organ drains,
-    /// into the pools.
+    /// Sends a cell shed from `site`, in `organ`, to where that organ
+    /// drains, into the pools.
     fn shed_to_blood<U>(
         &mut self,
-        clone: CloneId,
+        (site, clone): (SiteId, CloneId),
         organ: OrganId,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let next = self.downstream(organ, ctx);
-        self.enter_pools(PoolKey::in_transit(clone, next), 1, ctx)
+        let origin = Origin::shed(site, ctx.now());
+        self.enter_pools(PoolKey::in_transit(clone, next), 1, Some(origin), ctx)
     }
 
     /// Sends a cell passing `organ`'s bed to where that organ drains; in
@@ -1129,6 +1156,7 @@ impl CascadeState {
     fn send_downstream<U>(
         &mut self,
         from: PoolKey,
+        origin: Option<Origin>,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let (clone, organ) = (from.clone, from.organ);
@@ -1142,7 +1170,7 @@ impl CascadeState {
             Some(from),
             ctx.now().days(),
         );
-        self.add_to_pool(to, 1, ctx)
+        self.add_to_pool(to, 1, origin, ctx)
     }
 
     /// A cell of the pool `from` met the model's fate `fate`: it leaves
@@ -1153,19 +1181,22 @@ impl CascadeState {
         from: PoolKey,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        self.take_from_pool(from, ctx)?;
+        let origin = self.take_from_pool(from, ctx)?;
         let transition = fate.transition();
         let counter = transition.counter;
         self.records
             .add(Count::Funnel(from.clone, from.organ, counter), 1);
         match transition.next {
-            Target::Pool(compartment) => self.move_cell(from, compartment, ctx),
-            Target::Downstream => self.send_downstream(from, ctx),
+            Target::Pool(Compartment::Solitary) if fate == PoolFate::Extravasated => {
+                self.extravasate(from, origin, ctx)
+            }
+            Target::Pool(compartment) => self.move_cell(from, compartment, origin, ctx),
+            Target::Downstream => self.send_downstream(from, origin, ctx),
             Target::Died => {
                 self.records.add(Count::Died(from.clone), 1);
                 Ok(())
             }
-            Target::Founded => self.found_by_solitary_cell(from, ctx),
+            Target::Founded => self.found_by_solitary_cell(from, origin, ctx),
         }
     }
 
@@ -1174,6 +1205,7 @@ impl CascadeState {
     fn found_by_solitary_cell<U>(
         &mut self,
         from: PoolKey,
+        origin: Option<Origin>,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let (clone, organ) = (from.clone, from.organ);
@@ -1185,6 +1217,15 @@ impl CascadeState {
             s.founding_clones = 1;
             s.add(clone);
         });
+        self.records.arrived(CellArrival {
+            site,
+            organ,
+            clone,
+            cells: 1,
+            origin,
+            day: ctx.now().days(),
+            kind: ArrivalKind::Founded,
+        });
         let divided = self.divide_in_site(site, clone, ctx)?;
         self.redraw(founded.and(divided), ctx)
     }
@@ -1195,11 +1236,12 @@ impl CascadeState {
         &mut self,
         from: PoolKey,
         compartment: Compartment,
+        origin: Option<Origin>,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let to = PoolKey::new(from.clone, compartment, from.organ);
         let to = self.marked(to, Some(from), ctx.now().days());
-        self.add_to_pool(to, 1, ctx)
+        self.add_to_pool(to, 1, origin, ctx)
     }
 
     /// A cell of `clone` with `mark` in `organ`, in the compartment of
@@ -1219,11 +1261,11 @@ impl CascadeState {
             organ,
             mark,
         };
-        self.take_from_pool(from, ctx)?;
+        let origin = self.take_from_pool(from, ctx)?;
         (self.records).add(Count::Fate(fate, clone, organ), 1);
         match outcome {
             Outcome::Died => Ok(()),
-            Outcome::Moved(to) => self.move_cell(from, to, ctx),
+            Outcome::Moved(to) => self.move_cell(from, to, origin, ctx),
         }
     }
 
@@ -1412,7 +1454,7 @@ impl CascadeState {
                 self.records
                     .add(Count::Funnel(clone, organ, |f| &mut f.shed), 1);
                 self.redraw(stale, ctx)?;
-                self.shed_to_blood(clone, organ, ctx)?;
+                self.shed_to_blood((site, clone), organ, ctx)?;
             }
             CascadeEvent::CellMetFate {
                 fate,
@@ -1421,13 +1463,15 @@ impl CascadeState {
                 mark,
             } => self.meet_fate(fate, (clone, organ, mark), ctx)?,
             CascadeEvent::CellsInjected { injection } => {
+                let injection_index = injection;
                 let injection = self.config.injections[injection as usize].clone();
                 if let Some(k) = injection.clumps_of() {
-                    return self.inject_clumps(&injection, k, ctx);
+                    return self.inject_clumps((injection_index, &injection), k, ctx);
                 }
                 for &(clone, count) in &injection.cells {
                     self.records.add(Count::Seeded(clone), count);
-                    self.inject_single_cells(clone, count, &injection.entry, ctx)?;
+                    let entry = (injection_index, &injection.entry);
+                    self.inject_single_cells((clone, count), entry, ctx)?;
                 }
             }
             CascadeEvent::ColoniesHarvested { harvest } => {
@@ -1456,6 +1500,10 @@ impl CascadeState {
                 }
             }
             CascadeEvent::ColonyVascularised { site } => self.vascularise(site, ctx)?,
+            // The cell joined in the extravasation's handler
+            // (`reseeding.rs`): the event is the fact, for the trace and
+            // an extension's `after`.
+            CascadeEvent::CellJoinedLesion { .. } => {}
             CascadeEvent::PrimaryResected { site } => self.resect(site, ctx)?,
             CascadeEvent::SiteStepped { site } => self.step_site(site, ctx)?,
             CascadeEvent::RegimenStarted { regimen } => self.schedule_doses(regimen, ctx)?,
@@ -1758,4 +1806,13 @@ fn draw_binomial<U>(
     } else {
         cascade_kernel::distributions::sample_binomial(ctx.rng(purpose), n, p)?
     })
+}
+
+/// A position drawn uniformly among `cells` from `rng` (0 for a single
+/// cell): which cell of a pool a fate took (`cascade.provenance`).
+fn pick_below(cells: u64, rng: &mut cascade_kernel::RandomStream) -> u64 {
+    match UniformInt::new(cells) {
+        Ok(uniform) => uniform.sample(rng),
+        Err(_) => 0,
+    }
 }

@@ -439,3 +439,27 @@ pub fn therapy_scenario_strategy() -> impl Strategy<Value = Scenario> {
             },
         )
 }
+
+/// Reseeding ([`crate::reseeding::Reseeding`]) added to a scenario of
+/// `scenarios`: a joining probability of 1 or in [0, 1) (even odds), into
+/// the primary and into metastases each at even odds.
+pub fn with_reseeding(
+    scenarios: impl Strategy<Value = Scenario>,
+) -> impl Strategy<Value = Scenario> {
+    (
+        scenarios,
+        prop_oneof![Just(1.0), 0.0..1.0f64],
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(mut scenario, joining_probability, into_primary, into_metastases)| {
+                scenario.config.reseeding = Some(crate::reseeding::Reseeding {
+                    joining_probability,
+                    into_primary,
+                    into_metastases,
+                });
+                scenario
+            },
+        )
+}

@@ -7,10 +7,12 @@ use cascade_biology::config::{
     CascadeConfig, ConstantRates, FoundingClone, GrowthLaw, GrowthSteps, Injection, MAX_CELLS,
     MAX_CLUMPED_CELLS, PrimaryTumour, default_phenotype,
 };
-use cascade_biology::model::{Cascade, ClumpId, ClumpStage, Compartment, Place, PoolKey, SiteKind};
+use cascade_biology::model::{
+    ArrivalKind, Cascade, ClumpId, ClumpStage, Compartment, Place, PoolKey, SiteKind, Source,
+};
 use cascade_biology::organs::{Entry, OrganId, OrganSet};
 use cascade_biology::strategies::{
-    Scenario, clump_scenario_strategy, scenario_strategy, therapy_scenario_strategy,
+    Scenario, clump_scenario_strategy, scenario_strategy, therapy_scenario_strategy, with_reseeding,
 };
 use cascade_biology::{
     CascadeError, CascadeEvent, CascadeState, CloneId, NoExtension, SetupError, simulation,
@@ -135,6 +137,9 @@ fn check_invariants(sim: &Simulation<Cascade>) -> Result<(), TestCaseError> {
     // a first division (a micrometastasis of one cell) or a drug. (Without
     // clumps: a clump's cells count as extravasated but found their
     // metastasis without a solitary stage.)
+    // Reseeding: an extravasated cell that joined a lesion is no solitary
+    // cell.
+    let joined = state.joined_cells();
     let solitary_now = in_pools(Compartment::Solitary);
     let dormant_now = in_pools(Compartment::Dormant);
     let cohorts = state.config().pool_mode == cascade_biology::config::PoolMode::Cohorts;
@@ -143,7 +148,8 @@ fn check_invariants(sim: &Simulation<Cascade>) -> Result<(), TestCaseError> {
         // the cells it follows one by one: solitary and dormant together.
         prop_assert_eq!(
             funnel.extravasated,
-            funnel.died_in_parenchyma
+            joined
+                + funnel.died_in_parenchyma
                 + funnel.died_dormant
                 + funnel.micrometastases
                 + funnel.killed_in_parenchyma
@@ -155,7 +161,8 @@ fn check_invariants(sim: &Simulation<Cascade>) -> Result<(), TestCaseError> {
     if !cohorts && funnel.clumps_injected == 0 {
         prop_assert_eq!(
             funnel.extravasated + funnel.left_dormancy,
-            funnel.died_in_parenchyma
+            joined
+                + funnel.died_in_parenchyma
                 + funnel.entered_dormancy
                 + funnel.micrometastases
                 + funnel.killed_in_parenchyma
@@ -181,7 +188,75 @@ fn check_invariants(sim: &Simulation<Cascade>) -> Result<(), TestCaseError> {
         .count() as u64;
     prop_assert!(funnel.clumps_arrested >= funnel.clump_metastases + arrested_clumps);
     prop_assert!(funnel.micrometastases >= funnel.clump_metastases);
+    check_arrivals(state)
+}
+
+/// Provenance: the founding arrivals of each metastasis are its founding
+/// cells; every arrival's source existed before it and entered the blood
+/// no later than it arrived; a cell joins only a lesion the scenario's
+/// reseeding admits. In per-cell mode every arrival has its origin.
+fn check_arrivals(state: &CascadeState) -> Result<(), TestCaseError> {
+    let config = state.config();
+    let mut founding: BTreeMap<u32, u64> = BTreeMap::new();
+    for arrival in state.arrivals() {
+        let site = &state.sites()[arrival.site.index()];
+        prop_assert_eq!(site.organ, arrival.organ);
+        prop_assert!(arrival.cells >= 1 && arrival.day >= site.founded_at.days());
+        match arrival.kind {
+            ArrivalKind::Founded => {
+                prop_assert_eq!(site.kind, SiteKind::Metastasis);
+                prop_assert_eq!(arrival.day, site.founded_at.days());
+                *founding.entry(arrival.site.0).or_default() += arrival.cells;
+            }
+            ArrivalKind::Joined => {
+                let reseeding = config.reseeding.as_ref();
+                prop_assert!(reseeding.is_some_and(|r| r.joins(site.kind)));
+            }
+        }
+        let cohorts = config.pool_mode == cascade_biology::config::PoolMode::Cohorts;
+        let Some(origin) = arrival.origin else {
+            prop_assert!(cohorts, "an arrival without its origin in per-cell mode");
+            continue;
+        };
+        prop_assert!(origin.shed_day <= arrival.day);
+        match origin.source {
+            Source::Site(source) => {
+                let source = &state.sites()[source.index()];
+                prop_assert!(source.founded_at.days() <= origin.shed_day);
+            }
+            Source::Injection(index) => {
+                prop_assert!((index as usize) < config.injections.len());
+                prop_assert_eq!(config.injections[index as usize].day, origin.shed_day);
+            }
+        }
+    }
+    for site in state.metastases() {
+        prop_assert_eq!(founding.get(&site.id.0).copied(), Some(site.founding_cells));
+    }
     Ok(())
+}
+
+/// The reseeding property tests are not vacuous: among 60 scenarios of
+/// their strategy (a fixed sequence), run as they run them (to day 4, at
+/// most 4000 events), cells join a lesion in at least 5.
+#[test]
+fn the_reseeding_strategy_makes_cells_join_lesions() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let strategy = with_reseeding(prop_oneof![scenario_strategy(), clump_scenario_strategy()]);
+    let mut runner = TestRunner::deterministic();
+    let mut with_joins = 0;
+    for _ in 0..60 {
+        let scenario = strategy.new_tree(&mut runner).unwrap().current();
+        let mut sim = simulation(scenario.config, NoExtension, Seed::new(scenario.seed)).unwrap();
+        let limits = RunLimits::until(Time::new(4.0).unwrap()).with_max_events(4000);
+        sim.run(limits, &mut TraceDigest::new()).unwrap();
+        with_joins += u32::from(sim.model().state().joined_cells() > 0);
+    }
+    assert!(
+        with_joins >= 5,
+        "cells joined a lesion in {with_joins} of 60"
+    );
 }
 
 fn run_checked(scenario: &Scenario) -> Result<TraceDigest, TestCaseError> {
@@ -320,6 +395,37 @@ proptest! {
         let first = run_checked(&scenario)?;
         let second = run_checked(&scenario)?;
         prop_assert_eq!(first, second);
+    }
+
+    /// The same with reseeding (any joining probability, into the primary
+    /// and into metastases or not), with single cells, with clumps and
+    /// with an angiogenic switch (avascular colonies are not joined).
+    #[test]
+    fn random_scenarios_with_reseeding_keep_the_invariants(
+        scenario in with_reseeding(prop_oneof![scenario_strategy(), clump_scenario_strategy()]),
+        switch in any::<bool>(),
+    ) {
+        let mut scenario = scenario;
+        if switch {
+            scenario.config.angiogenic_switch = Some(AngiogenicSwitch {
+                avascular_limit: 5,
+                switch_rate: 1.0,
+                in_organs: Vec::new(),
+                in_clones: Vec::new(),
+            });
+        }
+        let first = run_checked(&scenario)?;
+        let second = run_checked(&scenario)?;
+        prop_assert_eq!(first, second);
+    }
+
+    /// The same with therapy and reseeding (a resected primary is joined
+    /// no more), checked after every event.
+    #[test]
+    fn random_scenarios_with_therapy_and_reseeding_keep_the_invariants(
+        scenario in with_reseeding(therapy_scenario_strategy())
+    ) {
+        run_therapy_twice(&scenario)?;
     }
 
     /// The same with clumps: every scenario has at least one injection,

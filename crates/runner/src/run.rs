@@ -604,6 +604,7 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
         }
     }
     composition_rows(state, &r, &mut tables);
+    arrival_rows(state, &r, &mut tables);
     let end = state.census_now(Occasion::End, record.end_day);
     for census in state.solitary_census().iter().chain([&end]) {
         let (occasion, regimen, dose) = match census.occasion {
@@ -625,6 +626,41 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
         }
     }
     tables
+}
+
+/// The rows of `arrivals.csv`: every founding or joining of a lesion,
+/// with where its cells came from.
+fn arrival_rows(state: &CascadeState, r: &Value, tables: &mut [Vec<Row>]) {
+    use cascade_biology::model::{ArrivalKind, Source};
+    let organs = &state.config().organs;
+    let lineage = state.lineage();
+    for arrival in state.arrivals() {
+        let source = arrival.origin.map(|o| o.source);
+        let site = match source {
+            Some(Source::Site(site)) => Some(u64::from(site.0)),
+            _ => None,
+        };
+        let injection = match source {
+            Some(Source::Injection(index)) => Some(u64::from(index)),
+            _ => None,
+        };
+        let kind = match arrival.kind {
+            ArrivalKind::Founded => "founded",
+            ArrivalKind::Joined => "joined",
+        };
+        tables[schema::ARRIVALS].push(vec![
+            r.clone(),
+            count(arrival.site.0),
+            Value::text(&organs.organ(arrival.organ).name),
+            Value::text(&lineage.name(arrival.clone)),
+            count(arrival.cells),
+            Value::count_or_null(site),
+            Value::count_or_null(injection),
+            Value::day_or_null(arrival.origin.map(|o| o.shed_day)),
+            Value::Day(arrival.day),
+            Value::text(kind),
+        ]);
+    }
 }
 
 /// The rows of `diversity.csv` and `composition.csv`: each observation's

@@ -709,6 +709,11 @@ pub struct ScenarioFile<X, E> {
     /// (`docs/dormancy.md`); none by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub angiogenic_switch: Option<AngiogenicSwitchSpec>,
+    /// Reseeding and the primary's self-seeding (`docs/reseeding.md`):
+    /// `Some((joining_probability: ..., into_primary: true,
+    /// into_metastases: true))`; none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reseeding: Option<cascade_biology::config::Reseeding>,
     /// A parameter sweep, for `cascade sweep`.
     #[serde(default)]
     pub sweep: Option<SweepSpec>,
@@ -1214,6 +1219,9 @@ fn field_hint(field: &str) -> Option<&'static str> {
             "`Exact` or `Stepped(step: ..., threshold: ..., constant_rates: Auto | Exact | Counted)`"
         }
         "pools" => "`PerCell` or `Cohorts`",
+        "reseeding" => {
+            "`Some((joining_probability: 0.01, into_primary: true, into_metastases: true))`"
+        }
         "shedding" => "`PerCell` or `SizePower(coefficient: ..., exponent: ...)`",
         "cells" => "a list of `(\"clone name\", number of cells)` pairs",
         "organs" => "`(preset: ..., change: [...], add: [...], veins: [...])`",
@@ -2176,6 +2184,7 @@ fn resolve<X: ScenarioExtension>(
         pool_mode: file.pools,
         angiogenic_switch,
         clumps: file.clumps,
+        reseeding: file.reseeding,
     };
     file.extension.validate(&config).map_err(|e| {
         Unplaced::new(

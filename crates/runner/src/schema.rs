@@ -355,10 +355,12 @@ pub const DIVERSITY: usize = 9;
 pub const COMPOSITION: usize = 10;
 /// The position of `solitary_cells.csv` in [`TABLES`].
 pub const SOLITARY_CELLS: usize = 11;
+/// The position of `arrivals.csv` in [`TABLES`].
+pub const ARRIVALS: usize = 12;
 
 /// The tables every run writes, in this order (a replicate's rows are in
 /// this order too, [`crate::run::ReplicateOutput::tables`]).
-pub const TABLES: [Table; 12] = [
+pub const TABLES: [Table; 13] = [
     Table {
         name: "summary",
         file: "summary.csv",
@@ -856,17 +858,71 @@ pub const TABLES: [Table; 12] = [
         fates: false,
         counters: false,
     },
+    Table {
+        name: "arrivals",
+        file: "arrivals.csv",
+        meaning: "one row per clone and origin of the cells that founded a metastasis or joined a \
+                  lesion at one instant, with where they came from (`docs/reseeding.md`)",
+        columns: &[
+            REPLICATE,
+            count(
+                "site",
+                "site id",
+                "the lesion founded or joined (the primary, if any, is site 0, as in \
+                 `metastases.csv`)",
+            ),
+            name("organ", unit::ORGAN_NAME, "the lesion's organ"),
+            name("clone", unit::CLONE_NAME, "the cells' clone"),
+            count(
+                "cells",
+                unit::CELLS,
+                "how many cells: 1 for a single cell, a clone's cells in a clump",
+            ),
+            count(
+                "source_site",
+                "site id",
+                "the site that shed the cells (the primary or a metastasis); empty for injected \
+                 cells and for cells whose source cohort mode does not keep",
+            )
+            .or_empty(),
+            count(
+                "source_injection",
+                "injection index",
+                "the injection (from 0, in the scenario's order) that put the cells in the \
+                 blood; empty for shed cells",
+            )
+            .or_empty(),
+            day(
+                "shed_day",
+                "when the cells entered the blood: shed (for a site in counted steps, the \
+                 step's end) or injected; empty when the source is not kept",
+            )
+            .or_empty(),
+            day(
+                "arrival_day",
+                "when the cells founded the metastasis (the first division, or the clump's \
+                 extravasation) or joined the lesion",
+            ),
+            name(
+                "kind",
+                "kind",
+                "`founded` (a new metastasis) or `joined` (an existing lesion, reseeding)",
+            ),
+        ],
+        fates: false,
+        counters: false,
+    },
 ];
 
 /// [`TABLES`] as a static, for references that outlive a call.
-static ALL_TABLES: [Table; 12] = TABLES;
+static ALL_TABLES: [Table; 13] = TABLES;
 
 /// The table of [`TABLES`] at `index` (the constants [`SUMMARY`] …
 /// [`COMPOSITION`]), for as long as the program runs.
 ///
 /// # Panics
 ///
-/// If `index` is not below 11.
+/// If `index` is not below 13.
 pub fn table(index: usize) -> &'static Table {
     &ALL_TABLES[index]
 }

@@ -48,6 +48,10 @@ pub struct Clump {
     pub formed_at: Time,
     /// Its cells when injected.
     pub formed_size: u64,
+    /// The injection that formed it (its index in the configuration):
+    /// the source of its cells (`arrivals.csv`).
+    #[serde(default)]
+    pub injection: u32,
     /// Cells per clone, sorted by clone, none 0.
     pub cells: Vec<(CloneId, u64)>,
     /// Total cells, at least 2.
@@ -60,6 +64,11 @@ pub struct Clump {
 }
 
 impl Clump {
+    /// Where its cells came from: its injection, on the day it was formed.
+    pub fn origin(&self) -> super::Origin {
+        super::Origin::injected(self.injection, self.formed_at)
+    }
+
     /// Its cells of `clone`.
     pub fn cells_of(&self, clone: CloneId) -> u64 {
         self.cells

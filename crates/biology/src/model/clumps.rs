@@ -67,8 +67,8 @@ use super::declared::{FateId, Outcome};
 use super::places::Stale;
 use super::records::Count;
 use super::transitions::death_in;
+use super::{ArrivalKind, CellArrival, PoolFate, ROUTING, SiteKind};
 use super::{CascadeError, CascadeEvent, CascadeState, Channel, Compartment, Place, PoolKey};
-use super::{PoolFate, ROUTING, SiteKind};
 use crate::clones::CloneId;
 #[cfg(doc)]
 use crate::config::ClumpBehaviour;
@@ -103,7 +103,7 @@ impl CascadeState {
     /// as single cells.
     pub(super) fn inject_clumps<U>(
         &mut self,
-        injection: &Injection,
+        (index, injection): (u32, &Injection),
         k: u64,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
@@ -117,7 +117,7 @@ impl CascadeState {
             }
         }
         if self.config.clumps.formation == ClumpFormation::OneClone {
-            return self.inject_clumps_of_one_clone(injection, urn, k, ctx);
+            return self.inject_clumps_of_one_clone((index, injection), urn, k, ctx);
         }
         let mut left: u64 = urn.iter().map(|&(_, n)| n).sum();
         for _ in 0..left / k {
@@ -144,9 +144,9 @@ impl CascadeState {
                     Err(i) => cells.insert(i, (entry.0, 1)),
                 }
             }
-            self.send_clump(injection, cells, k, ctx)?;
+            self.send_clump((index, injection), cells, k, ctx)?;
         }
-        self.inject_left_over(injection, urn, ctx)
+        self.inject_left_over((index, injection), urn, ctx)
     }
 
     /// Homotypic aggregation (`clumps.formation: OneClone`): `injection`
@@ -155,18 +155,18 @@ impl CascadeState {
     /// cells. No random number is drawn to deal them.
     fn inject_clumps_of_one_clone<U>(
         &mut self,
-        injection: &Injection,
+        (index, injection): (u32, &Injection),
         mut urn: Vec<(CloneId, u64)>,
         k: u64,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         for entry in &mut urn {
             for _ in 0..entry.1 / k {
-                self.send_clump(injection, vec![(entry.0, k)], k, ctx)?;
+                self.send_clump((index, injection), vec![(entry.0, k)], k, ctx)?;
             }
             entry.1 %= k;
         }
-        self.inject_left_over(injection, urn, ctx)
+        self.inject_left_over((index, injection), urn, ctx)
     }
 
     /// Forms a clump of `cells` (`k` in all, sorted by clone) and sends it
@@ -174,7 +174,7 @@ impl CascadeState {
     /// cardiac-output share).
     fn send_clump<U>(
         &mut self,
-        injection: &Injection,
+        (index, injection): (u32, &Injection),
         cells: Vec<(CloneId, u64)>,
         k: u64,
         ctx: &mut Context<'_, CascadeEvent<U>>,
@@ -201,6 +201,7 @@ impl CascadeState {
             organ,
             formed_at: now,
             formed_size: k,
+            injection: index,
             cells,
             size: k,
             clock: None,
@@ -213,13 +214,14 @@ impl CascadeState {
     /// The cells of `urn` not dealt into clumps, injected as single cells.
     fn inject_left_over<U>(
         &mut self,
-        injection: &Injection,
+        (index, injection): (u32, &Injection),
         urn: Vec<(CloneId, u64)>,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         for (clone, count) in urn {
             if count > 0 {
-                self.inject_single_cells(clone, count, &injection.entry, ctx)?;
+                let entry = (index, &injection.entry);
+                self.inject_single_cells((clone, count), entry, ctx)?;
             }
         }
         Ok(())
@@ -429,9 +431,9 @@ impl CascadeState {
             let key = PoolKey::new(clone, clump.stage.compartment(), organ);
             if self.marks_arrivals() {
                 let mark = clump.mark_of(clone);
-                self.add_to_pool(PoolKey { mark, ..key }, n, ctx)?;
+                self.add_to_pool(PoolKey { mark, ..key }, n, Some(clump.origin()), ctx)?;
             } else {
-                self.enter_pools(key, n, ctx)?;
+                self.enter_pools(key, n, Some(clump.origin()), ctx)?;
             }
         }
         Ok(())
@@ -474,6 +476,7 @@ impl CascadeState {
     ) -> Result<(), CascadeError> {
         let fired = self.places.clump_clock_fired(id);
         let mark = self.places.clumps()[&id].mark_of(clone);
+        let origin = Some(self.places.clumps()[&id].origin());
         let lost = fired.and(self.places.change_clump(id, |c| c.remove(clone)));
         let clump = &self.places.clumps()[&id];
         let (organ, stage, size) = (clump.organ, clump.stage, clump.size);
@@ -505,10 +508,10 @@ impl CascadeState {
             return Ok(());
         };
         if self.config.pool_mode == PoolMode::Cohorts {
-            self.enter_pools(PoolKey::new(clone, to, organ), 1, ctx)
+            self.enter_pools(PoolKey::new(clone, to, organ), 1, origin, ctx)
         } else {
             let from = PoolKey::new(clone, compartment, organ);
-            self.move_cell(PoolKey { mark, ..from }, to, ctx)
+            self.move_cell(PoolKey { mark, ..from }, to, origin, ctx)
         }
     }
 
@@ -527,11 +530,12 @@ impl CascadeState {
         self.records
             .add(Count::Funnel(last, organ, |f| &mut f.clumps_dissolved), 1);
         let key = PoolKey::new(last, clump.stage.compartment(), organ);
+        let origin = Some(clump.origin());
         if self.marks_arrivals() {
             let mark = clump.mark_of(last);
-            self.add_to_pool(PoolKey { mark, ..key }, 1, ctx)
+            self.add_to_pool(PoolKey { mark, ..key }, 1, origin, ctx)
         } else {
-            self.enter_pools(key, 1, ctx)
+            self.enter_pools(key, 1, origin, ctx)
         }
     }
 
@@ -578,6 +582,17 @@ impl CascadeState {
             s.founding_cells = clump.size;
             s.founding_clones = clump.cells.len() as u32;
         });
+        for &(clone, cells) in &clump.cells {
+            self.records.arrived(CellArrival {
+                site,
+                organ,
+                clone,
+                cells,
+                origin: Some(clump.origin()),
+                day: ctx.now().days(),
+                kind: ArrivalKind::Founded,
+            });
+        }
         self.note_sizes_reached(site, ctx)?;
         self.redraw(founded, ctx)
     }
@@ -631,6 +646,15 @@ impl CascadeState {
             s.founding_cells = 1;
             s.founding_clones = 1;
         });
+        self.records.arrived(CellArrival {
+            site,
+            organ,
+            clone: founder,
+            cells: 1,
+            origin: Some(clump.origin()),
+            day: ctx.now().days(),
+            kind: ArrivalKind::Founded,
+        });
         self.note_sizes_reached(site, ctx)?;
         self.redraw(founded, ctx)
     }
@@ -665,9 +689,9 @@ impl CascadeState {
                         ..PoolKey::new(clone, Compartment::Arrested, organ)
                     };
                     let key = self.marked(key, Some(from), ctx.now().days());
-                    self.add_to_pool(key, n, ctx)
+                    self.add_to_pool(key, n, Some(clump.origin()), ctx)
                 } else {
-                    self.enter_pools(key, n, ctx)
+                    self.enter_pools(key, n, Some(clump.origin()), ctx)
                 }
             }
         }

@@ -62,7 +62,7 @@ use super::extension::{FateId, Outcome};
 use super::places::Stale;
 use super::records::Count;
 use super::transitions::{Target, death_in};
-use super::{CascadeError, CascadeEvent, CascadeState, Channel, Compartment, PoolKey};
+use super::{CascadeError, CascadeEvent, CascadeState, Channel, Compartment, Origin, PoolKey};
 use crate::clones::CloneId;
 use crate::config::PoolMode;
 use crate::organs::{Drain, OrganId};
@@ -1201,11 +1201,12 @@ impl CascadeState {
         &mut self,
         key: PoolKey,
         count: u64,
+        origin: Option<Origin>,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         if !self.cohorts_on() {
             let key = self.marked(key, None, ctx.now().days());
-            return self.add_to_pool(key, count, ctx);
+            return self.add_to_pool(key, count, origin, ctx);
         }
         if count == 0 {
             return Ok(());
@@ -1213,7 +1214,7 @@ impl CascadeState {
         self.ensure_chain(key.clone)?;
         let state = self.state_index(key);
         let founding = super::draw_binomial(count, self.chain(key.clone).h[state], ctx, COHORTS)?;
-        self.add_to_pool(key, founding, ctx)?;
+        self.add_to_pool(key, founding, origin, ctx)?;
         self.enter_doomed(key, count - founding, ctx)
     }
 
@@ -1225,8 +1226,8 @@ impl CascadeState {
     /// cell by share, then splitting it by h where it lands, in fewer draws.
     pub(super) fn enter_arterial_side<U>(
         &mut self,
-        clone: CloneId,
-        count: u64,
+        (clone, count): (CloneId, u64),
+        origin: Option<Origin>,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         if count == 0 {
@@ -1239,7 +1240,7 @@ impl CascadeState {
         for _ in 0..founding {
             let target = ctx.rng(COHORTS).uniform() * founding_share;
             let organ = pick(target, &self.chain(clone).arterial_founding).unwrap_or(OrganId(0));
-            self.add_to_pool(in_transit(organ), 1, ctx)?;
+            self.add_to_pool(in_transit(organ), 1, origin, ctx)?;
         }
         let doomed = count - founding;
         if doomed == 0 {
@@ -1251,7 +1252,7 @@ impl CascadeState {
             let organ = (self.chain(clone).arterial_founding.iter())
                 .max_by(|a, b| a.1.total_cmp(&b.1))
                 .map_or(OrganId(0), |&(organ, _)| organ);
-            return self.add_to_pool(in_transit(organ), doomed, ctx);
+            return self.add_to_pool(in_transit(organ), doomed, origin, ctx);
         };
         let mut counts = vec![0; weights.len()];
         cascade_kernel::distributions::sample_multinomial_into(
@@ -1518,7 +1519,8 @@ impl CascadeState {
                 let h = self.chain(clone).h[state];
                 let founding = super::draw_binomial(total, h, ctx, COHORTS)?;
                 if founding > 0 || self.places.pools().contains_key(&key) {
-                    split.push(self.places.set_pool_cells(key, founding));
+                    let pick = |n| super::pick_below(n, ctx.rng(super::PROVENANCE));
+                    split.push(self.places.set_pool_cells(key, founding, pick));
                 }
                 self.set_doomed(clone, state, total - founding);
             }

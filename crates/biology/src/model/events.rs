@@ -228,6 +228,15 @@ pub enum CascadeEvent<U> {
         /// The site.
         site: SiteId,
     },
+    /// A circulating cell that extravasated in an organ holding a lesion
+    /// joined it (reseeding, or the primary's self-seeding:
+    /// [`crate::reseeding`]) instead of becoming a solitary cell.
+    CellJoinedLesion {
+        /// The lesion (a metastasis, or the primary).
+        site: SiteId,
+        /// The cell's clone.
+        clone: CloneId,
+    },
     /// The primary tumour was removed (surgery).
     PrimaryResected {
         /// The primary.
@@ -334,7 +343,7 @@ impl<U> CascadeEvent<U> {
 
 /// The kinds ([`TraceEvent::kind`]) of the built-in events, which an
 /// extension may subscribe to ([`Declarations::subscribe`](super::Declarations::subscribe)).
-pub const BUILT_IN_KINDS: [&str; 31] = [
+pub const BUILT_IN_KINDS: [&str; 32] = [
     "CellShed",
     "CellDivided",
     "CellDied",
@@ -366,6 +375,7 @@ pub const BUILT_IN_KINDS: [&str; 31] = [
     "ClumpCellMetFate",
     "ColonyVascularised",
     "ClumpDissociated",
+    "CellJoinedLesion",
 ];
 
 impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
@@ -395,6 +405,7 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
             CascadeEvent::ClumpExtravasated { .. } => "ClumpExtravasated",
             CascadeEvent::ColonyVascularised { .. } => "ColonyVascularised",
             CascadeEvent::ClumpDissociated { .. } => "ClumpDissociated",
+            CascadeEvent::CellJoinedLesion { .. } => "CellJoinedLesion",
             CascadeEvent::PrimaryResected { .. } => "PrimaryResected",
             CascadeEvent::RegimenStarted { .. } => "RegimenStarted",
             CascadeEvent::DoseGiven { .. } => "DoseGiven",
@@ -410,7 +421,8 @@ impl<U: TraceEvent> TraceEvent for CascadeEvent<U> {
         match self {
             CascadeEvent::CellShed { site, clone }
             | CascadeEvent::CellDivided { site, clone }
-            | CascadeEvent::CellDied { site, clone } => {
+            | CascadeEvent::CellDied { site, clone }
+            | CascadeEvent::CellJoinedLesion { site, clone } => {
                 digest.write_u64(site.0.into());
                 digest.write_u64(clone.0.into());
             }

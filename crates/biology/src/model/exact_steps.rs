@@ -424,7 +424,7 @@ impl CascadeState {
             s.extinct_at.get_or_insert(ctx.now());
         }
         if kind == Emission::Shed {
-            self.shed_to_blood(clone, organ, ctx)?;
+            self.shed_to_blood((site, clone), organ, ctx)?;
         }
         Ok(())
     }

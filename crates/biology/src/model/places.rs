@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 
 use super::clump::{Clump, ClumpId};
 use super::growth::Growth;
+use super::provenance::{Origin, Origins};
 use super::site::{Site, SiteId};
 use super::{Place, PoolKey};
 
@@ -33,6 +34,9 @@ pub(super) struct Pool {
     pub(super) cells: u64,
     /// Its pending clock (`None`: empty, a rate of 0, or just fired).
     pub(super) clock: Option<EventHandle>,
+    /// Where its cells came from (`provenance.rs`).
+    #[serde(default, skip_serializing_if = "Origins::is_empty")]
+    pub(super) origins: Origins,
 }
 
 /// A place whose cells changed: its clock is stale until
@@ -147,38 +151,80 @@ impl Places {
 
     // -- pools ---------------------------------------------------------------
 
-    /// Adds `count` cells to pool `key` (made if new).
+    /// Adds `count` cells to pool `key` (made if new), of `origin` if
+    /// known.
     #[inline]
-    pub(super) fn add_to_pool(&mut self, key: PoolKey, count: u64) -> Stale {
-        self.pools.entry(key).or_default().cells += count;
+    pub(super) fn add_to_pool(
+        &mut self,
+        key: PoolKey,
+        count: u64,
+        origin: Option<Origin>,
+    ) -> Stale {
+        let pool = self.pools.entry(key).or_default();
+        pool.cells += count;
+        if let Some(origin) = origin {
+            pool.origins.add(origin, count);
+        }
         Stale(Place::Pool(key))
+    }
+
+    /// How many cells the choice of the cell a fate takes from pool `key`
+    /// is drawn among (`None`: no draw needed, every cell alike).
+    #[inline]
+    pub(super) fn choice_in_pool(&self, key: PoolKey) -> Option<u64> {
+        let pool = self.pools.get(&key)?;
+        pool.origins.choice_among(pool.cells)
     }
 
     /// Takes one cell from pool `key`, whose clock just fired (its handle
-    /// is spent).
+    /// is spent): the one at `pick` (drawn among
+    /// [`choice_in_pool`](Self::choice_in_pool)'s cells), with its origin.
     #[inline]
-    pub(super) fn take_fired_cell(&mut self, key: PoolKey) -> Stale {
+    pub(super) fn take_fired_cell(
+        &mut self,
+        key: PoolKey,
+        pick: Option<u64>,
+    ) -> (Stale, Option<Origin>) {
         let pool = (self.pools)
             .get_mut(&key)
             .expect("a pool's clock fired, so it exists");
+        let origin = pool.origins.take(pool.cells, pick);
         pool.cells -= 1;
         pool.clock = None;
-        Stale(Place::Pool(key))
+        (Stale(Place::Pool(key)), origin)
     }
 
-    /// Removes `count` of pool `key`'s cells (killed by a dose).
+    /// Removes `count` of pool `key`'s cells (killed by a dose), each
+    /// among those left at the position `pick` draws among (only when
+    /// they differ in origin).
     #[inline]
-    pub(super) fn remove_from_pool(&mut self, key: PoolKey, count: u64) -> Stale {
+    pub(super) fn remove_from_pool(
+        &mut self,
+        key: PoolKey,
+        count: u64,
+        mut pick: impl FnMut(u64) -> u64,
+    ) -> Stale {
         let pool = (self.pools).get_mut(&key).expect("a pool with cells");
-        pool.cells -= count;
+        for _ in 0..count {
+            let at = pool.origins.choice_among(pool.cells).map(&mut pick);
+            pool.origins.take(pool.cells, at);
+            pool.cells -= 1;
+        }
         Stale(Place::Pool(key))
     }
 
     /// Sets pool `key`'s cells to `cells` (cohort mode's split of every
     /// cell again), making the pool if new.
     #[inline]
-    pub(super) fn set_pool_cells(&mut self, key: PoolKey, cells: u64) -> Stale {
-        self.pools.entry(key).or_default().cells = cells;
+    pub(super) fn set_pool_cells(
+        &mut self,
+        key: PoolKey,
+        cells: u64,
+        pick: impl FnMut(u64) -> u64,
+    ) -> Stale {
+        let pool = self.pools.entry(key).or_default();
+        pool.cells = cells;
+        pool.origins.keep_at_most(cells, pick);
         Stale(Place::Pool(key))
     }
 

@@ -12,6 +12,7 @@ use cascade_kernel::Time;
 use serde::{Deserialize, Serialize};
 
 use super::diversity::CompositionSample;
+use super::provenance::{ArrivalKind, CellArrival};
 use super::{CounterId, FateId};
 use crate::clones::CloneId;
 use crate::observables::{BurdenSample, Funnel, FunnelTable, Harvest, Ledger};
@@ -64,6 +65,10 @@ pub(super) struct Records {
     /// The extension's records: its counters and its fates' counts.
     #[serde(default)]
     own: OwnRecords,
+    /// Every founding or joining of a lesion, with where its cells came
+    /// from (`model/provenance.rs`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    arrivals: Vec<CellArrival>,
 }
 
 /// The extension's own records.
@@ -91,6 +96,7 @@ impl Records {
             composition: Vec::new(),
             first_detection: None,
             own: OwnRecords::default(),
+            arrivals: Vec::new(),
         }
     }
 
@@ -159,6 +165,25 @@ impl Records {
             Observation::Composition(sample) => self.composition.push(sample),
             Observation::FirstDetection(day) => self.first_detection = Some(day),
         }
+    }
+
+    /// Records that cells founded or joined a lesion: the one call
+    /// through which provenance is written.
+    pub(super) fn arrived(&mut self, arrival: CellArrival) {
+        self.arrivals.push(arrival);
+    }
+
+    /// Every founding or joining so far, in order.
+    pub(super) fn arrivals(&self) -> &[CellArrival] {
+        &self.arrivals
+    }
+
+    /// Cells that joined an existing lesion so far (reseeding).
+    pub(super) fn joined(&self) -> u64 {
+        (self.arrivals.iter())
+            .filter(|a| a.kind == ArrivalKind::Joined)
+            .map(|a| a.cells)
+            .sum()
     }
 
     /// The funnel.

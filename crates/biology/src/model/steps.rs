@@ -13,7 +13,8 @@ use cascade_kernel::{Context, Purpose, Time};
 use super::birth_death::{LinearRates, cell_days_through};
 use super::records::Count;
 use super::{
-    CascadeError, CascadeEvent, CascadeState, CloneRates, Growth, PoolKey, SiteId, draw_binomial,
+    CascadeError, CascadeEvent, CascadeState, CloneRates, Growth, Origin, PoolKey, SiteId,
+    draw_binomial,
 };
 use crate::clones::CloneId;
 use crate::config::{GrowthLaw, GrowthSteps, MAX_CELLS, PoolMode, Shedding};
@@ -135,7 +136,8 @@ impl CascadeState {
             if counts.shed > 0 {
                 self.records
                     .add(Count::Funnel(r.clone, organ, |f| &mut f.shed), counts.shed);
-                self.shed_count(r.clone, organ, counts.shed, ctx)?;
+                let origin = Origin::shed(site, now);
+                self.shed_count((r.clone, organ), counts.shed, origin, ctx)?;
             }
             self.other_daughters(r.clone, r.mutation, counts.others, &mut daughters, ctx)?;
         }
@@ -323,15 +325,15 @@ impl CascadeState {
     /// shares.
     fn shed_count<U>(
         &mut self,
-        clone: CloneId,
-        organ: OrganId,
+        (clone, organ): (CloneId, OrganId),
         count: u64,
+        origin: Origin,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let routes = self.config.organs.routes(organ);
         if let [only] = routes {
             let drain = only.to.clone();
-            return self.shed_along(clone, &drain, count, ctx);
+            return self.shed_along((clone, count), &drain, origin, ctx);
         }
         let drains: Vec<Drain> = routes.iter().map(|route| route.to.clone()).collect();
         let shares: Vec<f64> = routes.iter().map(|route| route.share).collect();
@@ -339,7 +341,7 @@ impl CascadeState {
         sample_multinomial_into(ctx.rng(STEPS), count, &shares, &mut counts)?;
         for (drain, n) in drains.iter().zip(counts) {
             if n > 0 {
-                self.shed_along(clone, drain, n, ctx)?;
+                self.shed_along((clone, n), drain, origin, ctx)?;
             }
         }
         Ok(())
@@ -348,24 +350,25 @@ impl CascadeState {
     /// Sends `count` cells of `clone` into the blood of `drain`.
     fn shed_along<U>(
         &mut self,
-        clone: CloneId,
+        (clone, count): (CloneId, u64),
         drain: &Drain,
-        count: u64,
+        origin: Origin,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
         let in_transit = |organ| PoolKey::in_transit(clone, organ);
         match drain {
             Drain::Organ(next) => {
                 let next = *next;
-                self.enter_pools(in_transit(next), count, ctx)
+                self.enter_pools(in_transit(next), count, Some(origin), ctx)
             }
             Drain::Arterial if self.config.pool_mode == PoolMode::Cohorts => {
-                self.enter_arterial_side(clone, count, ctx)
+                self.enter_arterial_side((clone, count), Some(origin), ctx)
             }
             Drain::Arterial => {
                 let counts = self.arterial_counts(count, ctx.rng(STEPS))?;
                 for (index, &n) in counts.iter().enumerate() {
-                    self.enter_pools(in_transit(OrganId(index as u16)), n, ctx)?;
+                    let to = in_transit(OrganId(index as u16));
+                    self.enter_pools(to, n, Some(origin), ctx)?;
                 }
                 Ok(())
             }

@@ -521,7 +521,8 @@ impl CascadeState {
             let cells = self.places.pools()[&key].cells;
             let killed = draw_binomial(cells, kill(self, key.clone), ctx, THERAPY)?;
             if killed > 0 {
-                let stale = self.places.remove_from_pool(key, killed);
+                let pick = |n| super::pick_below(n, ctx.rng(super::PROVENANCE));
+                let stale = self.places.remove_from_pool(key, killed, pick);
                 self.book_kills(key, killed);
                 self.redraw(stale, ctx)?;
             }

@@ -208,6 +208,16 @@ pub fn placeholders(config: &CascadeConfig, preset: Preset) -> Vec<Placeholder> 
             });
         }
     }
+    if config.reseeding.is_some() {
+        // Kim et al. 2009 give no per-cell figure (docs/reseeding.md).
+        found.push(Placeholder {
+            parameter: "reseeding.joining_probability",
+            unit: "probability",
+            holders: organs.iter().map(|organ| organ.name.clone()).collect(),
+            of: organs.len(),
+            kind: "organ",
+        });
+    }
     let default = default_phenotype(&config.organs);
     let clone_rates: [(&'static str, Rate); 4] = [
         ("birth_rate", |p| p.in_primary.birth_rate),
