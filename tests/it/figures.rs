@@ -3,12 +3,13 @@
 //! distributions: each figure is drawn, and what it plots is what a reader
 //! computes from the exported CSV.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use cascade_runner::report::png;
 use resvg::tiny_skia::Pixmap;
+use serde_json::Value;
 
 use super::run::{ok, scratch};
 
@@ -106,4 +107,189 @@ fn svg_size(svg: &str) -> (u32, u32) {
         svg[from..to].parse().unwrap()
     };
     (attribute("width"), attribute("height"))
+}
+
+/// A CSV file's rows as maps from column to field (the run's tables quote
+/// no field in these scenarios: no name holds a comma).
+fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let text = fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+    lines
+        .map(|line| {
+            header
+                .iter()
+                .cloned()
+                .zip(line.split(',').map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn whole(row: &BTreeMap<String, String>, column: &str) -> u64 {
+    row[column]
+        .parse()
+        .unwrap_or_else(|_| panic!("{column}: {row:?}"))
+}
+
+/// The numbers the report of `dir` embeds (`cascade report`).
+fn page_numbers(dir: &Path) -> Value {
+    ok(&["report", dir.to_str().unwrap()]);
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    let start = r#"<script type="application/json" id="report-data">"#;
+    let from = html.find(start).expect("the page's JSON") + start.len();
+    let to = from + html[from..].find("</script>").unwrap();
+    let data: Value = serde_json::from_str(&html[from..to]).unwrap();
+    data["numbers"].clone()
+}
+
+#[test]
+fn colony_sizes_add_up_to_the_harvests_and_are_plotted_as_the_csv_gives_them() {
+    let dir = quickstart_run("figures-colony-sizes");
+    let macro_size = 50; // the quickstart's macrometastasis_size
+    let replicates = 4.0;
+    // (day, organ) -> sizes, from colony_sizes.csv.
+    let mut sizes: BTreeMap<(String, String), Vec<u64>> = BTreeMap::new();
+    for row in rows(&dir.join("colony_sizes.csv")) {
+        assert!(whole(&row, "cells") >= 1, "an empty metastasis: {row:?}");
+        (sizes
+            .entry((row["day"].clone(), row["organ"].clone()))
+            .or_default())
+        .push(whole(&row, "cells"));
+    }
+    // Every harvest row's colonies, micrometastases and cells are the rows
+    // of colony_sizes.csv of that day and organ, summed over replicates.
+    let mut harvested: BTreeMap<(String, String), [u64; 3]> = BTreeMap::new();
+    for row in rows(&dir.join("harvests.csv")) {
+        let sums = (harvested.entry((row["day"].clone(), row["organ"].clone()))).or_default();
+        sums[0] += whole(&row, "colonies");
+        sums[1] += whole(&row, "micrometastases");
+        sums[2] += whole(&row, "cells_in_metastases");
+    }
+    for (key, [colonies, micro, cells]) in &harvested {
+        let s = sizes.get(key).cloned().unwrap_or_default();
+        let big = s.iter().filter(|&&c| c >= macro_size).count() as u64;
+        assert_eq!(big, *colonies, "{key:?}: colonies");
+        assert_eq!(s.len() as u64 - big, *micro, "{key:?}: micrometastases");
+        assert_eq!(s.iter().sum::<u64>(), *cells, "{key:?}: cells");
+    }
+    assert!(sizes.keys().all(|k| harvested.contains_key(k)));
+    assert!(
+        sizes.values().map(Vec::len).sum::<usize>() > 100,
+        "too few to check"
+    );
+
+    let numbers = page_numbers(&dir);
+    let figure = &numbers["colony_sizes"];
+    assert_eq!(figure["macrometastasis_size"], macro_size);
+    let curves = figure["curves"].as_array().unwrap();
+    assert_eq!(curves.len(), sizes.len(), "a curve per harvest and organ");
+    for curve in curves {
+        let key = (
+            format!("{:.1}", curve["day"].as_f64().unwrap()),
+            curve["organ"].as_str().unwrap().to_string(),
+        );
+        let mut s = sizes[&key].clone();
+        s.sort_unstable();
+        assert_eq!(curve["metastases"], s.len() as u64, "{key:?}");
+        assert_eq!(curve["largest"], *s.last().unwrap(), "{key:?}");
+        // Each plotted step: a size and the metastases per replicate of at
+        // least that size.
+        for step in curve["at_least"].as_array().unwrap() {
+            let size = step[0].as_u64().unwrap();
+            let at_least = s.iter().filter(|&&c| c >= size).count() as f64 / replicates;
+            assert!(
+                (step[1].as_f64().unwrap() - at_least).abs() < 1e-12,
+                "{key:?} at {size}: {step} against {at_least}"
+            );
+        }
+        let distinct: BTreeSet<u64> = s.iter().copied().collect();
+        assert_eq!(curve["at_least"].as_array().unwrap().len(), distinct.len());
+    }
+    let drawn = curves.iter().filter(|c| c["drawn"] == true).count();
+    assert_eq!(drawn, curves.len().min(8));
+}
+
+/// A mutating primary: hundreds of clones in 20 days.
+const MUTATING: &str = r#"Scenario(
+    seed: 11,
+    replicates: 2,
+    stop_day: 20.0,
+    organs: (preset: Mouse),
+    clones: [(name: "T", birth_rate: 0.7, death_rate: 0.2, mutation_probability: 0.03, shedding_rate: 0.01)],
+    mutation_effect: (birth_rate: 0.1),
+    primary: (organ: "skin", cells: [("T", 50)], growth_law: Logistic, carrying_capacity: 3000.0),
+    observe_every: 5.0,
+)
+"#;
+
+#[test]
+fn the_lineage_tree_holds_the_largest_clones_of_the_csv_and_their_ancestors() {
+    let dir = scratch("figures-lineage");
+    let file = dir.join("mutating.ron");
+    fs::write(&file, MUTATING).unwrap();
+    let out = dir.join("run");
+    ok(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    // Replicate 0's clones: id -> (parent, cells alive).
+    let mut clones: BTreeMap<u64, (Option<u64>, u64)> = BTreeMap::new();
+    for row in rows(&out.join("clones.csv")) {
+        if row["replicate"] == "0" {
+            let parent = (!row["parent"].is_empty()).then(|| whole(&row, "parent"));
+            clones.insert(whole(&row, "clone"), (parent, whole(&row, "cells_alive")));
+        }
+    }
+    let mut alive: Vec<(u64, u64)> = (clones.iter())
+        .filter(|(_, (_, cells))| *cells > 0)
+        .map(|(&id, &(_, cells))| (id, cells))
+        .collect();
+    assert!(
+        alive.len() > 8,
+        "{} clones alive: too few to choose",
+        alive.len()
+    );
+    alive.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let largest: BTreeSet<u64> = alive.iter().take(8).map(|&(id, _)| id).collect();
+    let mut expected = BTreeSet::new();
+    for &id in &largest {
+        let mut next = Some(id);
+        while let Some(c) = next {
+            expected.insert(c);
+            next = clones[&c].0;
+        }
+    }
+
+    let numbers = page_numbers(&out);
+    let tree = numbers["lineage"]["clones"].as_array().unwrap();
+    let drawn: BTreeSet<u64> = tree.iter().map(|c| c["clone"].as_u64().unwrap()).collect();
+    assert_eq!(drawn, expected, "the largest clones and their ancestors");
+    assert_eq!(numbers["lineage"]["clones_ever"], clones.len() as u64);
+    let mut seen = BTreeSet::new();
+    for clone in tree {
+        let id = clone["clone"].as_u64().unwrap();
+        let (parent, cells) = clones[&id];
+        assert_eq!(clone["cells_alive"], cells, "clone {id}");
+        assert_eq!(clone["parent"].as_u64(), parent, "clone {id}");
+        assert_eq!(
+            clone["largest"] == true,
+            largest.contains(&id),
+            "clone {id}"
+        );
+        if let Some(p) = parent {
+            assert!(
+                seen.contains(&p),
+                "clone {id} is drawn before its parent {p}"
+            );
+        }
+        seen.insert(id);
+    }
+    let svg = ok(&["plot", out.to_str().unwrap(), "--figure", "lineage"]);
+    for clone in tree.iter().filter(|c| c["largest"] == true) {
+        let name = clone["name"].as_str().unwrap();
+        assert!(svg.contains(&format!("{name}: ")), "{name} is not labelled");
+    }
 }

@@ -18,13 +18,15 @@ const QUICKSTART: &str = concat!(
     "/../../scenarios/quickstart.ron"
 );
 
-const FIGURES: [&str; 6] = [
+const FIGURES: [&str; 8] = [
     "funnel",
     "organs",
     "burden",
     "survival",
     "harvests",
+    "colony-sizes",
     "composition",
+    "lineage",
 ];
 
 /// A CSV file as a header and rows of fields (the run's tables quote no

@@ -113,8 +113,9 @@ pub const PARQUET_MISSING: &str = "this cascade was built without Parquet: build
 /// once, by id; 7 since `therapy.csv` gives both definitions of relapse
 /// (`metastases_detectable_at_surgery`, `relapse_after_clear_surgery_day`)
 /// and `solitary_cells.csv`; 8 since the store's records hold both
-/// (so `summary.json` and `points.csv` give the clinical relapse).
-pub const FORMAT: u32 = 8;
+/// (so `summary.json` and `points.csv` give the clinical relapse); 9 since
+/// `colony_sizes.csv` (each metastasis's size at each harvest).
+pub const FORMAT: u32 = 9;
 
 /// What a directory is a run of: everything that decides its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,8 +15,9 @@
 //! The figures ([`Figure`]): the attrition funnel, metastases per organ
 //! next to where the blood took the cells, the burden over time,
 //! Kaplan–Meier curves of the first detection (and of the first relapse,
-//! with therapy), colonies at each harvest, and the clonal composition of
-//! the first replicate (a Muller plot).
+//! with therapy), colonies at each harvest and their sizes
+//! ([`colony_sizes`]), the clonal composition of the first replicate (a
+//! Muller plot) and the lineage tree of its largest clones ([`lineage`]).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -27,8 +28,10 @@ use crate::schema::{self, Row, TableSchema, Value};
 use crate::store::{STORE_FILE, Store, StoreError};
 
 pub mod bars;
+pub mod colony_sizes;
 pub mod data;
 pub mod figures;
+pub mod lineage;
 pub mod page;
 pub mod placeholders;
 pub mod png;
@@ -51,17 +54,23 @@ pub enum Figure {
     Harvests,
     /// The clonal composition of the first replicate over time.
     Composition,
+    /// The sizes of the metastases at each harvest, per organ.
+    ColonySizes,
+    /// The lineage tree of the largest clones of the first replicate.
+    Lineage,
 }
 
 impl Figure {
     /// Every figure, in the page's order.
-    pub const ALL: [Figure; 6] = [
+    pub const ALL: [Figure; 8] = [
         Figure::Funnel,
         Figure::Organs,
         Figure::Burden,
         Figure::Survival,
         Figure::Harvests,
+        Figure::ColonySizes,
         Figure::Composition,
+        Figure::Lineage,
     ];
 
     /// Its name (`funnel`), as `--figure` takes it and the page's
@@ -74,6 +83,8 @@ impl Figure {
             Figure::Survival => "survival",
             Figure::Harvests => "harvests",
             Figure::Composition => "composition",
+            Figure::ColonySizes => "colony-sizes",
+            Figure::Lineage => "lineage",
         }
     }
 

@@ -149,6 +149,8 @@ pub fn draw(figure: Figure, numbers: &Numbers) -> Result<String, ReportError> {
                 Figure::Survival => survival(&root, numbers),
                 Figure::Harvests => harvests(&root, numbers),
                 Figure::Composition => composition(&root, numbers),
+                Figure::ColonySizes => super::colony_sizes::draw(&root, &numbers.colony_sizes),
+                Figure::Lineage => super::lineage::draw(&root, &numbers.lineage),
             });
         drawn
             .and_then(|()| root.present().map_err(Into::into))

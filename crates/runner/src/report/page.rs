@@ -230,10 +230,11 @@ fn words(figure: Figure) -> (&'static str, &'static str) {
             "Colonies at each harvest",
             "Colonies (living metastases of at least <code>macrometastasis_size</code> cells) \
              per replicate at each harvest day, all organs (<code>harvests.csv</code>): a dot \
-             per replicate, spread sideways, and the mean with its 95% interval. Sizes of single \
-             colonies are not recorded at harvests (<code>metastases.csv</code> has each one's \
-             size at the end).",
+             per replicate, spread sideways, and the mean with its 95% interval (each \
+             colony's size is in <code>colony_sizes.csv</code>, drawn below).",
         ),
+        Figure::ColonySizes => super::colony_sizes::WORDS,
+        Figure::Lineage => super::lineage::WORDS,
         Figure::Composition => (
             "Clonal composition over time",
             "A Muller plot of replicate 0: each clone's share of the cells in all its sites at \
@@ -376,6 +377,8 @@ fn numbers_table(html: &mut String, figure: Figure, numbers: &Numbers) {
             }
             html.push_str("</table>\n");
         }
+        Figure::ColonySizes => super::colony_sizes::table(html, &numbers.colony_sizes),
+        Figure::Lineage => super::lineage::table(html, &numbers.lineage),
         Figure::Composition => {
             let c = &numbers.composition;
             let _ = writeln!(

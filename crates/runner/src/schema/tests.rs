@@ -27,7 +27,8 @@ fn the_tables_are_named_by_their_files_and_take_no_name_twice() {
             "resistance",
             "diversity",
             "composition",
-            "solitary_cells"
+            "solitary_cells",
+            "colony_sizes"
         ]
     );
     let tables = TABLES.iter().chain([&POINTS, &DICTIONARY]);
