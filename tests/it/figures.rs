@@ -293,3 +293,161 @@ fn the_lineage_tree_holds_the_largest_clones_of_the_csv_and_their_ancestors() {
         assert!(svg.contains(&format!("{name}: ")), "{name} is not labelled");
     }
 }
+
+/// The quickstart with a published organ distribution of patients (the
+/// values are made up for the test: no publication measured this assay).
+fn with_published(published: &str) -> String {
+    let text = fs::read_to_string(QUICKSTART).unwrap();
+    let end = text.rfind(')').unwrap();
+    format!(
+        "{}    report: (published_organs: {published}),\n)\n",
+        &text[..end]
+    )
+}
+
+const PATIENTS: &str = r#"(
+        source: "A test series",
+        measure: Patients,
+        n: 200,
+        organs: [
+            (organ: "lung", share: 0.9),
+            (organ: "liver", share: 0.3, low: 0.2, high: 0.45),
+        ],
+    )"#;
+
+/// `check` refuses the scenario `text` at the line holding `needle`, naming
+/// `field` and saying `expected`.
+fn refused_at(text: &str, needle: &str, field: &str, expected: &str) {
+    let error = cascade_runner::parse::<cascade_biology::NoExtension>(text, Path::new("s.ron"))
+        .unwrap_err();
+    assert_eq!(error.field, field, "{error}");
+    let line = text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert_eq!(error.position.map(|p| p.0), Some(line), "{error}");
+    assert!(error.message.contains(expected), "{error}");
+}
+
+#[test]
+fn a_published_organ_distribution_is_checked_at_its_fields() {
+    let good = with_published(PATIENTS);
+    cascade_runner::parse::<cascade_biology::NoExtension>(&good, Path::new("s.ron")).unwrap();
+    let field = "report.published_organs.organs";
+    refused_at(
+        &good.replace(r#"organ: "liver""#, r#"organ: "livr""#),
+        "livr",
+        &format!("{field}[1].organ"),
+        "did you mean \"liver\"",
+    );
+    refused_at(
+        &good.replace("share: 0.9", "share: 90"),
+        "share: 90",
+        &format!("{field}[0].share"),
+        "a share in [0, 1]",
+    );
+    refused_at(
+        &good.replace(", high: 0.45", ""),
+        "low: 0.2",
+        &format!("{field}[1].low"),
+        "both ends",
+    );
+    refused_at(
+        &good.replace("low: 0.2", "low: 0.35"),
+        "low: 0.35",
+        &format!("{field}[1].low"),
+        "at most the share",
+    );
+    refused_at(
+        &good.replace(r#"organ: "liver""#, r#"organ: "lung""#),
+        "share: 0.3",
+        &format!("{field}[1].organ"),
+        "given twice",
+    );
+    refused_at(
+        &good.replace("Patients", "Metastases"),
+        "organs: [",
+        field,
+        "add up to 1.2",
+    );
+    refused_at(
+        &good.replace("n: 200", "n: 0"),
+        "n: 0",
+        "report.published_organs.n",
+        "at least 1",
+    );
+}
+
+#[test]
+fn a_published_organ_distribution_is_drawn_beside_the_model_s_from_the_csv() {
+    let dir = scratch("figures-published");
+    let file = dir.join("published.ron");
+    fs::write(&file, with_published(PATIENTS)).unwrap();
+    let out = dir.join("run");
+    ok(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let numbers = page_numbers(&out);
+    let published = &numbers["published"];
+    assert_eq!(published["source"], "A test series");
+    assert_eq!(published["measure"], "patients");
+    // The model's counterpart from metastases.csv: of the replicates with
+    // a metastasis of at least 50 cells at the end, those with one in the
+    // organ.
+    let mut any = BTreeSet::new();
+    let mut in_organ: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for row in rows(&out.join("metastases.csv")) {
+        if whole(&row, "cells") >= 50 {
+            any.insert(row["replicate"].clone());
+            (in_organ.entry(row["organ"].clone()).or_default()).insert(row["replicate"].clone());
+        }
+    }
+    assert!(!any.is_empty(), "no replicate with a macrometastasis");
+    let organs = published["organs"].as_array().unwrap();
+    assert_eq!(organs.len(), 2);
+    for organ in organs {
+        let name = organ["organ"].as_str().unwrap();
+        let with = in_organ.get(name).map_or(0, BTreeSet::len);
+        let share = with as f64 / any.len() as f64;
+        assert!(
+            (organ["model"]["mean"].as_f64().unwrap() - share).abs() < 1e-12,
+            "{name}: {organ} against {share}"
+        );
+        assert_eq!(organ["model"]["n"], any.len() as u64, "{name}");
+    }
+    // The lung's interval is Wilson's for 180 of 200; the liver's is the
+    // file's.
+    let lung = &organs[0];
+    assert_eq!(lung["interval"], "Wilson (n)");
+    let (low, high) = wilson(180.0, 200.0);
+    assert!(
+        (lung["low"].as_f64().unwrap() - low).abs() < 1e-12,
+        "{lung}"
+    );
+    assert!(
+        (lung["high"].as_f64().unwrap() - high).abs() < 1e-12,
+        "{lung}"
+    );
+    assert_eq!(organs[1]["interval"], "published");
+    assert_eq!(organs[1]["low"], 0.2);
+    let svg = ok(&["plot", out.to_str().unwrap(), "--figure", "organs"]);
+    assert!(svg.contains("published: A test series"), "no legend entry");
+    // Without the section, the figure has no published entry.
+    let plain = ok(&[
+        "plot",
+        quickstart_run("figures-unpublished").to_str().unwrap(),
+        "--figure",
+        "organs",
+    ]);
+    assert!(!plain.contains("published:"));
+}
+
+/// Wilson's 95% score interval for `k` of `n`.
+fn wilson(k: f64, n: f64) -> (f64, f64) {
+    let z: f64 = 1.959_963_984_540_054;
+    let p = k / n;
+    let denominator = 1.0 + z * z / n;
+    let centre = (p + z * z / (2.0 * n)) / denominator;
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denominator;
+    (centre - half, centre + half)
+}

@@ -35,6 +35,7 @@ pub mod lineage;
 pub mod page;
 pub mod placeholders;
 pub mod png;
+pub mod published;
 
 /// The report's file name in the run directory, when `--out` is not given.
 pub const REPORT_FILE: &str = "report.html";

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::colony_sizes::ColonySizes;
 use super::lineage::Lineage;
+use super::published::Published;
 use super::{ReportError, Run, TableRows, boolean, count, real, text};
 use crate::scenario::ScenarioExtension;
 use crate::schema::{CLONES, COMPOSITION, DIVERSITY, FUNNEL, HARVESTS, METASTASES, SUMMARY};
@@ -40,6 +41,9 @@ pub struct Numbers {
     pub colony_sizes: ColonySizes,
     /// The lineage tree of the first replicate's largest clones.
     pub lineage: Lineage,
+    /// The published organ distribution the scenario names, beside the
+    /// model's.
+    pub published: Option<Published>,
 }
 
 /// A stage of the attrition funnel.
@@ -200,6 +204,16 @@ impl Numbers {
                 &organ_names,
             )?,
             lineage: Lineage::of(run.table(CLONES), run.scenario.file.stop_day)?,
+            published: (run.scenario.file.report.published_organs.as_ref())
+                .map(|spec| {
+                    Published::of(
+                        spec,
+                        run.table(METASTASES),
+                        replicates,
+                        run.scenario.config.macrometastasis_size,
+                    )
+                })
+                .transpose()?,
         })
     }
 }

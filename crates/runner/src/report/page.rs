@@ -209,7 +209,11 @@ fn words(figure: Figure) -> (&'static str, &'static str) {
              ones included) next to its share of the arrivals at capillary beds \
              (<code>arrested</code> + <code>passed</code> of <code>funnel.csv</code>): where the \
              blood alone took the cells. An organ with more metastases than arrivals is good \
-             soil.",
+             soil. Where the scenario names a published distribution \
+             (<code>report.published_organs</code>), it is drawn beside them: a diamond with its \
+             95% interval (the source's own, or Wilson's for its <code>n</code>), on the \
+             model's share of metastases, or, for a share of patients, on a third bar: the \
+             replicates with a macrometastasis in the organ, of those with any.",
         ),
         Figure::Burden => (
             "Burden over time",
@@ -308,6 +312,9 @@ fn numbers_table(html: &mut String, figure: Figure, numbers: &Numbers) {
                 );
             }
             html.push_str("</table>\n");
+            if let Some(published) = &numbers.published {
+                super::published::table(html, published);
+            }
         }
         Figure::Burden => {
             html.push_str(
