@@ -12,6 +12,7 @@ mod dormancy;
 mod export;
 mod extension;
 mod fields;
+mod figures;
 mod limits;
 mod mechanisms;
 mod options;

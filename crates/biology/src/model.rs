@@ -41,7 +41,9 @@ use std::fmt;
 
 use crate::clones::{CloneId, GrowthRates, Lineage};
 use crate::config::{CascadeConfig, ConfigError, GrowthLaw, PoolMode, Shedding, SizeTerms};
-use crate::observables::{BurdenSample, FunnelTable, Harvest, Ledger, OrganHarvest};
+use crate::observables::{
+    BurdenSample, FunnelTable, Harvest, Ledger, MetastasisSize, OrganHarvest,
+};
 use crate::organs::{Drain, Entry, OrganId};
 
 const CLOCKS: Purpose = Purpose::new("cascade.clocks");
@@ -1537,7 +1539,13 @@ impl CascadeState {
 
     fn harvest(&self, day: f64) -> Harvest {
         let mut organs = vec![OrganHarvest::default(); self.config.organs.len()];
+        let mut metastases = Vec::new();
         for site in self.metastases().filter(|s| s.size > 0) {
+            metastases.push(MetastasisSize {
+                site: site.id.0,
+                organ: site.organ,
+                cells: site.size,
+            });
             let o = &mut organs[site.organ.index()];
             if site.size >= self.config.macrometastasis_size {
                 o.colonies += 1;
@@ -1566,6 +1574,7 @@ impl CascadeState {
             day,
             organs,
             circulating_cells,
+            metastases,
         }
     }
 

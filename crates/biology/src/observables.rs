@@ -406,6 +406,17 @@ pub struct OrganHarvest {
     pub arrested_cells: u64,
 }
 
+/// A living metastasis's size at a harvest.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetastasisSize {
+    /// The site's index (the model's `SiteId`, in order of founding).
+    pub site: u32,
+    /// Its organ.
+    pub organ: OrganId,
+    /// Its cells (at least 1).
+    pub cells: u64,
+}
+
 /// A harvest: every organ's colonies and cells at a set day.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Harvest {
@@ -415,6 +426,11 @@ pub struct Harvest {
     pub organs: Vec<OrganHarvest>,
     /// Cells in circulation at that moment, single or in clumps.
     pub circulating_cells: u64,
+    /// Every living metastasis's size, in order of founding (micro- and
+    /// macrometastases: the colonies are those of at least the
+    /// macrometastasis size).
+    #[serde(default)]
+    pub metastases: Vec<MetastasisSize>,
 }
 
 /// Tumour burden at one day of the observation grid.

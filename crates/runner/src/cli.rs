@@ -245,11 +245,12 @@ pub enum Command {
         /// The figure.
         #[arg(long, value_enum)]
         figure: crate::report::Figure,
-        /// Its format: svg (png is refused: the figures are drawn as SVG
-        /// only).
+        /// Its format: svg, or png (twice the SVG's size, drawn with an
+        /// embedded font).
         #[arg(long, value_enum, default_value_t = crate::report::FigureFormat::Svg)]
         format: crate::report::FigureFormat,
-        /// Where the figure goes (standard output by default).
+        /// Where the figure goes (by default standard output for svg,
+        /// DIR/NAME.png for png).
         #[arg(long)]
         out: Option<PathBuf>,
     },

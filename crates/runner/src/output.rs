@@ -114,7 +114,8 @@ pub const PARQUET_MISSING: &str = "this cascade was built without Parquet: build
 /// (`metastases_detectable_at_surgery`, `relapse_after_clear_surgery_day`)
 /// and `solitary_cells.csv`; 8 since the store's records hold both
 /// (so `summary.json` and `points.csv` give the clinical relapse); 9 since
-/// `arrivals.csv` (where each founding or joining cell came from).
+/// `arrivals.csv` (where each founding or joining cell came from) and
+/// `colony_sizes.csv` (each metastasis's size at each harvest).
 pub const FORMAT: u32 = 9;
 
 /// What a directory is a run of: everything that decides its bytes.

@@ -15,8 +15,9 @@
 //! The figures ([`Figure`]): the attrition funnel, metastases per organ
 //! next to where the blood took the cells, the burden over time,
 //! Kaplan–Meier curves of the first detection (and of the first relapse,
-//! with therapy), colonies at each harvest, and the clonal composition of
-//! the first replicate (a Muller plot).
+//! with therapy), colonies at each harvest and their sizes
+//! ([`colony_sizes`]), the clonal composition of the first replicate (a
+//! Muller plot) and the lineage tree of its largest clones ([`lineage`]).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -27,10 +28,14 @@ use crate::schema::{self, Row, TableSchema, Value};
 use crate::store::{STORE_FILE, Store, StoreError};
 
 pub mod bars;
+pub mod colony_sizes;
 pub mod data;
 pub mod figures;
+pub mod lineage;
 pub mod page;
 pub mod placeholders;
+pub mod png;
+pub mod published;
 
 /// The report's file name in the run directory, when `--out` is not given.
 pub const REPORT_FILE: &str = "report.html";
@@ -50,17 +55,23 @@ pub enum Figure {
     Harvests,
     /// The clonal composition of the first replicate over time.
     Composition,
+    /// The sizes of the metastases at each harvest, per organ.
+    ColonySizes,
+    /// The lineage tree of the largest clones of the first replicate.
+    Lineage,
 }
 
 impl Figure {
     /// Every figure, in the page's order.
-    pub const ALL: [Figure; 6] = [
+    pub const ALL: [Figure; 8] = [
         Figure::Funnel,
         Figure::Organs,
         Figure::Burden,
         Figure::Survival,
         Figure::Harvests,
+        Figure::ColonySizes,
         Figure::Composition,
+        Figure::Lineage,
     ];
 
     /// Its name (`funnel`), as `--figure` takes it and the page's
@@ -73,6 +84,8 @@ impl Figure {
             Figure::Survival => "survival",
             Figure::Harvests => "harvests",
             Figure::Composition => "composition",
+            Figure::ColonySizes => "colony-sizes",
+            Figure::Lineage => "lineage",
         }
     }
 
@@ -125,8 +138,6 @@ pub enum ReportError {
     },
     /// No figure of that name.
     UnknownFigure(String),
-    /// A format the figures are not made in.
-    Format(String),
     /// Drawing a figure failed.
     Draw {
         /// The figure.
@@ -178,7 +189,6 @@ impl fmt::Display for ReportError {
                 "no figure named `{name}`: expected one of {}",
                 Figure::names()
             ),
-            ReportError::Format(format) => write!(f, "{format}"),
             ReportError::Draw { figure, message } => {
                 write!(f, "cannot draw the figure `{figure}`: {message}")
             }
@@ -378,49 +388,50 @@ pub fn report<X: ScenarioExtension>(
 pub enum FigureFormat {
     /// SVG, as the page holds it.
     Svg,
-    /// PNG: refused ([`ReportError::Format`]); the figures are drawn as
-    /// SVG only, since a raster backend needs a font library of the
-    /// system.
+    /// PNG: the SVG rasterised at [`png::SCALE`] times its size, with an
+    /// embedded font ([`png`]).
     Png,
 }
 
-/// `cascade plot DIR --figure NAME --format svg [--out FILE]`: the figure
-/// as SVG, written to `out` or returned (for standard output).
+/// `cascade plot DIR --figure NAME --format svg|png [--out FILE]`: the
+/// figure as SVG (written to `out` or returned, for standard output) or
+/// as PNG (written to `out`, `DIR/NAME.png` by default).
 ///
 /// # Errors
 ///
-/// [`ReportError::Format`] for PNG, otherwise as [`load`], or a failed
-/// write.
+/// As [`load`], [`ReportError::Draw`] if the figure cannot be drawn or
+/// rasterised, or a failed write.
 pub fn plot<X: ScenarioExtension>(
     root: &Path,
     figure: Figure,
     format: FigureFormat,
     out: Option<&Path>,
 ) -> Result<String, ReportError> {
-    if format == FigureFormat::Png {
-        return Err(ReportError::Format(
-            "--format png is not available: cascade draws its figures as SVG only (a PNG \
-             renderer needs the system's font libraries); use --format svg, and convert the \
-             SVG if a PNG is needed (for instance `chromium --headless --screenshot=FIGURE.png \
-             FIGURE.svg`)"
-                .to_string(),
-        ));
-    }
     let run = load::<X>(root)?;
     let numbers = data::Numbers::of(&run)?;
     let svg = figures::draw(figure, &numbers)?;
-    match out {
-        Some(path) => {
-            crate::output::write_atomic(path, svg.as_bytes()).map_err(|e| match e {
-                crate::output::OutputError::Io { path, error } => ReportError::Io { path, error },
-                crate::output::OutputError::Refused(m) => ReportError::NotARun(m),
+    let (bytes, path) = match (format, out) {
+        (FigureFormat::Svg, None) => return Ok(svg),
+        (FigureFormat::Svg, Some(path)) => (svg.into_bytes(), path.to_path_buf()),
+        (FigureFormat::Png, out) => {
+            let png = png::rasterise(&svg).map_err(|message| ReportError::Draw {
+                figure: figure.name(),
+                message,
             })?;
-            Ok(format!(
-                "{}: wrote the figure `{}`\n",
-                path.display(),
-                figure.name()
-            ))
+            let path = out.map_or_else(
+                || root.join(format!("{}.png", figure.name())),
+                Path::to_path_buf,
+            );
+            (png, path)
         }
-        None => Ok(svg),
-    }
+    };
+    crate::output::write_atomic(&path, &bytes).map_err(|e| match e {
+        crate::output::OutputError::Io { path, error } => ReportError::Io { path, error },
+        crate::output::OutputError::Refused(m) => ReportError::NotARun(m),
+    })?;
+    Ok(format!(
+        "{}: wrote the figure `{}`\n",
+        path.display(),
+        figure.name()
+    ))
 }

@@ -525,6 +525,15 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
                 count(harvest.circulating_cells),
             ]);
         }
+        for metastasis in &harvest.metastases {
+            tables[schema::COLONY_SIZES].push(vec![
+                r.clone(),
+                Value::Day(harvest.day),
+                organ_name(metastasis.organ),
+                count(u64::from(metastasis.site)),
+                count(metastasis.cells),
+            ]);
+        }
     }
 
     let primary_organ = config.primary.as_ref().map(|p| p.organ);

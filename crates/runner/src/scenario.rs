@@ -7,6 +7,7 @@
 //! into ids and checks every value, and every error carries the file, line,
 //! column and field path ([`ScenarioError`]).
 
+pub mod report;
 pub mod sweep;
 pub mod whole;
 
@@ -717,6 +718,11 @@ pub struct ScenarioFile<X, E> {
     /// A parameter sweep, for `cascade sweep`.
     #[serde(default)]
     pub sweep: Option<SweepSpec>,
+    /// What `cascade report` draws beside the model's numbers (a
+    /// published organ distribution); nothing the model does depends on
+    /// it.
+    #[serde(default, skip_serializing_if = "report::ReportSpec::is_empty")]
+    pub report: report::ReportSpec,
     /// The extension's parameters.
     #[serde(default)]
     pub extension: X,
@@ -1770,6 +1776,7 @@ fn resolve<X: ScenarioExtension>(
     let organs = resolve_organs(&file.organs)?;
     let organ_names = organs.names();
     sweep::axes(file, &organ_names)?;
+    report::check(&file.report, &organ_names)?;
     let organ_id = |name: &str, path: String| {
         organs
             .id(name)

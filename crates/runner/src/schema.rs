@@ -357,10 +357,12 @@ pub const COMPOSITION: usize = 10;
 pub const SOLITARY_CELLS: usize = 11;
 /// The position of `arrivals.csv` in [`TABLES`].
 pub const ARRIVALS: usize = 12;
+/// The position of `colony_sizes.csv` in [`TABLES`].
+pub const COLONY_SIZES: usize = 13;
 
 /// The tables every run writes, in this order (a replicate's rows are in
 /// this order too, [`crate::run::ReplicateOutput::tables`]).
-pub const TABLES: [Table; 13] = [
+pub const TABLES: [Table; 14] = [
     Table {
         name: "summary",
         file: "summary.csv",
@@ -912,10 +914,27 @@ pub const TABLES: [Table; 13] = [
         fates: false,
         counters: false,
     },
+    Table {
+        name: "colony_sizes",
+        file: "colony_sizes.csv",
+        meaning: "one row per harvest day (`harvest_days`) and living metastasis: the size of \
+                  each colony a dissection would measure, the distribution behind \
+                  `harvests.csv`'s counts (a colony of `harvests.csv` is a row here of at \
+                  least `macrometastasis_size` cells; an organ with none has no row)",
+        columns: &[
+            REPLICATE,
+            day("day", "the harvest day"),
+            name("organ", unit::ORGAN_NAME, "the metastasis's organ"),
+            SITE,
+            count("cells", unit::CELLS, "the metastasis's cells (at least 1)"),
+        ],
+        fates: false,
+        counters: false,
+    },
 ];
 
 /// [`TABLES`] as a static, for references that outlive a call.
-static ALL_TABLES: [Table; 13] = TABLES;
+static ALL_TABLES: [Table; 14] = TABLES;
 
 /// The table of [`TABLES`] at `index` (the constants [`SUMMARY`] …
 /// [`COMPOSITION`]), for as long as the program runs.

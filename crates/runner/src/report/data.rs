@@ -6,10 +6,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::colony_sizes::ColonySizes;
+use super::lineage::Lineage;
+use super::published::Published;
 use super::{ReportError, Run, TableRows, boolean, count, real, text};
 use crate::scenario::ScenarioExtension;
 use crate::schema::{CLONES, COMPOSITION, DIVERSITY, FUNNEL, HARVESTS, METASTASES, SUMMARY};
-use crate::schema::{THERAPY, TIMESERIES};
+use crate::schema::{COLONY_SIZES, THERAPY, TIMESERIES};
 use crate::summary::Estimate;
 
 /// Everything the figures draw.
@@ -34,6 +37,13 @@ pub struct Numbers {
     pub harvests: Vec<HarvestDay>,
     /// The clonal composition of the first replicate.
     pub composition: Composition,
+    /// The metastases' sizes at each harvest.
+    pub colony_sizes: ColonySizes,
+    /// The lineage tree of the first replicate's largest clones.
+    pub lineage: Lineage,
+    /// The published organ distribution the scenario names, beside the
+    /// model's.
+    pub published: Option<Published>,
 }
 
 /// A stage of the attrition funnel.
@@ -187,6 +197,23 @@ impl Numbers {
                 run.table(DIVERSITY),
                 run.table(CLONES),
             )?,
+            colony_sizes: ColonySizes::of(
+                run.table(COLONY_SIZES),
+                replicates,
+                run.scenario.config.macrometastasis_size,
+                &organ_names,
+            )?,
+            lineage: Lineage::of(run.table(CLONES), run.scenario.file.stop_day)?,
+            published: (run.scenario.file.report.published_organs.as_ref())
+                .map(|spec| {
+                    Published::of(
+                        spec,
+                        run.table(METASTASES),
+                        replicates,
+                        run.scenario.config.macrometastasis_size,
+                    )
+                })
+                .transpose()?,
         })
     }
 }

@@ -149,6 +149,8 @@ pub fn draw(figure: Figure, numbers: &Numbers) -> Result<String, ReportError> {
                 Figure::Survival => survival(&root, numbers),
                 Figure::Harvests => harvests(&root, numbers),
                 Figure::Composition => composition(&root, numbers),
+                Figure::ColonySizes => super::colony_sizes::draw(&root, &numbers.colony_sizes),
+                Figure::Lineage => super::lineage::draw(&root, &numbers.lineage),
             });
         drawn
             .and_then(|()| root.present().map_err(Into::into))
@@ -171,6 +173,8 @@ pub(super) enum Key {
     Dot(RGBColor),
     /// A cross (a censored replicate).
     Cross(RGBColor),
+    /// A diamond (a published value).
+    Diamond(RGBColor),
 }
 
 /// `text` in lines of at most `width` characters, broken at spaces.
@@ -212,6 +216,13 @@ pub(super) fn legend(area: &Area<'_>, entries: &[(Key, String)]) -> Drawn {
             }
             Key::Cross(c) => {
                 area.draw(&Cross::new((19, centre), 5, c.stroke_width(2)))?;
+            }
+            Key::Diamond(c) => {
+                let (x, y) = (19, centre);
+                area.draw(&Polygon::new(
+                    vec![(x, y - 7), (x + 7, y), (x, y + 7), (x - 7, y)],
+                    c.filled(),
+                ))?;
             }
         }
         let lines = wrap(label, 27);
@@ -333,9 +344,13 @@ fn organs(root: &Area<'_>, numbers: &Numbers) -> Drawn {
     let (plot, key) = with_legend(root);
     let organs = &numbers.organs;
     let n = organs.len().max(1);
+    let published = numbers.published.as_ref();
     let top = organs
         .iter()
         .map(|o| o.share_of_metastases.max(o.share_of_arrivals))
+        .chain(published.iter().flat_map(|p| {
+            (p.organs.iter()).map(|o| o.published.max(o.high.unwrap_or(0.0)).max(o.model.mean))
+        }))
         .fold(0.0f64, f64::max);
     let top = if top > 0.0 { top * 100.0 * 1.08 } else { 100.0 };
     let label_width = 20 + 10 * organs.iter().map(|o| o.organ.len()).max().unwrap_or(8) as u32;
@@ -364,36 +379,51 @@ fn organs(root: &Area<'_>, numbers: &Numbers) -> Drawn {
         .x_label_formatter(&|v| number(*v))
         .y_label_formatter(&|v| name(*v))
         .draw()?;
+    // With a share of patients to compare, a third bar between the two.
+    let (upper, lower) = match published {
+        Some(p) if p.own_bar() => ((0.14, 0.38), (-0.38, -0.14)),
+        _ => ((0.02, 0.38), (-0.38, -0.02)),
+    };
     for (i, organ) in organs.iter().enumerate() {
         let y = (n - 1 - i) as f64;
         chart.draw_series([
             Rectangle::new(
                 [
-                    (0.0, y + 0.02),
-                    (organ.share_of_metastases * 100.0, y + 0.38),
+                    (0.0, y + upper.0),
+                    (organ.share_of_metastases * 100.0, y + upper.1),
                 ],
                 colour(1).mix(0.85).filled(),
             ),
             Rectangle::new(
-                [(0.0, y - 0.38), (organ.share_of_arrivals * 100.0, y - 0.02)],
+                [
+                    (0.0, y + lower.0),
+                    (organ.share_of_arrivals * 100.0, y + lower.1),
+                ],
                 colour(0).mix(0.85).filled(),
             ),
         ])?;
     }
-    legend(
-        &key,
-        &[
-            (
-                Key::Fill(colour(1)),
-                "share of the metastases founded".to_string(),
-            ),
-            (
-                Key::Fill(colour(0)),
-                "share of the arrivals at capillary beds (arrested + passed): the blood flow"
-                    .to_string(),
-            ),
-        ],
-    )
+    let mut entries = vec![
+        (
+            Key::Fill(colour(1)),
+            "share of the metastases founded".to_string(),
+        ),
+        (
+            Key::Fill(colour(0)),
+            "share of the arrivals at capillary beds (arrested + passed): the blood flow"
+                .to_string(),
+        ),
+    ];
+    if let Some(p) = published {
+        let row = |name: &str| organs.iter().position(|o| o.organ == name);
+        let at = |name: &str| {
+            let y = (n - 1 - row(name)?) as f64;
+            Some(if p.own_bar() { y } else { y + 0.2 })
+        };
+        super::published::draw(&mut chart, p, at)?;
+        entries.extend(super::published::legend(p));
+    }
+    legend(&key, &entries)
 }
 
 /// The points of `series` (day, log10 of the mean) in runs of positive

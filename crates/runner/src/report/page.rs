@@ -209,7 +209,11 @@ fn words(figure: Figure) -> (&'static str, &'static str) {
              ones included) next to its share of the arrivals at capillary beds \
              (<code>arrested</code> + <code>passed</code> of <code>funnel.csv</code>): where the \
              blood alone took the cells. An organ with more metastases than arrivals is good \
-             soil.",
+             soil. Where the scenario names a published distribution \
+             (<code>report.published_organs</code>), it is drawn beside them: a diamond with its \
+             95% interval (the source's own, or Wilson's for its <code>n</code>), on the \
+             model's share of metastases, or, for a share of patients, on a third bar: the \
+             replicates with a macrometastasis in the organ, of those with any.",
         ),
         Figure::Burden => (
             "Burden over time",
@@ -230,10 +234,11 @@ fn words(figure: Figure) -> (&'static str, &'static str) {
             "Colonies at each harvest",
             "Colonies (living metastases of at least <code>macrometastasis_size</code> cells) \
              per replicate at each harvest day, all organs (<code>harvests.csv</code>): a dot \
-             per replicate, spread sideways, and the mean with its 95% interval. Sizes of single \
-             colonies are not recorded at harvests (<code>metastases.csv</code> has each one's \
-             size at the end).",
+             per replicate, spread sideways, and the mean with its 95% interval (each \
+             colony's size is in <code>colony_sizes.csv</code>, drawn below).",
         ),
+        Figure::ColonySizes => super::colony_sizes::WORDS,
+        Figure::Lineage => super::lineage::WORDS,
         Figure::Composition => (
             "Clonal composition over time",
             "A Muller plot of replicate 0: each clone's share of the cells in all its sites at \
@@ -307,6 +312,9 @@ fn numbers_table(html: &mut String, figure: Figure, numbers: &Numbers) {
                 );
             }
             html.push_str("</table>\n");
+            if let Some(published) = &numbers.published {
+                super::published::table(html, published);
+            }
         }
         Figure::Burden => {
             html.push_str(
@@ -376,6 +384,8 @@ fn numbers_table(html: &mut String, figure: Figure, numbers: &Numbers) {
             }
             html.push_str("</table>\n");
         }
+        Figure::ColonySizes => super::colony_sizes::table(html, &numbers.colony_sizes),
+        Figure::Lineage => super::lineage::table(html, &numbers.lineage),
         Figure::Composition => {
             let c = &numbers.composition;
             let _ = writeln!(

@@ -28,7 +28,8 @@ fn the_tables_are_named_by_their_files_and_take_no_name_twice() {
             "diversity",
             "composition",
             "solitary_cells",
-            "arrivals"
+            "arrivals",
+            "colony_sizes"
         ]
     );
     let tables = TABLES.iter().chain([&POINTS, &DICTIONARY]);

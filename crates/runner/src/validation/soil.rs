@@ -78,15 +78,22 @@ const PROSTATE_OBSERVED: [(&str, f64); 4] = [
     ("adrenals", 0.13),
 ];
 const COLORECTAL_OBSERVED: [(&str, f64); 2] = [("liver", 0.70), ("lung", 0.24)];
+/// The patients each observed share is of: Bubendorf et al.'s 35% of
+/// 1,589 autopsies with haematogenous metastases, and the colorectal
+/// series' 385 patients.
+const PROSTATE_PATIENTS: u64 = 556;
+const COLORECTAL_PATIENTS: u64 = 385;
 
 /// Per organ of `observed`: the observed share normalised over those
-/// organs, and the simulated shares of arrested cells and of
+/// organs (with the 95% interval of its share of the `series`' patients, Wilson's,
+/// normalised by the same sum of the observed shares, that sum held fixed), and the simulated shares of arrested cells and of
 /// macrometastases over the same organs (pooled over patients: a share
 /// of all metastases, so that it does not depend on how many each patient
 /// has), with a 95% interval over patients for the latter.
 struct Distribution {
     organs: Vec<&'static str>,
     observed: Vec<f64>,
+    observed_interval: Vec<(f64, f64)>,
     arriving: Vec<f64>,
     metastases: Vec<Estimate>,
 }
@@ -95,6 +102,7 @@ fn distribution(
     state_organs: &cascade_biology::organs::OrganSet,
     patients: &[Patient],
     observed: &[(&'static str, f64)],
+    series: u64,
 ) -> Distribution {
     let ids: Vec<usize> = observed
         .iter()
@@ -144,6 +152,16 @@ fn distribution(
     Distribution {
         organs: observed.iter().map(|(name, _)| *name).collect(),
         observed: observed.iter().map(|(_, v)| v / total_observed).collect(),
+        observed_interval: (observed.iter())
+            .map(|(_, v)| {
+                let k = libm::round(v * series as f64) as u64;
+                let wilson = Estimate::proportion(k.min(series), series);
+                (
+                    wilson.low.unwrap_or(*v) / total_observed,
+                    wilson.high.unwrap_or(*v) / total_observed,
+                )
+            })
+            .collect(),
         arriving: arrested.iter().map(|&a| share(a, arrested_total)).collect(),
         metastases,
     }
@@ -157,7 +175,7 @@ fn chart(title: &str, d: &Distribution) -> BarChart {
         series: vec![
             "arriving cells (blood flow, arrest)".into(),
             "simulated metastases (95% CI)".into(),
-            "observed in patients".into(),
+            "observed in patients (95% CI)".into(),
         ],
         groups: d
             .organs
@@ -169,7 +187,11 @@ fn chart(title: &str, d: &Distribution) -> BarChart {
                     vec![
                         Some(Bar::value(d.arriving[k])),
                         Some(bar(&d.metastases[k], 1.0)),
-                        Some(Bar::value(d.observed[k])),
+                        Some(Bar::with_interval(
+                            d.observed[k],
+                            d.observed_interval[k].0,
+                            d.observed_interval[k].1,
+                        )),
                     ],
                 )
             })
@@ -250,8 +272,18 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
     let prostate_patients = replicates(setup, &p, setup.scale.pick(8, p.file.replicates), patient)?;
     let colorectal_patients =
         replicates(setup, &c, setup.scale.pick(8, c.file.replicates), patient)?;
-    let prostate = distribution(&p.config.organs, &prostate_patients, &PROSTATE_OBSERVED);
-    let colorectal = distribution(&c.config.organs, &colorectal_patients, &COLORECTAL_OBSERVED);
+    let prostate = distribution(
+        &p.config.organs,
+        &prostate_patients,
+        &PROSTATE_OBSERVED,
+        PROSTATE_PATIENTS,
+    );
+    let colorectal = distribution(
+        &c.config.organs,
+        &colorectal_patients,
+        &COLORECTAL_OBSERVED,
+        COLORECTAL_PATIENTS,
+    );
     let bubendorf = "Bubendorf et al. 2000, Hum Pathol 31:578";
     let colorectal_source = "Visc Med 2017, 33:70 (colorectal, n = 385)";
     let batson = "in the model the prostate drains to the lung only, which arrests most cells; the vertebral venous plexus (Batson's) that carries prostate cells to the spine, and a bone soil beyond a growth multiplier, are missing";
@@ -340,14 +372,53 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
             },
             Figure {
                 file: "soil_prostate.svg".into(),
-                caption: "Prostate primaries: where cells arrive (blood flow and arrest alone), where simulated metastases form, and where patients' metastases are (Bubendorf et al. 2000, shares of patients normalised over the four organs). Arrival decides the simulated distribution; the patients' is different: the soil, and a route the model lacks.".into(),
+                caption: "Prostate primaries: where cells arrive (blood flow and arrest alone), where simulated metastases form, and where patients' metastases are (Bubendorf et al. 2000, shares of patients normalised over the four organs; the whisker is Wilson's 95% interval for a share of the 556 patients with haematogenous metastases, normalised by the same sum). Arrival decides the simulated distribution; the patients' is different: the soil, and a route the model lacks.".into(),
                 svg: chart("Prostate primaries: metastases by organ", &prostate).to_svg(),
             },
             Figure {
                 file: "soil_colorectal.svg".into(),
-                caption: "Colorectal primaries: the same three distributions over liver and lung. The portal vein's first pass explains most of it.".into(),
+                caption: "Colorectal primaries: the same three distributions over liver and lung (the patients' whisker: Wilson's 95% interval for a share of 385 patients, normalised likewise). The portal vein's first pass explains most of it.".into(),
                 svg: chart("Colorectal primaries: metastases by organ", &colorectal).to_svg(),
             },
         ],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The observed shares' whiskers: Wilson's interval for a share of the
+    /// series' patients, normalised as the share is, around the share, and
+    /// narrower for the larger series.
+    #[test]
+    fn observed_shares_carry_wilson_s_interval_for_their_patients() {
+        let organs = cascade_biology::organs::OrganSet::human();
+        let patient = Patient {
+            arrested: vec![1; organs.len()],
+            metastases: vec![1; organs.len()],
+        };
+        let d = distribution(&organs, &[patient], &PROSTATE_OBSERVED, PROSTATE_PATIENTS);
+        let total: f64 = PROSTATE_OBSERVED.iter().map(|(_, v)| v).sum();
+        for (k, (_, share)) in PROSTATE_OBSERVED.iter().enumerate() {
+            let (low, high) = d.observed_interval[k];
+            let successes = libm::round(share * PROSTATE_PATIENTS as f64) as u64;
+            let wilson = Estimate::proportion(successes, PROSTATE_PATIENTS);
+            assert!((low - wilson.low.unwrap() / total).abs() < 1e-15);
+            assert!((high - wilson.high.unwrap() / total).abs() < 1e-15);
+            assert!(low < d.observed[k] && d.observed[k] < high, "{k}");
+        }
+        let bone = d.observed_interval[0];
+        let few = distribution(
+            &organs,
+            &[Patient {
+                arrested: vec![1; organs.len()],
+                metastases: vec![1; organs.len()],
+            }],
+            &PROSTATE_OBSERVED,
+            50,
+        );
+        let (few_low, few_high) = few.observed_interval[0];
+        assert!(few_high - few_low > bone.1 - bone.0);
+    }
 }
