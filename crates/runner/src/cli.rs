@@ -229,22 +229,25 @@ pub enum Command {
     },
     /// Write one self-contained HTML page (figures as inline SVG, every
     /// plotted number as JSON) for a finished run directory of `cascade
-    /// run --out`.
+    /// run --out`, or a sweep's of `cascade sweep --out` or `cascade merge`.
     Report {
-        /// The run directory (the --out of `cascade run`).
+        /// The run or sweep directory (the --out of `cascade run`,
+        /// `cascade sweep` or `cascade merge`).
         dir: PathBuf,
         /// Where the page goes (DIR/report.html by default).
         #[arg(long)]
         out: Option<PathBuf>,
     },
     /// Write one figure of the report (`cascade report`) of a finished run
-    /// directory, to standard output or --out.
+    /// or sweep directory, to standard output or --out.
     Plot {
-        /// The run directory (the --out of `cascade run`).
+        /// The run or sweep directory.
         dir: PathBuf,
-        /// The figure.
-        #[arg(long, value_enum)]
-        figure: crate::report::Figure,
+        /// The figure: of a run, funnel, organs, burden, survival,
+        /// harvests or composition; of a sweep, an outcome of its
+        /// points.csv (metastases_alive, detected, …).
+        #[arg(long)]
+        figure: String,
         /// Its format: svg (png is refused: the figures are drawn as SVG
         /// only).
         #[arg(long, value_enum, default_value_t = crate::report::FigureFormat::Svg)]
@@ -782,7 +785,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             format,
             out,
         } => emit(
-            &crate::report::plot::<X>(&dir, figure, format, out.as_deref())
+            &crate::report::plot::<X>(&dir, &figure, format, out.as_deref())
                 .map_err(report_failure)?,
         ),
         Command::Validate {

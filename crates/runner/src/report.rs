@@ -16,7 +16,8 @@
 //! next to where the blood took the cells, the burden over time,
 //! Kaplan–Meier curves of the first detection (and of the first relapse,
 //! with therapy), colonies at each harvest, and the clonal composition of
-//! the first replicate (a Muller plot).
+//! the first replicate (a Muller plot). A sweep's directory gets a page
+//! of its own ([`sweep`]): each outcome of `points.csv` against each axis.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ pub mod data;
 pub mod figures;
 pub mod page;
 pub mod placeholders;
+pub mod sweep;
 
 /// The report's file name in the run directory, when `--out` is not given.
 pub const REPORT_FILE: &str = "report.html";
@@ -101,8 +103,14 @@ pub enum ReportError {
     /// The directory is not a finished `cascade run` directory: why, and
     /// what would do.
     NotARun(String),
-    /// The run directory is a sweep's (not reported yet).
-    Sweep(PathBuf),
+    /// The directory is one slice of a sweep (`--shard`), whose points
+    /// are not all there.
+    Slice {
+        /// The directory.
+        root: PathBuf,
+        /// The slice (`I/N`).
+        shard: String,
+    },
     /// Replicates the store lacks: how many, of how many, and the command
     /// that finishes the run.
     Unfinished {
@@ -125,6 +133,13 @@ pub enum ReportError {
     },
     /// No figure of that name.
     UnknownFigure(String),
+    /// No figure of that name in a sweep's report.
+    UnknownSweepFigure {
+        /// The name asked for.
+        name: String,
+        /// The sweep's figures, for the message.
+        names: String,
+    },
     /// A format the figures are not made in.
     Format(String),
     /// Drawing a figure failed.
@@ -147,11 +162,11 @@ impl fmt::Display for ReportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReportError::NotARun(why) => f.write_str(why),
-            ReportError::Sweep(root) => write!(
+            ReportError::Slice { root, shard } => write!(
                 f,
-                "{} is a sweep directory: `cascade report` reads the --out of `cascade run` (the \
-                 report of a sweep is not written yet); report a run of the scenario at one \
-                 point instead (`cascade run FILE --set NAME=VALUE --out DIR`)",
+                "{} is slice {shard} of a sweep, which holds some of its points only: merge the \
+                 slices first (`cascade merge --out DIR SLICE_DIR...`) and report the merged \
+                 directory",
                 root.display()
             ),
             ReportError::Unfinished {
@@ -177,6 +192,11 @@ impl fmt::Display for ReportError {
                 f,
                 "no figure named `{name}`: expected one of {}",
                 Figure::names()
+            ),
+            ReportError::UnknownSweepFigure { name, names } => write!(
+                f,
+                "no figure named `{name}` in a sweep's report: a sweep's figures are the \
+                 outcomes of its points.csv, {names}"
             ),
             ReportError::Format(format) => write!(f, "{format}"),
             ReportError::Draw { figure, message } => {
@@ -293,14 +313,39 @@ fn read_units(index: usize, replicates: u64) -> core::ops::Range<u64> {
 /// # Errors
 ///
 /// [`ReportError::NotARun`] for a directory that is not a run of this
-/// binary, [`ReportError::Sweep`] for a sweep's, [`ReportError::Unfinished`]
-/// for a run whose store lacks replicates, [`ReportError::Store`] for a
-/// store that cannot be read.
+/// binary (a sweep's among them: [`sweep::load`] reads those),
+/// [`ReportError::Unfinished`] for a run whose store lacks replicates,
+/// [`ReportError::Store`] for a store that cannot be read.
 pub fn load<X: ScenarioExtension>(root: &Path) -> Result<Run<X>, ReportError> {
+    match open::<X>(root)? {
+        Directory::Run(run) => Ok(run),
+        Directory::Sweep(_) => Err(ReportError::NotARun(format!(
+            "{} is a sweep directory, not a run's",
+            root.display()
+        ))),
+    }
+}
+
+/// What a finished directory holds: a run, or a sweep (or a merge of
+/// its slices).
+#[derive(Debug)]
+pub enum Directory<X: ScenarioExtension> {
+    /// The --out of `cascade run`.
+    Run(Run<X>),
+    /// The --out of `cascade sweep` or `cascade merge`.
+    Sweep(sweep::Sweep<X>),
+}
+
+/// Reads the finished run or sweep in `root`.
+///
+/// # Errors
+///
+/// As [`load`] and [`sweep::load`].
+pub fn open<X: ScenarioExtension>(root: &Path) -> Result<Directory<X>, ReportError> {
     let (identity, scenario) =
         crate::export::stored_scenario::<X>(root).map_err(|f| ReportError::NotARun(message(f)))?;
     if identity.sweep.is_some() {
-        return Err(ReportError::Sweep(root.to_path_buf()));
+        return sweep::load(root, identity, scenario).map(Directory::Sweep);
     }
     let scenario_name = scenario.path.display().to_string();
     let scenario = crate::execute::with_sets(scenario, &identity.sets).map_err(|f| {
@@ -331,12 +376,12 @@ pub fn load<X: ScenarioExtension>(root: &Path) -> Result<Run<X>, ReportError> {
         })?;
         tables.push(TableRows { schema, rows });
     }
-    Ok(Run {
+    Ok(Directory::Run(Run {
         identity,
         scenario,
         scenario_name,
         tables,
-    })
+    }))
 }
 
 /// A failure's message.
@@ -347,30 +392,42 @@ fn message(failure: crate::execute::Failure) -> String {
     }
 }
 
-/// `cascade report DIR [--out FILE]`: writes the page for the run in
-/// `root` to `out` (`DIR/report.html` by default); returns the line to
-/// print.
+/// `cascade report DIR [--out FILE]`: writes the page for the run or
+/// sweep in `root` to `out` (`DIR/report.html` by default); returns the
+/// line to print.
 ///
 /// # Errors
 ///
-/// As [`load`], or a failed write.
+/// As [`open`], or a failed write.
 pub fn report<X: ScenarioExtension>(
     root: &Path,
     out: Option<&Path>,
 ) -> Result<String, ReportError> {
-    let run = load::<X>(root)?;
-    let html = page::page(&run)?;
+    let (html, what) = match open::<X>(root)? {
+        Directory::Run(run) => (
+            page::page(&run)?,
+            format!(
+                "{} replicates ({} figures)",
+                run.identity.replicates,
+                Figure::ALL.len()
+            ),
+        ),
+        Directory::Sweep(sweep) => (
+            sweep::page::page(&sweep)?,
+            format!(
+                "a sweep of {} points × {} replicates ({} figures)",
+                sweep.numbers.points,
+                sweep.numbers.replicates,
+                sweep.numbers.outcomes.len()
+            ),
+        ),
+    };
     let path = out.map_or_else(|| root.join(REPORT_FILE), Path::to_path_buf);
     crate::output::write_atomic(&path, html.as_bytes()).map_err(|e| match e {
         crate::output::OutputError::Io { path, error } => ReportError::Io { path, error },
         crate::output::OutputError::Refused(m) => ReportError::NotARun(m),
     })?;
-    Ok(format!(
-        "{}: wrote the report of {} replicates ({} figures)\n",
-        path.display(),
-        run.identity.replicates,
-        Figure::ALL.len()
-    ))
+    Ok(format!("{}: wrote the report of {what}\n", path.display()))
 }
 
 /// A figure's file format.
@@ -385,15 +442,18 @@ pub enum FigureFormat {
 }
 
 /// `cascade plot DIR --figure NAME --format svg [--out FILE]`: the figure
-/// as SVG, written to `out` or returned (for standard output).
+/// `figure` (of a run, a [`Figure`]'s name; of a sweep, an outcome of its
+/// `points.csv`) as SVG, written to `out` or returned (for standard
+/// output).
 ///
 /// # Errors
 ///
-/// [`ReportError::Format`] for PNG, otherwise as [`load`], or a failed
-/// write.
+/// [`ReportError::Format`] for PNG, [`ReportError::UnknownFigure`] (or
+/// [`ReportError::UnknownSweepFigure`]) for a name the directory has no
+/// figure of, otherwise as [`open`], or a failed write.
 pub fn plot<X: ScenarioExtension>(
     root: &Path,
-    figure: Figure,
+    figure: &str,
     format: FigureFormat,
     out: Option<&Path>,
 ) -> Result<String, ReportError> {
@@ -406,20 +466,22 @@ pub fn plot<X: ScenarioExtension>(
                 .to_string(),
         ));
     }
-    let run = load::<X>(root)?;
-    let numbers = data::Numbers::of(&run)?;
-    let svg = figures::draw(figure, &numbers)?;
+    let svg = match open::<X>(root)? {
+        Directory::Run(run) => {
+            let figure = Figure::named(figure)?;
+            figures::draw(figure, &data::Numbers::of(&run)?)?
+        }
+        Directory::Sweep(sweep) => {
+            sweep::figures::draw(sweep.numbers.outcome(figure)?, &sweep.numbers)?
+        }
+    };
     match out {
         Some(path) => {
             crate::output::write_atomic(path, svg.as_bytes()).map_err(|e| match e {
                 crate::output::OutputError::Io { path, error } => ReportError::Io { path, error },
                 crate::output::OutputError::Refused(m) => ReportError::NotARun(m),
             })?;
-            Ok(format!(
-                "{}: wrote the figure `{}`\n",
-                path.display(),
-                figure.name()
-            ))
+            Ok(format!("{}: wrote the figure `{figure}`\n", path.display()))
         }
         None => Ok(svg),
     }

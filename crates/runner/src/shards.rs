@@ -70,6 +70,25 @@ fn clinical_relapse(chunk: &[ReplicateRecord]) -> Option<Estimate> {
         .map(|c| c.relapse_probability)
 }
 
+/// `points.csv` of the finished sweep of `base` whose identity is `found`,
+/// from the `records` of all its units (in unit order): the grid, the
+/// table's columns and its rows, made by the code that writes the file,
+/// so that `cascade report` plots the file's numbers.
+///
+/// # Errors
+///
+/// [`Failure::Input`] if the scenario's grid or one of its points is
+/// invalid.
+pub(crate) fn points_of<X: ScenarioExtension>(
+    base: Scenario<X>,
+    found: &RunIdentity,
+    records: &[ReplicateRecord],
+) -> Result<(Grid, TableSchema, Vec<Row>), Failure> {
+    let plan = Plan::new(base, found.seed, found.replicates)?;
+    let (schema, rows) = plan.points_table(0, records);
+    Ok((plan.grid, schema, rows))
+}
+
 /// What `cascade sweep` was asked to do.
 #[derive(Clone, Debug)]
 pub struct SweepRequest<'a> {

@@ -51,7 +51,7 @@ fn estimate(e: &Estimate) -> String {
     e.written_with(number)
 }
 
-const STYLE: &str = "body{font-family:sans-serif;color:#1e1e1e;max-width:1000px;margin:24px auto;\
+pub(super) const STYLE: &str = "body{font-family:sans-serif;color:#1e1e1e;max-width:1000px;margin:24px auto;\
 padding:0 16px;line-height:1.45}h1{font-size:26px}h2{font-size:21px;margin-top:36px}\
 table{border-collapse:collapse;margin:8px 0 16px}td,th{border-bottom:1px solid #ddd;\
 padding:3px 10px;text-align:left;vertical-align:top}td.n{text-align:right;\
@@ -62,7 +62,7 @@ border-left:4px solid #e69f00;padding:6px 12px}";
 /// The check the page runs when loaded: every figure's drawing has a size,
 /// and any script error is counted (`data-errors` on the body), for a
 /// browser test and for a reader who opens the console.
-const CHECK: &str = "window.cascadeErrors=0;window.addEventListener('error',function(){\
+pub(super) const CHECK: &str = "window.cascadeErrors=0;window.addEventListener('error',function(){\
 window.cascadeErrors+=1;document.body.setAttribute('data-errors',window.cascadeErrors)});\
 window.addEventListener('load',function(){var drawn=0;\
 document.querySelectorAll('figure[data-figure]').forEach(function(f){var s=f.querySelector('svg');\
@@ -246,7 +246,7 @@ fn words(figure: Figure) -> (&'static str, &'static str) {
 }
 
 /// The placeholders, as a warning with a table.
-fn placeholders_section(html: &mut String, placeholders: &[Placeholder]) {
+pub(super) fn placeholders_section(html: &mut String, placeholders: &[Placeholder]) {
     html.push_str("<h2 id=\"placeholders\">Placeholder parameters</h2>\n");
     if placeholders.is_empty() {
         html.push_str("<p>No parameter holds a placeholder value.</p>\n");
