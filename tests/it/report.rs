@@ -464,6 +464,163 @@ fn a_report_renders_in_a_real_browser_with_every_figure_drawn() {
     renders(&browser, &dir.join("report.html"), &figures);
 }
 
+const THERAPY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../scenarios/therapy/at_detection_one_drug.ron"
+);
+
+/// Wilson's 95% score interval of `k` of `n`.
+fn wilson(k: f64, n: f64) -> (f64, f64) {
+    let z = 1.959_963_984_540_054_f64;
+    let p = k / n;
+    let denominator = 1.0 + z * z / n;
+    let centre = (p + z * z / (2.0 * n)) / denominator;
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denominator;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+#[test]
+fn a_therapy_report_plots_cure_relapse_and_resistance_of_the_exported_tables() {
+    let dir = scratch("report-therapy").join("run");
+    ok(&["run", THERAPY, "--out", dir.to_str().unwrap()]);
+    ok(&["report", dir.to_str().unwrap()]);
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    let data = page_data(&html);
+    for figure in ["therapy", "resistance"] {
+        assert!(
+            data["figures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f == figure),
+            "no figure {figure}"
+        );
+        assert!(html.contains(&format!("data-figure=\"{figure}\">\n<svg")));
+    }
+    let therapy = &data["numbers"]["therapy"];
+    let share = |name: &str| {
+        (therapy["outcomes"].as_array().unwrap().iter())
+            .find(|o| o["name"] == name)
+            .unwrap_or_else(|| panic!("no outcome {name}"))
+            .clone()
+    };
+    let check = |plotted: &Value, k: usize, n: usize| {
+        assert_eq!(
+            plotted["replicates"].as_u64().unwrap(),
+            k as u64,
+            "{plotted}"
+        );
+        assert_eq!(plotted["of"].as_u64().unwrap(), n as u64, "{plotted}");
+        let (low, high) = wilson(k as f64, n as f64);
+        let e = &plotted["share"];
+        assert!(close(e["mean"].as_f64().unwrap(), k as f64 / n as f64));
+        // Wilson's ends as computed here, within rounding.
+        assert!(
+            (e["low"].as_f64().unwrap() - low).abs() < 1e-12,
+            "{e} vs {low}"
+        );
+        assert!(
+            (e["high"].as_f64().unwrap() - high).abs() < 1e-12,
+            "{e} vs {high}"
+        );
+    };
+
+    // Both definitions of relapse, recomputed from therapy.csv.
+    let table = Csv::read(&dir.join("therapy.csv"));
+    let n = table.rows.len();
+    assert_eq!(n, 4);
+    let cured = (table.rows.iter())
+        .filter(|r| table.text(r, "cured") == "true")
+        .count();
+    check(&share("cured"), cured, n);
+    let relapsed = (table.rows.iter())
+        .filter(|r| !table.text(r, "relapse_day").is_empty())
+        .count();
+    check(&share("relapsed, any detection after therapy"), relapsed, n);
+    let clear: Vec<&Vec<String>> = (table.rows.iter())
+        .filter(|r| table.text(r, "metastases_detectable_at_surgery") == "0")
+        .collect();
+    let relapsed_after_clear = (clear.iter())
+        .filter(|r| !table.text(r, "relapse_after_clear_surgery_day").is_empty())
+        .count();
+    check(
+        &share("relapsed after a clear surgery"),
+        relapsed_after_clear,
+        clear.len(),
+    );
+    // The same as summary.json says.
+    let summary: Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let after = &summary["therapy"]["after_clear_surgery"];
+    assert_eq!(
+        after["clear_replicates"].as_u64().unwrap(),
+        clear.len() as u64
+    );
+    assert_eq!(
+        after["relapsed_replicates"].as_u64().unwrap(),
+        relapsed_after_clear as u64
+    );
+    assert_eq!(
+        summary["therapy"]["relapsed_replicates"].as_u64().unwrap(),
+        relapsed as u64
+    );
+
+    // Resistant cells per drug at each occasion, from resistance.csv: the
+    // mean over the replicates with a value.
+    let resistance = Csv::read(&dir.join("resistance.csv"));
+    let drugs = therapy["resistance"].as_array().unwrap();
+    assert_eq!(drugs.len(), 2, "drugs A and B");
+    for drug in drugs {
+        let name = drug["drug"].as_str().unwrap();
+        let rows: Vec<&Vec<String>> = (resistance.rows.iter())
+            .filter(|r| resistance.text(r, "drug") == name)
+            .collect();
+        assert_eq!(rows.len(), n);
+        for (occasion, column) in [
+            ("at_first_dose", "resistant_cells_at_first_dose"),
+            ("at_surgery", "resistant_cells_at_surgery"),
+            ("at_end", "resistant_cells"),
+        ] {
+            let values: Vec<f64> = (rows.iter())
+                .filter_map(|r| cell(&resistance, r, column))
+                .collect();
+            let plotted = &drug[occasion];
+            assert_eq!(plotted["n"].as_u64().unwrap(), values.len() as u64);
+            if values.is_empty() {
+                assert!(plotted["mean"].is_null(), "{name} {occasion}: {plotted}");
+            } else {
+                assert!(
+                    close(plotted["mean"].as_f64().unwrap(), mean(&values)),
+                    "{name} {occasion}: {plotted} vs {values:?}"
+                );
+            }
+        }
+    }
+    // The scenario gives drug A only: B has no first dose, and so no bar
+    // for it.
+    let b = drugs.iter().find(|d| d["drug"] == "B").unwrap();
+    assert_eq!(b["at_first_dose"]["n"].as_u64().unwrap(), 0);
+
+    // The figure writes each share beside its bar, in percent.
+    let svg = ok(&["plot", dir.to_str().unwrap(), "--figure", "therapy"]);
+    assert!(html.contains(&svg));
+    let percent = 100.0 * cured as f64 / n as f64;
+    assert!(
+        svg.contains(&format!(">\n{percent}\n</text>")),
+        "the figure does not write {percent}"
+    );
+}
+
+#[test]
+fn a_run_without_therapy_has_no_therapy_figure() {
+    let (dir, html) = reported_run("report-no-therapy");
+    let data = page_data(&html);
+    assert_eq!(data["figures"].as_array().unwrap().len(), FIGURES.len());
+    assert!(!html.contains("data-figure=\"therapy\""));
+    let message = refused(&["plot", dir.to_str().unwrap(), "--figure", "therapy"], &[]);
+    assert!(message.contains("no therapy"), "{message}");
+}
+
 const SWEEP: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../scenarios/sweep_soil.ron"

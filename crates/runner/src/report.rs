@@ -33,6 +33,7 @@ pub mod figures;
 pub mod page;
 pub mod placeholders;
 pub mod sweep;
+pub mod therapy;
 
 /// The report's file name in the run directory, when `--out` is not given.
 pub const REPORT_FILE: &str = "report.html";
@@ -52,15 +53,24 @@ pub enum Figure {
     Harvests,
     /// The clonal composition of the first replicate over time.
     Composition,
+    /// With therapy: cure and relapse, by both definitions.
+    Therapy,
+    /// With drugs: resistant cells per drug at the first dose, the
+    /// surgery and the end.
+    Resistance,
 }
 
 impl Figure {
-    /// Every figure, in the page's order.
-    pub const ALL: [Figure; 6] = [
+    /// Every figure, in the page's order (a run without therapy has
+    /// neither [`Figure::Therapy`] nor [`Figure::Resistance`]:
+    /// [`data::Numbers::figures`]).
+    pub const ALL: [Figure; 8] = [
         Figure::Funnel,
         Figure::Organs,
         Figure::Burden,
         Figure::Survival,
+        Figure::Therapy,
+        Figure::Resistance,
         Figure::Harvests,
         Figure::Composition,
     ];
@@ -75,6 +85,8 @@ impl Figure {
             Figure::Survival => "survival",
             Figure::Harvests => "harvests",
             Figure::Composition => "composition",
+            Figure::Therapy => "therapy",
+            Figure::Resistance => "resistance",
         }
     }
 
@@ -300,7 +312,7 @@ impl<X: ScenarioExtension> Run<X> {
 fn read_units(index: usize, replicates: u64) -> core::ops::Range<u64> {
     match index {
         schema::CLONES | schema::DIVERSITY | schema::COMPOSITION => 0..replicates.min(1),
-        schema::SITE_CLONES | schema::RESISTANCE => 0..0,
+        schema::SITE_CLONES => 0..0,
         _ => 0..replicates,
     }
 }
@@ -308,7 +320,7 @@ fn read_units(index: usize, replicates: u64) -> core::ops::Range<u64> {
 /// Reads the finished run in `root`: its identity and scenario from the
 /// store, then the rows the figures read: every replicate's of the tables
 /// of outcomes, replicate 0's of `clones.csv`, `diversity.csv` and
-/// `composition.csv`, none of `site_clones.csv` and `resistance.csv`.
+/// `composition.csv`, none of `site_clones.csv`.
 ///
 /// # Errors
 ///
@@ -404,14 +416,17 @@ pub fn report<X: ScenarioExtension>(
     out: Option<&Path>,
 ) -> Result<String, ReportError> {
     let (html, what) = match open::<X>(root)? {
-        Directory::Run(run) => (
-            page::page(&run)?,
-            format!(
-                "{} replicates ({} figures)",
-                run.identity.replicates,
-                Figure::ALL.len()
-            ),
-        ),
+        Directory::Run(run) => {
+            let numbers = data::Numbers::of(&run)?;
+            (
+                page::page_of(&run, &numbers)?,
+                format!(
+                    "{} replicates ({} figures)",
+                    run.identity.replicates,
+                    numbers.figures().len()
+                ),
+            )
+        }
         Directory::Sweep(sweep) => (
             sweep::page::page(&sweep)?,
             format!(

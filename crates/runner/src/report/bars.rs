@@ -98,7 +98,7 @@ impl BarChart {
         }
     }
 
-    fn draw(&self, root: &Area<'_>) -> Drawn {
+    pub(super) fn draw(&self, root: &Area<'_>) -> Drawn {
         let (plot, key) = with_legend(root);
         let n = self.groups.len().max(1);
         let series = self.series.len().max(1) as f64;

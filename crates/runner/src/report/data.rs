@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{ReportError, Run, TableRows, boolean, count, real, text};
+use super::{Figure, ReportError, Run, TableRows, boolean, count, real, text};
 use crate::scenario::ScenarioExtension;
 use crate::schema::{CLONES, COMPOSITION, DIVERSITY, FUNNEL, HARVESTS, METASTASES, SUMMARY};
-use crate::schema::{THERAPY, TIMESERIES};
+use crate::schema::{RESISTANCE, THERAPY, TIMESERIES};
 use crate::summary::Estimate;
 
 /// Everything the figures draw.
@@ -34,6 +34,8 @@ pub struct Numbers {
     pub harvests: Vec<HarvestDay>,
     /// The clonal composition of the first replicate.
     pub composition: Composition,
+    /// With therapy: cure, relapse and resistant cells.
+    pub therapy: Option<super::therapy::TherapyNumbers>,
 }
 
 /// A stage of the attrition funnel.
@@ -187,7 +189,20 @@ impl Numbers {
                 run.table(DIVERSITY),
                 run.table(CLONES),
             )?,
+            therapy: super::therapy::numbers(run.table(THERAPY), run.table(RESISTANCE))?,
         })
+    }
+
+    /// The figures these numbers have, in the page's order: every one of
+    /// [`Figure::ALL`] but the therapy's without therapy (and the
+    /// resistance without drugs).
+    pub fn figures(&self) -> Vec<Figure> {
+        (Figure::ALL.into_iter())
+            .filter(|&f| {
+                !matches!(f, Figure::Therapy | Figure::Resistance)
+                    || super::therapy::applies(f, self)
+            })
+            .collect()
     }
 }
 

@@ -136,6 +136,12 @@ pub(super) fn font(size: u32) -> TextStyle<'static> {
 ///
 /// [`ReportError::Draw`] if plotters fails.
 pub fn draw(figure: Figure, numbers: &Numbers) -> Result<String, ReportError> {
+    if !numbers.figures().contains(&figure) {
+        return Err(ReportError::Draw {
+            figure: figure.name(),
+            message: "the run has no therapy (no drug, surgery or regimen), or no drug".into(),
+        });
+    }
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -149,6 +155,9 @@ pub fn draw(figure: Figure, numbers: &Numbers) -> Result<String, ReportError> {
                 Figure::Survival => survival(&root, numbers),
                 Figure::Harvests => harvests(&root, numbers),
                 Figure::Composition => composition(&root, numbers),
+                Figure::Therapy | Figure::Resistance => {
+                    super::therapy::draw(&root, figure, numbers)
+                }
             });
         drawn
             .and_then(|()| root.present().map_err(Into::into))

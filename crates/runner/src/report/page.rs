@@ -78,7 +78,18 @@ document.body.setAttribute('data-errors',window.cascadeErrors)});";
 ///
 /// As [`Numbers::of`] and [`figures::draw`].
 pub fn page<X: ScenarioExtension>(run: &Run<X>) -> Result<String, ReportError> {
-    let numbers = Numbers::of(run)?;
+    page_of(run, &Numbers::of(run)?)
+}
+
+/// The page for `run`, whose numbers are `numbers`.
+///
+/// # Errors
+///
+/// As [`figures::draw`].
+pub fn page_of<X: ScenarioExtension>(
+    run: &Run<X>,
+    numbers: &Numbers,
+) -> Result<String, ReportError> {
     let file = &run.scenario.file;
     let placeholders = placeholders(&run.scenario.config, file.organs.preset);
     let summary = run.table(crate::schema::SUMMARY);
@@ -148,13 +159,13 @@ pub fn page<X: ScenarioExtension>(run: &Run<X>) -> Result<String, ReportError> {
         "<p>Made by <code>cascade report</code> from the run's store; every number below is in \
          the run's tables (<code>summary.csv</code>, <code>metastases.csv</code>, \
          <code>funnel.csv</code>, <code>timeseries.csv</code>, <code>harvests.csv</code>, \
-         <code>therapy.csv</code>, <code>composition.csv</code>, <code>diversity.csv</code>, \
+         <code>therapy.csv</code>, <code>resistance.csv</code>, <code>composition.csv</code>, <code>diversity.csv</code>, \
          <code>clones.csv</code>). Intervals are 95%: Student's t for means, Wilson's for \
          shares, Greenwood's for Kaplan–Meier curves.</p>\n",
     );
     placeholders_section(&mut html, &placeholders);
-    for figure in Figure::ALL {
-        let svg = figures::draw(figure, &numbers)?;
+    for figure in numbers.figures() {
+        let svg = figures::draw(figure, numbers)?;
         let (heading, caption) = words(figure);
         let _ = write!(
             html,
@@ -163,7 +174,7 @@ pub fn page<X: ScenarioExtension>(run: &Run<X>) -> Result<String, ReportError> {
              </figure>\n",
             name = figure.name(),
         );
-        numbers_table(&mut html, figure, &numbers);
+        numbers_table(&mut html, figure, numbers);
     }
     let data = PageData {
         scenario: &run.scenario_name,
@@ -175,8 +186,8 @@ pub fn page<X: ScenarioExtension>(run: &Run<X>) -> Result<String, ReportError> {
         digests,
         sets: &identity.sets,
         placeholders: &placeholders,
-        figures: Figure::ALL.iter().map(|f| f.name()).collect(),
-        numbers: &numbers,
+        figures: numbers.figures().iter().map(|f| f.name()).collect(),
+        numbers,
     };
     let json = serde_json::to_string(&data).map_err(|e| ReportError::Draw {
         figure: "data",
@@ -196,6 +207,7 @@ pub fn page<X: ScenarioExtension>(run: &Run<X>) -> Result<String, ReportError> {
 /// A figure's heading and caption.
 fn words(figure: Figure) -> (&'static str, &'static str) {
     match figure {
+        Figure::Therapy | Figure::Resistance => super::therapy::words(figure),
         Figure::Funnel => (
             "Attrition along the cascade",
             "Cells per replicate at each step of the cascade, summed over organs and clones \
@@ -274,6 +286,7 @@ pub(super) fn placeholders_section(html: &mut String, placeholders: &[Placeholde
 /// The figure's numbers as a table under it.
 fn numbers_table(html: &mut String, figure: Figure, numbers: &Numbers) {
     match figure {
+        Figure::Therapy | Figure::Resistance => super::therapy::table(html, figure, numbers),
         Figure::Funnel => {
             html.push_str(
                 "<table><tr><th>step</th><th>columns of summary.csv</th>\
