@@ -455,7 +455,7 @@ fn a_report_renders_in_a_real_browser_with_every_figure_drawn() {
     assert!(png.len() > 50_000, "the screenshot is nearly blank");
 
     // A sweep's page too: each outcome's figure drawn.
-    let (dir, html) = reported_sweep("report-browser-sweep");
+    let (dir, html, _) = reported_sweep("report-browser-sweep");
     let data = page_data(&html);
     let figures: Vec<&str> = (data["figures"].as_array().unwrap().iter())
         .map(|f| f.as_str().unwrap())
@@ -627,17 +627,17 @@ const SWEEP: &str = concat!(
 );
 
 /// A finished sweep of `scenarios/sweep_soil.ron` (3 × 2 points, 3
-/// replicates each) with its report.
-fn reported_sweep(name: &str) -> (PathBuf, String) {
+/// replicates each) with its report, and what the sweep printed.
+fn reported_sweep(name: &str) -> (PathBuf, String, String) {
     let dir = scratch(name).join("sweep");
-    ok(&["sweep", SWEEP, "--out", dir.to_str().unwrap()]);
+    let overview = ok(&["sweep", SWEEP, "--out", dir.to_str().unwrap()]);
     let printed = ok(&["report", dir.to_str().unwrap()]);
     assert!(
         printed.contains("report.html") && printed.contains("6 points × 3 replicates"),
         "{printed}"
     );
     let html = fs::read_to_string(dir.join("report.html")).unwrap();
-    (dir, html)
+    (dir, html, overview)
 }
 
 /// A cell of `points.csv`: a number, or `None` for an empty field.
@@ -648,7 +648,7 @@ fn cell(csv: &Csv, row: &[String], name: &str) -> Option<f64> {
 
 #[test]
 fn a_sweep_report_plots_each_outcome_of_points_csv_against_each_axis() {
-    let (dir, html) = reported_sweep("report-sweep");
+    let (dir, html, overview) = reported_sweep("report-sweep");
     let data = page_data(&html);
     let numbers = &data["numbers"];
     assert_eq!(numbers["points"].as_u64().unwrap(), 6);
@@ -709,6 +709,30 @@ fn a_sweep_report_plots_each_outcome_of_points_csv_against_each_axis() {
             }
         }
     }
+
+    // The terminal's line per point writes the axes' values as given and
+    // a whole mean as an integer (`11`, not `11.00`).
+    for (p, row) in points.rows.iter().enumerate() {
+        let line = (overview.lines())
+            .find(|l| l.trim_start().starts_with(&format!("point {p} ")))
+            .unwrap_or_else(|| panic!("no line for point {p}: {overview}"));
+        let multiplier = points.text(row, "organs.lung.growth_multiplier");
+        assert!(
+            line.contains(&format!("growth_multiplier = {multiplier},")),
+            "{line}"
+        );
+        let macroscopic = points.number(row, "macrometastases_alive_mean");
+        if macroscopic.fract() == 0.0 {
+            assert!(
+                line.contains(&format!("macroscopic {macroscopic:.0} [")),
+                "{line}"
+            );
+        }
+    }
+    assert!(
+        !overview.contains(".00 ") && !overview.contains("0.2500"),
+        "{overview}"
+    );
 
     // Recomputed from the rows of summary.csv, apart from points.csv: the
     // metastases alive and the share detected at each point.

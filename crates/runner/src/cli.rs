@@ -1154,11 +1154,11 @@ therapy:"
     if let Some(primary) = &config.primary {
         let _ = writeln!(
             out,
-            "  day 0: primary tumour in {} of {} cells ({:?} growth to {:.3e} cells)",
+            "  day 0: primary tumour in {} of {} cells ({:?} growth to {} cells)",
             config.organs.organ(primary.organ).name,
             cells(&primary.cells),
             primary.growth_law,
-            primary.carrying_capacity
+            crate::summary::number(primary.carrying_capacity)
         );
     }
     for (i, injection) in config.injections.iter().enumerate() {

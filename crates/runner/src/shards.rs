@@ -23,7 +23,7 @@ use crate::run::{ReplicateRecord, run_replicate};
 use crate::scenario::{Scenario, ScenarioExtension, load};
 use crate::schema::{Row, TABLES, TableSchema, Value, points_schema, sweep_schemas};
 use crate::store::{STORE_FILE, Store, StoreError};
-use crate::summary::{ClinicalRelapse, Estimate, Summary, number};
+use crate::summary::{ClinicalRelapse, Estimate, Summary, number, trimmed};
 use crate::sweep::{Grid, Shard, grid, scenario_at};
 
 /// A number taken from a replicate's record.
@@ -449,7 +449,7 @@ impl<X: ScenarioExtension> Plan<X> {
                 .axes
                 .iter()
                 .zip(self.grid.values(p))
-                .map(|(a, v)| format!("{} = {}", a.parameter, number(v)))
+                .map(|(a, v)| format!("{} = {}", a.parameter, trimmed(number(v))))
                 .collect();
             let metastases: Vec<f64> = chunk
                 .iter()
@@ -463,10 +463,9 @@ impl<X: ScenarioExtension> Plan<X> {
                 .iter()
                 .filter(|r| r.first_detection_day.is_some())
                 .count();
-            let show = |e: Estimate| match (e.low, e.high) {
-                (Some(l), Some(h)) => format!("{} [{}, {}]", number(e.mean), number(l), number(h)),
-                _ => number(e.mean),
-            };
+            // Counts as integers where they are whole, as `cascade run`'s
+            // summary writes them.
+            let show = |e: Estimate| e.count_cell();
             let _ = writeln!(
                 text,
                 "  point {p:<4} {:<40} metastases {:<24} macroscopic {:<24} detected {detected}/{}",

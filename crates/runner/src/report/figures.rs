@@ -13,6 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::{Numbers, Series, Survival};
 use super::{Figure, ReportError};
+use crate::summary::{power_of_ten, superscript, trimmed};
 
 /// A figure's size in pixels.
 pub(super) const WIDTH: u32 = 960;
@@ -51,37 +52,10 @@ pub(super) fn colour(index: usize) -> RGBColor {
     PALETTE[index % PALETTE.len()]
 }
 
-/// The digits of `exponent` as superscripts (`⁻⁴`).
-fn superscript(exponent: i32) -> String {
-    (exponent.to_string().chars())
-        .map(|c| match c {
-            '-' => '⁻',
-            '0' => '⁰',
-            '1' => '¹',
-            '2' => '²',
-            '3' => '³',
-            '4' => '⁴',
-            '5' => '⁵',
-            '6' => '⁶',
-            '7' => '⁷',
-            '8' => '⁸',
-            _ => '⁹',
-        })
-        .collect()
-}
-
-/// `text` without trailing zeros after a decimal point (`2.50` → `2.5`).
-fn trimmed(text: String) -> String {
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
-}
-
 /// A number as every figure and the page write it: at most three
 /// significant digits, and outside 0.001 to 10,000 as a power of ten with
-/// a superscript exponent (`10⁵`, `2.5×10⁵`, `10⁻⁴`).
+/// a superscript exponent and two digits (`10⁵`, `2.5×10⁵`, `10⁻⁴`), the
+/// runner's one way ([`crate::summary::power_of_ten`]).
 pub fn number(x: f64) -> String {
     if x.is_nan() {
         return "–".into();
@@ -102,23 +76,7 @@ pub fn number(x: f64) -> String {
         };
         return trimmed(format!("{x:.decimals$}"));
     }
-    let mut exponent = libm::floor(libm::log10(a)) as i32;
-    let mut mantissa = a / libm::pow(10.0, f64::from(exponent));
-    mantissa = libm::round(mantissa * 10.0) / 10.0;
-    if mantissa >= 10.0 {
-        mantissa /= 10.0;
-        exponent += 1;
-    }
-    let sign = if x < 0.0 { "-" } else { "" };
-    if mantissa == 1.0 {
-        format!("{sign}10{}", superscript(exponent))
-    } else {
-        format!(
-            "{sign}{}×10{}",
-            trimmed(format!("{mantissa:.1}")),
-            superscript(exponent)
-        )
-    }
+    power_of_ten(x, 2)
 }
 
 /// The label of a tick of a log10 axis at `value` (a whole power).
