@@ -8,6 +8,7 @@
 //! whole powers of ten, so a figure's bytes depend on its numbers alone.
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -215,6 +216,74 @@ pub(super) fn ticks(low: f64, high: f64) -> usize {
     (libm::round(high - low) as usize) + 1
 }
 
+/// A chart of horizontal bars on `area`, set up as the funnel, the
+/// organs and `bars.rs`'s charts all are: its title, one row per name
+/// (the first on top, read level), the value axis along the bottom.
+pub(super) struct Rows<'n> {
+    /// The title.
+    pub title: &'n str,
+    /// The rows' names, top to bottom.
+    pub names: &'n [String],
+    /// The width of the names' column, in pixels.
+    pub label_width: u32,
+    /// The value axis' range, in its coordinates.
+    pub values: (f64, f64),
+    /// The value axis' label, with its unit.
+    pub value_label: &'n str,
+    /// How many ticks on the value axis (plotters' choice if `None`).
+    pub ticks: Option<usize>,
+}
+
+/// The chart a [`Rows`] sets up.
+pub(super) type RowChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+impl Rows<'_> {
+    /// The y of the row `index` (0 the top one) among `n`.
+    pub(super) fn y(index: usize, n: usize) -> f64 {
+        (n - 1 - index) as f64
+    }
+
+    /// Draws the axes, the grid and the names on `area`, the value axis'
+    /// ticks written by `tick`; returns the chart to draw the bars on.
+    ///
+    /// # Errors
+    ///
+    /// What plotters fails with.
+    pub(super) fn chart<'a, 'b>(
+        &self,
+        area: &'a Area<'b>,
+        tick: &dyn Fn(&f64) -> String,
+    ) -> Result<RowChart<'a, 'b>, Box<dyn std::error::Error>> {
+        let n = self.names.len().max(1);
+        let mut chart = ChartBuilder::on(area)
+            .caption(self.title, font(CAPTION))
+            .margin(14)
+            .x_label_area_size(56)
+            .y_label_area_size(self.label_width)
+            .build_cartesian_2d(self.values.0..self.values.1, -0.5..n as f64 - 0.5)?;
+        let name = |y: &f64| {
+            let i = n - 1 - (libm::round(*y) as usize).min(n - 1);
+            self.names.get(i).cloned().unwrap_or_default()
+        };
+        let mut mesh = chart.configure_mesh();
+        mesh.disable_y_mesh()
+            .bold_line_style(GRID)
+            .max_light_lines(0)
+            .y_labels(n)
+            .x_desc(self.value_label)
+            .axis_desc_style(font(AXIS_TITLE))
+            .label_style(font(TICKS))
+            .x_label_formatter(tick)
+            .y_label_formatter(&name);
+        if let Some(ticks) = self.ticks {
+            mesh.x_labels(ticks);
+        }
+        mesh.draw()?;
+        Ok(chart)
+    }
+}
+
 /// The attrition funnel: one bar per stage (the mean per replicate, on a
 /// log axis), its 95% interval as a whisker, and the mean written beside.
 fn funnel(root: &Area<'_>, numbers: &Numbers) -> Drawn {
@@ -226,35 +295,18 @@ fn funnel(root: &Area<'_>, numbers: &Numbers) -> Drawn {
     let (low, high) =
         log_range(values.chain(stages.iter().filter_map(|s| s.value.high))).unwrap_or((0.0, 1.0));
     let high = high + 0.6; // room for the labels
-    let label_width = 20 + 9 * stages.iter().map(|s| s.name.len()).max().unwrap_or(10) as u32;
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            "Attrition along the cascade (mean per replicate, 95% interval)",
-            font(CAPTION),
-        )
-        .margin(14)
-        .x_label_area_size(56)
-        .y_label_area_size(label_width)
-        .build_cartesian_2d(low..high, -0.5..n as f64 - 0.5)?;
-    let name = |y: f64| {
-        let i = n - 1 - (libm::round(y) as usize).min(n - 1);
-        stages[i].name.to_string()
+    let names: Vec<String> = stages.iter().map(|s| s.name.to_string()).collect();
+    let rows = Rows {
+        title: "Attrition along the cascade (mean per replicate, 95% interval)",
+        label_width: 20 + 9 * stages.iter().map(|s| s.name.len()).max().unwrap_or(10) as u32,
+        names: &names,
+        values: (low, high),
+        value_label: "cells per replicate (metastases for the last three stages), log scale",
+        ticks: Some(ticks(low, high)),
     };
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .bold_line_style(GRID)
-        .max_light_lines(0)
-        .x_labels(ticks(low, high))
-        .y_labels(n)
-        .x_desc("cells per replicate (metastases for the last three stages), log scale")
-        .axis_desc_style(font(AXIS_TITLE))
-        .label_style(font(TICKS))
-        .x_label_formatter(&|v| power_tick(*v))
-        .y_label_formatter(&|v| name(*v))
-        .draw()?;
+    let mut chart = rows.chart(root, &|v| power_tick(*v))?;
     for (i, stage) in stages.iter().enumerate() {
-        let y = (n - 1 - i) as f64;
+        let y = Rows::y(i, n);
         let e = &stage.value;
         if e.mean > 0.0 {
             let x = libm::log10(e.mean);
@@ -305,34 +357,18 @@ fn organs(root: &Area<'_>, numbers: &Numbers) -> Drawn {
         .map(|o| o.share_of_metastases.max(o.share_of_arrivals))
         .fold(0.0f64, f64::max);
     let top = if top > 0.0 { top * 100.0 * 1.08 } else { 100.0 };
-    let label_width = 20 + 10 * organs.iter().map(|o| o.organ.len()).max().unwrap_or(8) as u32;
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(
-            "Where metastases grow, and where the blood took the cells",
-            font(CAPTION),
-        )
-        .margin(14)
-        .x_label_area_size(56)
-        .y_label_area_size(label_width)
-        .build_cartesian_2d(0.0..top, -0.5..n as f64 - 0.5)?;
-    let name = |y: f64| {
-        let i = n - 1 - (libm::round(y) as usize).min(n - 1);
-        organs.get(i).map_or(String::new(), |o| o.organ.clone())
+    let names: Vec<String> = organs.iter().map(|o| o.organ.clone()).collect();
+    let rows = Rows {
+        title: "Where metastases grow, and where the blood took the cells",
+        label_width: 20 + 10 * organs.iter().map(|o| o.organ.len()).max().unwrap_or(8) as u32,
+        names: &names,
+        values: (0.0, top),
+        value_label: "share of the whole body (%)",
+        ticks: None,
     };
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .bold_line_style(GRID)
-        .max_light_lines(0)
-        .y_labels(n)
-        .x_desc("share of the whole body (%)")
-        .axis_desc_style(font(AXIS_TITLE))
-        .label_style(font(TICKS))
-        .x_label_formatter(&|v| number(*v))
-        .y_label_formatter(&|v| name(*v))
-        .draw()?;
+    let mut chart = rows.chart(&plot, &|v| number(*v))?;
     for (i, organ) in organs.iter().enumerate() {
-        let y = (n - 1 - i) as f64;
+        let y = Rows::y(i, n);
         chart.draw_series([
             Rectangle::new(
                 [
