@@ -353,44 +353,37 @@ fn chromium() -> Option<PathBuf> {
     None
 }
 
-#[test]
-fn a_report_renders_in_a_real_browser_with_every_figure_drawn() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("CASCADE_REQUIRE_BROWSER").is_none(),
-            "CASCADE_REQUIRE_BROWSER is set and chromium is not installed \
-             (apt-get install chromium)"
-        );
-        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
-        return;
-    };
-    let (dir, _) = reported_run("report-browser");
-    let page = format!("file://{}", dir.join("report.html").display());
-    let profile = dir.with_file_name("profile");
-    let run = |extra: &[&str]| {
-        let output = Command::new(&browser)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--hide-scrollbars",
-                "--no-first-run",
-                "--enable-logging=stderr",
-                "--window-size=1100,1600",
-                &format!("--user-data-dir={}", profile.display()),
-            ])
-            .args(extra)
-            .arg(&page)
-            .output()
-            .expect("chromium runs");
-        assert!(
-            output.status.success(),
-            "chromium failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        output
-    };
-    let dom = run(&["--dump-dom", "--virtual-time-budget=5000"]);
+/// Runs `browser` headless on the page at `path` with `extra` arguments.
+fn browse(browser: &Path, path: &Path, extra: &[&str]) -> std::process::Output {
+    let page = format!("file://{}", path.display());
+    let profile = path.with_file_name("profile");
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--window-size=1100,1600",
+            &format!("--user-data-dir={}", profile.display()),
+        ])
+        .args(extra)
+        .arg(&page)
+        .output()
+        .expect("chromium runs");
+    assert!(
+        output.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Checks that `browser` renders the page at `path` without errors, each
+/// of `figures` drawn with a size and elements.
+fn renders(browser: &Path, path: &Path, figures: &[&str]) {
+    let dom = browse(browser, path, &["--dump-dom", "--virtual-time-budget=5000"]);
     let dom_text = String::from_utf8_lossy(&dom.stdout);
     let stderr = String::from_utf8_lossy(&dom.stderr);
     assert!(
@@ -402,7 +395,7 @@ fn a_report_renders_in_a_real_browser_with_every_figure_drawn() {
         "the page's scripts failed or did not run"
     );
     assert!(
-        dom_text.contains(&format!(r#"data-figures-drawn="{}""#, FIGURES.len())),
+        dom_text.contains(&format!(r#"data-figures-drawn="{}""#, figures.len())),
         "not every figure was drawn: {}",
         dom_text
             .lines()
@@ -410,7 +403,7 @@ fn a_report_renders_in_a_real_browser_with_every_figure_drawn() {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    for figure in FIGURES {
+    for figure in figures {
         // Each figure's drawing has a size and elements, as the browser
         // laid it out (`data-drawn="WxH N"`).
         let marker = format!(r#"data-figure="{figure}" data-drawn=""#);
@@ -430,8 +423,28 @@ fn a_report_renders_in_a_real_browser_with_every_figure_drawn() {
             "{figure} looks blank: {drawn}"
         );
     }
+}
+
+#[test]
+fn a_report_renders_in_a_real_browser_with_every_figure_drawn() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CASCADE_REQUIRE_BROWSER").is_none(),
+            "CASCADE_REQUIRE_BROWSER is set and chromium is not installed \
+             (apt-get install chromium)"
+        );
+        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
+        return;
+    };
+    let (dir, _) = reported_run("report-browser");
+    let page = dir.join("report.html");
+    renders(&browser, &page, &FIGURES);
     let screenshot = dir.with_file_name("report.png");
-    run(&[&format!("--screenshot={}", screenshot.display())]);
+    browse(
+        &browser,
+        &page,
+        &[&format!("--screenshot={}", screenshot.display())],
+    );
     let png = fs::read(&screenshot).unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
     let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
@@ -440,19 +453,362 @@ fn a_report_renders_in_a_real_browser_with_every_figure_drawn() {
     // A white page of that size compresses to a few kilobytes; the
     // report's text and figures do not.
     assert!(png.len() > 50_000, "the screenshot is nearly blank");
+
+    // A sweep's page too: each outcome's figure drawn.
+    let (dir, html, _) = reported_sweep("report-browser-sweep");
+    let data = page_data(&html);
+    let figures: Vec<&str> = (data["figures"].as_array().unwrap().iter())
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(figures.len(), 7);
+    renders(&browser, &dir.join("report.html"), &figures);
+}
+
+const THERAPY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../scenarios/therapy/at_detection_one_drug.ron"
+);
+
+/// Wilson's 95% score interval of `k` of `n`.
+fn wilson(k: f64, n: f64) -> (f64, f64) {
+    let z = 1.959_963_984_540_054_f64;
+    let p = k / n;
+    let denominator = 1.0 + z * z / n;
+    let centre = (p + z * z / (2.0 * n)) / denominator;
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denominator;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
 #[test]
-fn a_report_of_a_sweep_directory_is_refused_saying_what_to_report_instead() {
-    const SWEEP: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../scenarios/sweep_soil.ron"
+fn a_therapy_report_plots_cure_relapse_and_resistance_of_the_exported_tables() {
+    let dir = scratch("report-therapy").join("run");
+    ok(&["run", THERAPY, "--out", dir.to_str().unwrap()]);
+    ok(&["report", dir.to_str().unwrap()]);
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    let data = page_data(&html);
+    for figure in ["therapy", "resistance"] {
+        assert!(
+            data["figures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f == figure),
+            "no figure {figure}"
+        );
+        assert!(html.contains(&format!("data-figure=\"{figure}\">\n<svg")));
+    }
+    let therapy = &data["numbers"]["therapy"];
+    let share = |name: &str| {
+        (therapy["outcomes"].as_array().unwrap().iter())
+            .find(|o| o["name"] == name)
+            .unwrap_or_else(|| panic!("no outcome {name}"))
+            .clone()
+    };
+    let check = |plotted: &Value, k: usize, n: usize| {
+        assert_eq!(
+            plotted["replicates"].as_u64().unwrap(),
+            k as u64,
+            "{plotted}"
+        );
+        assert_eq!(plotted["of"].as_u64().unwrap(), n as u64, "{plotted}");
+        let (low, high) = wilson(k as f64, n as f64);
+        let e = &plotted["share"];
+        assert!(close(e["mean"].as_f64().unwrap(), k as f64 / n as f64));
+        // Wilson's ends as computed here, within rounding.
+        assert!(
+            (e["low"].as_f64().unwrap() - low).abs() < 1e-12,
+            "{e} vs {low}"
+        );
+        assert!(
+            (e["high"].as_f64().unwrap() - high).abs() < 1e-12,
+            "{e} vs {high}"
+        );
+    };
+
+    // Both definitions of relapse, recomputed from therapy.csv.
+    let table = Csv::read(&dir.join("therapy.csv"));
+    let n = table.rows.len();
+    assert_eq!(n, 4);
+    let cured = (table.rows.iter())
+        .filter(|r| table.text(r, "cured") == "true")
+        .count();
+    check(&share("cured"), cured, n);
+    let relapsed = (table.rows.iter())
+        .filter(|r| !table.text(r, "relapse_day").is_empty())
+        .count();
+    check(&share("relapsed, any detection after therapy"), relapsed, n);
+    let clear: Vec<&Vec<String>> = (table.rows.iter())
+        .filter(|r| table.text(r, "metastases_detectable_at_surgery") == "0")
+        .collect();
+    let relapsed_after_clear = (clear.iter())
+        .filter(|r| !table.text(r, "relapse_after_clear_surgery_day").is_empty())
+        .count();
+    check(
+        &share("relapsed after a clear surgery"),
+        relapsed_after_clear,
+        clear.len(),
     );
-    let dir = scratch("report-sweep").join("sweep");
-    ok(&["sweep", SWEEP, "--out", dir.to_str().unwrap()]);
+    // The same as summary.json says.
+    let summary: Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let after = &summary["therapy"]["after_clear_surgery"];
+    assert_eq!(
+        after["clear_replicates"].as_u64().unwrap(),
+        clear.len() as u64
+    );
+    assert_eq!(
+        after["relapsed_replicates"].as_u64().unwrap(),
+        relapsed_after_clear as u64
+    );
+    assert_eq!(
+        summary["therapy"]["relapsed_replicates"].as_u64().unwrap(),
+        relapsed as u64
+    );
+
+    // Resistant cells per drug at each occasion, from resistance.csv: the
+    // mean over the replicates with a value.
+    let resistance = Csv::read(&dir.join("resistance.csv"));
+    let drugs = therapy["resistance"].as_array().unwrap();
+    assert_eq!(drugs.len(), 2, "drugs A and B");
+    for drug in drugs {
+        let name = drug["drug"].as_str().unwrap();
+        let rows: Vec<&Vec<String>> = (resistance.rows.iter())
+            .filter(|r| resistance.text(r, "drug") == name)
+            .collect();
+        assert_eq!(rows.len(), n);
+        for (occasion, column) in [
+            ("at_first_dose", "resistant_cells_at_first_dose"),
+            ("at_surgery", "resistant_cells_at_surgery"),
+            ("at_end", "resistant_cells"),
+        ] {
+            let values: Vec<f64> = (rows.iter())
+                .filter_map(|r| cell(&resistance, r, column))
+                .collect();
+            let plotted = &drug[occasion];
+            assert_eq!(plotted["n"].as_u64().unwrap(), values.len() as u64);
+            if values.is_empty() {
+                assert!(plotted["mean"].is_null(), "{name} {occasion}: {plotted}");
+            } else {
+                assert!(
+                    close(plotted["mean"].as_f64().unwrap(), mean(&values)),
+                    "{name} {occasion}: {plotted} vs {values:?}"
+                );
+            }
+        }
+    }
+    // The scenario gives drug A only: B has no first dose, and so no bar
+    // for it.
+    let b = drugs.iter().find(|d| d["drug"] == "B").unwrap();
+    assert_eq!(b["at_first_dose"]["n"].as_u64().unwrap(), 0);
+
+    // The figure writes each share beside its bar, in percent.
+    let svg = ok(&["plot", dir.to_str().unwrap(), "--figure", "therapy"]);
+    assert!(html.contains(&svg));
+    let percent = 100.0 * cured as f64 / n as f64;
+    assert!(
+        svg.contains(&format!(">\n{percent}\n</text>")),
+        "the figure does not write {percent}"
+    );
+}
+
+#[test]
+fn a_run_without_therapy_has_no_therapy_figure() {
+    let (dir, html) = reported_run("report-no-therapy");
+    let data = page_data(&html);
+    assert_eq!(data["figures"].as_array().unwrap().len(), FIGURES.len());
+    assert!(!html.contains("data-figure=\"therapy\""));
+    let message = refused(&["plot", dir.to_str().unwrap(), "--figure", "therapy"], &[]);
+    assert!(message.contains("no therapy"), "{message}");
+}
+
+const SWEEP: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../scenarios/sweep_soil.ron"
+);
+
+/// A finished sweep of `scenarios/sweep_soil.ron` (3 × 2 points, 3
+/// replicates each) with its report, and what the sweep printed.
+fn reported_sweep(name: &str) -> (PathBuf, String, String) {
+    let dir = scratch(name).join("sweep");
+    let overview = ok(&["sweep", SWEEP, "--out", dir.to_str().unwrap()]);
+    let printed = ok(&["report", dir.to_str().unwrap()]);
+    assert!(
+        printed.contains("report.html") && printed.contains("6 points × 3 replicates"),
+        "{printed}"
+    );
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    (dir, html, overview)
+}
+
+/// A cell of `points.csv`: a number, or `None` for an empty field.
+fn cell(csv: &Csv, row: &[String], name: &str) -> Option<f64> {
+    let field = csv.text(row, name);
+    (!field.is_empty()).then(|| field.parse().unwrap())
+}
+
+#[test]
+fn a_sweep_report_plots_each_outcome_of_points_csv_against_each_axis() {
+    let (dir, html, overview) = reported_sweep("report-sweep");
+    let data = page_data(&html);
+    let numbers = &data["numbers"];
+    assert_eq!(numbers["points"].as_u64().unwrap(), 6);
+    assert_eq!(data["replicates_per_point"].as_u64().unwrap(), 3);
+    // The axes as run.json records them; the lung's multiplier is a Log
+    // range, the dose a list of two values.
+    let run: Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+    let axes = numbers["axes"].as_array().unwrap();
+    let recorded = run["sweep"]["axes"].as_array().unwrap();
+    assert_eq!(axes.len(), recorded.len());
+    for (axis, recorded) in axes.iter().zip(recorded) {
+        assert_eq!(axis["parameter"], recorded["parameter"]);
+        assert_eq!(axis["values"], recorded["values"]);
+    }
+    assert_eq!(axes[0]["log_scale"], true);
+    assert_eq!(axes[1]["log_scale"], false);
+
+    // Every plotted value is points.csv's, point by point.
+    let points = Csv::read(&dir.join("points.csv"));
+    assert_eq!(points.rows.len(), 6);
+    let outcomes = numbers["outcomes"].as_array().unwrap();
+    let names: Vec<&str> = outcomes
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "shed",
+            "extravasated",
+            "micrometastases_founded",
+            "macrometastases_reached",
+            "metastases_alive",
+            "macrometastases_alive",
+            "detected"
+        ]
+    );
+    for outcome in outcomes {
+        let name = outcome["name"].as_str().unwrap();
+        let column = outcome["column"].as_str().unwrap();
+        for (p, row) in points.rows.iter().enumerate() {
+            assert_eq!(points.number(row, "point"), p as f64);
+            let plotted = &outcome["values"][p];
+            let mean = cell(&points, row, column).unwrap();
+            assert!(
+                close(plotted["mean"].as_f64().unwrap(), mean),
+                "{name} at {p}"
+            );
+            for end in ["low", "high"] {
+                let file = cell(&points, row, &format!("{name}_{end}"));
+                let shown = plotted[end].as_f64();
+                assert!(
+                    file.zip(shown).is_some_and(|(a, b)| close(a, b))
+                        || (file.is_none() && shown.is_none()),
+                    "{name}_{end} at point {p}: {shown:?} plotted, {file:?} in points.csv"
+                );
+            }
+        }
+    }
+
+    // The terminal's line per point writes the axes' values as given and
+    // a whole mean as an integer (`11`, not `11.00`).
+    for (p, row) in points.rows.iter().enumerate() {
+        let line = (overview.lines())
+            .find(|l| l.trim_start().starts_with(&format!("point {p} ")))
+            .unwrap_or_else(|| panic!("no line for point {p}: {overview}"));
+        let multiplier = points.text(row, "organs.lung.growth_multiplier");
+        assert!(
+            line.contains(&format!("growth_multiplier = {multiplier},")),
+            "{line}"
+        );
+        let macroscopic = points.number(row, "macrometastases_alive_mean");
+        if macroscopic.fract() == 0.0 {
+            assert!(
+                line.contains(&format!("macroscopic {macroscopic:.0} [")),
+                "{line}"
+            );
+        }
+    }
+    assert!(
+        !overview.contains(".00 ") && !overview.contains("0.2500"),
+        "{overview}"
+    );
+
+    // Recomputed from the rows of summary.csv, apart from points.csv: the
+    // metastases alive and the share detected at each point.
+    let summary = Csv::read(&dir.join("summary.csv"));
+    let outcome = |name: &str| outcomes.iter().find(|o| o["name"] == name).unwrap();
+    for p in 0..6 {
+        let rows: Vec<&Vec<String>> = (summary.rows.iter())
+            .filter(|r| summary.number(r, "point") == p as f64)
+            .collect();
+        assert_eq!(rows.len(), 3);
+        let alive: Vec<f64> = rows
+            .iter()
+            .map(|r| summary.number(r, "metastases_alive"))
+            .collect();
+        let plotted = outcome("metastases_alive")["values"][p]["mean"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            close(plotted, mean(&alive)),
+            "point {p}: {plotted} vs {alive:?}"
+        );
+        let detected = rows
+            .iter()
+            .filter(|r| !summary.text(r, "first_detection_day").is_empty())
+            .count() as f64;
+        let plotted = outcome("detected")["values"][p]["mean"].as_f64().unwrap();
+        assert!(close(plotted, detected / 3.0));
+    }
+
+    // Each outcome's figure is in the page, a panel per axis: a dot per
+    // point in each (6 points × 2 axes), and `cascade plot` draws the same.
+    for name in &names {
+        let marker = format!("data-figure=\"{name}\">\n<svg");
+        assert!(html.contains(&marker), "no SVG for the figure {name}");
+    }
+    let d = dir.to_str().unwrap();
+    let svg = ok(&["plot", d, "--figure", "metastases_alive"]);
+    assert!(html.contains(&svg), "the page holds the figure as plotted");
+    assert_eq!(
+        svg.matches("<circle").count(),
+        12,
+        "a dot per point and axis"
+    );
+    for axis in axes {
+        assert!(svg.contains(axis["parameter"].as_str().unwrap()));
+    }
+    // The ticks are the grid's values, written one way.
+    for tick in ["0.25", "0.5", "2000", "4000"] {
+        assert!(
+            svg.contains(&format!(">\n{tick}\n</text>")),
+            "no tick {tick}"
+        );
+    }
+
+    // A run's figure names are not a sweep's: the message lists these.
+    let unknown = refused(&["plot", d, "--figure", "funnel"], &[]);
+    assert!(
+        unknown.contains("points.csv") && unknown.contains("metastases_alive"),
+        "{unknown}"
+    );
+}
+
+#[test]
+fn a_slice_of_a_sweep_is_refused_saying_to_merge_first() {
+    let dir = scratch("report-slice").join("slice");
+    ok(&[
+        "sweep",
+        SWEEP,
+        "--shard",
+        "0/2",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     let message = refused(&["report", dir.to_str().unwrap()], &[]);
     assert!(
-        message.contains("sweep directory") && message.contains("cascade run FILE --set"),
+        message.contains("slice 0/2") && message.contains("cascade merge"),
         "{message}"
     );
 }

@@ -229,22 +229,26 @@ pub enum Command {
     },
     /// Write one self-contained HTML page (figures as inline SVG, every
     /// plotted number as JSON) for a finished run directory of `cascade
-    /// run --out`.
+    /// run --out`, or a sweep's of `cascade sweep --out` or `cascade merge`.
     Report {
-        /// The run directory (the --out of `cascade run`).
+        /// The run or sweep directory (the --out of `cascade run`,
+        /// `cascade sweep` or `cascade merge`).
         dir: PathBuf,
         /// Where the page goes (DIR/report.html by default).
         #[arg(long)]
         out: Option<PathBuf>,
     },
     /// Write one figure of the report (`cascade report`) of a finished run
-    /// directory, to standard output or --out.
+    /// or sweep directory, to standard output or --out.
     Plot {
-        /// The run directory (the --out of `cascade run`).
+        /// The run or sweep directory.
         dir: PathBuf,
-        /// The figure.
-        #[arg(long, value_enum)]
-        figure: crate::report::Figure,
+        /// The figure: of a run, funnel, organs, burden, survival,
+        /// therapy, resistance, harvests, colony-sizes, composition or
+        /// lineage; of a sweep, an outcome of its points.csv
+        /// (metastases_alive, detected, …).
+        #[arg(long)]
+        figure: String,
         /// Its format: svg, or png (twice the SVG's size, drawn with an
         /// embedded font).
         #[arg(long, value_enum, default_value_t = crate::report::FigureFormat::Svg)]
@@ -800,7 +804,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             format,
             out,
         } => emit(
-            &crate::report::plot::<X>(&dir, figure, format, out.as_deref())
+            &crate::report::plot::<X>(&dir, &figure, format, out.as_deref())
                 .map_err(report_failure)?,
         ),
         Command::Validate {
@@ -1181,11 +1185,11 @@ therapy:"
     if let Some(primary) = &config.primary {
         let _ = writeln!(
             out,
-            "  day 0: primary tumour in {} of {} cells ({:?} growth to {:.3e} cells)",
+            "  day 0: primary tumour in {} of {} cells ({:?} growth to {} cells)",
             config.organs.organ(primary.organ).name,
             cells(&primary.cells),
             primary.growth_law,
-            primary.carrying_capacity
+            crate::summary::number(primary.carrying_capacity)
         );
     }
     for (i, injection) in config.injections.iter().enumerate() {

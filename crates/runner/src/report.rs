@@ -15,9 +15,12 @@
 //! The figures ([`Figure`]): the attrition funnel, metastases per organ
 //! next to where the blood took the cells, the burden over time,
 //! Kaplan–Meier curves of the first detection (and of the first relapse,
-//! with therapy), colonies at each harvest and their sizes
+//! with therapy), cure, relapse and resistant cells with therapy
+//! ([`therapy`]), colonies at each harvest and their sizes
 //! ([`colony_sizes`]), the clonal composition of the first replicate (a
 //! Muller plot) and the lineage tree of its largest clones ([`lineage`]).
+//! A sweep's directory gets a page of its own ([`sweep`]): each outcome
+//! of `points.csv` against each axis.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -36,6 +39,8 @@ pub mod page;
 pub mod placeholders;
 pub mod png;
 pub mod published;
+pub mod sweep;
+pub mod therapy;
 
 /// The report's file name in the run directory, when `--out` is not given.
 pub const REPORT_FILE: &str = "report.html";
@@ -59,15 +64,24 @@ pub enum Figure {
     ColonySizes,
     /// The lineage tree of the largest clones of the first replicate.
     Lineage,
+    /// With therapy: cure and relapse, by both definitions.
+    Therapy,
+    /// With drugs: resistant cells per drug at the first dose, the
+    /// surgery and the end.
+    Resistance,
 }
 
 impl Figure {
-    /// Every figure, in the page's order.
-    pub const ALL: [Figure; 8] = [
+    /// Every figure, in the page's order (a run without therapy has
+    /// neither [`Figure::Therapy`] nor [`Figure::Resistance`]:
+    /// [`data::Numbers::figures`]).
+    pub const ALL: [Figure; 10] = [
         Figure::Funnel,
         Figure::Organs,
         Figure::Burden,
         Figure::Survival,
+        Figure::Therapy,
+        Figure::Resistance,
         Figure::Harvests,
         Figure::ColonySizes,
         Figure::Composition,
@@ -86,6 +100,8 @@ impl Figure {
             Figure::Composition => "composition",
             Figure::ColonySizes => "colony-sizes",
             Figure::Lineage => "lineage",
+            Figure::Therapy => "therapy",
+            Figure::Resistance => "resistance",
         }
     }
 
@@ -114,8 +130,14 @@ pub enum ReportError {
     /// The directory is not a finished `cascade run` directory: why, and
     /// what would do.
     NotARun(String),
-    /// The run directory is a sweep's (not reported yet).
-    Sweep(PathBuf),
+    /// The directory is one slice of a sweep (`--shard`), whose points
+    /// are not all there.
+    Slice {
+        /// The directory.
+        root: PathBuf,
+        /// The slice (`I/N`).
+        shard: String,
+    },
     /// Replicates the store lacks: how many, of how many, and the command
     /// that finishes the run.
     Unfinished {
@@ -138,10 +160,17 @@ pub enum ReportError {
     },
     /// No figure of that name.
     UnknownFigure(String),
+    /// No figure of that name in a sweep's report.
+    UnknownSweepFigure {
+        /// The name asked for.
+        name: String,
+        /// The sweep's figures, for the message.
+        names: String,
+    },
     /// Drawing a figure failed.
     Draw {
         /// The figure.
-        figure: &'static str,
+        figure: String,
         /// What went wrong.
         message: String,
     },
@@ -158,11 +187,11 @@ impl fmt::Display for ReportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReportError::NotARun(why) => f.write_str(why),
-            ReportError::Sweep(root) => write!(
+            ReportError::Slice { root, shard } => write!(
                 f,
-                "{} is a sweep directory: `cascade report` reads the --out of `cascade run` (the \
-                 report of a sweep is not written yet); report a run of the scenario at one \
-                 point instead (`cascade run FILE --set NAME=VALUE --out DIR`)",
+                "{} is slice {shard} of a sweep, which holds some of its points only: merge the \
+                 slices first (`cascade merge --out DIR SLICE_DIR...`) and report the merged \
+                 directory",
                 root.display()
             ),
             ReportError::Unfinished {
@@ -188,6 +217,11 @@ impl fmt::Display for ReportError {
                 f,
                 "no figure named `{name}`: expected one of {}",
                 Figure::names()
+            ),
+            ReportError::UnknownSweepFigure { name, names } => write!(
+                f,
+                "no figure named `{name}` in a sweep's report: a sweep's figures are the \
+                 outcomes of its points.csv, {names}"
             ),
             ReportError::Draw { figure, message } => {
                 write!(f, "cannot draw the figure `{figure}`: {message}")
@@ -290,7 +324,7 @@ impl<X: ScenarioExtension> Run<X> {
 fn read_units(index: usize, replicates: u64) -> core::ops::Range<u64> {
     match index {
         schema::CLONES | schema::DIVERSITY | schema::COMPOSITION => 0..replicates.min(1),
-        schema::SITE_CLONES | schema::RESISTANCE => 0..0,
+        schema::SITE_CLONES => 0..0,
         _ => 0..replicates,
     }
 }
@@ -298,19 +332,44 @@ fn read_units(index: usize, replicates: u64) -> core::ops::Range<u64> {
 /// Reads the finished run in `root`: its identity and scenario from the
 /// store, then the rows the figures read: every replicate's of the tables
 /// of outcomes, replicate 0's of `clones.csv`, `diversity.csv` and
-/// `composition.csv`, none of `site_clones.csv` and `resistance.csv`.
+/// `composition.csv`, none of `site_clones.csv`.
 ///
 /// # Errors
 ///
 /// [`ReportError::NotARun`] for a directory that is not a run of this
-/// binary, [`ReportError::Sweep`] for a sweep's, [`ReportError::Unfinished`]
-/// for a run whose store lacks replicates, [`ReportError::Store`] for a
-/// store that cannot be read.
+/// binary (a sweep's among them: [`sweep::load`] reads those),
+/// [`ReportError::Unfinished`] for a run whose store lacks replicates,
+/// [`ReportError::Store`] for a store that cannot be read.
 pub fn load<X: ScenarioExtension>(root: &Path) -> Result<Run<X>, ReportError> {
+    match open::<X>(root)? {
+        Directory::Run(run) => Ok(run),
+        Directory::Sweep(_) => Err(ReportError::NotARun(format!(
+            "{} is a sweep directory, not a run's",
+            root.display()
+        ))),
+    }
+}
+
+/// What a finished directory holds: a run, or a sweep (or a merge of
+/// its slices).
+#[derive(Debug)]
+pub enum Directory<X: ScenarioExtension> {
+    /// The --out of `cascade run`.
+    Run(Run<X>),
+    /// The --out of `cascade sweep` or `cascade merge`.
+    Sweep(sweep::Sweep<X>),
+}
+
+/// Reads the finished run or sweep in `root`.
+///
+/// # Errors
+///
+/// As [`load`] and [`sweep::load`].
+pub fn open<X: ScenarioExtension>(root: &Path) -> Result<Directory<X>, ReportError> {
     let (identity, scenario) =
         crate::export::stored_scenario::<X>(root).map_err(|f| ReportError::NotARun(message(f)))?;
     if identity.sweep.is_some() {
-        return Err(ReportError::Sweep(root.to_path_buf()));
+        return sweep::load(root, identity, scenario).map(Directory::Sweep);
     }
     let scenario_name = scenario.path.display().to_string();
     let scenario = crate::execute::with_sets(scenario, &identity.sets).map_err(|f| {
@@ -341,12 +400,12 @@ pub fn load<X: ScenarioExtension>(root: &Path) -> Result<Run<X>, ReportError> {
         })?;
         tables.push(TableRows { schema, rows });
     }
-    Ok(Run {
+    Ok(Directory::Run(Run {
         identity,
         scenario,
         scenario_name,
         tables,
-    })
+    }))
 }
 
 /// A failure's message.
@@ -357,30 +416,45 @@ fn message(failure: crate::execute::Failure) -> String {
     }
 }
 
-/// `cascade report DIR [--out FILE]`: writes the page for the run in
-/// `root` to `out` (`DIR/report.html` by default); returns the line to
-/// print.
+/// `cascade report DIR [--out FILE]`: writes the page for the run or
+/// sweep in `root` to `out` (`DIR/report.html` by default); returns the
+/// line to print.
 ///
 /// # Errors
 ///
-/// As [`load`], or a failed write.
+/// As [`open`], or a failed write.
 pub fn report<X: ScenarioExtension>(
     root: &Path,
     out: Option<&Path>,
 ) -> Result<String, ReportError> {
-    let run = load::<X>(root)?;
-    let html = page::page(&run)?;
+    let (html, what) = match open::<X>(root)? {
+        Directory::Run(run) => {
+            let numbers = data::Numbers::of(&run)?;
+            (
+                page::page_of(&run, &numbers)?,
+                format!(
+                    "{} replicates ({} figures)",
+                    run.identity.replicates,
+                    numbers.figures().len()
+                ),
+            )
+        }
+        Directory::Sweep(sweep) => (
+            sweep::page::page(&sweep)?,
+            format!(
+                "a sweep of {} points × {} replicates ({} figures)",
+                sweep.numbers.points,
+                sweep.numbers.replicates,
+                sweep.numbers.outcomes.len()
+            ),
+        ),
+    };
     let path = out.map_or_else(|| root.join(REPORT_FILE), Path::to_path_buf);
     crate::output::write_atomic(&path, html.as_bytes()).map_err(|e| match e {
         crate::output::OutputError::Io { path, error } => ReportError::Io { path, error },
         crate::output::OutputError::Refused(m) => ReportError::NotARun(m),
     })?;
-    Ok(format!(
-        "{}: wrote the report of {} replicates ({} figures)\n",
-        path.display(),
-        run.identity.replicates,
-        Figure::ALL.len()
-    ))
+    Ok(format!("{}: wrote the report of {what}\n", path.display()))
 }
 
 /// A figure's file format.
@@ -399,29 +473,34 @@ pub enum FigureFormat {
 ///
 /// # Errors
 ///
-/// As [`load`], [`ReportError::Draw`] if the figure cannot be drawn or
+/// [`ReportError::UnknownFigure`] (or [`ReportError::UnknownSweepFigure`])
+/// for a name the directory has no figure of, as [`open`],
+/// [`ReportError::Draw`] if the figure cannot be drawn or
 /// rasterised, or a failed write.
 pub fn plot<X: ScenarioExtension>(
     root: &Path,
-    figure: Figure,
+    figure: &str,
     format: FigureFormat,
     out: Option<&Path>,
 ) -> Result<String, ReportError> {
-    let run = load::<X>(root)?;
-    let numbers = data::Numbers::of(&run)?;
-    let svg = figures::draw(figure, &numbers)?;
+    let svg = match open::<X>(root)? {
+        Directory::Run(run) => {
+            let figure = Figure::named(figure)?;
+            figures::draw(figure, &data::Numbers::of(&run)?)?
+        }
+        Directory::Sweep(sweep) => {
+            sweep::figures::draw(sweep.numbers.outcome(figure)?, &sweep.numbers)?
+        }
+    };
     let (bytes, path) = match (format, out) {
         (FigureFormat::Svg, None) => return Ok(svg),
         (FigureFormat::Svg, Some(path)) => (svg.into_bytes(), path.to_path_buf()),
         (FigureFormat::Png, out) => {
             let png = png::rasterise(&svg).map_err(|message| ReportError::Draw {
-                figure: figure.name(),
+                figure: figure.to_string(),
                 message,
             })?;
-            let path = out.map_or_else(
-                || root.join(format!("{}.png", figure.name())),
-                Path::to_path_buf,
-            );
+            let path = out.map_or_else(|| root.join(format!("{figure}.png")), Path::to_path_buf);
             (png, path)
         }
     };
@@ -429,9 +508,5 @@ pub fn plot<X: ScenarioExtension>(
         crate::output::OutputError::Io { path, error } => ReportError::Io { path, error },
         crate::output::OutputError::Refused(m) => ReportError::NotARun(m),
     })?;
-    Ok(format!(
-        "{}: wrote the figure `{}`\n",
-        path.display(),
-        figure.name()
-    ))
+    Ok(format!("{}: wrote the figure `{figure}`\n", path.display()))
 }

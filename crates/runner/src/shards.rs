@@ -23,7 +23,7 @@ use crate::run::{ReplicateRecord, run_replicate};
 use crate::scenario::{Scenario, ScenarioExtension, load};
 use crate::schema::{Row, TABLES, TableSchema, Value, points_schema, sweep_schemas};
 use crate::store::{STORE_FILE, Store, StoreError};
-use crate::summary::{ClinicalRelapse, Estimate, Summary, number};
+use crate::summary::{ClinicalRelapse, Estimate, Summary, number, trimmed};
 use crate::sweep::{Grid, Shard, grid, scenario_at};
 
 /// A number taken from a replicate's record.
@@ -68,6 +68,25 @@ fn clinical_relapse(chunk: &[ReplicateRecord]) -> Option<Estimate> {
     ClinicalRelapse::of(&outcomes)
         .filter(|c| c.clear_replicates > 0)
         .map(|c| c.relapse_probability)
+}
+
+/// `points.csv` of the finished sweep of `base` whose identity is `found`,
+/// from the `records` of all its units (in unit order): the grid, the
+/// table's columns and its rows, made by the code that writes the file,
+/// so that `cascade report` plots the file's numbers.
+///
+/// # Errors
+///
+/// [`Failure::Input`] if the scenario's grid or one of its points is
+/// invalid.
+pub(crate) fn points_of<X: ScenarioExtension>(
+    base: Scenario<X>,
+    found: &RunIdentity,
+    records: &[ReplicateRecord],
+) -> Result<(Grid, TableSchema, Vec<Row>), Failure> {
+    let plan = Plan::new(base, found.seed, found.replicates)?;
+    let (schema, rows) = plan.points_table(0, records);
+    Ok((plan.grid, schema, rows))
 }
 
 /// What `cascade sweep` was asked to do.
@@ -430,7 +449,7 @@ impl<X: ScenarioExtension> Plan<X> {
                 .axes
                 .iter()
                 .zip(self.grid.values(p))
-                .map(|(a, v)| format!("{} = {}", a.parameter, number(v)))
+                .map(|(a, v)| format!("{} = {}", a.parameter, trimmed(number(v))))
                 .collect();
             let metastases: Vec<f64> = chunk
                 .iter()
@@ -444,10 +463,9 @@ impl<X: ScenarioExtension> Plan<X> {
                 .iter()
                 .filter(|r| r.first_detection_day.is_some())
                 .count();
-            let show = |e: Estimate| match (e.low, e.high) {
-                (Some(l), Some(h)) => format!("{} [{}, {}]", number(e.mean), number(l), number(h)),
-                _ => number(e.mean),
-            };
+            // Counts as integers where they are whole, as `cascade run`'s
+            // summary writes them.
+            let show = |e: Estimate| e.count_cell();
             let _ = writeln!(
                 text,
                 "  point {p:<4} {:<40} metastases {:<24} macroscopic {:<24} detected {detected}/{}",

@@ -114,7 +114,7 @@ impl Estimate {
     /// number (one replicate's count, a mean that happens to be whole, an
     /// interval's end at 0) written as an integer, a mean of counts that is
     /// not as a decimal.
-    fn count_cell(&self) -> String {
+    pub(crate) fn count_cell(&self) -> String {
         let count = |x: f64| {
             if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
                 format!("{x:.0}")
@@ -141,7 +141,60 @@ impl Estimate {
     }
 }
 
-/// A number for people: at most 4 significant digits.
+/// The digits of `exponent` as superscripts (`⁻⁴`).
+pub(crate) fn superscript(exponent: i32) -> String {
+    (exponent.to_string().chars())
+        .map(|c| match c {
+            '-' => '⁻',
+            '0' => '⁰',
+            '1' => '¹',
+            '2' => '²',
+            '3' => '³',
+            '4' => '⁴',
+            '5' => '⁵',
+            '6' => '⁶',
+            '7' => '⁷',
+            '8' => '⁸',
+            _ => '⁹',
+        })
+        .collect()
+}
+
+/// `text` without trailing zeros after a decimal point (`2.50` → `2.5`).
+pub(crate) fn trimmed(text: String) -> String {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// `x` (finite, not 0) as a power of ten with a superscript exponent and
+/// at most `significant` digits (at least 1) in the mantissa, trailing
+/// zeros dropped: `9.141×10⁻⁶`, `2.5×10⁵`, `10⁵`. The one way the runner
+/// writes powers of ten: on the terminal and in the generated documents
+/// (through [`number`]) and in the figures (`report::figures::number`).
+pub(crate) fn power_of_ten(x: f64, significant: usize) -> String {
+    let a = x.abs();
+    let decimals = significant.max(1) - 1;
+    let scale = libm::pow(10.0, decimals as f64);
+    let mut exponent = libm::floor(libm::log10(a)) as i32;
+    let mut mantissa = libm::round(a / libm::pow(10.0, f64::from(exponent)) * scale) / scale;
+    if mantissa >= 10.0 {
+        mantissa /= 10.0;
+        exponent += 1;
+    }
+    let sign = if x < 0.0 { "-" } else { "" };
+    let digits = trimmed(format!("{mantissa:.decimals$}"));
+    if digits == "1" {
+        format!("{sign}10{}", superscript(exponent))
+    } else {
+        format!("{sign}{digits}×10{}", superscript(exponent))
+    }
+}
+
+/// A number for people: at most 4 significant digits, and outside 0.001
+/// to 10⁶ as a power of ten ([`power_of_ten`]: `1.016×10⁶`, `9.141×10⁻⁶`).
 pub(crate) fn number(x: f64) -> String {
     if x.is_nan() {
         return "-".into();
@@ -150,7 +203,7 @@ pub(crate) fn number(x: f64) -> String {
     if a == 0.0 {
         "0".into()
     } else if !(1e-3..1e6).contains(&a) {
-        format!("{x:.3e}")
+        power_of_ten(x, 4)
     } else if a >= 100.0 {
         format!("{x:.0}")
     } else if a >= 1.0 {
@@ -636,6 +689,23 @@ fn therapy_summary(config: &CascadeConfig, records: &[ReplicateRecord]) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn powers_of_ten_are_written_one_way() {
+        // The terminal's and the documents' numbers: four digits.
+        assert_eq!(number(9.141e-6), "9.141×10⁻⁶");
+        assert_eq!(number(1.016e6), "1.016×10⁶");
+        assert_eq!(number(1e7), "10⁷");
+        assert_eq!(number(-2.5e-4), "-2.5×10⁻⁴");
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(999_999.0), "999999");
+        // Rounding up to the next power.
+        assert_eq!(power_of_ten(9.99996e5, 4), "10⁶");
+        // The figures' two digits and the cells' one.
+        assert_eq!(power_of_ten(2.54e5, 2), "2.5×10⁵");
+        assert_eq!(power_of_ten(5e4, 1), "5×10⁴");
+        assert_eq!(power_of_ten(1e-10, 3), "10⁻¹⁰");
+    }
 
     #[test]
     fn counts_are_written_as_integers_where_they_are_whole() {

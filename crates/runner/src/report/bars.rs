@@ -10,8 +10,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::figures::{
-    AXIS_TITLE, Area, CAPTION, Drawn, GRID, HEIGHT, INK, Key, TICKS, WIDTH, colour, font, legend,
-    log_range, number, power_tick, ticks, with_legend,
+    AXIS_TITLE, Area, CAPTION, Drawn, GRID, HEIGHT, INK, Key, Rows, TICKS, WIDTH, colour, font,
+    legend, log_range, number, power_tick, ticks, with_legend,
 };
 
 /// One bar: its value and, optionally, a 95% interval drawn as a whisker.
@@ -98,7 +98,7 @@ impl BarChart {
         }
     }
 
-    fn draw(&self, root: &Area<'_>) -> Drawn {
+    pub(super) fn draw(&self, root: &Area<'_>) -> Drawn {
         let (plot, key) = with_legend(root);
         let n = self.groups.len().max(1);
         let series = self.series.len().max(1) as f64;
@@ -107,16 +107,14 @@ impl BarChart {
             .map(|(label, _)| label.chars().count())
             .max()
             .unwrap_or(8);
-        let label_width = (20 + 10 * longest as u32).min(300);
-        let mut chart = ChartBuilder::on(&plot)
-            .caption(&self.title, font(CAPTION))
-            .margin(14)
-            .x_label_area_size(56)
-            .y_label_area_size(label_width)
-            .build_cartesian_2d(low..high, -0.5..n as f64 - 0.5)?;
-        let name = |y: f64| {
-            let i = n - 1 - (libm::round(y) as usize).min(n - 1);
-            self.groups.get(i).map_or(String::new(), |g| g.0.clone())
+        let names: Vec<String> = self.groups.iter().map(|g| g.0.clone()).collect();
+        let rows = Rows {
+            title: &self.title,
+            names: &names,
+            label_width: (20 + 10 * longest as u32).min(300),
+            values: (low, high),
+            value_label: &self.value_label,
+            ticks: self.log_scale.then(|| ticks(low, high - 0.45)),
         };
         let log_scale = self.log_scale;
         let tick = |v: &f64| {
@@ -126,25 +124,11 @@ impl BarChart {
                 number(*v)
             }
         };
-        let group_name = |v: &f64| name(*v);
-        let mut mesh = chart.configure_mesh();
-        mesh.disable_y_mesh()
-            .bold_line_style(GRID)
-            .max_light_lines(0)
-            .y_labels(n)
-            .x_desc(self.value_label.as_str())
-            .axis_desc_style(font(AXIS_TITLE))
-            .label_style(font(TICKS))
-            .x_label_formatter(&tick)
-            .y_label_formatter(&group_name);
-        if log_scale {
-            mesh.x_labels(ticks(low, high - 0.45));
-        }
-        mesh.draw()?;
+        let mut chart = rows.chart(&plot, &tick)?;
         let height = 0.8 / series;
         for (g, (_, bars)) in self.groups.iter().enumerate() {
             // The first series on top within its group.
-            let top = (n - 1 - g) as f64 + 0.4;
+            let top = Rows::y(g, n) + 0.4;
             for (k, bar) in bars.iter().enumerate() {
                 let Some(bar) = bar else { continue };
                 let y1 = top - k as f64 * height;

@@ -9,10 +9,10 @@ use serde::Serialize;
 use super::colony_sizes::ColonySizes;
 use super::lineage::Lineage;
 use super::published::Published;
-use super::{ReportError, Run, TableRows, boolean, count, real, text};
+use super::{Figure, ReportError, Run, TableRows, boolean, count, real, text};
 use crate::scenario::ScenarioExtension;
 use crate::schema::{CLONES, COMPOSITION, DIVERSITY, FUNNEL, HARVESTS, METASTASES, SUMMARY};
-use crate::schema::{COLONY_SIZES, THERAPY, TIMESERIES};
+use crate::schema::{COLONY_SIZES, RESISTANCE, THERAPY, TIMESERIES};
 use crate::summary::Estimate;
 
 /// Everything the figures draw.
@@ -44,6 +44,8 @@ pub struct Numbers {
     /// The published organ distribution the scenario names, beside the
     /// model's.
     pub published: Option<Published>,
+    /// With therapy: cure, relapse and resistant cells.
+    pub therapy: Option<super::therapy::TherapyNumbers>,
 }
 
 /// A stage of the attrition funnel.
@@ -214,7 +216,20 @@ impl Numbers {
                     )
                 })
                 .transpose()?,
+            therapy: super::therapy::numbers(run.table(THERAPY), run.table(RESISTANCE))?,
         })
+    }
+
+    /// The figures these numbers have, in the page's order: every one of
+    /// [`Figure::ALL`] but the therapy's without therapy (and the
+    /// resistance without drugs).
+    pub fn figures(&self) -> Vec<Figure> {
+        (Figure::ALL.into_iter())
+            .filter(|&f| {
+                !matches!(f, Figure::Therapy | Figure::Resistance)
+                    || super::therapy::applies(f, self)
+            })
+            .collect()
     }
 }
 

@@ -8,11 +8,13 @@
 //! whole powers of ten, so a figure's bytes depend on its numbers alone.
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::{Numbers, Series, Survival};
 use super::{Figure, ReportError};
+use crate::summary::{power_of_ten, superscript, trimmed};
 
 /// A figure's size in pixels.
 pub(super) const WIDTH: u32 = 960;
@@ -51,37 +53,10 @@ pub(super) fn colour(index: usize) -> RGBColor {
     PALETTE[index % PALETTE.len()]
 }
 
-/// The digits of `exponent` as superscripts (`⁻⁴`).
-fn superscript(exponent: i32) -> String {
-    (exponent.to_string().chars())
-        .map(|c| match c {
-            '-' => '⁻',
-            '0' => '⁰',
-            '1' => '¹',
-            '2' => '²',
-            '3' => '³',
-            '4' => '⁴',
-            '5' => '⁵',
-            '6' => '⁶',
-            '7' => '⁷',
-            '8' => '⁸',
-            _ => '⁹',
-        })
-        .collect()
-}
-
-/// `text` without trailing zeros after a decimal point (`2.50` → `2.5`).
-fn trimmed(text: String) -> String {
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
-}
-
 /// A number as every figure and the page write it: at most three
 /// significant digits, and outside 0.001 to 10,000 as a power of ten with
-/// a superscript exponent (`10⁵`, `2.5×10⁵`, `10⁻⁴`).
+/// a superscript exponent and two digits (`10⁵`, `2.5×10⁵`, `10⁻⁴`), the
+/// runner's one way ([`crate::summary::power_of_ten`]).
 pub fn number(x: f64) -> String {
     if x.is_nan() {
         return "–".into();
@@ -102,23 +77,7 @@ pub fn number(x: f64) -> String {
         };
         return trimmed(format!("{x:.decimals$}"));
     }
-    let mut exponent = libm::floor(libm::log10(a)) as i32;
-    let mut mantissa = a / libm::pow(10.0, f64::from(exponent));
-    mantissa = libm::round(mantissa * 10.0) / 10.0;
-    if mantissa >= 10.0 {
-        mantissa /= 10.0;
-        exponent += 1;
-    }
-    let sign = if x < 0.0 { "-" } else { "" };
-    if mantissa == 1.0 {
-        format!("{sign}10{}", superscript(exponent))
-    } else {
-        format!(
-            "{sign}{}×10{}",
-            trimmed(format!("{mantissa:.1}")),
-            superscript(exponent)
-        )
-    }
+    power_of_ten(x, 2)
 }
 
 /// The label of a tick of a log10 axis at `value` (a whole power).
@@ -136,6 +95,12 @@ pub(super) fn font(size: u32) -> TextStyle<'static> {
 ///
 /// [`ReportError::Draw`] if plotters fails.
 pub fn draw(figure: Figure, numbers: &Numbers) -> Result<String, ReportError> {
+    if !numbers.figures().contains(&figure) {
+        return Err(ReportError::Draw {
+            figure: figure.name().to_string(),
+            message: "the run has no therapy (no drug, surgery or regimen), or no drug".into(),
+        });
+    }
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -151,11 +116,14 @@ pub fn draw(figure: Figure, numbers: &Numbers) -> Result<String, ReportError> {
                 Figure::Composition => composition(&root, numbers),
                 Figure::ColonySizes => super::colony_sizes::draw(&root, &numbers.colony_sizes),
                 Figure::Lineage => super::lineage::draw(&root, &numbers.lineage),
+                Figure::Therapy | Figure::Resistance => {
+                    super::therapy::draw(&root, figure, numbers)
+                }
             });
         drawn
             .and_then(|()| root.present().map_err(Into::into))
             .map_err(|e| ReportError::Draw {
-                figure: figure.name(),
+                figure: figure.name().to_string(),
                 message: e.to_string(),
             })?;
     }
@@ -259,6 +227,74 @@ pub(super) fn ticks(low: f64, high: f64) -> usize {
     (libm::round(high - low) as usize) + 1
 }
 
+/// A chart of horizontal bars on `area`, set up as the funnel, the
+/// organs and `bars.rs`'s charts all are: its title, one row per name
+/// (the first on top, read level), the value axis along the bottom.
+pub(super) struct Rows<'n> {
+    /// The title.
+    pub title: &'n str,
+    /// The rows' names, top to bottom.
+    pub names: &'n [String],
+    /// The width of the names' column, in pixels.
+    pub label_width: u32,
+    /// The value axis' range, in its coordinates.
+    pub values: (f64, f64),
+    /// The value axis' label, with its unit.
+    pub value_label: &'n str,
+    /// How many ticks on the value axis (plotters' choice if `None`).
+    pub ticks: Option<usize>,
+}
+
+/// The chart a [`Rows`] sets up.
+pub(super) type RowChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+impl Rows<'_> {
+    /// The y of the row `index` (0 the top one) among `n`.
+    pub(super) fn y(index: usize, n: usize) -> f64 {
+        (n - 1 - index) as f64
+    }
+
+    /// Draws the axes, the grid and the names on `area`, the value axis'
+    /// ticks written by `tick`; returns the chart to draw the bars on.
+    ///
+    /// # Errors
+    ///
+    /// What plotters fails with.
+    pub(super) fn chart<'a, 'b>(
+        &self,
+        area: &'a Area<'b>,
+        tick: &dyn Fn(&f64) -> String,
+    ) -> Result<RowChart<'a, 'b>, Box<dyn std::error::Error>> {
+        let n = self.names.len().max(1);
+        let mut chart = ChartBuilder::on(area)
+            .caption(self.title, font(CAPTION))
+            .margin(14)
+            .x_label_area_size(56)
+            .y_label_area_size(self.label_width)
+            .build_cartesian_2d(self.values.0..self.values.1, -0.5..n as f64 - 0.5)?;
+        let name = |y: &f64| {
+            let i = n - 1 - (libm::round(*y) as usize).min(n - 1);
+            self.names.get(i).cloned().unwrap_or_default()
+        };
+        let mut mesh = chart.configure_mesh();
+        mesh.disable_y_mesh()
+            .bold_line_style(GRID)
+            .max_light_lines(0)
+            .y_labels(n)
+            .x_desc(self.value_label)
+            .axis_desc_style(font(AXIS_TITLE))
+            .label_style(font(TICKS))
+            .x_label_formatter(tick)
+            .y_label_formatter(&name);
+        if let Some(ticks) = self.ticks {
+            mesh.x_labels(ticks);
+        }
+        mesh.draw()?;
+        Ok(chart)
+    }
+}
+
 /// The attrition funnel: one bar per stage (the mean per replicate, on a
 /// log axis), its 95% interval as a whisker, and the mean written beside.
 fn funnel(root: &Area<'_>, numbers: &Numbers) -> Drawn {
@@ -270,35 +306,18 @@ fn funnel(root: &Area<'_>, numbers: &Numbers) -> Drawn {
     let (low, high) =
         log_range(values.chain(stages.iter().filter_map(|s| s.value.high))).unwrap_or((0.0, 1.0));
     let high = high + 0.6; // room for the labels
-    let label_width = 20 + 9 * stages.iter().map(|s| s.name.len()).max().unwrap_or(10) as u32;
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            "Attrition along the cascade (mean per replicate, 95% interval)",
-            font(CAPTION),
-        )
-        .margin(14)
-        .x_label_area_size(56)
-        .y_label_area_size(label_width)
-        .build_cartesian_2d(low..high, -0.5..n as f64 - 0.5)?;
-    let name = |y: f64| {
-        let i = n - 1 - (libm::round(y) as usize).min(n - 1);
-        stages[i].name.to_string()
+    let names: Vec<String> = stages.iter().map(|s| s.name.to_string()).collect();
+    let rows = Rows {
+        title: "Attrition along the cascade (mean per replicate, 95% interval)",
+        label_width: 20 + 9 * stages.iter().map(|s| s.name.len()).max().unwrap_or(10) as u32,
+        names: &names,
+        values: (low, high),
+        value_label: "cells per replicate (metastases for the last three stages), log scale",
+        ticks: Some(ticks(low, high)),
     };
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .bold_line_style(GRID)
-        .max_light_lines(0)
-        .x_labels(ticks(low, high))
-        .y_labels(n)
-        .x_desc("cells per replicate (metastases for the last three stages), log scale")
-        .axis_desc_style(font(AXIS_TITLE))
-        .label_style(font(TICKS))
-        .x_label_formatter(&|v| power_tick(*v))
-        .y_label_formatter(&|v| name(*v))
-        .draw()?;
+    let mut chart = rows.chart(root, &|v| power_tick(*v))?;
     for (i, stage) in stages.iter().enumerate() {
-        let y = (n - 1 - i) as f64;
+        let y = Rows::y(i, n);
         let e = &stage.value;
         if e.mean > 0.0 {
             let x = libm::log10(e.mean);
@@ -353,39 +372,23 @@ fn organs(root: &Area<'_>, numbers: &Numbers) -> Drawn {
         }))
         .fold(0.0f64, f64::max);
     let top = if top > 0.0 { top * 100.0 * 1.08 } else { 100.0 };
-    let label_width = 20 + 10 * organs.iter().map(|o| o.organ.len()).max().unwrap_or(8) as u32;
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(
-            "Where metastases grow, and where the blood took the cells",
-            font(CAPTION),
-        )
-        .margin(14)
-        .x_label_area_size(56)
-        .y_label_area_size(label_width)
-        .build_cartesian_2d(0.0..top, -0.5..n as f64 - 0.5)?;
-    let name = |y: f64| {
-        let i = n - 1 - (libm::round(y) as usize).min(n - 1);
-        organs.get(i).map_or(String::new(), |o| o.organ.clone())
+    let names: Vec<String> = organs.iter().map(|o| o.organ.clone()).collect();
+    let rows = Rows {
+        title: "Where metastases grow, and where the blood took the cells",
+        label_width: 20 + 10 * organs.iter().map(|o| o.organ.len()).max().unwrap_or(8) as u32,
+        names: &names,
+        values: (0.0, top),
+        value_label: "share of the whole body (%)",
+        ticks: None,
     };
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .bold_line_style(GRID)
-        .max_light_lines(0)
-        .y_labels(n)
-        .x_desc("share of the whole body (%)")
-        .axis_desc_style(font(AXIS_TITLE))
-        .label_style(font(TICKS))
-        .x_label_formatter(&|v| number(*v))
-        .y_label_formatter(&|v| name(*v))
-        .draw()?;
+    let mut chart = rows.chart(&plot, &|v| number(*v))?;
     // With a share of patients to compare, a third bar between the two.
     let (upper, lower) = match published {
         Some(p) if p.own_bar() => ((0.14, 0.38), (-0.38, -0.14)),
         _ => ((0.02, 0.38), (-0.38, -0.02)),
     };
     for (i, organ) in organs.iter().enumerate() {
-        let y = (n - 1 - i) as f64;
+        let y = Rows::y(i, n);
         chart.draw_series([
             Rectangle::new(
                 [
@@ -417,7 +420,7 @@ fn organs(root: &Area<'_>, numbers: &Numbers) -> Drawn {
     if let Some(p) = published {
         let row = |name: &str| organs.iter().position(|o| o.organ == name);
         let at = |name: &str| {
-            let y = (n - 1 - row(name)?) as f64;
+            let y = Rows::y(row(name)?, n);
             Some(if p.own_bar() { y } else { y + 0.2 })
         };
         super::published::draw(&mut chart, p, at)?;

@@ -51,7 +51,7 @@ fn estimate(e: &Estimate) -> String {
     e.written_with(number)
 }
 
-const STYLE: &str = "body{font-family:sans-serif;color:#1e1e1e;max-width:1000px;margin:24px auto;\
+pub(super) const STYLE: &str = "body{font-family:sans-serif;color:#1e1e1e;max-width:1000px;margin:24px auto;\
 padding:0 16px;line-height:1.45}h1{font-size:26px}h2{font-size:21px;margin-top:36px}\
 table{border-collapse:collapse;margin:8px 0 16px}td,th{border-bottom:1px solid #ddd;\
 padding:3px 10px;text-align:left;vertical-align:top}td.n{text-align:right;\
@@ -62,7 +62,7 @@ border-left:4px solid #e69f00;padding:6px 12px}";
 /// The check the page runs when loaded: every figure's drawing has a size,
 /// and any script error is counted (`data-errors` on the body), for a
 /// browser test and for a reader who opens the console.
-const CHECK: &str = "window.cascadeErrors=0;window.addEventListener('error',function(){\
+pub(super) const CHECK: &str = "window.cascadeErrors=0;window.addEventListener('error',function(){\
 window.cascadeErrors+=1;document.body.setAttribute('data-errors',window.cascadeErrors)});\
 window.addEventListener('load',function(){var drawn=0;\
 document.querySelectorAll('figure[data-figure]').forEach(function(f){var s=f.querySelector('svg');\
@@ -78,7 +78,18 @@ document.body.setAttribute('data-errors',window.cascadeErrors)});";
 ///
 /// As [`Numbers::of`] and [`figures::draw`].
 pub fn page<X: ScenarioExtension>(run: &Run<X>) -> Result<String, ReportError> {
-    let numbers = Numbers::of(run)?;
+    page_of(run, &Numbers::of(run)?)
+}
+
+/// The page for `run`, whose numbers are `numbers`.
+///
+/// # Errors
+///
+/// As [`figures::draw`].
+pub fn page_of<X: ScenarioExtension>(
+    run: &Run<X>,
+    numbers: &Numbers,
+) -> Result<String, ReportError> {
     let file = &run.scenario.file;
     let placeholders = placeholders(&run.scenario.config, file.organs.preset);
     let summary = run.table(crate::schema::SUMMARY);
@@ -148,13 +159,13 @@ pub fn page<X: ScenarioExtension>(run: &Run<X>) -> Result<String, ReportError> {
         "<p>Made by <code>cascade report</code> from the run's store; every number below is in \
          the run's tables (<code>summary.csv</code>, <code>metastases.csv</code>, \
          <code>funnel.csv</code>, <code>timeseries.csv</code>, <code>harvests.csv</code>, \
-         <code>therapy.csv</code>, <code>composition.csv</code>, <code>diversity.csv</code>, \
+         <code>therapy.csv</code>, <code>resistance.csv</code>, <code>composition.csv</code>, <code>diversity.csv</code>, \
          <code>clones.csv</code>). Intervals are 95%: Student's t for means, Wilson's for \
          shares, Greenwood's for Kaplan–Meier curves.</p>\n",
     );
     placeholders_section(&mut html, &placeholders);
-    for figure in Figure::ALL {
-        let svg = figures::draw(figure, &numbers)?;
+    for figure in numbers.figures() {
+        let svg = figures::draw(figure, numbers)?;
         let (heading, caption) = words(figure);
         let _ = write!(
             html,
@@ -163,7 +174,7 @@ pub fn page<X: ScenarioExtension>(run: &Run<X>) -> Result<String, ReportError> {
              </figure>\n",
             name = figure.name(),
         );
-        numbers_table(&mut html, figure, &numbers);
+        numbers_table(&mut html, figure, numbers);
     }
     let data = PageData {
         scenario: &run.scenario_name,
@@ -175,11 +186,11 @@ pub fn page<X: ScenarioExtension>(run: &Run<X>) -> Result<String, ReportError> {
         digests,
         sets: &identity.sets,
         placeholders: &placeholders,
-        figures: Figure::ALL.iter().map(|f| f.name()).collect(),
-        numbers: &numbers,
+        figures: numbers.figures().iter().map(|f| f.name()).collect(),
+        numbers,
     };
     let json = serde_json::to_string(&data).map_err(|e| ReportError::Draw {
-        figure: "data",
+        figure: "data".to_string(),
         message: e.to_string(),
     })?;
     // `</` would end the script element early; `<\/` is the same JSON.
@@ -196,6 +207,7 @@ pub fn page<X: ScenarioExtension>(run: &Run<X>) -> Result<String, ReportError> {
 /// A figure's heading and caption.
 fn words(figure: Figure) -> (&'static str, &'static str) {
     match figure {
+        Figure::Therapy | Figure::Resistance => super::therapy::words(figure),
         Figure::Funnel => (
             "Attrition along the cascade",
             "Cells per replicate at each step of the cascade, summed over organs and clones \
@@ -251,7 +263,7 @@ fn words(figure: Figure) -> (&'static str, &'static str) {
 }
 
 /// The placeholders, as a warning with a table.
-fn placeholders_section(html: &mut String, placeholders: &[Placeholder]) {
+pub(super) fn placeholders_section(html: &mut String, placeholders: &[Placeholder]) {
     html.push_str("<h2 id=\"placeholders\">Placeholder parameters</h2>\n");
     if placeholders.is_empty() {
         html.push_str("<p>No parameter holds a placeholder value.</p>\n");
@@ -279,6 +291,7 @@ fn placeholders_section(html: &mut String, placeholders: &[Placeholder]) {
 /// The figure's numbers as a table under it.
 fn numbers_table(html: &mut String, figure: Figure, numbers: &Numbers) {
     match figure {
+        Figure::Therapy | Figure::Resistance => super::therapy::table(html, figure, numbers),
         Figure::Funnel => {
             html.push_str(
                 "<table><tr><th>step</th><th>columns of summary.csv</th>\

@@ -510,7 +510,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
             experiment: "Harris et al. 1982",
             quantity: "rate at which variants arose in the simulated cultures, from the lineage: switches per division of a B16F1 cell",
             value: 1e-5,
-            text: "≈10^-5 per cell per generation (KHT sarcoma cells)",
+            text: "≈10⁻⁵ per cell per generation (KHT sarcoma cells)",
             source: harris,
             confidence: "H",
             tolerance: Tolerance::Between(5e-6, 2e-5),
@@ -528,7 +528,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
             experiment: "Harris et al. 1982",
             quantity: "the same rate recovered from the clones' colony counts (Luria–Delbrück p0 method: a clone holds variants when its count exceeds the clones' median by 3 Poisson SD; rate = −ln p0 / divisions per clone)",
             value: mutation,
-            text: "the rate the cultures were given, 10^-5 (Harris et al.'s)",
+            text: "the rate the cultures were given, 10⁻⁵ (Harris et al.'s)",
             source: harris,
             confidence: "H",
             tolerance: Tolerance::Between(mutation / 2.0, mutation * 2.0),
@@ -664,8 +664,9 @@ fn plural(n: u64, thing: &str) -> String {
     }
 }
 
-/// A whole number of cells as `a×10^k` when it is one digit followed by
-/// three zeros or more (`5×10^4`, `10^5`), else as is.
+/// A whole number of cells as `a×10ᵏ` when it is one digit followed by
+/// three zeros or more (`5×10⁴`, `10⁵`, the runner's one way of writing
+/// powers of ten: [`crate::summary::power_of_ten`]), else as is.
 fn cells(n: u64) -> String {
     let mut k = 0;
     let mut a = n;
@@ -673,10 +674,8 @@ fn cells(n: u64) -> String {
         a /= 10;
         k += 1;
     }
-    if k >= 3 && a == 1 {
-        format!("10^{k}")
-    } else if k >= 3 && a < 10 {
-        format!("{a}×10^{k}")
+    if k >= 3 && a < 10 {
+        crate::summary::power_of_ten(n as f64, 1)
     } else {
         n.to_string()
     }
@@ -728,8 +727,8 @@ mod tests {
 
     #[test]
     fn cell_numbers_read_as_powers_of_ten() {
-        assert_eq!(cells(50_000), "5×10^4");
-        assert_eq!(cells(100_000), "10^5");
+        assert_eq!(cells(50_000), "5×10⁴");
+        assert_eq!(cells(100_000), "10⁵");
         assert_eq!(cells(12_000), "12000");
         assert_eq!(cells(500), "500");
     }

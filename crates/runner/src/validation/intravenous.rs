@@ -154,7 +154,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
         .simulated(lesions_per_cell, F1, f1.file.seed),
         Published {
             experiment: "Fidler 1973",
-            quantity: "B16-F1 lung colonies at day 14 per injected cell (5×10^4 cells i.v.)",
+            quantity: "B16-F1 lung colonies at day 14 per injected cell (5×10⁴ cells i.v.)",
             value: 0.0012,
             text: "0.12%",
             source: fidler_1973,
@@ -168,7 +168,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
         .simulated(f1_colonies, F1, f1.file.seed),
         Published {
             experiment: "Fidler 1973",
-            quantity: "B16-F10 lung colonies at day 14 per injected cell (5×10^4 cells i.v.)",
+            quantity: "B16-F10 lung colonies at day 14 per injected cell (5×10⁴ cells i.v.)",
             value: 0.0074,
             text: "0.74%",
             source: fidler_1973,
@@ -243,7 +243,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
         figures: vec![
             Figure {
                 file: "intravenous_funnel.svg".into(),
-                caption: "The attrition funnel of the tail-vein assay: simulated B16-F1 (mean over replicates; 95% interval where the table has one) next to Fidler's figures (1% of 5×10^4 alive at 24 h; about 400 labelled cells and 0.12% colonies at day 14). The published 400 is at the 1970 dose, which `docs/references.md` does not give.".into(),
+                caption: "The attrition funnel of the tail-vein assay: simulated B16-F1 (mean over replicates; 95% interval where the table has one) next to Fidler's figures (1% of 5×10⁴ alive at 24 h; about 400 labelled cells and 0.12% colonies at day 14). The published 400 is at the 1970 dose, which `docs/references.md` does not give.".into(),
                 svg: funnel.to_svg(),
             },
             Figure {

@@ -176,8 +176,8 @@ impl Unit {
     }
 }
 
-/// A number with three significant digits and no trailing zeros; 10^k
-/// notation outside [10⁻³, 10⁶).
+/// A number with three significant digits and no trailing zeros; a power
+/// of ten (`9.141×10⁻⁶`, [`crate::summary::number`]) outside [10⁻³, 10⁶).
 fn short(x: f64) -> String {
     let a = x.abs();
     if x.is_nan() {
