@@ -306,12 +306,15 @@ class Results:
     command: list[str]
     """The command line that reproduces the directory."""
     digests: list[str]
-    """The trace digest of every replicate, in the order of ``summary`` (by
-    point, then replicate, for a sweep): ``cascade digest`` prints the same."""
+    """The trace digest of every replicate (manifest.json), in the order of
+    ``summary`` (by point, then replicate, for a sweep): ``cascade digest``
+    prints the same."""
     summary_json: dict[str, Any]
     """summary.json, as ``cascade run --format json`` prints it."""
-    tables: dict[str, pl.DataFrame]
-    """Every table by name (``summary``, ``metastases``, ... and ``points`` for a sweep)."""
+    tables: Mapping[str, pl.DataFrame]
+    """Every table by name (``summary``, ``metastases``, ... and ``points`` for a
+    sweep), each read from the directory when first asked for (all of them
+    at once for a run without ``out``)."""
     dictionary: pl.DataFrame
     """dictionary.csv: every table's columns with their type, unit and meaning."""
     axes: dict[str, list[float]] = field(default_factory=dict)
@@ -471,6 +474,44 @@ def load(directory: str | os.PathLike[str], pandas: bool = False) -> Results:
     return _load(pathlib.Path(directory), pandas)
 
 
+class _Tables(Mapping[str, pl.DataFrame]):
+    """A run directory's tables by name, each read (typed) when first asked for."""
+
+    def __init__(
+        self, directory: pathlib.Path, columns: dict[str, list[tuple[str, str]]], axes: dict[str, list[float]]
+    ) -> None:
+        self._directory = directory
+        self._columns = columns
+        self._axes = axes
+        self._read: dict[str, pl.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        if name not in self._columns:
+            raise KeyError(name)
+        if name not in self._read:
+            self._read[name] = self._table(name)
+        return self._read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    def read_all(self) -> None:
+        """Reads every table now (before a temporary directory goes)."""
+        for name in self._columns:
+            self[name]
+
+    def _table(self, name: str) -> pl.DataFrame:
+        frame = _read_table(self._directory, name, self._columns[name])
+        if name == "points" and self._axes:
+            labels = [_label(self._axes, row) for row in frame.iter_rows(named=True)]
+            at = frame.columns.index(list(self._axes)[-1]) + 1
+            frame = frame.insert_column(at, pl.Series("label", labels, dtype=pl.String))
+        return frame
+
+
 def _load(directory: pathlib.Path, pandas: bool) -> Results:
     manifest_file = directory / "manifest.json"
     if not manifest_file.exists():
@@ -482,17 +523,11 @@ def _load(directory: pathlib.Path, pandas: bool) -> Results:
         raise FileNotFoundError(f"{directory} is not a run directory of cascade (no manifest.json)")
     manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     summary_json = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
-    columns = _dictionary(directory)
-    tables = {name: _read_table(directory, name, columns[name]) for name in columns}
     axes: dict[str, list[float]] = {}
     sweep_identity = manifest.get("sweep")
     if sweep_identity:
         axes = {axis["parameter"]: list(axis["values"]) for axis in sweep_identity["axes"]}
-    if "points" in tables and axes:
-        points = tables["points"]
-        labels = [_label(axes, row) for row in points.iter_rows(named=True)]
-        at = points.columns.index(list(axes)[-1]) + 1
-        tables["points"] = points.insert_column(at, pl.Series("label", labels, dtype=pl.String))
+    tables = _Tables(directory, _dictionary(directory), axes)
     return Results(
         directory=directory,
         scenario=manifest["scenario"],
@@ -500,7 +535,7 @@ def _load(directory: pathlib.Path, pandas: bool) -> Results:
         replicates=int(manifest["replicates"]),
         version=manifest["cascade_version"],
         command=list(manifest["command"]),
-        digests=[str(d) for d in tables["summary"]["digest"]],
+        digests=[str(r["digest"]) for r in manifest["replicate_digests"]],
         summary_json=summary_json,
         tables=tables,
         dictionary=pl.read_csv(directory / "dictionary.csv", infer_schema=False),
@@ -540,6 +575,8 @@ def _execute(arguments: list[str], out: str | os.PathLike[str] | None, pandas: b
     with tempfile.TemporaryDirectory(prefix="cascade-run-") as temporary:
         _native.command([*arguments, "--out", str(pathlib.Path(temporary) / "run")])
         results = _load(pathlib.Path(temporary) / "run", pandas)
+        assert isinstance(results.tables, _Tables)
+        results.tables.read_all()
         results.directory = None
         return results
 

@@ -57,6 +57,7 @@ def test_the_digests_are_the_command_line_s(pair):
     manifest = json.loads((cli_dir / "manifest.json").read_text())
     assert results.digests == [r["digest"] for r in manifest["replicate_digests"]]
     assert len(results.digests) == replicates
+    assert results.digests == results.summary["digest"].to_list()
     # `cascade digest` of one replicate, run on its own.
     last = cascade_cli("digest", scenario, "--seed", seed, "--replicate", replicates - 1).stdout.strip()
     assert results.digests[-1] == last
