@@ -10,6 +10,7 @@ Run by .ci/run in a virtual environment:
 """
 
 import csv
+import importlib.util
 import os
 import pathlib
 import shutil
@@ -22,27 +23,14 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CASCADE = os.environ.get("CASCADE_BIN", str(ROOT / "target" / "release" / "cascade"))
 
-POLARS = {
-    "day": pl.Float64,
-    "float": pl.Float64,
-    "count": pl.UInt64,
-    "integer": pl.Int64,
-    "boolean": pl.Boolean,
-    "text": pl.String,
-    "name": pl.String,
-}
-
-# pandas with its nullable dtypes (a count column with empty values stays
-# an unsigned integer instead of becoming float64).
-PANDAS = {
-    "day": "Float64",
-    "float": "Float64",
-    "count": "UInt64",
-    "integer": "Int64",
-    "boolean": "boolean",
-    "text": "string",
-    "name": "string",
-}
+# The schema's types in polars and pandas: the one map, the Python
+# package's (python/cascade/dtypes.py), loaded from its file so that these
+# tests need no build of the package.
+_spec = importlib.util.spec_from_file_location("cascade_dtypes", ROOT / "python" / "cascade" / "dtypes.py")
+_dtypes = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_dtypes)
+POLARS = _dtypes.POLARS
+PANDAS = _dtypes.PANDAS
 
 # (scenario, replicates, whether it has therapy: one therapy.csv row per
 # replicate, and none without).

@@ -704,6 +704,7 @@ fn report_failure(error: crate::report::ReportError) -> Failure {
 /// [`Failure`] with the message to print.
 pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
     match command {
+        command @ (Command::Run { .. } | Command::Sweep { .. }) => emit(&text_of::<X>(command)?),
         Command::Bench {
             file,
             seed,
@@ -721,34 +722,6 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                 let at = text.find('\n').map_or(text.len(), |i| i + 1);
                 text.insert_str(at, &format!("  with --set {}\n", set.join(" --set ")));
             }
-            emit(&text)
-        }
-        Command::Sweep {
-            file,
-            seed,
-            replicates,
-            shard,
-            threads,
-            max_memory,
-            out,
-            resume,
-            format,
-        } => {
-            require_format(format)?;
-            if let Some(t) = threads {
-                thread_count(Some(t))?;
-            }
-            let text = crate::shards::sweep::<X>(&crate::shards::SweepRequest {
-                file: &file,
-                seed,
-                replicates,
-                shard,
-                threads,
-                max_memory,
-                out: out.as_deref(),
-                resume,
-                format,
-            })?;
             emit(&text)
         }
         Command::Slurm {
@@ -859,6 +832,46 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
                 .map_err(|e| Failure::Run(format!("replicate {replicate}: {e}")))?;
             emit(&format!("{}\n", output.record.digest))
         }
+    }
+}
+
+/// Runs `run` or `sweep` and returns what the command prints on standard
+/// output instead of printing it (for a host such as the Python package,
+/// which reads the run directory); any other command runs as
+/// [`execute`] runs it and returns nothing.
+///
+/// # Errors
+///
+/// [`Failure`] with the message to print.
+pub fn text_of<X: ScenarioExtension>(command: Command) -> Result<String, Failure> {
+    match command {
+        Command::Sweep {
+            file,
+            seed,
+            replicates,
+            shard,
+            threads,
+            max_memory,
+            out,
+            resume,
+            format,
+        } => {
+            require_format(format)?;
+            if let Some(t) = threads {
+                thread_count(Some(t))?;
+            }
+            crate::shards::sweep::<X>(&crate::shards::SweepRequest {
+                file: &file,
+                seed,
+                replicates,
+                shard,
+                threads,
+                max_memory,
+                out: out.as_deref(),
+                resume,
+                format,
+            })
+        }
         Command::Run {
             file,
             seed,
@@ -882,6 +895,7 @@ pub fn execute<X: ScenarioExtension>(command: Command) -> Result<(), Failure> {
             format,
             tables,
         }),
+        other => execute::<X>(other).map(|()| String::new()),
     }
 }
 
@@ -900,8 +914,8 @@ struct RunRequest<'a> {
 }
 
 /// `cascade run`: the replicates run (or read back and extended, with
-/// `--resume`), the directory finished, the summary printed.
-fn run<X: ScenarioExtension>(request: &RunRequest<'_>) -> Result<(), Failure> {
+/// `--resume`), the directory finished; the summary to print.
+fn run<X: ScenarioExtension>(request: &RunRequest<'_>) -> Result<String, Failure> {
     require_format(request.tables)?;
     let file = request.file;
     let scenario = within(scenario::<X>(file)?, request.max_memory);
@@ -961,9 +975,9 @@ fn run<X: ScenarioExtension>(request: &RunRequest<'_>) -> Result<(), Failure> {
             if let Some(out) = request.out {
                 text.push_str(&files_written(out, request.tables));
             }
-            emit(&text)
+            Ok(text)
         }
-        Format::Json => emit(&summary.to_json()),
+        Format::Json => Ok(summary.to_json()),
     }
 }
 

@@ -21,6 +21,12 @@
 //! once. Either way the exit code is 128 + the first signal's number, as a
 //! shell reports a process the signal ended: 130 for Ctrl-C, 143 for
 //! SIGTERM ([`interrupted_exit_code`]).
+//!
+//! A host that keeps its own signal handling (the Python package, where
+//! Ctrl-C is Python's `KeyboardInterrupt`) calls [`leave_signals_to_host`]
+//! before its first run: no handler is installed, so no signal ends the
+//! process from here, and the host calls [`interrupt`] when its own
+//! handler sees one. Each run starts uninterrupted.
 
 use std::io::IsTerminal as _;
 use std::sync::Mutex;
@@ -202,6 +208,8 @@ pub(crate) fn duration_text(seconds: f64) -> String {
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static ARMED: AtomicBool = AtomicBool::new(false);
 static HANDLER: std::sync::Once = std::sync::Once::new();
+/// Whether the host handles the signals ([`leave_signals_to_host`]).
+static HOST_HANDLES_SIGNALS: AtomicBool = AtomicBool::new(false);
 /// The number of the first signal that interrupted the run.
 static SIGNAL: AtomicI32 = AtomicI32::new(SIGINT);
 
@@ -222,14 +230,36 @@ fn exit_code(signal: i32) -> u8 {
     u8::try_from(128 + signal.clamp(1, 127)).unwrap_or(EXIT_INTERRUPTED)
 }
 
+/// Leaves SIGINT, SIGTERM and SIGHUP to the host process: no handler
+/// of this crate is installed by the runs after this call (call it before
+/// the first), and the host stops a run with [`interrupt`].
+pub fn leave_signals_to_host() {
+    HOST_HANDLES_SIGNALS.store(true, Ordering::SeqCst);
+}
+
+/// Stops the running units as Ctrl-C would (the workers take no new
+/// unit, those running finish, and the command keeps what it holds), for
+/// a host that handles the signals itself ([`leave_signals_to_host`]).
+/// Outside a run it does nothing.
+pub fn interrupt() {
+    if ARMED.load(Ordering::SeqCst) && !INTERRUPTED.swap(true, Ordering::SeqCst) {
+        SIGNAL.store(SIGINT, Ordering::SeqCst);
+    }
+}
+
 /// While alive, a signal sets [`interrupted`] instead of ending the
 /// process (see the module's documentation).
 pub(crate) struct Armed(());
 
 impl Armed {
-    /// Installs the handler (once per process) and arms it.
+    /// Installs the handler (once per process, unless the host handles
+    /// the signals) and arms it, for a run that starts uninterrupted.
     pub(crate) fn new() -> Armed {
-        HANDLER.call_once(install_handler);
+        if !HOST_HANDLES_SIGNALS.load(Ordering::SeqCst) {
+            HANDLER.call_once(install_handler);
+        }
+        INTERRUPTED.store(false, Ordering::SeqCst);
+        SIGNAL.store(SIGINT, Ordering::SeqCst);
         ARMED.store(true, Ordering::SeqCst);
         Armed(())
     }
