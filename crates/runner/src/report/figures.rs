@@ -56,7 +56,7 @@ pub(super) fn colour(index: usize) -> RGBColor {
 /// A number as every figure and the page write it: at most three
 /// significant digits, and outside 0.001 to 10,000 as a power of ten with
 /// a superscript exponent and two digits (`10⁵`, `2.5×10⁵`, `10⁻⁴`), the
-/// runner's one way ([`crate::summary::power_of_ten`]).
+/// runner's one way (`summary::power_of_ten`).
 pub fn number(x: f64) -> String {
     if x.is_nan() {
         return "–".into();

@@ -5,7 +5,7 @@
 //!
 //! The numbers are `points.csv`'s: its rows are made again from the
 //! units' records in the store by the code that wrote the file
-//! ([`crate::shards::points_of`]), and every outcome is found in its
+//! (`shards::points_of`), and every outcome is found in its
 //! columns (a `<name>_mean` or `<name>` column followed by `<name>_low`
 //! and `<name>_high`), so an outcome added to the table, the therapy's
 //! probabilities and an extension's fates and counters get their figure
