@@ -557,44 +557,7 @@ impl CascadeState {
             return self.found_with_one_cell(&clump, others, ctx);
         }
         let founder = clump.leading_clone();
-        self.records
-            .add(Count::Funnel(founder, organ, |f| &mut f.micrometastases), 1);
-        self.records.add(
-            Count::Funnel(founder, organ, |f| &mut f.clump_metastases),
-            1,
-        );
-        let capacity = self.config.organs.organ(organ).carrying_capacity;
-        let law = self.config.metastasis_growth_law;
-        let site = self.found_site(
-            SiteKind::Metastasis,
-            organ,
-            founder,
-            ctx.now(),
-            law,
-            capacity,
-        );
-        let founded = self.places.change_site(site, |s| {
-            for &(clone, n) in &clump.cells {
-                *s.count_mut(clone) += n;
-            }
-            s.size = clump.size;
-            s.peak_size = clump.size;
-            s.founding_cells = clump.size;
-            s.founding_clones = clump.cells.len() as u32;
-        });
-        for &(clone, cells) in &clump.cells {
-            self.records.arrived(CellArrival {
-                site,
-                organ,
-                clone,
-                cells,
-                origin: Some(clump.origin()),
-                day: ctx.now().days(),
-                kind: ArrivalKind::Founded,
-            });
-        }
-        self.note_sizes_reached(site, ctx)?;
-        self.redraw(founded, ctx)
+        self.found_lesion(&clump, founder, &clump.cells, ctx)
     }
 
     /// `clumps.founding: OneCell`: of the extravasated `clump`'s cells,
@@ -607,7 +570,6 @@ impl CascadeState {
         others: OtherCells,
         ctx: &mut Context<'_, CascadeEvent<U>>,
     ) -> Result<(), CascadeError> {
-        let organ = clump.organ;
         let mut j = UniformInt::new(clump.size)?.sample(ctx.rng(FOUNDER));
         let mut founder = clump.cells[0].0;
         for &(clone, n) in &clump.cells {
@@ -617,18 +579,32 @@ impl CascadeState {
             }
             j -= n;
         }
-        self.records
-            .add(Count::Funnel(founder, organ, |f| &mut f.micrometastases), 1);
-        self.records.add(
-            Count::Funnel(founder, organ, |f| &mut f.clump_metastases),
-            1,
-        );
         for &(clone, n) in &clump.cells {
             let rest = if clone == founder { n - 1 } else { n };
             if rest > 0 {
                 self.release_other_cells(clump, clone, rest, others, ctx)?;
             }
         }
+        self.found_lesion(clump, founder, &[(founder, 1)], ctx)
+    }
+
+    /// The extravasated `clump` founds a metastasis of `cells` (all its
+    /// cells, or the one that founds alone) under `founder`: the funnel's
+    /// counts, the site, and each clone's arrival from the clump's origin.
+    fn found_lesion<U>(
+        &mut self,
+        clump: &Clump,
+        founder: CloneId,
+        cells: &[(CloneId, u64)],
+        ctx: &mut Context<'_, CascadeEvent<U>>,
+    ) -> Result<(), CascadeError> {
+        let organ = clump.organ;
+        self.records
+            .add(Count::Funnel(founder, organ, |f| &mut f.micrometastases), 1);
+        self.records.add(
+            Count::Funnel(founder, organ, |f| &mut f.clump_metastases),
+            1,
+        );
         let capacity = self.config.organs.organ(organ).carrying_capacity;
         let law = self.config.metastasis_growth_law;
         let site = self.found_site(
@@ -639,22 +615,27 @@ impl CascadeState {
             law,
             capacity,
         );
+        let size: u64 = cells.iter().map(|&(_, n)| n).sum();
         let founded = self.places.change_site(site, |s| {
-            *s.count_mut(founder) += 1;
-            s.size = 1;
-            s.peak_size = 1;
-            s.founding_cells = 1;
-            s.founding_clones = 1;
+            for &(clone, n) in cells {
+                *s.count_mut(clone) += n;
+            }
+            s.size = size;
+            s.peak_size = size;
+            s.founding_cells = size;
+            s.founding_clones = cells.len() as u32;
         });
-        self.records.arrived(CellArrival {
-            site,
-            organ,
-            clone: founder,
-            cells: 1,
-            origin: Some(clump.origin()),
-            day: ctx.now().days(),
-            kind: ArrivalKind::Founded,
-        });
+        for &(clone, n) in cells {
+            self.records.arrived(CellArrival {
+                site,
+                organ,
+                clone,
+                cells: n,
+                origin: Some(clump.origin()),
+                day: ctx.now().days(),
+                kind: ArrivalKind::Founded,
+            });
+        }
         self.note_sizes_reached(site, ctx)?;
         self.redraw(founded, ctx)
     }
