@@ -98,20 +98,8 @@ pub fn page_of<X: ScenarioExtension>(
         .map(|row| super::text(row, digest_column))
         .collect();
     let identity = &run.identity;
-    let mut html = String::new();
     let title = format!("cascade report: {}", run.scenario_name);
-    let _ = write!(
-        html,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n<script>{CHECK}</script>\n</head>\n<body>\n\
-         <h1>{}</h1>\n",
-        escape(&title),
-        escape(&title)
-    );
-    if !file.description.is_empty() {
-        let _ = writeln!(html, "<p>{}</p>", escape(&file.description));
-    }
-    html.push_str("<h2 id=\"identity\">The run</h2>\n<table>\n");
+    let mut html = opening(&title, &file.description, "The run");
     let mut row = |name: &str, value: String| {
         let _ = writeln!(html, "<tr><th>{name}</th><td>{value}</td></tr>");
     };
@@ -260,6 +248,26 @@ fn words(figure: Figure) -> (&'static str, &'static str) {
              of every site are pooled on top.",
         ),
     }
+}
+/// A report page's start: the document's head (its style and the
+/// script that checks the figures), `title` as its heading, the
+/// scenario's `description`, and the identity table's heading
+/// (`identity`), the table left open for its rows.
+pub(super) fn opening(title: &str, description: &str, identity: &str) -> String {
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n<script>{CHECK}</script>\n</head>\n<body>\n\
+         <h1>{}</h1>\n",
+        escape(title),
+        escape(title)
+    );
+    if !description.is_empty() {
+        let _ = writeln!(html, "<p>{}</p>", escape(description));
+    }
+    let _ = write!(html, "<h2 id=\"identity\">{identity}</h2>\n<table>\n");
+    html
 }
 
 /// The placeholders, as a warning with a table.

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::{Outcome, PointValue, Sweep, SweepNumbers, figures};
 use crate::report::ReportError;
 use crate::report::figures::number;
-use crate::report::page::{CHECK, STYLE, escape, placeholders_section};
+use crate::report::page::{escape, opening, placeholders_section};
 use crate::report::placeholders::{Placeholder, placeholders};
 use crate::scenario::ScenarioExtension;
 
@@ -56,20 +56,8 @@ pub fn page<X: ScenarioExtension>(sweep: &Sweep<X>) -> Result<String, ReportErro
     let file = &sweep.scenario.file;
     let identity = &sweep.identity;
     let placeholders = placeholders(&sweep.scenario.config, file.organs.preset);
-    let mut html = String::new();
     let title = format!("cascade report: {} (a sweep)", sweep.scenario_name);
-    let _ = write!(
-        html,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n<script>{CHECK}</script>\n</head>\n<body>\n\
-         <h1>{}</h1>\n",
-        escape(&title),
-        escape(&title)
-    );
-    if !file.description.is_empty() {
-        let _ = writeln!(html, "<p>{}</p>", escape(&file.description));
-    }
-    html.push_str("<h2 id=\"identity\">The sweep</h2>\n<table>\n");
+    let mut html = opening(&title, &file.description, "The sweep");
     let mut row = |name: &str, value: String| {
         let _ = writeln!(html, "<tr><th>{name}</th><td>{value}</td></tr>");
     };
