@@ -18,10 +18,20 @@ const QUICKSTART: &str = concat!(
     "/../../scenarios/quickstart.ron"
 );
 
+const THERAPY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../scenarios/therapy/at_detection_one_drug.ron"
+);
+
 /// A finished quickstart run (4 replicates).
 fn quickstart_run(name: &str) -> PathBuf {
+    finished_run(name, QUICKSTART)
+}
+
+/// A finished run of `scenario` in a scratch directory named `name`.
+fn finished_run(name: &str, scenario: &str) -> PathBuf {
     let dir = scratch(name).join("run");
-    ok(&["run", QUICKSTART, "--out", dir.to_str().unwrap()]);
+    ok(&["run", scenario, "--out", dir.to_str().unwrap()]);
     dir
 }
 
@@ -54,9 +64,17 @@ fn without_text(svg: &str) -> String {
 
 #[test]
 fn every_figure_is_a_png_of_twice_its_size_with_its_text_drawn() {
-    let dir = quickstart_run("figures-png");
-    let d = dir.to_str().unwrap();
-    for figure in cascade_runner::report::Figure::ALL {
+    use cascade_runner::report::Figure;
+    // The quickstart has no therapy: its figures are all but the two of
+    // therapy, which a run with a drug draws.
+    let quickstart = quickstart_run("figures-png");
+    let therapy = finished_run("figures-png-therapy", THERAPY);
+    for figure in Figure::ALL {
+        let dir = match figure {
+            Figure::Therapy | Figure::Resistance => &therapy,
+            _ => &quickstart,
+        };
+        let d = dir.to_str().unwrap();
         let name = figure.name();
         let path = dir.with_file_name(format!("{name}.png"));
         let printed = ok(&[
@@ -93,9 +111,15 @@ fn every_figure_is_a_png_of_twice_its_size_with_its_text_drawn() {
         );
     }
     // Without --out, the PNG goes to DIR/NAME.png.
+    let d = quickstart.to_str().unwrap();
     let printed = ok(&["plot", d, "--figure", "funnel", "--format", "png"]);
     assert!(printed.contains("funnel.png"), "{printed}");
-    decoded(&dir.join("funnel.png"));
+    decoded(&quickstart.join("funnel.png"));
+    // A figure the run cannot have is refused with the reason.
+    let refused = super::run::cascade(&["plot", d, "--figure", "therapy"], &[]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("the run has no therapy"), "{stderr}");
 }
 
 /// The `width` and `height` of an SVG's root element.

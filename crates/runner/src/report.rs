@@ -34,11 +34,13 @@ pub mod bars;
 pub mod colony_sizes;
 pub mod data;
 pub mod figures;
+pub mod html;
 pub mod lineage;
 pub mod page;
 pub mod placeholders;
 pub mod png;
 pub mod published;
+pub mod style;
 pub mod sweep;
 pub mod therapy;
 

@@ -173,7 +173,7 @@ pub(crate) fn trimmed(text: String) -> String {
 /// at most `significant` digits (at least 1) in the mantissa, trailing
 /// zeros dropped: `9.141×10⁻⁶`, `2.5×10⁵`, `10⁵`. The one way the runner
 /// writes powers of ten: on the terminal and in the generated documents
-/// (through [`number`]) and in the figures (`report::figures::number`).
+/// (through [`number`]) and in the figures (`report::style::number`).
 pub(crate) fn power_of_ten(x: f64, significant: usize) -> String {
     let a = x.abs();
     let decimals = significant.max(1) - 1;

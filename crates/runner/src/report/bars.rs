@@ -9,7 +9,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::figures::{
+use super::style::{
     AXIS_TITLE, Area, CAPTION, Drawn, GRID, HEIGHT, INK, Key, Rows, TICKS, WIDTH, colour, font,
     legend, log_range, number, power_tick, ticks, with_legend,
 };

@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 use plotters::prelude::*;
 use serde::Serialize;
 
-use super::figures::{
+use super::html::escape;
+use super::style::{
     AXIS_TITLE, Area, CAPTION, Drawn, GRID, INK, Key, TICKS, colour, font, legend, log_range,
     number, power_tick, ticks, with_legend,
 };
-use super::page::escape;
 use super::{ReportError, TableRows, count, real, text};
 
 /// At most this many curves (harvest day and organ) are drawn: those with

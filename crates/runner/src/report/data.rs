@@ -227,7 +227,7 @@ impl Numbers {
         (Figure::ALL.into_iter())
             .filter(|&f| {
                 !matches!(f, Figure::Therapy | Figure::Resistance)
-                    || super::therapy::applies(f, self)
+                    || super::therapy::applies(f, self.therapy.as_ref())
             })
             .collect()
     }

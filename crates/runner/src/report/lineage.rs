@@ -11,10 +11,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Serialize;
 
-use super::figures::{
+use super::html::escape;
+use super::style::{
     AXIS_TITLE, Area, CAPTION, Drawn, GRID, Key, TICKS, colour, font, legend, number, with_legend,
 };
-use super::page::escape;
 use super::{ReportError, TableRows, count, real, text};
 use crate::schema::Value;
 

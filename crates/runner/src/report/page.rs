@@ -8,8 +8,10 @@ use core::fmt::Write as _;
 use serde::Serialize;
 
 use super::data::Numbers;
-use super::figures::{self, number};
+use super::figures;
+use super::html::escape;
 use super::placeholders::{Placeholder, placeholders};
+use super::style::number;
 use super::{Figure, ReportError, Run};
 use crate::scenario::ScenarioExtension;
 use crate::summary::Estimate;
@@ -29,21 +31,6 @@ struct PageData<'a> {
     placeholders: &'a [Placeholder],
     figures: Vec<&'static str>,
     numbers: &'a Numbers,
-}
-
-/// `text` with `&`, `<`, `>` and `"` escaped for HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// An estimate as the page writes it: `mean [low, high]`.
@@ -299,7 +286,9 @@ pub(super) fn placeholders_section(html: &mut String, placeholders: &[Placeholde
 /// The figure's numbers as a table under it.
 fn numbers_table(html: &mut String, figure: Figure, numbers: &Numbers) {
     match figure {
-        Figure::Therapy | Figure::Resistance => super::therapy::table(html, figure, numbers),
+        Figure::Therapy | Figure::Resistance => {
+            super::therapy::table(html, figure, numbers.therapy.as_ref())
+        }
         Figure::Funnel => {
             html.push_str(
                 "<table><tr><th>step</th><th>columns of summary.csv</th>\

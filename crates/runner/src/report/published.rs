@@ -10,8 +10,8 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use serde::Serialize;
 
-use super::figures::{INK, Key, colour, number};
-use super::page::escape;
+use super::html::escape;
+use super::style::{INK, Key, colour, number};
 use super::{ReportError, TableRows, count, text};
 use crate::scenario::report::{PublishedMeasure, PublishedOrgans};
 use crate::summary::Estimate;

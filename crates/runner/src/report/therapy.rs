@@ -15,9 +15,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::bars::{Bar, BarChart};
-use super::data::Numbers;
-use super::figures::{Area, Drawn, number};
-use super::page::escape;
+use super::html::escape;
+use super::style::{Area, Drawn, number};
 use super::{Figure, ReportError, TableRows, count, real, text};
 use crate::summary::Estimate;
 
@@ -168,9 +167,10 @@ fn resistant_cells(resistance: &TableRows) -> Result<Vec<DrugResistance>, Report
         .collect())
 }
 
-/// Whether `figure` (of the therapy's) has something to draw in `numbers`.
-pub fn applies(figure: Figure, numbers: &Numbers) -> bool {
-    match (figure, &numbers.therapy) {
+/// Whether `figure` (of the therapy's) has something to draw in a run's
+/// `therapy` numbers (none without therapy).
+pub fn applies(figure: Figure, therapy: Option<&TherapyNumbers>) -> bool {
+    match (figure, therapy) {
         (Figure::Therapy, Some(_)) => true,
         (Figure::Resistance, Some(t)) => !t.resistance.is_empty(),
         _ => false,
@@ -232,9 +232,10 @@ fn resistance_chart(therapy: &TherapyNumbers) -> BarChart {
     }
 }
 
-/// Draws `figure` (of the therapy's) of `numbers` on `root`.
-pub(super) fn draw(root: &Area<'_>, figure: Figure, numbers: &Numbers) -> Drawn {
-    let Some(therapy) = &numbers.therapy else {
+/// Draws `figure` (of the therapy's) of a run's `therapy` numbers on
+/// `root`.
+pub(super) fn draw(root: &Area<'_>, figure: Figure, therapy: Option<&TherapyNumbers>) -> Drawn {
+    let Some(therapy) = therapy else {
         return Err("the run has no therapy (no drug, surgery or regimen)".into());
     };
     match figure {
@@ -271,8 +272,8 @@ pub(super) fn words(figure: Figure) -> (&'static str, &'static str) {
 }
 
 /// The numbers of `figure` (of the therapy's) as a table.
-pub(super) fn table(html: &mut String, figure: Figure, numbers: &Numbers) {
-    let Some(therapy) = &numbers.therapy else {
+pub(super) fn table(html: &mut String, figure: Figure, therapy: Option<&TherapyNumbers>) {
+    let Some(therapy) = therapy else {
         return;
     };
     let written = |e: &Estimate| {

@@ -8,7 +8,7 @@ use super::{
     estimate, replicates, scenario,
 };
 use crate::report::bars::{Bar, TimeCourses};
-use crate::report::figures::number;
+use crate::report::style::number;
 
 const FILE: &str = "circulating_cells.ron";
 

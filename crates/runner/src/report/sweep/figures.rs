@@ -16,7 +16,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{Outcome, SweepNumbers};
 use crate::report::ReportError;
-use crate::report::figures::{
+use crate::report::style::{
     AXIS_TITLE, Area, CAPTION, Drawn, GRID, INK, Key, TICKS, WIDTH, colour, font, legend,
     log_range, number, power_tick, ticks, with_legend,
 };

@@ -12,9 +12,10 @@ use serde::Serialize;
 
 use super::{Outcome, PointValue, Sweep, SweepNumbers, figures};
 use crate::report::ReportError;
-use crate::report::figures::number;
-use crate::report::page::{escape, opening, placeholders_section};
+use crate::report::html::escape;
+use crate::report::page::{opening, placeholders_section};
 use crate::report::placeholders::{Placeholder, placeholders};
+use crate::report::style::number;
 use crate::scenario::ScenarioExtension;
 
 /// What the page's JSON holds.
