@@ -322,19 +322,29 @@ impl<X: ScenarioExtension> Run<X> {
 /// The replicates whose rows of the table at `index` the figures read:
 /// every replicate's for the tables of outcomes; replicate 0's for the
 /// clonal tables (the Muller plot is of one replicate, and these tables
-/// grow with every site and day); none of the tables no figure reads yet.
+/// grow with every site and day); none of the tables no figure reads
+/// (`site_clones.csv`, `solitary_cells.csv`, `arrivals.csv`, and any
+/// table added later until a figure reads it: a figure's test, which
+/// recomputes its values from the CSV, fails if its table is left out).
 fn read_units(index: usize, replicates: u64) -> core::ops::Range<u64> {
     match index {
+        schema::SUMMARY
+        | schema::METASTASES
+        | schema::FUNNEL
+        | schema::HARVESTS
+        | schema::TIMESERIES
+        | schema::THERAPY
+        | schema::RESISTANCE
+        | schema::COLONY_SIZES => 0..replicates,
         schema::CLONES | schema::DIVERSITY | schema::COMPOSITION => 0..replicates.min(1),
-        schema::SITE_CLONES => 0..0,
-        _ => 0..replicates,
+        _ => 0..0,
     }
 }
 
 /// Reads the finished run in `root`: its identity and scenario from the
 /// store, then the rows the figures read: every replicate's of the tables
 /// of outcomes, replicate 0's of `clones.csv`, `diversity.csv` and
-/// `composition.csv`, none of `site_clones.csv`.
+/// `composition.csv`, none of the tables no figure reads.
 ///
 /// # Errors
 ///
