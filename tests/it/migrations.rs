@@ -54,7 +54,12 @@ fn run(name: &str, text: &str) -> (Table, Table, Table) {
     let file = dir.join("scenario.ron");
     fs::write(&file, text).unwrap();
     let out = dir.join("out");
-    let args = ["run", file.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    let args = [
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
     let _ = ok(&args);
     let tables = (
         Table::read(&out.join("arrivals.csv")),
@@ -77,7 +82,10 @@ fn edges_of_arrivals(arrivals: &Table) -> BTreeMap<Edge, Cells> {
             key("site"),
             key("clone"),
         );
-        let (cells, day) = (arrivals.count(row, "cells"), arrivals.day(row, "arrival_day"));
+        let (cells, day) = (
+            arrivals.count(row, "cells"),
+            arrivals.day(row, "arrival_day"),
+        );
         let entry = edges.entry(edge).or_insert((0, 0, day, day));
         match key("kind").as_str() {
             "founded" => entry.0 += cells,
@@ -110,7 +118,10 @@ fn edges_of_migrations(migrations: &Table) -> BTreeMap<Edge, Cells> {
         // A source site has its organ; an injection has none.
         let from_site = !key("source_site").is_empty();
         assert_eq!(from_site, !key("source_organ").is_empty(), "{row:?}");
-        assert!(edges.insert(edge, cells).is_none(), "an edge twice: {row:?}");
+        assert!(
+            edges.insert(edge, cells).is_none(),
+            "an edge twice: {row:?}"
+        );
     }
     edges
 }
@@ -170,14 +181,24 @@ fn a_run_writes_the_migration_graph_of_its_arrivals() {
 fn with_one_injection_and_no_shedding_every_edge_starts_at_the_injection() {
     let text = QUICKSTART
         .replace("replicates: 4,", "replicates: 2,")
-        .replace("death_rate: 0.3,", "death_rate: 0.3,\n            shedding_rate: 0.0,");
+        .replace(
+            "death_rate: 0.3,",
+            "death_rate: 0.3,\n            shedding_rate: 0.0,",
+        );
     let (arrivals, migrations, seeding) = run("migrations-injection", &text);
-    assert!(migrations.rows.len() > 100, "{} edges", migrations.rows.len());
+    assert!(
+        migrations.rows.len() > 100,
+        "{} edges",
+        migrations.rows.len()
+    );
     for row in &migrations.rows {
         assert_eq!(row[migrations.at("source_injection")], "0", "{row:?}");
         assert_eq!(row[migrations.at("source_site")], "", "{row:?}");
     }
-    assert_eq!(edges_of_migrations(&migrations), edges_of_arrivals(&arrivals));
+    assert_eq!(
+        edges_of_migrations(&migrations),
+        edges_of_arrivals(&arrivals)
+    );
     for row in &seeding.rows {
         let value = |c: &str| row[seeding.at(c)].as_str();
         assert_eq!(value("sources"), "1", "{row:?}");

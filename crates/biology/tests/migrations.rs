@@ -14,8 +14,12 @@ use proptest::prelude::*;
 
 /// `scenario` run to day 4 (at most 20,000 events).
 fn run(scenario: &Scenario) -> CascadeState {
-    let mut sim = simulation(scenario.config.clone(), NoExtension, Seed::new(scenario.seed))
-        .expect("the strategies make valid configurations");
+    let mut sim = simulation(
+        scenario.config.clone(),
+        NoExtension,
+        Seed::new(scenario.seed),
+    )
+    .expect("the strategies make valid configurations");
     let limits = RunLimits::until(Time::new(4.0).unwrap()).with_max_events(20_000);
     sim.run(limits, &mut TraceDigest::new())
         .expect("a valid scenario runs");
@@ -53,10 +57,7 @@ fn edges_account_for_every_cell(state: &CascadeState) -> Result<(), TestCaseErro
     founded.sort();
     founded.dedup();
     prop_assert_eq!(founded.len(), state.metastases().count());
-    prop_assert_eq!(
-        founded.len() as u64,
-        state.funnel().total().micrometastases
-    );
+    prop_assert_eq!(founded.len() as u64, state.funnel().total().micrometastases);
     let primary = (state.sites().iter())
         .find(|s| s.kind == SiteKind::Primary)
         .map(|s| s.id);

@@ -1008,8 +1008,12 @@ pub const TABLES: [Table; 16] = [
                 "the site seeded; empty on the replicate's row",
             )
             .or_empty(),
-            name("organ", unit::ORGAN_NAME, "the site's organ; empty on the replicate's row")
-                .or_empty(),
+            name(
+                "organ",
+                unit::ORGAN_NAME,
+                "the site's organ; empty on the replicate's row",
+            )
+            .or_empty(),
             count(
                 "founding_cells",
                 unit::CELLS,

@@ -256,7 +256,10 @@ pub fn classify(edges: &[Migration], primary: Option<SiteId>) -> Seeding {
     let sources: BTreeSet<Source> = incoming.values().flat_map(|s| s.sources.clone()).collect();
     let seeded: Vec<&SiteSeeding> = sites.iter().filter(|s| s.clonality.is_some()).collect();
     let clonality = (!seeded.is_empty()).then(|| {
-        if seeded.iter().any(|s| s.clonality == Some(Clonality::Polyclonal)) {
+        if seeded
+            .iter()
+            .any(|s| s.clonality == Some(Clonality::Polyclonal))
+        {
             Clonality::Polyclonal
         } else {
             Clonality::Monoclonal

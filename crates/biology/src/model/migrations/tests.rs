@@ -30,7 +30,15 @@ fn arrival(
 }
 
 fn founded(source: Source, site: u32, clone: u32, day: f64) -> CellArrival {
-    arrival(Some(source), site, LUNG, clone, 1, day, ArrivalKind::Founded)
+    arrival(
+        Some(source),
+        site,
+        LUNG,
+        clone,
+        1,
+        day,
+        ArrivalKind::Founded,
+    )
 }
 
 fn joined(source: Source, site: u32, clone: u32, day: f64) -> CellArrival {
@@ -75,7 +83,10 @@ fn edges_group_arrivals_by_source_target_and_clone_and_keep_every_cell() {
         arrival(Some(from_site(1)), 1, LIVER, 0, 1, 9.0, ArrivalKind::Joined),
     ];
     let edges = migrations(&arrivals);
-    let sources: Vec<_> = edges.iter().map(|e| (e.source, e.target.0, e.clone.0)).collect();
+    let sources: Vec<_> = edges
+        .iter()
+        .map(|e| (e.source, e.target.0, e.clone.0))
+        .collect();
     assert_eq!(
         sources,
         [
@@ -160,7 +171,12 @@ fn a_metastasis_seeding_the_primary_is_reseeding_and_not_metastasis_to_metastasi
     assert_eq!(seeding.topology, Some(Topology::Reseeding));
     // Without a primary, the same graph is a cycle of two metastases.
     let seeding = classify(&migrations(&arrivals), None);
-    assert!(seeding.sites.iter().all(|s| s.reseeded && s.seeded_by_metastasis));
+    assert!(
+        seeding
+            .sites
+            .iter()
+            .all(|s| s.reseeded && s.seeded_by_metastasis)
+    );
     assert_eq!(seeding.pattern().as_deref(), Some("mR"));
 }
 
