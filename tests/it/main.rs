@@ -15,6 +15,7 @@ mod fields;
 mod figures;
 mod limits;
 mod mechanisms;
+mod migrations;
 mod options;
 mod organs;
 mod report;

@@ -68,6 +68,7 @@ mod exact_steps;
 mod extension;
 mod growth;
 mod memory;
+pub mod migrations;
 mod places;
 mod provenance;
 mod records;

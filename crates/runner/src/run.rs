@@ -614,6 +614,7 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
     }
     composition_rows(state, &r, &mut tables);
     arrival_rows(state, &r, &mut tables);
+    migration_rows(state, &r, &mut tables);
     let end = state.census_now(Occasion::End, record.end_day);
     for census in state.solitary_census().iter().chain([&end]) {
         let (occasion, regimen, dose) = match census.occasion {
@@ -668,6 +669,96 @@ fn arrival_rows(state: &CascadeState, r: &Value, tables: &mut [Vec<Row>]) {
             Value::day_or_null(arrival.origin.map(|o| o.shed_day)),
             Value::Day(arrival.day),
             Value::text(kind),
+        ]);
+    }
+}
+
+/// The rows of `migrations.csv` and `seeding.csv`: the migration graph of
+/// the arrivals and its classification (`docs/migrations.md`).
+fn migration_rows(state: &CascadeState, r: &Value, tables: &mut [Vec<Row>]) {
+    use cascade_biology::model::Source;
+    use cascade_biology::model::migrations::{Clonality, Topology, classify, migrations};
+    let organs = &state.config().organs;
+    let organ_name = |organ| Value::text(&organs.organ(organ).name);
+    let lineage = state.lineage();
+    let sites = state.sites();
+    let edges = migrations(state.arrivals());
+    for edge in &edges {
+        let (site, injection) = match edge.source {
+            Some(Source::Site(site)) => (Some(site), None),
+            Some(Source::Injection(index)) => (None, Some(u64::from(index))),
+            None => (None, None),
+        };
+        let source_organ = site.and_then(|s| sites.get(s.index())).map(|s| s.organ);
+        tables[schema::MIGRATIONS].push(vec![
+            r.clone(),
+            Value::count_or_null(site.map(|s| u64::from(s.0))),
+            source_organ.map_or(Value::Null, organ_name),
+            Value::count_or_null(injection),
+            count(edge.target.0),
+            organ_name(edge.target_organ),
+            Value::text(&lineage.name(edge.clone)),
+            count(edge.founding_cells),
+            count(edge.joining_cells),
+            Value::Day(edge.first_day),
+            Value::Day(edge.last_day),
+        ]);
+    }
+    let primary = (sites.iter())
+        .find(|s| s.kind == SiteKind::Primary)
+        .map(|s| s.id);
+    let seeding = classify(&edges, primary);
+    let clonality = |c: Option<Clonality>| match c {
+        Some(Clonality::Monoclonal) => Value::text("monoclonal"),
+        Some(Clonality::Polyclonal) => Value::text("polyclonal"),
+        None => Value::Null,
+    };
+    let sum = |part: fn(&cascade_biology::model::migrations::SiteSeeding) -> u64| {
+        count(seeding.sites.iter().map(part).sum::<u64>())
+    };
+    let topology = match seeding.topology {
+        Some(Topology::SingleSource) => Value::text("single-source"),
+        Some(Topology::MultiSource) => Value::text("multi-source"),
+        Some(Topology::Reseeding) => Value::text("reseeding"),
+        None => Value::Null,
+    };
+    tables[schema::SEEDING].push(vec![
+        r.clone(),
+        Value::Null,
+        Value::Null,
+        sum(|s| s.founding_cells),
+        sum(|s| s.joining_cells),
+        sum(|s| s.self_seeding_cells),
+        sum(|s| s.unknown_source_cells),
+        count(seeding.clones as u64),
+        count(seeding.sources as u64),
+        clonality(seeding.clonality),
+        topology,
+        Value::Boolean(seeding.sites.iter().any(|s| s.reseeded)),
+        Value::Boolean(seeding.metastasis_to_metastasis),
+        seeding.pattern().map_or(Value::Null, |p| Value::text(&p)),
+    ]);
+    for site in &seeding.sites {
+        let topology = match site.sources {
+            0 => Value::Null,
+            1 => Value::text("single-source"),
+            _ => Value::text("multi-source"),
+        };
+        tables[schema::SEEDING].push(vec![
+            r.clone(),
+            count(site.site.0),
+            organ_name(site.organ),
+            count(site.founding_cells),
+            count(site.joining_cells),
+            count(site.self_seeding_cells),
+            count(site.unknown_source_cells),
+            count(site.clones as u64),
+            count(site.sources as u64),
+            clonality(site.clonality),
+            topology,
+            Value::Boolean(site.reseeded),
+            Value::Boolean(site.seeded_by_metastasis),
+            Value::Null,
         ]);
     }
 }

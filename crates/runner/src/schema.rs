@@ -359,10 +359,14 @@ pub const SOLITARY_CELLS: usize = 11;
 pub const ARRIVALS: usize = 12;
 /// The position of `colony_sizes.csv` in [`TABLES`].
 pub const COLONY_SIZES: usize = 13;
+/// The position of `migrations.csv` in [`TABLES`].
+pub const MIGRATIONS: usize = 14;
+/// The position of `seeding.csv` in [`TABLES`].
+pub const SEEDING: usize = 15;
 
 /// The tables every run writes, in this order (a replicate's rows are in
 /// this order too, [`crate::run::ReplicateOutput::tables`]).
-pub const TABLES: [Table; 14] = [
+pub const TABLES: [Table; 16] = [
     Table {
         name: "summary",
         file: "summary.csv",
@@ -931,17 +935,173 @@ pub const TABLES: [Table; 14] = [
         fates: false,
         counters: false,
     },
+    Table {
+        name: "migrations",
+        file: "migrations.csv",
+        meaning: "the migration graph: one row per source (a site or an injection), target site \
+                  and clone, with the cells of `arrivals.csv` that came that way \
+                  (`docs/migrations.md`)",
+        columns: &[
+            REPLICATE,
+            count(
+                "source_site",
+                "site id",
+                "the site that shed the cells (the primary, if any, is site 0); empty for an \
+                 injection and for cells whose source cohort mode does not keep",
+            )
+            .or_empty(),
+            name(
+                "source_organ",
+                unit::ORGAN_NAME,
+                "the source site's organ; empty for an injection or an unknown source",
+            )
+            .or_empty(),
+            count(
+                "source_injection",
+                "injection index",
+                "the injection (from 0, in the scenario's order) that put the cells in the \
+                 blood; empty for shed cells",
+            )
+            .or_empty(),
+            count(
+                "target_site",
+                "site id",
+                "the site the cells founded or joined",
+            ),
+            name("target_organ", unit::ORGAN_NAME, "the target site's organ"),
+            name("clone", unit::CLONE_NAME, "the cells' clone"),
+            count(
+                "founding_cells",
+                unit::CELLS,
+                "cells that founded the target (`kind` `founded` in `arrivals.csv`)",
+            ),
+            count(
+                "joining_cells",
+                unit::CELLS,
+                "cells that joined the target once it was there (`kind` `joined`)",
+            ),
+            day(
+                "first_arrival_day",
+                "the first day a cell of the row founded or joined the target",
+            ),
+            day(
+                "last_arrival_day",
+                "the last day a cell of the row founded or joined the target",
+            ),
+        ],
+        fates: false,
+        counters: false,
+    },
+    Table {
+        name: "seeding",
+        file: "seeding.csv",
+        meaning: "the migration graph classified (`docs/migrations.md`): one row per replicate \
+                  with `site` empty (the replicate as a whole), then one per site that cells \
+                  founded or joined; an injection counts as a source of its own, as a site \
+                  does, and a site's own cells coming back (self-seeding) count for neither \
+                  its clones nor its sources",
+        columns: &[
+            REPLICATE,
+            count(
+                "site",
+                "site id",
+                "the site seeded; empty on the replicate's row",
+            )
+            .or_empty(),
+            name(
+                "organ",
+                unit::ORGAN_NAME,
+                "the site's organ; empty on the replicate's row",
+            )
+            .or_empty(),
+            count(
+                "founding_cells",
+                unit::CELLS,
+                "cells from elsewhere (another site, an injection) that founded the site; on \
+                 the replicate's row, summed over sites",
+            ),
+            count(
+                "joining_cells",
+                unit::CELLS,
+                "cells from elsewhere that joined the site; on the replicate's row, summed",
+            ),
+            count(
+                "self_seeding_cells",
+                unit::CELLS,
+                "cells the site shed that joined it again; on the replicate's row, summed",
+            ),
+            count(
+                "unknown_source_cells",
+                unit::CELLS,
+                "cells from elsewhere whose source cohort mode does not keep (their clones \
+                 count, their sources do not); on the replicate's row, summed",
+            ),
+            count(
+                "clones",
+                unit::CLONES,
+                "clones among the cells from elsewhere; on the replicate's row, among every \
+                 site's",
+            ),
+            count(
+                "sources",
+                "sources",
+                "known sources (sites other than this one, injections) of the cells from \
+                 elsewhere; on the replicate's row, every source that seeded a site",
+            ),
+            name(
+                "clonality",
+                "clonality",
+                "`monoclonal` (the cells from elsewhere were of one clone) or `polyclonal`; on \
+                 the replicate's row, `monoclonal` if every seeded site was; empty if no cell \
+                 came from elsewhere",
+            )
+            .or_empty(),
+            name(
+                "topology",
+                "topology",
+                "on a site's row `single-source` or `multi-source` (one known source or more); \
+                 on the replicate's row `reseeding` if a site was reseeded, else \
+                 `multi-source` if a metastasis had more than one source, else \
+                 `single-source`; empty without a known source",
+            )
+            .or_empty(),
+            Column::new(
+                "reseeded",
+                ColumnType::Boolean,
+                "true or false",
+                "for a site: it is the primary and a metastasis seeded it, or it seeded \
+                 (directly or through other sites) a site that seeded it; on the replicate's \
+                 row: a site was",
+            ),
+            Column::new(
+                "seeded_by_metastasis",
+                ColumnType::Boolean,
+                "true or false",
+                "for a site: a metastasis seeded it and it is a metastasis too (never the \
+                 primary); on the replicate's row: a metastasis seeded a metastasis",
+            ),
+            name(
+                "pattern",
+                "pattern",
+                "on the replicate's row, MACHINA's label: `m` or `p` (clonality), then `S`, \
+                 `M` or `R` (topology), as `pS`; empty on a site's row and without both",
+            )
+            .or_empty(),
+        ],
+        fates: false,
+        counters: false,
+    },
 ];
 
 /// [`TABLES`] as a static, for references that outlive a call.
-static ALL_TABLES: [Table; 14] = TABLES;
+static ALL_TABLES: [Table; 16] = TABLES;
 
 /// The table of [`TABLES`] at `index` (the constants [`SUMMARY`] …
 /// [`COMPOSITION`]), for as long as the program runs.
 ///
 /// # Panics
 ///
-/// If `index` is not below 13.
+/// If `index` is not below 16.
 pub fn table(index: usize) -> &'static Table {
     &ALL_TABLES[index]
 }
