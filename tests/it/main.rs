@@ -26,3 +26,4 @@ mod store;
 mod summary;
 mod sweep;
 mod therapy;
+mod trees;

@@ -115,8 +115,10 @@ pub const PARQUET_MISSING: &str = "this cascade was built without Parquet: build
 /// and `solitary_cells.csv`; 8 since the store's records hold both
 /// (so `summary.json` and `points.csv` give the clinical relapse); 9 since
 /// `arrivals.csv` (where each founding or joining cell came from) and
-/// `colony_sizes.csv` (each metastasis's size at each harvest).
-pub const FORMAT: u32 = 9;
+/// `colony_sizes.csv` (each metastasis's size at each harvest); 10 since
+/// `trees.csv` (the clone and site trees in Newick) and `prevalence.csv`
+/// (each clone's share of each site at each harvest and at the end).
+pub const FORMAT: u32 = 10;
 
 /// What a directory is a run of: everything that decides its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

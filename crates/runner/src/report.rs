@@ -326,7 +326,7 @@ impl<X: ScenarioExtension> Run<X> {
 fn read_units(index: usize, replicates: u64) -> core::ops::Range<u64> {
     match index {
         schema::CLONES | schema::DIVERSITY | schema::COMPOSITION => 0..replicates.min(1),
-        schema::SITE_CLONES => 0..0,
+        schema::SITE_CLONES | schema::TREES | schema::PREVALENCE => 0..0,
         _ => 0..replicates,
     }
 }

@@ -29,7 +29,9 @@ fn the_tables_are_named_by_their_files_and_take_no_name_twice() {
             "composition",
             "solitary_cells",
             "arrivals",
-            "colony_sizes"
+            "colony_sizes",
+            "trees",
+            "prevalence"
         ]
     );
     let tables = TABLES.iter().chain([&POINTS, &DICTIONARY]);
