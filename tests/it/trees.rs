@@ -163,7 +163,10 @@ fn clone_tree_matches_the_tables(tables: &[Vec<Row>]) {
         let node = &nodes[&id];
         assert_eq!(node.parent, count(clone, "parent"), "clone {id}");
         assert_eq!(node.label, text(clone, "name"));
-        assert_eq!(node.attrs["alive"], count(clone, "cells_alive").unwrap().to_string());
+        assert_eq!(
+            node.attrs["alive"],
+            count(clone, "cells_alive").unwrap().to_string()
+        );
         if let (Some(parent), Some(length)) = (node.parent, node.length) {
             let expected = born[&id] - born[&parent];
             assert!((f64::from(length) - expected).abs() <= 1e-4 * (1.0 + expected));
@@ -176,7 +179,10 @@ fn clone_tree_matches_the_tables(tables: &[Vec<Row>]) {
     for row in rows(tables, schema::SITE_CLONES) {
         let cells = count(&row, "cells").unwrap().to_string();
         let site = count(&row, "site").unwrap().to_string();
-        in_sites.entry(text(&row, "clone")).or_default().push((site, cells));
+        in_sites
+            .entry(text(&row, "clone"))
+            .or_default()
+            .push((site, cells));
     }
     for node in nodes.values() {
         let sites = list(&node.attrs, "sites");
@@ -194,9 +200,15 @@ fn clone_tree_matches_the_tables(tables: &[Vec<Row>]) {
 fn site_tree_matches_the_arrivals(tables: &[Vec<Row>]) {
     let tree = tree(tables, "sites");
     let sites = nodes_by(&tree, "site");
-    let primaries = sites.values().filter(|s| s.attrs["kind"] == "primary").count();
+    let primaries = sites
+        .values()
+        .filter(|s| s.attrs["kind"] == "primary")
+        .count();
     assert!(primaries <= 1);
-    assert_eq!(sites.len(), rows(tables, schema::METASTASES).len() + primaries);
+    assert_eq!(
+        sites.len(),
+        rows(tables, schema::METASTASES).len() + primaries
+    );
     let mut founding: BTreeMap<u64, Vec<(String, u64)>> = BTreeMap::new();
     for row in rows(tables, schema::ARRIVALS) {
         if text(&row, "kind") != "founded" {
@@ -215,7 +227,9 @@ fn site_tree_matches_the_arrivals(tables: &[Vec<Row>]) {
         }
     }
     for handle in tree.nodes() {
-        let Some(site) = tree.attrs(handle).get("site") else { continue };
+        let Some(site) = tree.attrs(handle).get("site") else {
+            continue;
+        };
         let site: u64 = site.parse().unwrap();
         let parent = tree.parent(handle).map(|p| tree.attrs(p));
         let parent = parent.map(|a| match (a.get("site"), a.get("injection")) {
@@ -229,9 +243,15 @@ fn site_tree_matches_the_arrivals(tables: &[Vec<Row>]) {
         });
         match expected {
             Some(source) => assert_eq!(parent, Some(source), "site {site}"),
-            None => assert!(matches!(parent.as_deref(), None | Some("root")), "site {site}"),
+            None => assert!(
+                matches!(parent.as_deref(), None | Some("root")),
+                "site {site}"
+            ),
         }
-        assert_eq!(sites[&site].label, format!("{}.{site}", sites[&site].attrs["organ"]));
+        assert_eq!(
+            sites[&site].label,
+            format!("{}.{site}", sites[&site].attrs["organ"])
+        );
     }
 }
 
@@ -324,7 +344,11 @@ fn sampling_is_refused_at_its_line_outside_zero_to_one() {
         );
         let error = cascade_runner::parse::<NoExtension>(&text, Path::new("s.ron")).unwrap_err();
         assert_eq!(error.field, "sampling.detection_fraction", "{error}");
-        let line = text.lines().position(|l| l.contains("detection_fraction")).unwrap() + 1;
+        let line = text
+            .lines()
+            .position(|l| l.contains("detection_fraction"))
+            .unwrap()
+            + 1;
         assert_eq!(error.position.map(|p| p.0), Some(line), "{error}");
         assert!(error.message.contains("(0, 1]"), "{error}");
     }

@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::scenario::sequencing::{ExtinctLeaves, Sampling};
 use crate::scenario::{Scenario, ScenarioExtension};
-use crate::trees;
 use crate::schema::{self, Row, TABLES, Value, funnel_counts};
+use crate::trees;
 
 /// Why a replicate could not finish.
 #[derive(Clone, Debug, PartialEq)]
@@ -348,7 +348,10 @@ pub fn run_replicate<X: ScenarioExtension>(
         end_day,
     );
     let tables = if rows {
-        let sequencing = (scenario.file.sampling, scenario.file.clone_tree.extinct_leaves);
+        let sequencing = (
+            scenario.file.sampling,
+            scenario.file.clone_tree.extinct_leaves,
+        );
         table_rows(state, seed, &record, sequencing)
     } else {
         Vec::new()

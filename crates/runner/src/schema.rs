@@ -978,7 +978,11 @@ pub const TABLES: [Table; 16] = [
             name("organ", unit::ORGAN_NAME, "the site's organ"),
             name("clone", unit::CLONE_NAME, "the clone"),
             count("clone_id", "clone id", "the clone's id, as in `clones.csv`"),
-            count("cells", unit::CELLS, "the clone's cells in the site (at least 1)"),
+            count(
+                "cells",
+                unit::CELLS,
+                "the clone's cells in the site (at least 1)",
+            ),
             float(
                 "fraction",
                 "share of the site's cells",

@@ -67,7 +67,11 @@ fn a_deep_chain_is_written_without_recursion() {
     let nodes: Vec<Node> = (0..depth)
         .map(|k| Node {
             label: Some(format!("c{k}")),
-            children: if k + 1 < depth { vec![k + 1] } else { Vec::new() },
+            children: if k + 1 < depth {
+                vec![k + 1]
+            } else {
+                Vec::new()
+            },
             ..Node::default()
         })
         .collect();
