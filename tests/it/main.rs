@@ -27,3 +27,4 @@ mod store;
 mod summary;
 mod sweep;
 mod therapy;
+mod trees;

@@ -42,7 +42,7 @@ use std::fmt;
 use crate::clones::{CloneId, GrowthRates, Lineage};
 use crate::config::{CascadeConfig, ConfigError, GrowthLaw, PoolMode, Shedding, SizeTerms};
 use crate::observables::{
-    BurdenSample, FunnelTable, Harvest, Ledger, MetastasisSize, OrganHarvest,
+    BurdenSample, FunnelTable, Harvest, Ledger, MetastasisSize, OrganHarvest, SiteCloneCells,
 };
 use crate::organs::{Drain, Entry, OrganId};
 
@@ -1571,11 +1571,26 @@ impl CascadeState {
                 ClumpStage::Arrested => organs[clump.organ.index()].arrested_cells += clump.size,
             }
         }
+        let site_clones = self
+            .places
+            .sites()
+            .iter()
+            .flat_map(|site| {
+                (site.cells.iter())
+                    .filter(|&&(_, cells)| cells > 0)
+                    .map(|&(clone, cells)| SiteCloneCells {
+                        site: site.id.0,
+                        clone,
+                        cells,
+                    })
+            })
+            .collect();
         Harvest {
             day,
             organs,
             circulating_cells,
             metastases,
+            site_clones,
         }
     }
 

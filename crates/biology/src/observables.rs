@@ -417,6 +417,17 @@ pub struct MetastasisSize {
     pub cells: u64,
 }
 
+/// A clone's cells in a site at a harvest.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteCloneCells {
+    /// The site's index (the model's `SiteId`: the primary, if any, is 0).
+    pub site: u32,
+    /// The clone.
+    pub clone: CloneId,
+    /// Its cells in the site (at least 1).
+    pub cells: u64,
+}
+
 /// A harvest: every organ's colonies and cells at a set day.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Harvest {
@@ -431,6 +442,11 @@ pub struct Harvest {
     /// macrometastasis size).
     #[serde(default)]
     pub metastases: Vec<MetastasisSize>,
+    /// Every clone's cells in every site with cells (the primary and the
+    /// metastases), by site in order of founding, then in the site's
+    /// order of clones: the clonal prevalence a biopsy would sample.
+    #[serde(default)]
+    pub site_clones: Vec<SiteCloneCells>,
 }
 
 /// Tumour burden at one day of the observation grid.

@@ -188,7 +188,34 @@ fn check_invariants(sim: &Simulation<Cascade>) -> Result<(), TestCaseError> {
         .count() as u64;
     prop_assert!(funnel.clumps_arrested >= funnel.clump_metastases + arrested_clumps);
     prop_assert!(funnel.micrometastases >= funnel.clump_metastases);
+    check_harvested_clones(state)?;
     check_arrivals(state)
+}
+
+/// A harvest's clones of each site (the prevalence a biopsy samples) add
+/// up to the site's size: to each living metastasis's, and every site
+/// they name is the primary or one of those metastases; each clone is
+/// named once per site, with at least one cell.
+fn check_harvested_clones(state: &CascadeState) -> Result<(), TestCaseError> {
+    for harvest in state.harvests() {
+        let mut by_site: BTreeMap<u32, u64> = BTreeMap::new();
+        let mut seen = BTreeSet::new();
+        for entry in &harvest.site_clones {
+            prop_assert!(entry.cells >= 1);
+            prop_assert!(
+                seen.insert((entry.site, entry.clone)),
+                "a clone twice in a site"
+            );
+            *by_site.entry(entry.site).or_default() += entry.cells;
+        }
+        for metastasis in &harvest.metastases {
+            prop_assert_eq!(by_site.remove(&metastasis.site), Some(metastasis.cells));
+        }
+        for site in by_site.keys() {
+            prop_assert_eq!(state.sites()[*site as usize].kind, SiteKind::Primary);
+        }
+    }
+    Ok(())
 }
 
 /// Provenance: the founding arrivals of each metastasis are its founding

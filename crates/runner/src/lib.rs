@@ -1,5 +1,6 @@
 //! The `cascade` command as a library: scenario files ([`scenario`]), one
-//! replicate's run and tables ([`run`]), the output directory ([`output`]),
+//! replicate's run and tables ([`run`]; its clone and site trees and
+//! clonal prevalence, [`trees`]), the output directory ([`output`]),
 //! the summary over replicates ([`summary`]), running replicates and
 //! finishing a run ([`execute`]), the exports rewritten from a run's store
 //! ([`export`]), the validation suite against published experiments
@@ -41,6 +42,7 @@ pub mod summary;
 /// types it is built on).
 pub use scenario::sweep;
 pub mod therapy_report;
+pub mod trees;
 pub mod validation;
 
 pub use scenario::{Scenario, ScenarioError, ScenarioExtension, load, parse};

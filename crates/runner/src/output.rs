@@ -116,8 +116,10 @@ pub const PARQUET_MISSING: &str = "this cascade was built without Parquet: build
 /// (so `summary.json` and `points.csv` give the clinical relapse); 9 since
 /// `arrivals.csv` (where each founding or joining cell came from) and
 /// `colony_sizes.csv` (each metastasis's size at each harvest); 10 since
-/// `migrations.csv` (the migration graph) and `seeding.csv` (its
-/// classification).
+/// `migrations.csv` (the migration graph), `seeding.csv` (its
+/// classification), `trees.csv` (the clone and site trees in Newick) and
+/// `prevalence.csv` (each clone's share of each site at each harvest and at
+/// the end).
 pub const FORMAT: u32 = 10;
 
 /// What a directory is a run of: everything that decides its bytes.

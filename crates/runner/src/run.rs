@@ -17,8 +17,10 @@ use cascade_biology::{Cascade, CascadeState, OrganId, simulation};
 use cascade_kernel::{RunLimits, Seed, Simulation, StopReason, Time, TraceDigest};
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::sequencing::{ExtinctLeaves, Sampling};
 use crate::scenario::{Scenario, ScenarioExtension};
 use crate::schema::{self, Row, TABLES, Value, funnel_counts};
+use crate::trees;
 
 /// Why a replicate could not finish.
 #[derive(Clone, Debug, PartialEq)]
@@ -346,7 +348,11 @@ pub fn run_replicate<X: ScenarioExtension>(
         end_day,
     );
     let tables = if rows {
-        table_rows(state, seed, &record)
+        let sequencing = (
+            scenario.file.sampling,
+            scenario.file.clone_tree.extinct_leaves,
+        );
+        table_rows(state, seed, &record, sequencing)
     } else {
         Vec::new()
     };
@@ -447,8 +453,14 @@ fn count(n: impl Into<u64>) -> Value {
 /// The rows of every table of [`TABLES`] (in its order) for the replicate
 /// whose final state is `state`, run under `seed`, with record `record`:
 /// the columns of [`schemas`](crate::schema::schemas) for the state's
-/// declarations.
-fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<Vec<Row>> {
+/// declarations; `sequencing` is the scenario's `sampling` and
+/// `clone_tree` options.
+fn table_rows(
+    state: &CascadeState,
+    seed: u64,
+    record: &ReplicateRecord,
+    sequencing: (Option<Sampling>, ExtinctLeaves),
+) -> Vec<Vec<Row>> {
     let config = state.config();
     let organs = &config.organs;
     let organ_name = |id: OrganId| Value::text(&organs.organ(id).name);
@@ -615,6 +627,7 @@ fn table_rows(state: &CascadeState, seed: u64, record: &ReplicateRecord) -> Vec<
     composition_rows(state, &r, &mut tables);
     arrival_rows(state, &r, &mut tables);
     migration_rows(state, &r, &mut tables);
+    trees::tree_rows(state, sequencing, (&r, record.end_day), &mut tables);
     let end = state.census_now(Occasion::End, record.end_day);
     for census in state.solitary_census().iter().chain([&end]) {
         let (occasion, regimen, dose) = match census.occasion {

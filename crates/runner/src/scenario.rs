@@ -8,6 +8,7 @@
 //! column and field path ([`ScenarioError`]).
 
 pub mod report;
+pub mod sequencing;
 pub mod sweep;
 pub mod whole;
 
@@ -723,6 +724,15 @@ pub struct ScenarioFile<X, E> {
     /// it.
     #[serde(default, skip_serializing_if = "report::ReportSpec::is_empty")]
     pub report: report::ReportSpec,
+    /// A biopsy's detection limit: `Some((detection_fraction: 0.05))`
+    /// marks in `prevalence.csv` the clones sequencing each site would
+    /// see; none by default. Nothing the model does depends on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<sequencing::Sampling>,
+    /// The clone tree of `trees.csv`: `(extinct_leaves: Kept)` (the
+    /// default) or `Pruned`. Nothing the model does depends on it.
+    #[serde(default, skip_serializing_if = "sequencing::CloneTreeSpec::is_default")]
+    pub clone_tree: sequencing::CloneTreeSpec,
     /// The extension's parameters.
     #[serde(default)]
     pub extension: X,
@@ -1777,6 +1787,7 @@ fn resolve<X: ScenarioExtension>(
     let organ_names = organs.names();
     sweep::axes(file, &organ_names)?;
     report::check(&file.report, &organ_names)?;
+    sequencing::check(file.sampling.as_ref())?;
     let organ_id = |name: &str, path: String| {
         organs
             .id(name)

@@ -363,10 +363,14 @@ pub const COLONY_SIZES: usize = 13;
 pub const MIGRATIONS: usize = 14;
 /// The position of `seeding.csv` in [`TABLES`].
 pub const SEEDING: usize = 15;
+/// The position of `trees.csv` in [`TABLES`].
+pub const TREES: usize = 16;
+/// The position of `prevalence.csv` in [`TABLES`].
+pub const PREVALENCE: usize = 17;
 
 /// The tables every run writes, in this order (a replicate's rows are in
 /// this order too, [`crate::run::ReplicateOutput::tables`]).
-pub const TABLES: [Table; 16] = [
+pub const TABLES: [Table; 18] = [
     Table {
         name: "summary",
         file: "summary.csv",
@@ -1091,17 +1095,82 @@ pub const TABLES: [Table; 16] = [
         fates: false,
         counters: false,
     },
+    Table {
+        name: "trees",
+        file: "trees.csv",
+        meaning: "two rows per replicate, the clone tree and the site tree in Newick with NHX \
+                  comments (`docs/trees.md` gives the grammar): the clones' lineage labelled \
+                  with the sites holding each clone at the end, and which site's cells founded \
+                  which site",
+        columns: &[
+            REPLICATE,
+            name(
+                "kind",
+                "tree kind",
+                "`clones` (the lineage of clones) or `sites` (which site seeded which)",
+            ),
+            text(
+                "newick",
+                "Newick text",
+                "the tree, one line ending in `;`: labels quoted where Newick needs it, \
+                 branch lengths in days, attributes in `[&&NHX:...]` comments",
+            ),
+        ],
+        fates: false,
+        counters: false,
+    },
+    Table {
+        name: "prevalence",
+        file: "prevalence.csv",
+        meaning: "one row per harvest day (`harvest_days`) and at the end, site with cells and \
+                  clone with cells in it: the clone's share of the site, the input of \
+                  migration-history inference from sequencing; with `sampling`, whether a \
+                  biopsy of the site would detect the clone",
+        columns: &[
+            REPLICATE,
+            day("day", "the harvest day, or the day the replicate ended"),
+            name(
+                "occasion",
+                "occasion",
+                "`harvest` or `end`: when the cells were counted",
+            ),
+            SITE,
+            name("organ", unit::ORGAN_NAME, "the site's organ"),
+            name("clone", unit::CLONE_NAME, "the clone"),
+            count("clone_id", "clone id", "the clone's id, as in `clones.csv`"),
+            count(
+                "cells",
+                unit::CELLS,
+                "the clone's cells in the site (at least 1)",
+            ),
+            float(
+                "fraction",
+                "share of the site's cells",
+                "the clone's cells over the site's cells, in (0, 1]",
+            ),
+            Column::new(
+                "detected",
+                ColumnType::Boolean,
+                "true or false",
+                "whether the fraction is at least `sampling`'s `detection_fraction` (what \
+                 sequencing a biopsy would see); empty without `sampling`",
+            )
+            .or_empty(),
+        ],
+        fates: false,
+        counters: false,
+    },
 ];
 
 /// [`TABLES`] as a static, for references that outlive a call.
-static ALL_TABLES: [Table; 16] = TABLES;
+static ALL_TABLES: [Table; 18] = TABLES;
 
 /// The table of [`TABLES`] at `index` (the constants [`SUMMARY`] …
 /// [`COMPOSITION`]), for as long as the program runs.
 ///
 /// # Panics
 ///
-/// If `index` is not below 16.
+/// If `index` is not below the number of tables ([`TABLES`]).
 pub fn table(index: usize) -> &'static Table {
     &ALL_TABLES[index]
 }

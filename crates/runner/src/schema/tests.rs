@@ -31,7 +31,9 @@ fn the_tables_are_named_by_their_files_and_take_no_name_twice() {
             "arrivals",
             "colony_sizes",
             "migrations",
-            "seeding"
+            "seeding",
+            "trees",
+            "prevalence"
         ]
     );
     let tables = TABLES.iter().chain([&POINTS, &DICTIONARY]);
