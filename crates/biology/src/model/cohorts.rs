@@ -100,6 +100,9 @@ const CACHED_INTERVALS: usize = 4;
 /// ([`CascadeState::set_chain_cache_limit`]).
 pub const CHAIN_CACHE_BYTES: u64 = 32 << 20;
 
+/// A full chain cache is trimmed to this share of its bound at once.
+const CACHE_LOW_WATER: f64 = 0.75;
+
 /// Degree of the Taylor polynomial, for a scaled generator of norm ≤ 1/2:
 /// the truncation error is below 0.5¹³/13! ≈ 2×10⁻¹⁴.
 const TAYLOR_DEGREE: usize = 12;
@@ -178,43 +181,56 @@ impl Cohorts {
         self.doomed.len()
     }
 
-    /// Drops the chain in slot `slot` and the clones' references to it;
-    /// the last slot takes its place.
-    fn evict(&mut self, slot: usize) {
-        let removed = self.shared.swap_remove(slot);
-        self.chain_bytes -= removed.bytes();
-        for user in &removed.users {
-            self.chains.remove(user);
-        }
-        self.by_rates.retain(|_, s| *s != slot);
-        let moved_from = self.shared.len();
-        if slot < moved_from {
-            for &user in &self.shared[slot].users {
-                self.chains.insert(user, slot);
-            }
-            for s in self.by_rates.values_mut() {
-                if *s == moved_from {
-                    *s = slot;
-                }
-            }
-        }
-    }
-
-    /// Drops chains, but `clone`'s, while the cache holds more than its
+    /// Drops chains, but `clone`'s, once the cache holds more than its
     /// bound: first those whose clones held the fewest doomed cells when
-    /// last brought up to date, among equals the one used longest ago.
+    /// last brought up to date, among equals the one used longest ago,
+    /// until it holds at most [`CACHE_LOW_WATER`] of its bound. One sort
+    /// and one pass over the chains drop them all, so that a full cache
+    /// is scanned once per many chains built, not once per chain.
     fn trim(&mut self, clone: CloneId) {
         let limit = self.cache_limit.unwrap_or(CHAIN_CACHE_BYTES);
-        while self.chain_bytes > limit && self.shared.len() > 1 {
-            let keep = self.chains.get(&clone.0).copied();
-            let Some(lightest) = (0..self.shared.len())
-                .filter(|&s| Some(s) != keep)
-                .min_by_key(|&s| (self.shared[s].weight, self.shared[s].last_used))
-            else {
-                return;
-            };
-            self.evict(lightest);
+        if self.chain_bytes <= limit || self.shared.len() <= 1 {
+            return;
         }
+        let keep = self.chains.get(&clone.0).copied();
+        let mut lightest: Vec<usize> = (0..self.shared.len())
+            .filter(|&s| Some(s) != keep)
+            .collect();
+        lightest.sort_unstable_by_key(|&s| (self.shared[s].weight, self.shared[s].last_used, s));
+        let target = (limit as f64 * CACHE_LOW_WATER) as u64;
+        let mut dropped = vec![false; self.shared.len()];
+        for s in lightest {
+            if self.chain_bytes <= target {
+                break;
+            }
+            dropped[s] = true;
+            self.chain_bytes -= self.shared[s].bytes();
+        }
+        self.drop_chains(&dropped);
+    }
+
+    /// Drops the chains of the slots marked in `dropped` and their clones'
+    /// references; the others keep their order.
+    fn drop_chains(&mut self, dropped: &[bool]) {
+        let mut slot_now = vec![usize::MAX; dropped.len()];
+        let before = std::mem::take(&mut self.shared);
+        for (slot, cached) in before.into_iter().enumerate() {
+            if dropped[slot] {
+                for user in &cached.users {
+                    self.chains.remove(user);
+                }
+            } else {
+                slot_now[slot] = self.shared.len();
+                self.shared.push(cached);
+            }
+        }
+        for slot in self.chains.values_mut() {
+            *slot = slot_now[*slot];
+        }
+        self.by_rates.retain(|_, slot| {
+            *slot = slot_now[*slot];
+            *slot != usize::MAX
+        });
     }
 
     /// `cells` doomed cells of a clone using the chain in `slot` were

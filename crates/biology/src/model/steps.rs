@@ -127,10 +127,15 @@ impl CascadeState {
         (self.places.stepped_site_mut(site).growth).set_step_from(now.days());
         let rates = self.step_rates(site, interval);
         let mut daughters: Vec<CloneId> = Vec::new();
-        for r in &rates {
+        for (index, r) in rates.iter().enumerate() {
             let counts = self.draw_step(r, interval, ctx)?;
             let s = self.places.stepped_site_mut(site);
-            *s.count_mut(r.clone) = counts.after;
+            // The rates are in the site's order of clones, which nothing
+            // in the loop changes (daughters are added after it): no search.
+            match s.cells.get_mut(index) {
+                Some((clone, n)) if *clone == r.clone => *n = counts.after,
+                _ => *s.count_mut(r.clone) = counts.after,
+            }
             self.records.add(Count::Died(r.clone), counts.died);
             self.records.add(Count::Born(r.clone), counts.born);
             if counts.shed > 0 {
