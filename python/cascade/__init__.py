@@ -69,6 +69,12 @@ TABLES: tuple[str, ...] = (
     "diversity",
     "composition",
     "solitary_cells",
+    "arrivals",
+    "colony_sizes",
+    "migrations",
+    "seeding",
+    "trees",
+    "prevalence",
 )
 
 
@@ -406,6 +412,41 @@ class Results:
     def solitary_cells(self) -> Any:
         """solitary_cells.csv: solitary cells."""
         return self._get("solitary_cells")
+
+    @property
+    def arrivals(self) -> Any:
+        """arrivals.csv: the cells that founded or joined each lesion, with
+        the site (or injection) that shed them and when."""
+        return self._get("arrivals")
+
+    @property
+    def colony_sizes(self) -> Any:
+        """colony_sizes.csv: every living metastasis's cells at each harvest."""
+        return self._get("colony_sizes")
+
+    @property
+    def migrations(self) -> Any:
+        """migrations.csv: the migration graph, one row per source, target
+        site and clone (docs/migrations.md)."""
+        return self._get("migrations")
+
+    @property
+    def seeding(self) -> Any:
+        """seeding.csv: the migration graph classified per replicate and site
+        (monoclonal or polyclonal, single- or multi-source, reseeding)."""
+        return self._get("seeding")
+
+    @property
+    def trees(self) -> Any:
+        """trees.csv: the clone tree and the site tree of each replicate in
+        Newick with NHX comments (docs/trees.md)."""
+        return self._get("trees")
+
+    @property
+    def prevalence(self) -> Any:
+        """prevalence.csv: each clone's cells and share of each site at each
+        harvest and at the end, and what a biopsy would detect."""
+        return self._get("prevalence")
 
     @property
     def points(self) -> Any:

@@ -188,3 +188,14 @@ def test_the_command_line_s_failures_raise_with_its_exit_code(tmp_path):
         cascade.run("scenarios/quickstart.ron", replicates=0)
     assert raised.value.exit_code == 2
     assert "--replicates 0 is invalid" in str(raised.value)
+
+
+def test_the_package_names_every_table_a_run_writes(pair):
+    """cascade.TABLES and the Results properties follow the runner's schema:
+    the tables of a run's dictionary.csv, in its order, each with its property."""
+    _, _, _, cli_dir, _, _ = pair
+    written = [name for name in _columns(cli_dir) if name != "dictionary"]
+    assert list(cascade.TABLES) == written
+    for name in written:
+        assert isinstance(getattr(cascade.Results, name), property), name
+
