@@ -85,6 +85,11 @@ fn fidler_and_kripke_1977_fluctuation_test_and_harris_1982_rate() {
     check("fluctuation");
 }
 
+#[test]
+fn the_missing_mechanisms_switched_on_dormancy_venous_routes_and_clusters_in_the_blood() {
+    check("mechanisms");
+}
+
 /// The table does not depend on the number of threads.
 #[test]
 fn the_table_is_the_same_on_one_and_two_threads() {
