@@ -85,6 +85,11 @@ fn fidler_and_kripke_1977_fluctuation_test_and_harris_1982_rate() {
     check("fluctuation");
 }
 
+#[test]
+fn the_missing_mechanisms_switched_on_dormancy_venous_routes_and_clusters_in_the_blood() {
+    check("mechanisms");
+}
+
 /// The table does not depend on the number of threads.
 #[test]
 fn the_table_is_the_same_on_one_and_two_threads() {
@@ -100,7 +105,7 @@ fn the_table_is_the_same_on_one_and_two_threads() {
 /// regenerate the table (`cascade validate`).
 #[test]
 fn the_validation_scenarios_first_replicates_are_pinned() {
-    const PINNED: [(&str, &str); 11] = [
+    const PINNED: [(&str, &str); 14] = [
         (
             "b16_fluctuation_assay.ron",
             "5d36f1e397df0d9d5e910a861cfcabbc",
@@ -121,12 +126,21 @@ fn the_validation_scenarios_first_replicates_are_pinned() {
             "b16f1_mesenteric_liver.ron",
             "b098c08ea137231653fba386511c5da8",
         ),
+        (
+            "b16f1_mesenteric_liver_angiogenesis.ron",
+            "b6abce9439c01bbc2bb10806cd59b186",
+        ),
         ("circulating_cells.ron", "2cfa2ac0e532b81776fe761330c5c8b6"),
+        ("circulating_clumps.ron", "b033faee7bb8f92e2da82a642add3120"),
         (
             "colorectal_patients.ron",
             "79ebac7748e95bc81da27265d2f0bc12",
         ),
         ("prostate_patients.ron", "99f0cbadf51bd5d03c641fa68ca12325"),
+        (
+            "prostate_patients_vertebral_plexus.ron",
+            "2476b4a089977e98c7db4f3b73956fb2",
+        ),
     ];
     let dir = setup(1).scenarios;
     let files = cascade_runner::golden::scenario_files(&dir).expect("the directory can be read");

@@ -463,3 +463,34 @@ pub fn with_reseeding(
             },
         )
 }
+
+/// An angiogenic switch ([`crate::angiogenesis::AngiogenicSwitch`]) added,
+/// at even odds, to a scenario of `scenarios`: an avascular limit of 1 to
+/// 29 cells, a switch rate in [0, 3) per colony per day, a multiplier in
+/// [0, 4) for one of the first four organs, and 1/2 for the first clone.
+pub fn with_angiogenic_switch(
+    scenarios: impl Strategy<Value = Scenario>,
+) -> impl Strategy<Value = Scenario> {
+    (
+        scenarios,
+        any::<bool>(),
+        1u64..30,
+        0.0..3.0f64,
+        0u16..4,
+        0.0..4.0f64,
+    )
+        .prop_map(
+            |(mut scenario, on, avascular_limit, switch_rate, organ, multiplier)| {
+                if on {
+                    scenario.config.angiogenic_switch =
+                        Some(crate::angiogenesis::AngiogenicSwitch {
+                            avascular_limit,
+                            switch_rate,
+                            in_organs: vec![(crate::organs::OrganId(organ), multiplier)],
+                            in_clones: vec![(CloneId(0), 0.5)],
+                        });
+                }
+                scenario
+            },
+        )
+}

@@ -12,7 +12,8 @@ use cascade_biology::model::{
 };
 use cascade_biology::organs::{Entry, OrganId, OrganSet};
 use cascade_biology::strategies::{
-    Scenario, clump_scenario_strategy, scenario_strategy, therapy_scenario_strategy, with_reseeding,
+    Scenario, clump_scenario_strategy, scenario_strategy, therapy_scenario_strategy,
+    with_angiogenic_switch, with_reseeding,
 };
 use cascade_biology::{
     CascadeError, CascadeEvent, CascadeState, CloneId, NoExtension, SetupError, simulation,
@@ -424,23 +425,18 @@ proptest! {
         prop_assert_eq!(first, second);
     }
 
-    /// The same with reseeding (any joining probability, into the primary
-    /// and into metastases or not), with single cells, with clumps and
-    /// with an angiogenic switch (avascular colonies are not joined).
+    /// The same with every new mechanism at once: reseeding (any joining
+    /// probability, into the primary and into metastases or not), venous
+    /// routes (drawn with the organs), single cells or clumps with their
+    /// options drawn, and at even odds an angiogenic switch with its
+    /// parameters drawn (avascular colonies are not joined).
     #[test]
     fn random_scenarios_with_reseeding_keep_the_invariants(
-        scenario in with_reseeding(prop_oneof![scenario_strategy(), clump_scenario_strategy()]),
-        switch in any::<bool>(),
+        scenario in with_angiogenic_switch(with_reseeding(prop_oneof![
+            scenario_strategy(),
+            clump_scenario_strategy()
+        ])),
     ) {
-        let mut scenario = scenario;
-        if switch {
-            scenario.config.angiogenic_switch = Some(AngiogenicSwitch {
-                avascular_limit: 5,
-                switch_rate: 1.0,
-                in_organs: Vec::new(),
-                in_clones: Vec::new(),
-            });
-        }
         let first = run_checked(&scenario)?;
         let second = run_checked(&scenario)?;
         prop_assert_eq!(first, second);

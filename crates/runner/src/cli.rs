@@ -287,7 +287,8 @@ pub enum Command {
         #[arg(long)]
         threads: Option<usize>,
         /// Only this experiment (intravenous, liver, soil, clonal,
-        /// fluctuation or circulation): prints its rows and writes nothing.
+        /// fluctuation, circulation or mechanisms): prints its rows and
+        /// writes nothing.
         #[arg(long, value_name = "NAME")]
         experiment: Option<String>,
     },

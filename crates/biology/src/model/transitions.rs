@@ -8,6 +8,14 @@
 //! (`build_chain`, `condition_on_founding`, `book_move`) and the events
 //! ([`CascadeEvent::from_pool`](super::CascadeEvent)): a fate added here
 //! is added everywhere.
+//!
+//! Two of issue 21's events are not rows, because they are not a single
+//! cell's fate with a clock of its own: `CellJoinedLesion` (reseeding) is
+//! where an `Extravasated` cell may go instead of the solitary pool, drawn
+//! at its extravasation from a stream of its own (`model/reseeding.rs`),
+//! and `ClumpDissociated` is a clump's fate (`model/clumps.rs`), whose
+//! clocks are drawn by the clump. A row for either would draw clocks for
+//! every cell, changing every trajectory.
 
 use super::{Compartment, PoolFate};
 use crate::observables::Funnel;

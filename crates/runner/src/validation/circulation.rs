@@ -10,18 +10,19 @@ use super::{
 use crate::report::bars::{Bar, TimeCourses};
 use crate::report::style::number;
 
-const FILE: &str = "circulating_cells.ron";
+pub(super) const FILE: &str = "circulating_cells.ron";
 
-struct Bolus {
+pub(super) struct Bolus {
     /// Cells injected.
     injected: f64,
     /// (hours, circulating cells) at each harvest.
-    counts: Vec<(f64, u64)>,
+    pub(super) counts: Vec<(f64, u64)>,
     /// Tumour-venous over arterial concentration.
     ratio: f64,
 }
 
-fn bolus(state: &CascadeState) -> Bolus {
+/// The bolus of one replicate.
+pub(super) fn bolus(state: &CascadeState) -> Bolus {
     let config = state.config();
     let organs = &config.organs;
     let tumour = organs
@@ -50,7 +51,7 @@ fn bolus(state: &CascadeState) -> Bolus {
 
 /// The half-life, in hours, of a least-squares fit of ln(count) against
 /// time (counts of 0 are left out).
-fn half_life(counts: &[(f64, u64)]) -> f64 {
+pub(super) fn half_life(counts: &[(f64, u64)]) -> f64 {
     let points: Vec<(f64, f64)> = counts
         .iter()
         .filter(|(_, n)| *n > 0)

@@ -10,17 +10,17 @@ use super::{
 };
 use crate::report::bars::{Bar, BarChart};
 
-const FILE: &str = "b16f1_mesenteric_liver.ron";
+pub(super) const FILE: &str = "b16f1_mesenteric_liver.ron";
 
 /// One harvest day, over every organ.
 #[derive(Default)]
-struct Day {
+pub(super) struct Day {
     /// Solitary and dormant cells.
     solitary: u64,
     /// Living metastases of any size.
-    metastases: u64,
+    pub(super) metastases: u64,
     /// Metastases of at least the macrometastasis size.
-    macroscopic: u64,
+    pub(super) macroscopic: u64,
 }
 
 impl Day {
@@ -31,13 +31,14 @@ impl Day {
     }
 }
 
-struct Assay {
-    injected: u64,
+pub(super) struct Assay {
+    pub(super) injected: u64,
     /// Injected cells that died before extravasating (in the blood or in
     /// the vessel) and after (solitary or dormant), by the end.
     died_before: u64,
     died_after: u64,
-    days: [Day; 3],
+    /// Days 1, 3 and 13.
+    pub(super) days: [Day; 3],
 }
 
 fn day(state: &CascadeState, when: f64) -> Day {
@@ -54,7 +55,8 @@ fn day(state: &CascadeState, when: f64) -> Day {
     }
 }
 
-fn assay(state: &CascadeState) -> Assay {
+/// The assay of one replicate: the funnel and the three harvest days.
+pub(super) fn assay(state: &CascadeState) -> Assay {
     let funnel = state.funnel().total();
     Assay {
         injected: funnel.injected,
@@ -91,7 +93,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
             .map(|a| share(a.days[2].macroscopic, a.days[1].metastases)),
     );
     let luzzi = "Luzzi et al. 1998, Am J Pathol 153:865";
-    let no_barrier = "a colony that has started grows like any other (1 − (d/b)² = 82% of 2-cell colonies survive); the model has no step that stops most early micrometastases (such as failing to recruit a blood supply), so it cannot lose 99 in 100 of them while the others grow";
+    let no_barrier = "without the angiogenic switch (off in this scenario) a colony that has started grows like any other (1 − (d/b)² = 82% of 2-cell colonies survive), so the model cannot lose 99 in 100 early micrometastases while the others grow; with the switch on, rows 28–30";
     let rows = vec![
         Published {
             experiment: "Koop et al. 1995",

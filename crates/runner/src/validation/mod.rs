@@ -36,6 +36,7 @@ mod clonal;
 mod fluctuation;
 mod intravenous;
 mod liver;
+mod mechanisms;
 mod soil;
 mod stats;
 
@@ -360,13 +361,14 @@ pub fn run_all(setup: &Setup) -> Result<Vec<Experiment>, ValidationError> {
 pub type RunExperiment = fn(&Setup) -> Result<Experiment, ValidationError>;
 
 /// Every experiment, by name, in table order.
-pub const EXPERIMENTS: [(&str, RunExperiment); 6] = [
+pub const EXPERIMENTS: [(&str, RunExperiment); 7] = [
     ("intravenous", intravenous::run),
     ("liver", liver::run),
     ("soil", soil::run),
     ("clonal", clonal::run),
     ("fluctuation", fluctuation::run),
     ("circulation", circulation::run),
+    ("mechanisms", mechanisms::run),
 ];
 
 /// Loads `name` from the scenarios directory.

@@ -14,7 +14,7 @@ use crate::report::bars::{Bar, BarChart};
 use crate::summary::Estimate;
 
 const GRAFTS: &str = "b16_organ_grafts.ron";
-const PROSTATE: &str = "prostate_patients.ron";
+pub(super) const PROSTATE: &str = "prostate_patients.ron";
 const COLORECTAL: &str = "colorectal_patients.ron";
 
 struct Grafts {
@@ -43,12 +43,13 @@ fn grafts(state: &CascadeState) -> Grafts {
 }
 
 /// One patient: arrested cells and living macrometastases per organ.
-struct Patient {
+pub(super) struct Patient {
     arrested: Vec<u64>,
     metastases: Vec<u64>,
 }
 
-fn patient(state: &CascadeState) -> Patient {
+/// The patient of one replicate.
+pub(super) fn patient(state: &CascadeState) -> Patient {
     let config = state.config();
     let funnel = state.funnel();
     let arrested = config
@@ -71,7 +72,7 @@ fn patient(state: &CascadeState) -> Patient {
 /// Observed shares of patients with metastases in each organ, for the
 /// organs the model has (the others, pleura, lymph nodes and peritoneum,
 /// spread by routes the model lacks).
-const PROSTATE_OBSERVED: [(&str, f64); 4] = [
+pub(super) const PROSTATE_OBSERVED: [(&str, f64); 4] = [
     ("skeleton", 0.90),
     ("lung", 0.46),
     ("liver", 0.25),
@@ -81,7 +82,7 @@ const COLORECTAL_OBSERVED: [(&str, f64); 2] = [("liver", 0.70), ("lung", 0.24)];
 /// The patients each observed share is of: Bubendorf et al.'s 35% of
 /// 1,589 autopsies with haematogenous metastases, and the colorectal
 /// series' 385 patients.
-const PROSTATE_PATIENTS: u64 = 556;
+pub(super) const PROSTATE_PATIENTS: u64 = 556;
 const COLORECTAL_PATIENTS: u64 = 385;
 
 /// Per organ of `observed`: the observed share normalised over those
@@ -90,15 +91,15 @@ const COLORECTAL_PATIENTS: u64 = 385;
 /// macrometastases over the same organs (pooled over patients: a share
 /// of all metastases, so that it does not depend on how many each patient
 /// has), with a 95% interval over patients for the latter.
-struct Distribution {
+pub(super) struct Distribution {
     organs: Vec<&'static str>,
-    observed: Vec<f64>,
+    pub(super) observed: Vec<f64>,
     observed_interval: Vec<(f64, f64)>,
     arriving: Vec<f64>,
-    metastases: Vec<Estimate>,
+    pub(super) metastases: Vec<Estimate>,
 }
 
-fn distribution(
+pub(super) fn distribution(
     state_organs: &cascade_biology::organs::OrganSet,
     patients: &[Patient],
     observed: &[(&'static str, f64)],
@@ -167,7 +168,8 @@ fn distribution(
     }
 }
 
-fn chart(title: &str, d: &Distribution) -> BarChart {
+/// The three distributions of `d` (arriving, simulated, observed) as bars.
+pub(super) fn chart(title: &str, d: &Distribution) -> BarChart {
     BarChart {
         title: title.into(),
         value_label: "share over the organs shown".into(),
@@ -286,7 +288,7 @@ pub fn run(setup: &Setup) -> Result<Experiment, ValidationError> {
     );
     let bubendorf = "Bubendorf et al. 2000, Hum Pathol 31:578";
     let colorectal_source = "Visc Med 2017, 33:70 (colorectal, n = 385)";
-    let batson = "in the model the prostate drains to the lung only, which arrests most cells; the vertebral venous plexus (Batson's) that carries prostate cells to the spine, and a bone soil beyond a growth multiplier, are missing";
+    let batson = "in this scenario the prostate drains to the lung only, which arrests most cells; with the vertebral venous plexus (Batson's) that carries prostate cells to the spine, rows 31–32";
     let why_patients = "Autopsy and clinical series of hundreds to thousands of patients: the published shares are precise; the simulated share of metastases stands in for the share of patients with the organ involved (normalised over the organs compared), which agree when patients have about one metastasis per organ involved: ±15 percentage points for that stand-in. (For colorectal primaries the lung's share is one minus the liver's, so it has no row of its own.)";
     rows.push(
         Published {
