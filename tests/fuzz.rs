@@ -16,8 +16,8 @@
 //! * Runs: accepted mutants (their `max_events` capped at 200,000 so that
 //!   a replicate is short) and a table of hand-written extreme scenarios
 //!   run one replicate through the real `cascade run` under `ulimit -v`
-//!   (6 GiB, above the 4 GiB memory budget of a replicate) and a 60-second
-//!   watchdog; each must exit by itself, not by a
+//!   (6 GiB, above the 4 GiB memory budget of a replicate) and a watchdog
+//!   of 60 seconds of processor time (600 of wall time); each must exit by itself, not by a
 //!   signal, with code 0, 1, 2 or 74 and no panic message.
 //!
 //! Quick by default (a few thousand mutants, a dozen runs, seconds).

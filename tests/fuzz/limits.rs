@@ -1,5 +1,5 @@
-//! One `cascade run` as a subprocess under a memory limit and a wall-time
-//! watchdog, and what became of it.
+//! One `cascade run` as a subprocess under a memory limit and a watchdog
+//! of processor time, and what became of it.
 
 use std::fmt;
 use std::fs::File;
@@ -15,8 +15,17 @@ use std::time::Duration;
 /// system's refusal (an abort).
 pub const MEMORY_KIB: u64 = 6 << 20;
 
-/// Wall time after which the child is killed and counted as a hang.
+/// Processor time after which the child is killed and counted as a hang.
+/// Processor time, not wall time: on a loaded machine (CI's two cores
+/// running the other tests) a run that needs 11 s of a core waited for
+/// one long enough to pass a 60-second wall clock, and was counted as a
+/// hang; a loop that never ends burns a core and is caught all the same.
 pub const WATCHDOG: Duration = Duration::from_secs(60);
+
+/// Wall time after which the child is killed and counted as a hang even
+/// if it used no processor time (one blocked for ever): ten times
+/// [`WATCHDOG`].
+pub const WALL_WATCHDOG: Duration = Duration::from_secs(600);
 
 /// Exit codes a run may end with: success, a failed run (1), a refused
 /// input (2), an I/O error (74).
@@ -31,7 +40,10 @@ pub struct Ending {
     pub signal: Option<i32>,
     /// Killed by the watchdog.
     pub hung: bool,
+    /// Wall time, in seconds.
     pub seconds: f64,
+    /// Processor time, in seconds (as far as the last sample saw).
+    pub processor_seconds: f64,
     /// Peak resident memory in MB (`VmHWM`, sampled while it ran).
     pub peak_mb: f64,
     pub stderr: String,
@@ -54,8 +66,8 @@ impl Ending {
     pub fn problem(&self) -> Option<String> {
         if self.hung {
             Some(format!(
-                "hang: killed by the watchdog after {:.1} s",
-                self.seconds
+                "hang: killed by the watchdog after {:.1} s ({:.1} s of processor time)",
+                self.seconds, self.processor_seconds
             ))
         } else if let Some(signal) = self.signal {
             Some(format!("ended by signal {signal} (abort or out of memory)"))
@@ -78,8 +90,8 @@ impl fmt::Display for Ending {
         };
         write!(
             f,
-            "{kind} after {:.2} s, peak {:.0} MB",
-            self.seconds, self.peak_mb
+            "{kind} after {:.2} s ({:.2} s of processor time), peak {:.0} MB",
+            self.seconds, self.processor_seconds, self.peak_mb
         )?;
         let lines: Vec<&str> = self.stderr.lines().take(3).collect();
         if !lines.is_empty() {
@@ -90,7 +102,8 @@ impl fmt::Display for Ending {
 }
 
 /// Runs one replicate of `scenario` (`cascade run FILE --replicates 1
-/// --threads 1 --format json`) under [`MEMORY_KIB`] and [`WATCHDOG`];
+/// --threads 1 --format json`) under [`MEMORY_KIB`], [`WATCHDOG`] and
+/// [`WALL_WATCHDOG`];
 /// stdout and stderr go to files next to the scenario (a pipe that
 /// fills would stall the child and look like a hang).
 pub fn run_limited(scenario: &Path) -> Ending {
@@ -117,6 +130,8 @@ pub fn run_limited(scenario: &Path) -> Ending {
     let mut hung = false;
     let mut peak_kib = 0u64;
     let status_file = format!("/proc/{}/status", child.id());
+    let schedstat_file = format!("/proc/{}/schedstat", child.id());
+    let mut processor = Duration::ZERO;
     let status = loop {
         if let Some(status) = child.try_wait().expect("the child can be waited for") {
             break status;
@@ -124,7 +139,10 @@ pub fn run_limited(scenario: &Path) -> Ending {
         if let Some(kib) = peak_resident_kib(&status_file) {
             peak_kib = peak_kib.max(kib);
         }
-        if started.elapsed() > WATCHDOG {
+        if let Some(time) = processor_time(&schedstat_file) {
+            processor = processor.max(time);
+        }
+        if processor > WATCHDOG || started.elapsed() > WALL_WATCHDOG {
             hung = true;
             let _ = child.kill();
             break child.wait().expect("the killed child can be waited for");
@@ -138,9 +156,19 @@ pub fn run_limited(scenario: &Path) -> Ending {
         signal: status.signal(),
         hung,
         seconds,
+        processor_seconds: processor.as_secs_f64(),
         peak_mb: peak_kib as f64 / 1024.0,
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
+}
+
+/// The processor time a process has run for, from the first field of its
+/// `/proc/PID/schedstat` (nanoseconds on a processor). `sh -c "... exec"`
+/// keeps its process id, so the child's file is the run's.
+fn processor_time(schedstat_file: &str) -> Option<Duration> {
+    let schedstat = std::fs::read_to_string(schedstat_file).ok()?;
+    let nanoseconds = schedstat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanoseconds))
 }
 
 /// `VmHWM` of a `/proc/PID/status` file, in KiB.
