@@ -18,6 +18,7 @@ mod mechanisms;
 mod migrations;
 mod options;
 mod organs;
+mod patterns;
 mod report;
 mod reseeding;
 mod routes;

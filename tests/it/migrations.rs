@@ -13,13 +13,13 @@ const QUICKSTART: &str = include_str!("../../scenarios/quickstart.ron");
 
 /// A CSV table as its header and rows (no field of these tables is
 /// quoted: names, numbers and booleans).
-struct Table {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
+pub(crate) struct Table {
+    pub(crate) header: Vec<String>,
+    pub(crate) rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    fn read(path: &Path) -> Table {
+    pub(crate) fn read(path: &Path) -> Table {
         let text = fs::read_to_string(path).unwrap();
         let mut lines = text.lines();
         let split = |l: &str| l.split(',').map(str::to_string).collect::<Vec<_>>();
@@ -28,11 +28,11 @@ impl Table {
         Table { header, rows }
     }
 
-    fn at(&self, column: &str) -> usize {
+    pub(crate) fn at(&self, column: &str) -> usize {
         (self.header.iter().position(|c| c == column)).unwrap_or_else(|| panic!("{column}"))
     }
 
-    fn count(&self, row: &[String], column: &str) -> u64 {
+    pub(crate) fn count(&self, row: &[String], column: &str) -> u64 {
         row[self.at(column)].parse().unwrap()
     }
 
